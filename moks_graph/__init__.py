@@ -1,0 +1,55 @@
+"""MOKS Graph: Scene Stager's camera physics and dynamic lighting as a typed node-graph DAG.
+
+The Python API a TD uses::
+
+    import moks_graph as mg
+
+    graph = mg.load("graphs/dolly_push_in.mgraph")
+    result = graph.evaluate(["dolly.channels"], frames=(1, 48))
+    cam = result["dolly.channels"]          # Channels: cam["camera.tx"] ...
+
+    @mg.node("studio.gain", inputs={"value": mg.FLOAT}, outputs={"out": mg.FLOAT})
+    def gain(value, *, factor: float = mg.Param(2.0, ge=0, le=10)):
+        \"\"\"Multiplies a value.\"\"\"
+        return value * factor
+"""
+
+from moks_graph.cache import DiskCache, MemoryCache
+from moks_graph.channels import Channels
+from moks_graph.errors import GraphEditError, GraphFileError, MoksError, Problem
+from moks_graph.evaluate import EvalResult, Evaluator
+from moks_graph.graph import Edge, Graph, Settings
+from moks_graph.mgraph import dumps, load, loads, save
+from moks_graph.node import Input, Node, NodeContext, NodeParams, Output, Param, node
+from moks_graph.registry import Registry, default_registry
+from moks_graph.timebase import TimeArray, time_array
+from moks_graph.types import (
+    BOOL,
+    CHANNELS,
+    ENUM,
+    FLOAT,
+    IMAGE,
+    INT,
+    LOOK,
+    MESH,
+    METRICS,
+    PORT_TYPES,
+    SCENE_SCRIPT,
+    SH9,
+    STRING,
+    TIME,
+    TRANSFORM,
+    VEC3,
+    PortType,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BOOL", "CHANNELS", "ENUM", "FLOAT", "IMAGE", "INT", "LOOK", "MESH", "METRICS", "PORT_TYPES",
+    "SCENE_SCRIPT", "SH9", "STRING", "TIME", "TRANSFORM", "VEC3",
+    "Channels", "DiskCache", "Edge", "EvalResult", "Evaluator", "Graph", "GraphEditError",
+    "GraphFileError", "Input", "MemoryCache", "MoksError", "Node", "NodeContext", "NodeParams",
+    "Output", "Param", "PortType", "Problem", "Registry", "Settings", "TimeArray",
+    "default_registry", "dumps", "load", "loads", "node", "save", "time_array",
+]

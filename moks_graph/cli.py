@@ -1,0 +1,299 @@
+"""The ``moks`` command line.
+
+Every command turns bad input into one clear message naming the file, node
+and field, and exits non-zero (1: the graph has problems; 2: the input could
+not be read or the command was misused). ``--debug`` shows tracebacks.
+Nothing is ever left half-written at an output path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from moks_graph import mgraph
+from moks_graph.cache import atomic_write_bytes
+from moks_graph.channels import Channels
+from moks_graph.errors import MoksError, Problem
+from moks_graph.frames import parse_frame_range
+from moks_graph.registry import default_registry
+from moks_graph.timebase import TimeArray
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_problems(problems: list[Problem], source: str | None = None) -> None:
+    table = Table(title=source, show_lines=False, title_justify="left")
+    for col in ("code", "problem", "path", "message"):
+        table.add_column(col, overflow="fold")
+    for p in problems:
+        table.add_row(p.code, p.name, p.path, p.message)
+    err_console.print(table)
+
+
+def _fail(exc: MoksError) -> None:
+    if len(exc.problems) == 1:
+        where = f"{exc.source}: " if exc.source else ""
+        p = exc.problems[0]
+        err_console.print(f"[bold red]error[/] {where}{p.message} [dim]({p.code} {p.name} at "
+                          f"{p.path})[/]")
+    else:
+        print_problems(exc.problems, exc.source)
+    sys.exit(exc.exit_code)
+
+
+class MoksGroup(click.Group):
+    """Maps MoksError to a message and exit code; ``--debug`` re-raises."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MoksError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _fail(exc)
+        except (OSError, ValueError) as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            err_console.print(f"[bold red]error[/] {exc}")
+            sys.exit(2)
+
+
+@click.group(cls=MoksGroup)
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="moks-graph")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """MOKS Graph: cinematic camera physics and dynamic lighting as a node graph."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _load(path: str) -> mgraph.Graph:
+    return mgraph.load(path)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Validate .mgraph FILES: every problem, with codes and JSON paths (exit 1 if any)."""
+    report: dict[str, list[dict[str, Any]]] = {}
+    worst = 0
+    for f in files:
+        try:
+            problems = _load(f).validate()
+        except MoksError as exc:
+            problems = exc.problems
+            worst = max(worst, exc.exit_code)
+        if problems:
+            worst = max(worst, 1)
+        report[f] = [p.to_json() for p in problems]
+        if not as_json:
+            if problems:
+                print_problems(problems, f)
+            else:
+                console.print(f"[green]ok[/] {f}")
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    sys.exit(worst)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def info(file: str) -> None:
+    """Settings, nodes and edges of a graph."""
+    graph = _load(file)
+    s = graph.settings
+    console.print(f"[bold]{file}[/]  schema {mgraph.SCHEMA_VERSION}  {s.fps:g} fps  "
+                  f"frames {s.frame_start}-{s.frame_end}  subframes {s.subframes}  seed {s.seed}")
+    table = Table("node", "type", "version", "inputs from", "status")
+    for node_id, rec in graph.nodes.items():
+        sources = ", ".join(
+            f"{e.dst_port}<-{e.src}.{e.src_port}" for e in graph.edges_into(node_id)
+        )
+        status = "placeholder" if rec.is_placeholder else ("ok" if not rec.problems else "invalid")
+        table.add_row(node_id, rec.type, str(rec.type_version), sources, status)
+    console.print(table)
+    problems = graph.validate()
+    console.print(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges, {len(problems)} problems")
+
+
+def _param_rows(cls: Any) -> list[tuple[str, str, str, str]]:
+    rows = []
+    schema = cls.Params.model_json_schema()
+    for name, prop in schema.get("properties", {}).items():
+        lo, hi = prop.get("minimum", prop.get("exclusiveMinimum")), prop.get(
+            "maximum", prop.get("exclusiveMaximum"))
+        rng = f"{lo} .. {hi}" if lo is not None or hi is not None else ""
+        if "enum" in prop:
+            rng = " | ".join(map(str, prop["enum"]))
+        rows.append((name, json.dumps(prop.get("default")), rng, prop.get("description", "")))
+    return rows
+
+
+@main.command()
+@click.argument("type_id", required=False)
+def nodes(type_id: str | None) -> None:
+    """List node types, or show one TYPE_ID with its ports, parameters and help."""
+    reg = default_registry()
+    if type_id:
+        cls = reg.get(type_id)
+        if cls is None:
+            close = [c.type_id for c in reg if type_id.split(".")[-1] in c.type_id]
+            hint = f"; did you mean {', '.join(close[:5])}?" if close else ""
+            raise MoksError(Problem("MG101", f"unknown node type {type_id!r}{hint}"))
+        console.print(f"[bold]{cls.type_id}[/] v{cls.type_version}  ({cls.category}; "
+                      f"from {reg.source(cls.type_id)})")
+        console.print(cls.doc() or "(no description)")
+        ports = Table("port", "direction", "type", "required")
+        for name, inp in cls.inputs.items():
+            ports.add_row(name, "in", str(inp.type), "yes" if inp.required else "no")
+        for name, out in cls.outputs.items():
+            ports.add_row(name, "out", str(out.type), "")
+        console.print(ports)
+        params = Table("parameter", "default", "range / choices", "description")
+        for row in _param_rows(cls):
+            params.add_row(*row)
+        console.print(params)
+        if cls.reads:
+            console.print(f"reads context: {', '.join(sorted(cls.reads))}")
+        return
+    table = Table("type", "version", "category", "inputs", "outputs", "params", "summary")
+    for cls in reg:
+        ins = ", ".join(f"{k}:{v.type}" for k, v in cls.inputs.items())
+        outs = ", ".join(f"{k}:{v.type}" for k, v in cls.outputs.items())
+        table.add_row(cls.type_id, str(cls.type_version), cls.category, ins, outs,
+                      ", ".join(cls.Params.model_fields), cls.title())
+    console.print(table)
+    for e in reg.errors:
+        err_console.print(f"[yellow]plugin failed[/] {e.source}: {e.message}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead.")
+def schema(out: str | None) -> None:
+    """The JSON Schema of .mgraph files."""
+    text = json.dumps(mgraph.json_schema(), indent=2, sort_keys=True) + "\n"
+    if out:
+        write_output(out, text.encode())
+    else:
+        click.echo(text, nl=False)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Output values as JSON (arrays as lists)."""
+    if isinstance(value, Channels):
+        return {"fps": value.time.fps, "frames": value.time.frames.tolist(),
+                "kinds": dict(value.kinds),
+                "channels": {k: v.tolist() for k, v in value.values.items()}}
+    if isinstance(value, TimeArray):
+        return {"fps": value.fps, "frames": value.frames.tolist()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Atomic write with a clear error; never a partial file."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise MoksError(Problem("MG141", f"output folder {str(target.parent)!r} does not exist"),
+                        path)
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise MoksError(Problem("MG141", f"cannot write output: {exc.strerror or exc}"),
+                        path) from None
+
+
+def frames_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--subframes", type=click.IntRange(1, 64), default=None,
+                      help="Samples per frame (default: the graph's).")(fn)
+    return click.option("--frames", default=None, metavar="START-END",
+                        help="Frame range (default: the graph's).")(fn)
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--output", "outputs", multiple=True, required=True, metavar="NODE.PORT",
+              help="Output to evaluate (repeatable).")
+@frames_option
+@click.option("--json-out", type=click.Path(dir_okay=False), help="Write values as JSON here.")
+def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes: int | None,
+             json_out: str | None) -> None:
+    """Evaluate NODE.PORT outputs of a graph; print or write them as JSON."""
+    graph = _load(file)
+    rng = parse_frame_range(frames) if frames else None
+    result = graph.evaluate(list(outputs), frames=rng, subframes=subframes)
+    relevant = [p for p in result.problems if any(o.startswith(f"{p.node}.") for o in outputs)
+                or p.node is None]
+    missing = [o for o in outputs if o not in result.values]
+    if missing:
+        raise MoksError(relevant or [Problem("MG120", f"could not evaluate {', '.join(missing)}")],
+                        file)
+    text = json.dumps({k: to_jsonable(v) for k, v in result.values.items()}, sort_keys=True)
+    if json_out:
+        write_output(json_out, (text + "\n").encode())
+        console.print(f"wrote {json_out}")
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--host", required=True, help="usd | blender | maya | unreal")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+@frames_option
+def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None) -> None:
+    """Bake a graph's Channels to a host file."""
+    from moks_graph.hosts.bake import bake_file
+
+    rng = parse_frame_range(frames) if frames else None
+    bake_file(file, host, out, frames=rng, subframes=subframes, console=console)
+
+
+@main.command()
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False), default=None,
+              help="Graph to run (default: the bundled demo graph).")
+def demo(graph_file: str | None) -> None:
+    """Evaluate the bundled demo graph and print a table of its outputs."""
+    path = Path(graph_file) if graph_file else Path(__file__).parent / "data" / "demo.mgraph"
+    graph = _load(str(path))
+    t0 = time.perf_counter()
+    result = graph.evaluate()
+    seconds = time.perf_counter() - t0
+    if result.problems:
+        raise MoksError(result.problems, str(path))
+    table = Table("output", "type", "summary", title=f"{path.name}: {len(graph.nodes)} nodes "
+                  f"in {seconds * 1000:.1f} ms")
+    for ref, value in sorted(result.values.items()):
+        if isinstance(value, Channels):
+            for name, arr in value.items():
+                table.add_row(f"{ref} {name}", "Channels",
+                              f"{len(arr)} samples, min {arr.min():.4g}, max {arr.max():.4g}")
+        else:
+            table.add_row(ref, type(value).__name__, str(to_jsonable(value))[:60])
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

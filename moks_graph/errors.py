@@ -1,0 +1,111 @@
+"""Problems and errors with stable codes.
+
+Every problem the engine reports carries a stable code, a JSON path into the
+``.mgraph`` file, and where known the node id and field. Validation collects
+problems; only :class:`MoksError` (and subclasses) ever escape the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Stable problem codes. Never renumber; add new ones at the end.
+CODES: dict[str, str] = {
+    "MG101": "unknown-node-type",
+    "MG102": "missing-input",
+    "MG103": "type-mismatch",
+    "MG104": "cycle",
+    "MG105": "param-out-of-range",
+    "MG106": "param-not-in-enum",
+    "MG107": "param-invalid",
+    "MG108": "dangling-edge",
+    "MG109": "duplicate-id",
+    "MG110": "schema",
+    "MG111": "invalid-json",
+    "MG112": "file-unreadable",
+    "MG113": "unsupported-version",
+    "MG114": "input-connected-twice",
+    "MG115": "unknown-param",
+    "MG116": "node-check-failed",
+    "MG120": "compute-failed",
+    "MG121": "non-finite-output",
+    "MG130": "plugin-import-failed",
+    "MG131": "bad-frame-range",
+    "MG140": "host-unavailable",
+    "MG141": "output-unwritable",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: a stable code, a JSON path, a message; node/field when known."""
+
+    code: str
+    message: str
+    path: str = "$"
+    node: str | None = None
+    field: str | None = None
+
+    @property
+    def name(self) -> str:
+        return CODES.get(self.code, "unknown")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} at {self.path}: {self.message}"
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "path": self.path,
+            "node": self.node,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class MoksError(Exception):
+    """The one error type the engine raises for bad input. Carries problems and a source."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem, source: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.source = source
+        super().__init__(self.describe())
+
+    @property
+    def code(self) -> str:
+        return self.problems[0].code if self.problems else "MG110"
+
+    def describe(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return "\n".join(f"{where}{p}" for p in self.problems) or f"{where}error"
+
+
+class GraphFileError(MoksError):
+    """A file that cannot be read as a graph at all (unreadable, not JSON, wrong schema)."""
+
+    exit_code = 2
+
+
+class GraphEditError(MoksError):
+    """An edit refused because it would make the graph invalid."""
+
+
+class EvaluationError(MoksError):
+    """A requested output could not be evaluated."""
+
+
+class HostError(MoksError):
+    """A host is unavailable or its output cannot be written."""
+
+    exit_code = 2
+
+
+def problem_path(*parts: str | int) -> str:
+    """``problem_path("nodes", "dolly", "params", "speed")`` -> ``$.nodes.dolly.params.speed``."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out

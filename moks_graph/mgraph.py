@@ -1,0 +1,264 @@
+"""The ``.mgraph`` file: canonical JSON that diffs cleanly, loaded without executing code.
+
+Layout (schema 2)::
+
+    {
+      "edges": [{"from": ["osc", "channels"], "to": ["merge", "a"]}],
+      "meta": {},
+      "nodes": {"osc": {"params": {...}, "type": "moks.channels.oscillator",
+                        "type_version": 2, "ui": {"pos": [0, 0]}}},
+      "schema_version": 2,
+      "settings": {"fps": 24.0, "frame_end": 240, "frame_start": 1, "seed": 0, "subframes": 1}
+    }
+
+Canonical: sorted keys, 2-space indent, shortest round-trip floats, UTF-8, one
+trailing newline. Loading parses JSON only (no pickle, eval, exec, or import by
+name). Unknown node types load as placeholders that save back unchanged. Saves
+are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from moks_graph.cache import atomic_write_bytes
+from moks_graph.errors import GraphFileError, MoksError, Problem, problem_path
+from moks_graph.graph import Edge, Graph, NodeRecord, Settings
+from moks_graph.migrations import (
+    SCHEMA_MIGRATIONS,
+    SCHEMA_VERSION,
+    migrate_document,
+    migrate_params,
+    schema_version_of,
+)
+from moks_graph.registry import Registry
+from moks_graph.validation import pydantic_problems
+
+EXTENSION = ".mgraph"
+
+
+class NodeModel(BaseModel):
+    """One node in the file."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+                      description="stable node type id, e.g. moks.rig.dolly")
+    type_version: int = Field(ge=1, description="version of the node type that wrote the params")
+    params: dict[str, Any] = Field(default_factory=dict, description="parameters by name")
+    ui: dict[str, Any] = Field(default_factory=dict, description="editor data (position, colour)")
+
+
+class EdgeModel(BaseModel):
+    """``{from: [node, port], to: [node, port]}``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: tuple[str, str] = Field(alias="from")
+    to: tuple[str, str]
+
+
+class GraphFileModel(BaseModel):
+    """A ``.mgraph`` document (schema 2)."""
+
+    model_config = ConfigDict(extra="forbid", title="MOKS Graph file")
+    schema_version: int = Field(SCHEMA_VERSION, ge=SCHEMA_VERSION, le=SCHEMA_VERSION)
+    settings: Settings = Field(default_factory=Settings)
+    nodes: dict[str, NodeModel] = Field(default_factory=dict)
+    edges: list[EdgeModel] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict, description="free-form, kept as written")
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of ``.mgraph`` files."""
+    schema = GraphFileModel.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://moks-graph.dev/schema/mgraph-2.json"
+    return schema
+
+
+# -- canonical text -------------------------------------------------------------
+def canonical_text(doc: Any) -> str:
+    """Sorted keys, 2-space indent, shortest round-trip floats, trailing newline."""
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_document(graph: Graph) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "settings": graph.settings.model_dump(mode="json"),
+        "nodes": {nid: rec.to_json() for nid, rec in graph.nodes.items()},
+        "edges": [e.to_json() for e in graph.edges],
+        "meta": graph.meta,
+    }
+
+
+def dumps(graph: Graph) -> str:
+    """The canonical ``.mgraph`` text of a graph."""
+    return canonical_text(to_document(graph))
+
+
+def save(graph: Graph, path: str | os.PathLike[str]) -> None:
+    """Write atomically (temp file, fsync, rename): a crash leaves the old file intact."""
+    text = dumps(graph)
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise GraphFileError(Problem("MG141", f"cannot write: {exc.strerror or exc}"),
+                             str(path)) from exc
+    graph.source = str(path)
+
+
+# -- loading ----------------------------------------------------------------------
+class _KeyedObject(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys written more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = _KeyedObject()
+    dups = []
+    for key, value in pairs:
+        if key in out:
+            dups.append(key)
+        out[key] = value
+    out.duplicates = tuple(dups)
+    return out
+
+
+def _duplicate_problems(doc: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
+    problems = []
+    if isinstance(doc, dict):
+        for key in getattr(doc, "duplicates", ()):
+            node = key if path == ("nodes",) else None
+            what = "node id" if node else "key"
+            problems.append(Problem("MG109", f"{what} {key!r} appears more than once; the file is "
+                                    "ambiguous", problem_path(*path, key), node))
+        for key, value in doc.items():
+            problems += _duplicate_problems(value, (*path, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            problems += _duplicate_problems(value, (*path, i))
+    return problems
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed (only finite numbers)")
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Strict JSON: no NaN/Infinity; duplicate keys (they would hide nodes) are errors."""
+    try:
+        doc = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise GraphFileError(Problem("MG111", f"invalid JSON at line {exc.lineno} column "
+                                     f"{exc.colno}: {exc.msg}"), source) from None
+    except (ValueError, RecursionError) as exc:
+        raise GraphFileError(Problem("MG111", f"invalid JSON: {exc}"), source) from None
+    duplicates = _duplicate_problems(doc)
+    if duplicates:
+        raise GraphFileError(duplicates, source)
+    return doc
+
+
+def loads(text: str, source: str = "<string>", registry: Registry | None = None) -> Graph:
+    """Parse ``.mgraph`` text into a :class:`Graph` (problems stay queryable on it).
+
+    Raises :class:`GraphFileError` only when the text is not a graph at all:
+    invalid JSON, wrong structure, unsupported schema version.
+    """
+    doc = parse_json(text, source)
+    if not isinstance(doc, dict):
+        raise GraphFileError(Problem("MG110", "the top level must be a JSON object"), source)
+    version = schema_version_of(doc)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise GraphFileError(Problem("MG110", "missing or non-integer 'schema_version'",
+                                     "$.schema_version", field="schema_version"), source)
+    if version > SCHEMA_VERSION:
+        raise GraphFileError(Problem("MG113", f"schema_version {version} is newer than this "
+                                     f"MOKS Graph supports ({SCHEMA_VERSION}); upgrade moks-graph",
+                                     "$.schema_version", field="schema_version"), source)
+    if version < SCHEMA_VERSION and version not in SCHEMA_MIGRATIONS:
+        raise GraphFileError(Problem("MG113", f"schema_version {version} is not supported",
+                                     "$.schema_version", field="schema_version"), source)
+    try:
+        doc = migrate_document(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GraphFileError(Problem("MG110", f"cannot migrate schema {version}: malformed "
+                                     f"document ({type(exc).__name__}: {exc})"), source) from None
+    try:
+        model = GraphFileModel.model_validate(doc)
+    except PydanticValidationError as exc:
+        raise GraphFileError(_schema_problems(exc), source) from None
+    return _build(model, doc, source, registry)
+
+
+def _schema_problems(exc: PydanticValidationError) -> list[Problem]:
+    problems = pydantic_problems(exc, ())
+    out = []
+    for p in problems:
+        node = None
+        parts = p.path.split(".")
+        if len(parts) > 2 and parts[1] == "nodes":
+            node = parts[2]
+        out.append(Problem("MG110", p.message, p.path, node, p.field))
+    return out
+
+
+def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
+           registry: Registry | None) -> Graph:
+    graph = Graph(model.settings, registry, model.meta)
+    graph.source = source
+    raw_nodes = doc.get("nodes", {})
+    for node_id, node in model.nodes.items():
+        cls = graph.registry.get(node.type)
+        params = node.params
+        raw: dict[str, Any] | None = None
+        if cls is None or node.type_version > cls.type_version:
+            raw = raw_nodes[node_id]  # placeholder: keep exactly what was written
+        elif node.type_version < cls.type_version:
+            try:
+                params = migrate_params(cls.migrations, node.type_version, cls.type_version, params)
+            except Exception as exc:
+                path = problem_path("nodes", node_id, "type_version")
+                raise GraphFileError(Problem("MG113", f"node {node_id!r}: cannot migrate "
+                                             f"{node.type} v{node.type_version} to "
+                                             f"v{cls.type_version}: {exc}", path, node_id),
+                                     source) from None
+        version = node.type_version if raw is not None or cls is None else cls.type_version
+        graph.insert_node(NodeRecord(node_id, node.type, version, params, node.ui, raw))
+    for e in model.edges:
+        graph.insert_edge(Edge(e.from_[0], e.from_[1], e.to[0], e.to[1]))
+    return graph
+
+
+def load(path: str | os.PathLike[str], registry: Registry | None = None) -> Graph:
+    """Load a ``.mgraph`` file (see :func:`loads`)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise GraphFileError(Problem("MG112", "no such file"), str(p)) from None
+    except OSError as exc:
+        raise GraphFileError(Problem("MG112", f"cannot read: {exc.strerror or exc}"),
+                             str(p)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GraphFileError(Problem("MG111", f"not UTF-8 text (byte {exc.start})"),
+                             str(p)) from None
+    return loads(text, str(p), registry)
+
+
+def load_checked(path: str | os.PathLike[str], registry: Registry | None = None) -> Graph:
+    """Load and raise :class:`MoksError` listing every problem, if there is any."""
+    graph = load(path, registry)
+    problems = graph.validate()
+    if problems:
+        raise MoksError(problems, str(path))
+    return graph

@@ -1,0 +1,174 @@
+"""Validation: every problem of a graph, each with a stable code and a JSON path.
+
+The same check functions serve a file load (collect everything) and an edit
+(refuse the edit when it adds a problem), so the editor and a headless load
+can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from moks_graph.errors import Problem, problem_path
+
+if TYPE_CHECKING:
+    from moks_graph.graph import Edge, Graph, NodeRecord
+    from moks_graph.node import Node
+
+_RANGE_ERRORS = {"less_than", "less_than_equal", "greater_than", "greater_than_equal"}
+_ENUM_ERRORS = {"literal_error", "enum"}
+
+
+def pydantic_problems(
+    exc: PydanticValidationError, base: tuple[str | int, ...], node: str | None = None
+) -> list[Problem]:
+    """Map pydantic errors to problems with codes and JSON paths under ``base``."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or None
+        kind = err["type"]
+        if kind in _RANGE_ERRORS:
+            code = "MG105"
+        elif kind in _ENUM_ERRORS:
+            code = "MG106"
+        elif kind == "extra_forbidden":
+            code = "MG115"
+        else:
+            code = "MG107"
+        where = f"node {node!r} " if node else ""
+        value = err.get("input")
+        shown = "" if kind in ("missing", "extra_forbidden") else f" (got {value!r})"
+        msg = f"{where}field {field!r}: {err['msg']}{shown}" if field else f"{where}{err['msg']}"
+        problems.append(Problem(code, msg, problem_path(*base, *loc), node, field))
+    return problems
+
+
+def check_params(
+    node_id: str, cls: type[Node], params: dict[str, Any]
+) -> tuple[BaseModel | None, list[Problem]]:
+    """Validate raw params against the node's model: the model, or the problems."""
+    try:
+        return cls.Params.model_validate(params), []
+    except PydanticValidationError as exc:
+        return None, pydantic_problems(exc, ("nodes", node_id, "params"), node_id)
+    except (ValueError, TypeError) as exc:  # a model_validator raising directly
+        path = problem_path("nodes", node_id, "params")
+        return None, [Problem("MG116", f"node {node_id!r}: {exc}", path, node_id)]
+
+
+def check_node(graph: Graph, record: NodeRecord) -> list[Problem]:
+    """Type known and supported, params valid."""
+    cls = graph.registry.get(record.type)
+    if cls is None:
+        path = problem_path("nodes", record.id, "type")
+        return [Problem("MG101", f"node {record.id!r} has unknown type {record.type!r}", path,
+                        record.id, "type")]
+    if record.type_version > cls.type_version:
+        path = problem_path("nodes", record.id, "type_version")
+        msg = (f"node {record.id!r} is {record.type} version {record.type_version}; this "
+               f"installation has version {cls.type_version} (upgrade the plugin)")
+        return [Problem("MG113", msg, path, record.id, "type_version")]
+    return check_params(record.id, cls, record.params)[1]
+
+
+def live_class(graph: Graph, node_id: str) -> type[Node] | None:
+    """The class of a node that can run: None for placeholders (unknown or newer types)."""
+    record = graph.nodes[node_id]
+    return None if record.is_placeholder else graph.registry.get(record.type)
+
+
+def check_edge(graph: Graph, index: int, edge: Edge) -> list[Problem]:
+    """Both ends exist and the types are compatible."""
+    path = problem_path("edges", index)
+    for end, node_id in (("from", edge.src), ("to", edge.dst)):
+        if node_id not in graph.nodes:
+            return [Problem("MG108", f"edge {edge} '{end}' names missing node {node_id!r}",
+                            path, edge.dst if end == "from" else None)]
+    src_cls, dst_cls = live_class(graph, edge.src), live_class(graph, edge.dst)
+    if src_cls is None or dst_cls is None:
+        return []  # placeholder end: reported by check_node, its edges are kept as they are
+    out = src_cls.outputs.get(edge.src_port)
+    if out is None:
+        msg = (f"edge {edge}: node {edge.src!r} ({src_cls.type_id}) has no output "
+               f"{edge.src_port!r}; outputs are {sorted(src_cls.outputs)}")
+        return [Problem("MG108", msg, path, edge.dst, edge.dst_port)]
+    inp = dst_cls.inputs.get(edge.dst_port)
+    if inp is None:
+        msg = (f"edge {edge}: node {edge.dst!r} ({dst_cls.type_id}) has no input "
+               f"{edge.dst_port!r}; inputs are {sorted(dst_cls.inputs)}")
+        return [Problem("MG108", msg, path, edge.dst, edge.dst_port)]
+    if not inp.type.accepts_from(out.type):
+        msg = (f"edge {edge}: cannot connect {out.type} output to {inp.type} input "
+               f"{edge.dst}.{edge.dst_port}")
+        return [Problem("MG103", msg, path, edge.dst, edge.dst_port)]
+    return []
+
+
+def check_inputs(graph: Graph, record: NodeRecord) -> list[Problem]:
+    """Required inputs connected, no input connected twice."""
+    cls = live_class(graph, record.id)
+    if cls is None:
+        return []
+    problems = []
+    connected: dict[str, int] = {}
+    for edge in graph.edges_into(record.id):
+        connected[edge.dst_port] = connected.get(edge.dst_port, 0) + 1
+    for port, spec in cls.inputs.items():
+        path = problem_path("nodes", record.id)
+        if spec.required and port not in connected:
+            problems.append(Problem("MG102", f"node {record.id!r} input {port!r} ({spec.type}) "
+                                    "is required but not connected", path, record.id, port))
+        if connected.get(port, 0) > 1:
+            problems.append(Problem("MG114", f"node {record.id!r} input {port!r} has "
+                                    f"{connected[port]} incoming edges; one is allowed",
+                                    path, record.id, port))
+    return problems
+
+
+def find_cycles(graph: Graph) -> list[Problem]:
+    """One problem per cycle (strongly connected component), naming its nodes."""
+    problems = []
+    dag = graph.topology
+    for comp in nx.strongly_connected_components(dag):
+        if len(comp) == 1:
+            (only,) = comp
+            if not dag.has_edge(only, only):
+                continue
+        cycle = nx.find_cycle(dag.subgraph(comp))
+        names = [u for u, *_ in cycle] + [cycle[0][0]]
+        first = sorted(comp)[0]
+        problems.append(Problem("MG104", "cycle: " + " -> ".join(names),
+                                problem_path("nodes", first), first))
+    return problems
+
+
+def validate(graph: Graph) -> list[Problem]:
+    """Every problem of the graph, in file order (nodes, edges, inputs, cycles)."""
+    problems: list[Problem] = []
+    for record in graph.nodes.values():
+        problems += record.problems
+    for index, edge in enumerate(graph.edges):
+        problems += check_edge(graph, index, edge)
+    for record in graph.nodes.values():
+        problems += check_inputs(graph, record)
+    problems += find_cycles(graph)
+    return problems
+
+
+def broken_nodes(graph: Graph, problems: list[Problem]) -> set[str]:
+    """Nodes that cannot evaluate: those with problems, on cycles, and everything downstream."""
+    bad = {p.node for p in problems if p.node and p.node in graph.nodes}
+    for p in problems:
+        if p.code == "MG104":
+            for comp in nx.strongly_connected_components(graph.topology):
+                if p.node in comp:
+                    bad |= comp
+    out = set(bad)
+    for n in bad:
+        out |= nx.descendants(graph.topology, n)
+    return out

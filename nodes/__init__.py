@@ -1,0 +1,24 @@
+"""The built-in node library.
+
+It registers through the ``moks_graph.nodes`` entry point, like any plugin.
+"""
+
+from __future__ import annotations
+
+from moks_graph.registry import Registry
+
+_MODULES = (
+    "moks_graph.nodes.core.values",
+    "moks_graph.nodes.core.channel_ops",
+)
+
+
+def register(registry: Registry) -> None:
+    """Register every built-in node type; a module that fails is reported, the rest load."""
+    from importlib import import_module
+
+    for name in _MODULES:
+        try:
+            registry.load_module(import_module(name), f"built-in {name}")
+        except Exception as exc:
+            registry.record_failure(name, exc)

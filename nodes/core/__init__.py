@@ -1,0 +1,1 @@
+"""Core nodes: constants, time, and channel plumbing."""
