@@ -14,23 +14,32 @@ the problems of the invalid branch are returned with the result.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
-from moks_graph.graph import Graph
+from moks_graph.graph import Edge, Graph
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
 from moks_graph.validation import broken_nodes, validate
 
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The context parts a cache key may include."""
+
+    frame: bytes
+    fps: bytes
+    seed: int
 
 
 @dataclass
@@ -82,6 +91,8 @@ class Evaluator:
         self.cache = cache if cache is not None else MemoryCache()
         self.disk = disk
         self._instances: dict[type[Node], Node] = {}
+        self._memo: weakref.WeakKeyDictionary[Graph, dict[str, Any]] = (
+            weakref.WeakKeyDictionary())
 
     def _instance(self, cls: type[Node]) -> Node:
         inst = self._instances.get(cls)
@@ -97,7 +108,6 @@ class Evaluator:
         frames: tuple[int, int] | None = None,
         subframes: int | None = None,
         progress: Progress | None = None,
-        problems: list[Problem] | None = None,
     ) -> EvalResult:
         """Evaluate ``outputs`` (``"node.port"``; default: every output of every node)."""
         s = graph.settings
@@ -107,39 +117,61 @@ class Evaluator:
             time = time_array(start, end, s.fps, sub)
         except ValueError as exc:
             raise EvaluationError(Problem("MG131", str(exc), problem_path("settings"))) from exc
-        problems = validate(graph) if problems is None else problems
-        broken = broken_nodes(graph, problems)
+        outputs = list(outputs) if outputs is not None else None
+        problems = validate(graph)
+        broken = broken_nodes(graph, problems) if problems else set()
         wanted, missing = self._targets(graph, outputs)
         problems = problems + missing
-        needed: set[str] = set()
-        for node_id in wanted:
-            needed.add(node_id)
-            needed |= nx.ancestors(graph.topology, node_id)
-        order = [n for n in nx.lexicographical_topological_sort(graph.topology.subgraph(
-            needed - broken)) if n in graph.nodes]
-        context_parts = {
-            "frame": f"frame:{start}:{end}:{sub}:{s.fps!r}".encode(),
-            "fps": f"fps:{s.fps!r}".encode(),
-        }
+        needed = graph.ancestors(wanted)
+        order = [n for n in graph.topological_order() if n in needed and n not in broken]
+        context = _Context(
+            frame=f"frame:{start}:{end}:{sub}:{s.fps!r}".encode(),
+            fps=f"fps:{s.fps!r}".encode(),
+            seed=s.seed,
+        )
+        memo = self._memo.setdefault(graph, {})
+        if memo.get("context") != context:
+            memo.clear()
+            memo["context"] = context
+        known: dict[str, tuple[int, bytes]] = memo.setdefault("keys", {})
         result = EvalResult({}, problems)
         keys: dict[str, bytes] = {}
         values: dict[str, Mapping[str, Any]] = {}
+        stale: set[str] = set()
         for i, node_id in enumerate(order):
             if progress is not None:
                 progress(i, len(order), node_id)
-            outs = self._run_node(graph, node_id, time, context_parts, keys, values, result)
-            if outs is None:
-                continue
+            record = graph.nodes[node_id]
+            seen = known.get(node_id)
+            upstream = graph.edges_into(node_id)
+            if (seen is not None and seen[0] == record.revision
+                    and not any(e.src in stale for e in upstream)):
+                key = seen[1]
+            else:
+                key = self._key(graph, node_id, upstream, keys, context)
+                known[node_id] = (record.revision, key)
+                stale.add(node_id)
+            keys[node_id] = key
+            outs = self._lookup(key)
+            if outs is not None:
+                result.reused.append(node_id)
+            else:
+                outs = self._compute(graph, node_id, upstream, values, time, result)
+                if outs is None:
+                    stale.add(node_id)
+                    continue
+                self._store(key, outs)
+                result.computed.append(node_id)
             values[node_id] = outs
         if progress is not None:
             progress(len(order), len(order), "")
+        requested = set(outputs) if outputs is not None else None
         for node_id, outs in values.items():
             result.keys[node_id] = keys[node_id].hex()
             for port, value in outs.items():
-                result.values[f"{node_id}.{port}"] = value
-        if outputs is not None:
-            requested = set(outputs)
-            result.values = {k: v for k, v in result.values.items() if k in requested}
+                ref = f"{node_id}.{port}"
+                if requested is None or ref in requested:
+                    result.values[ref] = value
         return result
 
     def _targets(
@@ -161,51 +193,61 @@ class Evaluator:
                 wanted.add(node_id)
         return wanted, problems
 
-    def _run_node(
-        self,
-        graph: Graph,
-        node_id: str,
-        time: TimeArray,
-        context_parts: dict[str, bytes],
-        keys: dict[str, bytes],
-        values: dict[str, Mapping[str, Any]],
-        result: EvalResult,
-    ) -> Mapping[str, Any] | None:
+    @staticmethod
+    def _key(graph: Graph, node_id: str, upstream: list[Edge], keys: dict[str, bytes],
+             context: _Context) -> bytes:
         record = graph.nodes[node_id]
         cls = graph.registry.get(record.type)
-        assert cls is not None and record.validated is not None
+        assert cls is not None
         h = hashlib.sha256(record.static_key)
-        inputs: dict[str, Any] = {}
-        for edge in sorted(graph.edges_into(node_id), key=lambda e: e.dst_port):
-            upstream = values.get(edge.src)
-            if upstream is None:  # upstream failed while computing
-                return None
+        for edge in sorted(upstream, key=lambda e: e.dst_port):
             h.update(f"|{edge.dst_port}<{edge.src_port}@".encode() + keys[edge.src])
-            src_cls = graph.registry.get(graph.nodes[edge.src].type)
-            assert src_cls is not None
-            src_type = src_cls.outputs[edge.src_port].type
-            inputs[edge.dst_port] = cls.inputs[edge.dst_port].type.coerce(
-                upstream[edge.src_port], src_type)
-        for port, spec in cls.inputs.items():
-            if port not in inputs:
-                inputs[port] = spec.default
-        for var in ("frame", "fps"):
-            if var in cls.reads:
-                h.update(context_parts[var])
+        if "frame" in cls.reads:
+            h.update(context.frame)
+        if "fps" in cls.reads:
+            h.update(context.fps)
         if "seed" in cls.reads:
-            h.update(f"seed:{graph.settings.seed}:{node_id}".encode())
-        key = h.digest()
-        keys[node_id] = key
+            h.update(f"seed:{context.seed}:{node_id}".encode())
+        return h.digest()
+
+    def _lookup(self, key: bytes) -> Mapping[str, Any] | None:
         outs = self.cache.get(key)
         if outs is None and self.disk is not None:
             outs = self.disk.get(key)
             if outs is not None:
                 self.cache.put(key, outs)
-        if outs is not None:
-            result.reused.append(node_id)
-            return outs
+        return outs
+
+    def _store(self, key: bytes, outs: Mapping[str, Any]) -> None:
+        self.cache.put(key, outs)
+        if self.disk is not None:
+            self.disk.put(key, outs)
+
+    def _compute(
+        self,
+        graph: Graph,
+        node_id: str,
+        upstream: list[Edge],
+        values: dict[str, Mapping[str, Any]],
+        time: TimeArray,
+        result: EvalResult,
+    ) -> Mapping[str, Any] | None:
+        record = graph.nodes[node_id]
+        cls = graph.registry.get(record.type)
+        assert cls is not None and record.validated is not None
+        inputs: dict[str, Any] = {}
+        for edge in upstream:
+            if edge.src not in values:  # upstream failed while computing
+                return None
+            src_cls = graph.registry.get(graph.nodes[edge.src].type)
+            assert src_cls is not None
+            inputs[edge.dst_port] = cls.inputs[edge.dst_port].type.coerce(
+                values[edge.src][edge.src_port], src_cls.outputs[edge.src_port].type)
+        for port, spec in cls.inputs.items():
+            if port not in inputs:
+                inputs[port] = spec.default
         ctx = NodeContext(node_id, cls.reads, time, graph.settings.seed)
-        path = problem_path("nodes", node_id)
+        path = f"$.nodes.{node_id}"
         try:
             outs = dict(self._instance(cls).compute(ctx, record.validated, **inputs))
         except Exception as exc:
@@ -224,12 +266,7 @@ class Evaluator:
                 result.problems.append(Problem("MG121", f"node {node_id!r} output {port!r}: "
                                                f"{bad} contains NaN or Inf", path, node_id, port))
                 return None
-        outs = {p: outs[p] for p in cls.outputs}
-        self.cache.put(key, outs)
-        if self.disk is not None:
-            self.disk.put(key, outs)
-        result.computed.append(node_id)
-        return outs
+        return {p: outs[p] for p in cls.outputs}
 
 
 _DEFAULT: Evaluator | None = None

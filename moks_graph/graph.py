@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,8 +50,7 @@ class Settings(BaseModel):
         return self
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """``src.src_port -> dst.dst_port``."""
 
     src: str
@@ -65,7 +65,7 @@ class Edge:
         return {"from": [self.src, self.src_port], "to": [self.dst, self.dst_port]}
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeRecord:
     """One node as stored: type, version, raw params (as written), ui data.
 
@@ -81,8 +81,18 @@ class NodeRecord:
     raw: dict[str, Any] | None = None
     # derived, kept current by Graph
     validated: BaseModel | None = None
-    static_key: bytes = b""
     problems: list[Problem] = field(default_factory=list)
+    revision: int = 0
+    _static_key: bytes = b""
+
+    @property
+    def static_key(self) -> bytes:
+        """SHA-256 of type, version and validated params: the node's own part of its cache key."""
+        if not self._static_key and self.validated is not None:
+            text = canonical_json({"t": self.type, "v": self.type_version,
+                                   "p": self.validated.model_dump(mode="json")})
+            self._static_key = hashlib.sha256(text.encode()).digest()
+        return self._static_key
 
     @property
     def is_placeholder(self) -> bool:
@@ -116,21 +126,114 @@ class Graph:
         self.meta: dict[str, Any] = meta or {}
         self.nodes: dict[str, NodeRecord] = {}
         self.edges: list[Edge] = []
-        self.topology = nx.MultiDiGraph()
         self.source: str | None = None
+        self._in: dict[str, list[Edge]] = {}
+        self._out: dict[str, list[Edge]] = {}
+        self._clock = 0
+        #: bumped by every change of nodes or edges (not params): keys the memos below
+        self.structure_revision = 0
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- queries -----------------------------------------------------------
     def node_class(self, node_id: str) -> type[Node] | None:
         return self.registry.get(self.nodes[node_id].type)
 
     def edges_into(self, node_id: str) -> list[Edge]:
-        return [d["edge"] for *_, d in self.topology.in_edges(node_id, data=True)]
+        return self._in.get(node_id, [])
 
     def edges_from(self, node_id: str) -> list[Edge]:
-        return [d["edge"] for *_, d in self.topology.out_edges(node_id, data=True)]
+        return self._out.get(node_id, [])
+
+    def memo(self, name: str, compute: Callable[[], Any], *extra: Any) -> Any:
+        """A value derived from the structure, recomputed only after structural edits."""
+        key = (name, self.structure_revision, *extra)
+        if key not in self._memo:
+            if len(self._memo) > 64:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def topological_order(self) -> list[str]:
+        """Nodes in a stable topological order (ties by id); nodes on cycles are left out."""
+        return self.memo("topo", self._topological_order)
+
+    def _topological_order(self) -> list[str]:
+        indegree = {n: 0 for n in self.nodes}
+        for e in self.edges:
+            if e.dst in indegree and e.src in self.nodes:
+                indegree[e.dst] += 1
+        ready = sorted(n for n, d in indegree.items() if d == 0)
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            n = heapq.heappop(ready)
+            order.append(n)
+            for e in self._out.get(n, []):
+                if e.dst in indegree:
+                    indegree[e.dst] -= 1
+                    if indegree[e.dst] == 0:
+                        heapq.heappush(ready, e.dst)
+        return order
+
+    def ancestors(self, node_ids: Iterable[str]) -> frozenset[str]:
+        """The nodes and everything upstream of them (memoized per structure)."""
+        wanted = frozenset(node_ids)
+
+        return self.memo(
+            "ancestors", lambda: frozenset(self._reach(wanted, self._in, lambda e: e.src)), wanted)
+
+    def _touch(self) -> None:
+        self.structure_revision += 1
+
+    def tick(self) -> int:
+        self._clock += 1
+        return self._clock
+
+    @property
+    def topology(self) -> nx.MultiDiGraph:
+        """The wiring as a networkx multigraph (built on demand, memoized per structure)."""
+        return self.memo("networkx", self._networkx)
+
+    def _networkx(self) -> nx.MultiDiGraph:
+        dag = nx.MultiDiGraph()
+        dag.add_nodes_from(self.nodes)
+        dag.add_edges_from((e.src, e.dst, (e.src_port, e.dst_port), {"edge": e})
+                           for e in self.edges)
+        return dag
 
     def downstream(self, node_id: str) -> set[str]:
-        return set(nx.descendants(self.topology, node_id))
+        """Every node fed (directly or not) by ``node_id``."""
+        return self._reach([node_id], self._out, lambda e: e.dst) - {node_id}
+
+    def path_between(self, src: str, dst: str) -> list[str] | None:
+        """A path of node ids from ``src`` to ``dst`` along edges, or None."""
+        parent: dict[str, str | None] = {src: None}
+        stack = [src]
+        while stack:
+            n = stack.pop()
+            if n == dst:
+                path = [n]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])  # type: ignore[arg-type]
+                return path[::-1]
+            for e in self._out.get(n, []):
+                if e.dst not in parent:
+                    parent[e.dst] = n
+                    stack.append(e.dst)
+        return None
+
+    @staticmethod
+    def _reach(start: Iterable[str], adjacency: dict[str, list[Edge]],
+               step: Callable[[Edge], str]) -> set[str]:
+        seen = set(start)
+        stack = list(seen)
+        while stack:
+            for e in adjacency.get(stack.pop(), []):
+                nxt = step(e)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
 
     def validate(self) -> list[Problem]:
         """Every problem of the graph (see :mod:`moks_graph.validation`)."""
@@ -148,30 +251,39 @@ class Graph:
     # -- low-level inserts used by the loader (no refusal) --------------------
     def insert_node(self, record: NodeRecord) -> None:
         self.nodes[record.id] = record
-        self.topology.add_node(record.id)
         self.refresh(record)
+        self._touch()
 
     def insert_edge(self, edge: Edge) -> None:
-        self.edges.append(edge)
-        for n in (edge.src, edge.dst):
-            if n not in self.topology:
-                self.topology.add_node(n)  # dangling: reported by validation
-        self.topology.add_edge(edge.src, edge.dst, key=(edge.src_port, edge.dst_port), edge=edge)
+        self.insert_edges([edge])
+
+    def insert_edges(self, edges: Iterable[Edge]) -> None:
+        stamp = self.tick()
+        for edge in edges:
+            self.edges.append(edge)
+            self._in.setdefault(edge.dst, []).append(edge)
+            self._out.setdefault(edge.src, []).append(edge)
+            if edge.dst in self.nodes:
+                self.nodes[edge.dst].revision = stamp
+        self._touch()
+
+    def _rewired(self, node_id: str) -> None:
+        """A node's inputs changed: its cache key (and its memo) must be recomputed."""
+        if node_id in self.nodes:
+            self.nodes[node_id].revision = self.tick()
+        self._touch()
+
+    def _drop_edge(self, edge: Edge) -> None:
+        self.edges.remove(edge)
+        self._in[edge.dst].remove(edge)
+        self._out[edge.src].remove(edge)
+        self._rewired(edge.dst)
 
     def refresh(self, record: NodeRecord) -> None:
-        """Recompute a node's own problems, validated params and static cache key."""
-        cls = self.registry.get(record.type)
-        record.problems = validation.check_node(self, record)
-        record.validated = None
-        record.static_key = b""
-        if cls is not None and not record.problems:
-            model, _ = validation.check_params(record.id, cls, record.params)
-            record.validated = model
-            assert model is not None
-            text = canonical_json(
-                {"t": record.type, "v": record.type_version, "p": model.model_dump(mode="json")}
-            )
-            record.static_key = hashlib.sha256(text.encode()).digest()
+        """Recompute a node's own problems and validated params; bump its revision."""
+        record.validated, record.problems = validation.check_node(self, record)
+        record._static_key = b""
+        record.revision = self.tick()
 
     # -- edits (validated, refused on new problems) ---------------------------
     def add_node(
@@ -194,7 +306,7 @@ class Graph:
             raise GraphEditError(Problem("MG109", f"node id {node_id!r} already exists",
                                          problem_path("nodes", node_id), node_id))
         record = NodeRecord(node_id, type_id, cls.type_version, dict(params or {}), dict(ui or {}))
-        problems = validation.check_node(self, record)
+        _, problems = validation.check_node(self, record)
         if problems:
             raise GraphEditError(problems)
         self.insert_node(record)
@@ -202,9 +314,12 @@ class Graph:
 
     def remove_node(self, node_id: str) -> None:
         self._require(node_id)
-        self.edges = [e for e in self.edges if node_id not in (e.src, e.dst)]
-        self.topology.remove_node(node_id)
+        for e in [e for e in self.edges if node_id in (e.src, e.dst)]:
+            self._drop_edge(e)
+        self._in.pop(node_id, None)
+        self._out.pop(node_id, None)
         del self.nodes[node_id]
+        self._touch()
 
     def connect(self, src: str, dst: str, src_port: str | None = None,
                 dst_port: str | None = None) -> Edge:
@@ -215,13 +330,13 @@ class Graph:
             dst, dst_port = _split_port(dst)
         edge = Edge(src, src_port, dst, dst_port)
         problems = validation.check_edge(self, len(self.edges), edge)
-        if not problems and any(e.dst == dst and e.dst_port == dst_port for e in self.edges):
+        if not problems and any(e.dst_port == dst_port for e in self.edges_into(dst)):
             problems = [Problem("MG114", f"input {dst}.{dst_port} is already connected",
                                 problem_path("nodes", dst), dst, dst_port)]
-        if not problems and (src == dst or nx.has_path(self.topology, dst, src)):
-            path = nx.shortest_path(self.topology, dst, src) if src != dst else [src]
+        loop = self.path_between(dst, src) if not problems else None
+        if loop is not None:
             problems = [Problem("MG104", "edge would close the cycle: "
-                                + " -> ".join([*path, dst]), problem_path("edges"), dst)]
+                                + " -> ".join([*loop, dst]), problem_path("edges"), dst)]
         if problems:
             raise GraphEditError(problems)
         self.insert_edge(edge)
@@ -231,10 +346,9 @@ class Graph:
         """Remove the edges into ``"b.in"``; returns what was removed."""
         if dst_port is None:
             dst, dst_port = _split_port(dst)
-        gone = [e for e in self.edges if e.dst == dst and e.dst_port == dst_port]
+        gone = [e for e in self.edges_into(dst) if e.dst_port == dst_port]
         for e in gone:
-            self.edges.remove(e)
-            self.topology.remove_edge(e.src, e.dst, key=(e.src_port, e.dst_port))
+            self._drop_edge(e)
         return gone
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:

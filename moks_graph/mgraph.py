@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
+from typing_extensions import TypedDict
 
 from moks_graph.cache import atomic_write_bytes
 from moks_graph.errors import GraphFileError, MoksError, Problem, problem_path
@@ -43,23 +44,24 @@ from moks_graph.validation import pydantic_problems
 EXTENSION = ".mgraph"
 
 
-class NodeModel(BaseModel):
-    """One node in the file."""
-
-    model_config = ConfigDict(extra="forbid")
-    type: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
-                      description="stable node type id, e.g. moks.rig.dolly")
-    type_version: int = Field(ge=1, description="version of the node type that wrote the params")
-    params: dict[str, Any] = Field(default_factory=dict, description="parameters by name")
-    ui: dict[str, Any] = Field(default_factory=dict, description="editor data (position, colour)")
+TypeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+PortRef = tuple[str, str]
 
 
-class EdgeModel(BaseModel):
-    """``{from: [node, port], to: [node, port]}``."""
+class NodeModel(TypedDict):
+    """One node in the file: ``type``, ``type_version``, ``params`` by name, ``ui``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: tuple[str, str] = Field(alias="from")
-    to: tuple[str, str]
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    type: TypeId
+    type_version: Annotated[int, Field(ge=1)]
+    params: NotRequired[dict[str, Any]]
+    ui: NotRequired[dict[str, Any]]
+
+
+EdgeModel = TypedDict(  # "from" is a keyword, hence the functional form
+    "EdgeModel", {"from": PortRef, "to": PortRef}
+)
+EdgeModel.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
 
 
 class GraphFileModel(BaseModel):
@@ -115,20 +117,27 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
 
 # -- loading ----------------------------------------------------------------------
 class _KeyedObject(dict):  # type: ignore[type-arg]
-    """A JSON object that remembers keys written more than once."""
+    """A JSON object that had keys written more than once (only built on that slow path)."""
 
     duplicates: tuple[str, ...] = ()
 
 
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = _KeyedObject()
-    dups = []
-    for key, value in pairs:
-        if key in out:
-            dups.append(key)
-        out[key] = value
-    out.duplicates = tuple(dups)
-    return out
+def _marking_hook(found: list[bool]) -> Any:
+    """A pairs hook that builds plain dicts at C speed and marks duplicated keys."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        marked = _KeyedObject(out)
+        counts: dict[str, int] = {}
+        for k, _ in pairs:
+            counts[k] = counts.get(k, 0) + 1
+        marked.duplicates = tuple(k for k, n in counts.items() if n > 1)
+        found.append(True)
+        return marked
+
+    return hook
 
 
 def _duplicate_problems(doc: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
@@ -153,14 +162,16 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(text: str, source: str) -> Any:
     """Strict JSON: no NaN/Infinity; duplicate keys (they would hide nodes) are errors."""
+    found: list[bool] = []
     try:
-        doc = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+        doc = json.loads(text, object_pairs_hook=_marking_hook(found),
+                         parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise GraphFileError(Problem("MG111", f"invalid JSON at line {exc.lineno} column "
                                      f"{exc.colno}: {exc.msg}"), source) from None
     except (ValueError, RecursionError) as exc:
         raise GraphFileError(Problem("MG111", f"invalid JSON: {exc}"), source) from None
-    duplicates = _duplicate_problems(doc)
+    duplicates = _duplicate_problems(doc) if found else []
     if duplicates:
         raise GraphFileError(duplicates, source)
     return doc
@@ -216,24 +227,24 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
     graph.source = source
     raw_nodes = doc.get("nodes", {})
     for node_id, node in model.nodes.items():
-        cls = graph.registry.get(node.type)
-        params = node.params
+        type_id, type_version = node["type"], node["type_version"]
+        cls = graph.registry.get(type_id)
+        params = node.get("params", {})
         raw: dict[str, Any] | None = None
-        if cls is None or node.type_version > cls.type_version:
+        if cls is None or type_version > cls.type_version:
             raw = raw_nodes[node_id]  # placeholder: keep exactly what was written
-        elif node.type_version < cls.type_version:
+        elif type_version < cls.type_version:
             try:
-                params = migrate_params(cls.migrations, node.type_version, cls.type_version, params)
+                params = migrate_params(cls.migrations, type_version, cls.type_version, params)
             except Exception as exc:
                 path = problem_path("nodes", node_id, "type_version")
                 raise GraphFileError(Problem("MG113", f"node {node_id!r}: cannot migrate "
-                                             f"{node.type} v{node.type_version} to "
+                                             f"{type_id} v{type_version} to "
                                              f"v{cls.type_version}: {exc}", path, node_id),
                                      source) from None
-        version = node.type_version if raw is not None or cls is None else cls.type_version
-        graph.insert_node(NodeRecord(node_id, node.type, version, params, node.ui, raw))
-    for e in model.edges:
-        graph.insert_edge(Edge(e.from_[0], e.from_[1], e.to[0], e.to[1]))
+        version = type_version if raw is not None or cls is None else cls.type_version
+        graph.insert_node(NodeRecord(node_id, type_id, version, params, node.get("ui", {}), raw))
+    graph.insert_edges(Edge(*e["from"], *e["to"]) for e in model.edges)
     return graph
 
 

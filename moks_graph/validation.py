@@ -61,57 +61,61 @@ def check_params(
         return None, [Problem("MG116", f"node {node_id!r}: {exc}", path, node_id)]
 
 
-def check_node(graph: Graph, record: NodeRecord) -> list[Problem]:
-    """Type known and supported, params valid."""
+def check_node(graph: Graph, record: NodeRecord) -> tuple[BaseModel | None, list[Problem]]:
+    """Type known and supported, params valid: the validated params, or the problems."""
     cls = graph.registry.get(record.type)
     if cls is None:
         path = problem_path("nodes", record.id, "type")
-        return [Problem("MG101", f"node {record.id!r} has unknown type {record.type!r}", path,
-                        record.id, "type")]
+        return None, [Problem("MG101", f"node {record.id!r} has unknown type {record.type!r}",
+                              path, record.id, "type")]
     if record.type_version > cls.type_version:
         path = problem_path("nodes", record.id, "type_version")
         msg = (f"node {record.id!r} is {record.type} version {record.type_version}; this "
                f"installation has version {cls.type_version} (upgrade the plugin)")
-        return [Problem("MG113", msg, path, record.id, "type_version")]
-    return check_params(record.id, cls, record.params)[1]
+        return None, [Problem("MG113", msg, path, record.id, "type_version")]
+    return check_params(record.id, cls, record.params)
 
 
-def live_class(graph: Graph, node_id: str) -> type[Node] | None:
-    """The class of a node that can run: None for placeholders (unknown or newer types)."""
-    record = graph.nodes[node_id]
-    return None if record.is_placeholder else graph.registry.get(record.type)
+Live = dict[str, "type[Node] | None"]
 
 
-def check_edge(graph: Graph, index: int, edge: Edge) -> list[Problem]:
+def live_classes(graph: Graph, only: tuple[str, ...] | None = None) -> Live:
+    """Each node's class if it can run; None for placeholders (unknown or newer types)."""
+    reg, nodes = graph.registry, graph.nodes
+    ids = nodes if only is None else [n for n in only if n in nodes]
+    return {n: None if nodes[n].raw is not None else reg.get(nodes[n].type) for n in ids}
+
+
+def check_edge(graph: Graph, index: int, edge: Edge, live: Live | None = None) -> list[Problem]:
     """Both ends exist and the types are compatible."""
-    path = problem_path("edges", index)
-    for end, node_id in (("from", edge.src), ("to", edge.dst)):
-        if node_id not in graph.nodes:
-            return [Problem("MG108", f"edge {edge} '{end}' names missing node {node_id!r}",
-                            path, edge.dst if end == "from" else None)]
-    src_cls, dst_cls = live_class(graph, edge.src), live_class(graph, edge.dst)
+    live = live_classes(graph, (edge.src, edge.dst)) if live is None else live
+    if edge.src not in live or edge.dst not in live:
+        end, node_id = ("from", edge.src) if edge.src not in live else ("to", edge.dst)
+        return [Problem("MG108", f"edge {edge} '{end}' names missing node {node_id!r}",
+                        f"$.edges[{index}]", edge.dst if end == "from" else None)]
+    src_cls, dst_cls = live[edge.src], live[edge.dst]
     if src_cls is None or dst_cls is None:
         return []  # placeholder end: reported by check_node, its edges are kept as they are
     out = src_cls.outputs.get(edge.src_port)
     if out is None:
         msg = (f"edge {edge}: node {edge.src!r} ({src_cls.type_id}) has no output "
                f"{edge.src_port!r}; outputs are {sorted(src_cls.outputs)}")
-        return [Problem("MG108", msg, path, edge.dst, edge.dst_port)]
+        return [Problem("MG108", msg, f"$.edges[{index}]", edge.dst, edge.dst_port)]
     inp = dst_cls.inputs.get(edge.dst_port)
     if inp is None:
         msg = (f"edge {edge}: node {edge.dst!r} ({dst_cls.type_id}) has no input "
                f"{edge.dst_port!r}; inputs are {sorted(dst_cls.inputs)}")
-        return [Problem("MG108", msg, path, edge.dst, edge.dst_port)]
-    if not inp.type.accepts_from(out.type):
+        return [Problem("MG108", msg, f"$.edges[{index}]", edge.dst, edge.dst_port)]
+    if inp.type is not out.type and not inp.type.accepts_from(out.type):
         msg = (f"edge {edge}: cannot connect {out.type} output to {inp.type} input "
                f"{edge.dst}.{edge.dst_port}")
-        return [Problem("MG103", msg, path, edge.dst, edge.dst_port)]
+        return [Problem("MG103", msg, f"$.edges[{index}]", edge.dst, edge.dst_port)]
     return []
 
 
-def check_inputs(graph: Graph, record: NodeRecord) -> list[Problem]:
+def check_inputs(graph: Graph, record: NodeRecord, live: Live | None = None) -> list[Problem]:
     """Required inputs connected, no input connected twice."""
-    cls = live_class(graph, record.id)
+    cls = (live_classes(graph, (record.id,)) if live is None else live)[record.id]
     if cls is None:
         return []
     problems = []
@@ -119,7 +123,7 @@ def check_inputs(graph: Graph, record: NodeRecord) -> list[Problem]:
     for edge in graph.edges_into(record.id):
         connected[edge.dst_port] = connected.get(edge.dst_port, 0) + 1
     for port, spec in cls.inputs.items():
-        path = problem_path("nodes", record.id)
+        path = f"$.nodes.{record.id}"
         if spec.required and port not in connected:
             problems.append(Problem("MG102", f"node {record.id!r} input {port!r} ({spec.type}) "
                                     "is required but not connected", path, record.id, port))
@@ -147,17 +151,26 @@ def find_cycles(graph: Graph) -> list[Problem]:
     return problems
 
 
+def structural_problems(graph: Graph) -> list[Problem]:
+    """Problems of the wiring: edges, inputs, cycles (independent of param values)."""
+    problems: list[Problem] = []
+    live = live_classes(graph)
+    for index, edge in enumerate(graph.edges):
+        problems += check_edge(graph, index, edge, live)
+    for record in graph.nodes.values():
+        problems += check_inputs(graph, record, live)
+    if len(graph.topological_order()) < len(graph.nodes):
+        problems += find_cycles(graph)
+    return problems
+
+
 def validate(graph: Graph) -> list[Problem]:
-    """Every problem of the graph, in file order (nodes, edges, inputs, cycles)."""
+    """Every problem of the graph: nodes and params, then edges, inputs and cycles."""
     problems: list[Problem] = []
     for record in graph.nodes.values():
-        problems += record.problems
-    for index, edge in enumerate(graph.edges):
-        problems += check_edge(graph, index, edge)
-    for record in graph.nodes.values():
-        problems += check_inputs(graph, record)
-    problems += find_cycles(graph)
-    return problems
+        if record.problems:
+            problems += record.problems
+    return problems + graph.memo("structure", lambda: structural_problems(graph))
 
 
 def broken_nodes(graph: Graph, problems: list[Problem]) -> set[str]:
@@ -170,5 +183,5 @@ def broken_nodes(graph: Graph, problems: list[Problem]) -> set[str]:
                     bad |= comp
     out = set(bad)
     for n in bad:
-        out |= nx.descendants(graph.topology, n)
+        out |= graph.downstream(n)
     return out
