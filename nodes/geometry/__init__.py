@@ -1,0 +1,1 @@
+"""Geometry math: triangle meshes, curvature, parallel transport and TargetLink frames."""

@@ -1,0 +1,1 @@
+"""Lighting math: spherical-harmonic environment lighting, HDRI I/O and procedural skies."""
