@@ -1,0 +1,151 @@
+"""Host write speed: bulk key writing versus one ``keyframe_insert`` per frame.
+
+Blender part: a synthetic scenario (a camera + 3 lights, every channel they
+have, 10,000 frames) is written to a .blend twice in one run, sharing the
+scene building and the save:
+
+(a) ``write_keys_bulk``: per F-curve ``keyframe_points.add(n)`` + ``foreach_set``;
+(b) ``write_keys_keyframe_insert``: set the property, ``keyframe_insert`` once
+    per frame per channel (the naive per-frame bake).
+
+The ratio compares the key-writing phases (b / a), the target being >= 50x;
+whole-file times (fresh factory scene + keys + save) are printed too. When
+``--slow-frames`` is below ``--frames``, (b) runs on the first ``--slow-frames``
+frames of the same channels and its time is extrapolated linearly to all
+frames (stated in the output). ``keyframe_insert`` grows an F-curve one key
+at a time and its per-key cost rises with the curve's length (measured: 2x the
+frames -> about 4x the time), so the linear extrapolation flatters the slow
+path: the printed ratio is a lower bound. The slow path runs once; the bulk
+path ``--repeat`` times (median).
+
+Usage: python bench/host_write.py [--frames 10000] [--slow-frames 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from moks_graph.channels import Channels
+from moks_graph.timebase import time_array
+
+
+def scenario(frames: int, fps: float = 24.0) -> Channels:
+    """A camera + key (spot), fill (area) and rim (point) lights, all channels animated."""
+    time = time_array(1, frames, fps)
+    t = time.seconds
+    ones = np.ones_like(t)
+    v: dict[str, np.ndarray] = {
+        "cam.tx": 5.0 * np.cos(0.2 * t), "cam.ty": 5.0 * np.sin(0.2 * t),
+        "cam.tz": 1.6 + 0.05 * np.sin(1.3 * t), "cam.rx": 85.0 + np.sin(0.7 * t),
+        "cam.ry": 0.5 * np.sin(2.1 * t), "cam.rz": np.rad2deg(0.2 * t) + 90.0,
+        "cam.focal_length": 35.0 + 10.0 * np.sin(0.05 * t),
+        "cam.focus_distance": 5.0 + 0.2 * np.sin(0.3 * t), "cam.fstop": 2.8 + 0.0 * t,
+        "cam.sensor_width": 36.0 * ones, "cam.sensor_height": 24.0 * ones,
+    }
+    lights = {"key": ("light.spot", 0.0), "fill": ("light.area", 2.0), "rim": ("light.point", 4.0)}
+    for name, (_, phase) in lights.items():
+        v |= {
+            f"{name}.tx": 3.0 * np.cos(phase + 0.1 * t),
+            f"{name}.ty": 3.0 * np.sin(phase + 0.1 * t),
+            f"{name}.tz": 3.0 + 0.1 * np.sin(t), f"{name}.rx": 45.0 + np.sin(0.5 * t),
+            f"{name}.ry": 0.0 * t, f"{name}.rz": np.rad2deg(phase + 0.1 * t) + 90.0,
+            f"{name}.intensity": 500.0 * (1.0 + 0.1 * np.sin(3.0 * t + phase)),
+            f"{name}.color_r": ones, f"{name}.color_g": 0.9 + 0.05 * np.sin(t),
+            f"{name}.color_b": 0.8 * ones,
+            f"{name}.color_temperature": 4500.0 + 500.0 * np.sin(0.01 * t + phase),
+            f"{name}.size": 0.5 + 0.1 * np.sin(0.2 * t),
+        }
+    v |= {"key.spot_angle": 40.0 + 5.0 * np.sin(0.1 * t), "key.spot_blend": 0.2 * ones}
+    kinds = {"cam": "camera", **{name: kind for name, (kind, _) in lights.items()}}
+    return Channels(time, v, kinds)
+
+
+def _first_frames(channels: Channels, n: int) -> Channels:
+    """The same channels on their first ``n`` samples."""
+    time = time_array(int(channels.time.frames[0]), int(channels.time.frames[n - 1]),
+                      channels.time.fps)
+    return Channels(time, {k: a[:n] for k, a in channels.items()}, channels.kinds)
+
+
+def _timed_write(channels: Channels, path: Path, write_keys: Callable[..., None]) -> tuple[float,
+                                                                                           float]:
+    """(key-writing seconds, whole-file seconds) of one write with ``write_keys``."""
+    from moks_graph.hosts.blender.keyframes import blender_curves
+    from moks_graph.hosts.blender.writer import build_scene, save_blend
+
+    t0 = time.perf_counter()
+    curves = blender_curves(channels)
+    built = build_scene(channels, curves)
+    t1 = time.perf_counter()
+    write_keys(built, curves)
+    t2 = time.perf_counter()
+    save_blend(path)
+    t3 = time.perf_counter()
+    return t2 - t1, t3 - t0
+
+
+def bench_blender(frames: int, slow_frames: int, repeat: int) -> dict[str, float]:
+    """Time both Blender key-writing paths; returns seconds and the ratio."""
+    from moks_graph.hosts.blender.writer import write_keys_bulk, write_keys_keyframe_insert
+
+    channels = scenario(frames)
+    n_keys = len(channels) * len(channels.time)
+    slow_channels = channels if slow_frames >= frames else _first_frames(channels, slow_frames)
+    scale = len(channels.time) / len(slow_channels.time)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        bulk = [_timed_write(channels, folder / "bulk.blend", write_keys_bulk)
+                for _ in range(repeat)]
+        slow = [_timed_write(slow_channels, folder / "slow.blend", write_keys_keyframe_insert)]
+        size_mb = (folder / "bulk.blend").stat().st_size / 1e6
+    bulk_keys = statistics.median(b[0] for b in bulk)
+    bulk_file = statistics.median(b[1] for b in bulk)
+    slow_keys = statistics.median(s[0] for s in slow) * scale
+    slow_file = statistics.median(s[1] for s in slow)
+    print(f"Blender {_version()}: {len(channels)} channels x {len(channels.time)} frames "
+          f"= {n_keys:,} keys (camera + 3 lights), file {size_mb:.1f} MB")
+    print(f"  bulk foreach_set:       keys {bulk_keys:8.3f} s   whole file {bulk_file:8.3f} s "
+          f"({n_keys / bulk_keys / 1e6:.2f} M keys/s; median of {repeat})")
+    if scale > 1:
+        print(f"  keyframe_insert/frame:  keys {slow_keys:8.3f} s   (measured on the first "
+              f"{len(slow_channels.time)} frames: {slow_keys / scale:.3f} s, extrapolated "
+              f"linearly x{scale:.2f} to {len(channels.time)} frames)")
+        slow_file = slow_file - statistics.median(s[0] for s in slow) + slow_keys
+    else:
+        print(f"  keyframe_insert/frame:  keys {slow_keys:8.3f} s   whole file {slow_file:8.3f} s")
+    ratio = slow_keys / bulk_keys
+    print(f"  ratio keyframe_insert / bulk (key writing): {ratio:.1f}x  "
+          f"[target >= 50x: {'PASS' if ratio >= 50 else 'FAIL'}]")
+    print(f"  ratio whole file (reset + keys + save):     {slow_file / bulk_file:.1f}x")
+    return {"bulk_keys_s": bulk_keys, "slow_keys_s": slow_keys, "ratio": ratio,
+            "bulk_file_s": bulk_file, "slow_file_s": slow_file}
+
+
+def _version() -> str:
+    import bpy
+
+    return str(bpy.app.version_string)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=10_000)
+    parser.add_argument("--slow-frames", type=int, default=2_000,
+                        help="frames for the keyframe_insert path (extrapolated linearly to "
+                             "--frames when fewer; the full 10,000 take about 2 minutes)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.frames < 2 or args.slow_frames < 2 or args.repeat < 1:
+        parser.error("--frames and --slow-frames must be >= 2, --repeat >= 1")
+    bench_blender(args.frames, min(args.slow_frames, args.frames), args.repeat)
+
+
+if __name__ == "__main__":
+    main()

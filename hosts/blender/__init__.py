@@ -1,0 +1,1 @@
+"""Blender host: write Channels to a .blend with layered actions (bpy imported lazily)."""

@@ -1,0 +1,154 @@
+"""Read a .blend written by :mod:`.writer` back into internal :class:`Channels`.
+
+Opens the file with ``bpy.ops.wm.open_mainfile``, finds the MOKS objects
+(objects and the world carrying the ``moks_kind`` custom property), and for
+each animated ID reads the F-curves of its action slot from every layer's
+keyframe strips (``strip.channelbag(slot)``) with ``keyframe_points.foreach_get``.
+Values go back to internal units through :func:`.keyframes.channels_from_curves`.
+The time array is the keys' frame numbers, snapped to the scene's
+``moks_subframes`` grid (Blender stores key times as float32), at the scene's
+exact ``moks_fps`` (or ``render.fps / render.fps_base`` for other files).
+
+Used by the tests and the cross-host equality test; replaces the current
+Blender session's data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moks_graph.channels import OBJECT_KINDS, Channels
+from moks_graph.hosts.blender.keyframes import (
+    FPS_PROPERTY,
+    KIND_PROPERTY,
+    SUBFRAMES_PROPERTY,
+    CurveKeys,
+    Target,
+    attribute_for,
+    channels_from_curves,
+    data_id_type,
+    snap_frames,
+)
+from moks_graph.hosts.blender.writer import import_bpy, quiet_blender
+from moks_graph.timebase import TimeArray, sample_frames
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SOCKET_BY_INDEX = re.compile(r'^nodes\["(?P<node>[^"]+)"\]\.(?P<io>inputs|outputs)'
+                              r'\[(?P<index>\d+)\]\.(?P<rest>.+)$')
+
+
+def _canonical_path(blender_id: Any, data_path: str) -> str:
+    """Node-socket paths by index (as ``keyframe_insert`` writes them) -> by identifier.
+
+    ``nodes["MOKS Fog"].inputs[2].default_value`` ->
+    ``nodes["MOKS Fog"].inputs["Density"].default_value``.
+    """
+    m = _SOCKET_BY_INDEX.match(data_path)
+    if m is None or not hasattr(blender_id, "nodes"):
+        return data_path
+    node = blender_id.nodes.get(m["node"])
+    if node is None:
+        return data_path
+    sockets = getattr(node, m["io"])
+    index = int(m["index"])
+    if index >= len(sockets):
+        return data_path
+    return f'nodes["{m["node"]}"].{m["io"]}["{sockets[index].identifier}"].{m["rest"]}'
+
+
+def _curves_of(blender_id: Any, obj: str, kind: str) -> list[CurveKeys]:
+    """The MOKS curves keyed on ``blender_id`` through its assigned action slot."""
+    anim = blender_id.animation_data
+    if anim is None or anim.action is None or anim.action_slot is None:
+        return []
+    slot = anim.action_slot
+    curves: list[CurveKeys] = []
+    for layer in anim.action.layers:
+        for strip in layer.strips:
+            if strip.type != "KEYFRAME":
+                continue
+            channelbag = strip.channelbag(slot)
+            if channelbag is None:
+                continue
+            for fcurve in channelbag.fcurves:
+                path = _canonical_path(blender_id, fcurve.data_path)
+                target = Target(slot.target_id_type, path, fcurve.array_index)
+                attr = attribute_for(kind, target)
+                if attr is None:
+                    continue
+                n = len(fcurve.keyframe_points)
+                co = np.empty(2 * n, dtype=np.float64)
+                fcurve.keyframe_points.foreach_get("co", co)
+                curves.append(CurveKeys(obj, attr, target, co[0::2].copy(), co[1::2].copy()))
+    return curves
+
+
+def _moks_kind(blender_id: Any) -> str | None:
+    kind = blender_id.get(KIND_PROPERTY)
+    if kind is None:
+        return None
+    if kind not in OBJECT_KINDS:
+        raise ValueError(f"{blender_id.name!r} has unknown {KIND_PROPERTY} {kind!r}")
+    if not _NAME.match(blender_id.name):
+        raise ValueError(f"MOKS object {blender_id.name!r} has a name that is not an identifier "
+                         "(renamed or duplicated in Blender?)")
+    return str(kind)
+
+
+def _scene_ids(scene: Any) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
+    """``kinds`` and ``(object, kind, ID)`` for every MOKS object, its data and world."""
+    kinds: dict[str, str] = {}
+    ids: list[tuple[str, str, Any]] = []
+    for obj in sorted(scene.objects, key=lambda o: o.name):
+        kind = _moks_kind(obj)
+        if kind is None:
+            continue
+        kinds[obj.name] = kind
+        ids.append((obj.name, kind, obj))
+        if data_id_type(kind) is not None and obj.data is not None:
+            ids.append((obj.name, kind, obj.data))
+    world = scene.world
+    if world is not None and _moks_kind(world) == "atmosphere":
+        kinds[world.name] = "atmosphere"
+        ids.append((world.name, "atmosphere", world))
+        if world.node_tree is not None:
+            ids.append((world.name, "atmosphere", world.node_tree))
+    return kinds, ids
+
+
+def read_blend(path: str | os.PathLike[str], *, scene_name: str | None = None) -> Channels:
+    """Open a .blend and return its MOKS channels in internal units.
+
+    ``scene_name``: the scene to read (default: the file's active scene).
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for a
+    missing scene or curves not keyed on one common time array.
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"path {str(source)!r} is not a .blend file")
+    bpy = import_bpy()
+    with quiet_blender():
+        bpy.ops.wm.open_mainfile(filepath=str(source), load_ui=False)
+    if scene_name is None:
+        scene = bpy.context.scene
+    else:
+        scene = bpy.data.scenes.get(scene_name)
+        if scene is None:
+            raise ValueError(f"scene_name {scene_name!r} is not in {str(source)!r}; scenes: "
+                             f"{', '.join(s.name for s in bpy.data.scenes)}")
+    kinds, ids = _scene_ids(scene)
+    curves = [c for obj, kind, blender_id in ids for c in _curves_of(blender_id, obj, kind)]
+    fps = float(scene.get(FPS_PROPERTY, scene.render.fps / scene.render.fps_base))
+    subframes = int(scene.get(SUBFRAMES_PROPERTY, 0))
+    if curves:
+        frames = snap_frames(curves[0].frames, subframes)
+    else:
+        frames = sample_frames(scene.frame_start, scene.frame_end, max(subframes, 1))
+    return channels_from_curves(curves, kinds, TimeArray(frames=frames, fps=fps))

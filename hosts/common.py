@@ -1,0 +1,112 @@
+"""Helpers shared by the host writers: atomic output files and per-object channel access.
+
+No unit conversion lives here (that is ``hosts.units``); only the plumbing
+every writer needs the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from moks_graph.channels import Channels
+
+#: Transform attributes in their channel order.
+TRANSFORM_ATTRS: tuple[str, ...] = ("tx", "ty", "tz", "rx", "ry", "rz")
+#: Object kinds that carry a transform (all but the scene-wide atmosphere).
+TRANSFORM_KINDS: frozenset[str] = frozenset(
+    {"camera", "light.point", "light.spot", "light.area", "light.sun", "null"}
+)
+
+
+def output_path(path: str | os.PathLike[str], suffixes: tuple[str, ...]) -> Path:
+    """Check an output path before anything is written.
+
+    Raises ``TypeError`` (not a path), ``ValueError`` (wrong suffix), and the
+    ``OSError`` subclasses ``FileNotFoundError`` / ``NotADirectoryError`` /
+    ``IsADirectoryError`` / ``PermissionError`` naming the path.
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    target = Path(path)
+    if target.suffix.lower() not in suffixes:
+        raise ValueError(f"path {str(target)!r} must end in one of {', '.join(suffixes)}")
+    parent = target.parent
+    if not parent.exists():
+        raise FileNotFoundError(errno.ENOENT, f"cannot write {str(target)!r}: folder "
+                                f"{str(parent)!r} does not exist", str(parent))
+    if not parent.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {str(target)!r}: "
+                                 f"{str(parent)!r} is not a folder", str(parent))
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {str(target)!r}: it is a folder",
+                                str(target))
+    if not os.access(parent, os.W_OK):
+        raise PermissionError(errno.EACCES, f"cannot write {str(target)!r}: folder "
+                              f"{str(parent)!r} is not writable", str(parent))
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success fsync and ``os.replace`` it.
+
+    The temporary file keeps ``target``'s suffix (USD picks its format from
+    it). On any exception the temporary file is removed and ``target`` is
+    untouched, so a failed write leaves the folder as it was.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
+                                    dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def check_kinds(channels: Channels, supported: frozenset[str] | set[str], host: str) -> None:
+    """``ValueError`` naming every object whose kind ``host`` cannot write."""
+    if not isinstance(channels, Channels):
+        raise TypeError(f"channels must be a moks_graph.channels.Channels, "
+                        f"got {type(channels).__name__}")
+    bad = {o: k for o, k in channels.kinds.items() if k not in supported}
+    if bad:
+        listed = ", ".join(f"{o!r} ({k!r})" for o, k in sorted(bad.items()))
+        raise ValueError(f"channels: the {host} writer cannot write object kind(s): {listed}; "
+                         f"known kinds: {', '.join(sorted(supported))}")
+    if not channels.finite():
+        bad_names = [n for n, a in channels.items() if not np.isfinite(a).all()]
+        raise ValueError(f"channels: NaN or infinite samples in {', '.join(bad_names)}")
+
+
+def object_transform(channels: Channels, obj: str) -> tuple[np.ndarray, ...] | None:
+    """The six transform arrays of ``obj`` (missing ones are zeros), or ``None`` if none exist.
+
+    Axis conversions mix the components, so a writer writes all six once any
+    one of them is animated.
+    """
+    attrs = channels.of(obj)
+    if not any(a in attrs for a in TRANSFORM_ATTRS):
+        return None
+    zeros = np.zeros(len(channels.time))
+    return tuple(np.asarray(attrs.get(a, zeros), dtype=np.float64) for a in TRANSFORM_ATTRS)
+
+
+def attr_or(channels: Channels, obj: str, attr: str, default: float) -> np.ndarray:
+    """``obj.attr`` samples, or ``default`` repeated over the time array."""
+    name = f"{obj}.{attr}"
+    if name in channels:
+        return np.asarray(channels[name], dtype=np.float64)
+    return np.full(len(channels.time), float(default))

@@ -1,0 +1,1 @@
+"""Farm replay: saved .mgraph graphs baked and matched in chunks on Dask or farm managers."""

@@ -1,0 +1,1 @@
+"""Maya host: Maya ASCII writer/parser and the in-Maya adapter (maya imported lazily)."""

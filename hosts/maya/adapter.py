@@ -1,0 +1,92 @@
+"""The in-Maya adapter: create nodes and bulk-key curves in a running Maya session.
+
+Everything Maya-independent (node names, attribute mapping, unit conversion,
+per-curve ``(times, values)`` arrays) is :func:`moks_graph.hosts.maya.mapping.plan_maya_scene`
+and :func:`key_arrays`, tested without Maya. :func:`apply_to_maya` is the thin
+part that imports ``maya.cmds`` and ``maya.api.OpenMaya``/``OpenMayaAnim``
+lazily and replays the plan: ``cmds.currentUnit`` (cm, degrees, the plan's
+time unit), ``cmds.createNode`` / ``cmds.addAttr`` / ``cmds.setAttr`` for
+nodes and static values, then one ``MFnAnimCurve.create(plug)`` plus one
+``MFnAnimCurve.addKeys(times, values, kTangentLinear, kTangentLinear)`` call
+per curve (bulk keys; values in Maya internal units: radians for angular
+curves, see :func:`moks_graph.hosts.maya.mapping.api_key_values`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from moks_graph.channels import Channels
+
+from .mapping import MayaCurve, MayaNode, MayaScene, StaticValue, api_key_values, plan_maya_scene
+
+
+def key_arrays(curve: MayaCurve) -> tuple[list[float], list[float]]:
+    """``(times in frames, values in Maya internal units)`` for ``MFnAnimCurve.addKeys``."""
+    return ([float(t) for t in curve.times], [float(v) for v in api_key_values(curve)])
+
+
+def static_set_args(node: str, attr: str, value: StaticValue) -> tuple[tuple[Any, ...],
+                                                                        dict[str, str]]:
+    """Positional and keyword arguments of the ``cmds.setAttr`` call for one static value."""
+    plug = f"{node}.{attr}"
+    if isinstance(value, str):
+        return (plug, value), {"type": "string"}
+    if isinstance(value, tuple):
+        return (plug, *value), {"type": f"double{len(value)}"}
+    return (plug, value), {}
+
+
+def add_attr_args(attr: str, attr_type: str) -> dict[str, Any]:
+    """Keyword arguments of ``cmds.addAttr`` for one custom attribute."""
+    key = "dataType" if attr_type == "string" else "attributeType"
+    return {"longName": attr, key: attr_type, "keyable": attr_type != "string"}
+
+
+def _create_node(cmds: Any, node: MayaNode, names: dict[str, str]) -> str:
+    kwargs: dict[str, Any] = {"name": node.name, "skipSelect": True}
+    if node.parent is not None:
+        kwargs["parent"] = names[node.parent]
+    name = str(cmds.createNode(node.node_type, **kwargs))
+    for attr, attr_type in node.custom:
+        cmds.addAttr(name, **add_attr_args(attr, attr_type))
+    for attr, value in node.static:
+        args, kwargs = static_set_args(name, attr, value)
+        cmds.setAttr(*args, **kwargs)
+    return name
+
+
+def apply_plan(scene: MayaScene) -> dict[str, str]:
+    """Replay a planned scene in the running Maya session; returns planned -> actual names."""
+    import maya.cmds as cmds
+    from maya.api import OpenMaya as om
+    from maya.api import OpenMayaAnim as oma
+
+    cmds.currentUnit(linear="centimeter", angle="degree", time=scene.time_unit)
+    names: dict[str, str] = {}
+    for node in scene.nodes:
+        names[node.name] = _create_node(cmds, node, names)
+    ui_unit = om.MTime.uiUnit()
+    linear = oma.MFnAnimCurve.kTangentLinear
+    for curve in scene.curves:
+        plug = om.MSelectionList().add(f"{names[curve.node]}.{curve.attr}").getPlug(0)
+        fn = oma.MFnAnimCurve()
+        fn.create(plug)
+        times, values = key_arrays(curve)
+        fn.addKeys([om.MTime(t, ui_unit) for t in times], values, linear, linear)
+        names[curve.name] = fn.name()
+    start, end = scene.frame_range
+    cmds.playbackOptions(minTime=float(np.floor(start)), maxTime=float(np.ceil(end)),
+                         animationStartTime=float(np.floor(start)),
+                         animationEndTime=float(np.ceil(end)))
+    return names
+
+
+def apply_to_maya(channels: Channels) -> dict[str, str]:
+    """Create the objects of ``channels`` in the running Maya session and key them.
+
+    Returns a map from planned node / curve names to the names Maya gave them.
+    """
+    return apply_plan(plan_maya_scene(channels))

@@ -1,0 +1,144 @@
+"""Write Channels as a Maya ASCII (``.ma``) scene, without Maya.
+
+The file holds what :func:`moks_graph.hosts.maya.mapping.plan_maya_scene`
+plans: a ``//Maya ASCII 2024 scene`` header, ``requires maya "2024"``,
+``currentUnit -l centimeter -a degree -t <unit>`` (``film`` for 24 fps,
+``pal`` 25, ``ntsc`` 30, ``show`` 48, ``palf`` 50, ``ntscf`` 60, ``game`` 15,
+else e.g. ``"23.976fps"``: :func:`moks_graph.hosts.units.maya_time_unit`),
+``createNode`` for every transform and shape (shapes parented with ``-p``),
+one ``animCurveTL``/``TA``/``TU`` per keyed attribute with linear tangents
+and its keys in one ``setAttr -s N ".ktv[0:N-1]" t v t v ...`` statement
+(times in frames, fractional for sub-frame samples; values in centimetres,
+degrees or the attribute's own unit), a ``sceneConfigurationScriptNode``
+setting the playback range, and ``connectAttr "<curve>.o" "<node>.<attr>";``.
+Long key lists are wrapped over lines the way Maya wraps them; numbers are
+written with ``repr`` (shortest text that reads back to the same double).
+The file is written to a temporary file next to the target and renamed over
+it, so a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+from moks_graph.channels import Channels
+
+from ..common import atomic_output, output_path
+from .mapping import MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
+
+MA_SUFFIXES: tuple[str, ...] = (".ma",)
+MAYA_VERSION = "2024"
+#: Key pairs per line in a wrapped ``.ktv`` list.
+PAIRS_PER_LINE = 6
+#: Maya tangent type 2 = linear (``animCurve.tangentType`` / ``kit`` / ``kot`` enums).
+LINEAR_TANGENT = 2
+
+
+def fmt(value: float) -> str:
+    """A finite float as the shortest text that parses back to the same double."""
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"cannot write non-finite value {v} to a .ma file")
+    if v == 0.0:
+        return "0"
+    text = repr(v)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def quote(text: str) -> str:
+    """A MEL string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _static(attr: str, value: StaticValue) -> str:
+    if isinstance(value, bool):
+        return f"\tsetAttr {quote('.' + attr)} {'yes' if value else 'no'};"
+    if isinstance(value, str):
+        return f"\tsetAttr {quote('.' + attr)} -type \"string\" {quote(value)};"
+    if isinstance(value, tuple):
+        kind = f"double{len(value)}"
+        return (f"\tsetAttr {quote('.' + attr)} -type {quote(kind)} "
+                f"{' '.join(fmt(v) for v in value)};")
+    return f"\tsetAttr {quote('.' + attr)} {fmt(value)};"
+
+
+def _node_lines(node: MayaNode) -> Iterator[str]:
+    parent = f" -p {quote(node.parent)}" if node.parent else ""
+    yield f"createNode {node.node_type} -n {quote(node.name)}{parent};"
+    for attr, attr_type in node.custom:
+        flag = "-dt" if attr_type == "string" else "-at"
+        yield (f"\taddAttr -ci true -sn {quote(attr)} -ln {quote(attr)} "
+               f"{flag} {quote(attr_type)};")
+    for attr, value in node.static:
+        yield _static(attr, value)
+
+
+def _wrapped(numbers: list[str], per_line: int) -> str:
+    rows = [" ".join(numbers[i:i + per_line]) for i in range(0, len(numbers), per_line)]
+    return "\n\t\t".join(rows)
+
+
+def _curve_lines(curve: MayaCurve) -> Iterator[str]:
+    n = len(curve.times)
+    yield f"createNode {curve.curve_type} -n {quote(curve.name)};"
+    yield f'\tsetAttr ".tan" {LINEAR_TANGENT};'
+    yield '\tsetAttr ".wgt" no;'
+    pairs: list[str] = []
+    for t, v in zip(curve.times, curve.values, strict=True):
+        pairs += [fmt(t), fmt(v)]
+    rng = f"[0:{n - 1}]" if n > 1 else "[0]"
+    yield f'\tsetAttr -s {n} ".ktv{rng}"  {_wrapped(pairs, 2 * PAIRS_PER_LINE)};'
+    tangents = _wrapped([str(LINEAR_TANGENT)] * n, 4 * PAIRS_PER_LINE)
+    yield f'\tsetAttr -s {n} ".kit{rng}"  {tangents};'
+    yield f'\tsetAttr -s {n} ".kot{rng}"  {tangents};'
+
+
+def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
+    """The ``.ma`` file text of a planned scene."""
+    start, end = scene.frame_range
+    unit = scene.time_unit
+    unit_text = unit if not unit.endswith("fps") else quote(unit)
+    lines = [
+        f"//Maya ASCII {MAYA_VERSION} scene",
+        f"//Name: {file_name}",
+        "//Codeset: UTF-8",
+        f'requires maya "{MAYA_VERSION}";',
+        f"currentUnit -l centimeter -a degree -t {unit_text};",
+        'fileInfo "application" "maya";',
+        f'fileInfo "product" "Maya {MAYA_VERSION}";',
+        f'fileInfo "version" "{MAYA_VERSION}";',
+        'fileInfo "moks_graph" "moks_graph.hosts.maya.ma_writer";',
+    ]
+    for node in scene.nodes:
+        lines.extend(_node_lines(node))
+    for curve in scene.curves:
+        lines.extend(_curve_lines(curve))
+    playback = (f"playbackOptions -min {fmt(np.floor(start))} -max {fmt(np.ceil(end))} "
+                f"-ast {fmt(np.floor(start))} -aet {fmt(np.ceil(end))} ")
+    lines += [
+        'createNode script -n "sceneConfigurationScriptNode";',
+        f'\tsetAttr ".b" -type "string" {quote(playback)};',
+        '\tsetAttr ".st" 6;',
+    ]
+    for curve in scene.curves:
+        lines.append(f"connectAttr {quote(curve.name + '.o')} "
+                     f"{quote(curve.node + '.' + curve.attr)};")
+    lines.append(f"// End of {file_name}")
+    return "\n".join(lines) + "\n"
+
+
+def write_ma(channels: Channels, path: str | os.PathLike[str]) -> str:
+    """Write ``channels`` to a Maya ASCII file; returns the path written.
+
+    Raises ``ValueError`` / ``TypeError`` for bad input and an ``OSError``
+    subclass when ``path`` cannot be written; nothing is left at ``path`` then.
+    """
+    target = output_path(path, MA_SUFFIXES)
+    text = ma_text(plan_maya_scene(channels), file_name=target.name)
+    with atomic_output(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return str(target)
+

@@ -1,0 +1,354 @@
+"""Channels <-> Maya nodes and animation curves: the Maya-independent part of the Maya host.
+
+:func:`plan_maya_scene` turns :class:`~moks_graph.channels.Channels` into a
+:class:`MayaScene`: the nodes to create (with parents and static values) and
+one animation curve per animated Maya attribute, with key times in frames and
+values in Maya UI units (centimetres, degrees). The ``.ma`` writer prints that
+plan and the in-Maya adapter replays it through ``maya.cmds`` and
+``MFnAnimCurve.addKeys``. :func:`channels_from_maya_scene` is the inverse, used
+by the ``.ma`` parser.
+
+Per object (``<obj>`` is the object name):
+
+===========  ======================================================================
+kind         Maya nodes
+===========  ======================================================================
+camera       transform ``<obj>`` + ``camera`` ``<obj>Shape``: focalLength (mm, TU),
+             horizontal/verticalFilmAperture (inches, TU), fStop (TU),
+             focusDistance (cm, TL; ``depthOfField`` on when animated)
+light.point  transform + ``pointLight``: intensity, colorR/G/B (TU), decayRate 2
+light.spot   transform + ``spotLight``: + coneAngle (full angle, TA),
+             penumbraAngle (TA) = ``-spot_blend * spot_angle / 2`` (a blend
+             softens the outer ``blend`` fraction of the half angle, inward)
+light.area   transform + ``areaLight``: size on the transform scale
+             (Maya's area light spans 2 units, so ``scale = 100 * size / 2``)
+light.sun    transform + ``directionalLight``: intensity (lux), colour
+null         transform + ``locator``
+atmosphere   transform only (no shape), every attribute custom
+===========  ======================================================================
+
+Transforms: translate (cm, TL) and rotate (degrees, TA, rotate order xyz) from
+:func:`moks_graph.hosts.units.to_maya_transform`; all six are keyed once any
+is animated. Light ``intensity`` goes through
+:func:`moks_graph.hosts.units.light_to_host` with ``host="maya"`` (point/spot
+``10⁴ I``, area ``I / size²``, sun lux; see there). Any other attribute
+becomes a custom ``double`` attribute ``moks_<attr>`` on the transform, keyed
+with an ``animCurveTU``. Every transform carries a string attribute
+``moks_kind`` with the object kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from moks_graph.channels import Channels
+from moks_graph.timebase import TimeArray
+
+from .. import units
+from ..common import TRANSFORM_ATTRS, TRANSFORM_KINDS, attr_or, check_kinds, object_transform
+
+TL, TA, TU = "animCurveTL", "animCurveTA", "animCurveTU"
+MAYA_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})
+
+#: Shape node type per object kind (atmosphere has none).
+SHAPE_TYPES: dict[str, str] = {
+    "camera": "camera",
+    "light.point": "pointLight",
+    "light.spot": "spotLight",
+    "light.area": "areaLight",
+    "light.sun": "directionalLight",
+    "null": "locator",
+}
+KIND_OF_SHAPE: dict[str, str] = {v: k for k, v in SHAPE_TYPES.items()}
+
+TRANSFORM_PLUGS: tuple[tuple[str, str, str], ...] = (
+    ("tx", "translateX", TL), ("ty", "translateY", TL), ("tz", "translateZ", TL),
+    ("rx", "rotateX", TA), ("ry", "rotateY", TA), ("rz", "rotateZ", TA),
+)
+SCALE_ATTRS: tuple[str, ...] = ("scaleX", "scaleY", "scaleZ")
+
+#: Shape attributes converted by a constant factor: (attr, Maya long name, curve, maya = f * v).
+_LIGHT_COLOR = (("color_r", "colorR", TU, 1.0), ("color_g", "colorG", TU, 1.0),
+                ("color_b", "colorB", TU, 1.0))
+SIMPLE_PLUGS: dict[str, tuple[tuple[str, str, str, float], ...]] = {
+    "camera": (
+        ("focal_length", "focalLength", TU, 1.0),
+        ("sensor_width", "horizontalFilmAperture", TU, 1.0 / units.MM_PER_INCH),
+        ("sensor_height", "verticalFilmAperture", TU, 1.0 / units.MM_PER_INCH),
+        ("fstop", "fStop", TU, 1.0),
+        ("focus_distance", "focusDistance", TL, units.CM_PER_M),
+    ),
+    "light.point": _LIGHT_COLOR,
+    "light.spot": (*_LIGHT_COLOR, ("spot_angle", "coneAngle", TA, 1.0)),
+    "light.area": _LIGHT_COLOR,
+    "light.sun": _LIGHT_COLOR,
+    "null": (),
+    "atmosphere": (),
+}
+#: Maya's area light is a square from -1 to 1 in its local units.
+AREA_LIGHT_SPAN = 2.0
+#: Maya's spotLight.coneAngle default (degrees), used when only the blend is animated.
+MAYA_DEFAULT_CONE_ANGLE = 40.0
+#: Maya ``decayRate`` 2 = quadratic (the light-unit convention of ``light_to_host("maya")``).
+QUADRATIC_DECAY = 2
+CUSTOM_PREFIX = "moks_"
+KIND_ATTR = "moks_kind"
+
+#: Maya short attribute names -> long names, for the subset this host reads.
+SHORT_NAMES: dict[str, str] = {
+    "t": "translate", "tx": "translateX", "ty": "translateY", "tz": "translateZ",
+    "r": "rotate", "rx": "rotateX", "ry": "rotateY", "rz": "rotateZ",
+    "s": "scale", "sx": "scaleX", "sy": "scaleY", "sz": "scaleZ", "ro": "rotateOrder",
+    "fl": "focalLength", "hfa": "horizontalFilmAperture", "vfa": "verticalFilmAperture",
+    "fs": "fStop", "fd": "focusDistance", "dof": "depthOfField",
+    "in": "intensity", "cl": "color", "cr": "colorR", "cg": "colorG", "cb": "colorB",
+    "ca": "coneAngle", "pa": "penumbraAngle", "de": "decayRate", "v": "visibility",
+}
+#: Compound attributes and their children.
+COMPOUNDS: dict[str, tuple[str, ...]] = {
+    "translate": ("translateX", "translateY", "translateZ"),
+    "rotate": ("rotateX", "rotateY", "rotateZ"),
+    "scale": SCALE_ATTRS,
+    "color": ("colorR", "colorG", "colorB"),
+}
+
+StaticValue = float | int | bool | str | tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MayaNode:
+    """A node to create: type, name, parent, custom attributes and static values (UI units)."""
+
+    name: str
+    node_type: str
+    parent: str | None = None
+    custom: tuple[tuple[str, str], ...] = ()  # (long name, "double" | "string")
+    static: tuple[tuple[str, StaticValue], ...] = ()
+
+
+@dataclass(frozen=True)
+class MayaCurve:
+    """One animation curve: keys ``(times[i] frames, values[i] UI units)`` driving node.attr."""
+
+    name: str
+    curve_type: str
+    node: str
+    attr: str
+    times: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class MayaScene:
+    """Everything a Maya writer creates, in creation order."""
+
+    fps: float
+    time_unit: str
+    nodes: tuple[MayaNode, ...]
+    curves: tuple[MayaCurve, ...]
+    report: tuple[str, ...] = field(default=())
+
+    @property
+    def frame_range(self) -> tuple[float, float]:
+        times = [c.times for c in self.curves if len(c.times)]
+        if not times:
+            return (0.0, 0.0)
+        return (float(min(t[0] for t in times)), float(max(t[-1] for t in times)))
+
+
+def shape_name(obj: str) -> str:
+    """Maya shape name of an object: ``<obj>Shape``."""
+    return f"{obj}Shape"
+
+
+def curve_name(node: str, attr: str) -> str:
+    """Animation curve name: ``<node>_<attr>`` (Maya's own naming for keyed attributes)."""
+    return f"{node}_{attr}"
+
+
+def spot_penumbra(spot_angle_deg: np.ndarray, spot_blend: np.ndarray) -> np.ndarray:
+    """Maya ``penumbraAngle`` (deg) = ``-blend * cone / 2``: soften inward over the blend part."""
+    return -np.asarray(spot_blend) * np.asarray(spot_angle_deg) / 2.0
+
+
+def spot_blend_from_penumbra(spot_angle_deg: np.ndarray, penumbra_deg: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`spot_penumbra`."""
+    return -2.0 * np.asarray(penumbra_deg) / np.asarray(spot_angle_deg)
+
+
+def area_scale(size_m: np.ndarray) -> np.ndarray:
+    """Area light transform scale for an edge of ``size_m`` metres: ``100 * size / 2``."""
+    return np.asarray(size_m) * units.CM_PER_M / AREA_LIGHT_SPAN
+
+
+def area_size(scale: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`area_scale` (metres)."""
+    return np.asarray(scale) * AREA_LIGHT_SPAN / units.CM_PER_M
+
+
+def plan_maya_scene(channels: Channels) -> MayaScene:
+    """The Maya nodes and curves for ``channels`` (see the module docstring)."""
+    check_kinds(channels, MAYA_KINDS, "Maya")
+    if len(channels.time) == 0:
+        raise ValueError("channels: the time array is empty")
+    times = np.asarray(channels.time.frames, dtype=np.float64)
+    nodes: list[MayaNode] = []
+    curves: list[MayaCurve] = []
+    for obj, kind in channels.kinds.items():
+        attrs = channels.of(obj)
+        used: set[str] = set()
+        node_curves: list[MayaCurve] = []
+
+        def key(node: str, attr: str, ctype: str, values: np.ndarray,
+                sink: list[MayaCurve] = node_curves) -> None:
+            sink.append(MayaCurve(curve_name(node, attr), ctype, node, attr, times,
+                                  np.asarray(values, dtype=np.float64)))
+
+        t_static: list[tuple[str, StaticValue]] = [(KIND_ATTR, kind)]
+        if kind != "atmosphere":
+            t_static.append(("rotateOrder", 0))
+        tr = object_transform(channels, obj) if kind != "atmosphere" else None
+        if tr is not None:
+            for (_, maya_attr, ctype), v in zip(TRANSFORM_PLUGS, units.to_maya_transform(*tr),
+                                                strict=True):
+                key(obj, maya_attr, ctype, v)
+            used |= set(TRANSFORM_ATTRS)
+        elif kind != "atmosphere":
+            # Not animated: the internal rest pose still differs from Maya's (Y-up).
+            rest = units.to_maya_transform(0, 0, 0, 0, 0, 0)[3:]
+            t_static.append(("rotate", tuple(float(a[0]) + 0.0 for a in rest)))
+        s_static: list[tuple[str, StaticValue]] = []
+        shape = shape_name(obj)
+        for attr, maya_attr, ctype, factor in SIMPLE_PLUGS[kind]:
+            if attr in attrs:
+                key(shape, maya_attr, ctype, factor * attrs[attr])
+                used.add(attr)
+        if kind == "camera" and "focus_distance" in attrs:
+            s_static.append(("depthOfField", True))
+        if kind.startswith("light."):
+            size = None
+            if kind == "light.area":
+                size = attr_or(channels, obj, "size", units.DEFAULT_AREA_SIZE_M)
+                if not (size > 0).all():
+                    raise ValueError(f"channels: {obj}.size must be positive")
+                if "size" in attrs:
+                    for s_attr in SCALE_ATTRS:
+                        key(obj, s_attr, TU, area_scale(size))
+                    used.add("size")
+                else:
+                    t_static.append(("scale", (float(area_scale(size[0])),) * 3))
+            if kind != "light.sun":
+                s_static.append(("decayRate", QUADRATIC_DECAY))
+            if "intensity" in attrs:
+                key(shape, "intensity", TU,
+                    units.light_to_host("maya", kind, attrs["intensity"], size_m=size))
+                used.add("intensity")
+            if kind == "light.spot" and "spot_blend" in attrs:
+                cone = attr_or(channels, obj, "spot_angle", MAYA_DEFAULT_CONE_ANGLE)
+                if "spot_angle" not in attrs:
+                    s_static.append(("coneAngle", MAYA_DEFAULT_CONE_ANGLE))
+                key(shape, "penumbraAngle", TA, spot_penumbra(cone, attrs["spot_blend"]))
+                used.add("spot_blend")
+        custom = tuple((CUSTOM_PREFIX + a, "double") for a in attrs if a not in used)
+        for a in attrs:
+            if a not in used:
+                key(obj, CUSTOM_PREFIX + a, TU, attrs[a])
+        nodes.append(MayaNode(obj, "transform", None, ((KIND_ATTR, "string"), *custom),
+                              tuple(t_static)))
+        if kind in SHAPE_TYPES:
+            nodes.append(MayaNode(shape, SHAPE_TYPES[kind], obj, (), tuple(s_static)))
+        curves.extend(node_curves)
+    fps = float(channels.time.fps)
+    return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves))
+
+
+def api_key_values(curve: MayaCurve) -> np.ndarray:
+    """Key values in Maya's *internal* units, as ``MFnAnimCurve.addKeys`` expects them.
+
+    Angular curves (``animCurveTA``) are stored in radians internally; linear
+    curves in centimetres (already the UI unit here); unitless unchanged.
+    """
+    if curve.curve_type == TA:
+        return np.deg2rad(curve.values)
+    return np.asarray(curve.values, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- inverse
+
+
+class _Lookup:
+    """Attribute values of a parsed scene sampled on the union of key times."""
+
+    def __init__(self, scene: MayaScene) -> None:
+        self.curves = {(c.node, c.attr): c for c in scene.curves}
+        self.static = {n.name: dict(n.static) for n in scene.nodes}
+        key_times = [c.times for c in scene.curves if len(c.times)]
+        self.times = (np.unique(np.concatenate(key_times)) if key_times
+                      else np.zeros(1, dtype=np.float64))
+
+    def animated(self, node: str, attr: str) -> bool:
+        return (node, attr) in self.curves
+
+    def get(self, node: str, attr: str, default: float) -> np.ndarray:
+        c = self.curves.get((node, attr))
+        if c is not None:
+            order = np.argsort(c.times, kind="stable")
+            return np.interp(self.times, c.times[order], c.values[order])
+        value = self.static.get(node, {}).get(attr, default)
+        if isinstance(value, str | tuple):
+            raise ValueError(f"{node}.{attr} holds {value!r}, expected a number")
+        return np.full(len(self.times), float(value))
+
+
+def _kind_of(node: MayaNode, shapes: Mapping[str, str]) -> str | None:
+    declared = dict(node.static).get(KIND_ATTR)
+    if isinstance(declared, str):
+        return declared
+    shape_type = shapes.get(node.name)
+    return KIND_OF_SHAPE.get(shape_type) if shape_type else None
+
+
+def channels_from_maya_scene(scene: MayaScene) -> Channels:
+    """Channels (internal units) of a scene as written by :func:`plan_maya_scene`."""
+    look = _Lookup(scene)
+    shapes = {n.parent: n.node_type for n in scene.nodes if n.parent is not None}
+    values: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    for node in scene.nodes:
+        if node.node_type != "transform" or node.parent is not None:
+            continue
+        kind = _kind_of(node, shapes)
+        if kind is None:
+            continue
+        obj, shape = node.name, shape_name(node.name)
+        kinds[obj] = kind
+        out: dict[str, np.ndarray] = {}
+        if any(look.animated(obj, a) for _, a, _ in TRANSFORM_PLUGS):
+            six = [look.get(obj, a, 0.0) for _, a, _ in TRANSFORM_PLUGS]
+            out.update(zip(TRANSFORM_ATTRS, units.from_maya_transform(*six), strict=True))
+        for attr, maya_attr, _, factor in SIMPLE_PLUGS.get(kind, ()):
+            if look.animated(shape, maya_attr):
+                out[attr] = look.get(shape, maya_attr, 0.0) / factor
+        if kind.startswith("light."):
+            size = None
+            if kind == "light.area":
+                size = area_size(look.get(obj, "scaleX", 1.0))
+                if look.animated(obj, "scaleX"):
+                    out["size"] = size
+            if look.animated(shape, "intensity"):
+                out["intensity"] = units.light_from_host(
+                    "maya", kind, look.get(shape, "intensity", 1.0), size_m=size)
+            if kind == "light.spot" and look.animated(shape, "penumbraAngle"):
+                cone = look.get(shape, "coneAngle", MAYA_DEFAULT_CONE_ANGLE)
+                out["spot_blend"] = spot_blend_from_penumbra(
+                    cone, look.get(shape, "penumbraAngle", 0.0))
+        for attr, attr_type in node.custom:
+            if attr.startswith(CUSTOM_PREFIX) and attr_type == "double" \
+                    and look.animated(obj, attr):
+                out[attr[len(CUSTOM_PREFIX):]] = look.get(obj, attr, 0.0)
+        values.update({f"{obj}.{a}": v for a, v in out.items()})
+    fps = float(scene.fps)
+    return Channels(TimeArray(frames=look.times, fps=fps), values, kinds)

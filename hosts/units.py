@@ -1,0 +1,639 @@
+"""Host conversions: the one documented place for axes, units and light units.
+
+Every host adapter converts :class:`moks_graph.channels.Channels` at the edge
+with the functions here and nowhere else. Nothing here does rig or light math:
+only changes of basis, of length/angle unit and of photometric unit.
+
+Internal convention (``moks_graph.channels``)
+    Right-handed, Z-up, metres, Euler XYZ in degrees with ``R = Rz @ Ry @ Rx``
+    (column vectors) of an object whose local frame looks down ``-Z`` with
+    ``+Y`` up and ``+X`` right (the Blender / USD camera and light frame).
+
+Maya (right-handed, **Y-up**, centimetres, rotate order ``xyz``)
+    A Maya camera / light also looks down local ``-Z`` with ``+Y`` up, so only
+    the *world* basis changes: ``p_maya = 100 * C @ p``, ``R_maya = C @ R`` with
+    ``C = Rx(-90°)``, i.e. ``(x, y, z) -> (x, z, -y)``. Maya's ``xyz`` rotate
+    order is ``R = Rz @ Ry @ Rx`` in column-vector form (Maya documents it with
+    row vectors as ``Rx * Ry * Rz``), the same Euler convention as ours.
+    A camera at internal rest (0, 0, 0) looks down world -Z (at the floor); in
+    Maya that is rotate (-90, 0, 0).
+
+Unreal (**left-handed**, Z-up, centimetres, X forward, Y right, Z up)
+    Points: ``(x, y, z)_ue = 100 * (x, -y, z)`` (Y mirrored: the usual
+    right-handed Z-up -> Unreal mapping). A CineCameraActor / light actor looks down its
+    local ``+X`` with ``+Z`` up and ``+Y`` right. Its rotation matrix, with the
+    local axes as columns in Unreal world coordinates, is
+    ``R_ue = M @ R @ B`` where ``M = diag(1, -1, 1)`` mirrors the world and
+    ``B = [[0, 1, 0], [0, 0, 1], [-1, 0, 0]]`` maps Unreal local axes to ours
+    (local +X forward -> ours -Z, +Y right -> ours +X, +Z up -> ours +Y);
+    ``det(M) = det(B) = -1`` so ``R_ue`` is a proper rotation.
+    ``FRotator`` (Roll, Pitch, Yaw in degrees) builds that matrix as
+    ``FRotationMatrix`` does (Unreal Engine ``RotationMatrix.h``): forward =
+    ``(cos P cos Y, cos P sin Y, sin P)``, i.e. in column-vector form
+    ``R_ue = Rz(Yaw) @ Ry(-Pitch) @ Rx(-Roll)``. Positive pitch tilts the nose
+    up (+X toward +Z), positive yaw turns +X toward +Y, positive roll lowers
+    the right axis (+Y toward -Z). Known cases (tested): internal ``rx = 90``
+    looks along world +Y, i.e. Unreal -Y: (roll 0, pitch 0, yaw -90); for any
+    pose without roll (``ry = 0``): ``pitch = rx - 90``, ``yaw = -rz - 90``,
+    ``roll = 0``; internal rest (0, 0, 0) looks straight down: pitch -90, yaw
+    -90, roll 0 (at pitch ±90 only yaw ∓ roll is defined; an isolated such
+    sample keeps roll 0).
+
+USD (right-handed; stage ``upAxis`` Z or Y; ``metersPerUnit`` honoured)
+    ``xformOp:translate`` in scene units ``= C_up @ p / metersPerUnit`` and
+    ``xformOp:orient`` a unit quaternion ``(w, x, y, z)`` of ``C_up @ R``
+    (``C_up = I`` for Z-up, ``Rx(-90°)`` for Y-up). Quaternion signs are made
+    continuous (``q`` and ``-q`` are the same rotation: each sample keeps the
+    sign nearest the previous one), so USD's slerp takes the short arc.
+    Camera lens values (``focalLength``, apertures) are in *tenths of a scene
+    unit* (UsdGeom.Camera schema docs, "UsdGeom_CameraUnits"): ``value =
+    mm / (100 * metersPerUnit)``. The writers default to ``metersPerUnit =
+    0.01`` (centimetres) so that these values are exactly millimetres.
+
+Euler results are continuous: for every sample the equivalent solution
+``(a + 180, 180 - b, c + 180)`` or ``(a, b, c)`` nearest the previous sample is
+kept and each angle is unwrapped (no ±180 folds). The first sample takes the
+solution with the smallest total rotation ``|a| + |b| + |c|`` (the rule
+Blender's matrix-to-Euler uses) unless ``near`` is given.
+
+Light units: see :func:`light_to_host` (the one function for light units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+#: Centimetres per metre (Maya and Unreal linear unit).
+CM_PER_M = 100.0
+#: Millimetres per inch (Maya film apertures are in inches).
+MM_PER_INCH = 25.4
+#: Maximum luminous efficacy, lm/W (definition of the candela, SI brochure 9th ed.):
+#: 1 cd = 1/683 W/sr at 540 THz. Used to turn photometric values into Blender watts.
+LUMINOUS_EFFICACY = 683.0
+
+HOSTS: tuple[str, ...] = ("blender", "usd", "maya", "unreal")
+LIGHT_KINDS: tuple[str, ...] = ("light.point", "light.spot", "light.area", "light.sun")
+
+#: Sphere size (diameter, m) the USD writer gives a point/spot light without a ``size`` channel.
+DEFAULT_SPHERE_SIZE_M = 0.1
+#: Edge (m) the writers give an area light without a ``size`` channel.
+DEFAULT_AREA_SIZE_M = 1.0
+
+Host = Literal["blender", "usd", "maya", "unreal"]
+
+_GIMBAL_EPS = 1e-9
+
+
+# --------------------------------------------------------------------------- rotations
+
+
+def _arr(x: ArrayLike, name: str) -> FloatArray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or 1-D array, got shape {a.shape}")
+    a = np.atleast_1d(a)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def _broadcast(named: Sequence[tuple[str, ArrayLike]]) -> list[FloatArray]:
+    arrays = [_arr(v, n) for n, v in named]
+    try:
+        out = np.broadcast_arrays(*arrays)
+    except ValueError:
+        shapes = ", ".join(f"{n}{a.shape}" for (n, _), a in zip(named, arrays, strict=True))
+        raise ValueError(f"arrays of different lengths: {shapes}") from None
+    return [np.array(a, dtype=np.float64) for a in out]
+
+
+def _rx(a: FloatArray) -> FloatArray:
+    c, s = np.cos(a), np.sin(a)
+    o, z = np.ones_like(a), np.zeros_like(a)
+    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1),
+                     np.stack([z, s, c], -1)], -2)
+
+
+def _ry(a: FloatArray) -> FloatArray:
+    c, s = np.cos(a), np.sin(a)
+    o, z = np.ones_like(a), np.zeros_like(a)
+    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1),
+                     np.stack([-s, z, c], -1)], -2)
+
+
+def _rz(a: FloatArray) -> FloatArray:
+    c, s = np.cos(a), np.sin(a)
+    o, z = np.ones_like(a), np.zeros_like(a)
+    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1),
+                     np.stack([z, z, o], -1)], -2)
+
+
+def euler_xyz_to_matrix(rx: ArrayLike, ry: ArrayLike, rz: ArrayLike) -> FloatArray:
+    """Rotation matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)`` (degrees in), shape ``(n, 3, 3)``."""
+    a, b, c = (np.deg2rad(v) for v in _broadcast([("rx", rx), ("ry", ry), ("rz", rz)]))
+    return _rz(c) @ _ry(b) @ _rx(a)
+
+
+def _wrap180(x: FloatArray) -> FloatArray:
+    return (x + 180.0) % 360.0 - 180.0
+
+
+def matrix_to_euler_xyz(
+    matrices: ArrayLike, *, near: ArrayLike | None = None,
+    gimbal_zero: Literal["a", "c"] = "c",
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Continuous Euler XYZ angles (degrees) of rotation matrices ``(n, 3, 3)``.
+
+    Inverse of :func:`euler_xyz_to_matrix`. With ``R = Rz(c) Ry(b) Rx(a)``:
+    ``b = atan2(-R20, hypot(R00, R10))``, ``a = atan2(R21, R22)``,
+    ``c = atan2(R10, R00)``. At gimbal lock (``cos b = 0``) only ``a - c``
+    (``b = +90°``) or ``a + c`` (``b = -90°``) is defined; ``c`` is then taken
+    from the nearest earlier regular sample (or the first later one); with no
+    regular sample at all, the angle named by ``gimbal_zero`` is set to 0.
+    Continuity: per sample the equivalent solution ``(a+180, 180-b, c+180)``
+    is swapped in when it is nearer the previous sample; then each angle is
+    unwrapped. The first sample takes the solution nearest ``near`` (three
+    angles, degrees) when given, else the one with the smallest
+    ``|a| + |b| + |c|`` (angles folded into [-180, 180)).
+    """
+    if gimbal_zero not in ("a", "c"):
+        raise ValueError(f"gimbal_zero must be 'a' or 'c', got {gimbal_zero!r}")
+    r = np.asarray(matrices, dtype=np.float64)
+    if r.ndim == 2:
+        r = r[None]
+    if r.ndim != 3 or r.shape[1:] != (3, 3):
+        raise ValueError(f"matrices must have shape (n, 3, 3), got {r.shape}")
+    n = r.shape[0]
+    if n == 0:
+        e = np.zeros(0)
+        return e, e.copy(), e.copy()
+    cb = np.hypot(r[:, 0, 0], r[:, 1, 0])
+    b = np.arctan2(-r[:, 2, 0], cb)
+    regular = cb > _GIMBAL_EPS
+    a = np.arctan2(r[:, 2, 1], r[:, 2, 2])
+    c = np.arctan2(r[:, 1, 0], r[:, 0, 0])
+    if not regular.all():
+        idx = np.arange(n)
+        reg_idx = np.where(regular, idx, -1)
+        prev = np.maximum.accumulate(reg_idx)
+        if regular.any():
+            first = int(np.argmax(regular))
+            prev = np.where(prev < 0, first, prev)
+            c_fill = c[prev]
+        else:
+            up0 = r[:, 2, 0] < 0
+            phi = np.where(up0, np.arctan2(r[:, 0, 1], r[:, 1, 1]),
+                           np.arctan2(-r[:, 0, 1], r[:, 1, 1]))
+            # b = +90: a - c = phi; b = -90: a + c = phi.
+            c_fill = np.where(up0, -phi, phi) if gimbal_zero == "a" else np.zeros(n)
+        g = ~regular
+        c = np.where(g, c_fill, c)
+        up = r[:, 2, 0] < 0  # sin b = +1
+        a_g = np.where(
+            up,
+            c + np.arctan2(r[:, 0, 1], r[:, 1, 1]),
+            np.arctan2(-r[:, 0, 1], r[:, 1, 1]) - c,
+        )
+        a = np.where(g, a_g, a)
+        b = np.where(g, np.where(up, np.pi / 2, -np.pi / 2), b)
+    p = np.rad2deg(np.stack([a, b, c], -1))
+    alt = np.stack([p[:, 0] + 180.0, 180.0 - p[:, 1], p[:, 2] + 180.0], -1)
+
+    def dist(x: FloatArray, y: FloatArray) -> FloatArray:
+        return np.sum(_wrap180(x - y) ** 2, axis=-1)
+
+    toggle = np.zeros(n, dtype=np.int64)
+    toggle[1:] = dist(p[1:], alt[:-1]) < dist(p[1:], p[:-1])
+    if near is None:
+        start_alt = np.abs(_wrap180(alt[0])).sum() < np.abs(_wrap180(p[0])).sum()
+    else:
+        ref = _arr(near, "near")
+        if ref.shape != (3,):
+            raise ValueError(f"near must hold three angles, got shape {ref.shape}")
+        start_alt = dist(alt[0], ref) < dist(p[0], ref)
+    branch = (np.cumsum(toggle) + int(start_alt)) % 2
+    e = np.where(branch[:, None] == 1, alt, p)
+    e = np.unwrap(e, period=360.0, axis=0)
+    if near is None:
+        e = e - 360.0 * np.round(e[0] / 360.0)
+    else:
+        e = e - 360.0 * np.round((e[0] - ref) / 360.0)
+    return e[:, 0].copy(), e[:, 1].copy(), e[:, 2].copy()
+
+
+def matrix_to_quaternion(matrices: ArrayLike, *, previous: ArrayLike | None = None) -> FloatArray:
+    """Unit quaternions ``(n, 4)`` as ``(w, x, y, z)`` of rotation matrices, sign-continuous.
+
+    Shepperd's method (J. Guidance & Control 1(3), 1978): the largest of
+    ``4w² = 1 + tr R``, ``4x² = 1 + R00 - R11 - R22`` (etc.) is taken from the
+    diagonal and the others from off-diagonal sums, so no component loses
+    precision. ``q`` and ``-q`` are the same rotation: sample ``k`` keeps the
+    sign with ``q_k · q_{k-1} >= 0``; the first keeps the sign nearest
+    ``previous`` (a quaternion) or else ``w >= 0``.
+    """
+    r = np.asarray(matrices, dtype=np.float64)
+    if r.ndim == 2:
+        r = r[None]
+    if r.ndim != 3 or r.shape[1:] != (3, 3):
+        raise ValueError(f"matrices must have shape (n, 3, 3), got {r.shape}")
+    r00, r11, r22 = r[:, 0, 0], r[:, 1, 1], r[:, 2, 2]
+    diag = np.stack([r00 + r11 + r22, r00 - r11 - r22, -r00 + r11 - r22, -r00 - r11 + r22], -1)
+    k = np.argmax(diag, axis=1)
+    s = 2.0 * np.sqrt(np.maximum(1.0 + np.take_along_axis(diag, k[:, None], 1)[:, 0], 1e-300))
+    d21, d02, d10 = r[:, 2, 1] - r[:, 1, 2], r[:, 0, 2] - r[:, 2, 0], r[:, 1, 0] - r[:, 0, 1]
+    s21, s02, s10 = r[:, 2, 1] + r[:, 1, 2], r[:, 0, 2] + r[:, 2, 0], r[:, 1, 0] + r[:, 0, 1]
+    cand = np.stack([
+        np.stack([s / 4, d21 / s, d02 / s, d10 / s], -1),
+        np.stack([d21 / s, s / 4, s10 / s, s02 / s], -1),
+        np.stack([d02 / s, s10 / s, s / 4, s21 / s], -1),
+        np.stack([d10 / s, s02 / s, s21 / s, s / 4], -1),
+    ], 1)
+    q = cand[np.arange(len(k)), k]
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    return quaternion_sign_continuity(q, previous=previous)
+
+
+def quaternion_sign_continuity(q: ArrayLike, *, previous: ArrayLike | None = None) -> FloatArray:
+    """Flip signs so consecutive quaternions have a non-negative dot product (see above)."""
+    q = np.array(q, dtype=np.float64)
+    if q.ndim != 2 or q.shape[1] != 4:
+        raise ValueError(f"quaternions must have shape (n, 4), got {q.shape}")
+    if len(q) == 0:
+        return q
+    flips = np.ones(len(q))
+    flips[1:] = np.where(np.sum(q[1:] * q[:-1], axis=1) < 0.0, -1.0, 1.0)
+    if previous is None:
+        first = -1.0 if q[0, 0] < 0.0 else 1.0
+    else:
+        ref = _arr(previous, "previous")
+        if ref.shape != (4,):
+            raise ValueError(f"previous must be one quaternion (w, x, y, z), got {ref.shape}")
+        first = -1.0 if float(q[0] @ ref) < 0.0 else 1.0
+    flips[0] = first
+    return q * np.cumprod(flips)[:, None]
+
+
+def quaternion_to_matrix(q: ArrayLike) -> FloatArray:
+    """Rotation matrices ``(n, 3, 3)`` of quaternions ``(n, 4)`` ``(w, x, y, z)`` (normalised)."""
+    q = np.asarray(q, dtype=np.float64)
+    if q.ndim == 1:
+        q = q[None]
+    if q.ndim != 2 or q.shape[1] != 4:
+        raise ValueError(f"quaternions must have shape (n, 4), got {q.shape}")
+    norm = np.linalg.norm(q, axis=1, keepdims=True)
+    if not np.all(norm > 0) or not np.isfinite(q).all():
+        raise ValueError("quaternions must be finite and non-zero")
+    w, x, y, z = (q / norm).T
+    return np.stack([
+        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
+        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
+        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
+    ], -2)
+
+
+# --------------------------------------------------------------------------- world bases
+
+#: Internal Z-up world -> Y-up world (Maya, USD upAxis Y): ``Rx(-90°)``, (x, y, z) -> (x, z, -y).
+Z_UP_TO_Y_UP: FloatArray = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+#: Unreal world mirror (right-handed -> left-handed): (x, y, z) -> (x, -y, z).
+UNREAL_MIRROR: FloatArray = np.diag([1.0, -1.0, 1.0])
+#: Unreal local axes (X fwd, Y right, Z up) as columns in our local frame (-Z fwd, +X right, +Y up).
+UNREAL_LOCAL: FloatArray = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]])
+
+Transform6 = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def _inputs6(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+             rz: ArrayLike, names: tuple[str, ...]) -> list[FloatArray]:
+    return _broadcast(list(zip(names, (tx, ty, tz, rx, ry, rz), strict=True)))
+
+
+def to_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+                      rz: ArrayLike) -> Transform6:
+    """Internal (m, Z-up, deg) -> Maya translate (cm, Y-up) and rotate (deg, order xyz).
+
+    ``t_maya = 100 * (tx, tz, -ty)``; ``R_maya = Rx(-90°) @ R`` decomposed as
+    Euler xyz (continuous). Example: internal rest (0, 0, 0) -> rotate (-90, 0, 0).
+    """
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    rm = Z_UP_TO_Y_UP @ euler_xyz_to_matrix(a, b, c)
+    mx, my, mz = matrix_to_euler_xyz(rm)
+    return CM_PER_M * x, CM_PER_M * z, -CM_PER_M * y, mx, my, mz
+
+
+def from_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+                        rz: ArrayLike, *, near: ArrayLike | None = None) -> Transform6:
+    """Inverse of :func:`to_maya_transform`: Maya (cm, Y-up, deg xyz) -> internal (m, Z-up, deg)."""
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    ri = Z_UP_TO_Y_UP.T @ euler_xyz_to_matrix(a, b, c)
+    ex, ey, ez = matrix_to_euler_xyz(ri, near=near)
+    return x / CM_PER_M, -z / CM_PER_M, y / CM_PER_M, ex, ey, ez
+
+
+def unreal_rotator_to_matrix(roll: ArrayLike, pitch: ArrayLike, yaw: ArrayLike) -> FloatArray:
+    """Unreal ``FRotationMatrix(FRotator(pitch, yaw, roll))`` as column-vector matrices.
+
+    Columns are the actor's local X (forward), Y (right), Z (up) in Unreal
+    world coordinates; equals ``Rz(yaw) @ Ry(-pitch) @ Rx(-roll)``.
+    """
+    r, p, y = (np.deg2rad(v) for v in _broadcast([("roll", roll), ("pitch", pitch), ("yaw", yaw)]))
+    sp, cp, sy, cy, sr, cr = np.sin(p), np.cos(p), np.sin(y), np.cos(y), np.sin(r), np.cos(r)
+    # Rows of Unreal's (row-vector) FRotationMatrix are the local axes.
+    fwd = np.stack([cp * cy, cp * sy, sp], -1)
+    right = np.stack([sr * sp * cy - cr * sy, sr * sp * sy + cr * cy, -sr * cp], -1)
+    up = np.stack([-(cr * sp * cy + sr * sy), cy * sr - cr * sp * sy, cr * cp], -1)
+    return np.stack([fwd, right, up], -1)
+
+
+def to_unreal_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+                        rz: ArrayLike) -> Transform6:
+    """Internal (m, right-handed Z-up, deg XYZ) -> Unreal location (cm) and (roll, pitch, yaw).
+
+    ``location = 100 * (tx, -ty, tz)``; ``R_ue = M @ R @ B`` (module docstring)
+    decomposed as ``Rz(yaw) Ry(-pitch) Rx(-roll)``, continuous. Known cases:
+    internal rest (0, 0, 0) (looking down) -> (roll 0, pitch -90, yaw -90);
+    ``(90, 0, 0)`` (looking along +Y) -> (0, 0, -90);
+    ``(90, 0, -90)`` (looking along +X) -> (0, 0, 0); for ``ry = 0``:
+    ``pitch = rx - 90``, ``yaw = -rz - 90``, ``roll = 0``.
+    Returns ``(x, y, z, roll, pitch, yaw)``.
+    """
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    rue = UNREAL_MIRROR @ euler_xyz_to_matrix(a, b, c) @ UNREAL_LOCAL
+    ea, eb, ec = matrix_to_euler_xyz(rue, gimbal_zero="a")
+    return CM_PER_M * x, -CM_PER_M * y, CM_PER_M * z, -ea, -eb, ec
+
+
+def from_unreal_transform(x: ArrayLike, y: ArrayLike, z: ArrayLike, roll: ArrayLike,
+                          pitch: ArrayLike, yaw: ArrayLike, *,
+                          near: ArrayLike | None = None) -> Transform6:
+    """Inverse of :func:`to_unreal_transform`: Unreal (cm, roll/pitch/yaw) -> internal."""
+    px, py, pz, r, p, yw = _inputs6(x, y, z, roll, pitch, yaw,
+                                     ("x", "y", "z", "roll", "pitch", "yaw"))
+    ri = UNREAL_MIRROR @ unreal_rotator_to_matrix(r, p, yw) @ UNREAL_LOCAL.T
+    ex, ey, ez = matrix_to_euler_xyz(ri, near=near)
+    return px / CM_PER_M, -py / CM_PER_M, pz / CM_PER_M, ex, ey, ez
+
+
+def _up_basis(up_axis: str) -> FloatArray:
+    if up_axis == "Z":
+        return np.eye(3)
+    if up_axis == "Y":
+        return Z_UP_TO_Y_UP
+    raise ValueError(f"up_axis must be 'Y' or 'Z', got {up_axis!r}")
+
+
+def _check_mpu(meters_per_unit: float) -> float:
+    mpu = float(meters_per_unit)
+    if not (np.isfinite(mpu) and mpu > 0):
+        raise ValueError(f"meters_per_unit must be a positive number, got {meters_per_unit!r}")
+    return mpu
+
+
+def to_usd_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+                     rz: ArrayLike, *, up_axis: str = "Z", meters_per_unit: float = 0.01,
+                     previous: ArrayLike | None = None) -> tuple[FloatArray, FloatArray]:
+    """Internal -> USD ``(translate (n, 3) in scene units, orient (n, 4) as (w, x, y, z))``.
+
+    ``translate = C_up @ (tx, ty, tz) / metersPerUnit``; ``orient`` is the
+    quaternion of ``C_up @ R`` with sign continuity (``previous``: the
+    quaternion of the sample before this block, to continue a chunked bake).
+    """
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    basis = _up_basis(up_axis)
+    mpu = _check_mpu(meters_per_unit)
+    translate = (np.stack([x, y, z], -1) @ basis.T) / mpu
+    orient = matrix_to_quaternion(basis @ euler_xyz_to_matrix(a, b, c), previous=previous)
+    return translate, orient
+
+
+def from_usd_transform(translate: ArrayLike, orient: ArrayLike, *, up_axis: str = "Z",
+                       meters_per_unit: float = 0.01,
+                       near: ArrayLike | None = None) -> Transform6:
+    """Inverse of :func:`to_usd_transform` -> internal ``(tx, ty, tz, rx, ry, rz)``."""
+    t = np.asarray(translate, dtype=np.float64)
+    q = np.asarray(orient, dtype=np.float64)
+    if t.ndim != 2 or t.shape[1] != 3:
+        raise ValueError(f"translate must have shape (n, 3), got {t.shape}")
+    if q.shape != (t.shape[0], 4):
+        raise ValueError(f"orient must have shape ({t.shape[0]}, 4), got {q.shape}")
+    if not np.isfinite(t).all():
+        raise ValueError("translate contains NaN or infinite values")
+    basis = _up_basis(up_axis)
+    mpu = _check_mpu(meters_per_unit)
+    p = (t * mpu) @ basis
+    ex, ey, ez = matrix_to_euler_xyz(basis.T @ quaternion_to_matrix(q), near=near)
+    return p[:, 0].copy(), p[:, 1].copy(), p[:, 2].copy(), ex, ey, ez
+
+
+# --------------------------------------------------------------------------- lens units
+
+
+def film_back_to_maya_inches(mm: ArrayLike) -> FloatArray:
+    """Film back (mm) -> Maya ``horizontalFilmAperture``/``verticalFilmAperture`` (inches)."""
+    return _arr(mm, "mm") / MM_PER_INCH
+
+
+def film_back_from_maya_inches(inches: ArrayLike) -> FloatArray:
+    """Maya film aperture (inches) -> millimetres."""
+    return _arr(inches, "inches") * MM_PER_INCH
+
+
+def lens_to_usd(mm: ArrayLike, meters_per_unit: float = 0.01) -> FloatArray:
+    """Focal length / aperture (mm) -> USD tenths of a scene unit: ``mm / (100 * mpu)``.
+
+    With ``metersPerUnit = 0.01`` (the writers' default) the value is the mm value.
+    """
+    return _arr(mm, "mm") / (100.0 * _check_mpu(meters_per_unit))
+
+
+def lens_from_usd(value: ArrayLike, meters_per_unit: float = 0.01) -> FloatArray:
+    """USD focalLength / aperture (tenths of a scene unit) -> mm."""
+    return _arr(value, "value") * (100.0 * _check_mpu(meters_per_unit))
+
+
+def metres_to_units(m: ArrayLike, meters_per_unit: float) -> FloatArray:
+    """Distance in metres -> scene units (``m / metersPerUnit``)."""
+    return _arr(m, "m") / _check_mpu(meters_per_unit)
+
+
+def units_to_metres(u: ArrayLike, meters_per_unit: float) -> FloatArray:
+    """Distance in scene units -> metres."""
+    return _arr(u, "u") * _check_mpu(meters_per_unit)
+
+
+# --------------------------------------------------------------------------- light units
+
+
+def _check_light(host: str, light_kind: str) -> None:
+    if host not in HOSTS:
+        raise ValueError(f"host must be one of {HOSTS}, got {host!r}")
+    if light_kind not in LIGHT_KINDS:
+        raise ValueError(f"light_kind must be one of {LIGHT_KINDS}, got {light_kind!r}")
+
+
+def _size(size_m: ArrayLike | None, host: str, light_kind: str) -> FloatArray:
+    if size_m is None:
+        raise ValueError(f"size_m is required for {light_kind!r} on host {host!r}")
+    s = _arr(size_m, "size_m")
+    if not (s > 0).all():
+        raise ValueError("size_m must be positive")
+    return s
+
+
+def _light_factor(host: str, light_kind: str, size_m: ArrayLike | None,
+                  spot_angle_deg: ArrayLike | None) -> FloatArray:
+    """Host value per internal unit (cd, or lux for the sun): ``host = factor * internal``."""
+    _check_light(host, light_kind)
+    if spot_angle_deg is not None:
+        ang = _arr(spot_angle_deg, "spot_angle_deg")
+        if not ((ang > 0) & (ang <= 360)).all():
+            raise ValueError("spot_angle_deg must be in (0, 360]")
+    sphere = light_kind in ("light.point", "light.spot")
+    if host == "blender":
+        if sphere:
+            return np.array([4.0 * np.pi / LUMINOUS_EFFICACY])
+        if light_kind == "light.area":
+            return np.array([np.pi / LUMINOUS_EFFICACY])
+        return np.array([1.0 / LUMINOUS_EFFICACY])
+    if host == "usd":
+        if sphere:
+            r = _size(size_m, host, light_kind) / 2.0
+            return 1.0 / (np.pi * r * r)
+        if light_kind == "light.area":
+            s = _size(size_m, host, light_kind)
+            return 1.0 / (s * s)
+        return np.array([1.0])
+    if host == "maya":
+        if sphere:
+            return np.array([CM_PER_M * CM_PER_M])
+        if light_kind == "light.area":
+            s = _size(size_m, host, light_kind)
+            return 1.0 / (s * s)
+        return np.array([1.0])
+    return np.array([1.0])  # unreal: cd for point/spot/rect, lux for directional
+
+
+def light_to_host(host: str, light_kind: str, intensity_cd: ArrayLike, *,
+                  size_m: ArrayLike | None = None,
+                  spot_angle_deg: ArrayLike | None = None) -> FloatArray:
+    """Internal light intensity -> the host's light value. THE one function for light units.
+
+    Internal unit: luminous intensity ``I`` in candela (on the light's axis;
+    for an area light the intensity along its normal). For ``light.sun`` the
+    internal value is the illuminance ``E`` in lux on a surface facing the sun
+    (equal to the candela value of a source at the 1 m reference distance,
+    ``E = I / d²`` with ``d = 1 m``).
+
+    ``size_m``: the light's size in metres (array or scalar): the edge of a
+    square area light, the *diameter* of a sphere (point / spot) light.
+    ``spot_angle_deg``: full cone angle; checked but unused, because no host
+    convention below depends on it (Blender, USD, Maya and Unreal-candela spots
+    are specified as the point light whose cone they cut out).
+
+    Blender (radiometric watts, ``K = 683 lm/W``, SI definition of the candela):
+        point, spot: ``P = 4π I / K`` W (power over the whole sphere; Blender
+        manual, Light Objects: a spot light's power is that of a point light
+        emitting in all directions); area: ``P = π I / K`` W (Lambertian
+        one-sided emitter: ``I_normal = P / π`` W/sr); sun: strength
+        ``S = E / K`` W/m² (irradiance).
+    USD (UsdLux ``inputs:intensity`` = luminance in nits with ``exposure 0``,
+    ``normalize false``; OpenUSD UsdLux "Quantities and Units"):
+        point, spot (SphereLight radius ``r = size_m / 2``, projected area
+        ``π r²`` from every direction): ``L = I / (π r²)``; area (RectLight
+        ``w = h = size_m``): ``L = I / (w h)``; sun (DistantLight written
+        with ``normalize true``, where intensity is the illuminance in lux):
+        ``E``.
+    Maya (unitless ``intensity``; our documented choice, for Maya lights
+    written with ``decayRate = 2`` (quadratic) in centimetres, where the
+    illuminance at ``d`` cm is ``intensity / d²``):
+        point, spot: ``intensity = 10⁴ I`` (so ``intensity / d_cm² = I / d_m²``
+        lux); area: ``intensity = I / size_m²`` (a Maya area light's output
+        scales with its area; the value is the luminance in nits, and its
+        size is carried by the transform scale); directional: ``E`` (lux,
+        no decay).
+    Unreal (``IntensityUnits = Candelas`` for point / spot / rect lights;
+    directional lights in lux; Unreal docs "Physical Lighting Units"):
+        point, spot, area: ``I`` cd; sun: ``E`` lux.
+    """
+    i = _arr(intensity_cd, "intensity_cd")
+    factor = _light_factor(host, light_kind, size_m, spot_angle_deg)
+    return np.array(i * factor, dtype=np.float64)
+
+
+def light_from_host(host: str, light_kind: str, value: ArrayLike, *,
+                    size_m: ArrayLike | None = None,
+                    spot_angle_deg: ArrayLike | None = None) -> FloatArray:
+    """Inverse of :func:`light_to_host`: host light value -> internal cd (lux for the sun)."""
+    v = _arr(value, "value")
+    factor = _light_factor(host, light_kind, size_m, spot_angle_deg)
+    return np.array(v / factor, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- frame rates
+
+#: Maya's named time units (``currentUnit -t``) and their frame rates.
+MAYA_TIME_UNITS: dict[str, float] = {
+    "game": 15.0, "film": 24.0, "pal": 25.0, "ntsc": 30.0,
+    "show": 48.0, "palf": 50.0, "ntscf": 60.0,
+}
+_NTSC = {"23.976fps": Fraction(24000, 1001), "29.97fps": Fraction(30000, 1001),
+         "47.952fps": Fraction(48000, 1001), "59.94fps": Fraction(60000, 1001)}
+
+
+def maya_time_unit(fps: float) -> str:
+    """Maya ``currentUnit -t`` name for a frame rate.
+
+    24 film, 25 pal, 30 ntsc, 48 show, 50 palf, 60 ntscf, 15 game; the NTSC
+    rates ``N*1000/1001`` (within 1e-6) -> ``"23.976fps"`` style; else
+    ``"<fps>fps"`` (e.g. ``"120fps"``, ``"12.5fps"``).
+    """
+    f = float(fps)
+    if not (np.isfinite(f) and f > 0):
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    for name, rate in MAYA_TIME_UNITS.items():
+        if abs(f - rate) < 1e-9:
+            return name
+    for name, rate in _NTSC.items():
+        if abs(f - float(rate)) < 1e-6:
+            return name
+    return f"{f:.6g}fps"
+
+
+def fps_from_maya_time_unit(unit: str) -> float:
+    """Inverse of :func:`maya_time_unit`."""
+    if unit in MAYA_TIME_UNITS:
+        return MAYA_TIME_UNITS[unit]
+    if unit in _NTSC:
+        return float(_NTSC[unit])
+    if unit.endswith("fps"):
+        try:
+            f = float(unit[:-3])
+        except ValueError:
+            pass
+        else:
+            if f > 0:
+                return f
+    raise ValueError(f"unit {unit!r} is not a Maya frame-rate time unit")
+
+
+def fps_to_frame_rate(fps: float) -> tuple[int, int]:
+    """A frame rate as an exact ``(numerator, denominator)`` (Unreal ``FFrameRate``).
+
+    NTSC rates within 1e-6 of ``N*1000/1001`` map to ``(N*1000, 1001)``; other
+    rates to the nearest fraction with denominator <= 1001.
+    """
+    f = float(fps)
+    if not (np.isfinite(f) and f > 0):
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    n = round(f * 1001 / 1000)
+    if abs(f - n * 1000 / 1001) < 1e-6 and abs(f - round(f)) > 1e-6:
+        return n * 1000, 1001
+    frac = Fraction(f).limit_denominator(1001)
+    return frac.numerator, frac.denominator

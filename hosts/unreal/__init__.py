@@ -1,0 +1,1 @@
+"""Unreal host: the in-editor Sequencer adapter (unreal imported lazily)."""

@@ -1,0 +1,221 @@
+"""Channels -> an Unreal Level Sequence plan: the Unreal-independent part of the Unreal host.
+
+:func:`plan_unreal_sequence` decides the actors, the Sequencer tracks and the
+key values (Unreal units) for :class:`~moks_graph.channels.Channels`;
+:mod:`moks_graph.hosts.unreal.adapter` replays the plan through the
+``unreal`` Python API inside the editor.
+
+==========  ==================  ===============================================
+kind        actor class         keyed properties (Unreal units)
+==========  ==================  ===============================================
+camera      CineCameraActor     transform; CineCameraComponent
+                                ``CurrentFocalLength`` (mm), ``CurrentAperture``
+                                (f-stop), ``FocusSettings.ManualFocusDistance``
+                                (cm, focus method Manual), ``Filmback.SensorWidth``
+                                / ``SensorHeight`` (mm)
+light.point PointLight          transform; ``Intensity`` (cd, IntensityUnits
+                                Candelas), ``LightColor``, ``Temperature`` (K,
+                                ``bUseTemperature`` on)
+light.spot  SpotLight           + ``OuterConeAngle`` = spot_angle / 2 (Unreal's
+                                cone angles are half angles), ``InnerConeAngle``
+                                = outer * (1 - spot_blend)
+light.area  RectLight           + ``SourceWidth`` = ``SourceHeight`` = size (cm)
+light.sun   DirectionalLight    rotation; ``Intensity`` (lux)
+null        TargetPoint         transform
+atmosphere  (none)              not written: listed in the report
+==========  ==================  ===============================================
+
+Transforms: :func:`moks_graph.hosts.units.to_unreal_transform` (cm,
+left-handed; ``Rotation.X/Y/Z`` = roll / pitch / yaw in degrees, continuous).
+Intensities: :func:`moks_graph.hosts.units.light_to_host` with
+``host="unreal"``. Keys: one per sample; a sample at frame ``f`` is keyed at
+``FrameNumber(floor(f))`` with ``sub_frame = f - floor(f)`` in display-rate
+frames, linear interpolation. Channels with no Unreal property are reported,
+not keyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from moks_graph.channels import Channels
+
+from .. import units
+from ..common import TRANSFORM_ATTRS, attr_or, check_kinds, object_transform
+
+UNREAL_KINDS: frozenset[str] = frozenset(
+    {"camera", "light.point", "light.spot", "light.area", "light.sun", "null", "atmosphere"}
+)
+ACTOR_CLASSES: dict[str, str] = {
+    "camera": "CineCameraActor",
+    "light.point": "PointLight",
+    "light.spot": "SpotLight",
+    "light.area": "RectLight",
+    "light.sun": "DirectionalLight",
+    "null": "TargetPoint",
+}
+#: Component class whose properties the non-transform tracks animate.
+COMPONENT_CLASSES: dict[str, str] = {
+    "camera": "CineCameraComponent",
+    "light.point": "PointLightComponent",
+    "light.spot": "SpotLightComponent",
+    "light.area": "RectLightComponent",
+    "light.sun": "DirectionalLightComponent",
+}
+#: Channel order of a MovieScene3DTransformSection (``get_all_channels()``).
+TRANSFORM_CHANNELS: tuple[str, ...] = (
+    "Location.X", "Location.Y", "Location.Z", "Rotation.X", "Rotation.Y", "Rotation.Z",
+)
+#: Channel order of a MovieSceneColorSection.
+COLOR_CHANNELS: tuple[str, ...] = ("R", "G", "B", "A")
+
+#: Unreal's SpotLightComponent.OuterConeAngle default (half angle, degrees).
+UNREAL_DEFAULT_OUTER_CONE_DEG = 44.0
+
+TRANSFORM_TRACK = "MovieScene3DTransformTrack"
+FLOAT_TRACK = "MovieSceneFloatTrack"
+COLOR_TRACK = "MovieSceneColorTrack"
+
+#: Camera attribute -> (property name, property path, factor to Unreal units).
+CAMERA_PROPERTIES: dict[str, tuple[str, str, float]] = {
+    "focal_length": ("CurrentFocalLength", "CurrentFocalLength", 1.0),
+    "fstop": ("CurrentAperture", "CurrentAperture", 1.0),
+    "focus_distance": ("ManualFocusDistance", "FocusSettings.ManualFocusDistance",
+                       units.CM_PER_M),
+    "sensor_width": ("SensorWidth", "Filmback.SensorWidth", 1.0),
+    "sensor_height": ("SensorHeight", "Filmback.SensorHeight", 1.0),
+}
+
+
+@dataclass(frozen=True)
+class UnrealTrack:
+    """One Sequencer track: on the actor (transform) or its component (properties)."""
+
+    on_component: bool
+    track_class: str
+    property_name: str
+    property_path: str
+    channels: tuple[tuple[str, np.ndarray], ...]  # (channel name, values in Unreal units)
+
+
+@dataclass(frozen=True)
+class UnrealActor:
+    """An actor to spawn and bind, its component settings and its tracks."""
+
+    name: str
+    kind: str
+    actor_class: str
+    component_class: str | None
+    settings: tuple[tuple[str, object], ...]
+    tracks: tuple[UnrealTrack, ...]
+    #: Spawn pose (x, y, z cm; roll, pitch, yaw deg): the first sample, or the internal rest.
+    spawn: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, -90.0, -90.0)
+
+
+@dataclass(frozen=True)
+class UnrealPlan:
+    """A Level Sequence: display rate, key times and actors."""
+
+    frame_rate: tuple[int, int]
+    frame_numbers: np.ndarray  # int64, floor of the sample frames
+    sub_frames: np.ndarray  # [0, 1)
+    playback: tuple[int, int]  # [start, end) in display-rate frames
+    actors: tuple[UnrealActor, ...]
+    report: tuple[str, ...] = field(default=())
+
+
+def split_frames(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frames -> ``(FrameNumber ints, sub_frame in [0, 1))`` for ``add_key``."""
+    f = np.asarray(frames, dtype=np.float64)
+    whole = np.floor(f)
+    return whole.astype(np.int64), f - whole
+
+
+def _float(name: str, path: str, values: np.ndarray) -> UnrealTrack:
+    return UnrealTrack(True, FLOAT_TRACK, name, path, (("", np.asarray(values, np.float64)),))
+
+
+def _light_tracks(channels: Channels, obj: str, kind: str,
+                  used: set[str]) -> tuple[list[UnrealTrack], list[tuple[str, object]]]:
+    attrs = channels.of(obj)
+    tracks: list[UnrealTrack] = []
+    settings: list[tuple[str, object]] = []
+    if kind != "light.sun":
+        settings.append(("intensity_units", "CANDELAS"))
+    if "intensity" in attrs:
+        tracks.append(_float("Intensity", "Intensity",
+                             units.light_to_host("unreal", kind, attrs["intensity"])))
+        used.add("intensity")
+    if any(f"color_{c}" in attrs for c in "rgb"):
+        rgb = [attr_or(channels, obj, f"color_{c}", 1.0) for c in "rgb"]
+        alpha = np.ones(len(channels.time))
+        tracks.append(UnrealTrack(True, COLOR_TRACK, "LightColor", "LightColor",
+                                  tuple(zip(COLOR_CHANNELS, (*rgb, alpha), strict=True))))
+        used |= {"color_r", "color_g", "color_b"}
+    if "color_temperature" in attrs:
+        settings.append(("use_temperature", True))
+        tracks.append(_float("Temperature", "Temperature", attrs["color_temperature"]))
+        used.add("color_temperature")
+    if kind == "light.spot" and ("spot_angle" in attrs or "spot_blend" in attrs):
+        outer = attr_or(channels, obj, "spot_angle", 2.0 * UNREAL_DEFAULT_OUTER_CONE_DEG) / 2.0
+        if "spot_angle" in attrs:
+            tracks.append(_float("OuterConeAngle", "OuterConeAngle", outer))
+        if "spot_blend" in attrs:
+            tracks.append(_float("InnerConeAngle", "InnerConeAngle",
+                                 outer * (1.0 - attrs["spot_blend"])))
+        used |= {"spot_angle", "spot_blend"}
+    if kind == "light.area" and "size" in attrs:
+        cm = units.CM_PER_M * attrs["size"]
+        tracks += [_float("SourceWidth", "SourceWidth", cm),
+                   _float("SourceHeight", "SourceHeight", cm)]
+        used.add("size")
+    return tracks, settings
+
+
+def plan_unreal_sequence(channels: Channels) -> UnrealPlan:
+    """The Level Sequence plan for ``channels`` (see the module docstring)."""
+    check_kinds(channels, UNREAL_KINDS, "Unreal")
+    if len(channels.time) == 0:
+        raise ValueError("channels: the time array is empty")
+    frames = channels.time.frames
+    numbers, subs = split_frames(frames)
+    actors: list[UnrealActor] = []
+    report: list[str] = []
+    for obj, kind in channels.kinds.items():
+        attrs = channels.of(obj)
+        if kind == "atmosphere":
+            report += [f"{obj}.{a}: atmosphere has no Unreal mapping; not keyed" for a in attrs]
+            continue
+        used: set[str] = set()
+        tracks: list[UnrealTrack] = []
+        settings: list[tuple[str, object]] = []
+        tr = object_transform(channels, obj)
+        if tr is not None:
+            ue = units.to_unreal_transform(*tr)
+            tracks.append(UnrealTrack(False, TRANSFORM_TRACK, "Transform", "Transform",
+                                      tuple(zip(TRANSFORM_CHANNELS, ue, strict=True))))
+            used |= set(TRANSFORM_ATTRS)
+        else:
+            ue = units.to_unreal_transform(0, 0, 0, 0, 0, 0)
+        spawn = tuple(float(a[0]) + 0.0 for a in ue)
+        if kind == "camera":
+            for attr, (name, path, factor) in CAMERA_PROPERTIES.items():
+                if attr in attrs:
+                    tracks.append(_float(name, path, factor * attrs[attr]))
+                    used.add(attr)
+            if "focus_distance" in attrs:
+                settings.append(("focus_method", "MANUAL"))
+        elif kind.startswith("light."):
+            light_tracks, light_settings = _light_tracks(channels, obj, kind, used)
+            tracks += light_tracks
+            settings += light_settings
+        report += [f"{obj}.{a}: no Unreal property for {kind!r}; not keyed"
+                   for a in attrs if a not in used]
+        actors.append(UnrealActor(obj, kind, ACTOR_CLASSES[kind], COMPONENT_CLASSES.get(kind),
+                                  tuple(settings), tuple(tracks), spawn))
+    start = int(np.floor(frames[0]))
+    end = int(np.floor(frames[-1])) + 1
+    return UnrealPlan(units.fps_to_frame_rate(channels.time.fps), numbers, subs, (start, end),
+                      tuple(actors), tuple(report))

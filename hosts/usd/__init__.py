@@ -1,0 +1,1 @@
+"""USD host: write and read UsdGeom cameras and UsdLux lights with usd-core (pxr)."""

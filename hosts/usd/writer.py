@@ -1,0 +1,362 @@
+"""Write :class:`~moks_graph.channels.Channels` to a USD stage (usd-core / pxr).
+
+Layout: ``/World`` (Xform, the default prim) holds one prim per object, named
+after it:
+
+================  =============================================================
+object kind       prim
+================  =============================================================
+camera            ``UsdGeom.Camera``: focalLength, horizontalAperture,
+                  verticalAperture (tenths of a scene unit), focusDistance
+                  (scene units), fStop
+light.point       ``UsdLux.SphereLight`` (radius = size / 2)
+light.spot        ``UsdLux.SphereLight`` + ``ShapingAPI``: shaping:cone:angle =
+                  half the full ``spot_angle``, shaping:cone:softness =
+                  ``spot_blend``
+light.area        ``UsdLux.RectLight`` (width = height = size)
+light.sun         ``UsdLux.DistantLight`` (``normalize`` on: intensity in lux)
+null              ``UsdGeom.Xform`` (proxy nulls included)
+atmosphere        ``UsdGeom.Scope`` at ``/World/Atmosphere`` (one per stage)
+================  =============================================================
+
+Lights get ``inputs:intensity`` from :func:`moks_graph.hosts.units.light_to_host`
+(host ``"usd"``), ``inputs:exposure = 0``, ``inputs:color`` (from ``color_r/g/b``)
+and ``inputs:enableColorTemperature`` + ``inputs:colorTemperature`` when a
+``color_temperature`` channel exists. Every other attribute is written as a
+custom ``double moks:<attr>`` attribute on the object's prim. Each prim's
+``customData`` records ``moks:object`` and ``moks:kind`` so that
+:func:`moks_graph.hosts.usd.reader.read_usd` reads back the same objects.
+
+Transforms are ``xformOp:translate`` (double3, scene units) +
+``xformOp:orient`` (quatf, sign-continuous so USD's slerp takes the short
+arc) + ``xformOp:scale`` (1, 1, 1); never matrix samples. ``quatf`` and the
+schema's float attributes hold 24-bit mantissas: orientations read back to
+about 1e-5 degrees and lens / light values to about 1e-7 relative. Time codes are the
+channel frame numbers (sub-frame samples are fractional time codes);
+``timeCodesPerSecond = framesPerSecond = fps``. A channel becomes time samples;
+an attribute with no channel is written as a static default (or left at the
+schema fallback), which is how the reader tells the two apart.
+
+Stage metadata: ``metersPerUnit`` (default 0.01, centimetres, so USD lens
+values equal millimetres exactly), ``upAxis`` (default Z), time codes per
+second, frames per second, start/end time code and ``defaultPrim = /World``.
+The layer is exported to a temporary file in the target folder and renamed
+over the target (``os.replace``): a failed write leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from moks_graph.channels import Channels
+
+from .. import units
+from ..common import (
+    TRANSFORM_ATTRS,
+    TRANSFORM_KINDS,
+    atomic_output,
+    attr_or,
+    check_kinds,
+    object_transform,
+    output_path,
+)
+from ..selectors import is_proxy_name
+
+USD_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
+USD_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})
+#: Path of the root prim and of the atmosphere scope.
+WORLD = "/World"
+ATMOSPHERE = "/World/Atmosphere"
+#: Namespace of custom attributes and customData keys.
+NS = "moks:"
+
+
+@dataclass(frozen=True)
+class CameraAttr:
+    """One camera channel <-> one UsdGeom.Camera attribute and its unit conversion."""
+
+    attr: str
+    usd_name: str
+    to_usd: Callable[[np.ndarray, float], np.ndarray]
+    from_usd: Callable[[np.ndarray, float], np.ndarray]
+
+
+def _same(v: np.ndarray, _mpu: float) -> np.ndarray:
+    return np.asarray(v, dtype=np.float64)
+
+
+CAMERA_ATTRS: tuple[CameraAttr, ...] = (
+    CameraAttr("focal_length", "focalLength", units.lens_to_usd, units.lens_from_usd),
+    CameraAttr("sensor_width", "horizontalAperture", units.lens_to_usd, units.lens_from_usd),
+    CameraAttr("sensor_height", "verticalAperture", units.lens_to_usd, units.lens_from_usd),
+    CameraAttr("focus_distance", "focusDistance", units.metres_to_units, units.units_to_metres),
+    CameraAttr("fstop", "fStop", _same, _same),
+)
+
+#: Light attributes the writer maps to UsdLux inputs (the rest become ``moks:<attr>``).
+LIGHT_MAPPED: frozenset[str] = frozenset(
+    {"intensity", "color_r", "color_g", "color_b", "color_temperature", "size"}
+)
+SPOT_MAPPED: frozenset[str] = frozenset({"spot_angle", "spot_blend"})
+
+
+def _pxr() -> tuple[Any, Any, Any, Any, Any]:
+    """``(Gf, Sdf, Usd, UsdGeom, UsdLux)``, imported on first use."""
+    try:
+        from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux
+    except ImportError as exc:  # pragma: no cover - usd-core is a declared extra
+        raise ImportError("the USD host needs usd-core: pip install 'moks-graph[usd]'") from exc
+    return Gf, Sdf, Usd, UsdGeom, UsdLux
+
+
+def mapped_attrs(kind: str) -> frozenset[str]:
+    """Attributes of an object of ``kind`` that map to schema attributes (not ``moks:``)."""
+    out: set[str] = set()
+    if kind in TRANSFORM_KINDS:
+        out |= set(TRANSFORM_ATTRS)
+    if kind == "camera":
+        out |= {c.attr for c in CAMERA_ATTRS}
+    if kind.startswith("light."):
+        out |= LIGHT_MAPPED
+        if kind == "light.sun":
+            out.discard("size")
+    if kind == "light.spot":
+        out |= SPOT_MAPPED
+    return frozenset(out)
+
+
+def light_size(channels: Channels, obj: str, kind: str) -> np.ndarray:
+    """Light size (m) per sample: the ``size`` channel or the documented default."""
+    default = units.DEFAULT_AREA_SIZE_M if kind == "light.area" else units.DEFAULT_SPHERE_SIZE_M
+    size = attr_or(channels, obj, "size", default)
+    if not (size > 0).all():
+        raise ValueError(f"channels: {obj}.size must be positive")
+    return size
+
+
+def _check_args(channels: Channels, up_axis: str, meters_per_unit: float,
+                fps: float | None) -> tuple[float, float]:
+    check_kinds(channels, USD_KINDS, "USD")
+    if up_axis not in ("Y", "Z"):
+        raise ValueError(f"up_axis must be 'Y' or 'Z', got {up_axis!r}")
+    mpu = float(meters_per_unit)
+    if not (np.isfinite(mpu) and mpu > 0):
+        raise ValueError(f"meters_per_unit must be positive, got {meters_per_unit!r}")
+    rate = channels.time.fps if fps is None else float(fps)
+    if not (np.isfinite(rate) and rate > 0):
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    atmos = [o for o, k in channels.kinds.items() if k == "atmosphere"]
+    if len(atmos) > 1:
+        raise ValueError(f"channels: the USD writer writes one atmosphere object "
+                         f"(/World/Atmosphere), got {atmos}")
+    for obj, kind in channels.kinds.items():
+        if kind != "atmosphere" and obj == "Atmosphere":
+            raise ValueError("channels: object name 'Atmosphere' is reserved for "
+                             "/World/Atmosphere in USD")
+    if len(channels.time) == 0:
+        raise ValueError("channels: the time array is empty")
+    return mpu, rate
+
+
+def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: float = 0.01,
+                fps: float | None = None) -> Any:
+    """The in-memory ``Usd.Stage`` that :func:`write_usd` exports (see the module docstring)."""
+    mpu, rate = _check_args(channels, up_axis, meters_per_unit, fps)
+    _, _, Usd, UsdGeom, _ = _pxr()
+    stage = Usd.Stage.CreateInMemory()
+    frames = channels.time.frames
+    UsdGeom.SetStageMetersPerUnit(stage, mpu)
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y if up_axis == "Y" else UsdGeom.Tokens.z)
+    stage.SetTimeCodesPerSecond(rate)
+    stage.SetFramesPerSecond(rate)
+    stage.SetStartTimeCode(float(frames[0]))
+    stage.SetEndTimeCode(float(frames[-1]))
+    world = UsdGeom.Xform.Define(stage, WORLD)
+    stage.SetDefaultPrim(world.GetPrim())
+    writer = _StageWriter(stage, channels, up_axis, mpu)
+    for obj, kind in channels.kinds.items():
+        writer.write_object(obj, kind)
+    return stage
+
+
+def write_usd(channels: Channels, path: str | os.PathLike[str], *, up_axis: str = "Z",
+              meters_per_unit: float = 0.01, fps: float | None = None) -> str:
+    """Write ``channels`` to a USD file (``.usda`` text, ``.usdc``/``.usd`` crate).
+
+    ``up_axis``: ``"Z"`` (default, as internal) or ``"Y"``; ``meters_per_unit``:
+    stage linear unit (default 0.01 = cm); ``fps``: stage time codes per second
+    (default ``channels.time.fps``; time codes stay the channel frame numbers).
+    Returns the path written. Raises ``ValueError`` / ``TypeError`` on bad
+    input and an ``OSError`` subclass when the path cannot be written; either
+    way nothing is left at ``path``.
+    """
+    target = output_path(path, USD_SUFFIXES)
+    stage = build_stage(channels, up_axis=up_axis, meters_per_unit=meters_per_unit, fps=fps)
+    with atomic_output(target) as tmp:
+        if not stage.GetRootLayer().Export(str(tmp)):
+            raise OSError(f"USD could not export {str(target)!r}")
+    return str(target)
+
+
+class _StageWriter:
+    """Authors one object at a time onto a stage (internal helper of :func:`build_stage`)."""
+
+    def __init__(self, stage: Any, channels: Channels, up_axis: str, mpu: float) -> None:
+        self.stage = stage
+        self.ch = channels
+        self.up = up_axis
+        self.mpu = mpu
+        self.Gf, self.Sdf, self.Usd, self.UsdGeom, self.UsdLux = _pxr()
+        self.codes = [self.Usd.TimeCode(float(f)) for f in channels.time.frames]
+
+    # -- generic helpers
+    def _samples(self, attr: Any, values: np.ndarray,
+                 convert: Callable[[Any], object] = float) -> None:
+        for code, v in zip(self.codes, values, strict=True):
+            attr.Set(convert(v), code)
+
+    def _tag(self, prim: Any, obj: str, kind: str) -> None:
+        prim.SetCustomDataByKey(NS + "object", obj)
+        prim.SetCustomDataByKey(NS + "kind", kind)
+        if is_proxy_name(obj):
+            prim.SetCustomDataByKey(NS + "proxy", True)
+
+    def _custom(self, prim: Any, obj: str, skip: frozenset[str]) -> None:
+        for attr, values in self.ch.of(obj).items():
+            if attr in skip:
+                continue
+            a = prim.CreateAttribute(NS + attr, self.Sdf.ValueTypeNames.Double, custom=True)
+            self._samples(a, values)
+
+    def _xform(self, xformable: Any, obj: str) -> None:
+        ops_t = xformable.AddTranslateOp()
+        ops_r = xformable.AddOrientOp()
+        ops_s = xformable.AddScaleOp()
+        ops_s.Set(self.Gf.Vec3f(1.0, 1.0, 1.0))
+        tr = object_transform(self.ch, obj)
+        if tr is None:
+            ops_t.Set(self.Gf.Vec3d(0.0, 0.0, 0.0))
+            _, q = units.to_usd_transform(0, 0, 0, 0, 0, 0, up_axis=self.up,
+                                          meters_per_unit=self.mpu)
+            ops_r.Set(self.Gf.Quatf(*q[0]))
+            return
+        translate, orient = units.to_usd_transform(*tr, up_axis=self.up,
+                                                   meters_per_unit=self.mpu)
+        Gf = self.Gf
+        for code, t, q in zip(self.codes, translate, orient, strict=True):
+            ops_t.Set(Gf.Vec3d(*map(float, t)), code)
+            ops_r.Set(Gf.Quatf(float(q[0]), Gf.Vec3f(float(q[1]), float(q[2]), float(q[3]))), code)
+
+    # -- per kind
+    def write_object(self, obj: str, kind: str) -> None:
+        if kind == "atmosphere":
+            scope = self.UsdGeom.Scope.Define(self.stage, ATMOSPHERE)
+            self._tag(scope.GetPrim(), obj, kind)
+            self._custom(scope.GetPrim(), obj, frozenset())
+            return
+        path = f"{WORLD}/{obj}"
+        if kind == "camera":
+            schema = self.UsdGeom.Camera.Define(self.stage, path)
+            self._camera(schema, obj)
+        elif kind == "null":
+            schema = self.UsdGeom.Xform.Define(self.stage, path)
+        else:
+            schema = self._light(path, obj, kind)
+        prim = schema.GetPrim()
+        self._tag(prim, obj, kind)
+        self._xform(self.UsdGeom.Xformable(prim), obj)
+        self._custom(prim, obj, mapped_attrs(kind))
+
+    def _camera(self, cam: Any, obj: str) -> None:
+        attrs = self.ch.of(obj)
+        for spec in CAMERA_ATTRS:
+            if spec.attr in attrs:
+                usd_attr = cam.GetPrim().GetAttribute(spec.usd_name)
+                self._samples(usd_attr, spec.to_usd(attrs[spec.attr], self.mpu))
+
+    def _light(self, path: str, obj: str, kind: str) -> Any:
+        UsdLux, Gf = self.UsdLux, self.Gf
+        attrs = self.ch.of(obj)
+        if kind in ("light.point", "light.spot"):
+            light = UsdLux.SphereLight.Define(self.stage, path)
+            size = light_size(self.ch, obj, kind)
+            radius = light.CreateRadiusAttr()
+            if "size" in attrs:
+                self._samples(radius, units.metres_to_units(size / 2.0, self.mpu))
+            else:
+                radius.Set(float(units.metres_to_units(size[0] / 2.0, self.mpu)[0]))
+            if kind == "light.spot":
+                self._shaping(light.GetPrim(), attrs)
+        elif kind == "light.area":
+            light = UsdLux.RectLight.Define(self.stage, path)
+            size = light_size(self.ch, obj, kind)
+            for attr in (light.CreateWidthAttr(), light.CreateHeightAttr()):
+                if "size" in attrs:
+                    self._samples(attr, units.metres_to_units(size, self.mpu))
+                else:
+                    attr.Set(float(units.metres_to_units(size[0], self.mpu)[0]))
+        else:  # light.sun
+            light = UsdLux.DistantLight.Define(self.stage, path)
+            size = None
+        light.CreateExposureAttr(0.0)
+        light.CreateNormalizeAttr(kind == "light.sun")
+        if "intensity" in attrs:
+            value = units.light_to_host("usd", kind, attrs["intensity"], size_m=size)
+            self._samples(light.CreateIntensityAttr(), value)
+        if any(f"color_{c}" in attrs for c in "rgb"):
+            rgb = np.stack([attr_or(self.ch, obj, f"color_{c}", 1.0) for c in "rgb"], -1)
+            self._samples(light.CreateColorAttr(), rgb,
+                          lambda v: Gf.Vec3f(float(v[0]), float(v[1]), float(v[2])))
+        if "color_temperature" in attrs:
+            light.CreateEnableColorTemperatureAttr(True)
+            self._samples(light.CreateColorTemperatureAttr(), attrs["color_temperature"])
+        return light
+
+    def _shaping(self, prim: Any, attrs: dict[str, np.ndarray]) -> None:
+        shaping = self.UsdLux.ShapingAPI.Apply(prim)
+        angle = shaping.CreateShapingConeAngleAttr()
+        softness = shaping.CreateShapingConeSoftnessAttr()
+        if "spot_angle" in attrs:
+            full = attrs["spot_angle"]
+            if not ((full > 0) & (full <= 360)).all():
+                raise ValueError("channels: spot_angle must be in (0, 360] degrees")
+            self._samples(angle, full / 2.0)
+        if "spot_blend" in attrs:
+            self._samples(softness, attrs["spot_blend"])
+
+
+def validate_usd(path: str | os.PathLike[str], *, include_warnings: bool = False) -> list[str]:
+    """Problems the installed USD validators find in a stage file (empty list = clean).
+
+    Uses the ``UsdValidation`` framework (OpenUSD >= 24.11: every registered
+    validator, e.g. ``usdGeomValidators:StageMetadataChecker``,
+    ``usdLuxValidators:EncapsulationRulesValidator``); with older usd-core it
+    falls back to ``UsdUtils.ComplianceChecker`` (``CheckCompliance``,
+    ``GetErrors``, ``GetFailedChecks``).
+    """
+    _, _, Usd, _, _ = _pxr()
+    try:
+        from pxr import UsdValidation
+    except ImportError:  # pragma: no cover - older usd-core
+        from pxr import UsdUtils
+
+        checker = UsdUtils.ComplianceChecker()
+        checker.CheckCompliance(str(path))
+        found = list(checker.GetErrors()) + list(checker.GetFailedChecks())
+        if include_warnings:
+            found += list(checker.GetWarnings())
+        return [str(x) for x in found]
+    stage = Usd.Stage.Open(str(path))
+    registry = UsdValidation.ValidationRegistry()
+    validators = [v for v in registry.GetOrLoadAllValidators()
+                  if "UsdzValidators" not in list(v.GetMetadata().GetKeywords())]
+    context = UsdValidation.ValidationContext(validators)
+    wanted = {UsdValidation.ValidationErrorType.Error}
+    if include_warnings:
+        wanted.add(UsdValidation.ValidationErrorType.Warn)
+    return [e.GetErrorAsString() for e in context.Validate(stage) if e.GetType() in wanted]
