@@ -1,0 +1,1 @@
+"""Camera physics: noise, springs, jitter, jerk limits, look-at and the seven camera rigs."""

@@ -1,0 +1,314 @@
+"""Look-at rotation, subject framing and Euler XYZ conversion for a Blender-convention camera.
+
+Conventions (moks_graph.channels): world Z-up, right-handed; a camera's local frame looks down
+``-Z`` with ``+Y`` up and ``+X`` to the right; its rotation is Euler XYZ in degrees with matrix
+``R = Rz(rz) @ Ry(ry) @ Rx(rx)`` whose columns are the camera's right, up and back axes in world
+space. The rest pose (0, 0, 0) looks straight down; ``rx = 90`` looks level along ``+Y``.
+
+Aim. For a subject at world direction ``w`` (azimuth ``A`` from +X, elevation ``E``) the camera
+heading ``phi`` (azimuth of its forward axis) and pitch ``theta`` (elevation of its forward axis)
+put the subject at screen position ``(sx, sy)`` with a level horizon and a roll ``r`` about the
+view axis. Screen positions are fractions of the frame, ``x`` right and ``y`` up in
+``[-0.5, 0.5]``; a pinhole of focal length ``f`` on a ``W x H`` mm sensor sees a camera-space
+point ``(x, y, z)`` (``z < 0`` in front) at ``sx = (f/W) x/(-z)``, ``sy = (f/H) y/(-z)``. The
+subject therefore needs camera-space tangent offsets ``(p, q) = (sx W/f, sy H/f)``; undoing the
+roll gives ``(P, Q) = (p cos r - q sin r, p sin r + q cos r)`` in the level camera
+(:func:`framing_offset`). With ``n = sqrt(1 + P^2 + Q^2)``, the world up axis seen from the level
+camera is ``(0, cos theta, -sin theta)``, so ``sin E = (Q cos theta + sin theta) / n``, and the
+horizontal components give the heading::
+
+    theta = asin(n sin E / sqrt(1 + Q^2)) - atan(Q)
+    phi   = A + atan2(P, cos theta - Q sin theta)
+
+(for ``P = Q = 0`` this is the plain look-at ``theta = E, phi = A``). When ``|n sin E|`` exceeds
+``sqrt(1 + Q^2)`` (a subject near the zenith or nadir framed far off-centre) no level camera can
+frame it; the argument is clipped, which frames it as close as possible. The camera axes are then
+``right = (sin phi, -cos phi, 0)``, ``up = (-sin theta cos phi, -sin theta sin phi, cos theta)``,
+``back = -(cos theta cos phi, cos theta sin phi, sin theta)``, rolled by ``r`` (counter-clockwise
+as seen from behind the camera: ``R_final = R @ Rz(r)``). Looking straight up or down is a valid
+shot: the heading then comes from ``atan2(0, 0) = 0`` unless a reference azimuth is given.
+
+Continuity. Euler angles from :func:`matrix_to_euler_xyz` are folded (``rx, rz`` in (-180, 180],
+``ry`` in [-90, 90]). :func:`look_at_euler` unwraps them to the branch nearest an analytic
+reference (``90 + theta``, ``0``, ``phi - 90``) elementwise, so a chunk of frames gets exactly the
+samples of the whole range. The heading ``phi`` itself needs a continuous reference azimuth when
+the subject can go round the camera: rigs pass one (:func:`azimuth_reference`); without it the
+azimuth is unwrapped sequentially over the given samples (continuous, but chunks are no longer
+identical to the whole).
+
+All matrix products are written out elementwise (no BLAS), and transcendental functions only
+ever see contiguous 1-D arrays (:func:`column`): numpy's SIMD ``arctan2``/``exp`` on strided views
+can round differently depending on memory alignment, which would break chunk identity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from moks_graph.nodes.camera._checks import finite_array, positive
+
+
+def column(values: np.ndarray, index: int) -> np.ndarray:
+    """``values[..., index]`` as a contiguous array (see the module docstring)."""
+    return np.ascontiguousarray(values[..., index])
+
+
+def entry(matrices: np.ndarray, row: int, col: int) -> np.ndarray:
+    """``matrices[..., row, col]`` as a contiguous array."""
+    return np.ascontiguousarray(matrices[..., row, col])
+
+
+def _rotation(axis: int, angle_rad: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    one, zero = np.ones_like(c), np.zeros_like(c)
+    if axis == 0:
+        rows = [[one, zero, zero], [zero, c, -s], [zero, s, c]]
+    elif axis == 1:
+        rows = [[c, zero, s], [zero, one, zero], [-s, zero, c]]
+    else:
+        rows = [[c, -s, zero], [s, c, zero], [zero, zero, one]]
+    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+
+
+def matmul3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for stacks of 3x3 matrices, summed in a fixed order per element (no BLAS)."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    out = np.empty(a.shape, dtype=np.float64)
+    for i in range(3):
+        for k in range(3):
+            out[..., i, k] = a[..., i, 0] * b[..., 0, k] + a[..., i, 1] * b[..., 1, k] + (
+                a[..., i, 2] * b[..., 2, k]
+            )
+    return out
+
+
+def euler_xyz_to_matrix(euler_deg: ArrayLike) -> np.ndarray:
+    """``(..., 3)`` Euler XYZ degrees -> ``(..., 3, 3)`` matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)``."""
+    e = np.radians(finite_array("euler_deg", euler_deg))
+    if e.shape[-1:] != (3,):
+        raise ValueError(f"euler_deg must have a last axis of 3, got shape {e.shape}")
+    rx, ry, rz = (_rotation(axis, column(e, axis)) for axis in range(3))
+    return matmul3(rz, matmul3(ry, rx))
+
+
+def matrix_to_euler_xyz(matrix: ArrayLike) -> np.ndarray:
+    """``(..., 3, 3)`` rotation matrices -> Euler XYZ degrees (inverse of the above).
+
+    ``ry = atan2(-R20, hypot(R00, R10))`` in [-90, 90], ``rx = atan2(R21, R22)``,
+    ``rz = atan2(R10, R00)``. At gimbal lock (``|ry| = 90``) ``rx = 0`` and
+    ``rz = atan2(-R01, R11)``.
+    """
+    m = finite_array("matrix", matrix)
+    if m.shape[-2:] != (3, 3):
+        raise ValueError(f"matrix must have trailing shape (3, 3), got {m.shape}")
+    r00, r01, r10, r11 = entry(m, 0, 0), entry(m, 0, 1), entry(m, 1, 0), entry(m, 1, 1)
+    r20, r21, r22 = entry(m, 2, 0), entry(m, 2, 1), entry(m, 2, 2)
+    cos_y = np.hypot(r00, r10)
+    ry = np.arctan2(-r20, cos_y)
+    locked = cos_y < 1e-12
+    rx = np.where(locked, 0.0, np.arctan2(r21, r22))
+    rz = np.where(locked, np.arctan2(-r01, r11), np.arctan2(r10, r00))
+    return np.degrees(np.stack([rx, ry, rz], axis=-1))
+
+
+def unwrap_to_reference(angles_deg: ArrayLike, reference_deg: ArrayLike) -> np.ndarray:
+    """Each angle moved by a multiple of 360 to lie within 180 of its reference (elementwise)."""
+    a = finite_array("angles_deg", angles_deg)
+    ref = finite_array("reference_deg", reference_deg)
+    return ref + (np.mod(a - ref + 180.0, 360.0) - 180.0)
+
+
+def framing_offset(
+    screen_x: ArrayLike,
+    screen_y: ArrayLike,
+    focal_length: ArrayLike,
+    sensor_width: float,
+    sensor_height: float,
+    roll_deg: ArrayLike = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tangent offsets ``(P, Q)`` of a subject at screen ``(screen_x, screen_y)`` (level camera).
+
+    ``screen_x, screen_y`` in frame widths/heights from the centre (+x right, +y up),
+    ``focal_length`` and sensor sizes in mm, ``roll_deg`` the camera roll. See the module
+    docstring for the formulas; :func:`look_at_matrix` turns them into the aim rotation.
+    """
+    sx = finite_array("screen_x", screen_x)
+    sy = finite_array("screen_y", screen_y)
+    f = finite_array("focal_length", focal_length)
+    if np.any(f <= 0.0):
+        raise ValueError("focal_length must be > 0 mm")
+    w = positive("sensor_width", sensor_width)
+    h = positive("sensor_height", sensor_height)
+    r = np.radians(finite_array("roll_deg", roll_deg))
+    p, q = sx * w / f, sy * h / f
+    return p * np.cos(r) - q * np.sin(r), p * np.sin(r) + q * np.cos(r)
+
+
+def _points(name: str, values: ArrayLike) -> np.ndarray:
+    arr = finite_array(name, values)
+    if arr.shape[-1:] != (3,) or arr.ndim > 2:
+        raise ValueError(f"{name} must be (3,) or (N, 3) metres, got shape {arr.shape}")
+    return arr.reshape(-1, 3)
+
+
+def _aim(
+    camera: ArrayLike,
+    target: ArrayLike,
+    roll_deg: ArrayLike,
+    screen_x: float,
+    screen_y: float,
+    focal_length: ArrayLike,
+    sensor_width: float,
+    sensor_height: float,
+    reference_azimuth_deg: ArrayLike | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(matrices (N,3,3), heading_deg (N,), pitch_deg (N,))`` of the framed camera."""
+    cam = _points("camera", camera)
+    tgt = _points("target", target)
+    cam, tgt = np.broadcast_arrays(cam, tgt)
+    n = cam.shape[0]
+    w = tgt - cam
+    wx, wy, wz = column(w, 0), column(w, 1), column(w, 2)
+    horizontal = np.hypot(wx, wy)
+    if np.any((horizontal == 0.0) & (wz == 0.0)):
+        raise ValueError("target coincides with the camera position: no look-at direction")
+    azimuth = np.arctan2(wy, wx)
+    if reference_azimuth_deg is None:
+        azimuth = np.unwrap(azimuth)
+    else:
+        ref = np.broadcast_to(finite_array("reference_azimuth_deg", reference_azimuth_deg), (n,))
+        azimuth = np.radians(unwrap_to_reference(np.degrees(azimuth), ref))
+    elevation = np.arctan2(wz, horizontal)
+    roll = np.ascontiguousarray(
+        np.broadcast_to(np.radians(finite_array("roll_deg", roll_deg)), (n,))
+    )
+    big_p, big_q = framing_offset(
+        screen_x, screen_y, focal_length, sensor_width, sensor_height, np.degrees(roll)
+    )
+    big_p = np.ascontiguousarray(np.broadcast_to(big_p, (n,)))
+    big_q = np.ascontiguousarray(np.broadcast_to(big_q, (n,)))
+    norm = np.sqrt(1.0 + big_p * big_p + big_q * big_q)
+    sine = np.clip(norm * np.sin(elevation) / np.sqrt(1.0 + big_q * big_q), -1.0, 1.0)
+    pitch = np.arcsin(sine) - np.arctan(big_q)
+    heading = azimuth + np.arctan2(big_p, np.cos(pitch) - big_q * np.sin(pitch))
+    cp, sp, ch, sh = np.cos(pitch), np.sin(pitch), np.cos(heading), np.sin(heading)
+    right = np.stack([sh, -ch, np.zeros(n)], axis=-1)
+    up = np.stack([-sp * ch, -sp * sh, cp], axis=-1)
+    back = -np.stack([cp * ch, cp * sh, sp], axis=-1)
+    cr, sr = np.cos(roll)[:, None], np.sin(roll)[:, None]
+    rolled_right = cr * right + sr * up
+    rolled_up = -sr * right + cr * up
+    matrices = np.stack([rolled_right, rolled_up, back], axis=-1)
+    return matrices, np.degrees(heading), np.degrees(pitch)
+
+
+def look_at_matrix(
+    camera: ArrayLike,
+    target: ArrayLike,
+    roll_deg: ArrayLike = 0.0,
+    screen_x: float = 0.0,
+    screen_y: float = 0.0,
+    focal_length: ArrayLike = 50.0,
+    sensor_width: float = 36.0,
+    sensor_height: float = 24.0,
+) -> np.ndarray:
+    """``(N, 3, 3)`` world rotation of a camera at ``camera`` framing ``target`` (metres).
+
+    ``camera`` and ``target`` are ``(3,)`` or ``(N, 3)``; the subject lands at
+    ``(screen_x, screen_y)`` (frame fractions, +x right, +y up) with a level horizon rolled by
+    ``roll_deg``. Columns are the camera's right, up and back axes.
+    """
+    return _aim(
+        camera, target, roll_deg, screen_x, screen_y, focal_length, sensor_width, sensor_height,
+        0.0,
+    )[0]
+
+
+def look_at_euler(
+    camera: ArrayLike,
+    target: ArrayLike,
+    roll_deg: ArrayLike = 0.0,
+    screen_x: float = 0.0,
+    screen_y: float = 0.0,
+    focal_length: ArrayLike = 50.0,
+    sensor_width: float = 36.0,
+    sensor_height: float = 24.0,
+    reference_azimuth_deg: ArrayLike | None = None,
+    world_rotation: ArrayLike | None = None,
+    local_rotation_deg: ArrayLike | None = None,
+) -> np.ndarray:
+    """``(N, 3)`` continuous Euler XYZ degrees of the framed look-at camera.
+
+    ``R = world_rotation @ R_aim @ euler_xyz_to_matrix(local_rotation_deg)``: the optional
+    ``(N, 3, 3)`` ``world_rotation`` tilts the whole camera (a dolly rocking on its track), the
+    optional ``(N, 3)`` ``local_rotation_deg`` adds (tilt, pan, roll) about the camera's own
+    right, up and back axes (handheld jitter). ``reference_azimuth_deg`` is a continuous reference
+    for the subject azimuth (see the module docstring); angles are unwrapped to the analytic aim
+    so the result is continuous and chunk-independent when a reference is given.
+    """
+    matrices, heading, pitch = _aim(
+        camera, target, roll_deg, screen_x, screen_y, focal_length, sensor_width, sensor_height,
+        reference_azimuth_deg,
+    )
+    if world_rotation is not None:
+        matrices = matmul3(finite_array("world_rotation", world_rotation), matrices)
+    if local_rotation_deg is not None:
+        matrices = matmul3(matrices, euler_xyz_to_matrix(local_rotation_deg))
+    euler = matrix_to_euler_xyz(matrices)
+    reference = np.stack([90.0 + pitch, np.zeros_like(pitch), heading - 90.0], axis=-1)
+    return unwrap_to_reference(euler, reference)
+
+
+def project_to_screen(
+    camera: ArrayLike,
+    euler_deg: ArrayLike,
+    points: ArrayLike,
+    focal_length: ArrayLike,
+    sensor_width: float,
+    sensor_height: float,
+) -> np.ndarray:
+    """Screen positions ``(N, 2)`` (frame fractions, +x right, +y up) of world ``points``.
+
+    Pinhole projection through a camera at ``camera`` with rotation ``euler_deg``; points behind
+    the camera get NaN-free but meaningless values, check ``depth`` with :func:`camera_space`.
+    """
+    local = camera_space(camera, euler_deg, points)
+    f = finite_array("focal_length", focal_length)
+    depth = -column(local, 2)
+    sx = f / positive("sensor_width", sensor_width) * column(local, 0) / depth
+    sy = f / positive("sensor_height", sensor_height) * column(local, 1) / depth
+    return np.stack([sx, sy], axis=-1)
+
+
+def camera_space(camera: ArrayLike, euler_deg: ArrayLike, points: ArrayLike) -> np.ndarray:
+    """World ``points`` in camera coordinates ``R^T (p - camera)`` (``-z`` is in front)."""
+    cam = _points("camera", camera)
+    pts = _points("points", points)
+    rot = euler_xyz_to_matrix(np.reshape(euler_deg, (-1, 3)))
+    d = pts - cam
+    columns = [
+        rot[:, 0, k] * d[:, 0] + rot[:, 1, k] * d[:, 1] + rot[:, 2, k] * d[:, 2] for k in range(3)
+    ]
+    return np.stack(columns, axis=-1)
+
+
+def azimuth_reference(
+    u_grid: ArrayLike, camera_grid: ArrayLike, target_grid: ArrayLike, u: ArrayLike
+) -> np.ndarray:
+    """Continuous subject azimuth (degrees) at path parameters ``u``.
+
+    The azimuth from camera to target is computed on a fixed grid of the path parameter
+    (``u_grid``, increasing, independent of any time array), unwrapped along that grid and
+    interpolated at ``u``: a pure function of ``u`` for :func:`look_at_euler`'s
+    ``reference_azimuth_deg``.
+    """
+    grid = finite_array("u_grid", u_grid).reshape(-1)
+    cam = _points("camera_grid", camera_grid)
+    tgt = _points("target_grid", target_grid)
+    cam, tgt = np.broadcast_arrays(cam, tgt)
+    if cam.shape[0] != grid.shape[0]:
+        raise ValueError("camera_grid/target_grid must have one row per u_grid value")
+    d = tgt - cam
+    azimuth = np.degrees(np.unwrap(np.arctan2(column(d, 1), column(d, 0))))
+    return np.interp(finite_array("u", u), grid, azimuth)

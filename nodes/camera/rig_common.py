@@ -1,0 +1,195 @@
+"""Shared pieces of the camera rigs: lens/aim parameters, move planning and channel assembly.
+
+Every rig returns the camera channels keyed by attribute (moks_graph.channels units):
+``tx, ty, tz`` (m), ``rx, ry, rz`` (deg, Euler XYZ of a camera looking down -Z, +Y up),
+``focal_length`` (mm), ``focus_distance`` (m: distance to the target unless a fixed focus is set),
+``fstop``, ``sensor_width``, ``sensor_height`` (mm).
+
+Programmed moves: a path ``p(u)`` (:mod:`.paths`) driven by ``u(t)``, a jerk-limited S-curve from
+0 to 1, optionally through a flexing spring, planned by :func:`.motion.plan_path_motion` so the
+camera's own 3-D speed, acceleration and jerk stay within ``v_max, a_max, j_max`` (flex
+included). The imperfection layers (noise) come on top and are scaled by each rig's
+``noise_scale``; with ``noise_scale = 0`` the limits hold.
+
+Noise keys: :func:`channel_key` derives one key per rig and channel with
+:func:`moks_graph.rng.stream_key`, so the seed changes the noise and nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from moks_graph.nodes.camera._checks import key_of
+from moks_graph.nodes.camera.lookat import column, look_at_euler
+from moks_graph.nodes.camera.motion import Path, PathMotion, plan_path_motion
+from moks_graph.rng import stream_key
+
+#: A point or offset in metres (world Z-up).
+Vec3 = Annotated[tuple[float, float, float], Field(description="x, y, z [m]")]
+
+#: Channel names every rig returns, in order.
+CHANNELS: tuple[str, ...] = (
+    "tx", "ty", "tz", "rx", "ry", "rz",
+    "focal_length", "focus_distance", "fstop", "sensor_width", "sensor_height",
+)
+
+#: Grid of the path parameter on which the continuous subject azimuth is tabulated.
+_GRID_POINTS = 4097
+
+
+class LensAimParams(BaseModel):
+    """Lens, framing and noise strength shared by every rig.
+
+    ``target`` is what the camera frames and focuses on. It always has a value (default: a
+    standing subject's eye line at the origin), so a rig can never lack a target.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    target: Vec3 = Field(
+        (0.0, 0.0, 1.6), description="Point the camera frames and focuses on (x, y, z) [m]"
+    )
+    focal_length: float = Field(35.0, ge=4.0, le=1200.0, description="Lens focal length [mm]")
+    fstop: float = Field(2.8, ge=0.7, le=64.0, description="Aperture [f-number]")
+    sensor_width: float = Field(
+        36.0, ge=1.0, le=100.0, description="Horizontal film back, 36 = full frame [mm]"
+    )
+    sensor_height: float = Field(24.0, ge=1.0, le=100.0, description="Vertical film back [mm]")
+    fixed_focus_distance: float | None = Field(
+        None, gt=0.0, le=10000.0,
+        description="Fixed focus distance; leave empty to pull focus on the target [m]",
+    )
+    roll: float = Field(
+        0.0, ge=-60.0, le=60.0, description="Dutch angle, counter-clockwise seen from behind [deg]"
+    )
+    screen_x: float = Field(
+        0.0, ge=-0.5, le=0.5,
+        description="Where the subject sits across the frame, -0.5 left edge .. 0.5 right [frame]",
+    )
+    screen_y: float = Field(
+        0.0, ge=-0.5, le=0.5,
+        description="Where the subject sits up the frame, -0.5 bottom .. 0.5 top [frame]",
+    )
+    noise_scale: float = Field(
+        1.0, ge=0.0, le=10.0,
+        description="Strength of every seeded imperfection of this rig, 0 = perfectly clean [x]",
+    )
+
+
+class LimitedMoveParams(LensAimParams):
+    """A programmed move with mechanical limits on the camera's own motion."""
+
+    start_time: float = Field(
+        1.0, ge=-86400.0, le=86400.0, description="When the move starts [s]"
+    )
+    move_duration: float = Field(
+        0.0, ge=0.0, le=86400.0,
+        description="Length of the move, 0 = as fast as the limits allow [s]",
+    )
+    v_max: float = Field(1.0, gt=0.0, le=100.0, description="Top camera speed [m/s]")
+    a_max: float = Field(1.0, gt=0.0, le=100.0, description="Top camera acceleration [m/s^2]")
+    j_max: float = Field(3.0, gt=0.0, le=1000.0, description="Top camera jerk [m/s^3]")
+
+
+def plan_rig_move(
+    path: Path, params: LimitedMoveParams, spring: tuple[float, float] | None = None
+) -> PathMotion:
+    """Plan ``u(t)`` for ``path`` under ``params``' limits (``spring`` = (omega_n, zeta)).
+
+    See :func:`.motion.plan_path_motion`; raises ``ValueError`` naming ``move_duration`` when the
+    requested duration is shorter than the limits allow.
+    """
+    return plan_path_motion(
+        path, params.start_time, params.v_max, params.a_max, params.j_max,
+        params.move_duration, spring,
+    )
+
+
+def channel_key(key: int, rig: str, channel: str) -> int:
+    """Noise key of one channel of one rig: ``stream_key(key, "camera.<rig>", channel)``."""
+    return stream_key(key_of(key), f"camera.{rig}", channel)
+
+
+@functools.lru_cache(maxsize=256)
+def _azimuth_grid(camera: Path, target: Path, u_range: tuple[float, float]) -> tuple[
+    np.ndarray, np.ndarray
+]:
+    grid = np.linspace(u_range[0], u_range[1], _GRID_POINTS)
+    d = target.points(grid) - camera.points(grid)
+    azimuth = np.degrees(np.unwrap(np.arctan2(column(d, 1), column(d, 0))))
+    grid.setflags(write=False)
+    azimuth.setflags(write=False)
+    return grid, azimuth
+
+
+def path_azimuth_reference(
+    camera: Path, target: Path, u_range: tuple[float, float], u: np.ndarray
+) -> np.ndarray:
+    """Continuous subject azimuth (deg) at path parameters ``u``.
+
+    The azimuth from ``camera.points(u)`` to ``target.points(u)`` (hashable path dataclasses) is
+    tabulated on a fixed grid over ``u_range``, unwrapped along it and interpolated at ``u``
+    (:func:`.lookat.azimuth_reference`); the table is cached, so a per-frame call costs no more
+    than an interpolation.
+    """
+    grid, azimuth = _azimuth_grid(camera, target, u_range)
+    return np.interp(np.clip(u, *u_range), grid, azimuth)
+
+
+def camera_channels(
+    params: LensAimParams,
+    positions: np.ndarray,
+    targets: np.ndarray,
+    reference_azimuth_deg: np.ndarray | float,
+    world_rotation: np.ndarray | None = None,
+    local_rotation_deg: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Assemble the channel dict: aim at ``targets`` from ``positions`` (both (N, 3) m)."""
+    n = positions.shape[0]
+    euler = look_at_euler(
+        positions,
+        targets,
+        params.roll,
+        params.screen_x,
+        params.screen_y,
+        params.focal_length,
+        params.sensor_width,
+        params.sensor_height,
+        reference_azimuth_deg=np.broadcast_to(reference_azimuth_deg, (n,)),
+        world_rotation=world_rotation,
+        local_rotation_deg=local_rotation_deg,
+    )
+    if params.fixed_focus_distance is None:
+        d = targets - positions
+        focus = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
+    else:
+        focus = np.full(n, params.fixed_focus_distance)
+    return {
+        "tx": positions[:, 0].copy(),
+        "ty": positions[:, 1].copy(),
+        "tz": positions[:, 2].copy(),
+        "rx": euler[:, 0].copy(),
+        "ry": euler[:, 1].copy(),
+        "rz": euler[:, 2].copy(),
+        "focal_length": np.full(n, params.focal_length),
+        "focus_distance": focus,
+        "fstop": np.full(n, params.fstop),
+        "sensor_width": np.full(n, params.sensor_width),
+        "sensor_height": np.full(n, params.sensor_height),
+    }
+
+
+def static_azimuth(position: Vec3, target: Vec3) -> float:
+    """Azimuth (deg) from a fixed camera position to a fixed target: a constant reference."""
+    return math.degrees(math.atan2(target[1] - position[1], target[0] - position[0]))
+
+
+def check_not_target(name: str, position: tuple[float, float, float], target: Vec3) -> None:
+    """``ValueError`` naming ``name`` if the camera would sit on its target."""
+    if math.dist(position, target) < 1e-6:
+        raise ValueError(f"{name}: the camera cannot sit on its target {tuple(target)}")

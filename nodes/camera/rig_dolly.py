@@ -1,0 +1,165 @@
+"""Dolly on straight track: a jerk-limited push along the rails, head aimed at the target.
+
+The dolly's centre runs from ``move_start`` to ``move_end`` metres along a track laid from
+``track_start`` in the direction ``track_heading``; its speed, acceleration and jerk along the
+rails are limited by ``v_max`` (dolly speed), ``a_max``, ``j_max``.
+
+Imperfection signature: track bumps that belong to the *track*, not to time. Each rail's height
+is a function of the position along it: octave gradient noise (:func:`.noise.fbm`) with a typical
+bump length ``bump_wavelength`` and peak ``bump_height``, plus a smooth C2 bump
+``(1 - x^2)^3`` (4 cm half-width) at every section joint (``joint_spacing``; straight track comes
+in 8 ft = 2.44 m sections) with a seeded height up to ``joint_bump``. The four wheels (front/rear
+``wheelbase`` apart, left/right ``track_gauge`` apart; 24.5 in = 0.62 m is the common dolly track
+gauge) sit on those heights, so the chassis rises by their mean, pitches by
+``atan((front - rear) / wheelbase)`` and rolls by ``atan((left - right) / gauge)``; the camera at
+``lens_height`` above the chassis swings with it. A dolly at rest therefore shows no bump motion,
+and passing the same spot of track twice gives the same bump.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.lookat import matmul3
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.paths import FixedPoint, LinePath
+from moks_graph.nodes.camera.rig_common import (
+    LimitedMoveParams,
+    Vec3,
+    camera_channels,
+    channel_key,
+    path_azimuth_reference,
+    plan_rig_move,
+)
+from moks_graph.rng import counter_uniform
+from moks_graph.timebase import TimeArray
+
+#: Half-width of the bump a wheel feels crossing a track joint [m].
+JOINT_HALF_WIDTH = 0.04
+
+
+class DollyParams(LimitedMoveParams):
+    """A dolly pushed along straight track."""
+
+    track_start: Vec3 = Field(
+        (-3.0, -5.0, 0.0), description="Ground point where the track begins (x, y, z) [m]"
+    )
+    track_heading: float = Field(
+        0.0, ge=-360.0, le=360.0, description="Direction the track runs, from +X toward +Y [deg]"
+    )
+    track_length: float = Field(6.0, gt=0.0, le=500.0, description="Length of track laid [m]")
+    move_start: float = Field(
+        0.5, ge=0.0, le=500.0, description="Dolly position on the track at the start [m]"
+    )
+    move_end: float = Field(
+        5.5, ge=0.0, le=500.0, description="Dolly position on the track at the end [m]"
+    )
+    lens_height: float = Field(
+        1.2, ge=0.1, le=6.0, description="Lens height above the rails [m]"
+    )
+    v_max: float = Field(0.6, gt=0.0, le=5.0, description="Top dolly speed along the track [m/s]")
+    a_max: float = Field(0.5, gt=0.0, le=10.0, description="Top dolly acceleration [m/s^2]")
+    j_max: float = Field(1.5, gt=0.0, le=100.0, description="Top dolly jerk [m/s^3]")
+    bump_height: float = Field(
+        0.0008, ge=0.0, le=0.02, description="Rail unevenness, peak height of the bumps [m]"
+    )
+    bump_wavelength: float = Field(
+        0.8, gt=0.05, le=20.0, description="Typical length of a rail bump [m]"
+    )
+    joint_spacing: float = Field(
+        2.44, ge=0.3, le=20.0, description="Length of one track section (8 ft = 2.44) [m]"
+    )
+    joint_bump: float = Field(
+        0.0005, ge=0.0, le=0.01, description="Height of the step at a track joint, peak [m]"
+    )
+    wheelbase: float = Field(0.6, gt=0.1, le=3.0, description="Front-to-rear wheel distance [m]")
+    track_gauge: float = Field(0.62, gt=0.1, le=3.0, description="Distance between rails [m]")
+
+    def direction(self) -> np.ndarray:
+        h = math.radians(self.track_heading)
+        return np.array([math.cos(h), math.sin(h), 0.0])
+
+    def lens_path(self) -> LinePath:
+        base = np.asarray(self.track_start) + np.array([0.0, 0.0, self.lens_height])
+        d = self.direction()
+        start = base + self.move_start * d
+        end = base + self.move_end * d
+        return LinePath(tuple(start.tolist()), tuple(end.tolist()))
+
+    @model_validator(mode="after")
+    def _check(self) -> DollyParams:
+        for name in ("move_start", "move_end"):
+            where = getattr(self, name)
+            if where > self.track_length:
+                raise ValueError(
+                    f"{name}: {where:g} m is beyond the end of the track "
+                    f"(track_length = {self.track_length:g} m); lay more track or move less"
+                )
+        path = self.lens_path()
+        tgt = np.asarray(self.target)
+        a, b = np.asarray(path.start), np.asarray(path.end)
+        d = b - a
+        u = 0.0 if float(d @ d) == 0.0 else float(np.clip((tgt - a) @ d / (d @ d), 0.0, 1.0))
+        if float(np.linalg.norm(a + u * d - tgt)) < 1e-3:
+            raise ValueError("target: the lens would pass through the target")
+        plan_rig_move(path, self)
+        return self
+
+
+def rail_height(s: np.ndarray, params: DollyParams, key: int, rail: str) -> np.ndarray:
+    """Height (m) of one rail (``"left"``/``"right"``) at track positions ``s`` (m)."""
+    scale = params.noise_scale
+    out = np.zeros(s.shape)
+    if params.bump_height * scale > 0.0:
+        out = out + params.bump_height * scale * fbm(
+            s, 1.0 / params.bump_wavelength, channel_key(key, "dolly", f"rail.{rail}"), octaves=3
+        )
+    if params.joint_bump * scale > 0.0:
+        joint = np.rint(s / params.joint_spacing)
+        x = (s - joint * params.joint_spacing) / JOINT_HALF_WIDTH
+        q = 1.0 - x * x
+        shape = np.where(np.abs(x) < 1.0, q * q * q, 0.0)
+        sign = 2.0 * counter_uniform(channel_key(key, "dolly", f"joint.{rail}"),
+                                     joint.astype(np.int64)) - 1.0
+        out = out + params.joint_bump * scale * sign * shape
+    return out
+
+
+def _axis_rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``(N, 3, 3)`` rotations by ``angle`` (rad) about the fixed unit ``axis`` (Rodrigues)."""
+    k = np.asarray(axis, dtype=np.float64)
+    cross = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    c, s = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
+    return c * np.eye(3) + s * cross + (1.0 - c) * np.outer(k, k)
+
+
+def dolly(time: TimeArray | ArrayLike, params: DollyParams, key: int) -> dict[str, np.ndarray]:
+    """Channels of a dolly move over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    path = params.lens_path()
+    motion = plan_rig_move(path, params)
+    u = motion.u(t)
+    s = params.move_start + u * (params.move_end - params.move_start)
+    d = params.direction()
+    half = params.wheelbase / 2.0
+    front_l = rail_height(s + half, params, key, "left")
+    front_r = rail_height(s + half, params, key, "right")
+    rear_l = rail_height(s - half, params, key, "left")
+    rear_r = rail_height(s - half, params, key, "right")
+    rise = 0.25 * (front_l + front_r + rear_l + rear_r)
+    pitch = np.arctan2(0.5 * ((front_l + front_r) - (rear_l + rear_r)), params.wheelbase)
+    roll = np.arctan2(0.5 * ((front_l + rear_l) - (front_r + rear_r)), params.track_gauge)
+    right = np.array([d[1], -d[0], 0.0])
+    tilt = matmul3(_axis_rotation(d, roll), _axis_rotation(right, pitch))
+    column = tilt[:, :, 2] * params.lens_height  # chassis-up axis times lens height
+    chassis = np.asarray(params.track_start) + s[:, None] * d
+    positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
+    positions = positions + column
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    reference = path_azimuth_reference(path, FixedPoint(params.target), motion.u_range, u)
+    return camera_channels(params, positions, targets, reference, world_rotation=tilt)

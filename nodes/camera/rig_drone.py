@@ -1,0 +1,128 @@
+"""Drone: an orbit around the subject or a straight reveal, jerk-limited, buffeted by wind.
+
+``path = "orbit"``: the drone circles ``orbit_center`` (default: the target) from
+``orbit_azimuth_start`` through ``orbit_sweep`` degrees (counter-clockwise seen from above when
+positive; more than 360 circles again) while its radius and height above the centre change
+linearly from their start to end values (:class:`.paths.OrbitPath`). ``path = "reveal"``: a straight
+flight from ``reveal_start`` to ``reveal_end`` (rising up from behind a foreground, pulling back).
+Either way the flight follows a jerk-limited S-curve whose limits bound the drone's own 3-D speed,
+acceleration (centripetal included) and jerk; the gimbal keeps the target framed.
+
+Imperfection signature: wind gusts. The flight controller holds position against gusts with a
+residual error modelled as octave gradient noise (:func:`.noise.fbm`, 4 octaves from
+``gust_frequency_hz``) of peak ``gust_strength`` horizontally and 40 % of that vertically, plus a
+small gimbal buffet (faster octave noise on tilt, pan and roll, peak ``buffet``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
+from moks_graph.nodes.camera.rig_common import (
+    LimitedMoveParams,
+    Vec3,
+    camera_channels,
+    channel_key,
+    path_azimuth_reference,
+    plan_rig_move,
+)
+from moks_graph.timebase import TimeArray
+
+
+class DroneParams(LimitedMoveParams):
+    """A camera drone with a stabilised gimbal."""
+
+    path: Literal["orbit", "reveal"] = Field(
+        "orbit",
+        description="Flight path: orbit around the subject, or a straight reveal [orbit|reveal]",
+    )
+    orbit_center: Vec3 | None = Field(
+        None, description="Centre of the orbit; empty = the target [m]"
+    )
+    orbit_radius_start: float = Field(
+        8.0, ge=0.5, le=2000.0, description="Orbit radius at the start [m]"
+    )
+    orbit_radius_end: float = Field(
+        8.0, ge=0.5, le=2000.0, description="Orbit radius at the end [m]"
+    )
+    orbit_height_start: float = Field(
+        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the start [m]"
+    )
+    orbit_height_end: float = Field(
+        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the end [m]"
+    )
+    orbit_azimuth_start: float = Field(
+        -90.0, ge=-720.0, le=720.0, description="Drone's bearing from the centre at the start [deg]"
+    )
+    orbit_sweep: float = Field(
+        180.0, ge=-3600.0, le=3600.0,
+        description="How far the drone goes round, counter-clockwise from above [deg]",
+    )
+    reveal_start: Vec3 = Field((0.0, -6.0, 1.5), description="Reveal flight start point [m]")
+    reveal_end: Vec3 = Field((0.0, -20.0, 12.0), description="Reveal flight end point [m]")
+    v_max: float = Field(6.0, gt=0.0, le=40.0, description="Top flight speed [m/s]")
+    a_max: float = Field(3.0, gt=0.0, le=30.0, description="Top flight acceleration [m/s^2]")
+    j_max: float = Field(6.0, gt=0.0, le=300.0, description="Top flight jerk [m/s^3]")
+    gust_strength: float = Field(
+        0.12, ge=0.0, le=10.0, description="Wind-gust position error, peak [m]"
+    )
+    gust_frequency_hz: float = Field(
+        0.4, gt=0.0, le=20.0, description="Typical rate of the gusts [Hz]"
+    )
+    buffet: float = Field(0.03, ge=0.0, le=5.0, description="Gimbal buffet, peak [deg]")
+
+    def flight_path(self) -> OrbitPath | LinePath:
+        if self.path == "reveal":
+            return LinePath(self.reveal_start, self.reveal_end)
+        center = self.target if self.orbit_center is None else self.orbit_center
+        return OrbitPath(
+            center, self.orbit_radius_start, self.orbit_radius_end, self.orbit_azimuth_start,
+            self.orbit_azimuth_start + self.orbit_sweep, self.orbit_height_start,
+            self.orbit_height_end,
+        )
+
+    @model_validator(mode="after")
+    def _check(self) -> DroneParams:
+        flight = self.flight_path()
+        pts = flight.points(np.linspace(0.0, 1.0, 1025))
+        if float(np.min(np.linalg.norm(pts - np.asarray(self.target), axis=1))) < 1e-3:
+            name = "reveal_end" if self.path == "reveal" else "orbit_center"
+            raise ValueError(f"{name}: the drone would fly through the target")
+        plan_rig_move(flight, self)
+        return self
+
+
+def drone(time: TimeArray | ArrayLike, params: DroneParams, key: int) -> dict[str, np.ndarray]:
+    """Channels of a drone flight over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    n = t.shape[0]
+    flight = params.flight_path()
+    motion = plan_rig_move(flight, params)
+    u = motion.u(t)
+    positions = flight.points(u)
+    scale = params.noise_scale
+    local = None
+    if params.gust_strength * scale > 0.0:
+        gust = params.gust_strength * scale
+        axes = [
+            share * gust * fbm(t, params.gust_frequency_hz, channel_key(key, "drone", name))
+            for name, share in (("gust.x", 1.0), ("gust.y", 1.0), ("gust.z", 0.4))
+        ]
+        positions = positions + np.stack(axes, axis=-1)
+    if params.buffet * scale > 0.0:
+        buffet = params.buffet * scale
+        f = 4.0 * params.gust_frequency_hz
+        local = np.stack(
+            [buffet * fbm(t, f, channel_key(key, "drone", f"buffet.{a}")) for a in "xyz"],
+            axis=-1,
+        )
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    reference = path_azimuth_reference(flight, FixedPoint(params.target), motion.u_range, u)
+    return camera_channels(params, positions, targets, reference, local_rotation_deg=local)

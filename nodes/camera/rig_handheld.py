@@ -1,0 +1,139 @@
+"""Handheld: an operator holding the camera, standing or walking, with human shake.
+
+The operator stands at ``position`` or, with ``walk_to`` set, walks there on a jerk-limited
+S-curve (``v_max`` is the walking speed). The camera is aimed at the target.
+
+Imperfection signature (all seeded, all scaled by ``noise_scale``):
+
+* pink (1/f) angular-velocity jitter on tilt, pan and (half as much) roll, RMS ``jitter`` degrees,
+  plus physiological tremor around ``tremor_frequency_hz`` (RMS ``tremor``) -
+  :func:`.jitter.handheld_rotation`; both scale with the operator ``energy``;
+* breathing at ``breathing_rate_hz``: the camera rises ``breathing_height`` and tilts
+  ``breathing_tilt`` on each inhale (:func:`.jitter.breathing`);
+* body sway: slow octave gradient noise on the position, peak ``body_sway`` times ``energy``;
+* walking: the body's centre of mass rises and falls once per step and shifts sideways once per
+  stride, a function of the distance walked (so it stops when the operator stops):
+  bob ``step_bob (1 - cos(2 pi s / step_length)) / 2`` up and ``step_bob sin(pi s / step_length)``
+  sideways.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.paths import FixedPoint, LinePath
+from moks_graph.nodes.camera.rig_common import (
+    LimitedMoveParams,
+    Vec3,
+    camera_channels,
+    channel_key,
+    path_azimuth_reference,
+    plan_rig_move,
+)
+from moks_graph.timebase import TimeArray
+
+
+class HandheldParams(LimitedMoveParams):
+    """An operator with the camera in hand (or on the shoulder)."""
+
+    position: Vec3 = Field((0.0, -3.0, 1.55), description="Camera position, operator standing [m]")
+    walk_to: Vec3 | None = Field(
+        None, description="Where the operator walks the camera to; empty = stands still [m]"
+    )
+    v_max: float = Field(1.2, gt=0.0, le=8.0, description="Walking speed [m/s]")
+    a_max: float = Field(0.8, gt=0.0, le=10.0, description="Top walking acceleration [m/s^2]")
+    j_max: float = Field(2.0, gt=0.0, le=100.0, description="Top walking jerk [m/s^3]")
+    energy: float = Field(
+        1.0, ge=0.0, le=3.0, description="Operator energy: 0 braced, 1 normal, 3 agitated [x]"
+    )
+    jitter: float = Field(
+        0.25, ge=0.0, le=5.0, description="Hand-held angular jitter (pink velocity), RMS [deg]"
+    )
+    tremor: float = Field(0.02, ge=0.0, le=1.0, description="Physiological tremor, RMS [deg]")
+    tremor_frequency_hz: float = Field(
+        9.0, ge=6.0, le=12.0, description="Centre of the tremor band [Hz]"
+    )
+    breathing_rate_hz: float = Field(
+        0.25, ge=0.1, le=1.0, description="Breathing rate (0.25 = 15 breaths a minute) [Hz]"
+    )
+    breathing_height: float = Field(
+        0.003, ge=0.0, le=0.05, description="Camera rise on each inhale, peak [m]"
+    )
+    breathing_tilt: float = Field(
+        0.05, ge=0.0, le=2.0, description="Camera tilt on each inhale, peak [deg]"
+    )
+    body_sway: float = Field(0.008, ge=0.0, le=0.3, description="Body sway, peak [m]")
+    step_length: float = Field(0.7, ge=0.2, le=2.0, description="Walking step length [m]")
+    step_bob: float = Field(
+        0.012, ge=0.0, le=0.1, description="Up-and-down bob of each step, peak to peak [m]"
+    )
+
+    def walk(self) -> LinePath:
+        return LinePath(self.position, self.position if self.walk_to is None else self.walk_to)
+
+    @model_validator(mode="after")
+    def _check(self) -> HandheldParams:
+        walk = self.walk()
+        a, b, tgt = np.asarray(walk.start), np.asarray(walk.end), np.asarray(self.target)
+        d = b - a
+        u = 0.0 if float(d @ d) == 0.0 else float(np.clip((tgt - a) @ d / (d @ d), 0.0, 1.0))
+        if float(np.linalg.norm(a + u * d - tgt)) < 1e-3:
+            raise ValueError("walk_to: the camera would pass through the target")
+        plan_rig_move(walk, self)
+        return self
+
+
+def handheld(
+    time: TimeArray | ArrayLike, params: HandheldParams, key: int
+) -> dict[str, np.ndarray]:
+    """Channels of a handheld shot over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    n = t.shape[0]
+    walk = params.walk()
+    motion = plan_rig_move(walk, params)
+    u = motion.u(t)
+    positions = walk.points(u)
+    scale = params.noise_scale
+    local = None
+    if scale > 0.0:
+        energy = params.energy
+        step = np.subtract(walk.end, walk.start)
+        distance = float(np.linalg.norm(step))
+        s = u * distance
+        stride = math.pi * s / params.step_length
+        lift = scale * params.step_bob * 0.5 * (1.0 - np.cos(2.0 * stride))
+        side = scale * params.step_bob * np.sin(stride)
+        horizontal = math.hypot(step[0], step[1])
+        across = (
+            np.array([-step[1], step[0], 0.0]) / horizontal if horizontal > 0.0 else np.zeros(3)
+        )
+        breath = breathing(t, channel_key(key, "handheld", "breathing"), params.breathing_rate_hz)
+        sway = [
+            scale * energy * params.body_sway
+            * fbm(t, 0.3, channel_key(key, "handheld", f"sway.{a}"), octaves=3)
+            for a in ("x", "y", "z")
+        ]
+        positions = (
+            positions
+            + np.stack(sway, axis=-1)
+            + side[:, None] * across
+            + (lift + scale * params.breathing_height * breath)[:, None] * np.array([0, 0, 1.0])
+        )
+        local = scale * handheld_rotation(
+            t,
+            channel_key(key, "handheld", "shake"),
+            jitter_rms_deg=params.jitter * energy,
+            tremor_rms_deg=params.tremor * energy,
+            tremor_hz=params.tremor_frequency_hz,
+        )
+        local[:, 0] += scale * params.breathing_tilt * breath
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    reference = path_azimuth_reference(walk, FixedPoint(params.target), motion.u_range, u)
+    return camera_channels(params, positions, targets, reference, local_rotation_deg=local)

@@ -1,0 +1,123 @@
+"""Technocrane: a telescoping camera crane swinging, booming and telescoping on one S-curve.
+
+The lens sits at the tip of an arm of length ``L`` from the ``pivot`` (top of the column) at
+swing (azimuth) ``az`` and boom (elevation) ``el``; all three go linearly from their start to
+their end values along the path parameter, which follows a jerk-limited S-curve. ``v_max``,
+``a_max``, ``j_max`` bound the lens's own 3-D speed, acceleration and jerk (centripetal included,
+see :mod:`.paths`).
+
+Imperfection signature: arm flex. A long telescopic arm is a lightly damped cantilever; the tip
+lags while the arm accelerates and overshoots when the swing stops, then rings down. Modelled as a
+base-excited spring of natural frequency ``flex_frequency_hz`` and damping ratio ``flex_damping``
+on the path parameter, in closed form (:func:`.springs.base_excitation_lag`); the move is planned
+with the limits divided by the spring gain so the flexing tip still respects them. A little
+seeded high-frequency tip vibration (``vibration``) rides on top.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.paths import ArmPath, FixedPoint
+from moks_graph.nodes.camera.rig_common import (
+    LimitedMoveParams,
+    PathMotion,
+    Vec3,
+    camera_channels,
+    channel_key,
+    path_azimuth_reference,
+    plan_rig_move,
+)
+from moks_graph.timebase import TimeArray
+
+
+class TechnocraneParams(LimitedMoveParams):
+    """A telescoping crane move: swing, boom and telescope together."""
+
+    pivot: Vec3 = Field((0.0, -7.0, 1.8), description="Arm pivot at the top of the column [m]")
+    arm_length_start: float = Field(
+        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the start [m]"
+    )
+    arm_length_end: float = Field(
+        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the end (telescope) [m]"
+    )
+    swing_start: float = Field(
+        60.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the start [deg]"
+    )
+    swing_end: float = Field(
+        120.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the end [deg]"
+    )
+    boom_start: float = Field(
+        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the start [deg]"
+    )
+    boom_end: float = Field(
+        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the end [deg]"
+    )
+    v_max: float = Field(1.5, gt=0.0, le=20.0, description="Top lens speed [m/s]")
+    a_max: float = Field(1.0, gt=0.0, le=20.0, description="Top lens acceleration [m/s^2]")
+    j_max: float = Field(3.0, gt=0.0, le=200.0, description="Top lens jerk [m/s^3]")
+    flex_frequency_hz: float = Field(
+        1.2, ge=0.1, le=20.0, description="Natural frequency of the arm bending [Hz]"
+    )
+    flex_damping: float = Field(
+        0.08, ge=0.02, le=2.0,
+        description="Damping of the arm bending, small = long ringing [ratio]",
+    )
+    vibration: float = Field(
+        0.0005, ge=0.0, le=0.05, description="Seeded tip vibration, peak [m]"
+    )
+    vibration_frequency_hz: float = Field(
+        4.0, gt=0.0, le=50.0, description="Typical rate of the tip vibration [Hz]"
+    )
+
+    def arm(self) -> ArmPath:
+        return ArmPath(
+            self.pivot, self.arm_length_start, self.arm_length_end, self.swing_start,
+            self.swing_end, self.boom_start, self.boom_end,
+        )
+
+    def flex(self) -> tuple[float, float]:
+        return 2.0 * math.pi * self.flex_frequency_hz, self.flex_damping
+
+    @model_validator(mode="after")
+    def _check(self) -> TechnocraneParams:
+        motion = plan_rig_move(self.arm(), self, self.flex())
+        lo, hi = motion.u_range
+        for u, name in ((lo, "arm_length_start"), (hi, "arm_length_end")):
+            if float(self.arm().lengths(u)) <= 0.1:
+                raise ValueError(f"{name}: the flexing arm would telescope to nothing")
+        tip = self.arm().points(np.linspace(0.0, 1.0, 257))
+        if float(np.min(np.linalg.norm(tip - np.asarray(self.target), axis=1))) < 1e-3:
+            raise ValueError("target: the lens would pass through the target")
+        return self
+
+
+def _motion(params: TechnocraneParams) -> PathMotion:
+    return plan_rig_move(params.arm(), params, params.flex())
+
+
+def technocrane(
+    time: TimeArray | ArrayLike, params: TechnocraneParams, key: int
+) -> dict[str, np.ndarray]:
+    """Channels of a technocrane move over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    arm = params.arm()
+    motion = _motion(params)
+    u = motion.u(t)
+    positions = arm.points(u)
+    amplitude = params.vibration * params.noise_scale
+    if amplitude > 0.0:
+        shake = [
+            amplitude * fbm(t, params.vibration_frequency_hz, channel_key(key, "technocrane", a))
+            for a in ("tx", "ty", "tz")
+        ]
+        positions = positions + np.stack(shake, axis=-1)
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    reference = path_azimuth_reference(arm, FixedPoint(params.target), motion.u_range, u)
+    return camera_channels(params, positions, targets, reference)

@@ -1,0 +1,63 @@
+"""Locked-off tripod: a fixed camera aimed at the target, with fluid-head micro drift.
+
+Imperfection signature: a fluid head never holds perfectly still; wind on the camera body and the
+viscous creep of the head's damping give tiny, slow pan and tilt wander. Modelled as octave
+gradient noise (:func:`.noise.fbm`, 3 octaves from ``drift_frequency_hz``) on the local pan and
+tilt axes, ``head_drift * noise_scale`` degrees at most.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.rig_common import (
+    LensAimParams,
+    Vec3,
+    camera_channels,
+    channel_key,
+    check_not_target,
+    static_azimuth,
+)
+from moks_graph.timebase import TimeArray
+
+
+class TripodLockedParams(LensAimParams):
+    """A camera locked off on a tripod with a fluid head."""
+
+    position: Vec3 = Field(
+        (0.0, -5.0, 1.5), description="Lens position on the tripod (x, y, z) [m]"
+    )
+    head_drift: float = Field(
+        0.003, ge=0.0, le=1.0, description="Fluid-head micro pan/tilt drift, peak [deg]"
+    )
+    drift_frequency_hz: float = Field(
+        0.7, gt=0.0, le=20.0, description="Typical rate of the head drift [Hz]"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TripodLockedParams:
+        check_not_target("position", self.position, self.target)
+        return self
+
+
+def tripod_locked(
+    time: TimeArray | ArrayLike, params: TripodLockedParams, key: int
+) -> dict[str, np.ndarray]:
+    """Channels of a locked-off tripod shot over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    n = t.shape[0]
+    positions = np.tile(np.asarray(params.position, dtype=np.float64), (n, 1))
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    amplitude = params.head_drift * params.noise_scale
+    local = None
+    if amplitude > 0.0:
+        f = params.drift_frequency_hz
+        tilt = amplitude * fbm(t, f, channel_key(key, "tripod_locked", "tilt"), octaves=3)
+        pan = amplitude * fbm(t, f, channel_key(key, "tripod_locked", "pan"), octaves=3)
+        local = np.stack([tilt, pan, np.zeros(n)], axis=-1)
+    reference = static_azimuth(params.position, params.target)
+    return camera_channels(params, positions, targets, reference, local_rotation_deg=local)

@@ -1,0 +1,129 @@
+"""Wirecam (cable cam): a carriage on a sagging cable between two towers, camera hung below.
+
+The carriage runs along one cable of fixed length between ``anchor_a`` and ``anchor_b``. An
+inextensible cable carrying a point load keeps ``|P - A| + |P - B|`` constant, so the carriage
+moves on the ellipse with the anchors as foci (:class:`.paths.EllipsePath`); ``sag`` is its drop
+below the chord at mid-span. ``move_start`` and ``move_end`` are stations in metres from anchor A
+along the chord; the move is a jerk-limited S-curve whose limits bound the camera's own 3-D
+motion.
+
+Imperfection signature: sag (the curved, dipping path) and pendulum sway. The gimbal hangs
+``hang_length`` below the carriage, a pendulum of natural frequency ``sqrt(g / hang_length)``;
+when the carriage accelerates or stops the camera lags and swings past along the cable, modelled
+in closed form as a base-excited spring with damping ``sway_damping``
+(:func:`.springs.base_excitation_lag`; the move is planned with the limits divided by the spring
+gain). Wind adds seeded lateral sway (octave gradient noise, peak ``wind_sway``) across the span.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field, model_validator
+
+from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.noise import fbm
+from moks_graph.nodes.camera.paths import EllipsePath, FixedPoint, ShiftedPath
+from moks_graph.nodes.camera.rig_common import (
+    LimitedMoveParams,
+    Vec3,
+    camera_channels,
+    channel_key,
+    path_azimuth_reference,
+    plan_rig_move,
+)
+from moks_graph.timebase import TimeArray
+
+#: Standard gravity [m/s^2].
+GRAVITY = 9.80665
+
+
+class WirecamParams(LimitedMoveParams):
+    """A single-span cable cam."""
+
+    target: Vec3 = Field(
+        (0.0, 12.0, 1.0), description="Point the camera frames and focuses on (x, y, z) [m]"
+    )
+    anchor_a: Vec3 = Field((-30.0, 0.0, 14.0), description="Cable anchor on tower A [m]")
+    anchor_b: Vec3 = Field((30.0, 0.0, 14.0), description="Cable anchor on tower B [m]")
+    sag: float = Field(
+        3.0, gt=0.0, le=200.0, description="Carriage drop below the chord at mid-span [m]"
+    )
+    move_start: float = Field(
+        10.0, ge=0.0, le=5000.0,
+        description="Carriage start, distance from anchor A along the span [m]",
+    )
+    move_end: float = Field(
+        50.0, ge=0.0, le=5000.0,
+        description="Carriage end, distance from anchor A along the span [m]",
+    )
+    hang_length: float = Field(
+        0.6, ge=0.05, le=10.0, description="Camera drop below the carriage (pendulum length) [m]"
+    )
+    sway_damping: float = Field(
+        0.15, ge=0.02, le=2.0,
+        description="Damping of the pendulum sway, small = long swinging [ratio]",
+    )
+    wind_sway: float = Field(
+        0.02, ge=0.0, le=2.0, description="Seeded lateral wind sway of the camera, peak [m]"
+    )
+    wind_frequency_hz: float = Field(
+        0.5, gt=0.0, le=20.0, description="Typical rate of the wind sway [Hz]"
+    )
+    v_max: float = Field(6.0, gt=0.0, le=50.0, description="Top camera speed [m/s]")
+    a_max: float = Field(2.0, gt=0.0, le=50.0, description="Top camera acceleration [m/s^2]")
+    j_max: float = Field(4.0, gt=0.0, le=500.0, description="Top camera jerk [m/s^3]")
+
+    def cable(self) -> EllipsePath:
+        return EllipsePath(self.anchor_a, self.anchor_b, self.sag, self.move_start, self.move_end)
+
+    def pendulum(self) -> tuple[float, float]:
+        return math.sqrt(GRAVITY / self.hang_length), self.sway_damping
+
+    def chord_length(self) -> float:
+        return math.dist(self.anchor_a, self.anchor_b)
+
+    @model_validator(mode="after")
+    def _check(self) -> WirecamParams:
+        span = self.chord_length()
+        if span < 1e-3:
+            raise ValueError("anchor_b: zero-length span, the anchors coincide")
+        chord = np.subtract(self.anchor_b, self.anchor_a)
+        if math.hypot(chord[0], chord[1]) < 1e-3:
+            raise ValueError("anchor_b: the anchors are straight above each other, no span")
+        for name in ("move_start", "move_end"):
+            where = getattr(self, name)
+            if where > span:
+                raise ValueError(
+                    f"{name}: {where:g} m is beyond anchor B (the span is {span:g} m long)"
+                )
+        path = self.cable()
+        lens = path.points(np.linspace(0.0, 1.0, 257)) - np.array([0.0, 0.0, self.hang_length])
+        if float(np.min(np.linalg.norm(lens - np.asarray(self.target), axis=1))) < 1e-3:
+            raise ValueError("target: the camera would pass through the target")
+        plan_rig_move(path, self, self.pendulum())
+        return self
+
+
+def wirecam(time: TimeArray | ArrayLike, params: WirecamParams, key: int) -> dict[str, np.ndarray]:
+    """Channels of a cable-cam move over the whole time array (see module docstring)."""
+    t = seconds_of(time)
+    cable = params.cable()
+    lens = ShiftedPath(cable, (0.0, 0.0, -params.hang_length))
+    motion = plan_rig_move(cable, params, params.pendulum())
+    u = motion.u(t)
+    positions = lens.points(u)
+    amplitude = params.wind_sway * params.noise_scale
+    if amplitude > 0.0:
+        chord = np.subtract(params.anchor_b, params.anchor_a)
+        across = np.array([-chord[1], chord[0], 0.0]) / math.hypot(chord[0], chord[1])
+        gust = amplitude * fbm(t, params.wind_frequency_hz, channel_key(key, "wirecam", "sway"))
+        lift = 0.25 * amplitude * fbm(
+            t, params.wind_frequency_hz, channel_key(key, "wirecam", "lift")
+        )
+        positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
+    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    reference = path_azimuth_reference(lens, FixedPoint(params.target), motion.u_range, u)
+    return camera_channels(params, positions, targets, reference)
