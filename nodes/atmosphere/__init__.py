@@ -1,0 +1,1 @@
+"""Atmosphere: one phase slider driving wind, fog, flicker, haze, turbulence and buffeting."""

@@ -1,0 +1,1 @@
+"""Light rigs: SceneScript placement, photometry, colour temperature and light channels."""

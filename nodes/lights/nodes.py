@@ -1,0 +1,120 @@
+"""Target-linked light nodes: key, fill, rim and practical, placed by SceneScript angles.
+
+Each light is placed around the focal ``target`` by azimuth/elevation relative to
+the camera (azimuth 0 = camera side, +90 = camera right, ±180 = behind) and keeps
+the subject's illuminance constant as its distance changes (inverse-square
+compensation in EV) unless ``compensate`` is off. An ``atmosphere`` input adds
+its flicker (EV) to every light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from moks_graph.channels import Channels
+from moks_graph.node import Input, Node, NodeContext, Output
+from moks_graph.nodes.common import (
+    camera_object,
+    camera_positions,
+    named_params,
+    object_channels,
+    one_channel,
+    same_time,
+)
+from moks_graph.nodes.lights.rig import (
+    FillLightParams,
+    KeyLightParams,
+    PracticalLightParams,
+    RimLightParams,
+    fill_channels,
+    key_base_illuminance,
+    role_channels,
+)
+from moks_graph.types import CHANNELS, VEC3
+
+DEFAULT_TARGET = np.array([0.0, 0.0, 1.6])
+
+_COMMON_INPUTS = {
+    "camera": Input(CHANNELS, doc="the camera the angles are measured from"),
+    "target": Input(VEC3, required=False, doc="focal target [m]; default (0, 0, 1.6)"),
+    "atmosphere": Input(CHANNELS, required=False, doc="atmosphere channels (flicker in EV)"),
+}
+
+
+def _placement(ctx: NodeContext, camera: Channels, target: np.ndarray | None,
+               atmosphere: Channels | None) -> dict[str, Any]:
+    """Camera and target positions, flicker, and the camera heading as unwrapping reference.
+
+    The camera's ``rz`` is continuous and a pure function of absolute time, and a
+    camera looking along heading ``h`` has ``rz = h - 90``: using it as the
+    reference keeps light rotations chunk-independent (no sequential unwrapping).
+    """
+    same_time(ctx.time, camera, "the camera input")
+    if atmosphere is not None:
+        same_time(ctx.time, atmosphere, "the atmosphere input")
+    cam = camera_positions(camera)
+    heading = camera.of(camera_object(camera)).get("rz")
+    return {
+        "camera_pos": cam,
+        "target_pos": np.broadcast_to(DEFAULT_TARGET if target is None else target, cam.shape),
+        "flicker_ev": one_channel(atmosphere, "flicker"),
+        "reference_azimuth_deg": None if heading is None else heading + 90.0,
+    }
+
+
+class _RoleLight(Node):
+    category = "Lights"
+    reads = frozenset({"frame"})
+    inputs = _COMMON_INPUTS
+    outputs = {"channels": Output(CHANNELS)}
+
+    def compute(self, ctx: NodeContext, params: Any, camera: Channels,
+                target: np.ndarray | None, atmosphere: Channels | None) -> dict[str, Any]:
+        place = _placement(ctx, camera, target, atmosphere)
+        attrs = role_channels(params, ctx.time, **place)
+        return {"channels": object_channels(ctx.time, params.object_name, params.kind, attrs)}
+
+
+class KeyLight(_RoleLight):
+    """Key light by SceneScript angles around the target; intensity in candela."""
+
+    type_id = "moks.light.key"
+    Params = named_params(KeyLightParams, "key")
+
+
+class RimLight(_RoleLight):
+    """Rim / back light (azimuth near ±180) outlining the subject."""
+
+    type_id = "moks.light.rim"
+    Params = named_params(RimLightParams, "rim")
+
+
+class PracticalLight(_RoleLight):
+    """A practical light (a lamp in frame) near the subject."""
+
+    type_id = "moks.light.practical"
+    Params = named_params(PracticalLightParams, "practical")
+
+
+class FillLight(Node):
+    """Fill light that follows the key: key/fill illuminance equals the ratio at the subject."""
+
+    type_id = "moks.light.fill"
+    category = "Lights"
+    reads = frozenset({"frame"})
+    inputs = {**_COMMON_INPUTS, "key": Input(CHANNELS, doc="the key light's channels")}
+    outputs = {"channels": Output(CHANNELS)}
+    Params = named_params(FillLightParams, "fill")
+
+    def compute(self, ctx: NodeContext, params: Any, camera: Channels, key: Channels,
+                target: np.ndarray | None, atmosphere: Channels | None) -> dict[str, Any]:
+        place = _placement(ctx, camera, target, atmosphere)
+        same_time(ctx.time, key, "the key input")
+        lights = [o for o, k in key.kinds.items() if k.startswith("light.")]
+        if not lights:
+            raise ValueError("the key input has no light object")
+        key_lux = key_base_illuminance(key.of(lights[0]), place["target_pos"])
+        attrs = fill_channels(params, key_lux, ctx.time, **place)
+        return {"channels": object_channels(ctx.time, params.object_name, params.kind, attrs)}

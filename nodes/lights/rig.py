@@ -1,0 +1,408 @@
+"""Light channels and role parameter models (key, fill, rim, practical).
+
+:func:`light_channels` turns SceneScript placement and photometric settings
+into the per-sample attributes of one light object (see
+``moks_graph.channels.ATTRIBUTES`` for units):
+
+* ``tx, ty, tz`` [m] and ``rx, ry, rz`` [deg, Euler XYZ, local -Z at the
+  target] from :func:`moks_graph.nodes.lights.placement.place_light`;
+* ``intensity`` [cd] = ``intensity_cd * 2**(exposure_ev + flicker)``, with
+  ``exposure_ev = log2((d/d0)**2)`` the target-linked inverse-square
+  compensation (0 when ``compensate`` is off) and ``flicker`` the optional
+  flicker offset in stops (channel present only when ``flicker_ev`` is given);
+* ``color_temperature`` [K], ``tint`` [Duv] and ``color_r/g/b`` (linear
+  Rec.709, luminance 1) from :func:`moks_graph.nodes.lights.photometry.cct_to_rgb`;
+* ``spot_angle`` [deg] and ``spot_blend`` [0-1] for spots, ``size`` [m] for
+  area lights.
+
+Inverse-square compensation is exact for point and spot lights; for an area
+light of edge ``s`` it holds in the far field (``d`` more than ~5 ``s``,
+error under 1%), where the area light behaves as a point source.
+
+Key/fill ratio (DESIGN.md): key illuminance over fill illuminance at the
+subject (4 = 4:1 = two stops). :func:`three_point_channels` derives the fill
+intensity per sample, ``I_fill(t) = E_key(t) / ratio * d_fill(t)**2``, from the
+key's unflickered illuminance, so the ratio holds at every sample whether or
+not the key is compensated; a common flicker applied to all lights keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from moks_graph.nodes.lights.photometry import (
+    CCT_RANGE_K,
+    DUV_LIMIT,
+    cct_to_rgb,
+    compensated_intensity,
+    illuminance_lux,
+)
+from moks_graph.nodes.lights.placement import euler_xyz_to_matrix, place_light
+from moks_graph.nodes.lights.series import ArrayLike, as_points, as_series, sample_count
+
+LightKind = Literal["light.point", "light.spot", "light.area"]
+_KINDS: tuple[str, ...] = ("light.point", "light.spot", "light.area")
+
+#: Defaults for kind-specific attributes.
+DEFAULT_SPOT_ANGLE_DEG: float = 40.0
+DEFAULT_SPOT_BLEND: float = 0.15
+DEFAULT_SIZE_M: float = 1.0
+
+
+def normalise_kind(kind: str) -> str:
+    """``"spot"`` or ``"light.spot"`` -> ``"light.spot"``; ValueError for other kinds."""
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a string, got {type(kind).__name__}")
+    full = kind if kind.startswith("light.") else f"light.{kind}"
+    if full not in _KINDS:
+        raise ValueError(
+            f"kind must be one of {', '.join(_KINDS)} (or point/spot/area), got {kind!r}"
+        )
+    return full
+
+
+def light_channels(
+    kind: str,
+    time_like: object,
+    camera_pos: ArrayLike,
+    target_pos: ArrayLike,
+    azimuth_deg: ArrayLike,
+    elevation_deg: ArrayLike,
+    distance_m: ArrayLike,
+    intensity_cd: ArrayLike,
+    cct_K: ArrayLike,
+    tint: ArrayLike,
+    compensate: bool = True,
+    reference_distance_m: float | None = None,
+    flicker_ev: ArrayLike | None = None,
+    spot_angle_deg: ArrayLike | None = None,
+    size_m: ArrayLike | None = None,
+    spot_blend: ArrayLike | None = None,
+    reference_azimuth_deg: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-sample channels of one light, each a float64 ``(N,)`` array.
+
+    ``time_like``: a :class:`~moks_graph.timebase.TimeArray`, a 1-D array of
+    sample times or a sample count ``N``. Positions are ``(3,)`` or
+    ``(N, 3)`` [m]; every other numeric argument is a scalar or ``(N,)``.
+    ``reference_distance_m`` (d0) defaults to the first sample's distance.
+    ``spot_angle_deg``/``spot_blend`` apply to spots only, ``size_m`` to area
+    lights only (defaults 40 deg, 0.15, 1 m). ``reference_azimuth_deg``: a
+    continuous camera -> subject azimuth for chunk-independent rotation
+    unwrapping (see :func:`~moks_graph.nodes.lights.placement.place_light`).
+    Keys returned: ``tx ty tz rx ry rz
+    intensity exposure_ev color_temperature tint color_r color_g color_b``,
+    plus ``flicker`` when ``flicker_ev`` is given, ``spot_angle spot_blend``
+    (spot) or ``size`` (area).
+    """
+    full_kind = normalise_kind(kind)
+    n = sample_count(time_like)
+    cam = as_points(camera_pos, n, "camera_pos")
+    tgt = as_points(target_pos, n, "target_pos")
+    dist = as_series(distance_m, n, "distance_m", positive=True)
+    az = as_series(azimuth_deg, n, "azimuth_deg")
+    el = as_series(elevation_deg, n, "elevation_deg", low=-90.0, high=90.0)
+    position, rotation = place_light(cam, tgt, az, el, dist, reference_azimuth_deg)
+    base = as_series(intensity_cd, n, "intensity_cd", low=0.0)
+    cct = as_series(cct_K, n, "cct_K", low=CCT_RANGE_K[0], high=CCT_RANGE_K[1])
+    duv = as_series(tint, n, "tint", low=-DUV_LIMIT, high=DUV_LIMIT)
+    d0 = dist[0] if reference_distance_m is None else float(
+        as_series(reference_distance_m, 1, "reference_distance_m", positive=True)[0]
+    )
+    intensity, comp_ev = compensated_intensity(base, dist, d0, enabled=bool(compensate))
+    out: dict[str, np.ndarray] = {
+        "tx": position[:, 0],
+        "ty": position[:, 1],
+        "tz": position[:, 2],
+        "rx": rotation[:, 0],
+        "ry": rotation[:, 1],
+        "rz": rotation[:, 2],
+        "exposure_ev": comp_ev,
+        "color_temperature": cct,
+        "tint": duv,
+    }
+    if flicker_ev is not None:
+        flicker = as_series(flicker_ev, n, "flicker_ev", low=-16.0, high=16.0)
+        intensity = intensity * np.exp2(flicker)
+        out["flicker"] = flicker
+    out["intensity"] = intensity
+    rgb = cct_to_rgb(cct, duv)
+    out["color_r"], out["color_g"], out["color_b"] = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    _kind_attributes(full_kind, n, out, spot_angle_deg, spot_blend, size_m)
+    return out
+
+
+def _kind_attributes(
+    kind: str,
+    n: int,
+    out: dict[str, np.ndarray],
+    spot_angle_deg: ArrayLike | None,
+    spot_blend: ArrayLike | None,
+    size_m: ArrayLike | None,
+) -> None:
+    """Add ``spot_angle``/``spot_blend`` or ``size``; reject arguments of another kind."""
+    if kind != "light.spot" and (spot_angle_deg is not None or spot_blend is not None):
+        raise ValueError(f"spot_angle_deg / spot_blend apply to light.spot only, not {kind}")
+    if kind != "light.area" and size_m is not None:
+        raise ValueError(f"size_m applies to light.area only, not {kind}")
+    if kind == "light.spot":
+        angle = DEFAULT_SPOT_ANGLE_DEG if spot_angle_deg is None else spot_angle_deg
+        blend = DEFAULT_SPOT_BLEND if spot_blend is None else spot_blend
+        out["spot_angle"] = as_series(angle, n, "spot_angle_deg", low=1e-3, high=180.0)
+        out["spot_blend"] = as_series(blend, n, "spot_blend", low=0.0, high=1.0)
+    elif kind == "light.area":
+        size = DEFAULT_SIZE_M if size_m is None else size_m
+        out["size"] = as_series(size, n, "size_m", positive=True)
+
+
+def light_position(channels: dict[str, np.ndarray]) -> np.ndarray:
+    """``(N, 3)`` positions from ``tx, ty, tz`` channels."""
+    return np.stack([channels["tx"], channels["ty"], channels["tz"]], axis=-1)
+
+
+def subject_illuminance(channels: dict[str, np.ndarray], target_pos: ArrayLike) -> np.ndarray:
+    """Illuminance [lux] a light's channels put on a subject facing the light.
+
+    ``E = I cos(theta) / d**2`` with ``d = |light - target|`` and ``theta``
+    the angle between the light's aim (local ``-Z`` from ``rx, ry, rz``) and the
+    direction to the target (0 for lights from :func:`light_channels`).
+    """
+    pos = light_position(channels)
+    tgt = as_points(target_pos, pos.shape[0], "target_pos")
+    to_target = tgt - pos
+    d = np.linalg.norm(to_target, axis=-1)
+    aim = -euler_xyz_to_matrix(np.stack([channels[a] for a in ("rx", "ry", "rz")], -1))[..., 2]
+    cos = np.clip(np.einsum("ij,ij->i", aim, to_target) / d, -1.0, 1.0)
+    return illuminance_lux(channels["intensity"], d, np.degrees(np.arccos(cos)))
+
+
+def fill_intensity_cd(
+    key_illuminance_lux: ArrayLike, fill_distance_m: ArrayLike, key_fill_ratio: float
+) -> np.ndarray:
+    """Fill intensity [cd] so that ``E_key / E_fill = ratio``: ``I = E_key / ratio * d**2``."""
+    if not key_fill_ratio >= 1.0:
+        raise ValueError(
+            f"key_fill_ratio must be >= 1 (key brighter than fill), got {key_fill_ratio}"
+        )
+    e = np.asarray(key_illuminance_lux, dtype=np.float64)
+    d = np.asarray(fill_distance_m, dtype=np.float64)
+    if not (np.isfinite(e).all() and (e >= 0).all()):
+        raise ValueError("key_illuminance_lux must be finite and >= 0")
+    if not (np.isfinite(d).all() and (d > 0).all()):
+        raise ValueError("fill_distance_m must be finite and > 0")
+    return e / key_fill_ratio * d**2
+
+
+class _LightParams(BaseModel):
+    """Fields shared by every role (angles per the SceneScript convention)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: LightKind = Field("light.area", description="light type [light.point|spot|area]")
+    azimuth_deg: float = Field(
+        45.0, ge=-180.0, le=180.0,
+        description="angle around the subject from the camera side, + = camera right [deg]",
+    )
+    elevation_deg: float = Field(
+        30.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    )
+    distance_m: float = Field(3.0, gt=0.0, le=1000.0, description="light-to-subject distance [m]")
+    cct_K: float = Field(
+        5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
+        description="correlated colour temperature [K]",
+    )
+    tint: float = Field(
+        0.0, ge=-DUV_LIMIT, le=DUV_LIMIT,
+        description="offset from the Planckian locus, + = green [Duv]",
+    )
+    spot_angle_deg: float = Field(
+        DEFAULT_SPOT_ANGLE_DEG, gt=0.0, le=180.0, description="spot cone full angle (spots) [deg]"
+    )
+    spot_blend: float = Field(
+        DEFAULT_SPOT_BLEND, ge=0.0, le=1.0, description="spot penumbra fraction (spots) [0-1]"
+    )
+    size_m: float = Field(
+        DEFAULT_SIZE_M, gt=0.0, le=100.0, description="area light edge length (area lights) [m]"
+    )
+
+
+class KeyLightParams(_LightParams):
+    """The key light: the main source, ~45 deg off the camera axis, ~30 deg up."""
+
+    intensity_cd: float = Field(
+        2000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance [cd]"
+    )
+    compensate: bool = Field(
+        True, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    )
+
+
+class FillLightParams(_LightParams):
+    """The fill: opposite side of the key, intensity set by the key/fill ratio."""
+
+    azimuth_deg: float = Field(
+        -45.0, ge=-180.0, le=180.0,
+        description="angle around the subject from the camera side, + = camera right [deg]",
+    )
+    elevation_deg: float = Field(
+        15.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    )
+    size_m: float = Field(
+        1.5, gt=0.0, le=100.0, description="area light edge length (area lights) [m]"
+    )
+    key_fill_ratio: float = Field(
+        4.0, ge=1.0, le=256.0,
+        description="key over fill illuminance at the subject, 4 = 4:1 = 2 stops [ratio]",
+    )
+
+
+class RimLightParams(_LightParams):
+    """The rim / back light: behind the subject (~±150 deg), above it."""
+
+    kind: LightKind = Field("light.spot", description="light type [light.point|spot|area]")
+    azimuth_deg: float = Field(
+        150.0, ge=-180.0, le=180.0,
+        description="angle around the subject from the camera side, ±150 = behind [deg]",
+    )
+    elevation_deg: float = Field(
+        35.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    )
+    intensity_cd: float = Field(
+        3000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance [cd]"
+    )
+    compensate: bool = Field(
+        True, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    )
+
+
+class PracticalLightParams(_LightParams):
+    """A practical: a visible in-shot lamp, warm and dim, not distance-compensated by default."""
+
+    kind: LightKind = Field("light.point", description="light type [light.point|spot|area]")
+    azimuth_deg: float = Field(
+        -120.0, ge=-180.0, le=180.0,
+        description="angle around the subject from the camera side, + = camera right [deg]",
+    )
+    elevation_deg: float = Field(
+        5.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    )
+    distance_m: float = Field(2.0, gt=0.0, le=1000.0, description="light-to-subject distance [m]")
+    cct_K: float = Field(
+        2700.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
+        description="correlated colour temperature [K]",
+    )
+    intensity_cd: float = Field(
+        60.0, ge=0.0, le=1e7, description="luminous intensity [cd]"
+    )
+    compensate: bool = Field(
+        False, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    )
+
+
+def _kind_kwargs(params: _LightParams) -> dict[str, float]:
+    if params.kind == "light.spot":
+        return {"spot_angle_deg": params.spot_angle_deg, "spot_blend": params.spot_blend}
+    if params.kind == "light.area":
+        return {"size_m": params.size_m}
+    return {}
+
+
+def role_channels(
+    params: KeyLightParams | RimLightParams | PracticalLightParams,
+    time_like: object,
+    camera_pos: ArrayLike,
+    target_pos: ArrayLike,
+    *,
+    distance_m: ArrayLike | None = None,
+    flicker_ev: ArrayLike | None = None,
+    reference_azimuth_deg: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`light_channels` for a key, rim or practical parameter model.
+
+    ``distance_m`` overrides ``params.distance_m`` with an animated series;
+    ``params.distance_m`` is then the compensation reference distance.
+    ``reference_azimuth_deg``: see :func:`light_channels` (chunk-independent rotations).
+    """
+    dist = params.distance_m if distance_m is None else distance_m
+    return light_channels(
+        params.kind, time_like, camera_pos, target_pos,
+        params.azimuth_deg, params.elevation_deg, dist,
+        params.intensity_cd, params.cct_K, params.tint,
+        compensate=params.compensate, reference_distance_m=params.distance_m,
+        flicker_ev=flicker_ev, reference_azimuth_deg=reference_azimuth_deg,
+        **_kind_kwargs(params),
+    )
+
+
+def key_base_illuminance(key_channels: dict[str, np.ndarray], target_pos: ArrayLike) -> np.ndarray:
+    """The key's illuminance at the subject without flicker [lux] (what the fill ratio follows)."""
+    return subject_illuminance(key_channels, target_pos) / np.exp2(key_channels.get("flicker", 0.0))
+
+
+def fill_channels(
+    fill: FillLightParams,
+    key_base_lux: ArrayLike,
+    time_like: object,
+    camera_pos: ArrayLike,
+    target_pos: ArrayLike,
+    *,
+    fill_distance_m: ArrayLike | None = None,
+    flicker_ev: ArrayLike | None = None,
+    reference_azimuth_deg: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """The fill light, its intensity set so key/fill = ``fill.key_fill_ratio`` at the subject."""
+    n = sample_count(time_like)
+    fill_dist = as_series(fill.distance_m if fill_distance_m is None else fill_distance_m,
+                          n, "fill_distance_m", positive=True)
+    # Base intensity referenced to fill.distance_m; compensation scales it to d(t).
+    base = fill_intensity_cd(key_base_lux, fill.distance_m, fill.key_fill_ratio)
+    return light_channels(
+        fill.kind, time_like, camera_pos, target_pos,
+        fill.azimuth_deg, fill.elevation_deg, fill_dist, base, fill.cct_K, fill.tint,
+        compensate=True, reference_distance_m=fill.distance_m,
+        flicker_ev=flicker_ev, reference_azimuth_deg=reference_azimuth_deg,
+        **_kind_kwargs(fill),
+    )
+
+
+def three_point_channels(
+    time_like: object,
+    camera_pos: ArrayLike,
+    target_pos: ArrayLike,
+    key: KeyLightParams,
+    fill: FillLightParams | None = None,
+    rim: RimLightParams | None = None,
+    practicals: Sequence[PracticalLightParams] = (),
+    *,
+    key_distance_m: ArrayLike | None = None,
+    fill_distance_m: ArrayLike | None = None,
+    flicker_ev: ArrayLike | None = None,
+) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
+    """A key (+ fill, rim, practicals) rig: ``{name: (object kind, channels)}``.
+
+    Names: ``key``, ``fill``, ``rim``, ``practical_0``, ``practical_1``, ...
+    The fill's intensity follows the key so the key/fill ratio holds at the
+    subject at every sample (module doc). ``key_distance_m`` /
+    ``fill_distance_m`` animate those distances; ``flicker_ev`` applies to all.
+    """
+    rig: dict[str, tuple[str, dict[str, np.ndarray]]] = {}
+    key_ch = role_channels(
+        key, time_like, camera_pos, target_pos, distance_m=key_distance_m, flicker_ev=flicker_ev
+    )
+    key_base_lux = key_base_illuminance(key_ch, target_pos)
+    rig["key"] = (key.kind, key_ch)
+    if fill is not None:
+        rig["fill"] = (fill.kind, fill_channels(fill, key_base_lux, time_like, camera_pos,
+                                                target_pos, fill_distance_m=fill_distance_m,
+                                                flicker_ev=flicker_ev))
+    if rim is not None:
+        rig["rim"] = (rim.kind, role_channels(rim, time_like, camera_pos, target_pos,
+                                             flicker_ev=flicker_ev))
+    for i, practical in enumerate(practicals):
+        rig[f"practical_{i}"] = (practical.kind, role_channels(
+            practical, time_like, camera_pos, target_pos, flicker_ev=flicker_ev))
+    return rig

@@ -1,0 +1,1 @@
+"""Film looks: characteristic-curve film stocks, grain and OpenColorIO looks."""
