@@ -20,7 +20,7 @@ $(STAMP_DEV): pyproject.toml setup.py | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
-	$(BIN)/moks demo
+	$(BIN)/moks demo graphs --host usd --out out
 
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,8 +51,30 @@ def _fail(exc: MoksError) -> None:
     sys.exit(exc.exit_code)
 
 
+#: Subcommands that live beside the node library and hosts, imported only when used so
+#: that ``moks --help`` and the engine commands start fast.
+LAZY_COMMANDS: dict[str, str] = {
+    "scene": "moks_graph.nodes.scenescript.cli:scene",
+    "sh": "moks_graph.nodes.lighting.cli:sh",
+    "check": "moks_graph.nodes.lighting.cli:check",
+    "look": "moks_graph.nodes.looks.cli:look",
+    "demo": "moks_graph.hosts.demo:demo",
+}
+
+
 class MoksGroup(click.Group):
-    """Maps MoksError to a message and exit code; ``--debug`` re-raises."""
+    """Lazy subcommands; maps MoksError to a message and exit code; ``--debug`` re-raises."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            from importlib import import_module
+
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -269,30 +290,6 @@ def bake(file: str, host: str, out: str, frames: str | None, subframes: int | No
 
     rng = parse_frame_range(frames) if frames else None
     bake_file(file, host, out, frames=rng, subframes=subframes, console=console)
-
-
-@main.command()
-@click.option("--graph", "graph_file", type=click.Path(dir_okay=False), default=None,
-              help="Graph to run (default: the bundled demo graph).")
-def demo(graph_file: str | None) -> None:
-    """Evaluate the bundled demo graph and print a table of its outputs."""
-    path = Path(graph_file) if graph_file else Path(__file__).parent / "data" / "demo.mgraph"
-    graph = _load(str(path))
-    t0 = time.perf_counter()
-    result = graph.evaluate()
-    seconds = time.perf_counter() - t0
-    if result.problems:
-        raise MoksError(result.problems, str(path))
-    table = Table("output", "type", "summary", title=f"{path.name}: {len(graph.nodes)} nodes "
-                  f"in {seconds * 1000:.1f} ms")
-    for ref, value in sorted(result.values.items()):
-        if isinstance(value, Channels):
-            for name, arr in value.items():
-                table.add_row(f"{ref} {name}", "Channels",
-                              f"{len(arr)} samples, min {arr.min():.4g}, max {arr.max():.4g}")
-        else:
-            table.add_row(ref, type(value).__name__, str(to_jsonable(value))[:60])
-    console.print(table)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ from moks_graph.registry import Registry
 _MODULES = (
     "moks_graph.nodes.core.values",
     "moks_graph.nodes.core.channel_ops",
+    "moks_graph.nodes.camera.nodes",
+    "moks_graph.nodes.lights.nodes",
+    "moks_graph.nodes.atmosphere.nodes",
+    "moks_graph.nodes.looks.nodes",
+    "moks_graph.nodes.lighting.nodes",
 )
 
 

@@ -1,0 +1,74 @@
+"""Small helpers shared by node wrappers: object names, camera positions, parameter models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from moks_graph.channels import Channels
+from moks_graph.timebase import TimeArray
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def named_params(model: type[BaseModel], default_name: str, doc: str | None = None) -> type[Any]:
+    """``model`` plus an ``object_name`` field: the name of the object the node animates."""
+    return create_model(  # type: ignore[call-overload]
+        f"{model.__name__}WithName",
+        __base__=model,
+        __doc__=doc or model.__doc__,
+        object_name=(str, Field(default_name, pattern=IDENTIFIER,
+                                description="name of the animated object in the scene")),
+    )
+
+
+def strict_params(model: type[BaseModel]) -> type[Any]:
+    """A copy of ``model`` that refuses unknown fields and NaN (node parameter models must)."""
+    return create_model(  # type: ignore[call-overload]
+        model.__name__, __base__=model, __doc__=model.__doc__,
+        __config__=None if "extra" in model.model_config else ConfigDict(extra="forbid"),
+    )
+
+
+def camera_object(channels: Channels) -> str:
+    """The first camera object of a Channels (clear error when there is none)."""
+    for obj, kind in channels.kinds.items():
+        if kind == "camera":
+            return obj
+    raise ValueError(f"the camera input has no camera object (objects: {channels.objects()})")
+
+
+def positions(channels: Channels, obj: str) -> np.ndarray:
+    """``(N, 3)`` positions of an object from its ``tx, ty, tz`` channels."""
+    attrs = channels.of(obj)
+    missing = [a for a in ("tx", "ty", "tz") if a not in attrs]
+    if missing:
+        raise ValueError(f"object {obj!r} has no {', '.join(missing)} channels")
+    return np.stack([attrs["tx"], attrs["ty"], attrs["tz"]], axis=1)
+
+
+def camera_positions(channels: Channels) -> np.ndarray:
+    return positions(channels, camera_object(channels))
+
+
+def same_time(time: TimeArray, channels: Channels, what: str) -> None:
+    """Refuse an input sampled on another time array."""
+    if channels.time.fps != time.fps or not np.array_equal(channels.time.frames, time.frames):
+        raise ValueError(f"{what} is sampled on a different time array than this node")
+
+
+def one_channel(channels: Channels | None, attr: str) -> np.ndarray | None:
+    """The first channel named ``*.attr`` in ``channels`` (None if absent)."""
+    if channels is None:
+        return None
+    for name, values in channels.items():
+        if name.endswith("." + attr):
+            return values
+    return None
+
+
+def object_channels(time: TimeArray, obj: str, kind: str, attrs: dict[str, np.ndarray]) -> Channels:
+    """Channels for one object from ``{attr: array}``."""
+    return Channels(time, {f"{obj}.{a}": v for a, v in attrs.items()}, {obj: kind})

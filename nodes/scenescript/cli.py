@@ -1,0 +1,54 @@
+"""``moks scene``: prose or starter scenarios to .mgraph bake graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from moks_graph import mgraph
+from moks_graph.errors import MoksError, Problem
+from moks_graph.frames import parse_frame_range
+from moks_graph.nodes.scenescript.compile import compile_scene
+from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
+from moks_graph.nodes.scenescript.vocabulary import PHRASES, VocabularyError, parse_prose
+
+
+@click.command()
+@click.argument("prose", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the compiled .mgraph here.")
+@click.option("--fps", type=float, default=24.0, show_default=True)
+@click.option("--frames", default="1-120", show_default=True, metavar="START-END")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--vocabulary", is_flag=True, help="List every phrase the prose parser knows.")
+@click.option("--starters", type=click.Path(file_okay=False),
+              help="Write the eight starter scenario graphs into this folder.")
+def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
+          vocabulary: bool, starters: str | None) -> None:
+    """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""
+    if vocabulary:
+        for phrase, slots in sorted(PHRASES.items()):
+            fields = "; ".join(f"{slot}: {vals}" for slot, vals in slots.items())
+            click.echo(f"{phrase:24} {fields}")
+        return
+    if starters:
+        folder = Path(starters)
+        folder.mkdir(parents=True, exist_ok=True)
+        for scenario in STARTERS:
+            mgraph.save(starter_graph(scenario), folder / f"{scenario.name}.mgraph")
+            click.echo(f"wrote {folder / (scenario.name + '.mgraph')}")
+        return
+    if not prose:
+        raise click.UsageError("give PROSE, --vocabulary or --starters DIR")
+    try:
+        script = parse_prose(prose)
+        graph = compile_scene(script, fps=fps, frames=parse_frame_range(frames), seed=seed)
+    except VocabularyError as exc:
+        raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None
+    except ValueError as exc:
+        raise MoksError(Problem("MG116", str(exc), "$.prose", field="prose")) from None
+    if out:
+        mgraph.save(graph, out)
+        click.echo(f"wrote {out}: {len(graph.nodes)} nodes, rig {script.camera.rig}")
+    else:
+        click.echo(mgraph.dumps(graph), nl=False)

@@ -1,0 +1,180 @@
+"""SceneScript -> bake graph: the rig, the lights, the atmosphere and the look as nodes.
+
+The subject stands at the origin (Z up); the camera sits on the -Y side. Shot
+size sets how much of the subject the frame holds; with the lens that sets the
+camera distance (pinhole: ``d = frame_height * focal / sensor_height``). The
+camera angle sets the camera's elevation around the subject, the rig and move
+set the rig parameters, and the lights are placed by the SceneScript angles.
+The result is an ordinary :class:`moks_graph.Graph` (save it as ``.mgraph``);
+the script itself is kept in ``graph.meta["scene_script"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from moks_graph.graph import Graph, Settings
+from moks_graph.nodes.scenescript.schema import SceneScript
+
+#: Frame height as a multiple of the subject height, per shot size.
+FRAME_HEIGHT: dict[str, float] = {
+    "extreme_close_up": 0.07, "close_up": 0.2, "medium_close_up": 0.3, "medium": 0.45,
+    "full": 1.25, "wide": 3.0, "extreme_wide": 10.0,
+}
+#: Default lens per shot size [mm].
+LENS_MM: dict[str, float] = {
+    "extreme_close_up": 100.0, "close_up": 85.0, "medium_close_up": 65.0, "medium": 50.0,
+    "full": 35.0, "wide": 24.0, "extreme_wide": 18.0,
+}
+#: Camera elevation around the subject per angle [deg], and roll for a dutch angle.
+ANGLE_ELEVATION: dict[str, float] = {"eye_level": 0.0, "low": -20.0, "high": 25.0,
+                                     "overhead": 70.0, "dutch": 0.0}
+DUTCH_ROLL_DEG = 12.0
+SENSOR_MM = (36.0, 24.0)
+#: Where the camera aims on the subject, as a fraction of its height.
+AIM_HEIGHT: dict[str, float] = {"person": 0.93, "crowd": 0.9, "product": 0.5, "vehicle": 0.5,
+                                "landscape": 0.3}
+
+
+def framing(script: SceneScript) -> dict[str, Any]:
+    """Target, camera position, lens and distance implied by the subject and shot slots."""
+    subject, shot = script.subject, script.shot
+    focal = shot.focal_length_mm or LENS_MM[shot.size]
+    frame_h = FRAME_HEIGHT[shot.size] * subject.height_m
+    distance = max(frame_h * focal / SENSOR_MM[1], 0.3)
+    target = np.array([0.0, 0.0, AIM_HEIGHT[subject.kind] * subject.height_m])
+    e = math.radians(ANGLE_ELEVATION[shot.angle])
+    camera = target + distance * np.array([0.0, -math.cos(e), math.sin(e)])
+    camera[2] = max(camera[2], 0.15)
+    return {"target": target, "camera": camera, "focal": focal, "distance": distance,
+            "roll": DUTCH_ROLL_DEG if shot.angle == "dutch" else 0.0}
+
+
+def _v(p: np.ndarray) -> list[float]:
+    return [round(float(x), 6) for x in p]
+
+
+def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) -> dict[str, Any]:
+    """Parameters of the rig node for the camera slot."""
+    cam, tgt, d = frame["camera"], frame["target"], frame["distance"]
+    c = script.camera
+    lens = {"target": _v(tgt), "focal_length": frame["focal"], "fstop": c.fstop,
+            "roll": frame["roll"], "screen_x": script.shot.screen_x,
+            "screen_y": script.shot.screen_y}
+    move = {"start_time": 0.5, "move_duration": 0.0}  # as fast as the rig's limits allow
+    noise = {"noise_scale": round(2.0 * c.energy, 6)}
+    rig, mv = c.rig, c.move
+    toward = mv in ("push_in", "chase")
+    if rig == "tripod_locked":
+        return {**lens, **noise, "position": _v(cam)}
+    if rig == "handheld":
+        out = {**lens, "position": _v(cam), "energy": round(3.0 * c.energy, 6)}
+        if mv in ("push_in", "chase", "track"):
+            step = np.array([0.0, 0.35 * d, 0.0]) if toward else np.array([0.6 * d, 0.0, 0.0])
+            out.update(move, walk_to=_v(cam + step))
+        return out
+    if rig == "moco":
+        offset = np.array([0.0, 0.3 * d, 0.0]) if mv in ("push_in", "pull_out") else np.array(
+            [0.3 * d, 0.0, 0.0])
+        start, end = (cam - offset, cam + offset) if mv != "pull_out" else (cam + offset,
+                                                                            cam - offset)
+        return {**lens, **move, "start_position": _v(start), "end_position": _v(end)}
+    if rig == "dolly":
+        length = round(0.8 * d + 1.0, 6)
+        if mv in ("push_in", "pull_out", "static"):
+            start = np.array([cam[0], cam[1] - 0.4 * d - 0.5, 0.0])
+            a, b = 0.5 + 0.4 * d, 0.5 + 0.1 * d  # positions along the track [m]
+            a, b = (b, a) if mv == "push_in" else (a, b)
+            heading = 90.0
+        else:
+            start = np.array([cam[0] - length / 2, cam[1], 0.0])
+            a, b, heading = 0.5, length - 0.5, 0.0
+        return {**lens, **move, **noise, "track_start": _v(start), "track_heading": heading,
+                "track_length": length, "move_start": round(a, 6), "move_end": round(b, 6),
+                "lens_height": round(float(cam[2]), 6)}
+    if rig == "technocrane":
+        arm = round(min(max(0.5 * d, 2.0), 12.0), 6)
+        pivot = cam - np.array([0.0, arm, 0.0])
+        return {**lens, **move, **noise, "pivot": _v(pivot), "arm_length_start": arm,
+                "arm_length_end": arm, "swing_start": 60.0, "swing_end": 120.0,
+                "boom_start": 0.0, "boom_end": 0.0 if mv != "sweep" else 15.0}
+    if rig == "drone":
+        if mv == "reveal":
+            end = cam + np.array([0.0, -2.0 * d, max(d, 2.0)])
+            return {**lens, **move, **noise, "path": "reveal", "reveal_start": _v(cam),
+                    "reveal_end": _v(end)}
+        radius = round(max(math.hypot(cam[0] - tgt[0], cam[1] - tgt[1]), 3.0), 6)
+        return {**lens, **move, **noise, "path": "orbit", "orbit_radius_start": radius,
+                "orbit_radius_end": radius, "orbit_height_start": round(float(cam[2]), 6),
+                "orbit_height_end": round(float(cam[2]), 6), "orbit_azimuth_start": -90.0,
+                "orbit_sweep": 90.0}
+    # wirecam: a span across the subject, moving along it
+    height = round(float(max(cam[2], tgt[2] + 2.0)) + 3.0, 6)
+    span = max(4.0 * d, 20.0)
+    return {**lens, **move, **noise, "anchor_a": _v(np.array([-span / 2, cam[1], height])),
+            "anchor_b": _v(np.array([span / 2, cam[1], height])), "sag": round(0.05 * span, 6),
+            "move_start": round(0.3 * span, 6), "move_end": round(0.7 * span, 6)}
+
+
+def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
+                  seed: int = 0, graph: Graph | None = None) -> Graph:
+    """Build the bake graph of a SceneScript (validated through the normal graph edits)."""
+    g = graph or Graph(Settings(fps=fps, frame_start=frames[0], frame_end=frames[1], seed=seed))
+    duration = (g.settings.frame_end - g.settings.frame_start) / g.settings.fps
+    frame = framing(script)
+    try:
+        g.add_node(f"moks.rig.{script.camera.rig}", "camera_rig",
+                   rig_params(script, frame, duration), ui={"pos": [0, 0]})
+    except Exception as exc:
+        raise ValueError(f"camera slot: {exc}") from exc
+    key, fr = script.key, script.fill_rim
+    subject_scale = max(script.subject.height_m / 1.75, 0.2)
+    light_d = round(min(max(3.0 * subject_scale, 1.2), 60.0), 6)
+    key_cd = key.illuminance_lux * light_d**2
+    g.add_node("moks.atmosphere.phase", "atmosphere", {"phi": script.atmosphere.phi},
+               ui={"pos": [300, 300]})
+    g.add_node("moks.light.key", "key", {
+        "kind": "light.area", "azimuth_deg": key.azimuth_deg, "elevation_deg": key.elevation_deg,
+        "distance_m": light_d, "intensity_cd": round(key_cd, 6), "cct_K": key.cct_K,
+        "size_m": round(0.3 + 1.7 * key.softness, 6)}, ui={"pos": [300, -200]})
+    fill_az = -0.6 * key.azimuth_deg if abs(key.azimuth_deg) > 1 else -30.0
+    g.add_node("moks.light.fill", "fill", {
+        "kind": "light.area", "azimuth_deg": round(fill_az, 6), "elevation_deg": 10.0,
+        "distance_m": light_d, "key_fill_ratio": fr.key_fill_ratio, "cct_K": key.cct_K,
+        "size_m": 1.5}, ui={"pos": [600, -200]})
+    lights = ["key", "fill"]
+    rim_az = {"camera_left": [-150.0], "camera_right": [150.0], "top": [180.0],
+              "both": [-150.0, 150.0]}.get(fr.rim, [])
+    for i, az in enumerate(rim_az):
+        name = "rim" if len(rim_az) == 1 else f"rim_{i}"
+        g.add_node("moks.light.rim", name, {
+            "object_name": name, "azimuth_deg": az,
+            "elevation_deg": 60.0 if fr.rim == "top" else 25.0, "distance_m": light_d,
+            "intensity_cd": round(key_cd * 2.0**fr.rim_ev, 6), "cct_K": key.cct_K},
+            ui={"pos": [300, 100 + 150 * i]})
+        lights.append(name)
+    if fr.practical:
+        g.add_node("moks.light.practical", "practical", {"cct_K": 2700.0},
+                   ui={"pos": [600, 100]})
+        lights.append("practical")
+    for node in ["atmosphere", *lights]:
+        g.connect("camera_rig.channels", f"{node}.camera")
+        g.connect("camera_rig.target", f"{node}.target")
+    for light in lights:
+        g.connect("atmosphere.channels", f"{light}.atmosphere")
+    g.connect("key.channels", "fill.key")
+    g.add_node("moks.look.film_stock", "look", {
+        "stock": script.look.stock, "exposure_ev": script.look.exposure_ev,
+        "grain_strength": script.look.grain}, ui={"pos": [900, 300]})
+    previous = "camera_rig"
+    for i, node in enumerate(["atmosphere", *lights]):
+        merge = "scene" if i == len(lights) else f"merge_{i}"
+        g.add_node("moks.channels.merge", merge, ui={"pos": [900 + 200 * i, 0]})
+        g.connect(f"{previous}.channels", f"{merge}.a")
+        g.connect(f"{node}.channels", f"{merge}.b")
+        previous = merge
+    g.meta["scene_script"] = script.model_dump(mode="json")
+    return g

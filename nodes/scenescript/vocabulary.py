@@ -1,0 +1,187 @@
+"""Prose to SceneScript by vocabulary matching.
+
+``"low-key handheld close-up, rim from camera left, light fog, Tri-X"`` maps
+onto the slots phrase by phrase. Every word must belong to a known phrase or
+be a filler word; unknown words are an error that lists them with the closest
+known phrases.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from moks_graph.nodes.scenescript.schema import SceneScript
+
+#: phrase -> {slot: {field: value}}. Longest phrases match first.
+PHRASES: dict[str, dict[str, dict[str, Any]]] = {
+    # subject
+    "person": {"subject": {"kind": "person"}},
+    "actor": {"subject": {"kind": "person"}},
+    "dialogue": {"subject": {"kind": "person"}},
+    "interrogation": {"subject": {"kind": "person"}},
+    "product": {"subject": {"kind": "product", "height_m": 0.3}},
+    "crowd": {"subject": {"kind": "crowd", "height_m": 1.8}},
+    "car": {"subject": {"kind": "vehicle", "height_m": 1.5}},
+    "vehicle": {"subject": {"kind": "vehicle", "height_m": 1.5}},
+    "landscape": {"subject": {"kind": "landscape", "height_m": 20.0}},
+    "stadium": {"subject": {"kind": "crowd", "height_m": 1.8}},
+    # shot size and angle
+    "extreme close-up": {"shot": {"size": "extreme_close_up"}},
+    "ecu": {"shot": {"size": "extreme_close_up"}},
+    "close-up": {"shot": {"size": "close_up"}},
+    "closeup": {"shot": {"size": "close_up"}},
+    "cu": {"shot": {"size": "close_up"}},
+    "medium close-up": {"shot": {"size": "medium_close_up"}},
+    "mcu": {"shot": {"size": "medium_close_up"}},
+    "medium": {"shot": {"size": "medium"}},
+    "mid shot": {"shot": {"size": "medium"}},
+    "full shot": {"shot": {"size": "full"}},
+    "wide": {"shot": {"size": "wide"}},
+    "wide shot": {"shot": {"size": "wide"}},
+    "extreme wide": {"shot": {"size": "extreme_wide"}},
+    "eye level": {"shot": {"angle": "eye_level"}},
+    "low angle": {"shot": {"angle": "low"}},
+    "high angle": {"shot": {"angle": "high"}},
+    "overhead": {"shot": {"angle": "overhead"}},
+    "top-down": {"shot": {"angle": "overhead"}},
+    "dutch": {"shot": {"angle": "dutch"}},
+    "dutch angle": {"shot": {"angle": "dutch"}},
+    # rigs and moves
+    "tripod": {"camera": {"rig": "tripod_locked", "move": "static"}},
+    "locked-off": {"camera": {"rig": "tripod_locked", "move": "static"}},
+    "static": {"camera": {"move": "static"}},
+    "moco": {"camera": {"rig": "moco", "energy": 0.0}},
+    "motion control": {"camera": {"rig": "moco", "energy": 0.0}},
+    "technocrane": {"camera": {"rig": "technocrane", "move": "sweep"}},
+    "crane": {"camera": {"rig": "technocrane", "move": "sweep"}},
+    "wirecam": {"camera": {"rig": "wirecam", "move": "track"}},
+    "spidercam": {"camera": {"rig": "wirecam", "move": "track"}},
+    "dolly": {"camera": {"rig": "dolly", "move": "push_in"}},
+    "drone": {"camera": {"rig": "drone", "move": "orbit"}},
+    "aerial": {"camera": {"rig": "drone", "move": "orbit"}},
+    "handheld": {"camera": {"rig": "handheld", "move": "static", "energy": 0.5}},
+    "shaky": {"camera": {"energy": 0.9}},
+    "steady": {"camera": {"energy": 0.2}},
+    "push-in": {"camera": {"move": "push_in"}},
+    "push in": {"camera": {"move": "push_in"}},
+    "pull-out": {"camera": {"move": "pull_out"}},
+    "pull out": {"camera": {"move": "pull_out"}},
+    "orbit": {"camera": {"move": "orbit"}},
+    "reveal": {"camera": {"move": "reveal"}},
+    "tracking": {"camera": {"move": "track"}},
+    "sweep": {"camera": {"move": "sweep"}},
+    "turntable": {"camera": {"move": "turntable"}},
+    "chase": {"camera": {"move": "chase", "energy": 0.8}},
+    # key and fill
+    "low-key": {"fill_rim": {"key_fill_ratio": 8.0}, "key": {"elevation_deg": 40.0}},
+    "high-key": {"fill_rim": {"key_fill_ratio": 1.5}},
+    "chiaroscuro": {"fill_rim": {"key_fill_ratio": 16.0}, "key": {"azimuth_deg": 80.0}},
+    "rembrandt": {"key": {"azimuth_deg": 45.0, "elevation_deg": 45.0}},
+    "butterfly": {"key": {"azimuth_deg": 0.0, "elevation_deg": 50.0}},
+    "split": {"key": {"azimuth_deg": 90.0, "elevation_deg": 0.0}},
+    "side light": {"key": {"azimuth_deg": 90.0, "elevation_deg": 10.0}},
+    "top light": {"key": {"azimuth_deg": 0.0, "elevation_deg": 80.0}},
+    "key from camera left": {"key": {"azimuth_deg": -45.0}},
+    "key from camera right": {"key": {"azimuth_deg": 45.0}},
+    "soft": {"key": {"softness": 0.9}},
+    "hard": {"key": {"softness": 0.1}},
+    "tungsten": {"key": {"cct_K": 3200.0}},
+    "daylight": {"key": {"cct_K": 5600.0}},
+    "golden hour": {"key": {"cct_K": 3500.0, "elevation_deg": 8.0, "azimuth_deg": 110.0},
+                    "look": {"stock": "vision3_250d"}},
+    "blue hour": {"key": {"cct_K": 9000.0, "elevation_deg": 5.0}},
+    "moonlight": {"key": {"cct_K": 7500.0, "illuminance_lux": 5.0}},
+    "night": {"key": {"illuminance_lux": 20.0}},
+    "noir": {"fill_rim": {"key_fill_ratio": 16.0}, "look": {"stock": "tri_x"}},
+    # rim modes
+    "rim from camera left": {"fill_rim": {"rim": "camera_left"}},
+    "rim from camera right": {"fill_rim": {"rim": "camera_right"}},
+    "rim left": {"fill_rim": {"rim": "camera_left"}},
+    "rim right": {"fill_rim": {"rim": "camera_right"}},
+    "double rim": {"fill_rim": {"rim": "both"}},
+    "back light": {"fill_rim": {"rim": "top"}},
+    "backlit": {"fill_rim": {"rim": "top"}},
+    "no rim": {"fill_rim": {"rim": "none"}},
+    "practical": {"fill_rim": {"practical": True}},
+    "practicals": {"fill_rim": {"practical": True}},
+    # atmosphere
+    "clear": {"atmosphere": {"phi": 0.0}},
+    "haze": {"atmosphere": {"phi": 0.2}},
+    "hazy": {"atmosphere": {"phi": 0.2}},
+    "light fog": {"atmosphere": {"phi": 0.3}},
+    "fog": {"atmosphere": {"phi": 0.5}},
+    "foggy": {"atmosphere": {"phi": 0.5}},
+    "smoke": {"atmosphere": {"phi": 0.6}},
+    "heavy fog": {"atmosphere": {"phi": 0.8}},
+    "storm": {"atmosphere": {"phi": 1.0}},
+    "windy": {"atmosphere": {"phi": 0.7}},
+    # looks
+    "kodachrome": {"look": {"stock": "kodachrome"}},
+    "vision3 500t": {"look": {"stock": "vision3_500t"}},
+    "500t": {"look": {"stock": "vision3_500t"}},
+    "vision3 250d": {"look": {"stock": "vision3_250d"}},
+    "250d": {"look": {"stock": "vision3_250d"}},
+    "tri-x": {"look": {"stock": "tri_x"}},
+    "black and white": {"look": {"stock": "tri_x"}},
+    "b&w": {"look": {"stock": "tri_x"}},
+    "grainy": {"look": {"grain": 1.2}},
+    "clean": {"look": {"grain": 0.1}},
+}
+
+#: Words that carry no meaning of their own.
+FILLER = frozenset({"a", "an", "the", "shot", "with", "and", "of", "on", "in", "at", "light",
+                    "lit", "from", "look", "style", "scene", "camera", "stock", "film", "lighting",
+                    "some", "very", "slight", "into", "key", "fill", "rig"})
+
+
+class VocabularyError(ValueError):
+    """Prose containing words outside the vocabulary."""
+
+    def __init__(self, unknown: list[str], text: str) -> None:
+        self.unknown = unknown
+        hints = []
+        for word in unknown:
+            close = difflib.get_close_matches(word, list(PHRASES), n=3, cutoff=0.6)
+            hints.append(f"{word!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+        super().__init__(f"unknown words in {text!r}: " + "; ".join(hints)
+                         + ". `moks scene --vocabulary` lists every phrase.")
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("—", " ").replace("–", " ")
+    text = re.sub(r"[,;.!?()\"]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _merge(into: dict[str, dict[str, Any]], patch: Mapping[str, Mapping[str, Any]]) -> None:
+    for slot, fields in patch.items():
+        into.setdefault(slot, {}).update(fields)
+
+
+def parse_prose(text: str, base: SceneScript | None = None) -> SceneScript:
+    """Map prose onto a SceneScript: later phrases win; unknown words raise VocabularyError."""
+    words = _normalise(text).split(" ") if text.strip() else []
+    longest = max(len(p.split(" ")) for p in PHRASES)
+    slots: dict[str, dict[str, Any]] = {}
+    unknown: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            if phrase in PHRASES:
+                _merge(slots, PHRASES[phrase])
+                i += n
+                break
+        else:
+            if words[i] not in FILLER:
+                unknown.append(words[i])
+            i += 1
+    if unknown:
+        raise VocabularyError(unknown, text)
+    script = base or SceneScript()
+    for slot, fields in slots.items():
+        script = script.with_slot(slot, **fields)
+    return script
