@@ -1,0 +1,1 @@
+"""Image measurement: input validation, colorimetry and the 15-metric extractor."""

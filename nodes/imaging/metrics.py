@@ -1,0 +1,379 @@
+"""The 15-metric image extractor of inverse cinematography.
+
+:func:`extract_metrics` measures a linear RGB still (any input accepted by
+:func:`~moks_graph.nodes.imaging.image_input.as_linear_rgb`) and returns 18 floats: 15
+metrics, three of which have two components (white balance, specular highlights, key-light
+direction). :data:`METRICS` documents every key (unit and range); :data:`METRIC_GROUPS` maps
+the 15 metrics to their keys. All values are finite and lie in ``[lo, hi]`` of their spec.
+
+Analysis image. The input is block-averaged to at most :data:`ANALYSIS_SIZE` (384) pixels on
+its longer side (:mod:`moks_graph.nodes.imaging.analysis`); every metric is measured there,
+so a 1920 x 1080 frame costs about as much as a 384 x 216 one. Linear values are capped at
+``2**16``. ``Y`` is relative luminance (Rec.709 weights), ``l = log2(Y + 2**-14)`` in stops,
+``maxc``/``minc`` the largest/smallest RGB channel, ``L`` the longer analysis side in pixels,
+``s(x) = 1 / (1 + exp(-x))`` and ``softq(x, q)`` the logistic soft quantile
+(:mod:`moks_graph.nodes.imaging.soft`, width ``tau = 0.01`` stops unless stated; a constant
+sample ``c`` has ``softq = c + tau logit(q)``). Means are over analysis pixels.
+
+Metrics (key: formula):
+
+1. ``log_luminance_mean`` (EV): ``mean(l)``, the log-average exposure.
+2. ``luminance_p05`` (EV): ``softq(l, 0.05)``.
+3. ``luminance_p95`` (EV): ``softq(l, 0.95)``.
+4. ``dynamic_range`` (stops): ``softq(l, 0.99) - softq(l, 0.01) - 2 tau logit(0.99)``,
+   clipped at 0: the spread beyond the smoothing kernel's own width (0 for a constant
+   image).
+5. ``key_fill_ratio`` (ratio): lit-side over shadow-side mean luminance of the subject
+   (:mod:`moks_graph.nodes.imaging.subject`; a centred Gaussian weight with sigmas of a
+   quarter of each side when no subject is found). With subject weights ``w``, centroid
+   ``c = sum(w p) / sum(w)`` and luminance dipole ``d = sum(w Y (p - c)) / sum(w Y)``, the lit
+   side is ``a = s((p - c) . d / |d| / 0.5)`` (a half-pixel-wide soft split); ratio
+   ``= (Y_lit + e) / (Y_shadow + e)`` with ``Y_lit = sum(w a Y) / sum(w a)``,
+   ``Y_shadow = sum(w (1-a) Y) / sum(w (1-a))``, ``e = 2**-14``, clipped to [1, 256].
+   For a Lambertian subject with key and fill on opposite sides this is the key/fill
+   illuminance ratio of the SceneScript (4 = 4:1); with the fill on the camera axis,
+   key/fill = ratio - 1.
+6. ``low_key_index`` (fraction): ``mean(s((softq(l, 0.95) - 3 - l) / 0.1))``, the share of
+   the frame at least 3 stops below the highlights (chiaroscuro / low key).
+7. ``rms_contrast`` (stops): ``std(l)``, RMS contrast of log luminance.
+8. ``shadow_clip_fraction``: ``mean(s((-11 - l) / 0.1))``: pixels below 2**-11 (the first
+   8-bit sRGB code above black).
+9. ``highlight_clip_fraction``: ``mean(s((maxc - 0.98) / 0.003))``: pixels with a channel at
+   display white (clipped in an SDR encoding).
+10. ``cct`` (K) and 11. ``duv``: grey-world white balance. Weights
+    ``w = (1 - highlight gate) * s((l + 10) / 0.25)`` drop clipped and black pixels; the
+    weighted mean RGB goes to XYZ and CIE 1960 uv, then Ohno's CCT/Duv
+    (:mod:`moks_graph.nodes.imaging.colorimetry`). A neutral image reads 6504 K / +0.0032
+    (the D65 white of sRGB); an all-black image reads the same by convention.
+12. ``saturation`` (fraction): ``sum(w S) / sum(w)`` with ``S = (maxc - minc) / (maxc + e)``,
+    ``w = s((l + 10) / 0.25)``.
+13. ``specular_fraction`` and 14. ``specular_sharpness``: the specular gate is
+    ``m = s((T - 1.5) / 0.25) * s((l - softq(l, 0.5) - 2) / 0.25) * s((0.35 - S) / 0.05)``
+    where ``T = l - opening(l)`` is the white top-hat of log luminance with a square of
+    ``2 round(0.015 L) + 1`` pixels (Serra 1982): small peaks at least 1.5 stops above
+    their surround (edges of large bright areas and broad diffuse highlights give
+    ``T ~ 0``), 2 stops above the median, and near-neutral. Fraction ``= mean(m)``.
+    Sharpness: for every 8-connected highlight ``k`` of ``m > 0.5``, the edge width is
+    ``w_k = C_k / g_k`` with ``C_k`` its peak top-hat (contrast, stops) and ``g_k`` the
+    steepest ``|grad l|`` (central differences, stops/pixel) on it or one pixel around it;
+    sharpness ``= sum_k a_k min(1, 2 / w_k) / sum_k a_k`` with ``a_k = sum(m)`` over the
+    highlight. A pixel-sharp step gives ``w = 2`` (1.0); a Gaussian-blurred edge of width
+    ``sigma`` gives ``w = sigma sqrt(2 pi)`` (``0.8 / sigma``); 0 without highlights.
+15. ``haze`` (fraction): dark channel prior (He, Sun & Tang, "Single image haze removal
+    using dark channel prior", CVPR 2009). ``dark(I) = minfilter_patch(min_c I_c)`` with a
+    square patch of ``2 round(0.0125 L) + 1`` pixels; atmospheric light ``A`` = mean RGB of
+    the 0.1 % pixels with the brightest dark channel; transmission
+    ``t = 1 - dark(I / A)``; haze ``= mean(1 - t)`` clipped to [0, 1] (``omega = 1``).
+16. ``rim_light`` (stops): along the subject silhouette, the band of pixels within
+    ``b = max(1.5, 0.01 L)`` of the edge is compared with the nearby interior (pixels
+    ``2b..6b`` deep, Gaussian-averaged with sigma ``3b``): excess ``x = l - l_inner``;
+    rim ``= max(0, softq(x over band, 0.9, tau) - tau logit(0.9))`` with ``tau = 0.02``
+    (the offset makes a uniform subject read exactly 0): how many stops the brightest tenth
+    of the silhouette outshines the inside next to it. 0 without a subject.
+17. ``key_azimuth`` and 18. ``key_elevation`` (degrees, SceneScript convention: azimuth
+    0 = key on the camera side, +90 = from image right, +-180 = behind; elevation 0 =
+    subject height, +90 = overhead). ``method="heuristic"``: Lambertian least squares on the
+    inflated subject (:func:`~moks_graph.nodes.imaging.subject.fit_key_direction`).
+    ``method="geometric"``: the light is the inflated normal at the Lotus point
+    (:func:`~moks_graph.nodes.topology.lotus.lotus_point`), where a Lambertian highlight
+    faces the light; the subject is the component holding the Lotus point. Falls back to
+    the heuristic fit when the Lotus point is not contained in the subject or lies within
+    ``2 * 0.01 L + 1`` pixels of its silhouette (the peak of a light from the side or
+    behind sits on the limb, which only bounds the direction, and smoothing shifts such a
+    peak inwards), and to ``(0, 0)`` (frontal) for flat lighting.
+
+``method="geometric"`` also gates the specular mask by topology
+(:func:`~moks_graph.nodes.topology.betti.betti_signature`): components of the hard mask
+``m > 0.5`` that enclose holes (``b1 > 0``) are not specular glints and get weight 0, and
+the whole gate closes when the mask's signature is ``"organic"`` (lacy bright regions
+such as sky through foliage).
+
+Smoothness: every metric is a composition of smooth maps (logistic gates, soft quantiles,
+means, Gaussian filters, least squares) with a few piecewise-smooth ones (min filter,
+``max``/``min`` over channels, median, clipping, the chosen subject or Lotus component),
+hence differentiable almost everywhere in the pixel values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+from scipy import ndimage
+from skimage.measure import label
+
+from moks_graph.nodes.imaging.analysis import LOG_FLOOR, downsample, log2_luminance
+from moks_graph.nodes.imaging.colorimetry import (
+    CCT_MAX_K,
+    CCT_MIN_K,
+    LUMINANCE_WEIGHTS,
+    cct_duv_from_rgb,
+)
+from moks_graph.nodes.imaging.image_input import as_linear_rgb
+from moks_graph.nodes.imaging.soft import sigmoid, soft_quantile
+from moks_graph.nodes.imaging.subject import (
+    Subject,
+    direction_to_angles,
+    find_subject,
+    fit_key_direction,
+)
+from moks_graph.nodes.topology.betti import betti_signature
+from moks_graph.nodes.topology.lotus import lotus_point
+
+Method = Literal["heuristic", "geometric"]
+
+ANALYSIS_SIZE: Final[int] = 384
+"""Longer side (pixels) of the analysis image the metrics are measured on."""
+MAX_LINEAR: Final[float] = 2.0**16
+"""Linear values are capped here (keeps log luminance within [-14, 16] EV)."""
+QUANTILE_TAU: Final[float] = 0.01
+"""Logistic width (stops) of the soft luminance percentiles."""
+LOTUS_SIGMA: Final[float] = 0.01
+"""Smoothing of the Lotus point search (fraction of the longer analysis side)."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One scalar output of :func:`extract_metrics`: its unit and range ``[lo, hi]``."""
+
+    name: str
+    unit: str
+    lo: float
+    hi: float
+    description: str
+
+
+def _spec(name: str, unit: str, lo: float, hi: float, description: str) -> tuple[str, MetricSpec]:
+    return name, MetricSpec(name, unit, lo, hi, description)
+
+
+METRICS: Final[dict[str, MetricSpec]] = dict(
+    [
+        _spec("log_luminance_mean", "EV", -14.0, 16.0, "mean log2 luminance (exposure)"),
+        _spec("luminance_p05", "EV", -14.0, 16.0, "soft 5th percentile of log2 luminance"),
+        _spec("luminance_p95", "EV", -14.0, 16.0, "soft 95th percentile of log2 luminance"),
+        _spec("dynamic_range", "stops", 0.0, 30.0, "soft p99 - p01 of log2 luminance"),
+        _spec("key_fill_ratio", "ratio", 1.0, 256.0, "subject lit-side / shadow-side luminance"),
+        _spec("low_key_index", "fraction", 0.0, 1.0, "share >= 3 stops below the p95 highlights"),
+        _spec("rms_contrast", "stops", 0.0, 15.0, "standard deviation of log2 luminance"),
+        _spec("shadow_clip_fraction", "fraction", 0.0, 1.0, "share of pixels below 2**-11"),
+        _spec("highlight_clip_fraction", "fraction", 0.0, 1.0, "share with a channel at white"),
+        _spec("cct", "K", CCT_MIN_K, CCT_MAX_K, "grey-world correlated colour temperature"),
+        _spec("duv", "uv", -0.25, 0.25, "grey-world distance from the Planckian locus"),
+        _spec("saturation", "fraction", 0.0, 1.0, "mean (max - min) / max over lit pixels"),
+        _spec("specular_fraction", "fraction", 0.0, 1.0, "share of specular highlight pixels"),
+        _spec("specular_sharpness", "fraction", 0.0, 1.0, "edge steepness of the highlights"),
+        _spec("haze", "fraction", 0.0, 1.0, "dark-channel veil, mean of 1 - transmission"),
+        _spec("rim_light", "stops", 0.0, 16.0, "silhouette brightness over the inside next to it"),
+        _spec("key_azimuth", "deg", -180.0, 180.0, "key light azimuth, 0 = from the camera"),
+        _spec("key_elevation", "deg", -90.0, 90.0, "key light elevation, 90 = overhead"),
+    ]
+)
+"""Every key returned by :func:`extract_metrics`, in order."""
+
+METRIC_GROUPS: Final[dict[str, tuple[str, ...]]] = {
+    "exposure": ("log_luminance_mean",),
+    "shadows": ("luminance_p05",),
+    "highlights": ("luminance_p95",),
+    "dynamic_range": ("dynamic_range",),
+    "key_fill_ratio": ("key_fill_ratio",),
+    "low_key": ("low_key_index",),
+    "contrast": ("rms_contrast",),
+    "shadow_clipping": ("shadow_clip_fraction",),
+    "highlight_clipping": ("highlight_clip_fraction",),
+    "white_balance": ("cct", "duv"),
+    "saturation": ("saturation",),
+    "specular": ("specular_fraction", "specular_sharpness"),
+    "haze": ("haze",),
+    "rim_light": ("rim_light",),
+    "key_direction": ("key_azimuth", "key_elevation"),
+}
+"""The 15 metrics and the scalar keys of each."""
+
+
+def _soft(x: np.ndarray, edge: float, width: float) -> np.ndarray:
+    return sigmoid((x - edge) / width)
+
+
+def _wmean(values: np.ndarray, weights: np.ndarray, default: float = 0.0) -> float:
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total > 1e-12 else default
+
+
+def key_fill_ratio(lum: np.ndarray, subject: Subject) -> float:
+    """Lit-side / shadow-side luminance of the subject (metric 5 of the module docstring)."""
+    height, width = lum.shape
+    rows, cols = np.indices(lum.shape, dtype=np.float64)
+    if subject.found:
+        w = subject.mask.astype(np.float64)
+    else:
+        w = np.exp(-0.5 * (((rows - (height - 1) / 2) / (0.25 * height)) ** 2
+                           + ((cols - (width - 1) / 2) / (0.25 * width)) ** 2))
+    cr, cc = _wmean(rows, w), _wmean(cols, w)
+    wy = w * lum
+    dr, dc = _wmean(rows - cr, wy), _wmean(cols - cc, wy)
+    norm = float(np.hypot(dr, dc))
+    if norm < 1e-6:
+        return 1.0
+    side = sigmoid(((rows - cr) * dr + (cols - cc) * dc) / norm / 0.5)
+    lit = _wmean(lum, w * side)
+    shadow = _wmean(lum, w * (1.0 - side))
+    return float(np.clip((lit + LOG_FLOOR) / (shadow + LOG_FLOOR), 1.0, 256.0))
+
+
+def white_balance(rgb: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Grey-world CCT (K) and Duv of the weighted mean colour (metrics 10-11)."""
+    total = float(weights.sum())
+    mean = (rgb * weights[..., None]).reshape(-1, 3).sum(axis=0) / max(total, 1e-12)
+    mean = mean + 1e-9  # black image: fall back to the neutral (D65) white
+    cct, duv = cct_duv_from_rgb(mean)
+    return float(cct), float(duv)
+
+
+def _tophat(log_lum: np.ndarray) -> np.ndarray:
+    size = 2 * round(0.015 * max(log_lum.shape)) + 1
+    return log_lum - ndimage.grey_opening(log_lum, size=(size, size), mode="nearest")
+
+
+def specular_mask(log_lum: np.ndarray, sat: np.ndarray, median: float) -> np.ndarray:
+    """Soft specular gate ``m`` (metric 13 of the module docstring)."""
+    return (
+        _soft(_tophat(log_lum), 1.5, 0.25)
+        * _soft(log_lum - median, 2.0, 0.25)
+        * _soft(-sat, -0.35, 0.05)
+    )
+
+
+def betti_specular_gate(mask: np.ndarray) -> np.ndarray:
+    """Topological gate of the geometric method: 0 on hard-mask components with holes
+    (and everywhere when the mask's Betti signature is ``"organic"``), 1 elsewhere."""
+    hard = mask > 0.5
+    if not hard.any():
+        return np.ones(mask.shape)
+    if betti_signature(hard).label == "organic":
+        return np.zeros(mask.shape)
+    filled = ndimage.binary_fill_holes(hard)
+    comps, n = label(filled, connectivity=2, return_num=True)
+    holes = np.bincount(comps[filled & ~hard], minlength=n + 1) > 0
+    holes[0] = False
+    return np.where(holes[comps], 0.0, 1.0)
+
+
+def specular_sharpness(log_lum: np.ndarray, mask: np.ndarray) -> float:
+    """Edge steepness of the specular highlights (metric 14 of the module docstring)."""
+    comps, n = label(mask > 0.5, connectivity=2, return_num=True)
+    if n == 0:
+        return 0.0
+    ids = np.arange(1, n + 1)
+    grown = ndimage.grey_dilation(comps, size=(3, 3))
+    slope = np.asarray(ndimage.maximum(np.hypot(*np.gradient(log_lum)), grown, ids))
+    contrast = np.asarray(ndimage.maximum(_tophat(log_lum), comps, ids))
+    weight = np.asarray(ndimage.sum(mask, comps, ids))
+    sharp = np.clip(2.0 * slope / np.maximum(contrast, 1e-6), 0.0, 1.0)
+    return _wmean(sharp, weight)
+
+
+def haze(rgb: np.ndarray) -> float:
+    """Dark-channel-prior veil (metric 15 of the module docstring)."""
+    patch = 2 * round(0.0125 * max(rgb.shape[:2])) + 1
+    dark = ndimage.minimum_filter(rgb.min(axis=2), size=patch, mode="nearest")
+    count = max(1, round(0.001 * dark.size))
+    top = np.argpartition(dark.ravel(), dark.size - count)[-count:]
+    air = np.maximum(rgb.reshape(-1, 3)[top].mean(axis=0), LOG_FLOOR)
+    veil = ndimage.minimum_filter((rgb / air).min(axis=2), size=patch, mode="nearest")
+    return float(np.clip(veil.mean(), 0.0, 1.0))
+
+
+def rim_light(log_lum: np.ndarray, subject: Subject) -> float:
+    """Stops by which the silhouette outshines the inside next to it (metric 16)."""
+    if not subject.found:
+        return 0.0
+    band_width = max(1.5, 0.01 * max(log_lum.shape))
+    depth = subject.distance
+    band = subject.mask & (depth <= band_width)
+    inner = (subject.mask & (depth > 2 * band_width) & (depth <= 6 * band_width)).astype(float)
+    sigma = 3.0 * band_width
+    weight = ndimage.gaussian_filter(inner, sigma, mode="constant")
+    valid = band & (weight > 1e-3)
+    if np.count_nonzero(valid) < 4:
+        return 0.0
+    inner_mean = ndimage.gaussian_filter(log_lum * inner, sigma, mode="constant")[valid]
+    excess = log_lum[valid] - inner_mean / weight[valid]
+    tau = 0.02
+    return float(max(0.0, soft_quantile(excess, 0.9, tau) - tau * np.log(9.0)))
+
+
+def key_direction(
+    lum: np.ndarray, smooth_log: np.ndarray, subject: Subject, method: Method
+) -> tuple[float, float]:
+    """Key-light ``(azimuth, elevation)`` in SceneScript degrees (metrics 17-18).
+
+    ``smooth_log`` is the lightly smoothed log luminance the ``subject`` was found on.
+    """
+    if method == "geometric":
+        lotus = lotus_point(lum, max_side=max(lum.shape), sigma=LOTUS_SIGMA)
+        row = int(np.clip(round(lotus.y), 0, lum.shape[0] - 1))
+        col = int(np.clip(round(lotus.x), 0, lum.shape[1] - 1))
+        if not subject.mask[row, col]:
+            seeded = find_subject(smooth_log, seed=(row, col))
+            subject = seeded if seeded.found else subject
+        margin = 2.0 * LOTUS_SIGMA * max(lum.shape) + 1.0
+        if lotus.contained and subject.found and subject.distance[row, col] > margin:
+            return direction_to_angles(subject.normals[row, col])
+    direction = fit_key_direction(lum, subject)
+    return (0.0, 0.0) if direction is None else direction_to_angles(direction)
+
+
+def extract_metrics(image: np.ndarray, *, method: Method = "heuristic") -> dict[str, float]:
+    """Measure the 18 scalar keys of :data:`METRICS` on a linear RGB image.
+
+    ``method`` is ``"heuristic"`` or ``"geometric"`` (Lotus-point key direction and
+    Betti-gated specular mask); both return the same keys. Raises ``TypeError`` or
+    ``ValueError`` for invalid images (see ``as_linear_rgb``) or an unknown method.
+    """
+    if method not in ("heuristic", "geometric"):
+        raise ValueError(f"method: expected 'heuristic' or 'geometric', got {method!r}")
+    rgb_full = as_linear_rgb(image)
+    small, _ = downsample(rgb_full, ANALYSIS_SIZE)
+    rgb = np.minimum(small.astype(np.float64), MAX_LINEAR)
+    lum = rgb @ LUMINANCE_WEIGHTS
+    ell = log2_luminance(lum)
+    maxc = rgb.max(axis=2)
+    sat = (maxc - rgb.min(axis=2)) / (maxc + LOG_FLOOR)
+
+    p01, p05, p50, p95, p99 = soft_quantile(ell, [0.01, 0.05, 0.5, 0.95, 0.99], QUANTILE_TAU)
+    highlight = _soft(maxc, 0.98, 0.003)
+    lit = _soft(ell, -10.0, 0.25)
+    cct, duv = white_balance(rgb, (1.0 - highlight) * lit)
+
+    smooth = ndimage.gaussian_filter(ell, 1.0, mode="nearest")
+    subject = find_subject(smooth)
+    spec = specular_mask(ell, sat, p50)
+    if method == "geometric":
+        spec = spec * betti_specular_gate(spec)
+    azimuth, elevation = key_direction(lum, smooth, subject, method)
+
+    values = {
+        "log_luminance_mean": float(ell.mean()),
+        "luminance_p05": float(p05),
+        "luminance_p95": float(p95),
+        "dynamic_range": float(p99 - p01 - 2.0 * QUANTILE_TAU * np.log(99.0)),
+        "key_fill_ratio": key_fill_ratio(lum, subject),
+        "low_key_index": float(_soft(p95 - 3.0 - ell, 0.0, 0.1).mean()),
+        "rms_contrast": float(ell.std()),
+        "shadow_clip_fraction": float(_soft(-ell, 11.0, 0.1).mean()),
+        "highlight_clip_fraction": float(highlight.mean()),
+        "cct": cct,
+        "duv": duv,
+        "saturation": _wmean(sat, lit),
+        "specular_fraction": float(spec.mean()),
+        "specular_sharpness": specular_sharpness(ell, spec),
+        "haze": haze(rgb),
+        "rim_light": rim_light(ell, subject),
+        "key_azimuth": azimuth,
+        "key_elevation": elevation,
+    }
+    return {
+        name: float(np.clip(values[name], spec_.lo, spec_.hi)) for name, spec_ in METRICS.items()
+    }

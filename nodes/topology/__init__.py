@@ -1,0 +1,1 @@
+"""Discrete topology: Banchoff critical points, the Lotus point and Betti signatures."""
