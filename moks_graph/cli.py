@@ -55,6 +55,7 @@ def _fail(exc: MoksError) -> None:
 #: that ``moks --help`` and the engine commands start fast.
 LAZY_COMMANDS: dict[str, str] = {
     "scene": "moks_graph.nodes.scenescript.cli:scene",
+    "metrics": "moks_graph.nodes.imaging.cli:metrics",
     "sh": "moks_graph.nodes.lighting.cli:sh",
     "check": "moks_graph.nodes.lighting.cli:check",
     "look": "moks_graph.nodes.looks.cli:look",

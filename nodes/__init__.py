@@ -15,6 +15,7 @@ _MODULES = (
     "moks_graph.nodes.atmosphere.nodes",
     "moks_graph.nodes.looks.nodes",
     "moks_graph.nodes.lighting.nodes",
+    "moks_graph.nodes.imaging.nodes",
 )
 
 

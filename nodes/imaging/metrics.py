@@ -325,6 +325,26 @@ def key_direction(
     return (0.0, 0.0) if direction is None else direction_to_angles(direction)
 
 
+def analysis_planes(image: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The analysis image (at most ``ANALYSIS_SIZE`` px) and its planes.
+
+    Returns ``(rgb, luminance, log2 luminance, saturation, max channel)``.
+    """
+    small, _ = downsample(as_linear_rgb(image), ANALYSIS_SIZE)
+    rgb = np.minimum(small.astype(np.float64), MAX_LINEAR)
+    lum = rgb @ LUMINANCE_WEIGHTS
+    ell = log2_luminance(lum)
+    maxc = rgb.max(axis=2)
+    sat = (maxc - rgb.min(axis=2)) / (maxc + LOG_FLOOR)
+    return rgb, lum, ell, sat, maxc
+
+
+def specular_mask_of(image: np.ndarray) -> np.ndarray:
+    """The soft specular mask of an image on the analysis grid (values in [0, 1])."""
+    _, _, ell, sat, _ = analysis_planes(image)
+    return specular_mask(ell, sat, float(soft_quantile(ell, [0.5], QUANTILE_TAU)[0]))
+
+
 def extract_metrics(image: np.ndarray, *, method: Method = "heuristic") -> dict[str, float]:
     """Measure the 18 scalar keys of :data:`METRICS` on a linear RGB image.
 
@@ -334,14 +354,7 @@ def extract_metrics(image: np.ndarray, *, method: Method = "heuristic") -> dict[
     """
     if method not in ("heuristic", "geometric"):
         raise ValueError(f"method: expected 'heuristic' or 'geometric', got {method!r}")
-    rgb_full = as_linear_rgb(image)
-    small, _ = downsample(rgb_full, ANALYSIS_SIZE)
-    rgb = np.minimum(small.astype(np.float64), MAX_LINEAR)
-    lum = rgb @ LUMINANCE_WEIGHTS
-    ell = log2_luminance(lum)
-    maxc = rgb.max(axis=2)
-    sat = (maxc - rgb.min(axis=2)) / (maxc + LOG_FLOOR)
-
+    rgb, lum, ell, sat, maxc = analysis_planes(image)
     p01, p05, p50, p95, p99 = soft_quantile(ell, [0.01, 0.05, 0.5, 0.95, 0.99], QUANTILE_TAU)
     highlight = _soft(maxc, 0.98, 0.003)
     lit = _soft(ell, -10.0, 0.25)

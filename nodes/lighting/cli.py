@@ -6,8 +6,10 @@ import json
 import sys
 
 import click
+import numpy as np
 
 from moks_graph.errors import MoksError, Problem
+from moks_graph.nodes.lighting.hdri import check_hdri
 from moks_graph.nodes.lighting.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.shareable import check_file
 
@@ -16,9 +18,10 @@ from moks_graph.shareable import check_file
 @click.argument("hdri", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the sub-kilobyte JSON preset.")
 def sh(hdri: str, as_json: bool) -> None:
-    """Project an equirectangular HDRI to L=2 spherical harmonics (9 RGB = 27 floats)."""
+    """Project an equirectangular HDRI (.hdr, .exr, or a float .npy) to L=2 SH (27 floats)."""
     try:
-        coeffs = project_hdri(load_hdri(hdri))
+        data = np.load(hdri, allow_pickle=False) if hdri.endswith(".npy") else load_hdri(hdri)
+        coeffs = project_hdri(check_hdri(data))
     except (OSError, ValueError, TypeError) as exc:
         raise MoksError(Problem("MG112", str(exc)), hdri) from None
     if as_json:
