@@ -5,7 +5,7 @@ Importing this package does not import Qt; the names below load on first use
 farm process::
 
     from moks_graph.editor import EditorWidget      # imports PySide6 now
-    editor = EditorWidget("graphs/demo.mgraph")     # a plain QWidget: show it or embed it
+    editor = EditorWidget("graphs/handheld_chase.mgraph")  # a plain QWidget: show or embed it
 
 ``EditorWidget`` (:mod:`.widget`), ``MainWindow`` (:mod:`.main_window`),
 ``EditorDocument`` (:mod:`.model`); recipes for Maya and Blender in :mod:`.embed`;

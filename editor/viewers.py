@@ -1,0 +1,538 @@
+"""Viewers of evaluated outputs: curves of Channels, Images, and a top/side layout view.
+
+* :class:`CurveViewer`: every channel of a :class:`~moks_graph.Channels` over
+  frames (pyqtgraph), a checkable channel list, and a frame scrubber. When the
+  channels' value ranges differ by more than 10x (metres next to candela) they
+  are drawn normalised to their own range, ``(v - min) / (max - min)``.
+* :class:`ImageViewer`: a float32 linear ``Image`` shown sRGB-encoded
+  (IEC 61966-2-1, through an 4096-entry lookup table), with optional overlays:
+  labelled points and a tinted mask.
+* :class:`LayoutView`: a top view (X right, Y up) and a side view (X right,
+  Z up) of the camera path and light positions, read from the ``tx/ty/tz``
+  channels of ``camera`` and ``light.*`` objects, with the camera's viewing
+  direction at the current frame (local -Z rotated by ``Rz @ Ry @ Rx`` of the
+  ``rx/ry/rz`` channels, degrees; see :mod:`moks_graph.channels`).
+
+:func:`display_channels` and :func:`display_images` choose what to show from
+an evaluation: the selected node's outputs, else the graph's sinks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from moks_graph.channels import Channels
+from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
+from moks_graph.graph import Graph
+from moks_graph.types import CHANNELS, IMAGE, METRICS
+
+#: Curve colours (a qualitative palette readable on a dark background).
+CURVE_COLORS = [(102, 194, 255), (255, 159, 67), (120, 220, 120), (240, 100, 120),
+                (200, 150, 255), (255, 220, 90), (80, 220, 210), (230, 140, 200)]
+PANEL_BG = (24, 26, 30)
+
+
+# -- what to show -------------------------------------------------------------------------
+def _outputs_of(graph: Graph, node_id: str, kind: str) -> list[str]:
+    cls = graph.node_class(node_id) if node_id in graph.nodes else None
+    if cls is None:
+        return []
+    return [f"{node_id}.{p}" for p, out in cls.outputs.items() if out.type.name == kind]
+
+
+def display_channels(graph: Graph, values: Mapping[str, Any],
+                     node_id: str | None = None) -> tuple[Channels | None, str]:
+    """The Channels to plot and a title: the node's own, else every sink's merged."""
+    if node_id is not None:
+        for ref in _outputs_of(graph, node_id, CHANNELS.name):
+            if isinstance(values.get(ref), Channels):
+                return values[ref], ref
+    merged: Channels | None = None
+    names = []
+    for nid in sorted(graph.nodes):
+        if graph.edges_from(nid):
+            continue
+        for ref in _outputs_of(graph, nid, CHANNELS.name):
+            value = values.get(ref)
+            if isinstance(value, Channels):
+                try:
+                    merged = value if merged is None else merged.merged(value)
+                    names.append(ref)
+                except ValueError:
+                    continue
+    return merged, ("sinks: " + ", ".join(names)) if names else ""
+
+
+def display_images(graph: Graph, values: Mapping[str, Any],
+                   node_id: str | None = None) -> list[tuple[str, np.ndarray]]:
+    """Image outputs to show: the node's own, else those of every node (sinks first)."""
+    ids = [node_id] if node_id is not None else sorted(
+        graph.nodes, key=lambda n: (bool(graph.edges_from(n)), n))
+    out = []
+    for nid in ids:
+        for ref in _outputs_of(graph, nid, IMAGE.name):
+            if isinstance(values.get(ref), np.ndarray):
+                out.append((ref, values[ref]))
+    return out
+
+
+def metric_points(graph: Graph, values: Mapping[str, Any], node_id: str,
+                  shape: tuple[int, int]) -> list[tuple[float, float, str]]:
+    """Overlay points from a node's Metrics: every ``<name>_x``/``<name>_y`` key pair.
+
+    Values in [0, 1] are taken as normalised image coordinates (x right, y down),
+    larger ones as pixels.
+    """
+    points = []
+    h, w = shape
+    for ref in _outputs_of(graph, node_id, METRICS.name):
+        metrics = values.get(ref)
+        if not isinstance(metrics, Mapping):
+            continue
+        for key, x in metrics.items():
+            if key.endswith("_x") and f"{key[:-2]}_y" in metrics:
+                y = float(metrics[f"{key[:-2]}_y"])
+                x = float(x)
+                if 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0:
+                    x, y = x * w, y * h
+                points.append((x, y, key[:-2]))
+    return points
+
+
+# -- image conversion ------------------------------------------------------------------
+_LUT_SIZE = 4096
+_LUT: np.ndarray | None = None
+
+
+def _srgb_lut() -> np.ndarray:
+    global _LUT
+    if _LUT is None:
+        try:
+            from moks_graph.nodes.imaging.colorimetry import srgb_encode
+            enc = srgb_encode(np.linspace(0.0, 1.0, _LUT_SIZE))
+        except ImportError:  # same formula (IEC 61966-2-1) if the node library is missing
+            lin = np.linspace(0.0, 1.0, _LUT_SIZE)
+            enc = np.where(lin <= 0.0031308, 12.92 * lin,
+                           1.055 * np.maximum(lin, 0.0031308) ** (1 / 2.4) - 0.055)
+        _LUT = np.round(np.clip(enc, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return _LUT
+
+
+def to_display_u8(image: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
+    """Linear float RGB ``(H, W, 3)`` -> sRGB-encoded uint8, after ``2**exposure_ev`` gain."""
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be an (H, W, 3) array, got "
+                         f"{getattr(image, 'shape', type(image).__name__)}")
+    lin = np.nan_to_num(image.astype(np.float32, copy=False) * np.float32(2.0 ** exposure_ev),
+                        nan=0.0, posinf=1.0, neginf=0.0)
+    idx = np.clip(lin * (_LUT_SIZE - 1) + 0.5, 0, _LUT_SIZE - 1).astype(np.int32)
+    return np.ascontiguousarray(_srgb_lut()[idx])
+
+
+def qimage_from_u8(rgb: np.ndarray) -> QtGui.QImage:
+    """A deep-copied QImage (RGB888) from an ``(H, W, 3)`` uint8 array."""
+    h, w, _ = rgb.shape
+    data = np.ascontiguousarray(rgb)
+    return QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+
+
+def default_visible(channels: Channels, limit: int = 6) -> list[str]:
+    """Channels ticked by default: up to ``limit`` animated ones, cameras first, then lights."""
+    def rank(name: str) -> int:
+        kind = channels.kinds.get(name.split(".", 1)[0], "")
+        return 0 if kind == "camera" else 1 if kind.startswith("light") else 2
+
+    moving = [n for n, v in channels.values.items() if len(v) and float(np.ptp(v)) > 0]
+    return sorted(moving or list(channels), key=rank)[:limit]
+
+
+#: Most curves drawn with a legend (the channel list is the legend beyond that).
+LEGEND_MAX = 6
+
+
+# -- curve viewer ------------------------------------------------------------------------
+class FrameScrubber(QtWidgets.QWidget):
+    """A frame slider with a spin box; emits ``frame_changed(int)``."""
+
+    frame_changed = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.spin = QtWidgets.QSpinBox()
+        self.spin.setPrefix("frame ")
+        self.spin.setMinimumWidth(110)
+        self.readout = QtWidgets.QLabel()
+        self.readout.setObjectName("dim")
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        layout.addWidget(self.readout)
+        self.slider.valueChanged.connect(self._set)
+        self.spin.valueChanged.connect(self._set)
+
+    def set_range(self, start: int, end: int) -> None:
+        for w in (self.slider, self.spin):
+            with QtCore.QSignalBlocker(w):
+                w.setRange(start, end)
+
+    def frame(self) -> int:
+        return self.spin.value()
+
+    def _set(self, value: int) -> None:
+        for w in (self.slider, self.spin):
+            if w.value() != value:
+                with QtCore.QSignalBlocker(w):
+                    w.setValue(value)
+        self.frame_changed.emit(value)
+
+    def set_frame(self, value: int) -> None:
+        self._set(max(self.spin.minimum(), min(self.spin.maximum(), int(value))))
+
+
+class CurveViewer(QtWidgets.QWidget):
+    """Channels over frames, with a channel list and a scrubber."""
+
+    frame_changed = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        import pyqtgraph as pg
+
+        pg.setConfigOptions(antialias=True, foreground=(200, 204, 210), background=PANEL_BG)
+        self.plot = pg.PlotWidget()
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("bottom", "frame")
+        self.plot.getPlotItem().setMenuEnabled(False)
+        self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=(210, 214, 220),
+                                          brush=pg.mkBrush(20, 22, 26, 200))
+        self.cursor = pg.InfiniteLine(angle=90, movable=True,
+                                      pen=pg.mkPen((255, 220, 90), width=1.5))
+        self.plot.addItem(self.cursor)
+        self.cursor.sigPositionChanged.connect(lambda line: self.scrubber.set_frame(
+            round(line.value())))
+        self.title = QtWidgets.QLabel("no channels")
+        self.title.setObjectName("viewerTitle")
+        self.list = QtWidgets.QListWidget()
+        self.list.setMaximumWidth(190)
+        self.list.itemChanged.connect(lambda _i: self._draw())
+        self.normalise = QtWidgets.QCheckBox("normalise")
+        self.normalise.setToolTip("draw each channel scaled to its own min..max")
+        self.normalise.toggled.connect(lambda _on: self._draw())
+        self.scrubber = FrameScrubber()
+        self.scrubber.frame_changed.connect(self._frame)
+        side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.list, 1)
+        side.addWidget(self.normalise)
+        body = QtWidgets.QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(side)
+        body.addWidget(self.plot, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.scrubber)
+        self.channels: Channels | None = None
+        self.curves: dict[str, Any] = {}
+
+    def set_channels(self, channels: Channels | None, title: str = "") -> None:
+        """Show these channels (None clears); keeps the channel ticks and the frame."""
+        previous = {self.list.item(i).text(): self.list.item(i).checkState()
+                    for i in range(self.list.count())}
+        self.channels = channels
+        with QtCore.QSignalBlocker(self.list):
+            self.list.clear()
+            default = set(default_visible(channels)) if channels is not None else set()
+            for i, name in enumerate(channels or {}):
+                item = QtWidgets.QListWidgetItem(name)
+                item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+                state = (QtCore.Qt.CheckState.Checked if name in default
+                         else QtCore.Qt.CheckState.Unchecked)
+                item.setCheckState(previous.get(name, state))
+                item.setForeground(QtGui.QColor(*CURVE_COLORS[i % len(CURVE_COLORS)]))
+                self.list.addItem(item)
+        first = next((self.list.item(i) for i in range(self.list.count())
+                      if self.list.item(i).checkState() == QtCore.Qt.CheckState.Checked), None)
+        if first is not None:
+            self.list.scrollToItem(first, QtWidgets.QAbstractItemView.ScrollHint.PositionAtTop)
+        if channels is not None and len(channels.time):
+            frames = channels.time.frames
+            self.scrubber.set_range(int(np.floor(frames[0])), int(np.ceil(frames[-1])))
+            ranges = [float(np.ptp(v)) or abs(float(v[0])) or 1.0 for v in channels.values.values()]
+            with QtCore.QSignalBlocker(self.normalise):
+                self.normalise.setChecked(bool(ranges) and max(ranges) > 10 * min(ranges))
+        n = len(channels) if channels is not None else 0
+        self.title.setText(f"{title}   ·   {n} channels" if channels is not None else
+                           (title or "no channels"))
+        self._draw()
+        self._frame(self.scrubber.frame())
+
+    def visible_names(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())
+                if self.list.item(i).checkState() == QtCore.Qt.CheckState.Checked]
+
+    def _draw(self) -> None:
+        import pyqtgraph as pg
+
+        self.plot.clear()
+        self.legend.clear()
+        self.plot.addItem(self.cursor)
+        self.curves = {}
+        if self.channels is None:
+            return
+        x = self.channels.time.frames
+        norm = self.normalise.isChecked()
+        names = list(self.channels)
+        visible = self.visible_names()
+        self.legend.setVisible(len(visible) <= LEGEND_MAX)
+        for name in visible:
+            y = self.channels[name]
+            if norm:
+                lo, span = float(y.min()), float(np.ptp(y))
+                y = (y - lo) / span if span > 0 else np.zeros_like(y) + 0.5
+            color = CURVE_COLORS[names.index(name) % len(CURVE_COLORS)]
+            self.curves[name] = self.plot.plot(x, y, pen=pg.mkPen(color, width=1.6), name=name)
+        self.plot.setLabel("left", "normalised" if norm else "value")
+
+    def _frame(self, frame: int) -> None:
+        with QtCore.QSignalBlocker(self.cursor):
+            self.cursor.setValue(frame)
+        if self.channels is not None and len(self.channels.time):
+            i = int(np.argmin(np.abs(self.channels.time.frames - frame)))
+            shown = self.visible_names()[:3]
+            self.scrubber.readout.setText("   ".join(
+                f"{n.split('.', 1)[1]}={self.channels[n][i]:.4g}" for n in shown))
+        self.frame_changed.emit(frame)
+
+
+# -- image viewer ------------------------------------------------------------------------
+class ImageViewer(QtWidgets.QWidget):
+    """A linear Image shown sRGB-encoded, fitted to the view, with points and a mask overlay."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scene = QtWidgets.QGraphicsScene(self)
+        self.view = QtWidgets.QGraphicsView(self.scene)
+        self.view.setBackgroundBrush(QtGui.QColor(*PANEL_BG))
+        self.view.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        self.title = QtWidgets.QLabel("no image")
+        self.title.setObjectName("viewerTitle")
+        self.choice = QtWidgets.QComboBox()
+        self.choice.currentIndexChanged.connect(self._show_current)
+        self.exposure = QtWidgets.QDoubleSpinBox()
+        self.exposure.setRange(-10, 10)
+        self.exposure.setSingleStep(0.5)
+        self.exposure.setSuffix(" EV")
+        self.exposure.valueChanged.connect(lambda _v: self._show_current())
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.choice)
+        top.addWidget(QtWidgets.QLabel("exposure"))
+        top.addWidget(self.exposure)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        self.images: list[tuple[str, np.ndarray]] = []
+        self.points: list[tuple[float, float, str]] = []
+        self.mask: np.ndarray | None = None
+        self.pixmap_item: QtWidgets.QGraphicsPixmapItem | None = None
+
+    def set_images(self, images: list[tuple[str, np.ndarray]],
+                   points: list[tuple[float, float, str]] | None = None,
+                   mask: np.ndarray | None = None) -> None:
+        """Images by reference name, with optional overlay points (x, y, label) and mask."""
+        current = self.choice.currentText()
+        self.images = list(images)
+        self.points = list(points or [])
+        self.mask = mask
+        with QtCore.QSignalBlocker(self.choice):
+            self.choice.clear()
+            self.choice.addItems([ref for ref, _ in self.images])
+            if current in [ref for ref, _ in self.images]:
+                self.choice.setCurrentText(current)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        self.scene.clear()
+        self.pixmap_item = None
+        if not self.images:
+            self.title.setText("no image")
+            return
+        ref, image = self.images[max(0, self.choice.currentIndex())]
+        rgb = to_display_u8(image, self.exposure.value())
+        if self.mask is not None and self.mask.shape == rgb.shape[:2]:
+            tint = np.array([255, 60, 200], dtype=np.float32)
+            m = self.mask.astype(bool)
+            rgb = rgb.copy()
+            rgb[m] = (0.55 * rgb[m] + 0.45 * tint).astype(np.uint8)
+        self.pixmap_item = self.scene.addPixmap(QtGui.QPixmap.fromImage(qimage_from_u8(rgb)))
+        pen = QtGui.QPen(QtGui.QColor(255, 220, 90), 0)
+        for x, y, label in self.points:
+            r = max(3.0, 0.012 * max(image.shape[:2]))
+            self.scene.addEllipse(x - r, y - r, 2 * r, 2 * r, pen)
+            text = self.scene.addSimpleText(label)
+            text.setBrush(QtGui.QColor(255, 220, 90))
+            text.setPos(x + r, y + r)
+        h, w = image.shape[:2]
+        self.title.setText(f"{ref}   ·   {w}x{h}")
+        self.scene.setSceneRect(0, 0, w, h)
+        self.view.fitInView(self.scene.sceneRect(), QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.pixmap_item is not None:
+            self.view.fitInView(self.scene.sceneRect(), QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+
+
+# -- layout (top / side) view ----------------------------------------------------------
+def camera_forward(rx: float, ry: float, rz: float) -> np.ndarray:
+    """World direction of local -Z after Euler XYZ rotation ``Rz @ Ry @ Rx`` (degrees)."""
+    a, b, c = np.radians([rx, ry, rz])
+    rot_x = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    rot_y = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rot_z = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return rot_z @ rot_y @ rot_x @ np.array([0.0, 0.0, -1.0])
+
+
+def object_tracks(channels: Channels | None) -> list[tuple[str, str, np.ndarray]]:
+    """``(object, kind, (N, 3) positions)`` of cameras and lights with any of tx/ty/tz."""
+    if channels is None:
+        return []
+    n = len(channels.time)
+    out = []
+    for obj, kind in channels.kinds.items():
+        if kind != "camera" and not kind.startswith("light"):
+            continue
+        attrs = channels.of(obj)
+        if not {"tx", "ty", "tz"} & set(attrs):
+            continue
+        xyz = np.stack([attrs.get(a, np.zeros(n)) for a in ("tx", "ty", "tz")], axis=1)
+        out.append((obj, kind, xyz))
+    return out
+
+
+class LayoutView(QtWidgets.QWidget):
+    """Top (X, Y) and side (X, Z) views of camera paths and light positions."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(240, 160)
+        self.channels: Channels | None = None
+        self.frame = 0.0
+
+    def set_channels(self, channels: Channels | None) -> None:
+        self.channels = channels
+        self.update()
+
+    def set_frame(self, frame: float) -> None:
+        self.frame = float(frame)
+        self.update()
+
+    def _index(self) -> int:
+        if self.channels is None or not len(self.channels.time):
+            return 0
+        return int(np.argmin(np.abs(self.channels.time.frames - self.frame)))
+
+    def paintEvent(self, _event: QtGui.QPaintEvent) -> None:
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QtGui.QColor(*PANEL_BG))
+        tracks = object_tracks(self.channels)
+        w, h = self.width(), self.height()
+        half = QtCore.QRectF(6, 22, w / 2 - 9, h - 28)
+        panes = [("TOP  x→ y↑", half, (0, 1)),
+                 ("SIDE  x→ z↑", half.translated(w / 2, 0), (0, 2))]
+        p.setPen(QtGui.QColor(150, 156, 166))
+        font = p.font()
+        font.setPointSizeF(8.5)
+        p.setFont(font)
+        p.drawText(QtCore.QPointF(8, 15), "LAYOUT")
+        if not tracks:
+            p.drawText(self.rect(), QtCore.Qt.AlignmentFlag.AlignCenter,
+                       "no camera or light positions (tx / ty / tz channels)")
+            p.end()
+            return
+        pts = np.concatenate([xyz for _, _, xyz in tracks] + [np.zeros((1, 3))])
+        for title, rect, (ia, ib) in panes:
+            self._pane(p, title, rect, tracks, pts, ia, ib)
+        p.end()
+
+    def _pane(self, p: QtGui.QPainter, title: str, rect: QtCore.QRectF,
+              tracks: list[tuple[str, str, np.ndarray]], pts: np.ndarray, ia: int, ib: int) -> None:
+        p.setPen(QtGui.QPen(QtGui.QColor(48, 52, 58), 1))
+        p.setBrush(QtGui.QColor(30, 33, 38))
+        p.drawRoundedRect(rect, 4, 4)
+        lo = pts[:, [ia, ib]].min(axis=0)
+        hi = pts[:, [ia, ib]].max(axis=0)
+        span = max(float((hi - lo).max()), 1.0) * 1.25
+        center = (lo + hi) / 2
+        scale = min(rect.width(), rect.height() - 16) / span
+
+        def to_px(a: float, b: float) -> QtCore.QPointF:
+            return QtCore.QPointF(rect.center().x() + (a - center[0]) * scale,
+                                  rect.center().y() + 8 - (b - center[1]) * scale)
+
+        # metre grid
+        step = 10 ** np.floor(np.log10(span / 2)) if span > 0 else 1.0
+        p.setPen(QtGui.QPen(QtGui.QColor(42, 46, 52), 1))
+        for k in np.arange(np.floor((center[0] - span) / step), np.ceil((center[0] + span) / step)):
+            x = to_px(k * step, 0).x()
+            if rect.left() < x < rect.right():
+                p.drawLine(QtCore.QPointF(x, rect.top() + 16), QtCore.QPointF(x, rect.bottom()))
+        for k in np.arange(np.floor((center[1] - span) / step), np.ceil((center[1] + span) / step)):
+            y = to_px(0, k * step).y()
+            if rect.top() + 16 < y < rect.bottom():
+                p.drawLine(QtCore.QPointF(rect.left(), y), QtCore.QPointF(rect.right(), y))
+        p.setPen(QtGui.QColor(150, 156, 166))
+        p.drawText(QtCore.QPointF(rect.left() + 6, rect.top() + 13), title)
+        p.setPen(QtGui.QColor(110, 116, 126))
+        p.drawText(QtCore.QRectF(rect.left(), rect.bottom() - 16, rect.width() - 6, 14),
+                   QtCore.Qt.AlignmentFlag.AlignRight, f"grid {step:g} m")
+        # subject / origin
+        o = to_px(0.0, 0.0)
+        p.setPen(QtGui.QPen(QtGui.QColor(120, 125, 135), 1))
+        p.drawLine(o + QtCore.QPointF(-5, 0), o + QtCore.QPointF(5, 0))
+        p.drawLine(o + QtCore.QPointF(0, -5), o + QtCore.QPointF(0, 5))
+        i = self._index()
+        for obj, kind, xyz in tracks:
+            is_cam = kind == "camera"
+            color = QtGui.QColor(102, 194, 255) if is_cam else QtGui.QColor(255, 205, 80)
+            path = QtGui.QPainterPath(to_px(xyz[0, ia], xyz[0, ib]))
+            for a, b in xyz[1:, [ia, ib]]:
+                path.lineTo(to_px(a, b))
+            faded = QtGui.QColor(color)
+            faded.setAlpha(150)
+            p.setPen(QtGui.QPen(faded, 1.4))
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+            here = to_px(xyz[i, ia], xyz[i, ib])
+            p.setPen(QtGui.QPen(color.darker(150), 1))
+            p.setBrush(color)
+            if is_cam:
+                self._camera_glyph(p, here, obj, i, ia, ib, color)
+            else:
+                p.drawEllipse(here, 5, 5)
+            p.setPen(QtGui.QColor(220, 224, 230))
+            p.drawText(here + QtCore.QPointF(8, -6), obj)
+
+    def _camera_glyph(self, p: QtGui.QPainter, here: QtCore.QPointF, obj: str, i: int,
+                      ia: int, ib: int, color: QtGui.QColor) -> None:
+        assert self.channels is not None
+        attrs = self.channels.of(obj)
+        rot = [float(attrs[a][i]) if a in attrs else 0.0 for a in ("rx", "ry", "rz")]
+        fwd = camera_forward(*rot)[[ia, ib]]
+        norm = float(np.hypot(*fwd))
+        p.drawRect(QtCore.QRectF(here.x() - 4, here.y() - 4, 8, 8))
+        if norm > 1e-6 and any(a in attrs for a in ("rx", "ry", "rz")):
+            d = fwd / norm
+            tip = here + QtCore.QPointF(d[0] * 22, -d[1] * 22)
+            p.setPen(QtGui.QPen(color, 1.6))
+            p.drawLine(here, tip)
