@@ -1,8 +1,14 @@
-"""Host write speed: bulk key writing versus one ``keyframe_insert`` per frame.
+"""Host write speed, both parts in one run: Blender bulk keys vs ``keyframe_insert``, and USD
+writing vs the engine computing the same channels.
 
-Blender part: a synthetic scenario (a camera + 3 lights, every channel they
-have, 10,000 frames) is written to a .blend twice in one run, sharing the
-scene building and the save:
+Channels: by default a starter scenario (``graphs/<--scenario>.mgraph``, default
+``interrogation_low_key``: camera, four lights and fog, 81 channels) evaluated
+by the engine over frames 1..``--frames`` (10,000) at its own fps; with
+``--synthetic`` the Blender part uses the older synthetic camera + 3 lights
+(44 channels) instead. Both parts write every channel of every frame.
+
+Blender part: the channels are written to a .blend twice, sharing the scene
+building and the save:
 
 (a) ``write_keys_bulk``: per F-curve ``keyframe_points.add(n)`` + ``foreach_set``;
 (b) ``write_keys_keyframe_insert``: set the property, ``keyframe_insert`` once
@@ -18,7 +24,15 @@ frames -> about 4x the time), so the linear extrapolation flatters the slow
 path: the printed ratio is a lower bound. The slow path runs once; the bulk
 path ``--repeat`` times (median).
 
+USD part: the engine's evaluation of the scenario's sink Channels (a fresh
+``Evaluator`` each time, so nothing is cached: load and validation excluded)
+against ``write_usd`` of the resulting channels to a ``.usdc`` (``--usd-suffix``)
+file, each the median of ``--repeat`` runs after one untimed warm-up (imports,
+USD plugin loading); the write is also split into stage authoring
+(``build_stage``) and export. Target: write <= 3x compute.
+
 Usage: python bench/host_write.py [--frames 10000] [--slow-frames 2000] [--repeat 3]
+       [--scenario interrogation_low_key] [--synthetic] [--skip-blender] [--skip-usd]
 """
 
 from __future__ import annotations
@@ -32,12 +46,17 @@ from pathlib import Path
 
 import numpy as np
 
+import moks_graph as mg
 from moks_graph.channels import Channels
+from moks_graph.evaluate import Evaluator
+from moks_graph.hosts.bake import sink_channels, sink_refs
 from moks_graph.timebase import time_array
+
+GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
 
 
 def scenario(frames: int, fps: float = 24.0) -> Channels:
-    """A camera + key (spot), fill (area) and rim (point) lights, all channels animated."""
+    """Synthetic: a camera + key (spot), fill (area) and rim (point) lights, all animated."""
     time = time_array(1, frames, fps)
     t = time.seconds
     ones = np.ones_like(t)
@@ -91,13 +110,32 @@ def _timed_write(channels: Channels, path: Path, write_keys: Callable[..., None]
     return t2 - t1, t3 - t0
 
 
-def bench_blender(frames: int, slow_frames: int, repeat: int) -> dict[str, float]:
-    """Time both Blender key-writing paths; returns seconds and the ratio."""
+def starter(name: str, frames: int) -> tuple[mg.Graph, Channels]:
+    """A starter graph and the engine's sink Channels over frames ``1..frames``."""
+    path = GRAPHS / f"{name}.mgraph"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in GRAPHS.glob("*.mgraph")))
+        raise SystemExit(f"--scenario {name!r} is not in {GRAPHS}; choose one of {known}")
+    graph = mg.load(path)
+    return graph, _evaluate(graph, frames)
+
+
+def _evaluate(graph: mg.Graph, frames: int) -> Channels:
+    """The engine's work: evaluate the sink Channels with a fresh (empty) evaluator."""
+    result = Evaluator().evaluate(graph, sink_refs(graph), frames=(1, frames))
+    if result.problems:
+        raise SystemExit("\n".join(map(str, result.problems)))
+    return sink_channels(graph, result.values)
+
+
+def bench_blender(channels: Channels, slow_frames: int, repeat: int,
+                  label: str) -> dict[str, float]:
+    """Time both Blender key-writing paths on ``channels``; returns seconds and the ratio."""
     from moks_graph.hosts.blender.writer import write_keys_bulk, write_keys_keyframe_insert
 
-    channels = scenario(frames)
     n_keys = len(channels) * len(channels.time)
-    slow_channels = channels if slow_frames >= frames else _first_frames(channels, slow_frames)
+    slow_channels = (channels if slow_frames >= len(channels.time)
+                     else _first_frames(channels, slow_frames))
     scale = len(channels.time) / len(slow_channels.time)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -110,7 +148,7 @@ def bench_blender(frames: int, slow_frames: int, repeat: int) -> dict[str, float
     slow_keys = statistics.median(s[0] for s in slow) * scale
     slow_file = statistics.median(s[1] for s in slow)
     print(f"Blender {_version()}: {len(channels)} channels x {len(channels.time)} frames "
-          f"= {n_keys:,} keys (camera + 3 lights), file {size_mb:.1f} MB")
+          f"= {n_keys:,} keys ({label}), file {size_mb:.1f} MB")
     print(f"  bulk foreach_set:       keys {bulk_keys:8.3f} s   whole file {bulk_file:8.3f} s "
           f"({n_keys / bulk_keys / 1e6:.2f} M keys/s; median of {repeat})")
     if scale > 1:
@@ -128,6 +166,49 @@ def bench_blender(frames: int, slow_frames: int, repeat: int) -> dict[str, float
             "bulk_file_s": bulk_file, "slow_file_s": slow_file}
 
 
+def bench_usd(graph: mg.Graph, frames: int, repeat: int, suffix: str,
+              label: str) -> dict[str, float]:
+    """Engine compute time vs ``write_usd`` time for the same channels; returns the ratio."""
+    from pxr import Usd
+
+    from moks_graph.hosts.usd.writer import build_stage, write_usd
+
+    warm = _evaluate(graph, 10)  # one-time costs (imports, node instances) are not timed
+    compute, channels = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        channels = _evaluate(graph, frames)
+        compute.append(time.perf_counter() - t0)
+    assert channels is not None
+    n_samples = len(channels) * len(channels.time)
+    write, author, export = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"bench{suffix}"
+        write_usd(warm, target)  # loads the USD plugins once, untimed
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            write_usd(channels, target)
+            write.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            stage = build_stage(channels)
+            t1 = time.perf_counter()
+            stage.GetRootLayer().Export(str(Path(tmp) / f"split{suffix}"))
+            export.append(time.perf_counter() - t1)
+            author.append(t1 - t0)
+        size_mb = target.stat().st_size / 1e6
+    engine_s, write_s = statistics.median(compute), statistics.median(write)
+    ratio = write_s / engine_s
+    print(f"USD {'.'.join(map(str, Usd.GetVersion()))}: {len(channels)} channels x "
+          f"{len(channels.time)} frames = {n_samples:,} samples ({label}), "
+          f"{suffix} file {size_mb:.1f} MB")
+    print(f"  engine compute (fresh evaluator): {engine_s:8.3f} s   (median of {repeat})")
+    print(f"  write_usd:                        {write_s:8.3f} s   (authoring "
+          f"{statistics.median(author):.3f} s + export {statistics.median(export):.3f} s)")
+    print(f"  ratio write_usd / engine compute: {ratio:.1f}x  "
+          f"[target <= 3x: {'PASS' if ratio <= 3 else 'FAIL'}]")
+    return {"engine_s": engine_s, "write_s": write_s, "ratio": ratio}
+
+
 def _version() -> str:
     import bpy
 
@@ -139,12 +220,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=10_000)
     parser.add_argument("--slow-frames", type=int, default=2_000,
                         help="frames for the keyframe_insert path (extrapolated linearly to "
-                             "--frames when fewer; the full 10,000 take about 2 minutes)")
+                             "--frames when fewer; the full 10,000 take minutes)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scenario", default="interrogation_low_key",
+                        help="starter graph in graphs/ (default: the one with most channels)")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="Blender part on the synthetic camera + 3 lights instead")
+    parser.add_argument("--usd-suffix", choices=(".usdc", ".usda", ".usd"), default=".usdc")
+    parser.add_argument("--skip-blender", action="store_true")
+    parser.add_argument("--skip-usd", action="store_true")
     args = parser.parse_args(argv)
     if args.frames < 2 or args.slow_frames < 2 or args.repeat < 1:
         parser.error("--frames and --slow-frames must be >= 2, --repeat >= 1")
-    bench_blender(args.frames, min(args.slow_frames, args.frames), args.repeat)
+    graph, channels = starter(args.scenario, args.frames)
+    label = f"starter {args.scenario}"
+    ratios: dict[str, float] = {}
+    if not args.skip_blender:
+        blender_channels, blender_label = ((scenario(args.frames), "synthetic camera + 3 lights")
+                                           if args.synthetic else (channels, label))
+        ratios["Blender keyframe_insert / bulk (target >= 50x)"] = bench_blender(
+            blender_channels, min(args.slow_frames, args.frames), args.repeat,
+            blender_label)["ratio"]
+    if not args.skip_usd:
+        ratios["USD write / engine compute (target <= 3x)"] = bench_usd(
+            graph, args.frames, args.repeat, args.usd_suffix, label)["ratio"]
+    print("summary:")
+    for name, ratio in ratios.items():
+        print(f"  {name}: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -1,24 +1,78 @@
-"""``moks bake``: evaluate a graph's Channels and hand them to one host writer.
+"""``moks bake``: evaluate a graph's Channels, resolve its selectors, hand them to one host writer.
 
-The bake merges every ``Channels`` output of the graph's sink nodes (nodes
-whose outputs feed nothing) into one set, then calls the host's writer, which
-writes to a temporary file and renames it: a failed bake leaves nothing at the
-output path.
+Pipeline (:func:`bake`, wrapped by :func:`bake_file` for ``moks bake``):
+
+1. ``host_writer(host)`` and :func:`check_output`: an unknown host, a host
+   library that is not installed (the message names the extra:
+   ``pip install 'moks-graph[usd]'`` / ``'[blender]'``) or an output path that
+   cannot be written fails *before* any evaluation.
+2. The graph must validate (every problem is reported, exit code 1).
+3. Evaluation of the Channels outputs of the sink nodes (nodes whose outputs
+   feed nothing), merged in node-id order, through the engine's evaluator
+   with its ``progress(i, n, node_id)`` callback.
+4. Selectors (:func:`graph_targets`): ``graph.meta["selectors"]`` names scene
+   objects by role. Each selector is resolved by a
+   :class:`~moks_graph.hosts.selectors.Resolver` (the caller's, e.g. a scene
+   map file or the Blender scene, then the baked objects themselves); an
+   unresolved one adds a proxy null ``MISSING_TARGET_<selector>`` to the
+   channels and a warning to the report instead of failing the bake.
+5. The host writer writes a temporary file next to the target and renames it
+   (``os.replace``): a failed bake leaves nothing at the output path.
+
+Selectors in a graph (``graph.meta["selectors"]``, role -> selector)::
+
+    "meta": {"selectors": {
+        "hero":  {"select": "tag:hero", "at": "camera_rig.target"},
+        "table": {"select": "name:set_table", "at": [1.0, 0.0, 0.8]},
+        "key":   "name:key"
+    }}
+
+A value is a selector string (``name:<object>`` or ``tag:<tag>``) or an object
+with ``select`` and an optional ``at``: where the proxy null stands if the
+selector does not resolve, either a literal ``[x, y, z]`` (metres, internal
+Z-up) or ``"node.port"``, a Vec3 output of the graph (a constant 3-vector or
+one row per time sample), e.g. the point a camera rig frames. Without ``at``
+a proxy stands at the origin. The baked objects resolve ``name:<object>``
+and the tags ``camera``, ``light``, ``light.<type>``, ``null`` and
+``atmosphere`` from their kinds.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from moks_graph import mgraph
 from moks_graph.channels import Channels
-from moks_graph.errors import HostError, MoksError, Problem
+from moks_graph.errors import HostError, MoksError, Problem, problem_path
 from moks_graph.graph import Graph
-from moks_graph.types import CHANNELS
+from moks_graph.types import CHANNELS, VEC3
+
+from .common import output_path
+from .selectors import (
+    MappingResolver,
+    Resolver,
+    Selector,
+    parse_selector,
+    resolve_selectors,
+    with_proxy_nulls,
+)
+
+#: ``progress(phase, done, total, detail)``: phase ``"evaluate"`` (done/total
+#: nodes, detail = node id) then ``"write"`` (0/1 then 1/1, detail = host).
+BakeProgress = Callable[[str, int, int, str], None]
+
+#: Key of ``graph.meta`` that holds the role -> selector table.
+SELECTORS_KEY = "selectors"
 
 
 @dataclass(frozen=True)
@@ -53,8 +107,9 @@ def host_writer(host: str) -> Callable[..., Any]:
         try:
             importlib.import_module(spec.library)
         except ImportError:
-            raise HostError(Problem("MG140", f"host {host!r} needs {spec.library!r}: install it "
-                                    f"with  pip install 'moks-graph[{spec.extra}]'")) from None
+            raise HostError(Problem("MG140", f"host {host!r} needs the {spec.library!r} module "
+                                    f"(the {spec.extra!r} extra): install it with "
+                                    f"pip install 'moks-graph[{spec.extra}]'")) from None
     try:
         module = importlib.import_module(spec.module)
     except ImportError as exc:
@@ -62,51 +117,418 @@ def host_writer(host: str) -> Callable[..., Any]:
     return getattr(module, spec.function)
 
 
+def check_output(host: str, out: str | os.PathLike[str]) -> Path:
+    """``out`` as a Path if ``host`` can write there (suffix, folder, permissions), else HostError.
+
+    Runs before evaluation so that a long bake never ends in "cannot write".
+    """
+    spec = HOSTS.get(host)
+    if spec is None:
+        raise HostError(Problem("MG140", f"unknown host {host!r}; choose one of "
+                                f"{', '.join(sorted(HOSTS))}"))
+    try:
+        return output_path(out, spec.suffixes)
+    except (OSError, ValueError, TypeError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise HostError(Problem("MG141", f"host {host!r}: {message}"), str(out)) from None
+
+
 def sink_channels(graph: Graph, result_values: dict[str, Any]) -> Channels:
     """Merge the Channels outputs of nodes that feed nothing (in node-id order)."""
     merged: Channels | None = None
+    for ref in sink_refs(graph):
+        value = result_values.get(ref)
+        if value is not None:
+            merged = value if merged is None else merged.merged(value)
+    if merged is None:
+        raise MoksError(Problem("MG120", "the graph has no Channels output to bake"), graph.source)
+    return merged
+
+
+def sink_refs(graph: Graph) -> list[str]:
+    """``"node.port"`` of every Channels output of a node that feeds nothing, in node-id order."""
+    refs: list[str] = []
     for node_id in sorted(graph.nodes):
         if graph.edges_from(node_id):
             continue
         cls = graph.node_class(node_id)
         if cls is None:
             continue
-        for port, out in cls.outputs.items():
-            value = result_values.get(f"{node_id}.{port}")
-            if out.type is CHANNELS and value is not None:
-                merged = value if merged is None else merged.merged(value)
-    if merged is None:
-        raise MoksError(Problem("MG120", "the graph has no Channels output to bake"), graph.source)
-    return merged
+        refs += [f"{node_id}.{port}" for port, out in cls.outputs.items() if out.type is CHANNELS]
+    return refs
 
 
-def bake_graph(graph: Graph, frames: tuple[int, int] | None = None,
-               subframes: int | None = None) -> Channels:
-    """Evaluate a graph (must be valid) and return the merged sink Channels."""
+def _evaluate(graph: Graph, refs: Sequence[str], frames: tuple[int, int] | None,
+              subframes: int | None, progress: BakeProgress | None) -> dict[str, Any]:
+    """Validate, then evaluate ``refs``; every problem raises one MoksError."""
     problems = graph.validate()
     if problems:
         raise MoksError(problems, graph.source)
-    result = graph.evaluate(frames=frames, subframes=subframes)
+
+    def on_node(i: int, n: int, node_id: str) -> None:
+        if progress is not None:
+            progress("evaluate", i, n, node_id)
+
+    result = graph.evaluate(list(refs), frames=frames, subframes=subframes, progress=on_node)
     if result.problems:
         raise MoksError(result.problems, graph.source)
-    return sink_channels(graph, result.values)
+    return dict(result.values)
 
 
-def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None = None,
-              subframes: int | None = None, console: Any = None) -> Path:
-    """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written."""
+def bake_graph(graph: Graph, frames: tuple[int, int] | None = None,
+               subframes: int | None = None, *, progress: BakeProgress | None = None) -> Channels:
+    """Evaluate a graph (must be valid) and return the merged sink Channels (engine values)."""
+    return sink_channels(graph, _evaluate(graph, sink_refs(graph), frames, subframes, progress))
+
+
+# ---------------------------------------------------------------------------------- selectors
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One entry of ``graph.meta["selectors"]``: a role, its selector and where a proxy stands.
+
+    ``at``: ``None`` (origin), a literal ``(x, y, z)`` in metres, or a
+    ``"node.port"`` Vec3 output of the graph.
+    """
+
+    role: str
+    selector: Selector
+    at: tuple[float, float, float] | str | None = None
+
+
+def _meta_problem(message: str, *parts: str) -> MoksError:
+    return MoksError(Problem("MG110", message, problem_path("meta", SELECTORS_KEY, *parts)))
+
+
+def _parse_at(graph: Graph, role: str, at: Any) -> tuple[float, float, float] | str | None:
+    if at is None:
+        return None
+    if isinstance(at, str):
+        node_id, _, port = at.rpartition(".")
+        cls = graph.node_class(node_id) if node_id in graph.nodes else None
+        if cls is None or port not in cls.outputs:
+            raise _meta_problem(f"selector {role!r}: 'at' {at!r} is not an output of the graph "
+                                "(expected 'node.port')", role, "at")
+        if cls.outputs[port].type is not VEC3:
+            raise _meta_problem(f"selector {role!r}: 'at' {at!r} is a "
+                                f"{cls.outputs[port].type} output, expected Vec3", role, "at")
+        return at
+    if (isinstance(at, list | tuple) and len(at) == 3
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in at)
+            and np.isfinite(np.asarray(at, dtype=np.float64)).all()):
+        x, y, z = (float(v) for v in at)
+        return (x, y, z)
+    raise _meta_problem(f"selector {role!r}: 'at' must be [x, y, z] (metres) or 'node.port', "
+                        f"got {at!r}", role, "at")
+
+
+def graph_targets(graph: Graph) -> tuple[TargetSpec, ...]:
+    """The selectors of ``graph.meta["selectors"]`` (see the module docstring), in role order.
+
+    Raises :class:`~moks_graph.errors.MoksError` (MG110, JSON path into the
+    meta) for a malformed table, selector or ``at``.
+    """
+    table = graph.meta.get(SELECTORS_KEY)
+    if table is None:
+        return ()
+    if not isinstance(table, Mapping):
+        raise _meta_problem(f"meta.{SELECTORS_KEY} must be an object mapping roles to selectors, "
+                            f"got {type(table).__name__}")
+    specs: list[TargetSpec] = []
+    for role in sorted(table):
+        entry = table[role]
+        if not isinstance(role, str) or not role.strip():
+            raise _meta_problem(f"selector roles must be non-empty strings, got {role!r}")
+        if isinstance(entry, str):
+            text, at = entry, None
+        elif isinstance(entry, Mapping):
+            unknown = sorted(set(entry) - {"select", "at"})
+            if unknown:
+                raise _meta_problem(f"selector {role!r}: unknown key(s) {unknown}; "
+                                    "expected 'select' and optional 'at'", role)
+            if "select" not in entry:
+                raise _meta_problem(f"selector {role!r} has no 'select'", role)
+            text, at = entry["select"], entry.get("at")
+        else:
+            raise _meta_problem(f"selector {role!r} must be a string like 'tag:hero' or an "
+                                f"object with 'select', got {type(entry).__name__}", role)
+        try:
+            selector = parse_selector(text)
+        except (TypeError, ValueError) as exc:
+            raise _meta_problem(f"selector {role!r}: {exc}", role) from None
+        specs.append(TargetSpec(role, selector, _parse_at(graph, role, at)))
+    return tuple(specs)
+
+
+@dataclass(frozen=True)
+class ChainResolver:
+    """A :class:`Resolver` asking each resolver in turn; the first match wins."""
+
+    resolvers: tuple[Resolver, ...]
+
+    def resolve(self, selector: Selector) -> str | None:
+        for resolver in self.resolvers:
+            found = resolver.resolve(selector)
+            if found:
+                return found
+        return None
+
+
+def kind_tags(kind: str) -> tuple[str, ...]:
+    """Tags an object carries by kind: ``"light.spot"`` -> ``("light", "light.spot")``."""
+    return ("light", kind) if kind.startswith("light.") else (kind,)
+
+
+def channels_resolver(channels: Channels) -> MappingResolver:
+    """Resolve against the baked objects: their names, and tags from their kinds."""
+    tags: dict[str, list[str]] = {}
+    for obj, kind in channels.kinds.items():
+        for tag in kind_tags(kind):
+            tags.setdefault(tag, []).append(obj)
+    return MappingResolver(names=frozenset(channels.kinds), tags=tags)
+
+
+def scene_map_resolver(data: Mapping[str, Any]) -> MappingResolver:
+    """A resolver from a scene map: ``{"objects": {"<name>": ["<tag>", ...], ...}}``.
+
+    The map lists the objects of the scene the bake lands in (e.g. exported
+    from the layout file) and the tags each carries.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("objects"), Mapping):
+        raise ValueError('scene_map must be an object {"objects": {"<name>": ["<tag>", ...]}}')
+    tags: dict[str, list[str]] = {}
+    for name, obj_tags in data["objects"].items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"scene_map: object names must be non-empty strings, got {name!r}")
+        if not isinstance(obj_tags, list) or not all(isinstance(t, str) for t in obj_tags):
+            raise ValueError(f"scene_map: tags of {name!r} must be a list of strings, "
+                             f"got {obj_tags!r}")
+        for tag in obj_tags:
+            tags.setdefault(tag, []).append(name)
+    return MappingResolver(names=frozenset(data["objects"]), tags=tags)
+
+
+def load_scene_map(path: str | os.PathLike[str]) -> MappingResolver:
+    """:func:`scene_map_resolver` of a JSON file (``FileNotFoundError`` / ``ValueError``)."""
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"scene_map {str(source)!r} is not JSON: {exc}") from None
+    try:
+        return scene_map_resolver(data)
+    except ValueError as exc:
+        raise ValueError(f"{str(source)!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Selector resolution of one bake.
+
+    ``targets``: role -> host object name (a proxy name when unresolved);
+    ``selectors``: role -> selector text; ``proxies``: proxy null names;
+    ``warnings``: one line per unresolved selector.
+    """
+
+    targets: dict[str, str] = field(default_factory=dict)
+    selectors: dict[str, str] = field(default_factory=dict)
+    proxies: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _proxy_position(spec: TargetSpec, values: Mapping[str, Any], n: int) -> np.ndarray:
+    """``(n, 3)`` proxy positions (m) for a selector's ``at``."""
+    if spec.at is None:
+        return np.zeros((n, 3))
+    if isinstance(spec.at, tuple):
+        return np.tile(np.asarray(spec.at, dtype=np.float64), (n, 1))
+    value = np.asarray(values[spec.at], dtype=np.float64)
+    if value.shape == (3,):
+        return np.tile(value, (n, 1))
+    if value.shape == (n, 3):
+        return value
+    raise MoksError(Problem("MG110", f"selector {spec.role!r}: 'at' {spec.at!r} has shape "
+                            f"{value.shape}, expected (3,) or ({n}, 3)",
+                            problem_path("meta", SELECTORS_KEY, spec.role, "at")))
+
+
+def apply_targets(channels: Channels, specs: Sequence[TargetSpec], resolver: Resolver | None,
+                  values: Mapping[str, Any] | None = None) -> tuple[Channels, Targets]:
+    """Resolve ``specs``; add a proxy null (placed at its ``at``) per unresolved selector.
+
+    ``resolver`` is asked first, then the baked objects
+    (:func:`channels_resolver`). A proxy shared by several roles stands at the
+    first role's ``at``. ``values``: evaluated ``"node.port"`` outputs for
+    ``at`` references.
+    """
+    if not specs:
+        return channels, Targets()
+    chain = ChainResolver(((resolver,) if resolver is not None else ())
+                          + (channels_resolver(channels),))
+    resolution = resolve_selectors([s.selector for s in specs], chain)
+    targets = {s.role: resolution.targets[str(s.selector)] for s in specs}
+    out = with_proxy_nulls(channels, resolution.proxies)
+    placed: dict[str, np.ndarray] = {}
+    n = len(channels.time)
+    for spec in specs:
+        name = targets[spec.role]
+        if name in resolution.proxies and name not in placed:
+            placed[name] = _proxy_position(spec, values or {}, n)
+    moved = {f"{name}.t{axis}": pos[:, i].copy()
+             for name, pos in placed.items() if np.any(pos)
+             for i, axis in enumerate("xyz")}
+    if moved:
+        out = Channels(out.time, {**out.values, **moved}, out.kinds)
+    return out, Targets(targets=targets, selectors={s.role: str(s.selector) for s in specs},
+                        proxies=resolution.proxies, warnings=resolution.report)
+
+
+# ---------------------------------------------------------------------------------- bake
+
+
+@dataclass(frozen=True)
+class BakeResult:
+    """What :func:`bake` wrote: path, host, the Channels written (proxies included), timings."""
+
+    path: Path
+    host: str
+    channels: Channels
+    targets: Targets
+    evaluate_s: float
+    write_s: float
+
+
+def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
+                  subframes: int | None = None, resolver: Resolver | None = None,
+                  progress: BakeProgress | None = None) -> tuple[Channels, Targets]:
+    """Evaluate ``graph`` and apply its selectors: the Channels a host receives, and the report."""
+    specs = graph_targets(graph)
+    at_refs = sorted({s.at for s in specs if isinstance(s.at, str)})
+    values = _evaluate(graph, sink_refs(graph) + at_refs, frames, subframes, progress)
+    return apply_targets(sink_channels(graph, values), specs, resolver, values)
+
+
+def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
+         frames: tuple[int, int] | None = None, subframes: int | None = None,
+         resolver: Resolver | None = None, progress: BakeProgress | None = None) -> BakeResult:
+    """Check the host and output, evaluate, resolve selectors and write ``out`` atomically.
+
+    Raises :class:`~moks_graph.errors.HostError` (exit code 2) for an unknown
+    or uninstalled host and an unwritable output,
+    :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems;
+    nothing is left at ``out`` then.
+    """
     writer = host_writer(host)
-    target = Path(out)
-    if not target.parent.is_dir():
-        raise HostError(Problem("MG141", f"output folder {str(target.parent)!r} does not exist"),
-                        out)
-    graph = mgraph.load(file)
-    channels = bake_graph(graph, frames, subframes)
+    target = check_output(host, out)
+    t0 = time.perf_counter()
+    channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
+                                      resolver=resolver, progress=progress)
+    t1 = time.perf_counter()
+    if progress is not None:
+        progress("write", 0, 1, host)
     try:
         writer(channels, target)
     except OSError as exc:
-        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}"), out) from None
-    if console is not None:
-        console.print(f"baked {len(channels)} channels x {len(channels.time)} samples "
-                      f"to {target} ({host})")
-    return target
+        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}"),
+                        str(out)) from None
+    t2 = time.perf_counter()
+    if progress is not None:
+        progress("write", 1, 1, host)
+    return BakeResult(target, host, channels, targets, t1 - t0, t2 - t1)
+
+
+@contextmanager
+def rich_progress(console: Any, host: str) -> Iterator[BakeProgress]:
+    """A :data:`BakeProgress` drawing a transient rich progress bar on an interactive console.
+
+    Two tasks: "evaluating" (nodes done / nodes) and "writing <host>" (an
+    indeterminate bar until the writer returns). On a console that is not a
+    terminal (pipes, CI logs) nothing is drawn.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True,
+                   disable=not console.is_terminal)
+    tasks: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int, detail: str) -> None:
+        if phase == "evaluate":
+            if "evaluate" not in tasks:
+                tasks["evaluate"] = bar.add_task("evaluating", total=total)
+            bar.update(tasks["evaluate"], completed=done, total=total,
+                       description=f"evaluating {detail}".rstrip())
+        elif phase == "write":
+            if "write" not in tasks:
+                tasks["write"] = bar.add_task(f"writing {detail}", total=None)
+            if done >= total:
+                bar.update(tasks["write"], total=1, completed=1)
+        bar.refresh()
+
+    with bar:
+        yield update
+
+
+def print_summary(console: Any, result: BakeResult) -> None:
+    """The bake summary: warnings for proxy nulls, the target table, channels x samples, timings."""
+    for line in result.targets.warnings:
+        console.print(f"[yellow]warning[/] {line}")
+    if result.targets.targets:
+        from rich.table import Table
+
+        table = Table("role", "selector", "host object", title="targets", title_justify="left")
+        for role, name in result.targets.targets.items():
+            shown = f"{name} [yellow](proxy null)[/]" if name in result.targets.proxies else name
+            table.add_row(role, result.targets.selectors[role], shown)
+        console.print(table)
+    ch = result.channels
+    proxies = len(result.targets.proxies)
+    console.print(f"baked {len(ch)} channels x {len(ch.time)} samples "
+                  f"({len(ch.kinds)} objects{f', {proxies} proxy nulls' if proxies else ''}) "
+                  f"to {result.path} ({result.host}) in "
+                  f"{result.evaluate_s + result.write_s:.2f} s "
+                  f"(evaluate {result.evaluate_s:.2f} s, write {result.write_s:.2f} s)")
+
+
+def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None = None,
+              subframes: int | None = None, console: Any = None,
+              progress: BakeProgress | None = None, scene_map: str | None = None,
+              resolver: Resolver | None = None) -> Path:
+    """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written.
+
+    ``console`` (a rich Console): progress bar while baking (interactive
+    consoles only) and the summary with warnings afterwards. ``progress``:
+    also called with every :data:`BakeProgress` step. ``scene_map``: a JSON
+    scene map (:func:`load_scene_map`) to resolve selectors against;
+    ``resolver``: any resolver (asked before the scene map).
+    """
+    host_writer(host)
+    check_output(host, out)
+    graph = mgraph.load(file)
+    resolvers: list[Resolver] = [] if resolver is None else [resolver]
+    if scene_map is not None:
+        resolvers.append(load_scene_map(scene_map))
+    chain = ChainResolver(tuple(resolvers)) if resolvers else None
+    if console is None:
+        result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
+                      progress=progress)
+        return result.path
+    with rich_progress(console, host) as bar:
+
+        def both(phase: str, done: int, total: int, detail: str) -> None:
+            bar(phase, done, total, detail)
+            if progress is not None:
+                progress(phase, done, total, detail)
+
+        result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
+                      progress=both)
+    print_summary(console, result)
+    return result.path

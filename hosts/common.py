@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moks_graph.cache import new_file_mode
 from moks_graph.channels import Channels
 
 #: Transform attributes in their channel order.
@@ -63,6 +64,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
                                     dir=target.parent)
+    os.fchmod(fd, new_file_mode())
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -100,6 +100,23 @@ class DiskCache:
         return True
 
 
+_FILE_MODE: int | None = None
+
+
+def new_file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (``0o666`` less the umask).
+
+    ``mkstemp`` creates files as ``0o600``; atomic writes chmod their temp file to
+    this so the renamed result is readable by farm workers like any other output.
+    """
+    global _FILE_MODE
+    if _FILE_MODE is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        _FILE_MODE = 0o666 & ~umask
+    return _FILE_MODE
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any) -> None:
     """Write a file atomically: temp file in the same folder, fsync, rename.
 
@@ -109,6 +126,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, new_file_mode())
         with os.fdopen(fd, "wb") as fh:
             chunks = [data] if isinstance(data, bytes | bytearray) else data
             for chunk in chunks:

@@ -17,6 +17,7 @@ from typing import Any
 import click
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from moks_graph import mgraph
@@ -36,7 +37,7 @@ def print_problems(problems: list[Problem], source: str | None = None) -> None:
     for col in ("code", "problem", "path", "message"):
         table.add_column(col, overflow="fold")
     for p in problems:
-        table.add_row(p.code, p.name, p.path, p.message)
+        table.add_row(p.code, p.name, escape(p.path), escape(p.message))
     err_console.print(table)
 
 
@@ -44,8 +45,8 @@ def _fail(exc: MoksError) -> None:
     if len(exc.problems) == 1:
         where = f"{exc.source}: " if exc.source else ""
         p = exc.problems[0]
-        err_console.print(f"[bold red]error[/] {where}{p.message} [dim]({p.code} {p.name} at "
-                          f"{p.path})[/]")
+        err_console.print(f"[bold red]error[/] {escape(where + p.message)} [dim]({p.code} "
+                          f"{p.name} at {escape(p.path)})[/]")
     else:
         print_problems(exc.problems, exc.source)
     sys.exit(exc.exit_code)
@@ -87,7 +88,7 @@ class MoksGroup(click.Group):
         except (OSError, ValueError) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            err_console.print(f"[bold red]error[/] {exc}")
+            err_console.print(f"[bold red]error[/] {escape(str(exc))}")
             sys.exit(2)
 
 
@@ -285,12 +286,16 @@ def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes:
 @click.option("--host", required=True, help="usd | blender | maya | unreal")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
 @frames_option
-def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None) -> None:
-    """Bake a graph's Channels to a host file."""
+@click.option("--scene-map", type=click.Path(dir_okay=False), default=None,
+              help="JSON scene map resolving the graph's selectors (tag:hero, name:key).")
+def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
+         scene_map: str | None) -> None:
+    """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
     from moks_graph.hosts.bake import bake_file
 
     rng = parse_frame_range(frames) if frames else None
-    bake_file(file, host, out, frames=rng, subframes=subframes, console=console)
+    bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
+              scene_map=scene_map)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,14 @@ changed. The file is saved to a temporary file in the target folder and
 renamed over the target (``moks_graph.hosts.common.atomic_output``): a failed
 write leaves no file at the target.
 
-``bpy`` is a process-wide singleton: every function here replaces the current
-Blender session's data. ``bpy`` is imported inside the functions only, so
-importing this module does not load Blender.
+The scene building is split in :func:`configure_scene` (rate, range) and
+:func:`populate_scene` (datablocks, actions, slots in a given scene), which the
+Blender add-on (:mod:`moks_graph.hosts.blender.addon.core`) uses to key into
+the current scene instead of a fresh one.
+
+``bpy`` is a process-wide singleton: the ``write_*`` and ``build_scene``
+functions here replace the current Blender session's data. ``bpy`` is imported
+inside the functions only, so importing this module does not load Blender.
 """
 
 from __future__ import annotations
@@ -84,12 +89,14 @@ class BlenderScene:
     """What :func:`build_scene` made: the scene, every datablock and every animated ID.
 
     ``ids`` maps ``(object, id_type)`` to the Blender ID; ``animated`` the
-    same keys (only IDs that get keys) to their :class:`AnimatedID`.
+    same keys (only IDs that get keys) to their :class:`AnimatedID`;
+    ``actions`` lists the actions created.
     """
 
     scene: Any
     ids: dict[tuple[str, str], Any] = field(default_factory=dict)
     animated: dict[tuple[str, str], AnimatedID] = field(default_factory=dict)
+    actions: list[Any] = field(default_factory=list)
 
 
 def import_bpy() -> Any:
@@ -173,21 +180,13 @@ def _check_range(blender_id: Any, curve: CurveKeys) -> None:
                          f"[{vmin:.6g}, {vmax:.6g}], outside its range [{lo:.6g}, {hi:.6g}]")
 
 
-def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
-                scene_name: str = "MOKS") -> BlenderScene:
-    """Reset Blender to an empty factory scene and create every datablock, action and slot.
+def configure_scene(scene: Any, channels: Channels) -> None:
+    """Set a scene's rate and range for ``channels``.
 
-    Sets ``render.fps``/``fps_base`` (:func:`.keyframes.blender_fps`), the
-    frame range, and the scene custom properties ``moks_fps`` (exact fps)
-    and ``moks_subframes``. Creates the custom properties the curves key,
-    checks every curve against Blender's hard ranges, and gives each animated
-    ID an action slot with an empty channelbag. Writes no keys.
+    ``render.fps``/``fps_base`` (:func:`.keyframes.blender_fps`), the frame
+    range (:func:`.keyframes.frame_range`), the current frame, and the scene
+    custom properties ``moks_fps`` (exact fps) and ``moks_subframes``.
     """
-    _check_scene_name(scene_name)
-    bpy = import_bpy()
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
-    scene.name = scene_name
     frames = channels.time.frames
     scene.render.fps, scene.render.fps_base = blender_fps(channels.time.fps)
     start, end = frame_range(frames)
@@ -198,15 +197,29 @@ def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
     scene[SUBFRAMES_PROPERTY] = infer_subframes(frames)
     scene.frame_current = start
 
-    built = BlenderScene(scene)
+
+def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], *,
+                   built: BlenderScene | None = None) -> BlenderScene:
+    """Create every datablock, action and slot of ``channels`` in ``scene``. Writes no keys.
+
+    Objects are linked to the scene's master collection; an atmosphere's
+    World becomes ``scene.world``; the first camera becomes ``scene.camera``
+    when the scene has none. Creates the custom properties the curves key,
+    checks every curve against Blender's hard ranges, and gives each animated
+    ID an action slot with an empty channelbag. Every ID created is recorded
+    in ``built`` (pass one in to keep the record when this raises, e.g. to
+    remove a partial result) and in the returned :class:`BlenderScene`.
+    """
+    bpy = import_bpy()
+    built = BlenderScene(scene) if built is None else built
     for name, kind in channels.kinds.items():
         attrs = list(channels.of(name))
         if kind == "atmosphere":
             world = _new_world(bpy, name)
-            world[KIND_PROPERTY] = kind
-            scene.world = world
             built.ids[(name, "WORLD")] = world
             built.ids[(name, "NODETREE")] = world.node_tree
+            world[KIND_PROPERTY] = kind
+            scene.world = world
             continue
         obj, data = _new_object(bpy, scene, name, kind, attrs)
         built.ids[(name, "OBJECT")] = obj
@@ -228,6 +241,7 @@ def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
         if not id_types:
             continue
         action = bpy.data.actions.new(f"{name}Action")
+        built.actions.append(action)
         strip = action.layers.new(LAYER_NAME).strips.new(type="KEYFRAME")
         for id_type in id_types:
             blender_id = built.ids[(name, id_type)]
@@ -238,6 +252,22 @@ def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
             blender_id.animation_data.action_slot = slot
             built.animated[(name, id_type)] = AnimatedID(blender_id, slot, channelbag)
     return built
+
+
+def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
+                scene_name: str = "MOKS") -> BlenderScene:
+    """Reset Blender to an empty factory scene and create every datablock, action and slot.
+
+    :func:`configure_scene` then :func:`populate_scene` on the fresh scene
+    (named ``scene_name``). Writes no keys.
+    """
+    _check_scene_name(scene_name)
+    bpy = import_bpy()
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    scene.name = scene_name
+    configure_scene(scene, channels)
+    return populate_scene(scene, channels, curves)
 
 
 def _interpolation_value(bpy: Any, name: str) -> int:

@@ -1,0 +1,200 @@
+"""What the "Bake MOKS graph" operator does, without any UI: bake a graph into a Blender scene.
+
+:func:`bake_into_scene` loads a ``.mgraph``, evaluates it with the engine
+(:func:`moks_graph.hosts.bake.bake_channels`), resolves the graph's selectors
+against the scene (:func:`scene_resolver`) and keys the channels into the
+scene with the Blender host writer's own scene-building and bulk key-writing
+functions (:func:`moks_graph.hosts.blender.writer.populate_scene`,
+:func:`~moks_graph.hosts.blender.writer.write_keys_bulk`): the same objects,
+actions, slots and keys as a ``moks bake --host blender`` file.
+
+Re-baking replaces the MOKS objects of the same names (objects, worlds and
+proxy nulls carrying the ``moks_kind`` custom property) and their actions.
+The replacement is all-or-nothing: the old objects are renamed aside while
+the new ones are built, then removed; if anything fails, the new objects are
+removed and the old ones get their names back. A non-MOKS object or world
+with a MOKS object's name is never touched: the bake stops with a
+``ValueError`` naming it.
+
+Scene objects resolve selectors by name (``name:<object>``) and by tag
+(``tag:<tag>``): an object carries the tags listed in its ``moks_tags``
+custom property (a string, tags separated by commas or spaces) and the names
+of the collections it is in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from moks_graph import mgraph
+from moks_graph.channels import Channels
+from moks_graph.hosts.bake import BakeProgress, Targets, bake_channels
+from moks_graph.hosts.blender.keyframes import KIND_PROPERTY, blender_curves
+from moks_graph.hosts.blender.writer import (
+    BlenderScene,
+    configure_scene,
+    import_bpy,
+    populate_scene,
+    write_keys_bulk,
+)
+from moks_graph.hosts.selectors import MappingResolver
+
+#: Object custom property listing an object's selector tags.
+TAGS_PROPERTY = "moks_tags"
+#: Suffix given to MOKS objects while their replacements are built.
+_ASIDE = "__moks_replaced"
+
+
+def object_tags(obj: Any) -> list[str]:
+    """Tags of a Blender object: its ``moks_tags`` words, then its collections' names."""
+    raw = obj.get(TAGS_PROPERTY)
+    words: list[str] = []
+    if isinstance(raw, str):
+        words = [w for w in re.split(r"[\s,]+", raw) if w]
+    elif raw is not None:
+        words = [str(w) for w in raw]
+    return words + [c.name for c in obj.users_collection]
+
+
+def scene_resolver(scene: Any) -> MappingResolver:
+    """Resolve selectors against ``scene``'s objects (not MOKS objects: a bake replaces those)."""
+    names: set[str] = set()
+    tags: dict[str, list[str]] = {}
+    for obj in scene.objects:
+        if obj.get(KIND_PROPERTY) is not None:
+            continue
+        names.add(obj.name)
+        for tag in object_tags(obj):
+            tags.setdefault(tag, []).append(obj.name)
+    return MappingResolver(names=frozenset(names), tags=tags)
+
+
+def _moks_ids(bpy: Any, channels: Channels) -> list[Any]:
+    """Existing IDs the bake replaces; ValueError for a same-named non-MOKS object or world."""
+    found: list[Any] = []
+    clashes: list[str] = []
+    for name, kind in channels.kinds.items():
+        collection = bpy.data.worlds if kind == "atmosphere" else bpy.data.objects
+        existing = collection.get(name)
+        if existing is None:
+            continue
+        if existing.get(KIND_PROPERTY) is None:
+            clashes.append(f"{'world' if kind == 'atmosphere' else 'object'} {name!r}")
+        else:
+            found.append(existing)
+    if clashes:
+        raise ValueError(f"the scene already has {', '.join(clashes)} not made by MOKS; "
+                         "rename it to bake the graph's object of that name")
+    return found
+
+
+def _actions_of(ids: Iterable[Any]) -> set[Any]:
+    out = set()
+    for block in ids:
+        anim = getattr(block, "animation_data", None)
+        if anim is not None and anim.action is not None:
+            out.add(anim.action)
+    return out
+
+
+def remove_ids(bpy: Any, ids: Iterable[Any]) -> None:
+    """Remove MOKS objects (with their camera/light data) and worlds, then their unused actions."""
+    ids = list(ids)
+    data = [getattr(i, "data", None) for i in ids if isinstance(i, bpy.types.Object)]
+    node_trees = [i.node_tree for i in ids if isinstance(i, bpy.types.World) and i.node_tree]
+    actions = _actions_of([*ids, *(d for d in data if d is not None), *node_trees])
+    for block in ids:
+        if isinstance(block, bpy.types.Object):
+            bpy.data.objects.remove(block)
+        elif isinstance(block, bpy.types.World):
+            bpy.data.worlds.remove(block)
+    for d in data:
+        if d is not None and d.users == 0:
+            (bpy.data.cameras if isinstance(d, bpy.types.Camera) else bpy.data.lights).remove(d)
+    for action in actions:
+        if action.users == 0:
+            bpy.data.actions.remove(action)
+
+
+def _remove_built(bpy: Any, built: BlenderScene) -> None:
+    blocks = [b for (_, id_type), b in built.ids.items() if id_type in ("OBJECT", "WORLD")]
+    action_names = [a.name for a in built.actions]
+    remove_ids(bpy, blocks)
+    for name in action_names:
+        action = bpy.data.actions.get(name)
+        if action is not None and action.users == 0:
+            bpy.data.actions.remove(action)
+
+
+def write_into_scene(channels: Channels, scene: Any = None) -> BlenderScene:
+    """Key ``channels`` into ``scene`` (default: the current scene), replacing earlier MOKS objects.
+
+    Also sets the scene's fps and frame range to the channels'
+    (:func:`~moks_graph.hosts.blender.writer.configure_scene`). All-or-nothing
+    (see the module docstring).
+    """
+    bpy = import_bpy()
+    scene = bpy.context.scene if scene is None else scene
+    curves = blender_curves(channels)
+    old = _moks_ids(bpy, channels)
+    data = [getattr(block, "data", None) for block in old]
+    old_actions = _actions_of([*old, *(d for d in data if d is not None)])
+    old_names = [(block, block.name) for block in [*old, *old_actions]]
+    old_world, old_camera = scene.world, scene.camera
+    for block, name in old_names:
+        block.name = name + _ASIDE
+    if old_camera is not None and old_camera in old:
+        scene.camera = None
+    built = BlenderScene(scene)
+    try:
+        populate_scene(scene, channels, curves, built=built)
+        write_keys_bulk(built, curves)
+    except BaseException:
+        _remove_built(bpy, built)
+        for block, name in old_names:
+            block.name = name
+        scene.world, scene.camera = old_world, old_camera
+        raise
+    remove_ids(bpy, old)
+    configure_scene(scene, channels)
+    return built
+
+
+@dataclass(frozen=True)
+class SceneBake:
+    """Result of :func:`bake_into_scene`: the channels keyed (proxies included) and the targets."""
+
+    channels: Channels
+    targets: Targets
+    built: BlenderScene
+
+    def summary(self) -> str:
+        ch = self.channels
+        start, end = ch.time.frames[0], ch.time.frames[-1]
+        proxies = len(self.targets.proxies)
+        return (f"baked {len(ch)} channels x {len(ch.time)} samples, frames {start:g}-{end:g}, "
+                f"{len(ch.kinds)} objects" + (f", {proxies} proxy null(s)" if proxies else ""))
+
+
+def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
+                    frames: tuple[int, int] | None = None, subframes: int | None = None,
+                    progress: BakeProgress | None = None) -> SceneBake:
+    """Load ``graph_path``, bake it with the engine and key it into ``scene`` (default: current).
+
+    ``frames``/``subframes``: the bake range (default: the graph's). Selectors
+    resolve against ``scene`` (:func:`scene_resolver`); unresolved ones become
+    proxy Empties ``MISSING_TARGET_<selector>``, listed in ``targets.warnings``.
+    Raises :class:`~moks_graph.errors.MoksError` for graph problems and
+    ``ValueError`` for channels Blender cannot hold; the scene is unchanged then.
+    """
+    bpy = import_bpy()
+    scene = bpy.context.scene if scene is None else scene
+    graph = mgraph.load(graph_path)
+    channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
+                                      resolver=scene_resolver(scene), progress=progress)
+    built = write_into_scene(channels, scene)
+    return SceneBake(channels, targets, built)

@@ -1,0 +1,259 @@
+"""``moks farm export``: job descriptions for farm managers (OpenJD, OpenCue, Deadline).
+
+How chunks become one host file on a farm manager
+    The export first snapshots the graphs into a job directory (as ``moks farm
+    bake`` does, :mod:`.jobs`), which must sit on storage every farm machine
+    sees. Each graph then becomes two dependent units of work:
+
+    1. *chunks*: one task per chunk running
+       ``moks farm chunk JOBDIR --graph NAME --frames START-END``, which
+       evaluates the snapshot for those frames (sub-frames up to the next
+       chunk included) and writes ``JOBDIR/graphs/NAME/chunks/START_END.KEY.npz``
+       atomically. It is idempotent: a retried task reuses a finished chunk.
+    2. *merge*: one task, after every chunk task, running
+       ``moks farm merge JOBDIR --graph NAME --out FILE``, which concatenates
+       the chunks in frame order, checks they tile the range exactly, and
+       writes FILE with the job's host writer.
+
+    ``moks bake`` itself is not used per chunk: a host file per chunk could not
+    be merged bit for bit, and a chunk must include the sub-frames after its
+    last frame.
+
+Formats
+    ``openjd``: an Open Job Description template (``jobtemplate-2023-09``), JSON
+    or YAML by the file suffix; per graph a step ``NAME-chunks`` whose STRING
+    task parameter ``Frames`` lists the chunks, and a step ``NAME-merge`` that
+    depends on it. It is validated with ``openjd.model.decode_job_template``
+    before it is written.
+
+    ``opencue``: an OpenCue job spec (XML, ``cjsl-1.15.dtd``): per graph a
+    Render layer ``NAME_chunks`` with ``<range>``/``<chunk>`` and the command
+    using cuebot's ``#FRAME_START#``/``#FRAME_END#`` tokens, a Util layer
+    ``NAME_merge``, and a ``LAYER_ON_LAYER`` dependency between them. Submit
+    with ``cueadmin``/pycue (``opencue.api.launchSpec``).
+
+    ``deadline``: Deadline job info and plugin info files (``key=value`` lines)
+    for the ``CommandLine`` plugin, whose ``Arguments`` use Deadline's
+    ``<STARTFRAME>``/``<ENDFRAME>`` tokens; ``Frames`` and ``ChunkSize`` let
+    Deadline chunk the range. ``--out`` is a folder holding, per graph,
+    ``NAME_chunks.job_info.job``, ``NAME_chunks.plugin_info.job``,
+    ``NAME_merge.job_info.job``, ``NAME_merge.plugin_info.job`` and one
+    ``submit.sh`` with ``deadlinecommand -SubmitMultipleJobs -dependent -job
+    JOB PLUGIN -job JOB PLUGIN`` per graph (each merge depends on its chunks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from moks_graph.errors import MoksError, Problem
+from moks_graph.hosts.farm.framesets import FrameSet
+from moks_graph.hosts.farm.jobs import Job, JobGraph, create_job, publish
+from moks_graph.hosts.farm.writer import farm_writer, host_suffix
+
+FORMATS = ("openjd", "opencue", "deadline")
+OPENJD_VERSION = "jobtemplate-2023-09"
+OPENCUE_DTD = "http://localhost:8080/spcue/dtd/cjsl-1.15.dtd"
+#: OpenJD allows at most 1024 values in a list-form task parameter range.
+OPENJD_MAX_TASKS = 1024
+_TOKEN = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def chunk_command(job: Job, g: JobGraph, frames: str, moks: str = "moks") -> list[str]:
+    """``moks farm chunk JOBDIR --graph NAME --frames FRAMES`` as an argv list."""
+    return [moks, "farm", "chunk", str(job.root), "--graph", g.name, "--frames", frames]
+
+
+def merge_command(job: Job, g: JobGraph, moks: str = "moks") -> list[str]:
+    """``moks farm merge JOBDIR --graph NAME --out FILE`` as an argv list."""
+    return [moks, "farm", "merge", str(job.root), "--graph", g.name, "--out",
+            str(job.output_path(g))]
+
+
+# -- OpenJD ------------------------------------------------------------------------
+def openjd_template(job: Job, moks: str = "moks", name: str | None = None) -> dict[str, Any]:
+    """The OpenJD job template of a job (module doc)."""
+    steps: list[dict[str, Any]] = []
+    for g in job.graphs:
+        if len(g.chunks) > OPENJD_MAX_TASKS:
+            raise MoksError(Problem("MG131", f"graph {g.name!r} has {len(g.chunks)} chunks; "
+                                    f"OpenJD allows {OPENJD_MAX_TASKS} tasks per step: use a "
+                                    "larger --chunk"))
+        chunk_cmd = chunk_command(job, g, "{{Task.Param.Frames}}", moks)
+        merge_cmd = merge_command(job, g, moks)
+        steps.append({
+            "name": f"{g.name}-chunks"[:64],
+            "parameterSpace": {"taskParameterDefinitions": [
+                {"name": "Frames", "type": "STRING", "range": [f"{a}-{b}" for a, b in g.chunks]},
+            ]},
+            "script": {"actions": {"onRun": {"command": chunk_cmd[0], "args": chunk_cmd[1:]}}},
+        })
+        steps.append({
+            "name": f"{g.name}-merge"[:64],
+            "dependencies": [{"dependsOn": f"{g.name}-chunks"[:64]}],
+            "script": {"actions": {"onRun": {"command": merge_cmd[0], "args": merge_cmd[1:]}}},
+        })
+    return {"specificationVersion": OPENJD_VERSION,
+            "name": (name or f"moks farm bake {job.id}")[:128],
+            "description": f"MOKS Graph farm bake of {len(job.graphs)} graph(s) to {job.host}; "
+                           f"job directory {job.root}",
+            "steps": steps}
+
+
+def validate_openjd(template: dict[str, Any]) -> Any:
+    """Decode ``template`` with openjd-model and instantiate the job (MoksError if invalid)."""
+    try:
+        from openjd.model import create_job, decode_job_template
+    except ImportError:
+        raise MoksError(Problem("MG140", "OpenJD export needs openjd-model: pip install "
+                                "'moks-graph[farm]'")) from None
+    try:
+        return create_job(job_template=decode_job_template(template=template),
+                          job_parameter_values={})
+    except Exception as exc:  # openjd raises DecodeValidationError / ValueError
+        raise MoksError(Problem("MG110", f"the OpenJD template is invalid: {exc}")) from None
+
+
+def _openjd_text(template: dict[str, Any], path: Path) -> str:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        return str(yaml.safe_dump(template, sort_keys=False))
+    return json.dumps(template, indent=2) + "\n"
+
+
+# -- OpenCue -------------------------------------------------------------------------
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def opencue_spec(job: Job, moks: str = "moks", *, show: str = "moks", shot: str = "farm",
+                 user: str | None = None, name: str | None = None) -> str:
+    """The OpenCue XML job spec of a job (module doc)."""
+    user = user or os.environ.get("USER") or "moks"
+    job_name = _TOKEN.sub("_", name or f"moks_{job.id}")
+    root = ET.Element("spec")
+    _sub(root, "show", show)
+    _sub(root, "shot", shot)
+    _sub(root, "user", user)
+    el = _sub(root, "job", name=job_name)
+    _sub(el, "paused", "False")
+    _sub(el, "maxretries", "2")
+    _sub(el, "autoeat", "False")
+    layers = _sub(el, "layers")
+    depends = ET.Element("depends")
+    for g in job.graphs:
+        chunks_layer, merge_layer = f"{_TOKEN.sub('_', g.name)}_chunks", f"{g.name}_merge"
+        merge_layer = _TOKEN.sub("_", merge_layer)
+        layer = _sub(layers, "layer", name=chunks_layer, type="Render")
+        _sub(layer, "cmd", shlex.join(chunk_command(job, g, "#FRAME_START#-#FRAME_END#", moks)))
+        _sub(layer, "range", g.frames)
+        _sub(layer, "chunk", str(job.chunk))
+        _sub(layer, "cores", "1")
+        _sub(_sub(layer, "services"), "service", "shell")
+        layer = _sub(layers, "layer", name=merge_layer, type="Util")
+        _sub(layer, "cmd", shlex.join(merge_command(job, g, moks)))
+        _sub(layer, "range", "1")
+        _sub(layer, "chunk", "1")
+        _sub(layer, "cores", "1")
+        _sub(_sub(layer, "services"), "service", "shell")
+        dep = _sub(depends, "depend", type="LAYER_ON_LAYER", anyframe="False")
+        _sub(dep, "depjob", job_name)
+        _sub(dep, "deplayer", merge_layer)
+        _sub(dep, "onjob", job_name)
+        _sub(dep, "onlayer", chunks_layer)
+    root.append(depends)
+    ET.indent(root)
+    return ('<?xml version="1.0"?>\n'
+            f'<!DOCTYPE spec PUBLIC "SPI Cue  Specification Language" "{OPENCUE_DTD}">\n'
+            + ET.tostring(root, encoding="unicode") + "\n")
+
+
+# -- Deadline ------------------------------------------------------------------------
+def _keyvalue(pairs: dict[str, str]) -> str:
+    for key, value in pairs.items():
+        if "\n" in value or "=" in key:
+            raise ValueError(f"deadline: key {key!r} or its value cannot be written on one line")
+    return "".join(f"{k}={v}\n" for k, v in pairs.items())
+
+
+def deadline_files(job: Job, moks: str = "moks",
+                   name: str | None = None) -> dict[str, str]:
+    """Deadline job/plugin info files and ``submit.sh``, by file name (module doc)."""
+    files: dict[str, str] = {}
+    submit = ["#!/bin/sh", "# Submit each graph's chunk job and its dependent merge job.",
+              "set -e", 'cd "$(dirname "$0")"']
+    batch = name or f"moks farm bake {job.id}"
+    for g in job.graphs:
+        base = _TOKEN.sub("_", g.name)
+        chunk_cmd = chunk_command(job, g, "<STARTFRAME>-<ENDFRAME>", moks)
+        merge_cmd = merge_command(job, g, moks)
+        files[f"{base}_chunks.job_info.job"] = _keyvalue({
+            "Plugin": "CommandLine", "Name": f"{g.name} chunks", "BatchName": batch,
+            "Comment": f"moks farm chunks of {g.source}", "Frames": g.frames,
+            "ChunkSize": str(job.chunk)})
+        files[f"{base}_chunks.plugin_info.job"] = _keyvalue({
+            "Executable": chunk_cmd[0], "Arguments": shlex.join(chunk_cmd[1:])})
+        files[f"{base}_merge.job_info.job"] = _keyvalue({
+            "Plugin": "CommandLine", "Name": f"{g.name} merge", "BatchName": batch,
+            "Comment": f"moks farm merge to {job.output_path(g)}", "Frames": "0",
+            "ChunkSize": "1"})
+        files[f"{base}_merge.plugin_info.job"] = _keyvalue({
+            "Executable": merge_cmd[0], "Arguments": shlex.join(merge_cmd[1:])})
+        submit.append(f"deadlinecommand -SubmitMultipleJobs -dependent "
+                      f"-job {base}_chunks.job_info.job {base}_chunks.plugin_info.job "
+                      f"-job {base}_merge.job_info.job {base}_merge.plugin_info.job")
+    files["submit.sh"] = "\n".join(submit) + "\n"
+    return files
+
+
+# -- entry point -------------------------------------------------------------------
+def farm_export(fmt: str, graphs: Sequence[str | os.PathLike[str]],
+                out: str | os.PathLike[str], *,
+                frames: str | FrameSet | tuple[int, int] | None = None, chunk: int = 100,
+                host: str = "usd", subframes: int | None = None,
+                job_dir: str | os.PathLike[str] | None = None, moks: str = "moks",
+                name: str | None = None) -> tuple[Job, list[Path]]:
+    """Snapshot ``graphs`` into a job and write its ``fmt`` description at ``out``.
+
+    ``job_dir``: folder that receives ``<job-id>/`` and the merged outputs
+    (default: the folder of ``out``; it must be on storage the farm sees).
+    ``moks``: the command farm machines run. Returns the job and the files
+    written. Raises MoksError listing every graph that could not be submitted.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt: choose one of {', '.join(FORMATS)}, got {fmt!r}")
+    farm_writer(host)
+    target = Path(out)
+    base = Path(job_dir) if job_dir is not None else (
+        target if fmt == "deadline" else target.parent)
+    job = create_job(graphs, base, frames=frames, chunk=chunk, host=host, subframes=subframes,
+                     suffix=host_suffix(host))
+    bad = [g for g in job.graphs if not g.ok]
+    if bad:
+        raise MoksError([Problem("MG120", f"{g.source}: {g.error}") for g in bad])
+    written: list[Path] = []
+    if fmt == "openjd":
+        template = openjd_template(job, moks, name)
+        validate_openjd(template)
+        publish(target, _openjd_text(template, target).encode())
+        written.append(target)
+    elif fmt == "opencue":
+        publish(target, opencue_spec(job, moks, name=name).encode())
+        written.append(target)
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        for file_name, text in deadline_files(job, moks, name).items():
+            publish(target / file_name, text.encode())
+            written.append(target / file_name)
+    return job, written

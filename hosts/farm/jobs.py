@@ -1,0 +1,419 @@
+"""Farm job directories: a snapshot of every submitted graph, replayed exactly by the workers.
+
+Layout (all paths relative to ``<out>/<job-id>/``)::
+
+    job.json                              the job: host, chunk size, graphs, chunk plans
+    graphs/<name>/graph.mgraph            canonical .mgraph text of the graph as submitted
+    graphs/<name>/plugins.json            the node types it uses: type_version, registry
+                                          source, module, SHA-256 of the module file
+    graphs/<name>/chunks/<a>_<b>.<key>.npz  one evaluated chunk (frames a..b), pickle-free
+                                          (codec .npz: key, fps, frames, names, kinds,
+                                          values packed as one channels x samples array)
+    graphs/<name>/attempts/<a>_<b>.<pid>-<nonce>   one empty file per chunk attempt
+
+The snapshot is written first and ``job.json`` last (atomically), so a job
+directory with a ``job.json`` is complete. Workers read the snapshot, never the
+submitted file: editing or deleting the source after submission does not change
+the job. A worker refuses to evaluate when a node type's code differs from the
+recorded SHA-256 (the job would no longer be what was submitted).
+
+The job id is ``job-`` + the first 12 hex digits of SHA-256 over the job's
+content (snapshots, plugin hashes, frames, chunk size, host), so resubmitting
+the same work reuses the same directory and every chunk already written.
+
+A chunk's key is SHA-256 over (graph snapshot hash, plugin manifest hash,
+start, end, final, subframes); a chunk file is reused only when the key stored
+inside it matches. Chunk ``[a, b]`` holds every sample of frames ``a <= f < b + 1``
+(sub-frames after ``b`` included) except for the final chunk, which ends on its
+last frame exactly, like a single-process bake of the whole range.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moks_graph import codec, mgraph
+from moks_graph.cache import atomic_write_bytes
+from moks_graph.channels import Channels
+from moks_graph.errors import MoksError, Problem
+from moks_graph.graph import Graph
+from moks_graph.hosts.farm.framesets import FrameSet, as_frameset, chunks
+from moks_graph.registry import Registry, default_registry
+from moks_graph.timebase import TimeArray
+
+JOB_SCHEMA = "moks-farm-job/1"
+#: The process umask, read once at import (``os.umask`` can only be read by setting it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+JOB_FILE = "job.json"
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, indent=2).encode() + b"\n"
+
+
+def publish(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write atomically and durably (:func:`atomic_write_bytes`), readable as the umask allows.
+
+    Temporary files are created owner-only; job files must be readable by farm
+    workers that may run as another user on shared storage.
+    """
+    atomic_write_bytes(path, data)
+    os.chmod(path, 0o666 & ~_UMASK)
+
+
+# -- plugin manifest -----------------------------------------------------------
+def _class_file(cls: type) -> str | None:
+    try:
+        return inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        return None
+
+
+def plugin_manifest(graph: Graph, registry: Registry | None = None) -> dict[str, dict[str, Any]]:
+    """The node types a graph uses, by type id: version, registry source, module and code hash.
+
+    ``sha256`` is the SHA-256 of the file that defines the node class (``None``
+    when the class has no source file, e.g. defined interactively). Types the
+    registry does not know are listed with ``"missing": true``.
+    """
+    reg = registry if registry is not None else graph.registry
+    out: dict[str, dict[str, Any]] = {}
+    for type_id in sorted({rec.type for rec in graph.nodes.values()}):
+        cls = reg.get(type_id)
+        if cls is None:
+            out[type_id] = {"missing": True}
+            continue
+        file = _class_file(cls)
+        digest = None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                digest = _sha256(Path(file).read_bytes())
+        out[type_id] = {
+            "type_version": cls.type_version,
+            "source": reg.source(type_id),
+            "module": cls.__module__,
+            "qualname": cls.__qualname__,
+            "file": file,
+            "sha256": digest,
+        }
+    return out
+
+
+def verify_plugins(recorded: dict[str, dict[str, Any]], graph: Graph,
+                   registry: Registry | None = None, source: str | None = None) -> None:
+    """Raise MoksError (MG130) if a node type's version or code differs from ``recorded``."""
+    current = plugin_manifest(graph, registry)
+    problems = []
+    for type_id, then in sorted(recorded.items()):
+        now = current.get(type_id, {"missing": True})
+        if now.get("missing"):
+            problems.append(f"node type {type_id!r} is not installed on this worker")
+        elif then.get("type_version") != now.get("type_version"):
+            problems.append(f"node type {type_id!r} is version {now.get('type_version')} here, "
+                            f"{then.get('type_version')} when submitted")
+        elif then.get("sha256") != now.get("sha256"):
+            problems.append(f"node type {type_id!r}: the code in {now.get('file')} changed since "
+                            f"submission (sha256 {str(then.get('sha256'))[:12]} -> "
+                            f"{str(now.get('sha256'))[:12]})")
+    if problems:
+        raise MoksError([Problem("MG130", p + "; resubmit the job to use this code")
+                         for p in problems], source)
+
+
+# -- the job ---------------------------------------------------------------
+@dataclass(frozen=True)
+class JobGraph:
+    """One graph of a job: where its snapshot is, which frames, how it is chunked.
+
+    ``error`` is set (and ``chunks`` empty) when the graph could not be
+    submitted (unreadable, invalid, bad frames); the other graphs still run.
+    """
+
+    name: str
+    source: str
+    frames: str = ""
+    first: int = 0
+    last: int = 0
+    subframes: int = 1
+    fps: float = 24.0
+    snapshot_sha256: str = ""
+    plugins_sha256: str = ""
+    chunks: tuple[tuple[int, int], ...] = ()
+    output: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job directory (see the module doc)."""
+
+    root: Path
+    id: str
+    host: str
+    chunk: int
+    graphs: tuple[JobGraph, ...] = field(default_factory=tuple)
+
+    def graph(self, name: str) -> JobGraph:
+        for g in self.graphs:
+            if g.name == name:
+                return g
+        raise MoksError(Problem("MG112", f"job {self.id} has no graph {name!r}; it has "
+                                f"{', '.join(g.name for g in self.graphs) or 'none'}"),
+                        str(self.root))
+
+    def graph_dir(self, name: str) -> Path:
+        return self.root / "graphs" / name
+
+    def snapshot_path(self, name: str) -> Path:
+        return self.graph_dir(name) / "graph.mgraph"
+
+    def plugins_path(self, name: str) -> Path:
+        return self.graph_dir(name) / "plugins.json"
+
+    def chunk_key(self, g: JobGraph, start: int, end: int) -> str:
+        """The content key of chunk ``[start, end]`` of graph ``g`` (module doc)."""
+        spec = {"graph": g.snapshot_sha256, "plugins": g.plugins_sha256, "start": start,
+                "end": end, "final": end == g.last, "subframes": g.subframes}
+        return _sha256(json.dumps(spec, sort_keys=True).encode())[:16]
+
+    def chunk_path(self, g: JobGraph, start: int, end: int) -> Path:
+        key = self.chunk_key(g, start, end)
+        return self.graph_dir(g.name) / "chunks" / f"{start}_{end}.{key}.npz"
+
+    def output_path(self, g: JobGraph) -> Path:
+        """Where the merged file goes by default: beside the job directory."""
+        return self.root.parent / g.output
+
+    def to_json(self) -> dict[str, Any]:
+        graphs = []
+        for g in self.graphs:
+            item = asdict(g)
+            item["chunks"] = [list(c) for c in g.chunks]
+            graphs.append(item)
+        return {"schema": JOB_SCHEMA, "id": self.id, "host": self.host, "chunk": self.chunk,
+                "graphs": graphs}
+
+
+def _unique_names(paths: Sequence[Path]) -> list[str]:
+    names: list[str] = []
+    for p in paths:
+        base = _SAFE.sub("_", p.stem) or "graph"
+        name, i = base, 2
+        while name in names:
+            name, i = f"{base}-{i}", i + 1
+        names.append(name)
+    return names
+
+
+def _describe(exc: MoksError) -> str:
+    return "; ".join(f"{p.code} {p.message}" for p in exc.problems)
+
+
+def _chunk_safe(graph: Graph) -> bool:
+    """False when a node class says its values depend on the start of the range.
+
+    A node class may set ``chunkable = False`` (e.g. a filter with state
+    accumulated from the first frame); its graph is then baked as one chunk.
+    """
+    for rec in graph.nodes.values():
+        cls = graph.registry.get(rec.type)
+        if cls is not None and getattr(cls, "chunkable", True) is False:
+            return False
+    return True
+
+
+def create_job(graphs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
+               frames: str | FrameSet | tuple[int, int] | None = None, chunk: int = 100,
+               host: str = "npz", subframes: int | None = None, suffix: str = ".npz",
+               registry: Registry | None = None) -> Job:
+    """Snapshot ``graphs`` into a new job directory under ``out``; returns the :class:`Job`.
+
+    ``frames``: one frame set for every graph (must be contiguous: a bake covers
+    a range), default each graph's own ``frame_start..frame_end``. ``chunk``:
+    frames per chunk. ``suffix``: the merged output file suffix for ``host``.
+    A graph that cannot be read, is invalid, or has bad frames is recorded with
+    its error; the others are still submitted.
+    """
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk: frames per chunk must be an int >= 1, got {chunk!r}")
+    if not graphs:
+        raise ValueError("graphs: give at least one .mgraph file")
+    if subframes is not None and (not isinstance(subframes, int) or not 1 <= subframes <= 64):
+        raise ValueError(f"subframes: must be an int in 1..64, got {subframes!r}")
+    job_frames = as_frameset(frames) if frames is not None else None
+    reg = registry if registry is not None else default_registry()
+    root_out = Path(out).resolve()  # tasks may run elsewhere: absolute paths only
+    root_out.mkdir(parents=True, exist_ok=True)
+    paths = [Path(p) for p in graphs]
+    names = _unique_names(paths)
+    staged: list[tuple[JobGraph, bytes, bytes]] = []
+    for path, name in zip(paths, names, strict=True):
+        try:
+            graph = mgraph.load(path, reg)
+            problems = graph.validate()
+            if problems:
+                raise MoksError(problems, str(path))
+            fs = job_frames or FrameSet.range(graph.settings.frame_start, graph.settings.frame_end)
+            if not fs.is_contiguous:
+                raise MoksError(Problem("MG131", f"frame set {str(fs)!r} has gaps; a bake "
+                                        "needs one contiguous range such as 1-240"))
+            text = mgraph.dumps(graph).encode()
+            plugins = _canonical(plugin_manifest(graph, reg))
+            sub = subframes if subframes is not None else graph.settings.subframes
+            plan = chunks(fs, chunk) if _chunk_safe(graph) else [(fs.first, fs.last)]
+            entry = JobGraph(name, str(path.resolve()), str(fs), fs.first, fs.last, sub,
+                             graph.settings.fps, _sha256(text), _sha256(plugins), tuple(plan),
+                             name + suffix)
+            staged.append((entry, text, plugins))
+        except MoksError as exc:
+            staged.append((JobGraph(name, str(path.resolve()), error=_describe(exc)), b"", b""))
+    ident = {"host": host, "chunk": chunk, "graphs": [
+        [g.name, g.snapshot_sha256, g.plugins_sha256, g.frames, g.subframes, g.error]
+        for g, _, _ in staged]}
+    job_id = "job-" + _sha256(json.dumps(ident, sort_keys=True).encode())[:12]
+    job = Job(root_out / job_id, job_id, host, chunk, tuple(g for g, _, _ in staged))
+    for g, text, plugins in staged:  # the snapshot first ...
+        if not g.ok:
+            continue
+        (job.graph_dir(g.name) / "chunks").mkdir(parents=True, exist_ok=True)
+        (job.graph_dir(g.name) / "attempts").mkdir(parents=True, exist_ok=True)
+        publish(job.snapshot_path(g.name), text)
+        publish(job.plugins_path(g.name), plugins)
+    job.root.mkdir(parents=True, exist_ok=True)
+    publish(job.root / JOB_FILE, _canonical(job.to_json()))  # ... job.json last
+    return job
+
+
+def load_job(path: str | os.PathLike[str]) -> Job:
+    """Read a job directory (or its ``job.json``)."""
+    p = Path(path)
+    file = p if p.name == JOB_FILE else p / JOB_FILE
+    try:
+        doc = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise MoksError(Problem("MG112", "not a farm job directory (no job.json)"),
+                        str(p)) from None
+    except (OSError, ValueError) as exc:
+        raise MoksError(Problem("MG112", f"cannot read job.json: {exc}"), str(p)) from None
+    if not isinstance(doc, dict) or doc.get("schema") != JOB_SCHEMA:
+        raise MoksError(Problem("MG113", f"job.json schema is not {JOB_SCHEMA!r}"), str(file))
+    graphs = []
+    for item in doc["graphs"]:
+        item = dict(item)
+        item["chunks"] = tuple(tuple(c) for c in item.get("chunks", ()))
+        graphs.append(JobGraph(**item))
+    return Job(file.parent, doc["id"], doc["host"], int(doc["chunk"]), tuple(graphs))
+
+
+def load_snapshot(job: Job, name: str, registry: Registry | None = None,
+                  verify: bool = True) -> Graph:
+    """The submitted graph, from the job's snapshot; checks its hash and (``verify``) plugins."""
+    g = job.graph(name)
+    if not g.ok:
+        raise MoksError(Problem("MG120", f"graph {name!r} was not submitted: {g.error}"),
+                        g.source)
+    path = job.snapshot_path(name)
+    data = path.read_bytes()
+    if _sha256(data) != g.snapshot_sha256:
+        raise MoksError(Problem("MG112", "the snapshot was modified after submission "
+                                "(SHA-256 differs from job.json)"), str(path))
+    graph = mgraph.loads(data.decode(), str(path), registry)
+    if verify:
+        recorded = json.loads(job.plugins_path(name).read_text())
+        verify_plugins(recorded, graph, registry, str(path))
+    return graph
+
+
+# -- chunk files --------------------------------------------------------------
+def _replace_bytes(path: Path, data: bytes) -> None:
+    """Atomic (temp file + rename) but not fsynced: chunk files are verified when read.
+
+    A chunk is only ever used after it decodes and carries its key, so a file
+    torn by a power cut is recomputed, never merged; skipping the two fsyncs of
+    :func:`moks_graph.cache.atomic_write_bytes` saves milliseconds per chunk.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_chunk(path: Path, key: str, channels: Channels) -> None:
+    """Write one chunk atomically as .npz (codec form); the key is stored inside.
+
+    The channels are packed into one ``(channels, samples)`` float64 array (a
+    lossless copy) so the file holds three arrays, not one per channel.
+    """
+    names = list(channels.values)
+    n = len(channels.time)
+    packed = (np.stack([channels.values[k] for k in names]) if names
+              else np.empty((0, n), dtype=np.float64))
+    doc = {"key": key, "fps": channels.time.fps, "frames": channels.time.frames,
+           "names": names, "kinds": dict(channels.kinds), "values": packed}
+    _replace_bytes(path, codec.to_npz_bytes(doc))
+
+
+def read_chunk(path: Path, key: str | None) -> Channels | None:
+    """The chunk's Channels if the file exists, decodes and carries ``key``; else None.
+
+    ``key=None`` accepts any key (a chunk file handed over by hand).
+    """
+    try:
+        doc = codec.from_npz_bytes(Path(path).read_bytes())
+        if not isinstance(doc, dict) or (key is not None and doc.get("key") != key):
+            return None
+        values = doc["values"]
+        time = TimeArray(doc["frames"], float(doc["fps"]))
+        return Channels(time, {k: values[i] for i, k in enumerate(doc["names"])}, doc["kinds"])
+    except FileNotFoundError:
+        return None
+    except Exception:  # a torn or foreign file is a miss: the chunk is recomputed
+        return None
+
+
+def mark_attempt(job: Job, g: JobGraph, start: int, end: int) -> None:
+    """Record one attempt at a chunk (an empty file), for the retry count."""
+    folder = job.graph_dir(g.name) / "attempts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{start}_{end}.{os.getpid()}-{uuid.uuid4().hex[:8]}").touch()
+
+
+def attempts(job: Job, g: JobGraph) -> dict[tuple[int, int], int]:
+    """How many times each chunk of ``g`` was started."""
+    counts: dict[tuple[int, int], int] = {}
+    folder = job.graph_dir(g.name) / "attempts"
+    if folder.is_dir():
+        for f in folder.iterdir():
+            a, _, b = f.name.split(".", 1)[0].partition("_")
+            with contextlib.suppress(ValueError):
+                counts[(int(a), int(b))] = counts.get((int(a), int(b)), 0) + 1
+    return counts

@@ -1,0 +1,255 @@
+"""The MOKS Graph Blender add-on (hosts/blender/addon), installed and run in the real bpy.
+
+The add-on folder is packed by Blender's own ``extension build`` tool (the one
+``blender --command extension build`` runs) and installed offline with
+``bpy.ops.extensions.package_install_files`` into a temporary local extension
+repository (so nothing lands in the user's Blender folders), which enables it
+as ``bl_ext.<repo>.moks_graph``. Then the "Bake MOKS graph" operator runs
+headless on starter scenarios and the scene's keys are read back (saved to a
+.blend and read with ``read_blend``) and compared with the engine's channels.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import moks_graph as mg
+from moks_graph.hosts import units
+from moks_graph.hosts.bake import bake_graph
+
+ADDON = Path(__file__).resolve().parents[2] / "hosts" / "blender" / "addon"
+GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+REPO_MODULE = "moks_addon_test"
+MODULE = f"bl_ext.{REPO_MODULE}.moks_graph"
+
+
+def test_manifest_declares_a_blender_extension():
+    manifest = tomllib.loads((ADDON / "blender_manifest.toml").read_text(encoding="utf-8"))
+    assert manifest["schema_version"] == "1.0.0"
+    assert manifest["id"] == "moks_graph"
+    assert manifest["name"] == "MOKS Graph"
+    assert manifest["type"] == "add-on"
+    assert manifest["blender_version_min"] == "4.2.0"
+    assert manifest["version"].count(".") == 2 and manifest["maintainer"]
+    assert all(lic.startswith("SPDX:") for lic in manifest["license"])
+    assert manifest["permissions"]["files"]
+    tree = ast.parse((ADDON / "__init__.py").read_text(encoding="utf-8"))
+    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert {"register", "unregister"} <= functions
+
+
+def build_zip(bpy: Any, folder: Path) -> Path:
+    """The extension zip, built by Blender's own ``extension build`` tool (which validates the
+    manifest); the tool ships inside the bpy wheel as ``bl_pkg/cli/blender_ext.py``."""
+    tool = Path(bpy.utils.system_resource("SCRIPTS")) / "addons_core/bl_pkg/cli/blender_ext.py"
+    proc = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(ADDON),
+                           "--output-dir", str(folder)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (path,) = folder.glob("moks_graph-*.zip")
+    with zipfile.ZipFile(path) as archive:
+        assert {"blender_manifest.toml", "__init__.py", "core.py"} <= set(archive.namelist())
+    return path
+
+
+@pytest.fixture(scope="module")
+def bpy(tmp_path_factory) -> Any:
+    """bpy with the add-on installed from its zip into a temporary repository, and enabled."""
+    bpy = pytest.importorskip("bpy")
+    import addon_utils
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    folder = tmp_path_factory.mktemp("addon")
+    repos = bpy.context.preferences.extensions.repos
+    repo = repos.new(name="MOKS add-on test", module=REPO_MODULE,
+                     custom_directory=str(folder / "repo"), source="USER")
+    result = bpy.ops.extensions.package_install_files(filepath=str(build_zip(bpy, folder)),
+                                                      repo=REPO_MODULE, enable_on_install=True)
+    assert result == {"FINISHED"}
+    yield bpy
+    addon_utils.disable(MODULE, default_set=True)
+    repos.remove(repo)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+def clear(bpy: Any) -> Any:
+    """Empty the current scene's data (objects, worlds, actions); returns the scene."""
+    for collection in (bpy.data.objects, bpy.data.cameras, bpy.data.lights, bpy.data.worlds,
+                       bpy.data.actions):
+        for block in list(collection):
+            collection.remove(block)
+    return bpy.context.scene
+
+
+def scene_channels(bpy: Any, folder: Path):
+    """The current scene's MOKS channels: saved to a .blend and read back with read_blend."""
+    from moks_graph.hosts.blender.reader import read_blend
+
+    path = folder / "scene.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), copy=True, check_existing=False)
+    return read_blend(path)
+
+
+def run_bake(bpy: Any, graph: Path, frames: tuple[int, int] | None = None) -> set[str]:
+    settings = bpy.context.scene.moks_bake
+    settings.graph_path = str(graph)
+    settings.use_graph_range = frames is None
+    if frames is not None:
+        settings.frame_start, settings.frame_end = frames
+    return bpy.ops.moks.bake_graph()
+
+
+def test_addon_is_installed_and_registered(bpy):
+    assert MODULE in bpy.context.preferences.addons
+    assert hasattr(bpy.ops.moks, "bake_graph")
+    op = bpy.types.Operator.bl_rna_get_subclass_py("MOKS_OT_bake_graph")
+    assert op.bl_label == "Bake MOKS graph"
+    panel = bpy.types.Panel.bl_rna_get_subclass_py("MOKS_PT_bake")
+    assert (panel.bl_space_type, panel.bl_region_type, panel.bl_category) == ("VIEW_3D", "UI",
+                                                                              "MOKS")
+    props = bpy.types.Scene.bl_rna.properties["moks_bake"].fixed_type.properties
+    assert props["graph_path"].subtype == "FILE_PATH"
+    assert {"use_graph_range", "frame_start", "frame_end", "subframes"} <= set(props.keys())
+
+
+def test_operator_bakes_a_starter_into_the_current_scene(bpy, tmp_path):
+    scene = clear(bpy)
+    set_piece = bpy.data.objects.new("set_piece", None)  # the user's own object stays
+    scene.collection.objects.link(set_piece)
+    graph = GRAPHS / "wirecam_stadium.mgraph"  # 30 fps, camera + 4 lights + fog
+    assert run_bake(bpy, graph, (1, 48)) == {"FINISHED"}
+
+    want = bake_graph(mg.load(graph), (1, 48))
+    assert (scene.frame_start, scene.frame_end, scene.render.fps) == (1, 48, 30)
+    assert scene.camera.name == "camera" and scene.world.name == "atmosphere"
+    types = {o.name: o.type for o in scene.objects}
+    assert types == {"set_piece": "EMPTY", "camera": "CAMERA", "key": "LIGHT", "fill": "LIGHT",
+                     "rim_0": "LIGHT", "rim_1": "LIGHT"}
+    for name in ("camera", "key", "rim_0"):
+        anim = bpy.data.objects[name].animation_data
+        assert anim.action is not None and anim.action_slot is not None
+    assert "baked 83 channels x 48 samples" in scene.moks_bake.last_result
+
+    got = scene_channels(bpy, tmp_path)
+    assert dict(got.kinds) == dict(want.kinds) and sorted(got) == sorted(want)
+    np.testing.assert_array_equal(got.time.frames, want.time.frames)
+    for name in want:
+        if name.rpartition(".")[2] not in ("rx", "ry", "rz"):
+            np.testing.assert_allclose(got[name], want[name], rtol=1e-6, atol=1e-12,
+                                       err_msg=name)
+    for obj in want.kinds:
+        if f"{obj}.rx" in want:
+            r_got, r_want = (units.euler_xyz_to_matrix(c[f"{obj}.rx"], c[f"{obj}.ry"],
+                                                       c[f"{obj}.rz"]) for c in (got, want))
+            np.testing.assert_allclose(r_got, r_want, atol=1e-6, err_msg=obj)
+
+
+def test_rebake_replaces_objects_and_resolves_scene_selectors(bpy, tmp_path):
+    graph = mg.load(GRAPHS / "handheld_chase.mgraph")
+    graph.meta["selectors"] = {"hero": {"select": "tag:hero", "at": "camera_rig.target"},
+                               "villain": "tag:villain", "crowd": "tag:extras"}
+    path = tmp_path / "chase.mgraph"
+    mg.save(graph, path)
+    scene = clear(bpy)
+    hero = bpy.data.objects.new("hero_body", None)
+    hero["moks_tags"] = "actor, hero"  # tagged by custom property
+    scene.collection.objects.link(hero)
+    extras = bpy.data.collections.new("extras")  # tagged by collection
+    scene.collection.children.link(extras)
+    extras.objects.link(bpy.data.objects.new("extra_01", None))
+
+    assert run_bake(bpy, path, (1, 24)) == {"FINISHED"}
+    assert run_bake(bpy, path, (1, 30)) == {"FINISHED"}  # again, longer: replaces, no .001
+    names = sorted(o.name for o in scene.objects)
+    assert names == ["MISSING_TARGET_tag_villain", "camera", "extra_01", "fill", "hero_body",
+                     "key"]
+    assert bpy.data.objects["MISSING_TARGET_tag_villain"].type == "EMPTY"
+    assert sorted(a.name for a in bpy.data.actions) == ["atmosphereAction", "cameraAction",
+                                                         "fillAction", "keyAction"]
+    assert [w.name for w in bpy.data.worlds] == ["atmosphere"]
+    got = scene_channels(bpy, tmp_path)
+    assert len(got.time) == 30
+    assert got.kinds["MISSING_TARGET_tag_villain"] == "null"
+
+
+def test_failed_bake_leaves_the_scene_as_it_was(bpy, tmp_path):
+    scene = clear(bpy)
+    assert run_bake(bpy, GRAPHS / "handheld_chase.mgraph", (1, 12)) == {"FINISHED"}
+    # the user's own object named like a light of the next graph: that bake is refused
+    scene.collection.objects.link(bpy.data.objects.new("rim", None))
+    before = sorted((o.name, o.type) for o in scene.objects)
+    key_action = bpy.data.objects["key"].animation_data.action.name
+    with pytest.raises(RuntimeError, match="'rim' not made by MOKS"):
+        run_bake(bpy, GRAPHS / "moco_product_turntable.mgraph", (1, 24))
+    assert sorted((o.name, o.type) for o in scene.objects) == before
+    assert bpy.data.objects["key"].animation_data.action.name == key_action
+    assert scene.frame_end == 12
+
+    bad = tmp_path / "bad.mgraph"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="MG111"):
+        run_bake(bpy, bad)
+    with pytest.raises(RuntimeError, match="no such file"):
+        run_bake(bpy, tmp_path / "missing.mgraph")
+    assert sorted((o.name, o.type) for o in scene.objects) == before
+    assert run_bake(bpy, GRAPHS / "handheld_chase.mgraph") == {"FINISHED"}  # graph's range
+    assert (scene.frame_start, scene.frame_end, scene.render.fps) == (1, 120, 25)
+
+
+def test_failure_while_keying_rolls_back(bpy, monkeypatch):
+    """An error half-way through keying removes the new objects and restores the old ones."""
+    from moks_graph.hosts.blender import writer
+    from moks_graph.hosts.blender.addon import core
+
+    graph = GRAPHS / "foggy_tripod_noir.mgraph"
+    scene = clear(bpy)
+    assert run_bake(bpy, graph, (1, 12)) == {"FINISHED"}
+    before = sorted(o.name for o in bpy.data.objects)
+    actions = sorted(a.name for a in bpy.data.actions)
+    camera = scene.camera
+
+    def fail(built, curves):
+        writer.write_keys_bulk(built, curves[:3])
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr(core, "write_keys_bulk", fail)
+    channels = bake_graph(mg.load(graph), (1, 24))
+    with pytest.raises(ValueError, match="disk on fire"):
+        core.write_into_scene(channels, scene)
+    assert sorted(o.name for o in bpy.data.objects) == before
+    assert sorted(a.name for a in bpy.data.actions) == actions
+    assert scene.camera == camera and scene.world.name == "atmosphere"
+    assert scene.frame_end == 12
+
+
+def test_packages_folder_preference_extends_sys_path(bpy, tmp_path):
+    prefs = bpy.context.preferences.addons[MODULE].preferences
+    try:
+        prefs.site_packages = str(tmp_path)
+        assert str(tmp_path) in sys.path
+    finally:
+        if str(tmp_path) in sys.path:
+            sys.path.remove(str(tmp_path))
+        prefs.site_packages = ""
+
+
+def test_disable_and_enable_again(bpy):
+    import addon_utils
+
+    assert addon_utils.check(MODULE) == (True, True)
+    addon_utils.disable(MODULE, default_set=True)
+    assert addon_utils.check(MODULE) == (False, False)
+    assert not hasattr(bpy.types.Scene, "moks_bake")
+    assert MODULE not in bpy.context.preferences.addons
+    assert addon_utils.enable(MODULE, default_set=True) is not None
+    assert addon_utils.check(MODULE) == (True, True)
+    assert hasattr(bpy.types.Scene, "moks_bake") and hasattr(bpy.ops.moks, "bake_graph")
