@@ -47,7 +47,7 @@ over the target (``os.replace``): a failed write leaves no file behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,13 +212,26 @@ class _StageWriter:
         self.up = up_axis
         self.mpu = mpu
         self.Gf, self.Sdf, self.Usd, self.UsdGeom, self.UsdLux = _pxr()
-        self.codes = [self.Usd.TimeCode(float(f)) for f in channels.time.frames]
+        self.times = [float(f) for f in channels.time.frames]
+        self.layer = stage.GetRootLayer()
 
     # -- generic helpers
+    def _author(self, attr: Any, values: Iterable[object]) -> None:
+        """Time samples straight into the root layer, one change block per attribute.
+
+        ``Usd.Attribute.Set`` per sample pays USD's change processing every time;
+        the first sample creates the attribute spec, the rest go to the layer in bulk.
+        """
+        it = iter(values)
+        attr.Set(next(it), self.Usd.TimeCode(self.times[0]))
+        path, layer = attr.GetPath(), self.layer
+        with self.Sdf.ChangeBlock():
+            for time, value in zip(self.times[1:], it, strict=True):
+                layer.SetTimeSample(path, time, value)
+
     def _samples(self, attr: Any, values: np.ndarray,
                  convert: Callable[[Any], object] = float) -> None:
-        for code, v in zip(self.codes, values, strict=True):
-            attr.Set(convert(v), code)
+        self._author(attr, (convert(v) for v in values.tolist()))
 
     def _tag(self, prim: Any, obj: str, kind: str) -> None:
         prim.SetCustomDataByKey(NS + "object", obj)
@@ -248,9 +261,9 @@ class _StageWriter:
         translate, orient = units.to_usd_transform(*tr, up_axis=self.up,
                                                    meters_per_unit=self.mpu)
         Gf = self.Gf
-        for code, t, q in zip(self.codes, translate, orient, strict=True):
-            ops_t.Set(Gf.Vec3d(*map(float, t)), code)
-            ops_r.Set(Gf.Quatf(float(q[0]), Gf.Vec3f(float(q[1]), float(q[2]), float(q[3]))), code)
+        self._author(ops_t.GetAttr(), (Gf.Vec3d(*t) for t in translate.tolist()))
+        self._author(ops_r.GetAttr(), (Gf.Quatf(q[0], Gf.Vec3f(q[1], q[2], q[3]))
+                                       for q in orient.tolist()))
 
     # -- per kind
     def write_object(self, obj: str, kind: str) -> None:
