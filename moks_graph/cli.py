@@ -61,6 +61,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "check": "moks_graph.nodes.lighting.cli:check",
     "look": "moks_graph.nodes.looks.cli:look",
     "demo": "moks_graph.hosts.demo:demo",
+    "farm": "moks_graph.hosts.farm.cli:farm",
 }
 
 

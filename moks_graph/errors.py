@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "MG121": "non-finite-output",
     "MG130": "plugin-import-failed",
     "MG131": "bad-frame-range",
+    "MG132": "plugin-changed",
     "MG140": "host-unavailable",
     "MG141": "output-unwritable",
 }

@@ -72,3 +72,17 @@ def one_channel(channels: Channels | None, attr: str) -> np.ndarray | None:
 def object_channels(time: TimeArray, obj: str, kind: str, attrs: dict[str, np.ndarray]) -> Channels:
     """Channels for one object from ``{attr: array}``."""
     return Channels(time, {f"{obj}.{a}": v for a, v in attrs.items()}, {obj: kind})
+
+
+def apply_matrix(vectors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``vectors @ matrix.T`` for (..., n) rows, summed in a fixed order per element.
+
+    BLAS picks kernels by array size, so ``@`` can round a row differently when it
+    is alone (a one-frame chunk) than inside a longer array; this never does.
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    m = np.asarray(matrix, dtype=np.float64)
+    out = v[..., 0:1] * m[:, 0]
+    for k in range(1, m.shape[1]):
+        out = out + v[..., k:k + 1] * m[:, k]
+    return out

@@ -53,9 +53,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from moks_graph.cache import atomic_write_bytes
 from moks_graph.errors import MoksError, Problem
 from moks_graph.hosts.farm.framesets import FrameSet
-from moks_graph.hosts.farm.jobs import Job, JobGraph, create_job, publish
+from moks_graph.hosts.farm.jobs import Job, JobGraph, create_job
 from moks_graph.hosts.farm.writer import farm_writer, host_suffix
 
 FORMATS = ("openjd", "opencue", "deadline")
@@ -246,14 +247,14 @@ def farm_export(fmt: str, graphs: Sequence[str | os.PathLike[str]],
     if fmt == "openjd":
         template = openjd_template(job, moks, name)
         validate_openjd(template)
-        publish(target, _openjd_text(template, target).encode())
+        atomic_write_bytes(target, _openjd_text(template, target).encode())
         written.append(target)
     elif fmt == "opencue":
-        publish(target, opencue_spec(job, moks, name=name).encode())
+        atomic_write_bytes(target, opencue_spec(job, moks, name=name).encode())
         written.append(target)
     else:
         target.mkdir(parents=True, exist_ok=True)
         for file_name, text in deadline_files(job, moks, name).items():
-            publish(target / file_name, text.encode())
+            atomic_write_bytes(target / file_name, text.encode())
             written.append(target / file_name)
     return job, written

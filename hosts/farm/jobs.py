@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from moks_graph import codec, mgraph
-from moks_graph.cache import atomic_write_bytes
+from moks_graph.cache import atomic_write_bytes, new_file_mode
 from moks_graph.channels import Channels
 from moks_graph.errors import MoksError, Problem
 from moks_graph.graph import Graph
@@ -55,9 +55,6 @@ from moks_graph.registry import Registry, default_registry
 from moks_graph.timebase import TimeArray
 
 JOB_SCHEMA = "moks-farm-job/1"
-#: The process umask, read once at import (``os.umask`` can only be read by setting it).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 JOB_FILE = "job.json"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -68,16 +65,6 @@ def _sha256(data: bytes) -> str:
 
 def _canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, indent=2).encode() + b"\n"
-
-
-def publish(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write atomically and durably (:func:`atomic_write_bytes`), readable as the umask allows.
-
-    Temporary files are created owner-only; job files must be readable by farm
-    workers that may run as another user on shared storage.
-    """
-    atomic_write_bytes(path, data)
-    os.chmod(path, 0o666 & ~_UMASK)
 
 
 # -- plugin manifest -----------------------------------------------------------
@@ -120,7 +107,7 @@ def plugin_manifest(graph: Graph, registry: Registry | None = None) -> dict[str,
 
 def verify_plugins(recorded: dict[str, dict[str, Any]], graph: Graph,
                    registry: Registry | None = None, source: str | None = None) -> None:
-    """Raise MoksError (MG130) if a node type's version or code differs from ``recorded``."""
+    """Raise MoksError (MG132) if a node type's version or code differs from ``recorded``."""
     current = plugin_manifest(graph, registry)
     problems = []
     for type_id, then in sorted(recorded.items()):
@@ -135,7 +122,7 @@ def verify_plugins(recorded: dict[str, dict[str, Any]], graph: Graph,
                             f"submission (sha256 {str(then.get('sha256'))[:12]} -> "
                             f"{str(now.get('sha256'))[:12]})")
     if problems:
-        raise MoksError([Problem("MG130", p + "; resubmit the job to use this code")
+        raise MoksError([Problem("MG132", p + "; resubmit the job to use this code")
                          for p in problems], source)
 
 
@@ -300,10 +287,10 @@ def create_job(graphs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
             continue
         (job.graph_dir(g.name) / "chunks").mkdir(parents=True, exist_ok=True)
         (job.graph_dir(g.name) / "attempts").mkdir(parents=True, exist_ok=True)
-        publish(job.snapshot_path(g.name), text)
-        publish(job.plugins_path(g.name), plugins)
+        atomic_write_bytes(job.snapshot_path(g.name), text)
+        atomic_write_bytes(job.plugins_path(g.name), plugins)
     job.root.mkdir(parents=True, exist_ok=True)
-    publish(job.root / JOB_FILE, _canonical(job.to_json()))  # ... job.json last
+    atomic_write_bytes(job.root / JOB_FILE, _canonical(job.to_json()))  # ... job.json last
     return job
 
 
@@ -357,9 +344,9 @@ def _replace_bytes(path: Path, data: bytes) -> None:
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, new_file_mode())  # readable by farm workers, like any other output
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -32,6 +32,7 @@ import numpy as np
 from rich.table import Table
 
 from moks_graph import mgraph
+from moks_graph.cache import atomic_write_bytes
 from moks_graph.errors import MoksError, Problem
 from moks_graph.graph import Graph
 from moks_graph.hosts.farm.cluster import (
@@ -42,7 +43,6 @@ from moks_graph.hosts.farm.cluster import (
     outcome,
     progress_sink,
 )
-from moks_graph.hosts.farm.jobs import publish
 
 MatchFn = Callable[..., Any]
 INVERSE_MODULE = "moks_graph.nodes.inverse"
@@ -117,11 +117,11 @@ def match_one(fn: MatchFn, image: str, stem: str, out: str,
         doc: dict[str, Any] = {"image": image, "key": key, "graph": None, "result": None}
         if isinstance(result, Graph):
             doc["graph"] = f"{stem}.mgraph"
-            publish(Path(out) / doc["graph"], mgraph.dumps(result).encode())
+            atomic_write_bytes(Path(out) / doc["graph"], mgraph.dumps(result).encode())
         else:
             doc["result"] = jsonable(result)
         text = json.dumps(doc, sort_keys=True, indent=2, allow_nan=False) + "\n"
-        publish(target, text.encode())
+        atomic_write_bytes(target, text.encode())
     except MoksError as exc:
         message = "; ".join(f"{p.code} {p.message}" for p in exc.problems)
         return ImageResult(image, "failed", None, time.perf_counter() - t0, f"{image}: {message}")

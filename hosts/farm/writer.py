@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from moks_graph import codec
+from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
 from moks_graph.hosts.bake import HOSTS, host_writer
-from moks_graph.hosts.farm.jobs import publish
 
 NPZ_SUFFIX = ".npz"
 
@@ -25,7 +25,7 @@ def write_npz(channels: Channels, path: str | os.PathLike[str]) -> str:
     if not isinstance(channels, Channels):
         raise TypeError(f"channels: expected Channels, got {type(channels).__name__}")
     target = Path(path)
-    publish(target, codec.to_npz_bytes(channels))
+    atomic_write_bytes(target, codec.to_npz_bytes(channels))
     return str(target)
 
 

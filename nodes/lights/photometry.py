@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from moks_graph.nodes.common import apply_matrix
 from moks_graph.nodes.lights.series import ArrayLike
 
 #: CCT range of Krystek's approximation [K].
@@ -210,5 +211,5 @@ def cct_to_rgb(cct_K: ArrayLike, tint: ArrayLike = 0.0) -> np.ndarray:
     d = np.asarray(tint, dtype=np.float64)
     t, d = np.broadcast_arrays(t, d)
     xyz = xy_to_xyz(uv_to_xy(cct_duv_to_uv(t, d)))
-    rgb = np.maximum(xyz @ XYZ_TO_RGB.T, 0.0)
-    return rgb / (rgb @ LUMA_709)[..., None]
+    rgb = np.maximum(apply_matrix(xyz, XYZ_TO_RGB), 0.0)  # fixed order: chunk-exact
+    return rgb / apply_matrix(rgb, LUMA_709[None, :])

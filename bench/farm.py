@@ -1,0 +1,191 @@
+"""Farm bake throughput: 16 scenario bakes on a Dask LocalCluster, 2 workers vs 1.
+
+The 16 scenarios are the starter graphs in ``graphs/`` (each with two seeds),
+or the bundled demo graph with 16 seeds when ``graphs/`` is empty, all baked
+over the same frame range (default ``1-2400``) in 100-frame chunks.
+
+Measured in one run:
+
+(a) the batch wall time with 1 worker and with 2 workers (one thread each;
+    cluster start and worker imports excluded: workers are warmed first; the
+    fastest of ``--repeat`` runs counts, as the machine may be shared);
+    throughput ratio = wall(1) / wall(2), target >= 1.7 on 2 cores;
+(b) scheduling overhead per chunk, from the 1-worker run:
+    ``(wall(1) - sum of task times) / tasks``, as a fraction of the mean
+    100-frame chunk compute time (target < 5%); the idle gaps between two
+    task computations on the worker from Dask's task stream (mean, median);
+    and, as a cross-check, the same batch run as a plain in-process loop of
+    the same chunk and merge functions: ``(wall(1) - wall(loop)) / tasks``;
+(c) every merged result is compared with a single-process bake (bit identity).
+
+Usage: python bench/farm.py [--frames 1-2400] [--chunk 100] [--host npz] [--subframes N]
+                            [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import moks_graph as mg
+from moks_graph import codec
+from moks_graph.hosts.bake import bake_graph
+from moks_graph.hosts.farm.bake import FarmReport, merge_graph, run_chunk, run_job
+from moks_graph.hosts.farm.cluster import connect
+from moks_graph.hosts.farm.framesets import parse_frameset
+from moks_graph.hosts.farm.jobs import Job, create_job
+from moks_graph.hosts.farm.writer import host_suffix
+from moks_graph.registry import default_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def scenarios(folder: Path, count: int = 16, salt: int = 0) -> list[Path]:
+    """``count`` scenario graphs: the starter graphs with extra seeds, or the demo graph.
+
+    ``salt`` shifts every seed, so repeated runs share no cached node outputs.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = sorted((ROOT / "graphs").glob("*.mgraph")) or [
+        Path(mg.__file__).parent / "data" / "demo.mgraph"]
+    valid = [p for p in sources if not mg.load(p).validate()]
+    out = []
+    for i in range(count):
+        graph = mg.load(valid[i % len(valid)])
+        graph.settings.seed = graph.settings.seed + 1000 * (i // len(valid)) + i + 7919 * salt
+        path = folder / f"s{i:02d}_{valid[i % len(valid)].stem}.mgraph"
+        mg.save(graph, path)
+        out.append(path)
+    return out
+
+
+def warm(client: object) -> None:
+    """Import the engine and load the node registry on every worker before timing."""
+    client.run(lambda: len(default_registry()))  # type: ignore[attr-defined]
+
+
+def worker_gaps(stream: list[dict[str, Any]]) -> np.ndarray:
+    """Idle time between consecutive task computations on each worker (Dask task stream)."""
+    by_worker: dict[str, list[tuple[float, float]]] = {}
+    for rec in stream:
+        for ss in rec["startstops"]:
+            if ss["action"] == "compute":
+                by_worker.setdefault(rec["worker"], []).append((ss["start"], ss["stop"]))
+    gaps = []
+    for spans in by_worker.values():
+        spans.sort()
+        gaps += [b[0] - a[1] for a, b in itertools.pairwise(spans)]
+    return np.array(gaps)
+
+
+def farm_runs(folder: Path, frames: str, chunk: int, host: str, subframes: int | None,
+              workers: int, repeat: int) -> tuple[FarmReport, list[Path], float, np.ndarray]:
+    """``repeat`` bakes on one warmed LocalCluster, each of freshly seeded scenarios (no cache
+    hits between runs); the fastest report, its graphs, the cluster start time, and the idle
+    gaps between tasks on the workers during that run."""
+    from distributed import get_task_stream
+
+    t0 = time.perf_counter()
+    best: tuple[FarmReport, list[Path], np.ndarray] | None = None
+    with connect(None, workers) as client:
+        warm(client)
+        start = time.perf_counter() - t0
+        for i in range(repeat):
+            paths = scenarios(folder / f"graphs{i}", salt=100 * workers + i)
+            job = create_job(paths, folder / f"run{i}", frames=frames, chunk=chunk, host=host,
+                             subframes=subframes, suffix=host_suffix(host))
+            with get_task_stream(client) as stream:
+                report = run_job(job, scheduler=client, progress=False)
+            if not report.ok:
+                raise SystemExit(f"farm bake failed: {[f.error for f in report.failures]}")
+            if best is None or report.wall_s < best[0].wall_s:
+                best = (report, paths, worker_gaps(stream.data))
+    assert best is not None
+    return best[0], best[1], start, best[2]
+
+
+def loop_run(job: Job) -> float:
+    """The same chunk and merge functions in a plain in-process loop (no Dask)."""
+    t0 = time.perf_counter()
+    for g in job.graphs:
+        results = [run_chunk(str(job.root), g.name, a, b) for a, b in g.chunks]
+        merge_graph(str(job.root), g.name, results)
+    return time.perf_counter() - t0
+
+
+def identical(report: FarmReport, subframes: int | None) -> int:
+    """How many merged results equal a single-process bake of the same snapshot, bit for bit."""
+    count = 0
+    for g in report.job.graphs:
+        truth = bake_graph(mg.load(g.source), (g.first, g.last), subframes)
+        count += report.graphs[g.name].digest == codec.digest(truth)
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", default="1-2400")
+    parser.add_argument("--chunk", type=int, default=100)
+    parser.add_argument("--host", default="npz")
+    parser.add_argument("--subframes", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per setting; the fastest "
+                        "counts (the machine may be shared).")
+    args = parser.parse_args()
+    frames = parse_frameset(args.frames)
+    tmp = Path(tempfile.mkdtemp(prefix="moks-farm-bench-"))
+    try:
+        one, paths, start1, gaps = farm_runs(tmp / "w1", args.frames, args.chunk, args.host,
+                                       args.subframes, 1, args.repeat)
+        two, _, start2, _ = farm_runs(tmp / "w2", args.frames, args.chunk, args.host,
+                                   args.subframes, 2, args.repeat)
+        default_registry()
+        loop_wall = min(loop_run(create_job(scenarios(tmp / f"loop{i}", salt=999 + i),
+                                            tmp / f"loop{i}", frames=args.frames,
+                                            chunk=args.chunk, host=args.host,
+                                            subframes=args.subframes,
+                                            suffix=host_suffix(args.host)))
+                        for i in range(args.repeat))
+        n_chunks = len(one.chunks)
+        n_tasks = n_chunks + len(one.graphs)
+        full = [c for c in one.chunks if c.end - c.start + 1 == args.chunk]
+        chunk_compute = sum(c.seconds for c in full) / max(len(full), 1)
+        task_time = one.compute_s + sum(r.seconds for r in one.graphs.values())
+        overhead = (one.wall_s - task_time) / n_tasks
+        overhead_loop = (one.wall_s - loop_wall) / n_tasks
+        total_frames = len(paths) * len(frames)
+        print(f"farm bake: {len(paths)} scenarios x frames {args.frames} ({total_frames} frames), "
+              f"chunk {args.chunk}, {n_chunks} chunks, host {args.host}")
+        print(f"  1 worker : wall {one.wall_s:7.3f} s  ({total_frames / one.wall_s:9.0f} frames/s)"
+              f"  cluster start {start1:.2f} s")
+        print(f"  2 workers: wall {two.wall_s:7.3f} s  ({total_frames / two.wall_s:9.0f} frames/s)"
+              f"  cluster start {start2:.2f} s  speed-up vs chunk sum "
+              f"x{two.speedup:.2f}")
+        print(f"  in-process loop (no Dask): {loop_wall:.3f} s")
+        ratio = one.wall_s / two.wall_s
+        print(f"throughput 2 vs 1 workers: x{ratio:.2f}  (target >= 1.7)  "
+              f"{'ok' if ratio >= 1.7 else 'MISSED'}")
+        frac = overhead / chunk_compute
+        print(f"scheduling overhead per task: {overhead * 1000:.2f} ms = {frac:.1%} of a "
+              f"{args.chunk}-frame chunk's compute ({chunk_compute * 1000:.1f} ms)  "
+              f"(target < 5%)  {'ok' if frac < 0.05 else 'MISSED'}")
+        print(f"  idle gap between two tasks on the worker (Dask task stream): mean "
+              f"{gaps.mean() * 1000:.2f} ms, median {np.median(gaps) * 1000:.2f} ms = "
+              f"{np.median(gaps) / chunk_compute:.1%}")
+        print(f"  cross-check vs the in-process loop: {overhead_loop * 1000:.2f} ms per task = "
+              f"{overhead_loop / chunk_compute:.1%}")
+        print(f"bit identity with a single-process bake: 1 worker "
+              f"{identical(one, args.subframes)}/{len(paths)}, 2 workers "
+              f"{identical(two, args.subframes)}/{len(paths)} scenarios")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
