@@ -16,6 +16,8 @@ _MODULES = (
     "moks_graph.nodes.looks.nodes",
     "moks_graph.nodes.lighting.nodes",
     "moks_graph.nodes.imaging.nodes",
+    "moks_graph.nodes.geometry.nodes",
+    "moks_graph.nodes.lighting.check_node",
 )
 
 
