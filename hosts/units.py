@@ -68,6 +68,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from moks_graph.nodes.camera.lookat import euler_xyz_to_matrix as engine_euler_to_matrix
+
 FloatArray = NDArray[np.float64]
 
 #: Centimetres per metre (Maya and Unreal linear unit).
@@ -114,31 +116,14 @@ def _broadcast(named: Sequence[tuple[str, ArrayLike]]) -> list[FloatArray]:
     return [np.array(a, dtype=np.float64) for a in out]
 
 
-def _rx(a: FloatArray) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1),
-                     np.stack([z, s, c], -1)], -2)
-
-
-def _ry(a: FloatArray) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1),
-                     np.stack([-s, z, c], -1)], -2)
-
-
-def _rz(a: FloatArray) -> FloatArray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1),
-                     np.stack([z, z, o], -1)], -2)
-
-
 def euler_xyz_to_matrix(rx: ArrayLike, ry: ArrayLike, rz: ArrayLike) -> FloatArray:
-    """Rotation matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)`` (degrees in), shape ``(n, 3, 3)``."""
-    a, b, c = (np.deg2rad(v) for v in _broadcast([("rx", rx), ("ry", ry), ("rz", rz)]))
-    return _rz(c) @ _ry(b) @ _rx(a)
+    """Rotation matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)`` (degrees in), shape ``(n, 3, 3)``.
+
+    The engine's own convention (:func:`moks_graph.nodes.camera.lookat.euler_xyz_to_matrix`),
+    taking the three angles separately.
+    """
+    a, b, c = _broadcast([("rx", rx), ("ry", ry), ("rz", rz)])
+    return engine_euler_to_matrix(np.stack([a, b, c], axis=-1))
 
 
 def _wrap180(x: FloatArray) -> FloatArray:
