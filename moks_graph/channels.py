@@ -74,6 +74,7 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
 }
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+_CHECKED: set[str] = set()  # names already known to be well formed
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -99,7 +100,11 @@ class Channels(Mapping[str, np.ndarray]):
         n = len(self.time)
         clean: dict[str, np.ndarray] = {}
         for name, arr in self.values.items():
-            obj, _ = split_name(name)
+            if name not in _CHECKED:
+                split_name(name)
+                if len(_CHECKED) < 100_000:
+                    _CHECKED.add(name)
+            obj = name.partition(".")[0]
             if obj not in self.kinds:
                 raise ValueError(f"channel {name!r}: object {obj!r} has no kind")
             a = np.ascontiguousarray(arr, dtype=np.float64)

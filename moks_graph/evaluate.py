@@ -25,12 +25,65 @@ from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
-from moks_graph.graph import Edge, Graph
+from moks_graph.graph import Graph
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
+from moks_graph.types import PortType
 from moks_graph.validation import broken_nodes, validate
 
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """One connected input: where its value comes from and how it is keyed."""
+
+    port: str
+    src: str
+    src_port: str
+    tag: bytes
+    coerce: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What evaluating one node needs, derived once per graph structure."""
+
+    cls: type[Node]
+    wires: tuple[_Wire, ...]
+    defaults: dict[str, Any]
+    reads: frozenset[str]
+
+
+def _coercion(dst: PortType, src: PortType) -> Callable[[Any], Any] | None:
+    return None if dst.name == src.name else (lambda v: dst.coerce(v, src))
+
+
+def evaluation_plan(graph: Graph) -> dict[str, _Step]:
+    """Per valid node: its class, wires (sorted by port) and defaults (memoized per structure)."""
+
+    def build() -> dict[str, _Step]:
+        plan = {}
+        for node_id, record in graph.nodes.items():
+            cls = None if record.is_placeholder else graph.registry.get(record.type)
+            if cls is None:
+                continue
+            wires = []
+            for e in sorted(graph.edges_into(node_id), key=lambda e: e.dst_port):
+                src_rec = graph.nodes.get(e.src)
+                src_cls = graph.registry.get(src_rec.type) if src_rec is not None else None
+                if src_cls is None or e.src_port not in src_cls.outputs or (
+                        e.dst_port not in cls.inputs):
+                    continue  # invalid wiring: reported by validation, node not evaluated
+                coerce = _coercion(cls.inputs[e.dst_port].type, src_cls.outputs[e.src_port].type)
+                wires.append(_Wire(e.dst_port, e.src, e.src_port,
+                                   f"|{e.dst_port}<{e.src_port}@".encode(), coerce))
+            connected = {w.port for w in wires}
+            defaults = {p: spec.default for p, spec in cls.inputs.items() if p not in connected}
+            plan[node_id] = _Step(cls, tuple(wires), defaults, cls.reads)
+        return plan
+
+    return graph.memo("evaluation-plan", build)
 
 
 @dataclass(frozen=True)
@@ -50,7 +103,12 @@ class EvalResult:
     problems: list[Problem]
     computed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Each evaluated node's cache key (hex)."""
+        return {node: key.hex() for node, key in self.digests.items()}
 
     def __getitem__(self, ref: str) -> Any:
         if ref not in self.values:
@@ -134,6 +192,7 @@ class Evaluator:
             memo.clear()
             memo["context"] = context
         known: dict[str, tuple[int, bytes]] = memo.setdefault("keys", {})
+        plan = evaluation_plan(graph)
         result = EvalResult({}, problems)
         keys: dict[str, bytes] = {}
         values: dict[str, Mapping[str, Any]] = {}
@@ -142,13 +201,13 @@ class Evaluator:
             if progress is not None:
                 progress(i, len(order), node_id)
             record = graph.nodes[node_id]
+            step = plan[node_id]
             seen = known.get(node_id)
-            upstream = graph.edges_into(node_id)
             if (seen is not None and seen[0] == record.revision
-                    and not any(e.src in stale for e in upstream)):
+                    and not any(w.src in stale for w in step.wires)):
                 key = seen[1]
             else:
-                key = self._key(graph, node_id, upstream, keys, context)
+                key = self._key(record.static_key, node_id, step, keys, context)
                 known[node_id] = (record.revision, key)
                 stale.add(node_id)
             keys[node_id] = key
@@ -156,7 +215,7 @@ class Evaluator:
             if outs is not None:
                 result.reused.append(node_id)
             else:
-                outs = self._compute(graph, node_id, upstream, values, time, result)
+                outs = self._compute(graph, node_id, step, values, time, result)
                 if outs is None:
                     stale.add(node_id)
                     continue
@@ -166,8 +225,8 @@ class Evaluator:
         if progress is not None:
             progress(len(order), len(order), "")
         requested = set(outputs) if outputs is not None else None
+        result.digests = {node_id: keys[node_id] for node_id in values}
         for node_id, outs in values.items():
-            result.keys[node_id] = keys[node_id].hex()
             for port, value in outs.items():
                 ref = f"{node_id}.{port}"
                 if requested is None or ref in requested:
@@ -194,19 +253,16 @@ class Evaluator:
         return wanted, problems
 
     @staticmethod
-    def _key(graph: Graph, node_id: str, upstream: list[Edge], keys: dict[str, bytes],
+    def _key(static_key: bytes, node_id: str, step: _Step, keys: dict[str, bytes],
              context: _Context) -> bytes:
-        record = graph.nodes[node_id]
-        cls = graph.registry.get(record.type)
-        assert cls is not None
-        h = hashlib.sha256(record.static_key)
-        for edge in sorted(upstream, key=lambda e: e.dst_port):
-            h.update(f"|{edge.dst_port}<{edge.src_port}@".encode() + keys[edge.src])
-        if "frame" in cls.reads:
+        h = hashlib.sha256(static_key)
+        for w in step.wires:
+            h.update(w.tag + keys[w.src])
+        if "frame" in step.reads:
             h.update(context.frame)
-        if "fps" in cls.reads:
+        if "fps" in step.reads:
             h.update(context.fps)
-        if "seed" in cls.reads:
+        if "seed" in step.reads:
             h.update(f"seed:{context.seed}:{node_id}".encode())
         return h.digest()
 
@@ -227,25 +283,20 @@ class Evaluator:
         self,
         graph: Graph,
         node_id: str,
-        upstream: list[Edge],
+        step: _Step,
         values: dict[str, Mapping[str, Any]],
         time: TimeArray,
         result: EvalResult,
     ) -> Mapping[str, Any] | None:
         record = graph.nodes[node_id]
-        cls = graph.registry.get(record.type)
-        assert cls is not None and record.validated is not None
-        inputs: dict[str, Any] = {}
-        for edge in upstream:
-            if edge.src not in values:  # upstream failed while computing
+        cls = step.cls
+        inputs = dict(step.defaults)
+        for w in step.wires:
+            upstream = values.get(w.src)
+            if upstream is None:  # upstream failed while computing
                 return None
-            src_cls = graph.registry.get(graph.nodes[edge.src].type)
-            assert src_cls is not None
-            inputs[edge.dst_port] = cls.inputs[edge.dst_port].type.coerce(
-                values[edge.src][edge.src_port], src_cls.outputs[edge.src_port].type)
-        for port, spec in cls.inputs.items():
-            if port not in inputs:
-                inputs[port] = spec.default
+            value = upstream[w.src_port]
+            inputs[w.port] = value if w.coerce is None else w.coerce(value)
         ctx = NodeContext(node_id, cls.reads, time, graph.settings.seed)
         path = f"$.nodes.{node_id}"
         try:

@@ -92,14 +92,16 @@ class UndeclaredContextError(RuntimeError):
     """A node used a context variable it did not declare in ``reads``."""
 
 
-@dataclass(frozen=True)
 class NodeContext:
     """What a node may see of the evaluation: only the variables it declared."""
 
-    node_id: str
-    reads: frozenset[str]
-    _time: TimeArray
-    _seed: int
+    __slots__ = ("_seed", "_time", "node_id", "reads")
+
+    def __init__(self, node_id: str, reads: frozenset[str], time: TimeArray, seed: int) -> None:
+        self.node_id = node_id
+        self.reads = reads
+        self._time = time
+        self._seed = seed
 
     def _need(self, var: str) -> None:
         if var not in self.reads:
