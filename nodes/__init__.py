@@ -18,6 +18,7 @@ _MODULES = (
     "moks_graph.nodes.imaging.nodes",
     "moks_graph.nodes.geometry.nodes",
     "moks_graph.nodes.lighting.check_node",
+    "moks_graph.nodes.inverse.nodes",
 )
 
 

@@ -24,7 +24,7 @@ def metrics(images: tuple[str, ...], as_json: bool, method: str) -> None:
     for path in images:
         try:
             report[path] = analyse_still(load_image(path), method)  # type: ignore[arg-type]
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             failed += 1
             report[path] = {"error": str(exc)}
             click.echo(f"error {exc}", err=True)

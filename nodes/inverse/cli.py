@@ -1,0 +1,50 @@
+"""``moks match``: reference stills in, matched SceneScripts and bake graphs out.
+
+::
+
+    moks match refs/*.png --out matched/
+    moks match still.jpg --out matched/ --forward blender --inspector anthropic
+    moks match refs/*.png --out matched/ --workers 2          # a local Dask cluster
+    moks match refs/*.png --out matched/ --scheduler tcp://head:8786
+
+Writes ``matched/<stem>/match.json``, ``scene.mgraph``, ``preview.png`` and
+``compare.png`` per image and prints a summary table; exits 1 when any image failed
+(the others are still matched and written).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from moks_graph.nodes.inverse.match import FORWARD_MODELS, INSPECTORS
+
+
+@click.command("match")
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for one sub-folder of results per image.")
+@click.option("--forward", type=click.Choice(FORWARD_MODELS), default="builtin",
+              show_default=True, help="Forward model rendering the previews.")
+@click.option("--inspector", type=click.Choice(INSPECTORS), default="offline",
+              show_default=True, help="Critic of the previews (remote ones need an API key).")
+@click.option("--workers", type=click.IntRange(1, 512), default=1, show_default=True,
+              help="Worker processes; more than 1 runs on a local Dask cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786) instead of a local cluster.")
+@click.option("--iterations", type=click.IntRange(0, 20), default=2, show_default=True,
+              help="Calibration iterations per candidate.")
+@click.option("--progress/--no-progress", default=True, help="Live progress bar.")
+def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
+          scheduler: str | None, iterations: int, progress: bool) -> None:
+    """Match reference IMAGES: analyse, fuse, render, critique, calibrate, write."""
+    from moks_graph.cli import console
+    from moks_graph.nodes.inverse.batch import match_batch
+
+    report = match_batch(list(images), out, forward=forward, inspector=inspector,
+                         workers=workers, scheduler=scheduler, progress=progress,
+                         max_iterations=iterations)
+    console.print(report.table())
+    if not report.ok:
+        sys.exit(1)

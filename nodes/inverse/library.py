@@ -1,0 +1,393 @@
+"""The calibration library: past matches in SQLite, keyed by semantic tags, with vitality decay.
+
+Every accepted match can be stored with its SceneScript, a summary and a set of
+semantic tags (``rig:dolly``, ``shot:medium``, ``rim:camera_left``,
+``stock:vision3_500t``, ``low-key``, ...; :func:`tags_for` derives them from a
+script). A new match warm-starts from :meth:`CalibrationLibrary.lookup`: the
+most *vital* similar entry.
+
+Vitality (how much an entry still counts)
+    With ``t`` now, ``t_last`` the time the entry was stored or last reused,
+    ``n`` the number of reuses, ``h`` the half-life and ``b`` the reuse boost::
+
+        vitality = exp(-ln 2 * (t - t_last) / h) * (1 + b * ln(1 + n))
+
+    A fresh entry has vitality 1 and halves every ``h`` (default 30 days) unless
+    it is reused; a reuse restarts its clock and raises its ceiling
+    logarithmically (``b = 0.5``: one reuse -> 1.35, three -> 1.69, ten -> 2.2),
+    so a popular entry outlives an unused one without growing without bound.
+
+Lookup score
+    ``score = J(query, tags) * vitality`` with the Jaccard similarity
+    ``J(A, B) = |A n B| / |A u B|``; the best score wins (ties: lower residual,
+    then the newer entry). Entries sharing no tag with the query are never
+    returned; ``min_similarity`` raises that floor. A lookup counts as a reuse
+    of the entry it returns (``touch=False`` to only look).
+
+Concurrency
+    One SQLite file in WAL mode (``PRAGMA journal_mode=WAL``: readers never
+    block the writer), ``busy_timeout`` (default 30 s) so concurrent workers
+    wait for the write lock instead of failing, and every write in a
+    ``BEGIN IMMEDIATE`` transaction (the lock is taken before reading, so a
+    read-modify-write cannot interleave). Each :class:`CalibrationLibrary` holds
+    its own connection: open one per process or thread. Tags live in an
+    indexed side table so a lookup reads only entries sharing a tag.
+
+``export(path)`` writes every entry with its current vitality as JSON (atomic
+write). ``prune(min_vitality)`` deletes entries below the threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from moks_graph.cache import atomic_write_bytes
+from moks_graph.nodes.inverse.interfaces import MatchResult
+from moks_graph.nodes.scenescript.schema import SceneScript
+
+__all__ = [
+    "DEFAULT_HALF_LIFE_DAYS",
+    "DEFAULT_REUSE_BOOST",
+    "CalibrationLibrary",
+    "Entry",
+    "default_library_path",
+    "jaccard",
+    "normalise_tags",
+    "tags_for",
+    "vitality",
+]
+
+DEFAULT_HALF_LIFE_DAYS = 30.0
+DEFAULT_REUSE_BOOST = 0.5
+DAY_S = 86_400.0
+#: Environment variable naming the library file; else ``~/.moks/calibration.sqlite``.
+LIBRARY_ENV = "MOKS_LIBRARY"
+EXPORT_SCHEMA = "moks.calibration_library/1"
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_.:+-]{0,63}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest    TEXT    NOT NULL UNIQUE,
+    tags      TEXT    NOT NULL,
+    script    TEXT    NOT NULL,
+    summary   TEXT    NOT NULL,
+    residual  REAL,
+    created   REAL    NOT NULL,
+    last_used REAL    NOT NULL,
+    uses      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS entry_tags (
+    tag      TEXT    NOT NULL,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    PRIMARY KEY (tag, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entry_tags_by_entry ON entry_tags(entry_id);
+"""
+
+
+def vitality(age_s: float, uses: int, half_life_s: float,
+             boost: float = DEFAULT_REUSE_BOOST) -> float:
+    """``exp(-ln2 * age / half_life) * (1 + boost * ln(1 + uses))`` (module doc)."""
+    if not half_life_s > 0:
+        raise ValueError(f"half_life_s must be > 0, got {half_life_s}")
+    return math.exp(-math.log(2.0) * max(age_s, 0.0) / half_life_s) * (
+        1.0 + boost * math.log1p(max(uses, 0)))
+
+
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    """``|A n B| / |A u B|`` (0 for two empty sets)."""
+    sa, sb = set(a), set(b)
+    union = sa | sb
+    return len(sa & sb) / len(union) if union else 0.0
+
+
+def normalise_tags(tags: Iterable[str]) -> frozenset[str]:
+    """Lower-case, stripped tags; each 1-64 of ``a-z 0-9 _ . : + -`` (ValueError otherwise)."""
+    if isinstance(tags, str):
+        raise TypeError("tags must be an iterable of strings, not one string")
+    out = set()
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise TypeError(f"tags: every tag must be a string, got {type(tag).__name__}")
+        t = tag.strip().lower().replace(" ", "-")
+        if not _TAG.match(t):
+            raise ValueError(f"tags: {tag!r} is not a tag (1-64 of a-z 0-9 _ . : + -)")
+        out.add(t)
+    return frozenset(out)
+
+
+def tags_for(script: SceneScript) -> frozenset[str]:
+    """Semantic tags of a SceneScript: rig, shot, angle, subject, rim, stock, key side, mood.
+
+    ``key:<side>`` is ``frontal`` (|azimuth| < 30), ``camera_right`` / ``camera_left``
+    (up to 120) or ``back``; ``low-key`` for key/fill >= 6, ``high-key`` for <= 2;
+    ``tungsten`` (CCT < 4000 K), ``daylight`` (4000-7000 K) or ``cool`` (above);
+    ``haze`` for phi >= 0.15, ``fog`` for phi >= 0.45.
+    """
+    if not isinstance(script, SceneScript):
+        raise TypeError(f"script must be a SceneScript, got {type(script).__name__}")
+    az = script.key.azimuth_deg
+    side = ("frontal" if abs(az) < 30 else "back" if abs(az) > 120
+            else "camera_right" if az > 0 else "camera_left")
+    tags = {f"rig:{script.camera.rig}", f"shot:{script.shot.size}", f"angle:{script.shot.angle}",
+            f"subject:{script.subject.kind}", f"rim:{script.fill_rim.rim}",
+            f"stock:{script.look.stock}", f"key:{side}"}
+    ratio, cct, phi = script.fill_rim.key_fill_ratio, script.key.cct_K, script.atmosphere.phi
+    if ratio >= 6.0:
+        tags.add("low-key")
+    elif ratio <= 2.0:
+        tags.add("high-key")
+    tags.add("tungsten" if cct < 4000 else "daylight" if cct <= 7000 else "cool")
+    if phi >= 0.45:
+        tags.add("fog")
+    elif phi >= 0.15:
+        tags.add("haze")
+    return frozenset(tags)
+
+
+def default_library_path() -> Path:
+    """``$MOKS_LIBRARY`` or ``~/.moks/calibration.sqlite``."""
+    env = os.environ.get(LIBRARY_ENV, "").strip()
+    return Path(env) if env else Path.home() / ".moks" / "calibration.sqlite"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored match, with its vitality (and lookup score) at query time."""
+
+    id: int
+    tags: frozenset[str]
+    script: SceneScript
+    summary: dict[str, Any]
+    residual: float | None
+    created: float
+    last_used: float
+    uses: int
+    vitality: float
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (tags sorted)."""
+        return {"id": self.id, "tags": sorted(self.tags),
+                "script": self.script.model_dump(mode="json"), "summary": self.summary,
+                "residual": self.residual, "created": self.created,
+                "last_used": self.last_used, "uses": self.uses,
+                "vitality": round(self.vitality, 9)}
+
+
+class CalibrationLibrary:
+    """A SQLite calibration library (module doc); use as a context manager or ``close()``.
+
+    ``path``: the database file (created with its folder; ``":memory:"`` for a
+    private in-memory library). ``half_life_days`` > 0, ``reuse_boost`` >= 0,
+    ``clock``: seconds since the epoch (injectable for tests), ``timeout_s``: how
+    long a writer waits for the lock.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+                 reuse_boost: float = DEFAULT_REUSE_BOOST,
+                 clock: Callable[[], float] = time.time, timeout_s: float = 30.0) -> None:
+        if not (isinstance(half_life_days, int | float) and math.isfinite(half_life_days)
+                and half_life_days > 0):
+            raise ValueError(f"half_life_days must be a finite number > 0, got {half_life_days!r}")
+        if not (isinstance(reuse_boost, int | float) and math.isfinite(reuse_boost)
+                and reuse_boost >= 0):
+            raise ValueError(f"reuse_boost must be a finite number >= 0, got {reuse_boost!r}")
+        if not (isinstance(timeout_s, int | float) and timeout_s > 0):
+            raise ValueError(f"timeout_s must be > 0, got {timeout_s!r}")
+        target = default_library_path() if path is None else path
+        if str(target) != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(target)
+        self.half_life_s = float(half_life_days) * DAY_S
+        self.reuse_boost = float(reuse_boost)
+        self.clock = clock
+        self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"could not switch {self.path} to WAL ({mode})")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS), safe to race
+
+    # -- plumbing
+    def __enter__(self) -> CalibrationLibrary:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _vitality(self, last_used: float, uses: int, now: float) -> float:
+        return vitality(now - last_used, uses, self.half_life_s, self.reuse_boost)
+
+    def _entry(self, row: tuple[Any, ...], now: float, score: float = 0.0) -> Entry:
+        eid, tags, script, summary, residual, created, last_used, uses = row
+        return Entry(id=eid, tags=frozenset(json.loads(tags)),
+                     script=SceneScript.model_validate_json(script),
+                     summary=json.loads(summary), residual=residual, created=created,
+                     last_used=last_used, uses=uses,
+                     vitality=self._vitality(last_used, uses, now), score=score)
+
+    _COLUMNS = "id, tags, script, summary, residual, created, last_used, uses"
+
+    # -- writing
+    def add(self, script: SceneScript, tags: Iterable[str] | None = None,
+            summary: Mapping[str, Any] | None = None, residual: float | None = None) -> int:
+        """Store a match; returns its id. ``tags`` default to :func:`tags_for`.
+
+        Storing the same script with the same tags again refreshes that entry
+        (summary, residual, ``t_last`` = now) instead of adding a twin.
+        """
+        if not isinstance(script, SceneScript):
+            raise TypeError(f"script must be a SceneScript, got {type(script).__name__}")
+        tagset = tags_for(script) if tags is None else normalise_tags(tags)
+        if not tagset:
+            raise ValueError("tags: at least one tag is needed")
+        if residual is not None and not (isinstance(residual, int | float)
+                                         and math.isfinite(residual)):
+            raise ValueError(f"residual must be a finite number or None, got {residual!r}")
+        try:
+            summary_text = json.dumps(dict(summary or {}), sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"summary must be JSON data: {exc}") from None
+        script_text = script.model_dump_json()
+        tag_text = json.dumps(sorted(tagset))
+        digest = hashlib.sha256(f"{script_text}\x1f{tag_text}".encode()).hexdigest()
+        now = float(self.clock())
+        with self._write() as db:
+            (eid,) = db.execute(
+                "INSERT INTO entries (digest, tags, script, summary, residual, created,"
+                " last_used, uses) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+                " ON CONFLICT(digest) DO UPDATE SET summary = excluded.summary,"
+                " residual = excluded.residual, last_used = excluded.last_used"
+                " RETURNING id",
+                (digest, tag_text, script_text, summary_text, residual, now, now)).fetchone()
+            db.executemany("INSERT OR IGNORE INTO entry_tags (tag, entry_id) VALUES (?, ?)",
+                           [(t, eid) for t in sorted(tagset)])
+        return int(eid)
+
+    def add_match(self, script: SceneScript, result: MatchResult,
+                  extra_tags: Iterable[str] = ()) -> int:
+        """Store an accepted :class:`MatchResult` (tags: :func:`tags_for` plus ``extra_tags``)."""
+        if result.status != "matched":
+            raise ValueError(f"result: only matched results go in the library "
+                             f"(status {result.status!r})")
+        summary = result.model_dump(mode="json", exclude={"script", "image", "message"})
+        tags = tags_for(script) | normalise_tags(extra_tags)
+        return self.add(script, tags, summary, result.residual)
+
+    def touch(self, entry_id: int) -> None:
+        """Count a reuse of ``entry_id``: ``uses += 1``, ``t_last`` = now."""
+        with self._write() as db:
+            cur = db.execute("UPDATE entries SET uses = uses + 1, last_used = ? WHERE id = ?",
+                             (float(self.clock()), int(entry_id)))
+            if cur.rowcount == 0:
+                raise KeyError(f"entry_id: no entry {entry_id}")
+
+    def prune(self, min_vitality: float) -> int:
+        """Delete the entries whose vitality is below ``min_vitality``; returns how many."""
+        if not (isinstance(min_vitality, int | float) and math.isfinite(min_vitality)
+                and min_vitality >= 0):
+            raise ValueError(f"min_vitality must be a finite number >= 0, got {min_vitality!r}")
+        now = float(self.clock())
+        with self._write() as db:
+            rows = db.execute("SELECT id, last_used, uses FROM entries").fetchall()
+            doomed = [(eid,) for eid, last, uses in rows
+                      if self._vitality(last, uses, now) < min_vitality]
+            db.executemany("DELETE FROM entries WHERE id = ?", doomed)
+        return len(doomed)
+
+    # -- reading
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def get(self, entry_id: int) -> Entry:
+        """The entry ``entry_id`` (KeyError if none)."""
+        row = self._db.execute(f"SELECT {self._COLUMNS} FROM entries WHERE id = ?",
+                               (int(entry_id),)).fetchone()
+        if row is None:
+            raise KeyError(f"entry_id: no entry {entry_id}")
+        return self._entry(row, float(self.clock()))
+
+    def entries(self) -> list[Entry]:
+        """Every entry, most vital first (ties: by id)."""
+        now = float(self.clock())
+        rows = self._db.execute(f"SELECT {self._COLUMNS} FROM entries ORDER BY id").fetchall()
+        return sorted((self._entry(r, now) for r in rows), key=lambda e: (-e.vitality, e.id))
+
+    def lookup(self, tags: Iterable[str] | SceneScript, *, min_similarity: float = 0.0,
+               touch: bool = True) -> Entry | None:
+        """The most vital similar entry for ``tags`` (or a script's :func:`tags_for`), or None.
+
+        Score = Jaccard similarity x vitality (module doc); entries sharing no
+        tag, or below ``min_similarity``, are skipped. ``touch`` counts the
+        returned entry as reused.
+        """
+        query = tags_for(tags) if isinstance(tags, SceneScript) else normalise_tags(tags)
+        if not 0.0 <= min_similarity <= 1.0:
+            raise ValueError(f"min_similarity must be in [0, 1], got {min_similarity}")
+        if not query:
+            return None
+        marks = ",".join("?" * len(query))
+        rows = self._db.execute(
+            "SELECT id, tags, residual, last_used, uses FROM entries WHERE id IN"
+            f" (SELECT entry_id FROM entry_tags WHERE tag IN ({marks}))",
+            sorted(query)).fetchall()
+        now = float(self.clock())
+        best: tuple[float, float, int] | None = None
+        for eid, tags_text, residual, last_used, uses in rows:
+            similarity = jaccard(query, json.loads(tags_text))
+            if similarity <= 0.0 or similarity < min_similarity:
+                continue
+            score = similarity * self._vitality(last_used, uses, now)
+            rank = (score, -(residual if residual is not None else math.inf), eid)
+            if best is None or rank > best:
+                best = rank
+        if best is None:
+            return None
+        entry = replace(self.get(best[2]), score=best[0])
+        if touch:
+            self.touch(entry.id)
+        return entry
+
+    def export(self, path: str | os.PathLike[str]) -> Path:
+        """Write every entry (with its current vitality) as JSON, atomically; returns the path."""
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise FileNotFoundError(f"path: folder {target.parent} does not exist")
+        doc = {"schema": EXPORT_SCHEMA, "exported_at": float(self.clock()),
+               "half_life_days": self.half_life_s / DAY_S, "reuse_boost": self.reuse_boost,
+               "entries": [e.to_json() for e in self.entries()]}
+        text = json.dumps(doc, sort_keys=True, indent=2, allow_nan=False) + "\n"
+        atomic_write_bytes(target, text.encode("utf-8"))
+        return target
