@@ -15,6 +15,7 @@ Writes ``matched/<stem>/match.json``, ``scene.mgraph``, ``preview.png`` and
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -35,16 +36,20 @@ from moks_graph.nodes.inverse.match import FORWARD_MODELS, INSPECTORS
               help="Dask scheduler address (tcp://host:8786) instead of a local cluster.")
 @click.option("--iterations", type=click.IntRange(0, 20), default=2, show_default=True,
               help="Calibration iterations per candidate.")
+@click.option("--library", "library", type=click.Path(dir_okay=False), default=None,
+              help="Calibration library (SQLite): warm-start from similar past matches and "
+                   "store accepted ones.")
 @click.option("--progress/--no-progress", default=True, help="Live progress bar.")
 def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
-          scheduler: str | None, iterations: int, progress: bool) -> None:
+          scheduler: str | None, iterations: int, library: str | None, progress: bool) -> None:
     """Match reference IMAGES: analyse, fuse, render, critique, calibrate, write."""
     from moks_graph.cli import console
     from moks_graph.nodes.inverse.batch import match_batch
 
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
-                         max_iterations=iterations)
+                         max_iterations=iterations,
+                         library=str(Path(library).resolve()) if library else None)
     console.print(report.table())
     if not report.ok:
         sys.exit(1)

@@ -222,21 +222,26 @@ def single_threaded_blas() -> Iterator[None]:
 def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardModel = "builtin",
           inspector: str | Inspector = "offline", *, max_iterations: int = 2,
           alternatives: int = 3, base: SceneScript | None = None,
-          name: str | None = None) -> MatchOutcome:
+          name: str | None = None,
+          library: str | os.PathLike[str] | None = None) -> MatchOutcome:
     """Match one reference (module docstring); the full :class:`MatchOutcome`.
 
     ``max_iterations``: LM steps per calibration (default 2). ``alternatives``: how many
     discrete critiques (rim mode, stock) to try. ``base``: known slots (e.g. the subject
     kind) the fusers start from. ``name``: the ``image`` field of the result.
+    ``library``: a calibration library (SQLite file, safe for concurrent workers): its
+    most vital entry similar to the fused start is calibrated as a second start (warm
+    start), and an accepted match is stored back.
     """
     with single_threaded_blas():
         return _match(source, forward, inspector, max_iterations=max_iterations,
-                      alternatives=alternatives, base=base, name=name)
+                      alternatives=alternatives, base=base, name=name, library=library)
 
 
 def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardModel,
            inspector: str | Inspector, *, max_iterations: int, alternatives: int,
-           base: SceneScript | None, name: str | None) -> MatchOutcome:
+           base: SceneScript | None, name: str | None,
+           library: str | os.PathLike[str] | None = None) -> MatchOutcome:
     t0 = time.perf_counter()
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) \
             or max_iterations < 0:
@@ -262,6 +267,15 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     candidates = [("fused", best.residual)]
     chosen = "fused"
     notes: list[str] = []
+    store = _open_library(library)
+    if store is not None:
+        entry = store.lookup(start, min_similarity=0.5)
+        if entry is not None:
+            warm = calibrate(ref, entry.script, forward=model, max_iterations=max_iterations,
+                             size=size)
+            candidates.append((f"library:{entry.id}", warm.residual))
+            if warm.residual < best.residual:
+                best, chosen = warm, f"library:{entry.id}"
     try:
         crit = critic.critique(reference, best.preview, sig, best.script)
     except Exception as exc:  # a remote inspector's failure must not stop the match
@@ -294,7 +308,18 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     result = _result(label, best.script, iterations=best.iterations,
                      residual=float(best.residual), seconds=time.perf_counter() - t0,
                      forward=model.name, inspector=critic.name, message=message)
+    if store is not None:
+        with store:
+            store.add_match(best.script, result)
     return MatchOutcome(result, best.script, reference, best.preview, sig, crit, candidates)
+
+
+def _open_library(path: str | os.PathLike[str] | None) -> Any:
+    if path is None:
+        return None
+    from moks_graph.nodes.inverse.library import CalibrationLibrary
+
+    return CalibrationLibrary(path)
 
 
 def match_image(image: str | os.PathLike[str] | np.ndarray,

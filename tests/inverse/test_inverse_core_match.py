@@ -270,3 +270,24 @@ def test_match_still_gives_an_insertable_graph(tmp_path):
     np.save(black, np.zeros((64, 96, 3), np.float32))
     with pytest.raises(ValueError, match="no exposure"):
         match_still(black)
+
+
+def test_library_warm_start_and_store(tmp_path):
+    """A match with a library stores itself; the next similar match is warm-started from it."""
+    from moks_graph.nodes.inverse.library import CalibrationLibrary
+    from moks_graph.nodes.inverse.match import match
+    from moks_graph.nodes.inverse.render import BuiltinRenderer
+    from moks_graph.nodes.scenescript.vocabulary import parse_prose
+
+    lib = tmp_path / "calibration.sqlite"
+    still = BuiltinRenderer().render(parse_prose("low-key medium close-up, rim from camera left"))
+    first = match(still, library=lib)
+    assert first.candidates[0][0] == "fused"
+    assert not any(label.startswith("library:") for label, _ in first.candidates)
+    with CalibrationLibrary(lib) as store:
+        assert len(store.entries()) == 1
+    second = match(still, library=lib)
+    assert any(label.startswith("library:") for label, _ in second.candidates)
+    with CalibrationLibrary(lib) as store:  # the same script refreshes its entry, no twin
+        (entry,) = store.entries()
+        assert entry.uses >= 1
