@@ -90,7 +90,9 @@ def connect(scheduler: Any = None, workers: int = 2, *, timeout: float = 60.0) -
         raise ValueError(f"workers: expected an int >= 1, got {workers!r}")
     import dask
 
-    with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings():
+    from moks_graph.nodes.inverse.batch import worker_environment
+
+    with dask.config.set(LOCAL_CONFIG), worker_environment(), warnings.catch_warnings():
         # the scheduler's HTTP routes fall back to a free port when 8787 is taken
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
