@@ -72,17 +72,3 @@ def reference_bake() -> Callable[..., mg.Channels]:
     return reference
 
 
-def has_match_image() -> bool:
-    """True once inverse cinematography provides ``moks_graph.nodes.inverse.match_image``."""
-    import importlib
-
-    try:
-        module = importlib.import_module("moks_graph.nodes.inverse")
-    except ImportError:
-        return False
-    return callable(getattr(module, "match_image", None))
-
-
-@pytest.fixture
-def match_image_installed() -> bool:
-    return has_match_image()

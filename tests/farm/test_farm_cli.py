@@ -96,7 +96,7 @@ def test_job_chunk_and_merge_commands(tmp_path, make_graph, reference_bake):
     assert codec.digest(read_npz(tmp_path / "files.npz")) == truth
 
 
-def test_match_command(tmp_path, farm_client, match_image_installed):
+def test_match_command(tmp_path, farm_client):
     images = []
     for i, size in enumerate((10, 300)):
         image = tmp_path / f"img{i}.bin"
@@ -111,9 +111,6 @@ def test_match_command(tmp_path, farm_client, match_image_installed):
     assert sizes == [10, 300]
     result = invoke("match", images[0], "--out", tmp_path / "o", "--function", "os.path:nope")
     assert result.exit_code == 2 and "cannot import" in said(result)
-    if not match_image_installed:
-        result = invoke("match", images[0], "--out", tmp_path / "o")
-        assert result.exit_code == 1 and "needs inverse cinematography" in said(result)
 
 
 @pytest.mark.parametrize("fmt", ["openjd", "opencue", "deadline"])

@@ -87,11 +87,20 @@ def test_graph_results_are_saved_as_mgraph(tmp_path, images, farm_client):
         assert doc["graph"] == f"{path.stem}.mgraph" and doc["result"] is None
 
 
-def test_without_inverse_cinematography_the_error_is_clear(tmp_path, images,
-                                                           match_image_installed):
-    if match_image_installed:
-        pytest.skip("inverse cinematography's match_image is installed")
-    with pytest.raises(MoksError, match="needs inverse cinematography"):
-        default_match_fn()
-    with pytest.raises(MoksError, match="needs inverse cinematography"):
-        farm_match(images, tmp_path / "out")
+def test_real_inverse_cinematography_on_the_farm(tmp_path, farm_client):
+    """The default per-image function is the real matcher: two renders matched on Dask."""
+    from moks_graph.nodes.inverse.render import BuiltinRenderer
+    from moks_graph.nodes.scenescript.vocabulary import parse_prose
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    paths = []
+    for name, prose in (("split", "split light medium"), ("rim", "medium, rim from camera right")):
+        path = refs / f"{name}.npy"
+        np.save(path, BuiltinRenderer().render(parse_prose(prose), (128, 72)))
+        paths.append(path)
+    report = farm_match(paths, tmp_path / "out", match_fn=default_match_fn(),
+                        scheduler=farm_client, progress=False, timeout=300)
+    assert report.ok, [r.error for r in report.images]
+    split = json.loads((tmp_path / "out" / "split.match.json").read_text())
+    assert abs(split["result"]["key_azimuth_deg"] - 90.0) < 10.0
