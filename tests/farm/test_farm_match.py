@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import moks_graph as mg
-from moks_graph.errors import MoksError
 from moks_graph.hosts.farm.match import default_match_fn, farm_match
 
 # workers import functions by module name; this test module is not importable there
