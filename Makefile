@@ -29,8 +29,10 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 
+BENCHES := engine_overhead bake host_write metrics sh editor farm inverse inverse_blender
+
 bench: $(STAMP_DEV)
-	$(BIN)/python bench/engine_overhead.py
+	for b in $(BENCHES); do echo "== bench/$$b.py"; QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info
