@@ -41,7 +41,7 @@ def demo(paths: tuple[str, ...], host: str | None, out_dir: str) -> None:
     suffix = HOSTS[host].suffixes[0] if host else ""
     if writer is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-    console = Console(width=max(Console().width, 110))
+    console = Console(width=max(Console().width, 140))
     table = Table("scenario", "rig", "frames", "samples", "channels", "bake ms",
                   *(["host file", "write ms"] if host else []))
     failed = 0
