@@ -11,7 +11,7 @@ import pytest
 
 import moks_graph as mg
 from moks_graph.editor import app as editor_app
-from moks_graph.editor.qtcompat import QtCore, QtGui
+from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 
 
 @pytest.fixture
@@ -52,7 +52,6 @@ def test_title_marker_save_as_and_reload(window, demo_path, tmp_path):
 
 
 def test_prompt_before_losing_changes(window, demo_path, monkeypatch):
-    from moks_graph.editor.qtcompat import QtWidgets
 
     window.open_path(str(demo_path))
     window.editor.doc.set_param("flicker", "amplitude", 30.0)
@@ -71,14 +70,28 @@ def test_prompt_before_losing_changes(window, demo_path, monkeypatch):
     assert not window.editor.doc.graph.nodes and not window.editor.doc.modified
 
 
-def test_match_disabled_until_inverse_exists(window):
-    from moks_graph.editor.main_window import MATCH_MISSING, match_available
+def test_match_still_inserts_the_matched_graph_as_one_undo_step(window, demo_path, tmp_path,
+                                                                monkeypatch):
+    """Graph > Match still: the real inverse-cinematography loop on a rendered still."""
+    import numpy as np
 
-    if match_available():
-        assert window.match_action.isEnabled()
-    else:
-        assert not window.match_action.isEnabled()
-        assert window.match_action.toolTip() == MATCH_MISSING
+    from moks_graph.nodes.inverse.render import BuiltinRenderer
+    from moks_graph.nodes.scenescript.vocabulary import parse_prose
+
+    assert window.match_action.isEnabled()
+    still = tmp_path / "still.npy"
+    np.save(still, BuiltinRenderer().render(parse_prose("split light medium"), (160, 90)))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(still), ""))  # the modal dialog only
+    window.open_path(str(demo_path))
+    doc = window.editor.doc
+    before = set(doc.graph.nodes)
+    window.match()
+    added = set(doc.graph.nodes) - before
+    assert "camera_rig" in added or "match_camera_rig" in added
+    assert doc.graph.validate() == []
+    doc.undo_stack.undo()
+    assert set(doc.graph.nodes) == before
 
 
 def test_bake_to_maya_with_progress_and_errors(window, demo_path, tmp_path):
