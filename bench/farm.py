@@ -2,7 +2,8 @@
 
 The 16 scenarios are the starter graphs in ``graphs/`` (each with two seeds),
 or the bundled demo graph with 16 seeds when ``graphs/`` is empty, all baked
-over the same frame range (default ``1-2400``) in 100-frame chunks.
+over the same frame range (default ``1-2400``) in 100-frame chunks, with the
+default (automatic) batching of chunks into Dask tasks unless ``--batch N``.
 
 Measured in one run:
 
@@ -11,15 +12,16 @@ Measured in one run:
     fastest of ``--repeat`` runs counts, as the machine may be shared);
     throughput ratio = wall(1) / wall(2), target >= 1.7 on 2 cores;
 (b) scheduling overhead per chunk, from the 1-worker run:
-    ``(wall(1) - sum of task times) / tasks``, as a fraction of the mean
-    100-frame chunk compute time (target < 5%); the idle gaps between two
-    task computations on the worker from Dask's task stream (mean, median);
-    and, as a cross-check, the same batch run as a plain in-process loop of
-    the same chunk and merge functions: ``(wall(1) - wall(loop)) / tasks``;
+    ``(wall(1) - sum of chunk and merge times) / chunks``, as a fraction of the
+    mean 100-frame chunk compute time (target < 5%), with the default batching
+    and, for comparison, with one chunk per task (``batch=1``); the idle time
+    between two task computations on the worker from Dask's task stream, per
+    chunk; and, as a cross-check, the same bake run as a plain in-process loop
+    of the same chunk and merge functions: ``(wall(1) - wall(loop)) / chunks``;
 (c) every merged result is compared with a single-process bake (bit identity).
 
 Usage: python bench/farm.py [--frames 1-2400] [--chunk 100] [--host npz] [--subframes N]
-                            [--repeat 3]
+                            [--repeat 3] [--batch N]
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def worker_gaps(stream: list[dict[str, Any]]) -> np.ndarray:
 
 
 def farm_runs(folder: Path, frames: str, chunk: int, host: str, subframes: int | None,
-              workers: int, repeat: int) -> tuple[FarmReport, list[Path], float, np.ndarray]:
+              workers: int, repeat: int, batch: int | None = None,
+              salt: int = 0) -> tuple[FarmReport, list[Path], float, np.ndarray]:
     """``repeat`` bakes on one warmed LocalCluster, each of freshly seeded scenarios (no cache
     hits between runs); the fastest report, its graphs, the cluster start time, and the idle
     gaps between tasks on the workers during that run."""
@@ -98,11 +101,11 @@ def farm_runs(folder: Path, frames: str, chunk: int, host: str, subframes: int |
         warm(client)
         start = time.perf_counter() - t0
         for i in range(repeat):
-            paths = scenarios(folder / f"graphs{i}", salt=100 * workers + i)
+            paths = scenarios(folder / f"graphs{i}", salt=100 * workers + 10 * salt + i)
             job = create_job(paths, folder / f"run{i}", frames=frames, chunk=chunk, host=host,
                              subframes=subframes, suffix=host_suffix(host))
             with get_task_stream(client) as stream:
-                report = run_job(job, scheduler=client, progress=False)
+                report = run_job(job, scheduler=client, progress=False, batch=batch)
             if not report.ok:
                 raise SystemExit(f"farm bake failed: {[f.error for f in report.failures]}")
             if best is None or report.wall_s < best[0].wall_s:
@@ -118,6 +121,27 @@ def loop_run(job: Job) -> float:
         results = [run_chunk(str(job.root), g.name, a, b) for a, b in g.chunks]
         merge_graph(str(job.root), g.name, results)
     return time.perf_counter() - t0
+
+
+def sizes(report: FarmReport) -> str:
+    """The chunks-per-task figure(s) of a report, e.g. ``3`` or ``2-3``."""
+    values = sorted(set(report.batches.values()))
+    return str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
+
+
+def tasks(report: FarmReport) -> int:
+    """Dask tasks of a bake: batch tasks plus one merge per graph."""
+    counts = {g.name: len(g.chunks) for g in report.job.graphs}
+    return sum(-(-counts[n] // b) for n, b in report.batches.items()) + len(report.batches)
+
+
+def overhead_per_chunk(report: FarmReport, workers: int = 1) -> float:
+    """``(workers x wall - sum of chunk and merge task times) / chunks``, seconds.
+
+    With several workers this also counts their idle time at the end of the bake.
+    """
+    task_time = report.compute_s + sum(r.seconds for r in report.graphs.values())
+    return (workers * report.wall_s - task_time) / len(report.chunks)
 
 
 def identical(report: FarmReport, subframes: int | None) -> int:
@@ -137,14 +161,18 @@ def main() -> None:
     parser.add_argument("--subframes", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per setting; the fastest "
                         "counts (the machine may be shared).")
+    parser.add_argument("--batch", type=int, default=None, help="Chunks per Dask task "
+                        "(default: automatic).")
     args = parser.parse_args()
     frames = parse_frameset(args.frames)
     tmp = Path(tempfile.mkdtemp(prefix="moks-farm-bench-"))
     try:
         one, paths, start1, gaps = farm_runs(tmp / "w1", args.frames, args.chunk, args.host,
-                                       args.subframes, 1, args.repeat)
+                                             args.subframes, 1, args.repeat, args.batch)
+        single, _, _, gaps_single = farm_runs(tmp / "w1b1", args.frames, args.chunk, args.host,
+                                              args.subframes, 1, args.repeat, 1, salt=5)
         two, _, start2, _ = farm_runs(tmp / "w2", args.frames, args.chunk, args.host,
-                                   args.subframes, 2, args.repeat)
+                                      args.subframes, 2, args.repeat, args.batch)
         default_registry()
         loop_wall = min(loop_run(create_job(scenarios(tmp / f"loop{i}", salt=999 + i),
                                             tmp / f"loop{i}", frames=args.frames,
@@ -153,35 +181,43 @@ def main() -> None:
                                             suffix=host_suffix(args.host)))
                         for i in range(args.repeat))
         n_chunks = len(one.chunks)
-        n_tasks = n_chunks + len(one.graphs)
         full = [c for c in one.chunks if c.end - c.start + 1 == args.chunk]
         chunk_compute = sum(c.seconds for c in full) / max(len(full), 1)
-        task_time = one.compute_s + sum(r.seconds for r in one.graphs.values())
-        overhead = (one.wall_s - task_time) / n_tasks
-        overhead_loop = (one.wall_s - loop_wall) / n_tasks
         total_frames = len(paths) * len(frames)
         print(f"farm bake: {len(paths)} scenarios x frames {args.frames} ({total_frames} frames), "
               f"chunk {args.chunk}, {n_chunks} chunks, host {args.host}")
         print(f"  1 worker : wall {one.wall_s:7.3f} s  ({total_frames / one.wall_s:9.0f} frames/s)"
-              f"  cluster start {start1:.2f} s")
+              f"  cluster start {start1:.2f} s  chunks per task {sizes(one)}")
         print(f"  2 workers: wall {two.wall_s:7.3f} s  ({total_frames / two.wall_s:9.0f} frames/s)"
-              f"  cluster start {start2:.2f} s  speed-up vs chunk sum "
-              f"x{two.speedup:.2f}")
+              f"  cluster start {start2:.2f} s  chunks per task {sizes(two)}  speed-up vs "
+              f"chunk sum x{two.speedup:.2f}")
+        print(f"  1 worker, batch=1 (one task per chunk): wall {single.wall_s:7.3f} s")
         print(f"  in-process loop (no Dask): {loop_wall:.3f} s")
         ratio = one.wall_s / two.wall_s
         print(f"throughput 2 vs 1 workers: x{ratio:.2f}  (target >= 1.7)  "
               f"{'ok' if ratio >= 1.7 else 'MISSED'}")
-        frac = overhead / chunk_compute
-        print(f"scheduling overhead per task: {overhead * 1000:.2f} ms = {frac:.1%} of a "
-              f"{args.chunk}-frame chunk's compute ({chunk_compute * 1000:.1f} ms)  "
-              f"(target < 5%)  {'ok' if frac < 0.05 else 'MISSED'}")
-        print(f"  idle gap between two tasks on the worker (Dask task stream): mean "
-              f"{gaps.mean() * 1000:.2f} ms, median {np.median(gaps) * 1000:.2f} ms = "
-              f"{np.median(gaps) / chunk_compute:.1%}")
-        print(f"  cross-check vs the in-process loop: {overhead_loop * 1000:.2f} ms per task = "
-              f"{overhead_loop / chunk_compute:.1%}")
+        print(f"mean {args.chunk}-frame chunk compute: {chunk_compute * 1000:.1f} ms")
+        for label, rep, gap in (("default batching", one, gaps),
+                                ("batch=1 (for comparison)", single, gaps_single)):
+            overhead = overhead_per_chunk(rep)
+            frac = overhead / chunk_compute
+            print(f"scheduling overhead per chunk, {label} ({sizes(rep)} chunks/task, "
+                  f"{tasks(rep)} tasks): {overhead * 1000:.2f} ms = {frac:.1%} of a chunk's "
+                  f"compute  (target < 5%)  {'ok' if frac < 0.05 else 'MISSED'}")
+            idle = gap.sum() / len(rep.chunks)
+            print(f"  idle time between tasks on the worker (Dask task stream): "
+                  f"{idle * 1000:.2f} ms per chunk = {idle / chunk_compute:.1%}; per gap mean "
+                  f"{gap.mean() * 1000:.2f} ms, median {np.median(gap) * 1000:.2f} ms")
+        two_over = overhead_per_chunk(two, 2)
+        print(f"  2 workers, default batching ({sizes(two)} chunks/task, {tasks(two)} tasks): "
+              f"(2 x wall - task times) / chunks = {two_over * 1000:.2f} ms = "
+              f"{two_over / chunk_compute:.1%} (includes idle workers at the end)")
+        overhead_loop = (one.wall_s - loop_wall) / n_chunks
+        print(f"  cross-check, default batching vs the in-process loop: "
+              f"{overhead_loop * 1000:.2f} ms per chunk = {overhead_loop / chunk_compute:.1%}")
         print(f"bit identity with a single-process bake: 1 worker "
-              f"{identical(one, args.subframes)}/{len(paths)}, 2 workers "
+              f"{identical(one, args.subframes)}/{len(paths)}, 1 worker batch=1 "
+              f"{identical(single, args.subframes)}/{len(paths)}, 2 workers "
               f"{identical(two, args.subframes)}/{len(paths)} scenarios")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

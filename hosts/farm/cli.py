@@ -69,14 +69,17 @@ def _common(fn: Any) -> Any:
               help="Folder for the merged files and the job directory.")
 @click.option("--subframes", type=click.IntRange(1, 64), default=None,
               help="Samples per frame (default: each graph's).")
+@click.option("--batch", type=click.IntRange(1), default=None, metavar="N",
+              help="Chunks per Dask task (default: automatic, >= 4 tasks per worker per "
+                   "graph, <= 16 chunks per task).")
 @_common
 def bake(graphs: tuple[str, ...], frames: str | None, chunk: int, host: str, out: str,
-         subframes: int | None, scheduler: str | None, workers: int, retries: int,
-         timeout: float | None, progress: bool) -> None:
+         subframes: int | None, batch: int | None, scheduler: str | None, workers: int,
+         retries: int, timeout: float | None, progress: bool) -> None:
     """Bake GRAPHS in frame chunks on Dask and merge each into one host file."""
     report = farm_bake(list(graphs), frames, chunk, host, out, scheduler=scheduler,
                        workers=workers, progress=progress, subframes=subframes,
-                       retries=retries, timeout=timeout)
+                       retries=retries, timeout=timeout, batch=batch)
     console.print(report.table())
     if not report.ok:
         for failure in report.failures:
