@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from moks_graph.evaluate import Evaluator
 from moks_graph.graph import Graph
 from moks_graph.hosts.bake import sink_channels
 from moks_graph.hosts.farm.cluster import (
+    BatchTimes,
     FarmEvent,
     ProgressCallback,
     collect,
@@ -347,7 +348,7 @@ def merge_graph(job_root: str, name: str,
 
 # -- the batch ------------------------------------------------------------------
 @dataclass
-class FarmReport:
+class FarmReport(BatchTimes):
     """Everything a farm bake did: per-graph results, per-chunk records, timings."""
 
     job: Job
@@ -362,19 +363,8 @@ class FarmReport:
     def failures(self) -> list[MergeResult]:
         return [r for r in self.graphs.values() if not r.ok]
 
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def compute_s(self) -> float:
-        """Sum of chunk task times (evaluate + write) over every chunk reported."""
-        return sum(c.seconds for c in self.chunks)
-
-    @property
-    def speedup(self) -> float:
-        """Sum of chunk compute times over the batch's wall time (cluster start excluded)."""
-        return self.compute_s / self.wall_s if self.wall_s > 0 else 0.0
+    def task_seconds(self) -> Iterable[float]:
+        return (c.seconds for c in self.chunks)
 
     def table(self) -> Table:
         """The summary table: one row per graph, totals in the caption."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,34 @@ MAX_CELLS = 48
 _GLYPH = {"pending": "[dim]·[/]", "done": "[green]■[/]", "reused": "[cyan]■[/]",
           "failed": "[red]✗[/]"}
 _RANK = {"done": 0, "reused": 0, "pending": 1, "failed": 2}
+
+
+class BatchTimes:
+    """``ok``, ``compute_s`` and ``speedup`` of a batch report.
+
+    A report defines ``failures``, ``wall_s`` and :meth:`task_seconds` (one time per
+    unit of work: a chunk, an image).
+    """
+
+    failures: Any
+    wall_s: float
+
+    def task_seconds(self) -> Iterable[float]:
+        raise NotImplementedError
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def compute_s(self) -> float:
+        """Sum of the task times (evaluate + write) over every task reported."""
+        return sum(self.task_seconds())
+
+    @property
+    def speedup(self) -> float:
+        """Sum of task times over the batch's wall time (cluster start excluded)."""
+        return self.compute_s / self.wall_s if self.wall_s > 0 else 0.0
 
 
 @dataclass(frozen=True)

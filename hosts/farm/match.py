@@ -23,7 +23,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from moks_graph.cache import atomic_write_bytes
 from moks_graph.errors import MoksError, Problem
 from moks_graph.graph import Graph
 from moks_graph.hosts.farm.cluster import (
+    BatchTimes,
     FarmEvent,
     ProgressCallback,
     collect,
@@ -132,7 +133,7 @@ def match_one(fn: MatchFn, image: str, stem: str, out: str,
 
 
 @dataclass
-class MatchReport:
+class MatchReport(BatchTimes):
     """Every image's result and the batch timings."""
 
     images: list[ImageResult] = field(default_factory=list)
@@ -143,17 +144,8 @@ class MatchReport:
     def failures(self) -> list[ImageResult]:
         return [r for r in self.images if r.status == "failed"]
 
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def compute_s(self) -> float:
-        return sum(r.seconds for r in self.images)
-
-    @property
-    def speedup(self) -> float:
-        return self.compute_s / self.wall_s if self.wall_s > 0 else 0.0
+    def task_seconds(self) -> Iterable[float]:
+        return (r.seconds for r in self.images)
 
     def table(self) -> Table:
         table = Table("image", "status", "seconds", "result", title="farm match",
