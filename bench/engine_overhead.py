@@ -10,7 +10,7 @@ Measured in one run, all on the same math function ``mix``:
 Prints the ratios against the targets of issue #2:
 cold >= 5x faster than dask; warm <= 5% of cold; load+validate <= 10% of cold.
 
-Usage: python bench/engine_overhead.py [--nodes 2000] [--samples 4096] [--repeat 5]
+Usage: python bench/engine_overhead.py [--nodes 2000] [--samples 10000] [--repeat 7]
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=2000)
     ap.add_argument("--samples", type=int, default=10_000,
                     help="samples per channel (10,000 = a 104 s shot at 24 fps x 4 sub-frames)")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     n, samples = args.nodes, args.samples
 

@@ -42,7 +42,9 @@ class MemoryCache:
         return item[0]
 
     def put(self, key: bytes, outputs: Outputs) -> None:
-        size = sum(codec.nbytes(v) for v in outputs.values())
+        size = 0
+        for value in outputs.values():
+            size += codec.nbytes(value)
         if size > self.max_bytes:
             return
         old = self._items.pop(key, None)

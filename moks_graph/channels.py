@@ -97,26 +97,28 @@ class Channels(Mapping[str, np.ndarray]):
     kinds: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        n = len(self.time)
+        shape = (self.time.frames.shape[0],)
+        kinds = self.kinds
         clean: dict[str, np.ndarray] = {}
-        for name, arr in self.values.items():
+        for name in sorted(self.values):
             if name not in _CHECKED:
                 split_name(name)
                 if len(_CHECKED) < 100_000:
                     _CHECKED.add(name)
             obj = name.partition(".")[0]
-            if obj not in self.kinds:
+            if obj not in kinds:
                 raise ValueError(f"channel {name!r}: object {obj!r} has no kind")
-            a = np.ascontiguousarray(arr, dtype=np.float64)
-            if a.shape != (n,):
-                raise ValueError(f"channel {name!r} has shape {a.shape}, time array has {n}")
+            a = np.ascontiguousarray(self.values[name], dtype=np.float64)
+            if a.shape != shape:
+                raise ValueError(f"channel {name!r} has shape {a.shape}, time array has "
+                                 f"{shape[0]}")
             a.setflags(write=False)
             clean[name] = a
-        for obj, kind in self.kinds.items():
+        for obj, kind in kinds.items():
             if kind not in OBJECT_KINDS:
                 raise ValueError(f"object {obj!r} has unknown kind {kind!r}")
-        object.__setattr__(self, "values", dict(sorted(clean.items())))
-        object.__setattr__(self, "kinds", dict(sorted(self.kinds.items())))
+        object.__setattr__(self, "values", clean)
+        object.__setattr__(self, "kinds", {k: kinds[k] for k in sorted(kinds)})
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]

@@ -153,7 +153,10 @@ def nbytes(value: Any) -> int:
     if isinstance(value, np.ndarray):
         return int(value.nbytes)
     if isinstance(value, Channels):
-        return int(value.time.frames.nbytes + sum(a.nbytes for a in value.values.values()))
+        size = value.time.frames.nbytes
+        for arr in value.values.values():
+            size += arr.nbytes
+        return int(size)
     if isinstance(value, TimeArray):
         return int(value.frames.nbytes)
     if isinstance(value, Mapping):

@@ -14,6 +14,7 @@ the problems of the invalid branch are returned with the result.
 from __future__ import annotations
 
 import hashlib
+import math
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from moks_graph.types import PortType
 from moks_graph.validation import broken_nodes, validate
 
 Progress = Callable[[int, int, str], None]
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class _Step:
     wires: tuple[_Wire, ...]
     defaults: dict[str, Any]
     reads: frozenset[str]
+    outputs: tuple[tuple[str, PortType], ...]
 
 
 def _coercion(dst: PortType, src: PortType) -> Callable[[Any], Any] | None:
@@ -80,7 +83,8 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
                                    f"|{e.dst_port}<{e.src_port}@".encode(), coerce))
             connected = {w.port for w in wires}
             defaults = {p: spec.default for p, spec in cls.inputs.items() if p not in connected}
-            plan[node_id] = _Step(cls, tuple(wires), defaults, cls.reads)
+            outputs = tuple((port, spec.type) for port, spec in cls.outputs.items())
+            plan[node_id] = _Step(cls, tuple(wires), defaults, cls.reads, outputs)
         return plan
 
     return graph.memo("evaluation-plan", build)
@@ -121,18 +125,30 @@ class EvalResult:
         return not self.problems
 
 
+def _all_finite(a: np.ndarray) -> bool:
+    """No NaN or Inf in a float array: any would make the dot product non-finite.
+
+    A finite ``a . a`` proves every element finite in one pass; a non-finite
+    one (a NaN/Inf, or an overflow of values beyond 1e154) falls back to the
+    element-wise test.
+    """
+    if a.ndim == 1 and a.dtype.kind == "f" and math.isfinite(np.dot(a, a)):
+        return True
+    return bool(np.isfinite(a).all())
+
+
 def _non_finite(value: Any) -> str | None:
     """The name of the first non-finite part of a value, or None."""
     if isinstance(value, Channels):
         for name, arr in value.values.items():
-            if not np.isfinite(arr).all():
+            if not _all_finite(arr):
                 return f"channel {name!r}"
         return None
     if isinstance(value, np.ndarray):
-        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+        if value.dtype.kind in "fc" and not _all_finite(value):
             return "array"
         return None
-    if isinstance(value, float) and not np.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return "value"
     if isinstance(value, Mapping):
         for k, v in value.items():
@@ -193,6 +209,7 @@ class Evaluator:
             memo["context"] = context
         known: dict[str, tuple[int, bytes]] = memo.setdefault("keys", {})
         plan = evaluation_plan(graph)
+        cache = self.cache
         result = EvalResult({}, problems)
         keys: dict[str, bytes] = {}
         values: dict[str, Mapping[str, Any]] = {}
@@ -211,7 +228,9 @@ class Evaluator:
                 known[node_id] = (record.revision, key)
                 stale.add(node_id)
             keys[node_id] = key
-            outs = self._lookup(key)
+            outs = cache.get(key)
+            if outs is None and self.disk is not None:
+                outs = self._from_disk(key)
             if outs is not None:
                 result.reused.append(node_id)
             else:
@@ -219,7 +238,9 @@ class Evaluator:
                 if outs is None:
                     stale.add(node_id)
                     continue
-                self._store(key, outs)
+                cache.put(key, outs)
+                if self.disk is not None:
+                    self.disk.put(key, outs)
                 result.computed.append(node_id)
             values[node_id] = outs
         if progress is not None:
@@ -266,18 +287,12 @@ class Evaluator:
             h.update(f"seed:{context.seed}:{node_id}".encode())
         return h.digest()
 
-    def _lookup(self, key: bytes) -> Mapping[str, Any] | None:
-        outs = self.cache.get(key)
-        if outs is None and self.disk is not None:
-            outs = self.disk.get(key)
-            if outs is not None:
-                self.cache.put(key, outs)
+    def _from_disk(self, key: bytes) -> Mapping[str, Any] | None:
+        assert self.disk is not None
+        outs = self.disk.get(key)
+        if outs is not None:
+            self.cache.put(key, outs)
         return outs
-
-    def _store(self, key: bytes, outs: Mapping[str, Any]) -> None:
-        self.cache.put(key, outs)
-        if self.disk is not None:
-            self.disk.put(key, outs)
 
     def _compute(
         self,
@@ -288,7 +303,6 @@ class Evaluator:
         time: TimeArray,
         result: EvalResult,
     ) -> Mapping[str, Any] | None:
-        record = graph.nodes[node_id]
         cls = step.cls
         inputs = dict(step.defaults)
         for w in step.wires:
@@ -297,27 +311,31 @@ class Evaluator:
                 return None
             value = upstream[w.src_port]
             inputs[w.port] = value if w.coerce is None else w.coerce(value)
-        ctx = NodeContext(node_id, cls.reads, time, graph.settings.seed)
-        path = f"$.nodes.{node_id}"
+        ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
+        node = self._instances.get(cls) or self._instance(cls)
         try:
-            outs = dict(self._instance(cls).compute(ctx, record.validated, **inputs))
+            outs = node.compute(ctx, graph.nodes[node_id].validated, **inputs)
+            checked = {port: outs[port] for port, _ in step.outputs if port in outs}
         except Exception as exc:
             result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) failed: "
-                                           f"{type(exc).__name__}: {exc}", path, node_id))
+                                           f"{type(exc).__name__}: {exc}",
+                                           problem_path("nodes", node_id), node_id))
             return None
-        for port, spec in cls.outputs.items():
-            if port not in outs or not spec.type.check(outs[port]):
-                got = type(outs.get(port)).__name__ if port in outs else "nothing"
+        for port, port_type in step.outputs:
+            value = checked.get(port, _MISSING)
+            if value is _MISSING or not port_type.check(value):
+                got = "nothing" if value is _MISSING else type(value).__name__
                 result.problems.append(Problem("MG120", f"node {node_id!r} output {port!r} "
-                                               f"should be {spec.type}, got {got}",
-                                               path, node_id, port))
+                                               f"should be {port_type}, got {got}",
+                                               problem_path("nodes", node_id), node_id, port))
                 return None
-            bad = _non_finite(outs[port])
+            bad = _non_finite(value)
             if bad:
                 result.problems.append(Problem("MG121", f"node {node_id!r} output {port!r}: "
-                                               f"{bad} contains NaN or Inf", path, node_id, port))
+                                               f"{bad} contains NaN or Inf",
+                                               problem_path("nodes", node_id), node_id, port))
                 return None
-        return {p: outs[p] for p in cls.outputs}
+        return checked
 
 
 _DEFAULT: Evaluator | None = None

@@ -19,8 +19,12 @@ are atomic.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NotRequired
 
@@ -41,10 +45,16 @@ from moks_graph.migrations import (
 from moks_graph.registry import Registry
 from moks_graph.validation import pydantic_problems
 
+try:  # an accelerator: the standard library parses whatever jiter refuses or when it is absent
+    import jiter as _jiter
+except ImportError:  # pragma: no cover - jiter is a declared dependency
+    _jiter = None
+
 EXTENSION = ".mgraph"
 
 
-TypeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+TYPE_ID_PATTERN = r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+"
+TypeId = Annotated[str, StringConstraints(pattern=f"^{TYPE_ID_PATTERN}$")]
 PortRef = tuple[str, str]
 
 
@@ -73,6 +83,63 @@ class GraphFileModel(BaseModel):
     nodes: dict[str, NodeModel] = Field(default_factory=dict)
     edges: list[EdgeModel] = Field(default_factory=list)
     meta: dict[str, Any] = Field(default_factory=dict, description="free-form, kept as written")
+
+
+_TOP_KEYS = frozenset(GraphFileModel.model_fields)
+_NODE_KEYS = frozenset(NodeModel.__annotations__)
+_NODE_REQUIRED = frozenset({"type", "type_version"})
+_TYPE_ID = re.compile(TYPE_ID_PATTERN)
+
+
+def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
+    """The model of a document that already has exactly the schema's shape, or None.
+
+    The fast path of loading: plain JSON types only, nothing to coerce, so
+    :class:`GraphFileModel` would accept the document unchanged and the model
+    can be constructed without pydantic's pass over every node and edge.
+    Anything else returns None and goes through ``model_validate``, which
+    words the errors (the tests check that whatever this accepts, the model
+    accepts with the same values).
+    """
+    settings, nodes = doc.get("settings", {}), doc.get("nodes", {})
+    edges, meta = doc.get("edges", []), doc.get("meta", {})
+    version = doc.get("schema_version")
+    if not (doc.keys() <= _TOP_KEYS and type(version) is int and version == SCHEMA_VERSION
+            and type(settings) is dict and type(nodes) is dict and type(edges) is list
+            and type(meta) is dict):
+        return None
+    types: set[str] = set()
+    for node in nodes.values():
+        if type(node) is not dict or not _NODE_REQUIRED <= node.keys() <= _NODE_KEYS:
+            return None
+        type_id, type_version = node["type"], node["type_version"]
+        if type(type_id) is not str:
+            return None
+        if type_id not in types:
+            if not _TYPE_ID.fullmatch(type_id):
+                return None
+            types.add(type_id)
+        if (type(type_version) is not int or type_version < 1
+                or type(node.get("params", _EMPTY)) is not dict
+                or type(node.get("ui", _EMPTY)) is not dict):
+            return None
+    for edge in edges:
+        if type(edge) is not dict or len(edge) != 2:
+            return None
+        ends = edge.get("from"), edge.get("to")
+        for end in ends:
+            if type(end) is not list or len(end) != 2 or type(end[0]) is not str or (
+                    type(end[1]) is not str):
+                return None
+    try:
+        checked_settings = Settings.model_validate(settings)
+    except PydanticValidationError:
+        return None
+    return GraphFileModel.model_construct(schema_version=version, settings=checked_settings,
+                                          nodes=nodes, edges=edges, meta=meta)
+
+
+_EMPTY: dict[str, Any] = {}
 
 
 def json_schema() -> dict[str, Any]:
@@ -160,8 +227,34 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed (only finite numbers)")
 
 
-def parse_json(text: str, source: str) -> Any:
-    """Strict JSON: no NaN/Infinity; duplicate keys (they would hide nodes) are errors."""
+def parse_json(data: str | bytes, source: str) -> Any:
+    """Strict JSON: no NaN/Infinity; duplicate keys (they would hide nodes) are errors.
+
+    ``data``: text, or the file's bytes (which must be UTF-8). jiter (pydantic's
+    Rust JSON parser) reads it with its duplicate-key check; anything it refuses
+    (malformed JSON or UTF-8, duplicates, NaN, lone surrogates, nesting deeper
+    than it allows) is read again by the standard library, which is the
+    reference: it words the error with a JSON path, or accepts what jiter was
+    stricter about.
+    """
+    if _jiter is not None:
+        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+        try:
+            return _jiter.from_json(raw, allow_inf_nan=False, catch_duplicate_keys=True)
+        except ValueError:
+            pass
+    return _parse_json_stdlib(data if isinstance(data, str) else _utf8(data, source), source)
+
+
+def _utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GraphFileError(Problem("MG111", f"not UTF-8 text (byte {exc.start})"),
+                             source) from None
+
+
+def _parse_json_stdlib(text: str, source: str) -> Any:
     found: list[bool] = []
     try:
         doc = json.loads(text, object_pairs_hook=_marking_hook(found),
@@ -177,12 +270,36 @@ def parse_json(text: str, source: str) -> Any:
     return doc
 
 
-def loads(text: str, source: str = "<string>", registry: Registry | None = None) -> Graph:
-    """Parse ``.mgraph`` text into a :class:`Graph` (problems stay queryable on it).
+def loads(text: str | bytes, source: str = "<string>",
+          registry: Registry | None = None) -> Graph:
+    """Parse ``.mgraph`` text (or UTF-8 bytes) into a :class:`Graph` (problems stay queryable).
 
     Raises :class:`GraphFileError` only when the text is not a graph at all:
     invalid JSON, wrong structure, unsupported schema version.
     """
+    with paused_gc():
+        return _loads(text, source, registry)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restored after).
+
+    Loading builds tens of thousands of acyclic objects (reference counting
+    frees them); each collection the allocations would trigger walks every
+    object of the process, so its cost grows with whatever else is in memory
+    (an editor session, an evaluator's cache).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _loads(text: str | bytes, source: str, registry: Registry | None) -> Graph:
     doc = parse_json(text, source)
     if not isinstance(doc, dict):
         raise GraphFileError(Problem("MG110", "the top level must be a JSON object"), source)
@@ -202,10 +319,12 @@ def loads(text: str, source: str = "<string>", registry: Registry | None = None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GraphFileError(Problem("MG110", f"cannot migrate schema {version}: malformed "
                                      f"document ({type(exc).__name__}: {exc})"), source) from None
-    try:
-        model = GraphFileModel.model_validate(doc)
-    except PydanticValidationError as exc:
-        raise GraphFileError(_schema_problems(exc), source) from None
+    model = _plain_model(doc)
+    if model is None:
+        try:
+            model = GraphFileModel.model_validate(doc)
+        except PydanticValidationError as exc:
+            raise GraphFileError(_schema_problems(exc), source) from None
     return _build(model, doc, source, registry)
 
 
@@ -226,6 +345,7 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
     graph = Graph(model.settings, registry, model.meta)
     graph.source = source
     raw_nodes = doc.get("nodes", {})
+    records = []
     for node_id, node in model.nodes.items():
         type_id, type_version = node["type"], node["type_version"]
         cls = graph.registry.get(type_id)
@@ -243,8 +363,13 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
                                              f"v{cls.type_version}: {exc}", path, node_id),
                                      source) from None
         version = type_version if raw is not None or cls is None else cls.type_version
-        graph.insert_node(NodeRecord(node_id, type_id, version, params, node.get("ui", {}), raw))
-    graph.insert_edges(Edge(*e["from"], *e["to"]) for e in model.edges)
+        ui = node.get("ui", {})
+        if raw is not None:  # the record's params/ui must not alias what saves back verbatim
+            params, ui = dict(params), dict(ui)
+        records.append(NodeRecord(node_id, type_id, version, params, ui, raw))
+    graph.insert_nodes(records)
+    # each end is a validated [node, port] pair: tuple.__new__ skips the NamedTuple arity check
+    graph.insert_edges([tuple.__new__(Edge, e["from"] + e["to"]) for e in model.edges])
     return graph
 
 
@@ -258,12 +383,7 @@ def load(path: str | os.PathLike[str], registry: Registry | None = None) -> Grap
     except OSError as exc:
         raise GraphFileError(Problem("MG112", f"cannot read: {exc.strerror or exc}"),
                              str(p)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise GraphFileError(Problem("MG111", f"not UTF-8 text (byte {exc.start})"),
-                             str(p)) from None
-    return loads(text, str(p), registry)
+    return loads(data, str(p), registry)
 
 
 def load_checked(path: str | os.PathLike[str], registry: Registry | None = None) -> Graph:

@@ -7,10 +7,12 @@ can never disagree.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from moks_graph.errors import Problem, problem_path
@@ -74,6 +76,46 @@ def check_node(graph: Graph, record: NodeRecord) -> tuple[BaseModel | None, list
                f"installation has version {cls.type_version} (upgrade the plugin)")
         return None, [Problem("MG113", msg, path, record.id, "type_version")]
     return check_params(record.id, cls, record.params)
+
+
+_LIST_ADAPTERS: weakref.WeakKeyDictionary[type[BaseModel], TypeAdapter[list[Any]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    adapter = _LIST_ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
+
+Checked = tuple[BaseModel | None, list[Problem]]
+
+
+def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
+    """:func:`check_node` for many records, the params of each node type in one pydantic call.
+
+    A type whose batch fails is checked node by node, which words the problems.
+    """
+    results: list[Checked | None] = [None] * len(records)
+    groups: dict[type[Node], list[int]] = {}
+    for i, record in enumerate(records):
+        cls = graph.registry.get(record.type)
+        if cls is None or record.type_version > cls.type_version:
+            results[i] = check_node(graph, record)
+        else:
+            groups.setdefault(cls, []).append(i)
+    for cls, indices in groups.items():
+        try:
+            models = _list_adapter(cls.Params).validate_python(
+                [records[i].params for i in indices])
+        except (PydanticValidationError, ValueError, TypeError):
+            for i in indices:
+                results[i] = check_params(records[i].id, cls, records[i].params)
+            continue
+        for i, model in zip(indices, models, strict=True):
+            results[i] = (model, [])
+    return results  # type: ignore[return-value]
 
 
 Live = dict[str, "type[Node] | None"]
@@ -155,10 +197,28 @@ def structural_problems(graph: Graph) -> list[Problem]:
     """Problems of the wiring: edges, inputs, cycles (independent of param values)."""
     problems: list[Problem] = []
     live = live_classes(graph)
+    sound: set[tuple[Any, ...]] = set()  # (classes, ports) of edges already found sound
     for index, edge in enumerate(graph.edges):
-        problems += check_edge(graph, index, edge, live)
-    for record in graph.nodes.values():
-        problems += check_inputs(graph, record, live)
+        src, src_port, dst, dst_port = edge
+        ends = (live.get(src), src_port, live.get(dst), dst_port)
+        if ends in sound:
+            continue
+        found = check_edge(graph, index, edge, live)
+        if found:
+            problems += found
+        elif ends[0] is not None and ends[2] is not None:
+            sound.add(ends)
+    required: dict[type[Node], frozenset[str]] = {}
+    for node_id, cls in live.items():
+        if cls is None:
+            continue
+        need = required.get(cls)
+        if need is None:
+            need = required[cls] = frozenset(p for p, s in cls.inputs.items() if s.required)
+        ports = [port for _, _, _, port in graph.edges_into(node_id)]
+        if len(ports) == len(set(ports)) and need.issubset(ports):
+            continue  # every required input connected, none twice
+        problems += check_inputs(graph, graph.nodes[node_id], live)
     if len(graph.topological_order()) < len(graph.nodes):
         problems += find_cycles(graph)
     return problems
