@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import operator
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,8 +37,7 @@ Progress = Callable[[int, int, str], None]
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class _Wire:
+class _Wire(NamedTuple):
     """One connected input: where its value comes from and how it is keyed."""
 
     port: str
@@ -47,8 +47,7 @@ class _Wire:
     coerce: Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True)
-class _Step:
+class _Step(NamedTuple):
     """What evaluating one node needs, derived once per graph structure."""
 
     cls: type[Node]
@@ -56,6 +55,9 @@ class _Step:
     defaults: dict[str, Any]
     reads: frozenset[str]
     outputs: tuple[tuple[str, PortType], ...]
+
+
+_DST_PORT = operator.itemgetter(3)  # Edge.dst_port
 
 
 def _coercion(dst: PortType, src: PortType) -> Callable[[Any], Any] | None:
@@ -67,23 +69,33 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
 
     def build() -> dict[str, _Step]:
         plan = {}
-        for node_id, record in graph.nodes.items():
-            cls = None if record.is_placeholder else graph.registry.get(record.type)
+        nodes, registry = graph.nodes, graph.registry
+        outputs_of: dict[type[Node], tuple[tuple[str, PortType], ...]] = {}
+        links: dict[tuple[Any, ...], tuple[bytes, Callable[[Any], Any] | None]] = {}
+        for node_id, record in nodes.items():
+            cls = None if record.is_placeholder else registry.get(record.type)
             if cls is None:
                 continue
             wires = []
-            for e in sorted(graph.edges_into(node_id), key=lambda e: e.dst_port):
-                src_rec = graph.nodes.get(e.src)
-                src_cls = graph.registry.get(src_rec.type) if src_rec is not None else None
-                if src_cls is None or e.src_port not in src_cls.outputs or (
-                        e.dst_port not in cls.inputs):
-                    continue  # invalid wiring: reported by validation, node not evaluated
-                coerce = _coercion(cls.inputs[e.dst_port].type, src_cls.outputs[e.src_port].type)
-                wires.append(_Wire(e.dst_port, e.src, e.src_port,
-                                   f"|{e.dst_port}<{e.src_port}@".encode(), coerce))
-            connected = {w.port for w in wires}
-            defaults = {p: spec.default for p, spec in cls.inputs.items() if p not in connected}
-            outputs = tuple((port, spec.type) for port, spec in cls.outputs.items())
+            for e in sorted(graph.edges_into(node_id), key=_DST_PORT):
+                src_rec = nodes.get(e.src)
+                src_cls = registry.get(src_rec.type) if src_rec is not None else None
+                link = (src_cls, e.src_port, cls, e.dst_port)
+                known = links.get(link)
+                if known is None:
+                    if src_cls is None or e.src_port not in src_cls.outputs or (
+                            e.dst_port not in cls.inputs):
+                        continue  # invalid wiring: reported by validation, node not evaluated
+                    known = links[link] = (
+                        f"|{e.dst_port}<{e.src_port}@".encode(),
+                        _coercion(cls.inputs[e.dst_port].type, src_cls.outputs[e.src_port].type))
+                wires.append(_Wire(e.dst_port, e.src, e.src_port, *known))
+            connected = {w.port for w in wires}  # a subset of the class's inputs
+            defaults = {} if len(connected) == len(cls.inputs) else {
+                p: spec.default for p, spec in cls.inputs.items() if p not in connected}
+            outputs = outputs_of.get(cls)
+            if outputs is None:
+                outputs = outputs_of[cls] = tuple((p, s.type) for p, s in cls.outputs.items())
             plan[node_id] = _Step(cls, tuple(wires), defaults, cls.reads, outputs)
         return plan
 

@@ -21,7 +21,6 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moks_graph import validation
-from moks_graph.codec import canonical_json
 from moks_graph.errors import GraphEditError, Problem, problem_path
 from moks_graph.registry import Registry, default_registry
 
@@ -89,9 +88,11 @@ class NodeRecord:
     def static_key(self) -> bytes:
         """SHA-256 of type, version and validated params: the node's own part of its cache key."""
         if not self._static_key and self.validated is not None:
-            text = canonical_json({"t": self.type, "v": self.type_version,
-                                   "p": self.validated.model_dump(mode="json")})
-            self._static_key = hashlib.sha256(text.encode()).digest()
+            # the params as pydantic serializes the validated model: fields in declaration order,
+            # the same bytes in every process for one node type version
+            h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
+            h.update(self.validated.model_dump_json().encode())
+            self._static_key = h.digest()
         return self._static_key
 
     @property
