@@ -6,9 +6,10 @@ kinds come from each prim's ``customData`` (``moks:object``, ``moks:kind``);
 prims without them are classified by schema (Camera, SphereLight with or
 without ShapingAPI, RectLight, DistantLight, Xform, the ``/World/Atmosphere``
 Scope). A channel is produced for every attribute that has time samples; the
-time array is the union of all time samples on the stage (values in between an
-attribute's own samples are USD's interpolation), at the stage's
-``timeCodesPerSecond``. Static attributes only feed conversions (e.g. a
+time array is the writer's ``customLayerData["moks:frames"]`` or, for stages
+from elsewhere, the union of all time samples on the stage (values in between
+an attribute's own samples are USD's interpolation; a single sample is held),
+at the stage's ``timeCodesPerSecond``. Static attributes only feed conversions (e.g. a
 light's static radius for its intensity).
 """
 
@@ -23,7 +24,7 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
-from .writer import ATMOSPHERE, CAMERA_ATTRS, NS, _pxr
+from .writer import ATMOSPHERE, CAMERA_ATTRS, FRAMES_KEY, NS, _pxr
 
 
 def _kind_of(prim: Any) -> str | None:
@@ -81,6 +82,10 @@ class _Sampler:
 
 
 def _all_frames(stage: Any) -> np.ndarray:
+    """The sample times the writer recorded, else the union of all time samples."""
+    recorded = stage.GetRootLayer().customLayerData.get(FRAMES_KEY)
+    if recorded is not None and len(recorded):
+        return np.asarray(recorded, dtype=np.float64)
     times: set[float] = set()
     for prim in stage.Traverse():
         for attr in prim.GetAttributes():

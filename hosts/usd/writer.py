@@ -33,9 +33,13 @@ arc) + ``xformOp:scale`` (1, 1, 1); never matrix samples. ``quatf`` and the
 schema's float attributes hold 24-bit mantissas: orientations read back to
 about 1e-5 degrees and lens / light values to about 1e-7 relative. Time codes are the
 channel frame numbers (sub-frame samples are fractional time codes);
-``timeCodesPerSecond = framesPerSecond = fps``. A channel becomes time samples;
-an attribute with no channel is written as a static default (or left at the
-schema fallback), which is how the reader tells the two apart.
+``timeCodesPerSecond = framesPerSecond = fps``. A channel becomes time samples
+(a channel that holds one value over the whole range becomes a single time
+sample, which USD holds at every time: lossless, and it keeps a locked-off
+camera's lens or a static light's colour from costing one sample per frame);
+the sample times themselves are in the root layer's ``customLayerData``
+(``moks:frames``). An attribute with no channel is written as a static default
+(or left at the schema fallback), which is how the reader tells the two apart.
 
 Stage metadata: ``metersPerUnit`` (default 0.01, centimetres, so USD lens
 values equal millimetres exactly), ``upAxis`` (default Z), time codes per
@@ -47,7 +51,7 @@ over the target (``os.replace``): a failed write leaves no file behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +78,8 @@ WORLD = "/World"
 ATMOSPHERE = "/World/Atmosphere"
 #: Namespace of custom attributes and customData keys.
 NS = "moks:"
+#: ``customLayerData`` key holding the sample times (time codes) of the channels.
+FRAMES_KEY = NS + "frames"
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: floa
     """The in-memory ``Usd.Stage`` that :func:`write_usd` exports (see the module docstring)."""
     mpu, rate = _check_args(channels, up_axis, meters_per_unit, fps)
     _, _, Usd, UsdGeom, _ = _pxr()
+    from pxr import Vt
+
     stage = Usd.Stage.CreateInMemory()
     frames = channels.time.frames
     UsdGeom.SetStageMetersPerUnit(stage, mpu)
@@ -178,6 +186,7 @@ def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: floa
     stage.SetEndTimeCode(float(frames[-1]))
     world = UsdGeom.Xform.Define(stage, WORLD)
     stage.SetDefaultPrim(world.GetPrim())
+    stage.GetRootLayer().customLayerData = {FRAMES_KEY: Vt.DoubleArray(frames)}
     writer = _StageWriter(stage, channels, up_axis, mpu)
     for obj, kind in channels.kinds.items():
         writer.write_object(obj, kind)
@@ -212,26 +221,37 @@ class _StageWriter:
         self.up = up_axis
         self.mpu = mpu
         self.Gf, self.Sdf, self.Usd, self.UsdGeom, self.UsdLux = _pxr()
+        from pxr import Vt
+
+        self.Vt = Vt
         self.times = [float(f) for f in channels.time.frames]
         self.layer = stage.GetRootLayer()
 
     # -- generic helpers
-    def _author(self, attr: Any, values: Iterable[object]) -> None:
-        """Time samples straight into the root layer, one change block per attribute.
+    def _author(self, attr: Any, values: np.ndarray, vt_array: Any = None) -> None:
+        """Time samples of ``values`` (one row per sample) straight into the root layer.
 
-        ``Usd.Attribute.Set`` per sample pays USD's change processing every time;
-        the first sample creates the attribute spec, the rest go to the layer in bulk.
+        ``vt_array``: the ``Vt`` array type that builds the row values in bulk
+        (``Vt.Vec3dArray``...); scalars go as Python floats. A channel that
+        holds one value over the whole range is written as a single time
+        sample, which USD holds for every time (lossless; the frames are kept
+        in the layer's ``customLayerData``). Otherwise every sample is written,
+        in one change block: ``Usd.Attribute.Set`` per sample would pay USD's
+        change processing every time.
         """
-        it = iter(values)
-        attr.Set(next(it), self.Usd.TimeCode(self.times[0]))
+        constant = len(values) == 1 or bool((values == values[0]).all())
+        rows = values[:1] if constant else values
+        samples = rows.tolist() if vt_array is None else vt_array.FromNumpy(rows)
+        attr.Set(samples[0], self.Usd.TimeCode(self.times[0]))
+        if constant:
+            return
         path, layer = attr.GetPath(), self.layer
         with self.Sdf.ChangeBlock():
-            for time, value in zip(self.times[1:], it, strict=True):
-                layer.SetTimeSample(path, time, value)
+            for time, sample in zip(self.times[1:], samples[1:], strict=True):
+                layer.SetTimeSample(path, time, sample)
 
-    def _samples(self, attr: Any, values: np.ndarray,
-                 convert: Callable[[Any], object] = float) -> None:
-        self._author(attr, (convert(v) for v in values.tolist()))
+    def _samples(self, attr: Any, values: np.ndarray) -> None:
+        self._author(attr, np.asarray(values, dtype=np.float64))
 
     def _tag(self, prim: Any, obj: str, kind: str) -> None:
         prim.SetCustomDataByKey(NS + "object", obj)
@@ -260,10 +280,10 @@ class _StageWriter:
             return
         translate, orient = units.to_usd_transform(*tr, up_axis=self.up,
                                                    meters_per_unit=self.mpu)
-        Gf = self.Gf
-        self._author(ops_t.GetAttr(), (Gf.Vec3d(*t) for t in translate.tolist()))
-        self._author(ops_r.GetAttr(), (Gf.Quatf(q[0], Gf.Vec3f(q[1], q[2], q[3]))
-                                       for q in orient.tolist()))
+        self._author(ops_t.GetAttr(), np.ascontiguousarray(translate), self.Vt.Vec3dArray)
+        # GfQuatf lies in memory as (i, j, k, real); orient rows are (w, x, y, z)
+        xyzw = np.ascontiguousarray(orient[:, [1, 2, 3, 0]], dtype=np.float32)
+        self._author(ops_r.GetAttr(), xyzw, self.Vt.QuatfArray)
 
     # -- per kind
     def write_object(self, obj: str, kind: str) -> None:
@@ -293,7 +313,7 @@ class _StageWriter:
                 self._samples(usd_attr, spec.to_usd(attrs[spec.attr], self.mpu))
 
     def _light(self, path: str, obj: str, kind: str) -> Any:
-        UsdLux, Gf = self.UsdLux, self.Gf
+        UsdLux = self.UsdLux
         attrs = self.ch.of(obj)
         if kind in ("light.point", "light.spot"):
             light = UsdLux.SphereLight.Define(self.stage, path)
@@ -323,8 +343,8 @@ class _StageWriter:
             self._samples(light.CreateIntensityAttr(), value)
         if any(f"color_{c}" in attrs for c in "rgb"):
             rgb = np.stack([attr_or(self.ch, obj, f"color_{c}", 1.0) for c in "rgb"], -1)
-            self._samples(light.CreateColorAttr(), rgb,
-                          lambda v: Gf.Vec3f(float(v[0]), float(v[1]), float(v[2])))
+            self._author(light.CreateColorAttr(), np.ascontiguousarray(rgb, dtype=np.float32),
+                         self.Vt.Vec3fArray)
         if "color_temperature" in attrs:
             light.CreateEnableColorTemperatureAttr(True)
             self._samples(light.CreateColorTemperatureAttr(), attrs["color_temperature"])

@@ -242,3 +242,47 @@ def test_failed_export_leaves_target_untouched(tmp_path, scene, monkeypatch):
         write_usd(scene, target)
     assert _listing(tmp_path) == ["shot.usda"]
     assert target.read_text() == "previous version\n"
+
+
+def test_constant_channels_are_one_held_sample(tmp_path, scene, channels_close):
+    path = write_usd(scene, tmp_path / "shot.usda")
+    stage = Usd.Stage.Open(path)
+    n = len(scene.time)
+    cam = UsdGeom.Camera(_prim(stage, "cam"))
+    # sensor_width/height hold one value: one sample, held at every time
+    aperture = cam.GetHorizontalApertureAttr()
+    assert aperture.GetNumTimeSamples() == 1
+    assert aperture.Get(Usd.TimeCode(float(scene.time.frames[-1]))) == pytest.approx(36.0)
+    assert cam.GetFocalLengthAttr().GetNumTimeSamples() == n  # animated: every sample
+    # the bulb's orient (rx/ry/rz all zero) is constant, its translate is not
+    bulb = UsdGeom.Xformable(_prim(stage, "bulb"))
+    translate, orient, _ = bulb.GetOrderedXformOps()
+    assert orient.GetAttr().GetNumTimeSamples() == 1
+    assert translate.GetAttr().GetNumTimeSamples() == n
+    recorded = stage.GetRootLayer().customLayerData[usd_writer.FRAMES_KEY]
+    assert list(recorded) == list(scene.time.frames)
+    channels_close(read_usd(path), scene, rtol=1e-6, atol=1e-6, angle_atol=ANGLE_ATOL)
+
+
+def test_a_static_scene_keeps_every_frame(tmp_path, make_scene_fn, channels_close):
+    moving = make_scene_fn(1, 12)
+    still = Channels(moving.time, {k: np.full(len(moving.time), v[0]) for k, v in moving.items()},
+                     moving.kinds)
+    path = write_usd(still, tmp_path / "still.usdc")
+    stage = Usd.Stage.Open(path)
+    counts = {a.GetNumTimeSamples() for p in stage.Traverse() for a in p.GetAttributes()}
+    assert counts <= {0, 1}
+    back = read_usd(path)
+    assert len(back.time) == len(moving.time)  # from customLayerData, not the samples
+    channels_close(back, still, rtol=1e-6, atol=1e-6, angle_atol=ANGLE_ATOL)
+
+
+def test_stages_from_elsewhere_use_the_union_of_time_samples(tmp_path, scene, channels_close):
+    path = tmp_path / "shot.usda"
+    write_usd(scene, path)
+    stage = Usd.Stage.Open(str(path))
+    layer = stage.GetRootLayer()
+    layer.ClearCustomLayerData()
+    layer.Save()
+    assert usd_writer.FRAMES_KEY not in Usd.Stage.Open(str(path)).GetRootLayer().customLayerData
+    channels_close(read_usd(path), scene, rtol=1e-6, atol=1e-6, angle_atol=ANGLE_ATOL)
