@@ -24,7 +24,9 @@ frames -> about 4x the time), so the linear extrapolation flatters the slow
 path: the printed ratio is a lower bound. The slow path runs once; the bulk
 path ``--repeat`` times (median).
 
-USD part: the engine's evaluation of the scenario's sink Channels (a fresh
+USD part (a channel constant over the range becomes one held time sample, so the
+stage holds fewer samples than channels x frames; the count is printed): the
+engine's evaluation of the scenario's sink Channels (a fresh
 ``Evaluator`` each time, so nothing is cached: load and validation excluded)
 against ``write_usd`` of the resulting channels to a ``.usdc`` (``--usd-suffix``)
 file, each the median of ``--repeat`` runs after one untimed warm-up (imports,
@@ -198,9 +200,13 @@ def bench_usd(graph: mg.Graph, frames: int, repeat: int, suffix: str,
         size_mb = target.stat().st_size / 1e6
     engine_s, write_s = statistics.median(compute), statistics.median(write)
     ratio = write_s / engine_s
+    stage = build_stage(channels)
+    authored = sum(a.GetNumTimeSamples() for p in stage.Traverse() for a in p.GetAttributes())
     print(f"USD {'.'.join(map(str, Usd.GetVersion()))}: {len(channels)} channels x "
           f"{len(channels.time)} frames = {n_samples:,} samples ({label}), "
           f"{suffix} file {size_mb:.1f} MB")
+    print(f"  time samples on the stage: {authored:,} (a constant channel is one held sample; "
+          "transforms are one sample per frame for 6 channels)")
     print(f"  engine compute (fresh evaluator): {engine_s:8.3f} s   (median of {repeat})")
     print(f"  write_usd:                        {write_s:8.3f} s   (authoring "
           f"{statistics.median(author):.3f} s + export {statistics.median(export):.3f} s)")
