@@ -106,6 +106,13 @@ class NodeRecord:
                 "ui": self.ui}
 
 
+def _set_checked(record: NodeRecord, checked: validation.Checked, revision: int) -> None:
+    """Store a node's validated params and problems; its static key is recomputed on demand."""
+    record.validated, record.problems = checked
+    record._static_key = b""
+    record.revision = revision
+
+
 def _split_port(ref: str) -> tuple[str, str]:
     node_id, dot, port = ref.rpartition(".")
     if not dot or not node_id or not port:
@@ -259,13 +266,10 @@ class Graph:
 
     def insert_nodes(self, records: Sequence[NodeRecord]) -> None:
         """:meth:`insert_node` for many records (params validated per node type in bulk)."""
-        checked = validation.check_nodes(self, records)
         stamp = self.tick()
-        for record, (validated, problems) in zip(records, checked, strict=True):
+        for record, checked in zip(records, validation.check_nodes(self, records), strict=True):
             self.nodes[record.id] = record
-            record.validated, record.problems = validated, problems
-            record._static_key = b""
-            record.revision = stamp
+            _set_checked(record, checked, stamp)
         self._touch()
 
     def insert_edge(self, edge: Edge) -> None:
@@ -298,9 +302,7 @@ class Graph:
 
     def refresh(self, record: NodeRecord) -> None:
         """Recompute a node's own problems and validated params; bump its revision."""
-        record.validated, record.problems = validation.check_node(self, record)
-        record._static_key = b""
-        record.revision = self.tick()
+        _set_checked(record, validation.check_node(self, record), self.tick())
 
     # -- edits (validated, refused on new problems) ---------------------------
     def add_node(

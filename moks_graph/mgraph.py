@@ -89,6 +89,7 @@ _TOP_KEYS = frozenset(GraphFileModel.model_fields)
 _NODE_KEYS = frozenset(NodeModel.__annotations__)
 _NODE_REQUIRED = frozenset({"type", "type_version"})
 _TYPE_ID = re.compile(TYPE_ID_PATTERN)
+_EMPTY: dict[str, Any] = {}
 
 
 def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
@@ -137,9 +138,6 @@ def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
         return None
     return GraphFileModel.model_construct(schema_version=version, settings=checked_settings,
                                           nodes=nodes, edges=edges, meta=meta)
-
-
-_EMPTY: dict[str, Any] = {}
 
 
 def json_schema() -> dict[str, Any]:

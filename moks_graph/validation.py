@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from moks_graph.graph import Edge, Graph, NodeRecord
     from moks_graph.node import Node
 
+Checked = tuple[BaseModel | None, list[Problem]]
+"""A node's validated params (None when invalid) and its problems."""
+
 _RANGE_ERRORS = {"less_than", "less_than_equal", "greater_than", "greater_than_equal"}
 _ENUM_ERRORS = {"literal_error", "enum"}
 
@@ -50,9 +53,7 @@ def pydantic_problems(
     return problems
 
 
-def check_params(
-    node_id: str, cls: type[Node], params: dict[str, Any]
-) -> tuple[BaseModel | None, list[Problem]]:
+def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Checked:
     """Validate raw params against the node's model: the model, or the problems."""
     try:
         return cls.Params.model_validate(params), []
@@ -63,7 +64,7 @@ def check_params(
         return None, [Problem("MG116", f"node {node_id!r}: {exc}", path, node_id)]
 
 
-def check_node(graph: Graph, record: NodeRecord) -> tuple[BaseModel | None, list[Problem]]:
+def check_node(graph: Graph, record: NodeRecord) -> Checked:
     """Type known and supported, params valid: the validated params, or the problems."""
     cls = graph.registry.get(record.type)
     if cls is None:
@@ -87,9 +88,6 @@ def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     if adapter is None:
         adapter = _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
     return adapter
-
-
-Checked = tuple[BaseModel | None, list[Problem]]
 
 
 def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
