@@ -327,7 +327,7 @@ def load_snapshot(job: Job, name: str, registry: Registry | None = None,
     if _sha256(data) != g.snapshot_sha256:
         raise MoksError(Problem("MG112", "the snapshot was modified after submission "
                                 "(SHA-256 differs from job.json)"), str(path))
-    graph = mgraph.loads(data.decode(), str(path), registry)
+    graph = mgraph.loads(data, str(path), registry)
     if verify:
         recorded = json.loads(job.plugins_path(name).read_text())
         verify_plugins(recorded, graph, registry, str(path))
