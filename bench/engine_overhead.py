@@ -115,6 +115,25 @@ def run_dask(n: int, samples: int, gains: list[float]) -> tuple[np.ndarray, floa
     return value, t1 - t0, time.perf_counter() - t1
 
 
+def plain_loop(n: int, samples: int, gains: list[float], keep: bool) -> float:
+    """The same calls in a bare Python loop: no graph, keys, checks or cache.
+
+    ``keep=True`` holds every output, as any engine that serves warm
+    re-evaluation from memory must; ``keep=False`` holds only the two a node
+    reads, as dask's scheduler does. Their difference is what holding 2,000
+    outputs costs on this machine (mostly first-touch page faults).
+    """
+    seconds = np.arange(samples, dtype=np.float64) / 24.0
+    t0 = time.perf_counter()
+    vals = [source(seconds, 0.5), source(seconds, 0.7)]
+    for i in range(2, n):
+        b = vals[-2] if i > 3 else (vals[0] if i == 2 else vals[1])
+        vals.append(mix(vals[-1], b, gains[i], 0.0))
+        if not keep:
+            vals[-3] = None
+    return time.perf_counter() - t0
+
+
 def best(fn: Callable[[], Any], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -167,9 +186,11 @@ def main() -> None:
 
     warm_t = best(warm, args.repeat)
 
-    runs = [run_dask(n, samples, gains) for _ in range(max(3, args.repeat // 2))]
+    runs = [run_dask(n, samples, gains) for _ in range(args.repeat)]  # as many as the engine
     dask_build, dask_compute = min(r[1] for r in runs), min(r[2] for r in runs)
     dask_t = min(r[1] + r[2] for r in runs)
+    floor_keep = min(plain_loop(n, samples, gains, True) for _ in range(args.repeat))
+    floor_drop = min(plain_loop(n, samples, gains, False) for _ in range(args.repeat))
     graph.set_param(target, "bias", 0.0)
     engine_value = Evaluator().evaluate(graph, [last])[last]["n.v"]
     assert np.array_equal(engine_value, runs[0][0]), "same math, same numbers"
@@ -183,14 +204,19 @@ def main() -> None:
         ("  of which building the delayed graph", dask_build, ""),
         ("  of which dask.compute", dask_compute,
          f"engine cold / dask compute alone: {cold / dask_compute:.2f}"),
+        ("bare loop holding every output (any cache's floor)", floor_keep,
+         f"dask / floor: {dask_t / floor_keep:.1f}x; load / floor: {load_t / floor_keep:.1%}"),
+        ("bare loop holding only what the next node reads", floor_drop,
+         f"holding all outputs costs {(floor_keep - floor_drop) / n * 1e6:.0f} us per node"),
         ("load + validate .mgraph", load_t, f"{load_t / cold:.1%} of cold (target <= 10%)"),
         ("load + validate + cold evaluation", load_t + cold,
          f"vs dask build + compute: {dask_t / (load_t + cold):.1f}x faster"),
     ]
-    print(f"engine overhead: {n} nodes, {samples} samples per channel (min of {args.repeat} runs, "
-          f"dask min of {len(runs)})")
+    print(f"engine overhead: {n} nodes, {samples} samples per channel "
+          f"(each figure the minimum of {args.repeat} runs)")
     for name, t, note in rows:
-        print(f"  {name:<46} {t * 1000:9.2f} ms   {note}")
+        print(f"  {name:<52} {t * 1000:9.2f} ms   {note}")
+    print(f"  engine overhead over the floor: {(cold - floor_keep) / n * 1e6:.1f} us per node")
     print(f"  per node: cold {cold / n * 1e6:.1f} us, dask {dask_t / n * 1e6:.1f} us "
           f"(compute {dask_compute / n * 1e6:.1f} us), load {load_t / n * 1e6:.1f} us")
 

@@ -27,11 +27,12 @@ from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
-from moks_graph.graph import Graph
+from moks_graph.graph import Graph, NodeRecord
+from moks_graph.mgraph import paused_gc
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
 from moks_graph.types import PortType
-from moks_graph.validation import broken_nodes, validate
+from moks_graph.validation import broken_nodes, live_classes, validate
 
 Progress = Callable[[int, int, str], None]
 _MISSING = object()
@@ -52,54 +53,70 @@ class _Step(NamedTuple):
 
     cls: type[Node]
     wires: tuple[_Wire, ...]
+    sources: tuple[str, ...]
     defaults: dict[str, Any]
     reads: frozenset[str]
     outputs: tuple[tuple[str, PortType], ...]
 
 
 _DST_PORT = operator.itemgetter(3)  # Edge.dst_port
+_new_wire = tuple.__new__  # a _Wire from a tuple of its five fields, skipping the Python __new__
+_Link = tuple[bytes, "Callable[[Any], Any] | None"]
 
 
 def _coercion(dst: PortType, src: PortType) -> Callable[[Any], Any] | None:
     return None if dst.name == src.name else (lambda v: dst.coerce(v, src))
 
 
+def _link(src_cls: type[Node] | None, src_port: str, cls: type[Node], dst_port: str
+          ) -> _Link | None:
+    """Key tag and coercion of one edge, or None when its ports do not exist."""
+    if src_cls is None or src_port not in src_cls.outputs or dst_port not in cls.inputs:
+        return None  # invalid wiring: reported by validation, the node is not evaluated
+    return (f"|{dst_port}<{src_port}@".encode(),
+            _coercion(cls.inputs[dst_port].type, src_cls.outputs[src_port].type))
+
+
 def evaluation_plan(graph: Graph) -> dict[str, _Step]:
-    """Per valid node: its class, wires (sorted by port) and defaults (memoized per structure)."""
+    """Per valid node: its class, wires (sorted by port) and defaults (memoized per structure).
+
+    Everything that depends only on (class, ports) is derived once per distinct
+    combination, so a graph of many nodes of few types costs a lookup per edge.
+    """
 
     def build() -> dict[str, _Step]:
         plan = {}
-        nodes, registry = graph.nodes, graph.registry
-        outputs_of: dict[type[Node], tuple[tuple[str, PortType], ...]] = {}
-        links: dict[tuple[Any, ...], tuple[bytes, Callable[[Any], Any] | None]] = {}
-        for node_id, record in nodes.items():
-            cls = None if record.is_placeholder else registry.get(record.type)
+        live = live_classes(graph)
+        links: dict[tuple[Any, ...], _Link | None] = {}
+        shapes: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[tuple[str, PortType], ...]]] = {}
+        for node_id, cls in live.items():
             if cls is None:
                 continue
-            wires = []
-            for e in sorted(graph.edges_into(node_id), key=_DST_PORT):
-                src_rec = nodes.get(e.src)
-                src_cls = registry.get(src_rec.type) if src_rec is not None else None
-                link = (src_cls, e.src_port, cls, e.dst_port)
-                known = links.get(link)
-                if known is None:
-                    if src_cls is None or e.src_port not in src_cls.outputs or (
-                            e.dst_port not in cls.inputs):
-                        continue  # invalid wiring: reported by validation, node not evaluated
-                    known = links[link] = (
-                        f"|{e.dst_port}<{e.src_port}@".encode(),
-                        _coercion(cls.inputs[e.dst_port].type, src_cls.outputs[e.src_port].type))
-                wires.append(_Wire(e.dst_port, e.src, e.src_port, *known))
-            connected = {w.port for w in wires}  # a subset of the class's inputs
-            defaults = {} if len(connected) == len(cls.inputs) else {
-                p: spec.default for p, spec in cls.inputs.items() if p not in connected}
-            outputs = outputs_of.get(cls)
-            if outputs is None:
-                outputs = outputs_of[cls] = tuple((p, s.type) for p, s in cls.outputs.items())
-            plan[node_id] = _Step(cls, tuple(wires), defaults, cls.reads, outputs)
+            edges = graph.edges_into(node_id)
+            if len(edges) > 1:
+                edges = sorted(edges, key=_DST_PORT)
+            wires, shape_key = [], [cls]
+            for src, src_port, _, dst_port in edges:
+                link = (live.get(src), src_port, cls, dst_port)
+                known = links.get(link, _MISSING)
+                if known is _MISSING:
+                    known = links[link] = _link(*link)
+                if known is not None:
+                    wires.append(_new_wire(_Wire, (dst_port, src, src_port, *known)))
+                    shape_key.append(dst_port)
+            shape_id = tuple(shape_key)
+            shape = shapes.get(shape_id)
+            if shape is None:
+                connected = set(shape_id[1:])  # a subset of the class's inputs
+                shape = shapes[shape_id] = (
+                    {p: spec.default for p, spec in cls.inputs.items() if p not in connected},
+                    tuple((p, s.type) for p, s in cls.outputs.items()))
+            plan[node_id] = _Step(cls, tuple(wires), tuple([w.src for w in wires]), shape[0],
+                                  cls.reads, shape[1])
         return plan
 
-    return graph.memo("evaluation-plan", build)
+    with paused_gc():  # bounded bookkeeping of acyclic tuples (see mgraph.paused_gc)
+        return graph.memo("evaluation-plan", build)
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,23 @@ def _non_finite(value: Any) -> str | None:
     return None
 
 
+def _key(static_key: bytes, node_id: str, step: _Step, keys: dict[str, bytes],
+         context: _Context) -> bytes:
+    """A node's cache key: its static key, its upstream keys by port, its context variables."""
+    h = hashlib.sha256(static_key)
+    for w in step.wires:
+        h.update(w.tag + keys[w.src])
+    reads = step.reads
+    if reads:
+        if "frame" in reads:
+            h.update(context.frame)
+        if "fps" in reads:
+            h.update(context.fps)
+        if "seed" in reads:
+            h.update(f"seed:{context.seed}:{node_id}".encode())
+    return h.digest()
+
+
 class Evaluator:
     """Evaluates graphs through a memory cache and an optional shared disk cache."""
 
@@ -226,33 +260,33 @@ class Evaluator:
         keys: dict[str, bytes] = {}
         values: dict[str, Mapping[str, Any]] = {}
         stale: set[str] = set()
+        nodes, disk = graph.nodes, self.disk
         for i, node_id in enumerate(order):
             if progress is not None:
                 progress(i, len(order), node_id)
-            record = graph.nodes[node_id]
+            record = nodes[node_id]
             step = plan[node_id]
             seen = known.get(node_id)
-            if (seen is not None and seen[0] == record.revision
-                    and not any(w.src in stale for w in step.wires)):
+            if seen is not None and seen[0] == record.revision and stale.isdisjoint(step.sources):
                 key = seen[1]
             else:
-                key = self._key(record.static_key, node_id, step, keys, context)
+                key = _key(record.static_key, node_id, step, keys, context)
                 known[node_id] = (record.revision, key)
                 stale.add(node_id)
             keys[node_id] = key
             outs = cache.get(key)
-            if outs is None and self.disk is not None:
+            if outs is None and disk is not None:
                 outs = self._from_disk(key)
             if outs is not None:
                 result.reused.append(node_id)
             else:
-                outs = self._compute(graph, node_id, step, values, time, result)
+                outs = self._compute(graph, record, step, values, time, result)
                 if outs is None:
                     stale.add(node_id)
                     continue
                 cache.put(key, outs)
-                if self.disk is not None:
-                    self.disk.put(key, outs)
+                if disk is not None:
+                    disk.put(key, outs)
                 result.computed.append(node_id)
             values[node_id] = outs
         if progress is not None:
@@ -285,20 +319,6 @@ class Evaluator:
                 wanted.add(node_id)
         return wanted, problems
 
-    @staticmethod
-    def _key(static_key: bytes, node_id: str, step: _Step, keys: dict[str, bytes],
-             context: _Context) -> bytes:
-        h = hashlib.sha256(static_key)
-        for w in step.wires:
-            h.update(w.tag + keys[w.src])
-        if "frame" in step.reads:
-            h.update(context.frame)
-        if "fps" in step.reads:
-            h.update(context.fps)
-        if "seed" in step.reads:
-            h.update(f"seed:{context.seed}:{node_id}".encode())
-        return h.digest()
-
     def _from_disk(self, key: bytes) -> Mapping[str, Any] | None:
         assert self.disk is not None
         outs = self.disk.get(key)
@@ -309,14 +329,14 @@ class Evaluator:
     def _compute(
         self,
         graph: Graph,
-        node_id: str,
+        record: NodeRecord,
         step: _Step,
         values: dict[str, Mapping[str, Any]],
         time: TimeArray,
         result: EvalResult,
     ) -> Mapping[str, Any] | None:
-        cls = step.cls
-        inputs = dict(step.defaults)
+        node_id, cls = record.id, step.cls
+        inputs = dict(step.defaults) if step.defaults else {}
         for w in step.wires:
             upstream = values.get(w.src)
             if upstream is None:  # upstream failed while computing
@@ -326,7 +346,7 @@ class Evaluator:
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
         try:
-            outs = node.compute(ctx, graph.nodes[node_id].validated, **inputs)
+            outs = node.compute(ctx, record.validated, **inputs)
             checked = {port: outs[port] for port, _ in step.outputs if port in outs}
         except Exception as exc:
             result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) failed: "

@@ -90,8 +90,9 @@ class NodeRecord:
         if not self._static_key and self.validated is not None:
             # the params as pydantic serializes the validated model: fields in declaration order,
             # the same bytes in every process for one node type version
+            model = self.validated
             h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
-            h.update(self.validated.model_dump_json().encode())
+            h.update(type(model).__pydantic_serializer__.to_json(model))  # = model_dump_json()
             self._static_key = h.digest()
         return self._static_key
 

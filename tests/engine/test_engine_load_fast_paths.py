@@ -9,7 +9,9 @@ gives, on random and mutated input.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 import moks_graph as mg
 from moks_graph import mgraph, validation
 from moks_graph.errors import MoksError
-from moks_graph.evaluate import _all_finite
+from moks_graph.evaluate import _all_finite, evaluation_plan
 from moks_graph.graph import NodeRecord
 
 json_values = st.recursive(
@@ -175,3 +177,35 @@ def test_finiteness_test(values, finite):
     a = np.asarray(values, dtype=np.float64)
     assert _all_finite(a) is finite
     assert _all_finite(a.reshape(-1, 1)) is finite  # not 1-D: the element test
+
+
+STARTERS = sorted((Path(__file__).parents[2] / "graphs").glob("*.mgraph"))
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
+def test_static_key_hashes_the_models_json(path):
+    """The serializer call behind static keys gives exactly ``model_dump_json``'s bytes."""
+    graph = mg.load(path)
+    for record in graph.nodes.values():
+        if record.validated is None:
+            continue
+        expected = hashlib.sha256(f"{record.type}\0{record.type_version}\0".encode()
+                                  + record.validated.model_dump_json().encode()).digest()
+        assert record.static_key == expected, record.id
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
+def test_evaluation_plan_matches_the_wiring(path):
+    """Shared per-(class, ports) plan parts give every node its own wiring and defaults."""
+    graph = mg.load(path)
+    plan = evaluation_plan(graph)
+    for node_id, step in plan.items():
+        cls = graph.node_class(node_id)
+        edges = sorted(graph.edges_into(node_id), key=lambda e: e.dst_port)
+        assert [(w.port, w.src, w.src_port) for w in step.wires] == [
+            (e.dst_port, e.src, e.src_port) for e in edges]
+        assert step.sources == tuple(e.src for e in edges)
+        connected = {e.dst_port for e in edges}
+        assert step.defaults == {p: s.default for p, s in cls.inputs.items()
+                                 if p not in connected}
+        assert step.outputs == tuple((p, s.type) for p, s in cls.outputs.items())
