@@ -7,13 +7,17 @@ Measured in one run, all on the same math function ``mix``:
 (b) warm re-evaluation after changing one parameter near the end,
 (c) ``dask.delayed`` running the same functions on the synchronous scheduler:
     building the delayed graph, then computing it (both timed, shown apart),
-(d) loading and validating the graph's ``.mgraph`` file.
+(d) loading and validating the graph's ``.mgraph`` file,
+(e) the same calls in a bare Python loop, holding every output (the floor of
+    any engine that keeps outputs for warm re-evaluation) and holding only
+    what the next call reads (what dask's scheduler keeps).
 
 Prints the ratios against the targets of issue #2: cold >= 5x faster than
 dask.delayed (building + computing, what running the functions through
 dask.delayed costs each time); warm <= 5% of cold; load+validate <= 10% of
-cold. For transparency it also prints cold against dask's compute phase alone
-and load + cold against dask's build + compute.
+cold. For transparency it also prints cold against dask's compute phase alone,
+load + cold against dask's build + compute, and the engine's overhead over the
+bare-loop floor. Every figure is the minimum of ``--repeat`` runs.
 
 Usage: python bench/engine_overhead.py [--nodes 2000] [--samples 10000] [--repeat 7]
 """
