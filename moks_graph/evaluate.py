@@ -95,12 +95,11 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
             edges = graph.edges_into(node_id)
             if len(edges) > 1:
                 edges = sorted(edges, key=_DST_PORT)
-            wires, shape_key = [], [cls]
+            wires: list[_Wire] = []
+            shape_key: list[Any] = [cls]
             for src, src_port, _, dst_port in edges:
                 link = (live.get(src), src_port, cls, dst_port)
-                known = links.get(link, _MISSING)
-                if known is _MISSING:
-                    known = links[link] = _link(*link)
+                known = links[link] if link in links else links.setdefault(link, _link(*link))
                 if known is not None:
                     wires.append(_new_wire(_Wire, (dst_port, src, src_port, *known)))
                     shape_key.append(dst_port)
