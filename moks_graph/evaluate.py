@@ -60,7 +60,6 @@ class _Step(NamedTuple):
 
 
 _DST_PORT = operator.itemgetter(3)  # Edge.dst_port
-_new_wire = tuple.__new__  # a _Wire from a tuple of its five fields, skipping the Python __new__
 _Link = tuple[bytes, "Callable[[Any], Any] | None"]
 
 
@@ -92,16 +91,15 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
         for node_id, cls in live.items():
             if cls is None:
                 continue
-            edges = graph.edges_into(node_id)
-            if len(edges) > 1:
-                edges = sorted(edges, key=_DST_PORT)
             wires: list[_Wire] = []
             shape_key: list[Any] = [cls]
-            for src, src_port, _, dst_port in edges:
+            for src, src_port, _, dst_port in sorted(graph.edges_into(node_id), key=_DST_PORT):
                 link = (live.get(src), src_port, cls, dst_port)
-                known = links[link] if link in links else links.setdefault(link, _link(*link))
+                if link not in links:
+                    links[link] = _link(*link)
+                known = links[link]
                 if known is not None:
-                    wires.append(_new_wire(_Wire, (dst_port, src, src_port, *known)))
+                    wires.append(_Wire(dst_port, src, src_port, *known))
                     shape_key.append(dst_port)
             shape_id = tuple(shape_key)
             shape = shapes.get(shape_id)
@@ -192,14 +190,12 @@ def _key(static_key: bytes, node_id: str, step: _Step, keys: dict[str, bytes],
     h = hashlib.sha256(static_key)
     for w in step.wires:
         h.update(w.tag + keys[w.src])
-    reads = step.reads
-    if reads:
-        if "frame" in reads:
-            h.update(context.frame)
-        if "fps" in reads:
-            h.update(context.fps)
-        if "seed" in reads:
-            h.update(f"seed:{context.seed}:{node_id}".encode())
+    if "frame" in step.reads:
+        h.update(context.frame)
+    if "fps" in step.reads:
+        h.update(context.fps)
+    if "seed" in step.reads:
+        h.update(f"seed:{context.seed}:{node_id}".encode())
     return h.digest()
 
 
