@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 
+# `make run` bakes the starters to USD, so it installs the usd extra it needs.
 $(STAMP_RUN): pyproject.toml setup.py | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[usd]"
 	touch $@
 
 $(STAMP_DEV): pyproject.toml setup.py | $(BIN)/python
