@@ -1,0 +1,410 @@
+"""Lights fitted to a subject's own shading, per pixel (camera frame: x right, y up, z out).
+
+Luminance on the subject is modelled as a sum of light terms on the estimated normals::
+
+    Y(p) = a_key F(n.l; s) + a_fill F(n.f(l); S_FILL) + a_amb + sum_rim a_rim F(n.r; S_RIM)
+
+``F`` is the clamped cosine of an area source of angular radius ``asin s``
+(:func:`~moks_graph.nodes.inverse.render.smooth_cosine`), ``f(l)`` the fill direction that
+``compile_scene`` places for a key at ``l`` (azimuth ``-0.6`` of the key's, elevation 10),
+``r`` the rim directions of a rim mode. The ``a`` are albedo times illuminance (``>= 0``),
+so ``a_key / a_fill`` is the key/fill ratio whatever the albedo and exposure.
+
+The fit (method and figures in ``docs/inverse.md``):
+
+1. a grid over the whole sphere of key directions, each with the exact non-negative least
+   squares of the linear coefficients (every active set of the three, solved at once);
+2. iteratively reweighted: Tukey's biweight on the residual drops cast shadows,
+   highlights and background bleeding instead of averaging them in;
+3. Levenberg-Marquardt on the key direction (tangent-plane coordinates) and source size
+   with the analytic Jacobian of the shading (variable projection: the coefficients are
+   re-solved at every step);
+4. rim modes tried as extra terms and kept when they pay for themselves;
+5. colour: the same terms fitted per channel; the key's colour from its specular
+   highlights when they form a clean blob (Betti gate), else from its diffuse term;
+6. uncertainty from the LM covariance, with the residual taken as correlated over a third
+   of the subject's radius.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Final
+
+import numpy as np
+
+from moks_graph.nodes.inverse.render import fill_azimuth, smooth_cosine
+from moks_graph.nodes.inverse.subject import SubjectEstimate
+
+LUMA: Final[np.ndarray] = np.array([0.2126, 0.7152, 0.0722])
+FILL_ELEVATION_DEG: Final[float] = 10.0
+S_FILL: Final[float] = 0.25
+S_RIM: Final[float] = 0.15
+S_BOUNDS: Final[tuple[float, float]] = (0.02, 0.7)
+RIM_DIRECTIONS: Final[dict[str, tuple[tuple[float, float], ...]]] = {
+    "camera_left": ((-150.0, 25.0),),
+    "camera_right": ((150.0, 25.0),),
+    "both": ((-150.0, 25.0), (150.0, 25.0)),
+    "top": ((180.0, 60.0),),
+}
+RIM_GAIN: Final[float] = 0.04
+"""A rim mode is kept when it lowers the robust cost by this fraction or more."""
+TUKEY_C: Final[float] = 4.685
+GRID_DIRECTIONS: Final[int] = 1500
+GRID_PIXELS: Final[int] = 4000
+
+
+def direction(az_deg: float, el_deg: float) -> np.ndarray:
+    """Camera-frame unit direction of SceneScript angles (0 = from the camera, +90 = right)."""
+    a, e = math.radians(az_deg), math.radians(el_deg)
+    return np.array([math.sin(a) * math.cos(e), math.sin(e), math.cos(a) * math.cos(e)])
+
+
+def angles(d: np.ndarray) -> tuple[float, float]:
+    """SceneScript ``(azimuth, elevation)`` [deg] of a camera-frame direction."""
+    d = np.asarray(d, dtype=np.float64) / np.linalg.norm(d)
+    return (float(np.degrees(np.arctan2(d[0], d[2]))),
+            float(np.degrees(np.arcsin(np.clip(d[1], -1.0, 1.0)))))
+
+
+def fibonacci_sphere(n: int) -> np.ndarray:
+    """``n`` near-uniform unit vectors (deterministic)."""
+    i = np.arange(n) + 0.5
+    y = 1.0 - 2.0 * i / n
+    r = np.sqrt(1.0 - y * y)
+    phi = math.pi * (3.0 - math.sqrt(5.0)) * i
+    return np.stack([r * np.sin(phi), y, r * np.cos(phi)], axis=-1)
+
+
+def fill_direction(key: np.ndarray) -> np.ndarray:
+    az, _ = angles(key)
+    return direction(fill_azimuth(az), FILL_ELEVATION_DEG)
+
+
+def smooth_cosine_ds(c: np.ndarray, s: float) -> np.ndarray:
+    """``dF/ds`` of :func:`smooth_cosine` (zero outside the band ``|c| < s``)."""
+    band = np.abs(c) < s
+    return np.where(band, (c + s) * (s - c) / (4.0 * s * s), 0.0)
+
+
+def tukey(r: np.ndarray, scale: float) -> np.ndarray:
+    u = r / max(TUKEY_C * scale, 1e-12)
+    return np.where(np.abs(u) < 1.0, (1.0 - u * u) ** 2, 0.0)
+
+
+def robust_scale(r: np.ndarray, w: np.ndarray) -> float:
+    inl = r[w > 0.05] if np.count_nonzero(w > 0.05) > 8 else r
+    return float(1.4826 * np.median(np.abs(inl - np.median(inl)))) + 1e-12
+
+
+# --------------------------------------------------------------------------- NNLS
+
+
+def nnls_batch(gram: np.ndarray, rhs: np.ndarray, yy: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact non-negative least squares for a batch of small problems.
+
+    ``gram``: ``(D, k, k)`` = ``B^T W B``; ``rhs``: ``(D, k)`` = ``B^T W y``; ``yy`` =
+    ``y^T W y``. Every active set is solved and the best feasible one kept (the NNLS optimum
+    is the least-squares solution on its support). Returns coefficients ``(D, k)`` and costs.
+    """
+    d, k = rhs.shape
+    best = np.full(d, float(yy))
+    coef = np.zeros((d, k))
+    ridge = 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1e-300
+    for size in range(1, k + 1):
+        for subset in combinations(range(k), size):
+            idx = np.array(subset)
+            g = gram[:, idx[:, None], idx[None, :]] + ridge * np.eye(size)
+            b = rhs[:, idx]
+            x = np.linalg.solve(g, b[..., None])[..., 0]
+            cost = yy - np.einsum("di,di->d", x, b)
+            ok = np.all(x >= 0.0, axis=1) & (cost < best)
+            best = np.where(ok, cost, best)
+            full = np.zeros((d, k))
+            full[:, idx] = x
+            coef = np.where(ok[:, None], full, coef)
+    return coef, best
+
+
+def nnls_one(basis: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
+    bw = basis * w[:, None]
+    coef, cost = nnls_batch((basis.T @ bw)[None], (bw.T @ y)[None], float(y @ (w * y)))
+    return coef[0], float(cost[0])
+
+
+# --------------------------------------------------------------------------- model
+
+
+def basis(normals: np.ndarray, key: np.ndarray, s: float, rim: str) -> np.ndarray:
+    """Columns ``[key, fill, ambient, rim...]`` at ``normals`` ``(N, 3)``."""
+    cols = [smooth_cosine(normals @ key, s)[0],
+            smooth_cosine(normals @ fill_direction(key), S_FILL)[0],
+            np.ones(len(normals))]
+    for az, el in RIM_DIRECTIONS.get(rim, ()):
+        cols.append(smooth_cosine(normals @ direction(az, el), S_RIM)[0])
+    return np.stack(cols, axis=1)
+
+
+def _tangent_basis(d: np.ndarray) -> np.ndarray:
+    helper = np.array([0.0, 1.0, 0.0]) if abs(d[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    t1 = np.cross(helper, d)
+    t1 /= np.linalg.norm(t1)
+    return np.stack([t1, np.cross(d, t1)])
+
+
+def jacobian(normals: np.ndarray, key: np.ndarray, s: float, coef: np.ndarray) -> np.ndarray:
+    """``d Y / d (t1, t2, s)`` of the model at fixed coefficients (analytic)."""
+    tangents = _tangent_basis(key)
+    c = normals @ key
+    _, dk = smooth_cosine(c, s)
+    fill = fill_direction(key)
+    _, df = smooth_cosine(normals @ fill, S_FILL)
+    az = math.atan2(key[0], key[2])
+    daz_dl = np.array([key[2], 0.0, -key[0]]) / max(key[0] ** 2 + key[2] ** 2, 1e-9)
+    azf = math.radians(fill_azimuth(math.degrees(az)))
+    slope = -0.6 if abs(math.degrees(az)) > 1.0 else 0.0
+    ce = math.cos(math.radians(FILL_ELEVATION_DEG))
+    dfill_daz = slope * np.array([math.cos(azf) * ce, 0.0, -math.sin(azf) * ce])
+    cols = []
+    for t in tangents:
+        dfill = dfill_daz * float(daz_dl @ t)
+        cols.append(coef[0] * dk * (normals @ t) + coef[1] * df * (normals @ dfill))
+    cols.append(coef[0] * smooth_cosine_ds(c, s))
+    return np.stack(cols, axis=1)
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class LightFit:
+    """The fitted lights (camera frame) and how well they explain the subject."""
+
+    key: np.ndarray
+    softness_s: float
+    rim: str
+    coef: np.ndarray
+    colour: np.ndarray  # (k, 3) per-term RGB coefficients
+    key_rgb: np.ndarray
+    key_colour_source: str
+    residual: float
+    inlier_fraction: float
+    sigma: dict[str, float] = field(default_factory=dict)
+    weights: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def azimuth_deg(self) -> float:
+        return angles(self.key)[0]
+
+    @property
+    def elevation_deg(self) -> float:
+        return angles(self.key)[1]
+
+    @property
+    def ratio(self) -> float:
+        """Key/fill illuminance ratio (``inf`` when no fill was seen)."""
+        return float(self.coef[0] / self.coef[1]) if self.coef[1] > 0 else math.inf
+
+    @property
+    def rim_ev(self) -> float:
+        if self.rim == "none" or self.coef[0] <= 0:
+            return 0.0
+        return float(np.log2(max(self.coef[3:].max(), 1e-9) / self.coef[0]))
+
+
+def shading_pixels(rgb: np.ndarray, subject: SubjectEstimate) -> np.ndarray:
+    """Subject pixels usable for shading: inside the silhouette, not clipped."""
+    top = float(rgb.max())
+    clipped = (rgb >= 0.97 * top).any(axis=-1) if top <= 1.0 + 1e-6 else np.zeros(
+        rgb.shape[:2], dtype=bool)
+    inner = subject.mask & ~subject.contour
+    return inner & ~clipped
+
+
+def _grid_fit(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray,
+              s: float) -> tuple[int, np.ndarray]:
+    cos = n @ dirs.T  # (N, D)
+    key = smooth_cosine(cos, s)[0]
+    fills = np.stack([fill_direction(d) for d in dirs])
+    fill = smooth_cosine(n @ fills.T, S_FILL)[0]
+    one = np.ones_like(y)
+    cols = (key, fill, np.broadcast_to(one[:, None], key.shape))
+    wy = w * y
+    gram = np.empty((len(dirs), 3, 3))
+    rhs = np.empty((len(dirs), 3))
+    for i in range(3):
+        rhs[:, i] = wy @ cols[i]
+        for j in range(i, 3):
+            gram[:, i, j] = gram[:, j, i] = np.einsum("n,nd,nd->d", w, cols[i], cols[j])
+    coef, cost = nnls_batch(gram, rhs, float(y @ wy))
+    # a key that lights nothing is no key
+    cost = np.where(coef[:, 0] > 0, cost, np.inf)
+    return int(np.argmin(cost)), coef
+
+
+def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
+            rim: str, steps: int = 12) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """Levenberg-Marquardt on (key direction, s), coefficients re-solved each step."""
+    coef, cost = nnls_one(basis(n, key, s, rim), y, w)
+    lam = 1e-3
+    for _ in range(steps):
+        jac = jacobian(n, key, s, coef)
+        r = y - basis(n, key, s, rim) @ coef
+        jw = jac * w[:, None]
+        a = jac.T @ jw
+        g = jw.T @ r
+        improved = False
+        for _ in range(6):
+            delta = np.linalg.solve(a + lam * np.diag(np.diag(a) + 1e-12), g)
+            step = float(np.hypot(delta[0], delta[1]))
+            if step > 0.35:
+                delta[:2] *= 0.35 / step
+            t = _tangent_basis(key)
+            move = delta[0] * t[0] + delta[1] * t[1]
+            ang = float(np.linalg.norm(move))
+            new_key = key if ang < 1e-12 else (math.cos(ang) * key + math.sin(ang) * move / ang)
+            new_key = new_key / np.linalg.norm(new_key)
+            new_s = float(np.clip(s + delta[2], *S_BOUNDS))
+            new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim), y, w)
+            if new_cost < cost and new_coef[0] > 0:
+                key, s, coef, cost = new_key, new_s, new_coef, new_cost
+                lam = max(lam / 3.0, 1e-7)
+                improved = True
+                break
+            lam *= 4.0
+        if not improved or cost <= 0:
+            break
+    return key, s, coef, cost
+
+
+def _subsample(count: int, limit: int) -> np.ndarray:
+    return np.arange(count) if count <= limit else np.linspace(0, count - 1, limit).astype(int)
+
+
+def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
+            rim: str = "none", rounds: int = 3) -> tuple[np.ndarray, float, np.ndarray,
+                                                        np.ndarray]:
+    """Robust key fit: ``(key, s, coef, weights)``; from ``start`` or a sphere grid."""
+    w = np.ones_like(y)
+    s = 0.1
+    if start is None:
+        sub = _subsample(len(y), GRID_PIXELS)
+        best, _ = _grid_fit(n[sub], y[sub], w[sub], fibonacci_sphere(GRID_DIRECTIONS), s)
+        start = fibonacci_sphere(GRID_DIRECTIONS)[best]
+    key = np.asarray(start, dtype=np.float64) / np.linalg.norm(start)
+    for _ in range(rounds):
+        key, s, coef, _ = _refine(n, y, w, key, s, rim)
+        r = y - basis(n, key, s, rim) @ coef
+        w = tukey(r, robust_scale(r, w))
+    coef, _ = nnls_one(basis(n, key, s, rim), y, w)
+    return key, s, coef, w
+
+
+def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
+               w: np.ndarray) -> tuple[str, float]:
+    """The rim mode that lowers the robust cost most (``none`` unless by ``RIM_GAIN``)."""
+    _, base = nnls_one(basis(n, key, s, "none"), y, w)
+    best, best_cost = "none", base
+    for mode in RIM_DIRECTIONS:
+        coef, cost = nnls_one(basis(n, key, s, mode), y, w)
+        if np.all(coef[3:] > 0.05 * coef[0]) and cost < best_cost * (1.0 - RIM_GAIN):
+            best, best_cost = mode, cost
+    return best, best_cost
+
+
+def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
+                     rim: str, coef: np.ndarray, correlation_px: float) -> dict[str, float]:
+    """1-sigma uncertainties: key direction [deg], azimuth/elevation [deg], ratio [stops]."""
+    b = basis(n, key, s, rim)
+    jac = np.concatenate([jacobian(n, key, s, coef), b], axis=1)
+    r = y - b @ coef
+    dof = max(float(w.sum()) - jac.shape[1], 1.0)
+    var = float(r @ (w * r)) / dof * max(1.0, correlation_px ** 2)
+    info = jac.T @ (jac * w[:, None])
+    cov = np.linalg.pinv(info) * var
+    t = _tangent_basis(key)
+    jang = np.zeros((2, 2))
+    horiz = max(key[0] ** 2 + key[2] ** 2, 1e-9)
+    for i in range(2):
+        daz = (key[2] * t[i][0] - key[0] * t[i][2]) / horiz
+        del_ = t[i][1] / math.sqrt(max(1.0 - key[1] ** 2, 1e-9))
+        jang[:, i] = (daz, del_)
+    cang = jang @ cov[:2, :2] @ jang.T
+    a_k, a_f = coef[0], coef[1]
+    ratio_var = math.inf
+    if a_k > 0 and a_f > 0:
+        gk, gf = 1.0 / a_k, -1.0 / a_f
+        ck, cf, ckf = cov[3, 3], cov[4, 4], cov[3, 4]
+        ratio_var = (gk * gk * ck + gf * gf * cf + 2 * gk * gf * ckf) / math.log(2.0) ** 2
+    return {"key_direction_deg": math.degrees(math.sqrt(max(cov[0, 0] + cov[1, 1], 0.0))),
+            "key_azimuth_deg": math.degrees(math.sqrt(max(cang[0, 0], 0.0))),
+            "key_elevation_deg": math.degrees(math.sqrt(max(cang[1, 1], 0.0))),
+            "key_fill_ratio_stops": math.sqrt(max(ratio_var, 0.0))}
+
+
+def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarray,
+               scale: float, highlight_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray,
+                                                                          str]:
+    """Per-term RGB coefficients and the key's colour (highlight or diffuse term)."""
+    colour = np.stack([nnls_one(b, rgb[:, c], w)[0] for c in range(3)], axis=1)
+    key_rgb = colour[0].copy()
+    source = "diffuse (neutral albedo assumed)"
+    if highlight_mask is not None and highlight_mask.any():
+        excess = (rgb[highlight_mask] - b[highlight_mask] @ colour).sum(axis=0)
+        if float(excess @ LUMA) > 4.0 * scale and np.all(excess > 0):
+            key_rgb, source = excess, "specular highlight"
+    return colour, key_rgb, source
+
+
+def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray | None = None,
+               rim: str | None = None) -> LightFit:
+    """Fit the lights to ``rgb`` (linear, working grid) on ``subject`` (module docstring).
+
+    ``start``: a camera-frame key direction to refine from instead of the grid; ``rim``:
+    a rim mode to use instead of choosing one.
+    """
+    from moks_graph.nodes.topology.betti import betti_signature
+
+    usable = shading_pixels(rgb, subject)
+    notes: list[str] = []
+    if np.count_nonzero(usable) < 30:
+        usable = subject.mask.copy()
+        notes.append("too few unclipped subject pixels: clipped pixels used")
+    n = subject.normals[usable]
+    px = rgb[usable].astype(np.float64)
+    y = px @ LUMA
+    key, s, coef, w = fit_key(n, y, start=start)
+    mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
+    if mode != "none":
+        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2)
+    b = basis(n, key, s, mode)
+    r = y - b @ coef
+    scale = robust_scale(r, w)
+    mean_y = float(np.sum(w * y) / max(w.sum(), 1e-12))
+    residual = float(math.sqrt(np.sum(w * r * r) / max(w.sum(), 1e-12)) / max(mean_y, 1e-12))
+    highlight = (r > 3.0 * scale) & (w < 0.2)
+    grid_h = np.zeros(usable.shape, dtype=bool)
+    grid_h[usable] = highlight
+    sig = betti_signature(grid_h, min_area=2) if highlight.any() else None
+    clean = sig is not None and 1 <= sig.b0 <= 3 and sig.b1 == 0
+    colour, key_rgb, source = key_colour(px, b, w, r, scale, highlight if clean else None)
+    area = float(np.count_nonzero(subject.mask))
+    radius = math.sqrt(area / math.pi)
+    sigma = covariance_sigma(n, y, w, key, s, mode, coef, radius / 3.0)
+    weights = np.zeros(usable.shape)
+    weights[usable] = w
+    return LightFit(key=key, softness_s=s, rim=mode, coef=coef, colour=colour,
+                    key_rgb=key_rgb, key_colour_source=source, residual=residual,
+                    inlier_fraction=float(np.mean(w > 0.5)), sigma=sigma, weights=weights,
+                    notes=notes)
+
+
+def predict(subject: SubjectEstimate, fit: LightFit) -> np.ndarray:
+    """The fitted lights on the estimated subject: linear RGB ``H x W x 3`` (0 outside)."""
+    out = np.zeros((*subject.mask.shape, 3))
+    n = subject.normals[subject.mask]
+    out[subject.mask] = basis(n, fit.key, fit.softness_s, fit.rim) @ fit.colour
+    return np.maximum(out, 0.0)

@@ -1,0 +1,253 @@
+"""The subject of a reference still: its silhouette, placement and surface normals.
+
+Everything here works in the reference's own framing, on a working grid of at most
+:data:`WORK_SIDE` pixels on the long side; the method is in ``docs/inverse.md``:
+
+- :func:`background_distance`: how unlike the frame's border each pixel is (squared
+  Mahalanobis distance to the nearest of a few border colour clusters, in log luminance
+  and log chromaticity).
+- :func:`find_silhouette`: the most salient compact region unlike the border, snapped to
+  the strongest edges by a marker watershed.
+- :func:`inflate_normals`: normals from the silhouette by Poisson inflation; exact on the
+  occluding contour, a sphere for a disc, a cylinder for a slab; the frame border is not a
+  contour (a bust cut by the frame edge keeps its depth there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import spsolve
+
+WORK_SIDE: Final[int] = 240
+"""Long side of the analysis grid [pixels]."""
+MIN_FRACTION: Final[float] = 0.004
+"""Smallest subject, as a fraction of the frame."""
+MAX_FRACTION: Final[float] = 0.85
+"""Largest subject, as a fraction of the frame."""
+FOREGROUND_D2: Final[float] = 12.0
+"""Squared Mahalanobis distance to the border clusters above which a pixel is unlike them."""
+BACKGROUND_D2: Final[float] = 4.0
+"""Below this a pixel is surely background (a watershed marker)."""
+_EPS: Final[float] = 1e-4
+
+
+@dataclass(frozen=True)
+class SubjectEstimate:
+    """A subject found in a reference (working-grid pixels; camera frame x right, y up, z out).
+
+    ``mask``: silhouette. ``found``: a distinct subject was detected (else ``reason`` says
+    why and ``mask`` is a central ellipse standing in). ``normals``: ``H x W x 3`` unit
+    normals, zero outside the mask. ``contour``: silhouette pixels on an occluding contour
+    (not on the frame border). ``centre``: centroid in frame units ``(x, y)`` from the frame
+    centre (x right, y up). ``height_fraction``: silhouette height over frame height.
+    """
+
+    mask: np.ndarray
+    found: bool
+    normals: np.ndarray
+    contour: np.ndarray
+    centre: tuple[float, float]
+    height_fraction: float
+    reason: str = ""
+
+
+def features(rgb: np.ndarray) -> np.ndarray:
+    """Per-pixel ``(log2 Y, log2 R/G, log2 B/G)`` of linear RGB, lightly smoothed."""
+    x = np.maximum(rgb.astype(np.float64), 0.0) + _EPS
+    y = x @ np.array([0.2126, 0.7152, 0.0722])
+    out = np.stack([np.log2(y), np.log2(x[..., 0] / x[..., 1]),
+                    np.log2(x[..., 2] / x[..., 1])], axis=-1)
+    return ndimage.gaussian_filter(out, sigma=(1.0, 1.0, 0.0))
+
+
+def _border(shape: tuple[int, int], width: int) -> np.ndarray:
+    band = np.zeros(shape, dtype=bool)
+    band[:width], band[-width:], band[:, :width], band[:, -width:] = True, True, True, True
+    return band
+
+
+def _clusters(samples: np.ndarray, k: int, iterations: int = 12) -> np.ndarray:
+    """Deterministic k-means labels (centres seeded at luminance quantiles)."""
+    order = np.argsort(samples[:, 0], kind="stable")
+    centres = samples[order[((np.arange(k) + 0.5) / k * len(order)).astype(int)]]
+    labels = np.zeros(len(samples), dtype=int)
+    for _ in range(iterations):
+        d = ((samples[:, None, :] - centres[None]) ** 2).sum(-1)
+        labels = np.argmin(d, axis=1)
+        for j in range(k):
+            if np.any(labels == j):
+                centres[j] = samples[labels == j].mean(axis=0)
+    return labels
+
+
+def background_distance(feat: np.ndarray, k: int = 4) -> np.ndarray:
+    """Squared Mahalanobis distance of every pixel to its nearest border cluster."""
+    h, w, _ = feat.shape
+    width = max(2, round(0.03 * max(h, w)))
+    samples = feat[_border((h, w), width)]
+    labels = _clusters(samples, k)
+    best = np.full((h, w), np.inf)
+    floor = np.diag([0.12, 0.01, 0.01]) ** 2  # noise floor: stops, chromaticity
+    for j in range(k):
+        part = samples[labels == j]
+        if len(part) < 8:
+            continue
+        cov = np.cov(part, rowvar=False) + floor * 4.0
+        diff = feat - part.mean(axis=0)
+        d2 = np.einsum("hwi,ij,hwj->hw", diff, np.linalg.inv(cov), diff)
+        best = np.minimum(best, d2)
+    return best
+
+
+def _gradient(feat: np.ndarray) -> np.ndarray:
+    scale = np.array([1.0, 3.0, 3.0])
+    mag = np.zeros(feat.shape[:2])
+    for i in range(3):
+        mag += np.hypot(ndimage.sobel(feat[..., i], 0), ndimage.sobel(feat[..., i], 1)) * scale[i]
+    return mag
+
+
+def _disk(radius: int) -> np.ndarray:
+    r = max(1, int(radius))
+    return np.hypot(*np.mgrid[-r:r + 1, -r:r + 1]) <= r
+
+
+def _pick_component(candidate: np.ndarray, score: np.ndarray) -> np.ndarray | None:
+    comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
+    if n == 0:
+        return None
+    h, w = candidate.shape
+    ids = np.arange(1, n + 1)
+    mass = np.asarray(ndimage.sum(np.minimum(score, 64.0), comps, ids))
+    area = np.asarray(ndimage.sum(candidate, comps, ids))
+    touch = np.asarray(ndimage.sum(_border((h, w), 1), comps, ids))
+    perimeter = 2.0 * (h + w)
+    # a floor, a wall seam or a sky band runs along the border: prefer compact blobs
+    mass = mass * np.clip(1.0 - touch / (0.5 * perimeter), 0.05, 1.0)
+    mass[area < MIN_FRACTION * h * w] = 0.0
+    if mass.max() <= 0.0:
+        return None
+    return comps == ids[int(np.argmax(mass))]
+
+
+def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The subject's silhouette on ``rgb`` (linear, working grid), or ``None`` and why."""
+    feat = features(rgb)
+    d2 = background_distance(feat)
+    h, w = d2.shape
+    side = max(h, w)
+    candidate = ndimage.binary_opening(d2 > FOREGROUND_D2, _disk(round(0.008 * side)))
+    candidate = ndimage.binary_closing(candidate, _disk(round(0.015 * side)), border_value=0)
+    blob = _pick_component(candidate, d2)
+    if blob is None:
+        return None, "no subject found (nothing in the frame stands out from its border)"
+    blob = ndimage.binary_fill_holes(blob)
+    markers = np.zeros((h, w), dtype=np.int32)
+    markers[(d2 < BACKGROUND_D2) & ~ndimage.binary_dilation(blob, _disk(round(0.03 * side)))] = 1
+    markers[ndimage.binary_erosion(blob, _disk(round(0.01 * side)))] = 2
+    if not np.any(markers == 2):
+        markers[blob] = 2
+    from skimage.segmentation import watershed
+
+    mask = watershed(_gradient(feat), markers) == 2
+    mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
+    comps, n = ndimage.label(mask)
+    if n > 1:
+        sizes = ndimage.sum(mask, comps, np.arange(1, n + 1))
+        mask = comps == 1 + int(np.argmax(sizes))
+    fraction = float(mask.mean())
+    if fraction < MIN_FRACTION:
+        return None, "no subject found (the candidate is smaller than 0.4 % of the frame)"
+    if fraction > MAX_FRACTION:
+        return None, "no subject found (the candidate fills the frame)"
+    return mask, ""
+
+
+def _laplacian_solve(mask: np.ndarray, dirichlet: np.ndarray) -> np.ndarray:
+    """``f`` with ``laplace(f) = -1`` on ``mask``, ``f = 0`` beyond ``dirichlet`` edges."""
+    h, w = mask.shape
+    index = -np.ones((h, w), dtype=np.int64)
+    cells = np.flatnonzero(mask)
+    index.ravel()[cells] = np.arange(cells.size)
+    rows, cols = np.divmod(cells, w)
+    diag = np.zeros(cells.size)
+    ii, jj = [], []
+    for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        r2, c2 = rows + dr, cols + dc
+        inside = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+        neighbour = np.full(cells.size, -1)
+        neighbour[inside] = index[r2[inside], c2[inside]]
+        linked = neighbour >= 0
+        # a neighbour outside the silhouette is the contour (f = 0): it counts in the
+        # diagonal; a neighbour beyond the frame is a mirror (no flux): it does not
+        diag += linked | (inside & ~linked & dirichlet[np.clip(r2, 0, h - 1),
+                                                       np.clip(c2, 0, w - 1)])
+        ii.append(np.flatnonzero(linked))
+        jj.append(neighbour[linked])
+    i = np.concatenate(ii)
+    j = np.concatenate(jj)
+    n = cells.size
+    matrix = coo_matrix((np.concatenate([diag, -np.ones(i.size)]),
+                         (np.concatenate([np.arange(n), i]), np.concatenate([np.arange(n), j]))),
+                        shape=(n, n)).tocsc()
+    out = np.zeros((h, w))
+    out.ravel()[cells] = spsolve(matrix, np.ones(n))
+    return out
+
+
+def inflate_normals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit normals ``H x W x 3`` (camera frame) and the occluding-contour pixels.
+
+    ``h = c sqrt(f)`` with ``laplace(f) = -1`` inside, ``f = 0`` on the contour, and ``c``
+    chosen so that ``max h`` equals the largest inscribed radius: a disc inflates to a
+    hemisphere (``c = 2``), a long slab to a half cylinder (``c = sqrt 2``).
+    """
+    outside = ~mask
+    f = np.maximum(_laplacian_solve(mask, outside), 0.0)
+    radius = float(ndimage.distance_transform_edt(np.pad(mask, 1, constant_values=False))
+                   [1:-1, 1:-1].max())
+    scale = radius / max(np.sqrt(f.max()), 1e-9)
+    grad_r, grad_c = np.gradient(f)
+    root = np.sqrt(np.maximum(f, 0.25 * np.min(f[mask]) if mask.any() else 1e-9))
+    # dh = c grad f / (2 sqrt f); image up is -row
+    hx = scale * grad_c / (2.0 * root)
+    hy = -scale * grad_r / (2.0 * root)
+    normals = np.stack([-hx, -hy, np.ones_like(f)], axis=-1)
+    normals /= np.linalg.norm(normals, axis=-1, keepdims=True)
+    normals[~mask] = 0.0
+    eroded = ndimage.binary_erosion(mask, border_value=1)
+    contour = mask & ~eroded
+    return normals, contour
+
+
+def fallback_mask(shape: tuple[int, int]) -> np.ndarray:
+    """A centred ellipse over the middle of the frame, standing in for a missing subject."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    return ((xx + 0.5 - w / 2) / (0.3 * w)) ** 2 + ((yy + 0.5 - h / 2) / (0.4 * h)) ** 2 <= 1.0
+
+
+def estimate_subject(rgb: np.ndarray) -> SubjectEstimate:
+    """Find the subject on a working-grid linear RGB image and estimate its normals."""
+    mask, reason = find_silhouette(rgb)
+    found = mask is not None
+    if mask is None:
+        mask = fallback_mask(rgb.shape[:2])
+    normals, contour = inflate_normals(mask)
+    h, w = mask.shape
+    rows, cols = np.nonzero(mask)
+    centre = (float((cols.mean() + 0.5) / w - 0.5), float(0.5 - (rows.mean() + 0.5) / h))
+    height = float((rows.max() - rows.min() + 1) / h)
+    return SubjectEstimate(mask, found, normals, contour, centre, height, reason)
+
+
+def working_size(shape: tuple[int, ...], side: int = WORK_SIDE) -> tuple[int, int]:
+    """``(width, height)`` of the working grid for an image of ``shape`` (same aspect)."""
+    h, w = int(shape[0]), int(shape[1])
+    scale = min(1.0, side / max(h, w))
+    return max(16, round(w * scale)), max(16, round(h * scale))
