@@ -31,8 +31,6 @@ MAX_FRACTION: Final[float] = 0.85
 """Largest subject, as a fraction of the frame."""
 FOREGROUND_D2: Final[float] = 12.0
 """Squared Mahalanobis distance to the border clusters above which a pixel is unlike them."""
-BACKGROUND_D2: Final[float] = 4.0
-"""Below this a pixel is surely background (a watershed marker)."""
 _EPS: Final[float] = 1e-4
 
 
@@ -104,11 +102,16 @@ def background_distance(feat: np.ndarray, k: int = 4) -> np.ndarray:
     return best
 
 
-def _gradient(feat: np.ndarray) -> np.ndarray:
-    scale = np.array([1.0, 3.0, 3.0])
-    mag = np.zeros(feat.shape[:2])
+def _edges(rgb: np.ndarray) -> np.ndarray:
+    """Edge strength on display-encoded colour (a shading terminator is a ramp there, a
+    silhouette a step; in log luminance a dark ramp would look like an edge)."""
+    from moks_graph.nodes.imaging.colorimetry import srgb_encode
+
+    enc = ndimage.gaussian_filter(srgb_encode(np.clip(rgb / max(float(np.percentile(
+        rgb, 99.5)), 1e-9), 0.0, 1.0)), sigma=(0.7, 0.7, 0.0))
+    mag = np.zeros(rgb.shape[:2])
     for i in range(3):
-        mag += np.hypot(ndimage.sobel(feat[..., i], 0), ndimage.sobel(feat[..., i], 1)) * scale[i]
+        mag += np.hypot(ndimage.sobel(enc[..., i], 0), ndimage.sobel(enc[..., i], 1))
     return mag
 
 
@@ -146,15 +149,22 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     blob = _pick_component(candidate, d2)
     if blob is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    blob = ndimage.binary_fill_holes(blob)
+    # a terminator can split one subject into a lit and a shadowed part: rejoin the parts
+    # that lie within a thin band of the chosen one
+    near = ndimage.binary_dilation(blob, _disk(round(0.05 * side)))
+    comps, _ = ndimage.label(candidate, structure=np.ones((3, 3)))
+    touching = np.unique(comps[near & candidate])
+    blob = ndimage.binary_fill_holes(np.isin(comps, touching[touching > 0]) | blob)
     markers = np.zeros((h, w), dtype=np.int32)
-    markers[(d2 < BACKGROUND_D2) & ~ndimage.binary_dilation(blob, _disk(round(0.03 * side)))] = 1
+    # background floods in from the frame border only: a lit side can match the floor's
+    # colour, so the strongest edges (the silhouette), not colour, decide where it ends
+    markers[_border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob] = 1
     markers[ndimage.binary_erosion(blob, _disk(round(0.01 * side)))] = 2
     if not np.any(markers == 2):
         markers[blob] = 2
     from skimage.segmentation import watershed
 
-    mask = watershed(_gradient(feat), markers) == 2
+    mask = watershed(_edges(rgb), markers) == 2
     mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
     comps, n = ndimage.label(mask)
     if n > 1:

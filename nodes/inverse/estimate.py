@@ -1,0 +1,192 @@
+"""A reference still read as a subject and its lights, in SceneScript terms.
+
+:func:`estimate_still` finds the subject (:mod:`~moks_graph.nodes.inverse.subject`) and fits
+the lights to its shading (:mod:`~moks_graph.nodes.inverse.lightfit`) on a working grid of
+the reference's own framing; :func:`judge` says whether the residual supports the word
+"matched"; :func:`to_script` writes the estimate into a SceneScript; :func:`preview` and
+:func:`residual_heatmap` are what a TD looks at beside the reference.
+
+Angles are in the subject's view frame (z from the subject towards the camera): an
+eye-level SceneScript camera, which :func:`to_script` writes, has the same frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from moks_graph.nodes.imaging.colorimetry import cct_duv_from_rgb
+from moks_graph.nodes.imaging.metrics import haze
+from moks_graph.nodes.inverse.lightfit import LUMA, LightFit, fit_lights, predict
+from moks_graph.nodes.inverse.subject import SubjectEstimate, estimate_subject, working_size
+from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
+from moks_graph.nodes.scenescript.schema import SceneScript
+
+CCT_RANGE_K: Final[tuple[float, float]] = (1000.0, 20000.0)
+RATIO_RANGE: Final[tuple[float, float]] = (1.0, 64.0)
+MATCHED_RESIDUAL: Final[float] = 0.12
+"""Largest robust relative RMS residual on the subject for ``matched``."""
+MATCHED_INLIERS: Final[float] = 0.7
+"""Smallest fraction of subject pixels the lights explain for ``matched``."""
+MATCHED_DIRECTION_DEG: Final[float] = 15.0
+"""Largest 1-sigma key-direction uncertainty for ``matched``."""
+MONO_SATURATION: Final[float] = 0.04
+HAZE_FREE_VEIL: Final[float] = 0.3
+"""Dark-channel veil a clear studio frame shows (grey walls); haze is what lies above it."""
+SUBJECT_ALBEDO: Final[float] = 0.45
+KEY_DISTANCE_M: Final[float] = 3.0
+
+
+@dataclass
+class StillEstimate:
+    """Subject, fitted lights and measured extras of one reference (working grid)."""
+
+    image: np.ndarray
+    subject: SubjectEstimate
+    fit: LightFit
+    veil: float
+    monochrome: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key_cct(self) -> tuple[float, float]:
+        """Key CCT [K] and Duv from the key's colour (clamped to :data:`CCT_RANGE_K`)."""
+        rgb = np.maximum(self.fit.key_rgb, 1e-9)
+        cct, duv = cct_duv_from_rgb(rgb / float(rgb @ LUMA))
+        return float(np.clip(cct, *CCT_RANGE_K)), float(duv)
+
+
+def to_working(image: np.ndarray) -> np.ndarray:
+    """Area-resample a linear image to the working grid."""
+    from skimage.transform import resize
+
+    w, h = working_size(image.shape)
+    if image.shape[:2] == (h, w):
+        return np.ascontiguousarray(image, dtype=np.float64)
+    out = resize(image.astype(np.float64), (h, w, 3), order=1, mode="edge",
+                 anti_aliasing=True)
+    return np.maximum(out, 0.0)
+
+
+def saturation(image: np.ndarray) -> float:
+    """Mean chroma over luminance of the frame (0 for a grey image)."""
+    x = image.reshape(-1, 3)
+    y = x @ LUMA
+    keep = y > np.percentile(y, 10)
+    return float(np.mean((x[keep].max(1) - x[keep].min(1)) / np.maximum(y[keep], 1e-9)))
+
+
+def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
+                   rim: str | None = None, subject: SubjectEstimate | None = None
+                   ) -> StillEstimate:
+    """Subject and lights of a linear RGB reference (module docstring).
+
+    ``start``/``rim`` steer the light fit (a critique's proposal); ``subject`` reuses an
+    earlier subject estimate of the same image.
+    """
+    work = to_working(linear)
+    subj = subject if subject is not None else estimate_subject(work)
+    fit = fit_lights(work, subj, start=start, rim=rim)
+    mono = saturation(work) < MONO_SATURATION
+    notes = list(fit.notes)
+    est = StillEstimate(work, subj, fit, haze(work.astype(np.float32)), mono, notes)
+    if not mono:
+        rgb = np.maximum(fit.key_rgb, 1e-9)
+        raw, _ = cct_duv_from_rgb(rgb / float(rgb @ LUMA))
+        if not CCT_RANGE_K[0] <= float(raw) <= CCT_RANGE_K[1]:
+            notes.append(f"key colour reads {float(raw):.0f} K, clamped to "
+                         f"{CCT_RANGE_K[0]:.0f}-{CCT_RANGE_K[1]:.0f} K")
+    return est
+
+
+def judge(est: StillEstimate) -> tuple[str, list[str]]:
+    """``("matched" | "approximate", reasons)``: matched only when the residual says so."""
+    fit = est.fit
+    reasons: list[str] = []
+    if not est.subject.found:
+        reasons.append(est.subject.reason or "no subject found")
+    if fit.residual > MATCHED_RESIDUAL:
+        reasons.append(f"residual {fit.residual:.3f} above {MATCHED_RESIDUAL}")
+    if fit.inlier_fraction < MATCHED_INLIERS:
+        reasons.append(f"the lights explain only {100 * fit.inlier_fraction:.0f} % of the "
+                       f"subject's pixels")
+    if fit.sigma.get("key_direction_deg", math.inf) > MATCHED_DIRECTION_DEG:
+        reasons.append(f"key direction uncertain (±{fit.sigma['key_direction_deg']:.0f}°)")
+    ratio = fit.ratio
+    if not RATIO_RANGE[0] < ratio < RATIO_RANGE[1]:
+        reasons.append("ratio at the bound" if math.isfinite(ratio)
+                       else "ratio at the bound (no fill seen)")
+    return ("approximate" if reasons else "matched"), reasons
+
+
+def shot_size(height_fraction: float) -> str:
+    """The shot size whose framing shows the subject at ``height_fraction`` of the frame."""
+    target = 1.0 / max(height_fraction, 1e-3)
+    return min(FRAME_HEIGHT, key=lambda k: abs(math.log(FRAME_HEIGHT[k] / target)))
+
+
+def softness(s: float) -> float:
+    """SceneScript key softness for a source of angular radius ``asin s`` at the key distance."""
+    size = 2.0 * s * KEY_DISTANCE_M / math.sqrt(max(1.0 - s * s, 1e-6))
+    return float(np.clip((size - 0.3) / 1.7, 0.0, 1.0))
+
+
+def haze_phi(veil: float) -> float:
+    """Atmospheric φ from the dark-channel veil above a clear frame's (documented mapping)."""
+    excess = max(veil - HAZE_FREE_VEIL, 0.0) / (1.0 - HAZE_FREE_VEIL)
+    return float(np.clip(math.sqrt(excess), 0.0, 1.0))
+
+
+def to_script(est: StillEstimate, base: SceneScript | None = None) -> SceneScript:
+    """The estimate written into ``base`` (or a default SceneScript), slot by slot."""
+    script = base if base is not None else SceneScript()
+    data = script.model_dump()
+    fit, subj = est.fit, est.subject
+    if subj.found:
+        data["shot"].update(size=shot_size(subj.height_fraction), angle="eye_level",
+                            screen_x=float(np.clip(subj.centre[0], -0.5, 0.5)),
+                            screen_y=float(np.clip(subj.centre[1], -0.5, 0.5)))
+    data["key"].update(azimuth_deg=round(fit.azimuth_deg, 3),
+                       elevation_deg=round(float(np.clip(fit.elevation_deg, -89.0, 89.0)), 3),
+                       softness=round(softness(fit.softness_s), 4))
+    if not est.monochrome:
+        data["key"]["cct_K"] = round(est.key_cct[0], 1)
+    ratio = fit.ratio if math.isfinite(fit.ratio) else RATIO_RANGE[1]
+    data["fill_rim"].update(key_fill_ratio=round(float(np.clip(ratio, *RATIO_RANGE)), 4),
+                            rim=fit.rim,
+                            rim_ev=round(float(np.clip(fit.rim_ev, -6.0, 6.0)), 3))
+    data["atmosphere"]["phi"] = round(haze_phi(est.veil), 4)
+    ev = math.log2(max(fit.coef[0], 1e-6) / SUBJECT_ALBEDO)
+    data["look"]["exposure_ev"] = round(float(np.clip(ev, -6.0, 6.0)), 3)
+    if est.monochrome:
+        data["look"]["stock"] = "tri_x"
+    return SceneScript.model_validate(data)
+
+
+def preview(est: StillEstimate) -> np.ndarray:
+    """Fitted lights on the estimated subject, over the reference's background dimmed to grey.
+
+    Linear RGB on the working grid: what the fit says the subject looks like, in place.
+    """
+    img = est.image
+    grey = (img @ LUMA)[..., None] * np.ones(3) * 0.35
+    out = np.where(est.subject.mask[..., None], predict(est.subject, est.fit), grey)
+    return out.astype(np.float32)
+
+
+def residual_heatmap(est: StillEstimate) -> np.ndarray:
+    """``|reference - fit| / mean subject level`` on the subject as a heat map (linear RGB).
+
+    Black outside the subject, then blue (0) to red (>= 0.5 of the subject's mean level).
+    """
+    subj = est.subject
+    ref = est.image @ LUMA
+    fit = predict(subj, est.fit) @ LUMA
+    level = max(float(ref[subj.mask].mean()), 1e-9)
+    t = np.clip(np.abs(ref - fit) / level / 0.5, 0.0, 1.0)
+    heat = np.stack([t, 1.0 - np.abs(2.0 * t - 1.0), 1.0 - t], axis=-1) ** 2.2
+    heat[~subj.mask] = 0.02
+    return heat.astype(np.float32)

@@ -1,0 +1,138 @@
+"""The subject estimator and the per-pixel light fit on analytic cases.
+
+These check the math (inflation is exact where it should be, the NNLS is exact, the
+Jacobian is the derivative of the model, the robust fit ignores a cast shadow). How well
+the matcher does on references it did not make is measured on Cycles renders in
+``bench/inverse_cycles.py`` and ``tests/blender/test_blender_inverse_slice.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import nnls
+
+from moks_graph.nodes.inverse.lightfit import (
+    angles,
+    basis,
+    direction,
+    fit_lights,
+    jacobian,
+    nnls_batch,
+)
+from moks_graph.nodes.inverse.subject import estimate_subject, inflate_normals
+
+
+def _disc(h: int = 120, w: int = 200, cx: float = 120.0, cy: float = 55.0, r: float = 38.0):
+    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+    nx, ny = (xx - cx) / r, -(yy - cy) / r
+    inside = nx**2 + ny**2 < 1.0
+    nz = np.sqrt(np.clip(1.0 - nx**2 - ny**2, 0.0, 1.0))
+    return inside, np.stack([nx, ny, nz], axis=-1)
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arccos(np.clip((a * b).sum(-1), -1.0, 1.0)))
+
+
+def test_a_disc_inflates_to_a_hemisphere():
+    mask, truth = _disc()
+    normals, contour = inflate_normals(mask)
+    inner = mask & ~contour
+    err = _angle(normals[inner], truth[inner])
+    assert np.median(err) < 2.0 and np.percentile(err, 90) < 4.0
+    # on the occluding contour the normal lies in the image plane
+    assert np.median(np.abs(normals[contour][:, 2])) < 0.35
+
+
+def test_a_slab_inflates_to_a_cylinder_and_the_frame_edge_is_no_contour():
+    mask = np.zeros((80, 200), dtype=bool)
+    mask[20:60, :] = True  # runs off both sides of the frame
+    normals, contour = inflate_normals(mask)
+    rows = np.arange(20, 60) + 0.5
+    ny_true = -(rows - 40.0) / 20.0
+    mid = normals[20:60, 100]
+    assert np.allclose(mid[:, 1], ny_true, atol=0.12)
+    assert np.allclose(normals[20:60, 100, 0], 0.0, atol=1e-6)
+    # no contour on the left/right frame edges: columns 0 and 199 are inside
+    assert not contour[30:50, 0].any() and not contour[30:50, -1].any()
+
+
+def test_the_subject_is_found_off_centre_on_a_two_tone_background():
+    mask, normals = _disc(cx=140.0, cy=70.0, r=30.0)
+    img = np.empty((120, 200, 3))
+    img[:80] = (0.10, 0.11, 0.12)    # wall
+    img[80:] = (0.20, 0.18, 0.15)    # floor
+    shade = np.clip(normals @ direction(-60.0, 30.0), 0.0, None) * 0.7 + 0.03
+    img[mask] = shade[mask, None] * np.array([0.8, 0.7, 0.6])
+    est = estimate_subject(img)
+    assert est.found
+    iou = (est.mask & mask).sum() / (est.mask | mask).sum()
+    assert iou > 0.9
+    assert est.centre[0] == pytest.approx(140.0 / 200 - 0.5, abs=0.02)
+    assert est.centre[1] == pytest.approx(0.5 - 70.0 / 120, abs=0.02)
+
+
+def test_a_blank_frame_has_no_subject_and_says_why():
+    est = estimate_subject(np.full((90, 160, 3), 0.2))
+    assert not est.found and "no subject" in est.reason
+    assert est.mask.any()  # a stand-in region, so the fit still runs
+
+
+def test_batched_nnls_equals_scipy_nnls():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        b = rng.normal(size=(50, 3))
+        y = rng.normal(size=50)
+        w = rng.uniform(0.2, 1.0, size=50)
+        bw = b * w[:, None]
+        coef, cost = nnls_batch((b.T @ bw)[None], (bw.T @ y)[None], float(y @ (w * y)))
+        ref, rnorm = nnls(b * np.sqrt(w)[:, None], y * np.sqrt(w))
+        assert np.allclose(coef[0], ref, atol=1e-8)
+        assert cost[0] == pytest.approx(rnorm**2, abs=1e-8)
+
+
+def test_the_jacobian_is_the_models_derivative():
+    mask, truth = _disc()
+    n = truth[mask]
+    key = direction(50.0, 20.0)
+    coef = np.array([0.7, 0.2, 0.05])
+    s = 0.2
+    jac = jacobian(n, key, s, coef)
+    helper = np.array([0.0, 1.0, 0.0])
+    t1 = np.cross(helper, key)
+    t1 /= np.linalg.norm(t1)
+    t2 = np.cross(key, t1)
+    eps = 1e-6
+    for i, t in enumerate((t1, t2)):
+        kp = key + eps * t
+        km = key - eps * t
+        num = (basis(n, kp / np.linalg.norm(kp), s, "none") @ coef
+               - basis(n, km / np.linalg.norm(km), s, "none") @ coef) / (2 * eps)
+        assert np.allclose(jac[:, i], num, atol=1e-5)
+    num_s = (basis(n, key, s + eps, "none") @ coef - basis(n, key, s - eps, "none") @ coef) / (
+        2 * eps)
+    assert np.allclose(jac[:, 2], num_s, atol=1e-5)
+
+
+def test_a_cast_shadow_does_not_pull_the_key():
+    mask, normals = _disc()
+    key = direction(70.0, 35.0)
+    fill = direction(-42.0, 10.0)
+    shade = np.clip(normals @ key, 0.0, None) + 0.25 * np.clip(normals @ fill, 0.0, None) + 0.02
+    img = np.full((*mask.shape, 3), 0.04)
+    img[mask] = 0.6 * shade[mask, None]
+    yy, xx = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    shadow = mask & (xx > 128) & (xx < 145) & (yy > 40) & (yy < 70)  # a prop's shadow
+    img[shadow] *= 0.3
+    est = estimate_subject(img)
+    fit = fit_lights(img, est)
+    err = math.degrees(math.acos(float(np.clip(fit.key @ key, -1.0, 1.0))))
+    assert err < 3.0
+    assert fit.ratio == pytest.approx(4.0, rel=0.15)
+    assert fit.weights is not None and fit.weights[shadow].mean() < 0.3
+    az, el = angles(fit.key)
+    assert az == pytest.approx(70.0, abs=3.0) and el == pytest.approx(35.0, abs=3.0)
+    assert fit.sigma["key_direction_deg"] < 5.0
