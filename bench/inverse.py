@@ -10,7 +10,7 @@
    :class:`~moks_graph.nodes.inverse.render.BuiltinRenderer` with seeded film grain (the
    loop's previews are grain-free).
 2. **Match** each render (float32, in memory) with
-   :func:`moks_graph.nodes.inverse.match.match` (built-in forward model, offline
+   :func:`moks_graph.hosts.inverse.match.match` (built-in forward model, offline
    inspector, at most 2 calibration iterations).
 3. **Score**: great-circle angle between the true and matched key directions; |azimuth|
    and |elevation| errors; key/fill ratio error in stops ``|log2(r / r_true)|``; CCT error
@@ -18,7 +18,7 @@
    is present when the mode is not ``none``) and rim-mode accuracy; film-stock top-1;
    iterations; converged share (final residual <= 0.1 leaf sigmas); seconds per match.
 4. **Throughput**: the first ``--throughput`` references written as 8-bit sRGB PNGs and
-   matched with :func:`moks_graph.nodes.inverse.batch.match_one` on a Dask LocalCluster
+   matched with :func:`moks_graph.hosts.farm.match.match_one` on a Dask LocalCluster
    of 1 and of 2 single-threaded worker processes (warmed up first; cluster start not
    counted): images per second and the 2-vs-1 ratio.
 
@@ -150,13 +150,13 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 
 def throughput(images: Sequence[np.ndarray], workers: int) -> float:
-    """Images per second of ``batch.match_one`` on a warmed Dask LocalCluster."""
+    """Images per second of ``hosts.farm.match.match_one`` on a warmed Dask LocalCluster."""
     import imageio.v3 as iio
     from distributed import wait
 
-    from moks_graph.hosts.farm.cluster import connect
-    from moks_graph.nodes.inverse.batch import match_one, worker_environment
-    from moks_graph.nodes.inverse.match import to_srgb8
+    from moks_graph.hosts.farm.cluster import connect, worker_environment
+    from moks_graph.hosts.farm.match import match_one
+    from moks_graph.hosts.inverse.match import to_srgb8
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         priors = measure_priors(args.n or 48, args.seed if args.seed != 3 else 1)
         print(json.dumps(priors, indent=2))
         return 0
-    from moks_graph.nodes.inverse.match import match
+    from moks_graph.hosts.inverse.match import match
 
     n = args.n or 24
     scripts = truth_scripts(n, args.seed)
@@ -319,14 +319,15 @@ information"; an unreadable file fails its row in the summary table and the othe
 From Python:
 
 ```python
-from moks_graph.nodes.inverse.match import match, write_match
+from moks_graph.hosts.inverse.match import match, write_match
 
 out = match("still.png")                      # or an H x W x 3 float32 linear array
 print(out.result.key_azimuth_deg, out.result.rim_mode, out.result.film_stock)
 write_match(out.result, out.script, out.reference, out.preview, "matched/")
 ```
 
-The loop (`moks_graph.nodes.inverse`): **analyse** the 15-metric signature plus cues
+The loop (`moks_graph.hosts.inverse.match`, on the math of `moks_graph.nodes.inverse`):
+**analyse** the 15-metric signature plus cues
 (`fuse.signature`), **fuse** a SceneScript slot by slot (`fuse.fuse`: shot from the
 silhouette, key/fill/rim from a least-squares fit of the light layout on the subject's
 normals, stock, exposure and fog from the tone scale), **render** a 512-wide preview with

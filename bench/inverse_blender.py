@@ -6,12 +6,12 @@
    none / camera_left / camera_right / both / top, haze phi in [0, 0.3], film stock
    cycling through the four stocks, shot size cycling close-up / medium close-up /
    medium (a person, eye level, tripod). Each is rendered with
-   :class:`moks_graph.nodes.inverse.blender_forward.BlenderRenderer` (Cycles, CPU, 16
+   :class:`moks_graph.hosts.blender.forward.BlenderRenderer` (Cycles, CPU, 16
    samples, OIDN when available) at 512 x 288 - a renderer that is *not* the one the
    loop fits with (soft shadows, inter-reflection, area-light falloff, specular).
    Renders are cached as ``.npy`` under ``--out`` by a hash of the script, the samples
    and the renderer's source, so a rerun only matches.
-2. **Match** each render with ``moks_graph.nodes.inverse.match.match_image`` (built-in
+2. **Match** each render with ``moks_graph.hosts.inverse.match.match_image`` (built-in
    forward model, offline inspector).
 3. **Score** (:func:`score`): great-circle angle between the true and fitted key
    directions, ``dir(a, e) = (sin a cos e, -cos a cos e, sin e)`` (camera on -Y);
@@ -79,7 +79,7 @@ def truth_scripts(n: int, seed: int) -> list[SceneScript]:
 
 def script_digest(script: SceneScript, samples: int) -> str:
     """Cache key of a render: the script, the sample count and the renderer's source."""
-    import moks_graph.nodes.inverse.blender_forward as bf
+    import moks_graph.hosts.blender.forward as bf
 
     source = hashlib.sha256(Path(bf.__file__).read_bytes()).hexdigest()
     text = f"{script.model_dump_json()}|{samples}|{PREVIEW_SIZE}|{source}"
@@ -89,7 +89,7 @@ def script_digest(script: SceneScript, samples: int) -> str:
 def render_truth(scripts: Sequence[SceneScript], out: Path, samples: int,
                  log: Any = print) -> list[tuple[np.ndarray, float]]:
     """The Blender render of each script (cached under ``out``) and its render time [s]."""
-    from moks_graph.nodes.inverse.blender_forward import BlenderRenderer
+    from moks_graph.hosts.blender.forward import BlenderRenderer
 
     out.mkdir(parents=True, exist_ok=True)
     renderer = BlenderRenderer(samples=samples)
@@ -200,7 +200,7 @@ def table(summary: dict[str, float]) -> str:
 
 def match_one(image: np.ndarray, name: str) -> MatchResult:
     """Match one image with the built-in forward model and the offline inspector."""
-    from moks_graph.nodes.inverse.match import match_image
+    from moks_graph.hosts.inverse.match import match_image
 
     return match_image(image, "builtin", "offline", name=name)
 
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.generate_only:
         return 0
     try:
-        import moks_graph.nodes.inverse.match  # noqa: F401
+        import moks_graph.hosts.inverse.match  # noqa: F401
     except ImportError as exc:
         print(f"match step pending: {exc}", file=sys.stderr)
         return 2

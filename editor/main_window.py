@@ -5,8 +5,8 @@
 (new, open, save, save as, recent files kept in ``QSettings``), the title
 ``name.mgraph * — MOKS Graph`` while modified, a prompt before losing
 changes, the problem list as a dock, a status bar, and the Bake and Match
-actions. Match needs the inverse-cinematography nodes
-(``moks_graph.nodes.inverse``, issue 6): the action is disabled, with a
+actions. Match needs the inverse-cinematography match application
+(``moks_graph.hosts.inverse``, issue 6): the action is disabled, with a
 tooltip saying so, until that module is importable; then it calls its
 ``match_still(image_path, graph) -> Graph`` and merges the nodes it returns.
 """
@@ -23,7 +23,7 @@ from moks_graph.registry import Registry
 
 APP_NAME = "MOKS Graph"
 MAX_RECENT = 8
-MATCH_MODULE = "moks_graph.nodes.inverse"
+MATCH_MODULE = "moks_graph.hosts.inverse"
 MATCH_MISSING = "needs inverse cinematography (issue 6)"
 
 

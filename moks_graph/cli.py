@@ -62,9 +62,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "look": "moks_graph.nodes.looks.cli:look",
     "demo": "moks_graph.hosts.demo:demo",
     "farm": "moks_graph.hosts.farm.cli:farm",
-    "match": "moks_graph.nodes.inverse.cli:match",
-    "promote": "moks_graph.nodes.inverse.promote:promote_command",
-    "library": "moks_graph.nodes.inverse.library_cli:library",
+    "match": "moks_graph.hosts.inverse.cli:match",
+    "promote": "moks_graph.hosts.inverse.promote:promote_command",
+    "library": "moks_graph.hosts.inverse.library_cli:library",
 }
 
 

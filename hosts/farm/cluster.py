@@ -97,6 +97,22 @@ LOCAL_CONFIG: dict[str, Any] = {
 
 
 @contextmanager
+def worker_environment() -> Iterator[None]:
+    """Dask config for the workers this process spawns: no ``MALLOC_TRIM_THRESHOLD_``.
+
+    The nanny's default ``MALLOC_TRIM_THRESHOLD_=65536`` switches off glibc's dynamic mmap
+    threshold, so every temporary array above 128 KiB is mapped, zero-filled and unmapped
+    again; the matcher's many frame-sized temporaries then run 2-3x slower in a worker than
+    in this process. The BLAS thread limits stay.
+    """
+    import dask
+
+    # None unsets a variable of the nanny's pre-spawn environment (distributed >= 2022.6)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        yield
+
+
+@contextmanager
 def connect(scheduler: Any = None, workers: int = 2, *, timeout: float = 60.0) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (None: a new LocalCluster; str: an address)."""
     from distributed import Client, LocalCluster
@@ -117,8 +133,6 @@ def connect(scheduler: Any = None, workers: int = 2, *, timeout: float = 60.0) -
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers: expected an int >= 1, got {workers!r}")
     import dask
-
-    from moks_graph.nodes.inverse.batch import worker_environment
 
     with dask.config.set(LOCAL_CONFIG), worker_environment(), warnings.catch_warnings():
         # the scheduler's HTTP routes fall back to a free port when 8787 is taken

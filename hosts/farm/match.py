@@ -1,8 +1,25 @@
-"""``moks farm match``: the batch form of ``moks match``, one Dask task per reference image.
+"""Batch matching on Dask: ``moks match`` over many stills, and ``moks farm match``.
 
-The per-image function is ``moks_graph.nodes.inverse.match_image`` (inverse
-cinematography) when it is installed; any function with the same contract can
-be passed instead::
+One driver, :func:`run_on_dask`, maps a per-image task over the farm's client
+(:func:`moks_graph.hosts.farm.cluster.connect`: a ``LocalCluster`` of ``workers``
+single-threaded processes, or the scheduler at ``scheduler``); every task catches its own
+per-image errors, so one failure never stops the others.
+
+:func:`match_batch` (``moks match``) matches every image with
+:func:`moks_graph.hosts.inverse.match.match` and writes each result with
+:func:`~moks_graph.hosts.inverse.match.write_match` into ``out/<stem>/``
+(:func:`match_one`). With ``workers == 1`` and no scheduler it runs here, image after
+image, under a rich progress bar; otherwise each image is one Dask task under the same bar.
+Every image is matched independently from its own pixels, so the results do not depend on
+the worker count or the order tasks finish in (only ``seconds`` does). A per-image error
+(unreadable file, bad pixels, a forward model or inspector that raises) becomes a
+``failed`` row of the :class:`BatchReport`; so does an image whose frame has no exposure
+information (its ``match.json`` is still written).
+
+:func:`farm_match` (``moks farm match``) always runs on Dask, with retries, a timeout and
+keyed reuse. The per-image function is ``moks_graph.hosts.inverse.match_image`` (inverse
+cinematography) when it is installed; any function with the same contract can be passed
+instead::
 
     match_fn(image: str, **options) -> Mapping[str, Any] | Graph
 
@@ -26,7 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from rich.table import Table
@@ -46,12 +63,234 @@ from moks_graph.hosts.farm.cluster import (
 )
 
 MatchFn = Callable[..., Any]
-INVERSE_MODULE = "moks_graph.nodes.inverse"
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+INVERSE_MODULE = "moks_graph.hosts.inverse"
+_SAFE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def unique_stems(images: Sequence[str]) -> list[str]:
+    """File-system-safe, unique folder names for images (``a``, ``a-2``, ...)."""
+    stems: list[str] = []
+    for image in images:
+        base = _SAFE.sub("_", Path(image).stem) or "image"
+        stem, i = base, 2
+        while stem in stems:
+            stem, i = f"{base}-{i}", i + 1
+        stems.append(stem)
+    return stems
+
+
+@dataclass(frozen=True)
+class DaskRun:
+    """How :func:`run_on_dask` went: cluster start, wall time, the tasks that timed out."""
+
+    startup_s: float
+    wall_s: float
+    late: list[int]
+
+
+def run_on_dask(task: Callable[..., Any], columns: Sequence[Sequence[Any]],
+                on_done: Callable[[int, bool, Any], None], *, scheduler: Any = None,
+                workers: int = 2, retries: int = 0, timeout: float | None = None) -> DaskRun:
+    """Map ``task`` over ``columns`` (one list per argument) on Dask, one task per row.
+
+    ``on_done(i, ok, value)`` is called as task ``i`` finishes: ``(True, result)``, or
+    ``(False, "Type: message")`` when it raised (after ``retries``) or its worker died.
+    Tasks still running after ``timeout`` seconds are cancelled and listed in ``late``.
+    """
+    t0 = time.perf_counter()
+    with connect(scheduler, workers) as client:
+        t1 = time.perf_counter()
+        futures = client.map(task, *columns, retries=retries, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        late = collect(futures, lambda fut: on_done(index[fut.key], *outcome(fut)), timeout)
+        if late:
+            client.cancel([f for f in futures if f.key in late])
+        wall = time.perf_counter() - t1
+    return DaskRun(t1 - t0, wall, sorted(index[k] for k in late))
+
+
+# --------------------------------------------------------------------------- moks match
+
+
+ProgressFn = Callable[[int, int, "BatchItem"], None]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One image's outcome: ``status`` is ``matched`` or ``failed``."""
+
+    image: str
+    stem: str
+    status: str
+    folder: str | None = None
+    seconds: float = 0.0
+    message: str = ""
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class BatchReport:
+    """All images' outcomes and the batch's wall-clock time."""
+
+    items: list[BatchItem] = field(default_factory=list)
+    wall_s: float = 0.0
+    startup_s: float = 0.0
+    workers: int = 1
+
+    @property
+    def failures(self) -> list[BatchItem]:
+        return [i for i in self.items if i.status != "matched"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def table(self) -> Table:
+        """A summary table: one row per image, failures in red."""
+        table = Table("image", "status", "key az/el [deg]", "ratio", "CCT [K]", "rim", "stock",
+                      "iter", "seconds", "output / error", title="moks match",
+                      title_justify="left")
+        for item in self.items:
+            r = item.result or {}
+            if item.status == "matched" and r:
+                table.add_row(Path(item.image).name, "[green]matched[/]",
+                              f"{r['key_azimuth_deg']:.1f} / {r['key_elevation_deg']:.1f}",
+                              f"{r['key_fill_ratio']:.2f}", f"{r['key_cct_K']:.0f}",
+                              r["rim_mode"], r["film_stock"], str(r["iterations"]),
+                              f"{item.seconds:.2f}", item.folder or "")
+            else:
+                table.add_row(Path(item.image).name, "[red]failed[/]", "", "", "", "", "", "",
+                              f"{item.seconds:.2f}", f"[red]{item.message}[/]")
+        done = len(self.items) - len(self.failures)
+        table.caption = (f"{done}/{len(self.items)} matched, {len(self.failures)} failed; "
+                         f"wall {self.wall_s:.2f} s on {self.workers} worker(s)"
+                         + (f" (+{self.startup_s:.2f} s cluster start)" if self.startup_s
+                            else ""))
+        return table
+
+
+def match_one(image: str, stem: str, out: str, options: Mapping[str, Any]) -> BatchItem:
+    """Match and write one image; per-image errors become a ``failed`` item (the task)."""
+    from moks_graph.hosts.inverse.match import match, write_match
+
+    t0 = time.perf_counter()
+    try:
+        outcome = match(image, **dict(options))
+        folder = write_match(outcome.result, outcome.script, outcome.reference,
+                             outcome.preview, out, stem=stem)
+    except MoksError as exc:
+        text = "; ".join(f"{p.code} {p.message}" for p in exc.problems)
+        return BatchItem(image, stem, "failed", seconds=time.perf_counter() - t0, message=text)
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        return BatchItem(image, stem, "failed", seconds=time.perf_counter() - t0,
+                         message=f"{type(exc).__name__}: {exc}")
+    result = outcome.result.model_dump(mode="json")
+    status = "matched" if outcome.result.status == "matched" else "failed"
+    return BatchItem(image, stem, status, str(folder), time.perf_counter() - t0,
+                     outcome.result.message if status == "failed" else "", result)
+
+
+class _Progress:
+    """Progress reporting: a rich bar (``True``), a callable ``(done, total, item)`` or off."""
+
+    def __init__(self, progress: bool | ProgressFn | None, total: int) -> None:
+        self.callback = progress if callable(progress) else None
+        self.total = total
+        self.done = 0
+        self.bar: Any = None
+        if progress is True:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                                TimeElapsedColumn(), console=Console(stderr=True,
+                                                                     highlight=False))
+            self.task = self.bar.add_task("matching", total=total, last="")
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def __call__(self, item: BatchItem) -> None:
+        self.done += 1
+        if self.bar is not None:
+            colour = "green" if item.status == "matched" else "red"
+            self.bar.update(self.task, advance=1, last=f"[{colour}]{item.stem}[/]")
+        if self.callback is not None:
+            self.callback(self.done, self.total, item)
+
+
+def _local(paths: list[str], stems: list[str], out: str, options: Mapping[str, Any],
+           tick: _Progress) -> list[BatchItem]:
+    items: list[BatchItem] = []
+    for path, stem in zip(paths, stems, strict=True):
+        items.append(match_one(path, stem, out, options))
+        tick(items[-1])
+    return items
+
+
+def _dask(paths: list[str], stems: list[str], out: str, options: Mapping[str, Any],
+          workers: int, scheduler: Any, tick: _Progress, report: BatchReport) -> list[BatchItem]:
+    results: dict[int, BatchItem] = {}
+
+    def on_done(i: int, ok: bool, value: Any) -> None:
+        # not ok: a worker died or the task raised unexpectedly
+        item = value if ok and isinstance(value, BatchItem) else BatchItem(
+            paths[i], stems[i], "failed", message=f"worker error: {value}"[:500])
+        results[i] = item
+        tick(item)
+
+    run = run_on_dask(match_one, [paths, stems, [out] * len(paths),
+                                  [dict(options)] * len(paths)], on_done,
+                      scheduler=scheduler, workers=workers)
+    report.startup_s = run.startup_s
+    return [results[i] for i in range(len(paths))]
+
+
+def match_batch(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
+                forward: str = "builtin", inspector: str = "offline", workers: int = 1,
+                scheduler: Any = None, progress: bool | ProgressFn | None = True,
+                **options: Any) -> BatchReport:
+    """Match ``images`` into ``out`` (module docstring); ``options`` go to ``match``
+    (``max_iterations``, ``alternatives``, ``library``)."""
+    if not images:
+        raise ValueError("images: give at least one image")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers: expected an int >= 1, got {workers!r}")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [str(Path(i)) for i in images]
+    stems = unique_stems(paths)
+    opts = {"forward": forward, "inspector": inspector, **options}
+    report = BatchReport(workers=workers)
+    t0 = time.perf_counter()
+    with _Progress(progress, len(paths)) as tick:
+        if workers == 1 and scheduler is None:
+            report.items = _local(paths, stems, str(folder), opts, tick)
+        else:
+            report.items = _dask(paths, stems, str(folder), opts, workers, scheduler, tick,
+                                 report)
+    report.wall_s = time.perf_counter() - t0 - report.startup_s
+    return report
+
+
+# --------------------------------------------------------------------------- moks farm match
 
 
 def default_match_fn() -> MatchFn:
-    """``moks_graph.nodes.inverse.match_image``, or a clear MoksError when it is not installed."""
+    """``moks_graph.hosts.inverse.match_image``, or a clear MoksError when it is not installed."""
     try:
         module = importlib.import_module(INVERSE_MODULE)
     except ImportError:
@@ -100,8 +339,8 @@ class ImageResult:
     error: str | None = None
 
 
-def match_one(fn: MatchFn, image: str, stem: str, out: str,
-              options: Mapping[str, Any]) -> ImageResult:
+def call_one(fn: MatchFn, image: str, stem: str, out: str,
+             options: Mapping[str, Any]) -> ImageResult:
     """The Dask task for one image: reuse a keyed result, else run ``fn`` and write atomically."""
     t0 = time.perf_counter()
     target = Path(out) / f"{stem}.match.json"
@@ -161,17 +400,6 @@ class MatchReport(BatchTimes):
         return table
 
 
-def _stems(images: Sequence[str]) -> list[str]:
-    stems: list[str] = []
-    for image in images:
-        base = _SAFE.sub("_", Path(image).stem) or "image"
-        stem, i = base, 2
-        while stem in stems:
-            stem, i = f"{base}-{i}", i + 1
-        stems.append(stem)
-    return stems
-
-
 def farm_match(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
                match_fn: MatchFn | None = None, options: Mapping[str, Any] | None = None,
                scheduler: Any = None, workers: int = 2,
@@ -192,7 +420,7 @@ def farm_match(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [str(Path(i)) for i in images]
-    stems = _stems(paths)
+    stems = unique_stems(paths)
     report = MatchReport()
     results: dict[int, ImageResult] = {}
     runnable = []
@@ -201,32 +429,25 @@ def farm_match(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
             runnable.append(i)
         else:
             results[i] = ImageResult(path, "failed", error=f"{path}: no such image file")
-    t0 = time.perf_counter()
-    with connect(scheduler, workers) as client:
-        t1 = time.perf_counter()
-        futures = client.map(match_one, [fn] * len(runnable), [paths[i] for i in runnable],
-                             [stems[i] for i in runnable], [str(folder)] * len(runnable),
-                             [opts] * len(runnable), retries=retries, pure=False)
-        index = {f.key: i for f, i in zip(futures, runnable, strict=True)}
-        with progress_sink(progress, {"images": paths}) as emit:
+    with progress_sink(progress, {"images": paths}) as emit:
 
-            def on_done(fut: Any) -> None:
-                i = index[fut.key]
-                ok, res = outcome(fut)
-                rec = res if ok and isinstance(res, ImageResult) else ImageResult(
-                    paths[i], "failed", error=f"{paths[i]}: {res}")
-                results[i] = rec
-                emit(FarmEvent("item", "images", i, paths[i], rec.status, rec.seconds,
-                               rec.error or ""))
+        def on_done(j: int, ok: bool, res: Any) -> None:
+            i = runnable[j]
+            rec = res if ok and isinstance(res, ImageResult) else ImageResult(
+                paths[i], "failed", error=f"{paths[i]}: {res}")
+            results[i] = rec
+            emit(FarmEvent("item", "images", i, paths[i], rec.status, rec.seconds,
+                           rec.error or ""))
 
-            late = collect(futures, on_done, timeout)
-        if late:
-            client.cancel([f for f in futures if f.key in late])
-        for key in late:
-            i = index[key]
-            results[i] = ImageResult(paths[i], "failed", error=f"{paths[i]}: timed out after "
-                                     f"{timeout} s")
-        report.wall_s = time.perf_counter() - t1
-    report.startup_s = t1 - t0
+        n = len(runnable)
+        run = run_on_dask(call_one, [[fn] * n, [paths[i] for i in runnable],
+                                     [stems[i] for i in runnable], [str(folder)] * n,
+                                     [opts] * n], on_done, scheduler=scheduler,
+                          workers=workers, retries=retries, timeout=timeout)
+    for j in run.late:
+        i = runnable[j]
+        results[i] = ImageResult(paths[i], "failed", error=f"{paths[i]}: timed out after "
+                                 f"{timeout} s")
+    report.startup_s, report.wall_s = run.startup_s, run.wall_s
     report.images = [results[i] for i in range(len(paths))]
     return report

@@ -1,20 +1,7 @@
-"""Inverse cinematography: reference still in, matched SceneScript and bake graph out.
+"""Inverse cinematography math: the analysis, the preview renderer, the calibration, the
+fusers, the offline critique rules and their node wrappers.
 
-``match_image`` and ``match_still`` (the editor's Match action) are re-exported
-lazily (module ``__getattr__``), so importing this package
-does not import the renderer, the metrics or the optional inspectors.
+The match application that runs them on files (``match_image``, ``match_still``,
+``moks match``, the calibration library, the promoter, the remote inspectors) is
+:mod:`moks_graph.hosts.inverse`.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["match_image", "match_still"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from moks_graph.nodes.inverse import match
-
-        return getattr(match, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

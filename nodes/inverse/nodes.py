@@ -96,10 +96,11 @@ class Calibrate(Node):
 
     def compute(self, ctx: NodeContext, params: Any, image: np.ndarray,
                 script: Any) -> dict[str, Any]:
+        from moks_graph.nodes.imaging.image_input import as_linear_rgb
         from moks_graph.nodes.inverse.calibrate import calibrate
-        from moks_graph.nodes.inverse.match import load_reference, preview_size, resample
+        from moks_graph.nodes.inverse.render import preview_size, resample
 
-        reference = load_reference(image)
+        reference = as_linear_rgb(image, "image")
         size = preview_size(reference.shape)
         res = calibrate(resample(reference, size), _script(script),
                         max_iterations=params.iterations, size=size)

@@ -242,6 +242,24 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     return width, height
 
 
+def preview_size(shape: tuple[int, ...], width: int = PREVIEW_SIZE[0]) -> tuple[int, int]:
+    """``(width, height)`` of the preview for a reference of ``shape`` (same aspect)."""
+    h, w = int(shape[0]), int(shape[1])
+    return width, int(np.clip(round(width * h / w), 16, 4 * width))
+
+
+def resample(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-resample (anti-aliased bilinear) ``image`` to ``size = (width, height)``."""
+    width, height = size
+    if image.shape[:2] == (height, width):
+        return np.ascontiguousarray(image, dtype=np.float32)
+    from skimage.transform import resize
+
+    out = resize(image.astype(np.float64), (height, width, 3), order=1, mode="edge",
+                 anti_aliasing=image.shape[0] > height or image.shape[1] > width)
+    return np.maximum(out, 0.0).astype(np.float32)
+
+
 def scene_geometry(script: SceneScript, size: tuple[int, int] = PREVIEW_SIZE) -> Geometry:
     """The cached :class:`Geometry` of the subject and shot slots of ``script``."""
     key = (script.subject.model_dump_json(), script.shot.model_dump_json(), *_check_size(size))

@@ -14,11 +14,7 @@ import numpy as np
 import pytest
 
 import moks_graph as mg
-from moks_graph.nodes.imaging.colorimetry import srgb_encode
-from moks_graph.nodes.inverse.critique import OfflineInspector
-from moks_graph.nodes.inverse.fuse import fuse, signature, unfilm
-from moks_graph.nodes.inverse.interfaces import Critique, Critiques, MatchResult
-from moks_graph.nodes.inverse.match import (
+from moks_graph.hosts.inverse.match import (
     NO_EXPOSURE,
     forward_model,
     load_reference,
@@ -27,6 +23,10 @@ from moks_graph.nodes.inverse.match import (
     match_image,
     write_match,
 )
+from moks_graph.nodes.imaging.colorimetry import srgb_encode
+from moks_graph.nodes.inverse.critique import OfflineInspector
+from moks_graph.nodes.inverse.fuse import fuse, signature, unfilm
+from moks_graph.nodes.inverse.interfaces import Critique, Critiques, MatchResult
 from moks_graph.nodes.inverse.render import BuiltinRenderer
 from moks_graph.nodes.looks.stocks import transfer
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -241,7 +241,7 @@ def test_lookups() -> None:
     assert make_inspector("offline").name == "offline"
     with pytest.raises(ValueError, match="unknown inspector"):
         make_inspector("oracle")
-    import moks_graph.nodes.inverse as inverse
+    import moks_graph.hosts.inverse as inverse
 
     assert inverse.match_image is match_image
     with pytest.raises(AttributeError):
@@ -251,7 +251,7 @@ def test_lookups() -> None:
 def test_match_still_gives_an_insertable_graph(tmp_path):
     """The editor's Match action: ids that collide with the open graph get a prefix."""
     import moks_graph as mg
-    from moks_graph.nodes.inverse import match_still
+    from moks_graph.hosts.inverse import match_still
     from moks_graph.nodes.inverse.render import BuiltinRenderer
     from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
     from moks_graph.nodes.scenescript.vocabulary import parse_prose
@@ -274,8 +274,8 @@ def test_match_still_gives_an_insertable_graph(tmp_path):
 
 def test_library_warm_start_and_store(tmp_path):
     """A match with a library stores itself; the next similar match is warm-started from it."""
-    from moks_graph.nodes.inverse.library import CalibrationLibrary
-    from moks_graph.nodes.inverse.match import match
+    from moks_graph.hosts.inverse.library import CalibrationLibrary
+    from moks_graph.hosts.inverse.match import match
     from moks_graph.nodes.inverse.render import BuiltinRenderer
     from moks_graph.nodes.scenescript.vocabulary import parse_prose
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from moks_graph.nodes.inverse.blender_forward import (
+from moks_graph.hosts.blender.forward import (
     SUBJECT_ALBEDO,
     BlenderRenderer,
     light_distance,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from moks_graph.nodes.inverse.inspectors_remote import (
+from moks_graph.hosts.inverse.inspectors_remote import (
     InspectorConfigError,
     InspectorReplyError,
     InspectorTransportError,

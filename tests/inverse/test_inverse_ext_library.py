@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from moks_graph.nodes.inverse.interfaces import MatchResult
-from moks_graph.nodes.inverse.library import (
+from moks_graph.hosts.inverse.library import (
     DAY_S,
     CalibrationLibrary,
     jaccard,
@@ -22,7 +21,8 @@ from moks_graph.nodes.inverse.library import (
     tags_for,
     vitality,
 )
-from moks_graph.nodes.inverse.library_cli import library
+from moks_graph.hosts.inverse.library_cli import library
+from moks_graph.nodes.inverse.interfaces import MatchResult
 from moks_graph.nodes.scenescript.schema import SceneScript
 
 T0 = 1_700_000_000.0
@@ -180,7 +180,7 @@ def test_wal_mode_and_tag_rows_follow_deletes(lib: CalibrationLibrary, tmp_path:
 
 WORKER = """
 import sys, time
-from moks_graph.nodes.inverse.library import CalibrationLibrary
+from moks_graph.hosts.inverse.library import CalibrationLibrary
 from moks_graph.nodes.scenescript.schema import SceneScript
 path, worker, count, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 with CalibrationLibrary(path, timeout_s=60.0) as lib:

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import moks_graph as mg
 from moks_graph.hosts.bake import bake_graph
+from moks_graph.hosts.inverse.promote import PromoteError, load_match, promote, promote_command
 from moks_graph.nodes.inverse.interfaces import MatchResult
-from moks_graph.nodes.inverse.promote import PromoteError, load_match, promote, promote_command
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 from moks_graph.shareable import check_file

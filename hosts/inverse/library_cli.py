@@ -1,7 +1,7 @@
 """``moks library list|prune|export``: the calibration library from the command line.
 
 The library file is ``--db PATH``, else ``$MOKS_LIBRARY``, else
-``~/.moks/calibration.sqlite`` (:func:`moks_graph.nodes.inverse.library.default_library_path`).
+``~/.moks/calibration.sqlite`` (:func:`moks_graph.hosts.inverse.library.default_library_path`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from moks_graph.nodes.inverse.library import (
+from moks_graph.hosts.inverse.library import (
     DEFAULT_HALF_LIFE_DAYS,
     CalibrationLibrary,
     default_library_path,

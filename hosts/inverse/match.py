@@ -53,13 +53,12 @@ from moks_graph.nodes.inverse.calibrate import CalibrationResult, analyse, calib
 from moks_graph.nodes.inverse.critique import OfflineInspector
 from moks_graph.nodes.inverse.fuse import fuse, signature
 from moks_graph.nodes.inverse.interfaces import (
-    PREVIEW_SIZE,
     Critiques,
     ForwardModel,
     Inspector,
     MatchResult,
 )
-from moks_graph.nodes.inverse.render import BuiltinRenderer
+from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 
@@ -78,7 +77,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 def forward_model(forward: str | ForwardModel = "builtin", **options: Any) -> ForwardModel:
     """A forward model by name (``builtin``, ``blender``) or passed through.
 
-    ``blender`` is :class:`moks_graph.nodes.inverse.blender_forward.BlenderRenderer`,
+    ``blender`` is :class:`moks_graph.hosts.blender.forward.BlenderRenderer`,
     imported on first use (``options`` go to its constructor).
     """
     if not isinstance(forward, str):
@@ -91,7 +90,7 @@ def forward_model(forward: str | ForwardModel = "builtin", **options: Any) -> Fo
         return BuiltinRenderer(**options)
     if name == "blender":
         try:
-            module = importlib.import_module("moks_graph.nodes.inverse.blender_forward")
+            module = importlib.import_module("moks_graph.hosts.blender.forward")
             cls = module.BlenderRenderer
         except (ImportError, AttributeError) as exc:
             raise ValueError(f"forward: the Blender forward model is not available in this "
@@ -103,7 +102,7 @@ def forward_model(forward: str | ForwardModel = "builtin", **options: Any) -> Fo
 
 def make_inspector(inspector: str | Inspector = "offline", **options: Any) -> Inspector:
     """An inspector by name (``offline``; ``anthropic``/``openai``/``gemini`` through
-    :func:`moks_graph.nodes.inverse.inspectors_remote.make_inspector`) or passed through."""
+    :func:`moks_graph.hosts.inverse.inspectors_remote.make_inspector`) or passed through."""
     if not isinstance(inspector, str):
         if isinstance(inspector, Inspector):
             return inspector
@@ -116,7 +115,7 @@ def make_inspector(inspector: str | Inspector = "offline", **options: Any) -> In
         raise ValueError(f"inspector: unknown inspector {inspector!r}; choose one of "
                          f"{', '.join(INSPECTORS)}")
     try:
-        module = importlib.import_module("moks_graph.nodes.inverse.inspectors_remote")
+        module = importlib.import_module("moks_graph.hosts.inverse.inspectors_remote")
         factory = module.make_inspector
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"inspector: the remote inspectors are not available in this "
@@ -134,24 +133,6 @@ def load_reference(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
     if not isinstance(source, str | os.PathLike):
         raise TypeError(f"image: expected a path or an array, got {type(source).__name__}")
     return load_image(source)
-
-
-def preview_size(shape: tuple[int, ...], width: int = PREVIEW_SIZE[0]) -> tuple[int, int]:
-    """``(width, height)`` of the preview for a reference of ``shape`` (same aspect)."""
-    h, w = int(shape[0]), int(shape[1])
-    return width, int(np.clip(round(width * h / w), 16, 4 * width))
-
-
-def resample(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-resample (anti-aliased bilinear) ``image`` to ``size = (width, height)``."""
-    width, height = size
-    if image.shape[:2] == (height, width):
-        return np.ascontiguousarray(image, dtype=np.float32)
-    from skimage.transform import resize
-
-    out = resize(image.astype(np.float64), (height, width, 3), order=1, mode="edge",
-                 anti_aliasing=image.shape[0] > height or image.shape[1] > width)
-    return np.maximum(out, 0.0).astype(np.float32)
 
 
 def exposure_problem(image: np.ndarray) -> str | None:
@@ -317,7 +298,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
 def _open_library(path: str | os.PathLike[str] | None) -> Any:
     if path is None:
         return None
-    from moks_graph.nodes.inverse.library import CalibrationLibrary
+    from moks_graph.hosts.inverse.library import CalibrationLibrary
 
     return CalibrationLibrary(path)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from moks_graph.nodes.inverse.match import FORWARD_MODELS, INSPECTORS
+from moks_graph.hosts.inverse.match import FORWARD_MODELS, INSPECTORS
 
 
 @click.command("match")
@@ -44,7 +44,7 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
           scheduler: str | None, iterations: int, library: str | None, progress: bool) -> None:
     """Match reference IMAGES: analyse, fuse, render, critique, calibrate, write."""
     from moks_graph.cli import console
-    from moks_graph.nodes.inverse.batch import match_batch
+    from moks_graph.hosts.farm.match import match_batch
 
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
