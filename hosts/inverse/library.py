@@ -6,6 +6,16 @@ semantic tags (``rig:dolly``, ``shot:medium``, ``rim:camera_left``,
 script). A new match warm-starts from :meth:`CalibrationLibrary.lookup`: the
 most *vital* similar entry.
 
+Warm starts (``moks match --library``)
+    The loop stores and looks up a still by what was *measured* about it
+    (:func:`still_tags`: key side and height, low/mid/high key, colour or
+    monochrome, rim mode, haze, colour temperature), never by a script's
+    defaults (rig, subject, angle), which every match shares. An entry must
+    share all but one of those tags (:data:`WARM_START_SIMILARITY`). It only
+    seeds the fit (:func:`warm_seed`): its fitted key direction and levels
+    start a second calibration, while the still's measured stock (colour or
+    black-and-white), rim mode, subject and framing stay its own.
+
 Vitality (how much an entry still counts)
     With ``t`` now, ``t_last`` the time the entry was stored or last reused,
     ``n`` the number of reuses, ``h`` the half-life and ``b`` the reuse boost::
@@ -53,19 +63,23 @@ from pathlib import Path
 from typing import Any
 
 from moks_graph.cache import atomic_write_bytes
+from moks_graph.nodes.inverse.fuse import MONO_SATURATION
 from moks_graph.nodes.inverse.interfaces import MatchResult
 from moks_graph.nodes.scenescript.schema import SceneScript
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
     "DEFAULT_REUSE_BOOST",
+    "WARM_START_SIMILARITY",
     "CalibrationLibrary",
     "Entry",
     "default_library_path",
     "jaccard",
     "normalise_tags",
+    "still_tags",
     "tags_for",
     "vitality",
+    "warm_seed",
 ]
 
 DEFAULT_HALF_LIFE_DAYS = 30.0
@@ -155,6 +169,72 @@ def tags_for(script: SceneScript) -> frozenset[str]:
     elif phi >= 0.15:
         tags.add("haze")
     return frozenset(tags)
+
+
+#: Jaccard similarity of :func:`still_tags` a library entry needs to warm-start a match:
+#: one tag per measured category, so all but one category must agree (7 tags of which 6
+#: shared score 0.75, 5 shared 0.56).
+WARM_START_SIMILARITY = 0.7
+
+
+def _key_side(azimuth_deg: float) -> str:
+    return ("frontal" if abs(azimuth_deg) < 30 else "back" if abs(azimuth_deg) > 120
+            else "camera_right" if azimuth_deg > 0 else "camera_left")
+
+
+def still_tags(signature: Mapping[str, float], start: SceneScript) -> frozenset[str]:
+    """Tags of what was measured about a still, one per category.
+
+    ``signature``: :func:`moks_graph.nodes.inverse.fuse.signature` of the still;
+    ``start``: the fused start (:func:`~moks_graph.nodes.inverse.fuse.fuse`), the
+    still's measurements in SceneScript terms. Categories: ``key:<side>`` (as
+    :func:`tags_for`); ``elevation:high`` (>= 35 deg), ``elevation:low`` (< 0) or
+    ``elevation:level``; ``low-key`` (key/fill >= 6), ``high-key`` (<= 2) or
+    ``mid-key``; ``monochrome`` (mean saturation below ``MONO_SATURATION``) or
+    ``colour``; ``rim:<mode>``; ``fog`` (phi >= 0.45), ``haze`` (>= 0.15) or
+    ``clear``; and for colour stills ``tungsten`` (CCT < 4000 K), ``daylight``
+    (4000-7000 K) or ``cool``. Nothing a script only carries by default (rig,
+    subject, angle) is a tag, so unrelated stills share few tags.
+    """
+    if not isinstance(start, SceneScript):
+        raise TypeError(f"start must be a SceneScript, got {type(start).__name__}")
+    mono = float(signature["saturation"]) < MONO_SATURATION
+    el, ratio = start.key.elevation_deg, start.fill_rim.key_fill_ratio
+    phi = start.atmosphere.phi
+    tags = {f"key:{_key_side(start.key.azimuth_deg)}",
+            "elevation:high" if el >= 35.0 else "elevation:low" if el < 0.0
+            else "elevation:level",
+            "low-key" if ratio >= 6.0 else "high-key" if ratio <= 2.0 else "mid-key",
+            "monochrome" if mono else "colour",
+            f"rim:{start.fill_rim.rim}",
+            "fog" if phi >= 0.45 else "haze" if phi >= 0.15 else "clear"}
+    if not mono:
+        cct = start.key.cct_K
+        tags.add("tungsten" if cct < 4000 else "daylight" if cct <= 7000 else "cool")
+    return frozenset(tags)
+
+
+def warm_seed(start: SceneScript, past: SceneScript) -> SceneScript:
+    """A second starting point for the fit: ``start`` with ``past``'s fitted lighting.
+
+    From ``past`` come only the values the calibration moves anyway: key
+    azimuth and elevation, key/fill ratio, haze ``phi`` and exposure; the key
+    CCT only when both are colour (``start`` not Tri-X), the rim level only for
+    the same rim mode. Everything else is the still's own measurement: the
+    stock (so a black-and-white still stays black-and-white), the rim mode,
+    subject, shot, camera and grain.
+    """
+    data = start.model_dump()
+    data["key"].update(azimuth_deg=past.key.azimuth_deg,
+                       elevation_deg=past.key.elevation_deg)
+    if start.look.stock != "tri_x" and past.look.stock != "tri_x":
+        data["key"]["cct_K"] = past.key.cct_K
+    data["fill_rim"]["key_fill_ratio"] = past.fill_rim.key_fill_ratio
+    if past.fill_rim.rim == start.fill_rim.rim:
+        data["fill_rim"]["rim_ev"] = past.fill_rim.rim_ev
+    data["atmosphere"]["phi"] = past.atmosphere.phi
+    data["look"]["exposure_ev"] = past.look.exposure_ev
+    return SceneScript.model_validate(data)
 
 
 def default_library_path() -> Path:
@@ -297,14 +377,18 @@ class CalibrationLibrary:
         return int(eid)
 
     def add_match(self, script: SceneScript, result: MatchResult,
-                  extra_tags: Iterable[str] = ()) -> int:
-        """Store an accepted :class:`MatchResult` (tags: :func:`tags_for` plus ``extra_tags``)."""
+                  extra_tags: Iterable[str] = (), *, tags: Iterable[str] | None = None) -> int:
+        """Store an accepted :class:`MatchResult`.
+
+        Tags: ``tags`` (the match loop passes the still's :func:`still_tags`), else
+        :func:`tags_for` of ``script``; plus ``extra_tags``.
+        """
         if result.status != "matched":
             raise ValueError(f"result: only matched results go in the library "
                              f"(status {result.status!r})")
         summary = result.model_dump(mode="json", exclude={"script", "image", "message"})
-        tags = tags_for(script) | normalise_tags(extra_tags)
-        return self.add(script, tags, summary, result.residual)
+        base = tags_for(script) if tags is None else normalise_tags(tags)
+        return self.add(script, base | normalise_tags(extra_tags), summary, result.residual)
 
     def touch(self, entry_id: int) -> None:
         """Count a reuse of ``entry_id``: ``uses += 1``, ``t_last`` = now."""

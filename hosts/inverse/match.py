@@ -211,8 +211,10 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     discrete critiques (rim mode, stock) to try. ``base``: known slots (e.g. the subject
     kind) the fusers start from. ``name``: the ``image`` field of the result.
     ``library``: a calibration library (SQLite file, safe for concurrent workers): its
-    most vital entry similar to the fused start is calibrated as a second start (warm
-    start), and an accepted match is stored back.
+    most vital entry whose tags match what was measured about this still
+    (:func:`~moks_graph.hosts.inverse.library.still_tags`) seeds a second calibration
+    (:func:`~moks_graph.hosts.inverse.library.warm_seed`: its lighting, the still's own
+    stock and rim mode), and an accepted match is stored back under those tags.
     """
     with single_threaded_blas():
         return _match(source, forward, inspector, max_iterations=max_iterations,
@@ -249,11 +251,15 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     chosen = "fused"
     notes: list[str] = []
     store = _open_library(library)
+    tags: frozenset[str] = frozenset()
     if store is not None:
-        entry = store.lookup(start, min_similarity=0.5)
+        from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
+
+        tags = still_tags(sig, start)
+        entry = store.lookup(tags, min_similarity=WARM_START_SIMILARITY)
         if entry is not None:
-            warm = calibrate(ref, entry.script, forward=model, max_iterations=max_iterations,
-                             size=size)
+            warm = calibrate(ref, warm_seed(start, entry.script), forward=model,
+                             max_iterations=max_iterations, size=size)
             candidates.append((f"library:{entry.id}", warm.residual))
             if warm.residual < best.residual:
                 best, chosen = warm, f"library:{entry.id}"
@@ -291,7 +297,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                      forward=model.name, inspector=critic.name, message=message)
     if store is not None:
         with store:
-            store.add_match(best.script, result)
+            store.add_match(best.script, result, tags=tags)
     return MatchOutcome(result, best.script, reference, best.preview, sig, crit, candidates)
 
 

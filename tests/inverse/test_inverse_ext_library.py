@@ -15,11 +15,14 @@ from click.testing import CliRunner
 
 from moks_graph.hosts.inverse.library import (
     DAY_S,
+    WARM_START_SIMILARITY,
     CalibrationLibrary,
     jaccard,
     normalise_tags,
+    still_tags,
     tags_for,
     vitality,
+    warm_seed,
 )
 from moks_graph.hosts.inverse.library_cli import library
 from moks_graph.nodes.inverse.interfaces import MatchResult
@@ -236,3 +239,121 @@ def test_cli_list_prune_export(tmp_path: Path) -> None:
     missing = runner.invoke(library, ["list", "--db", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 1 and "no calibration library" in missing.output
     assert not (tmp_path / "none.sqlite").exists()
+
+
+# --------------------------------------------------------------------------- warm starts
+# issue 13, defect 5: every match was stored and looked up under the fused start's
+# tags_for, which are mostly defaults every still shares (rig, subject, angle, shot...), so
+# unrelated stills scored as similar; and the warm start's calibrated script replaced the
+# result wholesale (a black-and-white still came back with a colour stock).
+
+BW_LEFT = SceneScript.model_validate({
+    "shot": {"size": "medium_close_up"},
+    "key": {"azimuth_deg": -70.0, "elevation_deg": 15.0},
+    "fill_rim": {"key_fill_ratio": 12.0, "rim": "camera_right", "rim_ev": 0.5},
+    "look": {"stock": "tri_x", "grain": 0.0}})
+COLOUR_RIGHT = SceneScript.model_validate({
+    "shot": {"size": "medium_close_up"},
+    "key": {"azimuth_deg": 80.0, "elevation_deg": 45.0, "cct_K": 3200.0},
+    "fill_rim": {"key_fill_ratio": 1.6},
+    "atmosphere": {"phi": 0.3},
+    "look": {"stock": "vision3_500t", "grain": 0.0}})
+#: BW_LEFT's mirror image in colour: the key on the other side, another stock.
+MIRROR_COLOUR = SceneScript.model_validate({
+    "shot": {"size": "medium_close_up"},
+    "key": {"azimuth_deg": 75.0, "elevation_deg": 20.0},
+    "fill_rim": {"key_fill_ratio": 10.0, "rim": "camera_right", "rim_ev": 0.5},
+    "look": {"stock": "vision3_250d", "grain": 0.0}})
+
+
+def _measure(script: SceneScript):
+    """The still of ``script`` and what the match loop measures on it: (still, sig, start)."""
+    from moks_graph.nodes.inverse.calibrate import analyse
+    from moks_graph.nodes.inverse.fuse import fuse, signature
+    from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
+
+    still = BuiltinRenderer().render(script)
+    reference = resample(still, preview_size(still.shape))
+    sig = signature(reference, analyse(reference))
+    return still, sig, fuse(sig)
+
+
+@pytest.fixture(scope="module")
+def measured():
+    return {"bw": _measure(BW_LEFT), "colour": _measure(COLOUR_RIGHT),
+            "mirror": _measure(MIRROR_COLOUR)}
+
+
+def test_still_tags_come_from_the_measurements_and_separate_unrelated_stills(measured):
+    _, sig_bw, start_bw = measured["bw"]
+    _, sig_c, start_c = measured["colour"]
+    bw, colour = still_tags(sig_bw, start_bw), still_tags(sig_c, start_c)
+    assert {"monochrome", "key:camera_left", "low-key"} <= bw
+    assert {"colour", "key:camera_right", "high-key", "tungsten"} <= colour
+    assert not any(t.startswith(("rig:", "subject:", "angle:", "stock:")) for t in bw | colour)
+    assert jaccard(bw, colour) < WARM_START_SIMILARITY
+    assert still_tags(sig_bw, start_bw) == bw                       # deterministic
+    # the defect: by the fused starts' script tags (rig, subject, angle, shot shared by
+    # default) a colour still lit from the other side passed the old 0.5 similarity floor
+    _, sig_m, start_m = measured["mirror"]
+    assert jaccard(tags_for(start_bw), tags_for(start_m)) >= 0.5
+    assert jaccard(bw, still_tags(sig_m, start_m)) < WARM_START_SIMILARITY
+
+
+def test_warm_seed_takes_the_lighting_and_keeps_what_was_measured():
+    start = BW_LEFT
+    past = COLOUR_RIGHT.with_slot("fill_rim", rim="camera_left", rim_ev=-1.0)
+    seed = warm_seed(start, past)
+    assert seed.look.stock == "tri_x" and seed.look.grain == start.look.grain
+    assert seed.fill_rim.rim == "camera_right" and seed.fill_rim.rim_ev == 0.5
+    assert seed.key.cct_K == start.key.cct_K            # no colour to measure on Tri-X
+    assert seed.subject == start.subject and seed.shot == start.shot
+    assert seed.camera == start.camera
+    assert (seed.key.azimuth_deg, seed.key.elevation_deg) == (80.0, 45.0)
+    assert seed.fill_rim.key_fill_ratio == 1.6 and seed.atmosphere.phi == 0.3
+    colour = warm_seed(COLOUR_RIGHT.with_slot("key", cct_K=5600.0), COLOUR_RIGHT)
+    assert colour.key.cct_K == 3200.0 and colour.look.stock == "vision3_500t"
+    same_rim = warm_seed(BW_LEFT.with_slot("fill_rim", rim_ev=0.0), BW_LEFT)
+    assert same_rim.fill_rim.rim_ev == 0.5
+
+
+def test_a_warm_start_seeds_the_fit_but_never_changes_the_stills_stock(measured, tmp_path,
+                                                                      monkeypatch):
+    import moks_graph.hosts.inverse.match as M
+
+    starts: list[SceneScript] = []
+    calibrate = M.calibrate
+
+    def spy(reference, script, **kw):
+        starts.append(script)
+        return calibrate(reference, script, **kw)
+
+    monkeypatch.setattr(M, "calibrate", spy)
+    still, sig, start = measured["bw"]
+    db = tmp_path / "lib.sqlite"
+    with CalibrationLibrary(db) as store:       # a colour match filed under this still's tags
+        entry = store.add(COLOUR_RIGHT, still_tags(sig, start), residual=0.0)
+    out = M.match(still, library=db, max_iterations=1, alternatives=0)
+    assert (f"library:{entry}", out.candidates[1][1]) in out.candidates
+    fused, seeded = starts                      # the warm start only seeded a second fit
+    assert seeded == warm_seed(fused, COLOUR_RIGHT)
+    assert seeded.look.stock == "tri_x" and seeded.key.azimuth_deg == 80.0
+    assert out.result.film_stock == "tri_x" == start.look.stock
+    assert out.result.rim_mode == start.fill_rim.rim
+    assert out.script is not None and out.script.look.stock == "tri_x"
+    with CalibrationLibrary(db) as store:       # stored back under its measured tags
+        stored = [e for e in store.entries() if e.id != entry]
+        assert [e.tags for e in stored] == [still_tags(sig, start)]
+
+
+def test_an_unrelated_still_does_not_warm_start(measured, tmp_path):
+    from moks_graph.hosts.inverse.match import match
+
+    db = tmp_path / "lib.sqlite"
+    first = match(measured["mirror"][0], library=db, max_iterations=0, alternatives=0)
+    assert first.result.status == "matched"
+    second = match(measured["bw"][0], library=db, max_iterations=0, alternatives=0)
+    assert not any(label.startswith("library:") for label, _ in second.candidates)
+    assert second.result.film_stock == "tri_x"
+    again = match(measured["mirror"][0], library=db, max_iterations=0, alternatives=0)
+    assert any(label.startswith("library:") for label, _ in again.candidates)
