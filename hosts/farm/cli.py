@@ -121,7 +121,8 @@ def _function(spec: str) -> Any:
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Passed to the per-image function (JSON values; repeatable).")
 @click.option("--function", "function", default=None, metavar="MODULE:NAME",
-              help="Per-image function (default: moks_graph.hosts.inverse:match_image).")
+              help="Per-image function (default: the matcher, writing one moks match "
+                   "folder per image).")
 @_common
 def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function: str | None,
           scheduler: str | None, workers: int, retries: int, timeout: float | None,

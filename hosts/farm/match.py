@@ -17,25 +17,32 @@ the worker count or the order tasks finish in (only ``seconds`` does). A per-ima
 information (its ``match.json`` is still written).
 
 :func:`farm_match` (``moks farm match``) always runs on Dask, with retries, a timeout and
-keyed reuse. The per-image function is ``moks_graph.hosts.inverse.match_image`` (inverse
-cinematography) when it is installed; any function with the same contract can be passed
-instead::
+keyed reuse. By default each image is matched and written exactly as ``moks match`` does
+(:func:`farm_match_one` around :func:`match_one`; one writer,
+:func:`~moks_graph.hosts.inverse.match.write_match`): ``<out>/<stem>/`` holds
+``match.json``, ``scene.mgraph``, ``preview.png`` and ``compare.png``, which
+``moks promote`` accepts, plus ``task.json`` (the image and the task key) for reuse.
+``options`` are the keywords of :func:`~moks_graph.hosts.inverse.match.match`
+(``forward``, ``inspector``, ``max_iterations``, ...).
+
+Any other per-image function can be passed instead::
 
     match_fn(image: str, **options) -> Mapping[str, Any] | Graph
 
 A mapping is written as ``<out>/<image stem>.match.json``; a Graph as
 ``<out>/<image stem>.mgraph`` with the JSON beside it. The JSON holds the
-image, the task key and the result (arrays as lists). Tasks are idempotent:
-a JSON whose key matches (SHA-256 of the image bytes, the function's qualified
-name and the options) is reused. A function error on one image (MoksError,
-ValueError, TypeError, OSError) is reported with the image and does not stop
-the others; other exceptions are retried by Dask first.
+image, the task key and the result (arrays as lists).
+
+Tasks are idempotent: a result whose key matches (SHA-256 of the image bytes, the
+function's qualified name and the options) is reused. A per-image error (MoksError,
+ValueError, TypeError, OSError; for the matcher also RuntimeError and a frame without
+exposure information) is reported with the image and does not stop the others; other
+exceptions are retried by Dask first.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -50,7 +57,7 @@ from rich.table import Table
 
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import MoksError
 from moks_graph.graph import Graph
 from moks_graph.hosts.farm.cluster import (
     BatchTimes,
@@ -63,7 +70,6 @@ from moks_graph.hosts.farm.cluster import (
 )
 
 MatchFn = Callable[..., Any]
-INVERSE_MODULE = "moks_graph.hosts.inverse"
 _SAFE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -289,20 +295,6 @@ def match_batch(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike
 # --------------------------------------------------------------------------- moks farm match
 
 
-def default_match_fn() -> MatchFn:
-    """``moks_graph.hosts.inverse.match_image``, or a clear MoksError when it is not installed."""
-    try:
-        module = importlib.import_module(INVERSE_MODULE)
-    except ImportError:
-        module = None
-    fn = getattr(module, "match_image", None)
-    if not callable(fn):
-        raise MoksError(Problem("MG130", "farm match needs inverse cinematography "
-                                f"({INVERSE_MODULE}.match_image), which is not available in "
-                                "this installation"))
-    return fn
-
-
 def jsonable(value: Any) -> Any:
     """A result as JSON: arrays and numpy scalars as lists/numbers, mappings with str keys."""
     if isinstance(value, np.ndarray):
@@ -371,6 +363,38 @@ def call_one(fn: MatchFn, image: str, stem: str, out: str,
     return ImageResult(image, "done", str(target), time.perf_counter() - t0)
 
 
+def _reusable(folder: Path, key: str) -> bool:
+    try:
+        task = json.loads((folder / "task.json").read_text())
+        result = json.loads((folder / "match.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(task, dict) and task.get("key") == key and isinstance(result, dict)
+            and result.get("status") == "matched" and (folder / "scene.mgraph").is_file())
+
+
+def farm_match_one(image: str, stem: str, out: str,
+                   options: Mapping[str, Any]) -> ImageResult:
+    """The default Dask task: reuse a keyed match folder, else :func:`match_one` (match and
+    :func:`~moks_graph.hosts.inverse.match.write_match`) and record the key."""
+    t0 = time.perf_counter()
+    folder = Path(out) / stem
+    try:
+        key = task_key(image, match_one, options)
+        if _reusable(folder, key):
+            return ImageResult(image, "reused", str(folder), time.perf_counter() - t0)
+        item = match_one(image, stem, out, options)
+        if item.status != "matched":
+            return ImageResult(image, "failed", item.folder, time.perf_counter() - t0,
+                               f"{image}: {item.message}")
+        text = json.dumps({"image": image, "key": key}, sort_keys=True, indent=2) + "\n"
+        atomic_write_bytes(folder / "task.json", text.encode())
+    except (ValueError, TypeError, OSError) as exc:
+        return ImageResult(image, "failed", None, time.perf_counter() - t0,
+                           f"{image}: {type(exc).__name__}: {exc}")
+    return ImageResult(image, "done", str(folder), time.perf_counter() - t0)
+
+
 @dataclass
 class MatchReport(BatchTimes):
     """Every image's result and the batch timings."""
@@ -405,15 +429,15 @@ def farm_match(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
                scheduler: Any = None, workers: int = 2,
                progress: bool | ProgressCallback | None = True, retries: int = 1,
                timeout: float | None = None) -> MatchReport:
-    """Match every image on Dask with ``match_fn`` (default: inverse cinematography).
+    """Match every image on Dask into ``out`` (module docstring).
 
-    ``options`` are passed to ``match_fn`` as keywords. ``scheduler``,
-    ``workers``, ``progress``, ``retries``, ``timeout``: as for
-    :func:`moks_graph.hosts.farm.bake.run_job`. Results go to ``out``.
+    ``match_fn``: None for inverse cinematography written as ``moks match`` folders, or a
+    per-image function. ``options`` are passed to the matcher or ``match_fn`` as keywords.
+    ``scheduler``, ``workers``, ``progress``, ``retries``, ``timeout``: as for
+    :func:`moks_graph.hosts.farm.bake.run_job`.
     """
-    fn = match_fn if match_fn is not None else default_match_fn()
-    if not callable(fn):
-        raise TypeError(f"match_fn: expected a callable, got {type(fn).__name__}")
+    if match_fn is not None and not callable(match_fn):
+        raise TypeError(f"match_fn: expected a callable, got {type(match_fn).__name__}")
     if not images:
         raise ValueError("images: give at least one image")
     opts = dict(options or {})
@@ -440,10 +464,13 @@ def farm_match(images: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
                            rec.error or ""))
 
         n = len(runnable)
-        run = run_on_dask(call_one, [[fn] * n, [paths[i] for i in runnable],
-                                     [stems[i] for i in runnable], [str(folder)] * n,
-                                     [opts] * n], on_done, scheduler=scheduler,
-                          workers=workers, retries=retries, timeout=timeout)
+        columns = [[paths[i] for i in runnable], [stems[i] for i in runnable],
+                   [str(folder)] * n, [opts] * n]
+        task: Callable[..., Any] = farm_match_one
+        if match_fn is not None:
+            task, columns = call_one, [[match_fn] * n, *columns]
+        run = run_on_dask(task, columns, on_done, scheduler=scheduler, workers=workers,
+                          retries=retries, timeout=timeout)
     for j in run.late:
         i = runnable[j]
         results[i] = ImageResult(paths[i], "failed", error=f"{paths[i]}: timed out after "

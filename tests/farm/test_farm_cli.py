@@ -113,6 +113,30 @@ def test_match_command(tmp_path, farm_client):
     assert result.exit_code == 2 and "cannot import" in said(result)
 
 
+def test_match_command_folders_promote(tmp_path, farm_client):
+    """``moks farm match`` then ``moks promote`` on what it wrote (issue 13, defect 6)."""
+    import numpy as np
+
+    from moks_graph.hosts.inverse.promote import promote_command
+    from moks_graph.nodes.inverse.render import BuiltinRenderer
+    from moks_graph.nodes.scenescript.vocabulary import parse_prose
+
+    image = tmp_path / "noir.npy"
+    np.save(image, BuiltinRenderer().render(parse_prose("low-key medium, rim from camera left"),
+                                            (128, 72)))
+    result = invoke("match", image, "--out", tmp_path / "out", "--option", "max_iterations=0",
+                    "--option", "alternatives=0", "--scheduler",
+                    farm_client.scheduler.address, "--no-progress")
+    assert result.exit_code == 0, result.output
+    match = json.loads((tmp_path / "out" / "noir" / "match.json").read_text())
+    assert "graph" not in match and match["status"] == "matched"
+    promoted = CliRunner().invoke(promote_command, [str(tmp_path / "out" / "noir"), "--name",
+                                                    "noir_farm", "--presets",
+                                                    str(tmp_path / "presets")])
+    assert promoted.exit_code == 0, promoted.output
+    assert (tmp_path / "presets" / "noir_farm.mgraph").is_file()
+
+
 @pytest.mark.parametrize("fmt", ["openjd", "opencue", "deadline"])
 def test_export_command(tmp_path, make_graph, fmt):
     path = make_graph("shot", end=240)

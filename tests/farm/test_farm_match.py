@@ -1,5 +1,5 @@
-"""Farm match plumbing on Dask with stand-in per-image functions (inverse cinematography is
-not built yet)."""
+"""Farm match on Dask: stand-in per-image functions, and the default, inverse cinematography
+written as ``moks match`` folders that ``moks promote`` accepts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import moks_graph as mg
-from moks_graph.hosts.farm.match import default_match_fn, farm_match
+from moks_graph.hosts.farm.match import farm_match
 
 # workers import functions by module name; this test module is not importable there
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -87,7 +87,10 @@ def test_graph_results_are_saved_as_mgraph(tmp_path, images, farm_client):
 
 
 def test_real_inverse_cinematography_on_the_farm(tmp_path, farm_client):
-    """The default per-image function is the real matcher: two renders matched on Dask."""
+    """The default is the real matcher, writing the folders of ``moks match``; ``moks
+    promote`` takes them (issue 13, defect 6: a match.json with ``graph: null`` it refused)."""
+    from moks_graph.hosts.farm.match import match_one
+    from moks_graph.hosts.inverse.promote import load_match, promote
     from moks_graph.nodes.inverse.render import BuiltinRenderer
     from moks_graph.nodes.scenescript.vocabulary import parse_prose
 
@@ -98,8 +101,25 @@ def test_real_inverse_cinematography_on_the_farm(tmp_path, farm_client):
         path = refs / f"{name}.npy"
         np.save(path, BuiltinRenderer().render(parse_prose(prose), (128, 72)))
         paths.append(path)
-    report = farm_match(paths, tmp_path / "out", match_fn=default_match_fn(),
-                        scheduler=farm_client, progress=False, timeout=300)
+    options = {"max_iterations": 1, "alternatives": 0}
+    report = farm_match(paths, tmp_path / "out", options=options, scheduler=farm_client,
+                        progress=False, timeout=300)
     assert report.ok, [r.error for r in report.images]
-    split = json.loads((tmp_path / "out" / "split.match.json").read_text())
-    assert abs(split["result"]["key_azimuth_deg"] - 90.0) < 10.0
+    folder = tmp_path / "out" / "split"
+    assert {p.name for p in folder.iterdir()} == {"match.json", "scene.mgraph", "preview.png",
+                                                 "compare.png", "task.json"}
+    split = json.loads((folder / "match.json").read_text())
+    assert split["status"] == "matched" and abs(split["key_azimuth_deg"] - 90.0) < 10.0
+    script, result = load_match(folder)
+    assert result.status == "matched" and script.key.azimuth_deg == result.key_azimuth_deg
+    preset = promote(folder, "farm_split", tmp_path / "presets")
+    assert mg.load(preset).meta["match"]["reference"] == "split"
+    # the same folder as moks match: match_one (its task) writes it in this process too
+    local = match_one(str(paths[0]), "split", str(tmp_path / "local"), options)
+    mine = json.loads((tmp_path / "local" / "split" / "match.json").read_text())
+    assert local.status == "matched"
+    assert {k: v for k, v in mine.items() if k != "seconds"} == {
+        k: v for k, v in split.items() if k != "seconds"}
+    again = farm_match(paths, tmp_path / "out", options=options, scheduler=farm_client,
+                       progress=False, timeout=300)
+    assert [r.status for r in again.images] == ["reused", "reused"]
