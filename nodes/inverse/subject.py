@@ -6,8 +6,11 @@ Everything here works in the reference's own framing, on a working grid of at mo
 - :func:`background_distance`: how unlike the frame's border each pixel is (squared
   Mahalanobis distance to the nearest of a few border colour clusters, in log luminance
   and log chromaticity).
-- :func:`find_silhouette`: the most salient compact region unlike the border, snapped to
-  the strongest edges by a marker watershed.
+- :func:`enclosed_regions`: a region segmentation (Felzenszwalb-Huttenlocher) that tells
+  the backdrop (regions running along the frame border) from what an edge encloses.
+- :func:`find_silhouette`: the most salient compact region unlike the border (or, grey on
+  grey, enclosed by an edge), its parts settled by contrast and outline sharpness, then
+  snapped to the strongest edges by a watershed flooding in from the frame border.
 - :func:`inflate_normals`: normals from the silhouette by Poisson inflation; exact on the
   occluding contour, a sphere for a disc, a cylinder for a slab; the frame border is not a
   contour (a bust cut by the frame edge keeps its depth there).
@@ -31,6 +34,8 @@ MAX_FRACTION: Final[float] = 0.85
 """Largest subject, as a fraction of the frame."""
 FOREGROUND_D2: Final[float] = 12.0
 """Squared Mahalanobis distance to the border clusters above which a pixel is unlike them."""
+SHARP_OUTLINE: Final[float] = 0.15
+"""Edge strength (of the frame's strongest) an outline needs to count as a silhouette."""
 _EPS: Final[float] = 1e-4
 
 
@@ -120,22 +125,116 @@ def _disk(radius: int) -> np.ndarray:
     return np.hypot(*np.mgrid[-r:r + 1, -r:r + 1]) <= r
 
 
-def _pick_component(candidate: np.ndarray, score: np.ndarray) -> np.ndarray | None:
+def _pick_component(candidate: np.ndarray, score: np.ndarray,
+                    edges: np.ndarray) -> np.ndarray | None:
+    """The candidate region most likely to be the subject.
+
+    Each region scores its distance from the border clusters (capped per pixel), less when
+    it runs along the frame border (a floor, a wall seam, a sky band), and times how sharp
+    its outline is: an object has a silhouette, a pool of light on a wall only soft edges.
+    """
     comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
     if n == 0:
         return None
     h, w = candidate.shape
     ids = np.arange(1, n + 1)
-    mass = np.asarray(ndimage.sum(np.minimum(score, 64.0), comps, ids))
+    mass = np.asarray(ndimage.sum(1.0 + np.minimum(score, 64.0), comps, ids))
     area = np.asarray(ndimage.sum(candidate, comps, ids))
     touch = np.asarray(ndimage.sum(_border((h, w), 1), comps, ids))
     perimeter = 2.0 * (h + w)
-    # a floor, a wall seam or a sky band runs along the border: prefer compact blobs
     mass = mass * np.clip(1.0 - touch / (0.5 * perimeter), 0.05, 1.0)
     mass[area < MIN_FRACTION * h * w] = 0.0
+    strongest = max(float(np.percentile(edges, 99.5)), 1e-9)
+    for k in np.argsort(-mass)[:8]:
+        if mass[k] <= 0.0:
+            break
+        region = comps == ids[k]
+        ring = ndimage.binary_dilation(region, iterations=2) & ~ndimage.binary_erosion(
+            region, iterations=2)
+        sharp = float(np.percentile(edges[ring], 75)) / strongest if ring.any() else 0.0
+        mass[k] *= float(np.clip(sharp, 0.05, 1.0))
     if mass.max() <= 0.0:
         return None
     return comps == ids[int(np.argmax(mass))]
+
+
+def _otsu(values: np.ndarray) -> tuple[float, float]:
+    """Otsu's threshold of ``values`` and its separation (between-class over total variance)."""
+    hist, bin_edges = np.histogram(values, bins=64)
+    p = hist / max(hist.sum(), 1)
+    centres = 0.5 * (bin_edges[1:] + bin_edges[:-1])
+    w0 = np.cumsum(p)
+    m0 = np.cumsum(p * centres)
+    total = m0[-1]
+    between = (total * w0 - m0) ** 2 / np.maximum(w0 * (1.0 - w0), 1e-12)
+    k = int(np.argmax(between[:-1]))
+    var = float(np.sum(p * (centres - total) ** 2))
+    return float(bin_edges[k + 1]), float(between[k] / max(var, 1e-12))
+
+
+def _settle_parts(blob: np.ndarray, candidate: np.ndarray, d2: np.ndarray, edges: np.ndarray,
+                  side: int, enclosed: np.ndarray) -> np.ndarray:
+    """The subject's parts: its high-contrast core plus the parts a sharp outline encloses.
+
+    A terminator splits a subject into a lit and a shadowed part that differ from the
+    border by very different amounts; so does a pool of light on the wall beside it. Both
+    join the core when they are close, but only a part whose own outline (away from the
+    core) is sharp is the subject: the pool fades out, the lit side ends in a silhouette.
+    """
+    logs = np.log(np.maximum(d2[blob], 1e-6))
+    level, separation = _otsu(logs)
+    core = blob & (np.log(np.maximum(d2, 1e-6)) > level) if separation > 0.6 else blob
+    comps, n = ndimage.label(core, structure=np.ones((3, 3)))
+    if n > 1:
+        core = comps == 1 + int(np.argmax(np.bincount(comps.ravel())[1:]))
+    near = ndimage.binary_dilation(core, _disk(round(0.08 * side)))
+    all_comps, _ = ndimage.label(candidate, structure=np.ones((3, 3)))
+    touching = np.unique(all_comps[near & candidate])
+    pool = np.isin(all_comps, touching[touching > 0]) & ~core
+    parts, m = ndimage.label(pool, structure=np.ones((3, 3)))
+    strongest = max(float(np.percentile(edges, 99.5)), 1e-9)
+    beside_core = ndimage.binary_dilation(core, iterations=3)
+    out = core.copy()
+    for k in range(1, m + 1):
+        part = parts == k
+        ring = ndimage.binary_dilation(part, iterations=2) & ~pool & ~beside_core
+        if (not ring.any() or float(np.mean(enclosed[part])) > 0.5
+                or float(np.percentile(edges[ring], 60)) / strongest > SHARP_OUTLINE):
+            out |= part
+    return ndimage.binary_fill_holes(out)
+
+
+def enclosed_regions(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of regions that do not belong to the frame's backdrop.
+
+    Felzenszwalb-Huttenlocher graph segmentation of the display-encoded frame splits it
+    along its edges; walls, floors and skies are the regions that run along the frame
+    border (a fifth of their outline or more, or half the frame); everything else is
+    enclosed by an edge and may be the subject, even where its tone matches the backdrop's.
+    """
+    from skimage.segmentation import felzenszwalb
+
+    from moks_graph.nodes.imaging.colorimetry import srgb_encode
+
+    h, w = rgb.shape[:2]
+    enc = srgb_encode(np.clip(rgb / max(float(np.percentile(rgb, 99.5)), 1e-9), 0.0, 1.0))
+    labels = felzenszwalb(enc, scale=200.0 * max(h, w) / WORK_SIDE, sigma=0.8,
+                          min_size=max(8, round(0.001 * h * w)))
+    ids = np.arange(labels.max() + 1)
+    area = np.bincount(labels.ravel(), minlength=ids.size).astype(float)
+    inner = ndimage.binary_erosion(np.ones((h, w), dtype=bool), border_value=0)
+    edge_px = np.zeros((h, w), dtype=bool)
+    for axis in (0, 1):
+        step = np.diff(labels, axis=axis) != 0
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (0, 1)
+        edge_px |= np.pad(step, pad)
+        pad[axis] = (1, 0)
+        edge_px |= np.pad(step, pad)
+    outline = np.bincount(labels[edge_px | ~inner], minlength=ids.size).astype(float)
+    on_border = np.bincount(labels[~inner], minlength=ids.size).astype(float)
+    backdrop = (on_border >= 0.2 * np.maximum(outline, 1.0)) | (area > 0.5 * h * w)
+    return ~backdrop[labels]
 
 
 def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -146,25 +245,26 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     side = max(h, w)
     candidate = ndimage.binary_opening(d2 > FOREGROUND_D2, _disk(round(0.008 * side)))
     candidate = ndimage.binary_closing(candidate, _disk(round(0.015 * side)), border_value=0)
-    blob = _pick_component(candidate, d2)
+    edges = _edges(rgb)
+    enclosed = enclosed_regions(rgb)
+    blob = _pick_component(candidate, d2, edges)
+    if blob is None:
+        # nothing stands out in colour (grey on grey): take what an edge encloses
+        candidate = ndimage.binary_opening(enclosed, _disk(round(0.008 * side)))
+        blob = _pick_component(candidate, d2, edges)
     if blob is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    # a terminator can split one subject into a lit and a shadowed part: rejoin the parts
-    # that lie within a thin band of the chosen one
-    near = ndimage.binary_dilation(blob, _disk(round(0.05 * side)))
-    comps, _ = ndimage.label(candidate, structure=np.ones((3, 3)))
-    touching = np.unique(comps[near & candidate])
-    blob = ndimage.binary_fill_holes(np.isin(comps, touching[touching > 0]) | blob)
+    blob = _settle_parts(blob, candidate, d2, edges, side, enclosed)
+    # the background floods in from the frame border: the strongest edges (the silhouette)
+    # stop it, also where the subject's tone matches the backdrop's
     markers = np.zeros((h, w), dtype=np.int32)
-    # background floods in from the frame border only: a lit side can match the floor's
-    # colour, so the strongest edges (the silhouette), not colour, decide where it ends
     markers[_border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob] = 1
     markers[ndimage.binary_erosion(blob, _disk(round(0.01 * side)))] = 2
     if not np.any(markers == 2):
         markers[blob] = 2
     from skimage.segmentation import watershed
 
-    mask = watershed(_edges(rgb), markers) == 2
+    mask = watershed(edges, markers) == 2
     mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
     comps, n = ndimage.label(mask)
     if n > 1:
