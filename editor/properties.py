@@ -164,6 +164,15 @@ def display_rgb(linear: tuple[float, float, float] | list[float]) -> QtGui.QColo
     return QtGui.QColor.fromRgbF(*enc)
 
 
+def _cct_range() -> tuple[float, float]:
+    """The project's colour-temperature range (1000-20000 K without the node library)."""
+    try:
+        from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
+    except ImportError:  # the node library is optional for the editor
+        return 1000.0, 20000.0
+    return CCT_RANGE_K
+
+
 def kelvin_color(kelvin: float) -> QtGui.QColor:
     """The display colour of a blackbody-like light at ``kelvin`` (brightest channel = 1)."""
     try:
@@ -316,8 +325,9 @@ class KelvinEditor(NumberEditor):
 
     def __init__(self, spec: ParamSpec, commit: Commit) -> None:
         if spec.minimum is None or spec.maximum is None:
-            spec = ParamSpec(**{**spec.__dict__, "minimum": spec.minimum or 1000.0,
-                                "maximum": spec.maximum or 20000.0})
+            lo, hi = _cct_range()
+            spec = ParamSpec(**{**spec.__dict__, "minimum": spec.minimum or lo,
+                                "maximum": spec.maximum or hi})
         super().__init__(spec, commit)
         self.swatch = QtWidgets.QLabel()
         self.swatch.setFixedSize(22, 18)

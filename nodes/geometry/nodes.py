@@ -22,6 +22,7 @@ from moks_graph.nodes.camera.lookat import matrix_to_euler_xyz
 from moks_graph.nodes.common import object_channels
 from moks_graph.nodes.geometry.mesh import TriangleMesh, closest_points, cylinder, icosphere, torus
 from moks_graph.nodes.geometry.target_link import linked_frame
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.types import CHANNELS, MESH
 
 register_value_class(TriangleMesh)
@@ -104,7 +105,8 @@ class SurfaceLinkLight(Node):
         duration_s: float = Param(4.0, gt=0.0, le=1e5, unit="s", description="move length")
         offset_m: float = Param(0.5, gt=0.0, le=100.0, unit="m", description="stand-off")
         intensity_cd: float = Param(200.0, ge=0.0, le=1e7, unit="cd", description="intensity")
-        cct_K: float = Param(5600.0, ge=1000.0, le=20000.0, unit="K", description="colour")
+        cct_K: float = Param(5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1], unit="K",
+                             description="colour")
 
         @model_validator(mode="after")
         def _distinct(self) -> SurfaceLinkLight.Params:

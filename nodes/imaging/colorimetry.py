@@ -1,4 +1,8 @@
-"""Colorimetry for linear sRGB images: transfer functions, XYZ, CIE 1960 UCS, CCT and Duv.
+"""Colorimetry: sRGB transfer, XYZ, CIE 1960 UCS, the Planckian locus, CCT and Duv, CCT -> RGB.
+
+This module is the project's one owner of colour temperature: the Planckian locus, the range
+of temperatures, CCT/Duv from a colour and a light's colour from CCT/Duv.
+:mod:`moks_graph.nodes.lights.photometry` and every other caller use it.
 
 Conventions
 -----------
@@ -13,28 +17,42 @@ Conventions
 * CIE 1960 UCS (the space in which CCT and Duv are defined, CIE 15:2018)::
 
       u = 4X / (X + 15Y + 3Z),   v = 6Y / (X + 15Y + 3Z)
+      x = 3u / (2u - 8v + 4),    y = 2v / (2u - 8v + 4)
 
-* Planckian locus in (u, v): Krystek's rational approximation (M. Krystek, "An algorithm
-  to calculate correlated colour temperature", Color Res. Appl. 10(1), 38-40, 1985),
-  valid for 1000 K <= T <= 15000 K with |delta uv| < 8e-5::
-
-      u(T) = (0.860117757 + 1.54118254e-4 T + 1.28641212e-7 T^2)
-             / (1 + 8.42420235e-4 T + 7.08145163e-7 T^2)
-      v(T) = (0.317398726 + 4.22806245e-5 T + 4.20481691e-8 T^2)
-             / (1 - 2.89741816e-5 T + 1.61456053e-7 T^2)
-
-* CCT and Duv: Ohno's combined triangular/parabolic method (Y. Ohno, "Practical use and
-  calculation of CCT and Duv", LEUKOS 10(1), 47-55, 2014; CIE TN 2013) on a table of the
-  locus sampled 0.5 % apart in T. CCT is the temperature of the nearest point of the locus
-  in (u, v); Duv is the signed distance to it, positive above the locus (greenish), negative
-  below (pinkish/magenta). Known values: D65 -> 6504 K, Duv +0.0032; CIE A -> 2856 K, Duv 0.
+* Planckian locus: Planck's law ``M(l, T) = c1 l^-5 / (exp(c2 / (l T)) - 1)``
+  (``c2 = 1.4388e-2 m K``) summed at 1 nm over 360-780 nm against the CIE 1931 2° colour-matching
+  functions, exactly as colour-science computes it (``CCT_to_uv_Planck1900``). The sums are
+  done once, by ``tests/imaging/test_imaging_planck_table.py --write`` with colour-science's CMF
+  data, and shipped as ``planckian_locus.json`` beside this module: ``(u, v)`` and
+  ``d(u, v)/d ln T`` at 351 temperatures about 1 % apart from 819 K to 26 986 K. Between them
+  the locus is the cubic Hermite interpolant in ``T``, within 1e-11 of Planck's law in (u, v),
+  so the base install needs no colour-science. Only arithmetic and comparisons are used on
+  the way (no log/exp), so every machine gets the same bits.
+* Temperature range: :data:`CCT_RANGE_K` = 1000-20 000 K, one bound for the whole project
+  (light parameters, SceneScript, the inverse fitter's clamps, metrics).
+* Duv (ANSI C78.377, Ohno 2014): signed distance from the locus in (u, v) along its unit normal
+  ``n = (v'(T), -u'(T)) / |(u'(T), v'(T))|``; positive is above the locus (greenish), negative
+  below (pinkish/magenta): ``(u, v) = P(T) + Duv n``. A light's colour: ``(u, v) -> (x, y)``
+  -> XYZ with ``Y = 1`` -> linear Rec.709 RGB (:data:`XYZ_TO_REC709`), negatives clipped,
+  luminance re-normalised to 1.
+* CCT and Duv from (u, v): Ohno's combined triangular/parabolic solution (Y. Ohno, "Practical
+  use and calculation of CCT and Duv", LEUKOS 10(1), 47-55, 2014; Ohno 2013) with the cascade:
+  the nearest table point, then five refinements of 9 points across its neighbours' bracket
+  (each narrowing it fourfold), then the solution on the last three points (about 1e-5 T apart).
+  Against colour-science's ``uv_to_CCT_Ohno2013`` over 1000-20 000 K at Duv +-0.02: within
+  0.03 K and 1e-7 Duv. Published values: D65 -> 6504 K, Duv +0.0032; CIE A -> 2856 K, Duv 0;
+  D50 -> 5003 K, Duv +0.0033.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Final
 
 import numpy as np
+
+from moks_graph.nodes.common import apply_matrix
 
 SRGB_TO_XYZ: Final[np.ndarray] = np.array(
     [
@@ -51,21 +69,50 @@ XYZ_TO_SRGB: Final[np.ndarray] = np.linalg.inv(SRGB_TO_XYZ)
 LUMINANCE_WEIGHTS: Final[np.ndarray] = SRGB_TO_XYZ[1].copy()
 """Relative luminance Y of linear sRGB: ``0.2126729 R + 0.7151522 G + 0.0721750 B``."""
 
-CCT_MIN_K: Final[float] = 1000.0
-"""Lowest CCT reported (lower end of Krystek's validity range), kelvin."""
-CCT_MAX_K: Final[float] = 15000.0
-"""Highest CCT reported (upper end of Krystek's validity range), kelvin."""
+REC709_PRIMARIES_XY: Final[np.ndarray] = np.array([[0.64, 0.33], [0.30, 0.60], [0.15, 0.06]])
+"""Rec.709 / sRGB primaries (x, y) (IEC 61966-2-1)."""
+D65_XY: Final[np.ndarray] = np.array([0.3127, 0.3290])
+"""CIE D65 white point (x, y) as IEC 61966-2-1 states it."""
 
-_KRYSTEK_U: Final = (
-    (0.860117757, 1.54118254e-4, 1.28641212e-7),
-    (1.0, 8.42420235e-4, 7.08145163e-7),
-)
-_KRYSTEK_V: Final = (
-    (0.317398726, 4.22806245e-5, 4.20481691e-8),
-    (1.0, -2.89741816e-5, 1.61456053e-7),
-)
+CCT_RANGE_K: Final[tuple[float, float]] = (1000.0, 20000.0)
+"""The one colour-temperature range of the project [K]: lights, SceneScript, inverse, metrics."""
+CCT_MIN_K: Final[float] = CCT_RANGE_K[0]
+"""Lowest colour temperature (lower end of :data:`CCT_RANGE_K`), kelvin."""
+CCT_MAX_K: Final[float] = CCT_RANGE_K[1]
+"""Highest colour temperature (upper end of :data:`CCT_RANGE_K`), kelvin."""
+DUV_LIMIT: Final[float] = 0.05
+"""|Duv| range in which a CCT is defined (ANSI C78.377 / CIE 015)."""
+
+LOCUS_TABLE_FILE: Final[str] = "planckian_locus.json"
+"""The shipped Planckian-locus table, beside this module."""
 
 
+def _load_locus() -> tuple[np.ndarray, ...]:
+    data = json.loads(Path(__file__).with_name(LOCUS_TABLE_FILE).read_text(encoding="utf-8"))
+    t = np.asarray(data["T_K"], dtype=np.float64)
+    u = np.asarray(data["u"], dtype=np.float64)
+    v = np.asarray(data["v"], dtype=np.float64)
+    du_dt = np.asarray(data["du_dlnT"], dtype=np.float64) / t
+    dv_dt = np.asarray(data["dv_dlnT"], dtype=np.float64) / t
+    if not (t.ndim == 1 and t.size >= 4 and np.all(np.diff(t) > 0)
+            and t[0] < CCT_RANGE_K[0] and t[-1] > CCT_RANGE_K[1]):
+        raise RuntimeError(f"{LOCUS_TABLE_FILE}: temperatures must increase and cover "
+                           f"{CCT_RANGE_K[0]:g}-{CCT_RANGE_K[1]:g} K")
+    return t, u, v, du_dt, dv_dt
+
+
+_TABLE_T, _TABLE_U, _TABLE_V, _TABLE_DU, _TABLE_DV = _load_locus()
+for _a in (_TABLE_T, _TABLE_U, _TABLE_V, _TABLE_DU, _TABLE_DV):
+    _a.flags.writeable = False
+del _a
+
+_CASCADE_POINTS: Final[int] = 9
+"""Points per cascade refinement (the bracket shrinks fourfold per step)."""
+_CASCADE_STEPS: Final[int] = 6
+"""Refinements after the table search: the last three points are about 2.5e-6 T apart."""
+_CASCADE_FRACTIONS: Final[np.ndarray] = np.arange(_CASCADE_POINTS) / (_CASCADE_POINTS - 1.0)
+_PARABOLIC_DUV: Final[float] = 0.002
+"""Ohno 2013: the parabolic solution replaces the triangular one where |Duv| >= 0.002."""
 def srgb_decode(encoded: np.ndarray) -> np.ndarray:
     """sRGB-encoded values in [0, 1] to linear (IEC 61966-2-1 EOTF).
 
@@ -130,43 +177,167 @@ def xy_to_xyz(xy: np.ndarray, luminance_y: float = 1.0) -> np.ndarray:
                      (1.0 - xy[..., 0] - xy[..., 1]) * scale], axis=-1)
 
 
-def _rational(t: np.ndarray, coeffs: tuple[tuple[float, ...], tuple[float, ...]]) -> np.ndarray:
-    (n0, n1, n2), (d0, d1, d2) = coeffs
-    return (n0 + n1 * t + n2 * t * t) / (d0 + d1 * t + d2 * t * t)
+
+def uv_to_xy(uv: np.ndarray) -> np.ndarray:
+    """CIE 1960 ``(u, v)`` to CIE 1931 ``(x, y)``: ``x = 3u / d``, ``y = 2v / d``,
+    ``d = 2u - 8v + 4``."""
+    uv = np.asarray(uv, dtype=np.float64)
+    den = 2.0 * uv[..., 0] - 8.0 * uv[..., 1] + 4.0
+    return np.stack([3.0 * uv[..., 0] / den, 2.0 * uv[..., 1] / den], axis=-1)
 
 
-def planckian_uv(temperature_k: np.ndarray | float) -> np.ndarray:
-    """CIE 1960 ``(u, v)`` of a Planckian radiator at ``temperature_k`` (Krystek 1985).
+def rgb_to_xyz_matrix(
+    primaries_xy: np.ndarray = REC709_PRIMARIES_XY, white_xy: np.ndarray = D65_XY
+) -> np.ndarray:
+    """RGB -> XYZ matrix from primaries and white (SMPTE RP 177 construction)."""
+    p = xy_to_xyz(np.asarray(primaries_xy, dtype=np.float64)).T  # columns = primaries, Y = 1
+    w = xy_to_xyz(np.asarray(white_xy, dtype=np.float64))
+    scale = np.linalg.solve(p, w)
+    return p * scale[None, :]
 
-    Returns an array of shape ``(..., 2)``. Valid for 1000 K to 15000 K.
+
+REC709_TO_XYZ: Final[np.ndarray] = rgb_to_xyz_matrix()
+"""Linear Rec.709 -> XYZ derived from :data:`REC709_PRIMARIES_XY` and :data:`D65_XY`: the matrix
+of a light's colour (:func:`cct_to_rgb`). It differs from the 7-digit :data:`SRGB_TO_XYZ` of
+image analysis (white ``X, Z = 0.95047, 1.08883``) by at most 2e-4 (the blue Z)."""
+XYZ_TO_REC709: Final[np.ndarray] = np.linalg.inv(REC709_TO_XYZ)
+"""XYZ -> linear Rec.709, the inverse of :data:`REC709_TO_XYZ`."""
+LUMA_709: Final[np.ndarray] = REC709_TO_XYZ[1].copy()
+"""Rec.709 luminance weights of a light's colour (the Y row of :data:`REC709_TO_XYZ`:
+0.2126, 0.7152, 0.0722)."""
+
+
+def check_cct(cct_K: np.ndarray | float, name: str = "cct_K") -> np.ndarray:
+    """``cct_K`` as a float64 array; ``ValueError`` naming ``name`` unless every value is
+    finite and within :data:`CCT_RANGE_K`."""
+    t = np.asarray(cct_K, dtype=np.float64)
+    lo, hi = CCT_RANGE_K
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"{name} must be finite (kelvin), got {t.min()}..{t.max()}")
+    if not np.all((t >= lo) & (t <= hi)):
+        raise ValueError(f"{name} must be within {lo:g}-{hi:g} K, got {t.min():g}..{t.max():g}")
+    return t
+
+
+def check_duv(duv: np.ndarray | float, name: str = "duv") -> np.ndarray:
+    """``duv`` as a float64 array; ``ValueError`` naming ``name`` unless every value is finite
+    and ``|Duv| <= DUV_LIMIT``."""
+    d = np.asarray(duv, dtype=np.float64)
+    if not np.all(np.isfinite(d)):
+        raise ValueError(f"{name} (Duv) must be finite")
+    if not np.all(np.abs(d) <= DUV_LIMIT):
+        raise ValueError(f"{name} (Duv) must be within ±{DUV_LIMIT}, got {d.min()}..{d.max()}")
+    return d
+
+
+def _locus(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``u, v, du/dT, dv/dT`` of the tabulated locus at ``t`` (cubic Hermite, unchecked)."""
+    i = np.clip(np.searchsorted(_TABLE_T, t, side="right") - 1, 0, _TABLE_T.size - 2)
+    t0 = _TABLE_T[i]
+    w = _TABLE_T[i + 1] - t0
+    x = (t - t0) / w
+    x2 = x * x
+    h00 = (1.0 + 2.0 * x) * (1.0 - x) ** 2
+    h10 = x * (1.0 - x) ** 2
+    h01 = x2 * (3.0 - 2.0 * x)
+    h11 = x2 * (x - 1.0)
+    g00 = 6.0 * x2 - 6.0 * x  # d/dx of the basis
+    g10 = 3.0 * x2 - 4.0 * x + 1.0
+    g11 = 3.0 * x2 - 2.0 * x
+    out = []
+    for val, der in ((_TABLE_U, _TABLE_DU), (_TABLE_V, _TABLE_DV)):
+        p0, p1, m0, m1 = val[i], val[i + 1], der[i] * w, der[i + 1] * w
+        out.append(h00 * p0 + h10 * m0 + h01 * p1 + h11 * m1)
+        out.append((g00 * (p0 - p1) + g10 * m0 + g11 * m1) / w)
+    u, du, v, dv = out
+    return u, v, du, dv
+
+
+def planckian_uv(cct_K: np.ndarray | float) -> np.ndarray:
+    """CIE 1960 ``(u, v)`` of a Planckian radiator at ``cct_K`` (Planck's law, CIE 1931 2°),
+    shape ``(..., 2)``; ``cct_K`` within :data:`CCT_RANGE_K`."""
+    u, v, _, _ = _locus(check_cct(cct_K))
+    return np.stack([u, v], axis=-1)
+
+
+def _normal(du: np.ndarray, dv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    norm = np.sqrt(du * du + dv * dv)
+    return dv / norm, -du / norm
+
+
+def planckian_normal(cct_K: np.ndarray | float) -> np.ndarray:
+    """Unit normal to the Planckian locus in (u, v) pointing to +Duv (greener), ``(..., 2)``:
+    ``(v'(T), -u'(T)) / |(u'(T), v'(T))|``."""
+    _, _, du, dv = _locus(check_cct(cct_K))
+    return np.stack(_normal(du, dv), axis=-1)
+
+
+def _uv_of(t: np.ndarray, d: np.ndarray) -> np.ndarray:
+    t, d = np.broadcast_arrays(t, d)
+    u, v, du, dv = _locus(t)
+    nu, nv = _normal(du, dv)
+    return np.stack([u + d * nu, v + d * nv], axis=-1)
+
+
+def cct_duv_to_uv(cct_K: np.ndarray | float, duv: np.ndarray | float = 0.0) -> np.ndarray:
+    """``(u, v) = P(T) + Duv n(T)`` (the inverse of :func:`cct_duv_from_uv`), shape ``(..., 2)``.
+
+    ``cct_K`` within :data:`CCT_RANGE_K`, ``|duv| <= DUV_LIMIT``; ``ValueError`` otherwise.
     """
-    t = np.asarray(temperature_k, dtype=np.float64)
-    if np.any(~np.isfinite(t)) or np.any(t <= 0.0):
-        raise ValueError("temperature_k: must be finite and positive (kelvin)")
-    return np.stack([_rational(t, _KRYSTEK_U), _rational(t, _KRYSTEK_V)], axis=-1)
+    return _uv_of(check_cct(cct_K), check_duv(duv))
 
 
-_TABLE_T: Final[np.ndarray] = np.geomspace(CCT_MIN_K / 1.01, CCT_MAX_K * 1.01, 600)
-_TABLE_UV: Final[np.ndarray] = planckian_uv(_TABLE_T)
+def _ohno_final(
+    pu: np.ndarray, pv: np.ndarray, t: tuple[np.ndarray, ...], d: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ohno's triangular solution, replaced by the parabolic one where ``|Duv| >= 0.002``,
+    on the three locus points at ``t = (T_{m-1}, T_m, T_{m+1})`` with distances ``d``."""
+    t0, t1, t2 = t
+    d0, d1, d2 = d
+    u0, v0, _, _ = _locus(t0)
+    u2, v2, _, _ = _locus(t2)
+    chord = np.sqrt((u2 - u0) ** 2 + (v2 - v0) ** 2)
+    x = (d0**2 - d2**2 + chord**2) / (2.0 * chord)
+    t_tri = t0 + (t2 - t0) * x / chord
+    duv_tri = np.sqrt(np.maximum(d0**2 - x**2, 0.0))
+
+    # Ohno's a, b, c in T relative to T_m (the same vertex; no cancellation between T^2 terms).
+    s0, s2 = t0 - t1, t2 - t1
+    den = s2 * (s0 - s2) * (-s0)
+    a = (s0 * (d2 - d1) + s2 * (d1 - d0)) / den
+    b = -(s0**2 * (d2 - d1) + s2**2 * (d1 - d0)) / den
+    c = d1
+    curved = a > 0.0
+    s_par = np.where(curved, -b / (2.0 * np.where(curved, a, 1.0)), 0.0)
+    s_par = np.clip(s_par, s0, s2)
+    t_par = t1 + s_par
+    duv_par = np.abs(a * s_par**2 + b * s_par + c)
+
+    use_par = duv_tri >= _PARABOLIC_DUV
+    cct = np.where(use_par, t_par, t_tri)
+    duv_abs = np.where(use_par, duv_par, duv_tri)
+    _, v_locus, _, _ = _locus(cct)
+    return cct, np.where(pv >= v_locus, duv_abs, -duv_abs)
 
 
 def cct_duv_from_uv(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CCT (kelvin) and Duv from CIE 1960 ``(u, v)`` by Ohno's combined method.
+    """CCT (kelvin) and Duv from CIE 1960 ``(u, v)`` by Ohno 2013 (cascade, then the combined
+    triangular/parabolic solution).
 
-    For each point, with table distances ``d_i`` to the locus samples ``(u_i, v_i, T_i)`` and
-    ``m`` the nearest sample:
+    1. ``m``: the nearest of the table's temperatures; the bracket ``[T_{m-1}, T_{m+1}]``.
+    2. Five times: 9 locus points evenly across the bracket, the nearest ``j`` of them, the new
+       bracket ``[T_{j-1}, T_{j+1}]`` (a quarter as wide).
+    3. On the last three points ``(T_i, d_i)``, ``i = m-1, m, m+1``:
 
-    * triangular solution: ``l = |P_{m+1} - P_{m-1}|``,
-      ``x = (d_{m-1}^2 - d_{m+1}^2 + l^2) / (2 l)``,
-      ``T = T_{m-1} + (T_{m+1} - T_{m-1}) x / l``,
-      ``Duv = sgn(v - v_T) sqrt(d_{m-1}^2 - x^2)``;
-    * where ``|Duv| >= 0.002`` the parabolic solution replaces it: fit
-      ``d(T) = a T^2 + b T + c`` through the three samples, ``T = -b / (2a)``,
-      ``Duv = sgn(v - v_T) (a T^2 + b T + c)``.
+       * triangular: ``l = |P_{m+1} - P_{m-1}|``, ``x = (d_{m-1}^2 - d_{m+1}^2 + l^2) / (2 l)``,
+         ``T = T_{m-1} + (T_{m+1} - T_{m-1}) x / l``, ``|Duv| = sqrt(d_{m-1}^2 - x^2)``;
+       * where that ``|Duv| >= 0.002``, parabolic: ``d(T) = a T^2 + b T + c`` through the
+         three points, ``T = -b / (2a)``, ``|Duv| = a T^2 + b T + c``.
 
-    The sign is positive above the locus (larger v). Points whose nearest table sample is
-    an end of the table get that end's temperature and their distance to it. CCT is clipped to
-    [:data:`CCT_MIN_K`, :data:`CCT_MAX_K`]. Returns ``(cct, duv)`` arrays of ``uv.shape[:-1]``.
+    Duv is positive above the locus (larger v). A point whose nearest table temperature is an
+    end of the table (beyond 819 K or 26 986 K) gets that end's temperature and its distance
+    to it. CCT is then clipped to :data:`CCT_RANGE_K` (the clamp, never an error). Returns
+    ``(cct, duv)`` arrays of ``uv.shape[:-1]``.
     """
     uv = np.asarray(uv, dtype=np.float64)
     if uv.shape[-1:] != (2,):
@@ -174,41 +345,35 @@ def cct_duv_from_uv(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not np.all(np.isfinite(uv)):
         raise ValueError("uv: must be finite")
     pts = uv.reshape(-1, 2)
-    dist = np.hypot(pts[:, None, 0] - _TABLE_UV[:, 0], pts[:, None, 1] - _TABLE_UV[:, 1])
+    pu, pv = pts[:, 0], pts[:, 1]
+    rows = np.arange(pts.shape[0])
+    dist = np.sqrt((pu[:, None] - _TABLE_U) ** 2 + (pv[:, None] - _TABLE_V) ** 2)
     nearest = np.argmin(dist, axis=1)
     m = np.clip(nearest, 1, _TABLE_T.size - 2)
-    rows = np.arange(pts.shape[0])
-    d0, d1, d2 = dist[rows, m - 1], dist[rows, m], dist[rows, m + 1]
-    t0, t1, t2 = _TABLE_T[m - 1], _TABLE_T[m], _TABLE_T[m + 1]
-    p0, p2 = _TABLE_UV[m - 1], _TABLE_UV[m + 1]
-
-    # Triangular solution.
-    chord = np.hypot(p2[:, 0] - p0[:, 0], p2[:, 1] - p0[:, 1])
-    x = (d0**2 - d2**2 + chord**2) / (2.0 * chord)
-    t_tri = t0 + (t2 - t0) * x / chord
-    duv_tri = np.sqrt(np.maximum(d0**2 - x**2, 0.0))
-
-    # Parabolic solution.
-    den = (t2 - t1) * (t0 - t2) * (t1 - t0)
-    a = (t0 * (d2 - d1) + t1 * (d0 - d2) + t2 * (d1 - d0)) / den
-    b = -(t0**2 * (d2 - d1) + t1**2 * (d0 - d2) + t2**2 * (d1 - d0)) / den
-    c = -(d0 * (t2 - t1) * t1 * t2 + d1 * (t0 - t2) * t0 * t2 + d2 * (t1 - t0) * t0 * t1) / den
-    safe_a = np.where(np.abs(a) > 0.0, a, 1.0)
-    t_par = np.where(np.abs(a) > 0.0, -b / (2.0 * safe_a), t1)
-    duv_par = np.abs(a * t_par**2 + b * t_par + c)
-
-    use_par = duv_tri >= 0.002
-    cct = np.where(use_par, t_par, t_tri)
-    duv_abs = np.where(use_par, duv_par, duv_tri)
+    t = (_TABLE_T[m - 1], _TABLE_T[m], _TABLE_T[m + 1])
+    d = (dist[rows, m - 1], dist[rows, m], dist[rows, m + 1])
+    for _ in range(_CASCADE_STEPS):
+        lo, hi = t[0], t[2]
+        grid = lo[:, None] + (hi - lo)[:, None] * _CASCADE_FRACTIONS
+        gu, gv, _, _ = _locus(grid)
+        gd = np.sqrt((pu[:, None] - gu) ** 2 + (pv[:, None] - gv) ** 2)
+        j = np.clip(np.argmin(gd, axis=1), 1, _CASCADE_POINTS - 2)
+        t = (grid[rows, j - 1], grid[rows, j], grid[rows, j + 1])
+        d = (gd[rows, j - 1], gd[rows, j], gd[rows, j + 1])
+    cct, duv = _ohno_final(pu, pv, t, d)
     # Beyond either end of the table: the end point is the nearest point of the locus.
     at_end = (nearest == 0) | (nearest == _TABLE_T.size - 1)
+    end_sign = np.where(pv >= _TABLE_V[nearest], 1.0, -1.0)
     cct = np.where(at_end, _TABLE_T[nearest], cct)
-    duv_abs = np.where(at_end, dist[rows, nearest], duv_abs)
-    v_locus = planckian_uv(np.clip(cct, _TABLE_T[0], _TABLE_T[-1]))[..., 1]
-    sign = np.where(pts[:, 1] >= v_locus, 1.0, -1.0)
-    cct = np.clip(cct, CCT_MIN_K, CCT_MAX_K)
+    duv = np.where(at_end, end_sign * dist[rows, nearest], duv)
+    cct = np.clip(cct, *CCT_RANGE_K)
     shape = uv.shape[:-1]
-    return cct.reshape(shape), (sign * duv_abs).reshape(shape)
+    return cct.reshape(shape), duv.reshape(shape)
+
+
+def cct_duv_from_xy(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CCT (K) and Duv of CIE 1931 ``(x, y)`` chromaticities ``(..., 2)``."""
+    return cct_duv_from_uv(xy_to_uv1960(xy))
 
 
 def cct_duv_from_rgb(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -216,21 +381,28 @@ def cct_duv_from_rgb(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cct_duv_from_uv(xyz_to_uv1960(rgb_to_xyz(rgb)))
 
 
-def rgb_from_cct_duv(cct_k: float, duv: float = 0.0) -> np.ndarray:
-    """Linear sRGB colour of luminance 1 at a given CCT and Duv (inverse of the above).
+def rgb_from_cct_duv(cct_K: np.ndarray | float, duv: np.ndarray | float = 0.0) -> np.ndarray:
+    """Linear sRGB colour ``(..., 3)`` of luminance 1 at a CCT and Duv, unclipped (components
+    may be negative out of gamut): the exact inverse of :func:`cct_duv_from_rgb`.
 
-    The point is ``P(T) + Duv * n`` where ``n`` is the unit normal of the locus at ``T``
-    pointing to larger ``v``; then ``(u, v) -> (x, y) -> XYZ (Y = 1) -> RGB``. Useful to make
-    test images of known white balance.
+    ``(u, v) = P(T) + Duv n(T) -> (x, y) -> XYZ (Y = 1) -> RGB``. Useful to make test images of
+    known white balance; a light's colour is :func:`cct_to_rgb`.
     """
-    t = float(cct_k)
-    p = planckian_uv(t)
-    dp = planckian_uv(t * 1.0005) - planckian_uv(t / 1.0005)
-    normal = np.array([-dp[1], dp[0]])
-    normal = normal / np.hypot(*normal)
-    if normal[1] < 0:
-        normal = -normal
-    u, v = p + float(duv) * normal
-    den = 2.0 * u - 8.0 * v + 4.0
-    xy = np.array([3.0 * u / den, 2.0 * v / den])
-    return xyz_to_rgb(xy_to_xyz(xy, 1.0))
+    xyz = xy_to_xyz(uv_to_xy(cct_duv_to_uv(cct_K, duv)), 1.0)
+    return apply_matrix(xyz, XYZ_TO_SRGB)
+
+
+def cct_to_rgb(cct_K: np.ndarray | float, tint: np.ndarray | float = 0.0) -> np.ndarray:
+    """Linear Rec.709 RGB ``(..., 3)`` of a light at ``cct_K`` [K] and ``tint`` [Duv].
+
+    ``(u, v) = P(T) + tint n(T) -> (x, y) -> XYZ (Y = 1) -> RGB`` with :data:`XYZ_TO_REC709`,
+    then negatives (out-of-gamut chromaticities) clipped to 0 and the result re-normalised to
+    luminance ``Y = LUMA_709 . rgb = 1``. Element-wise in a fixed
+    order (:func:`moks_graph.nodes.common.apply_matrix`), so any chunking of a time array gives
+    the same bits. ``ValueError`` naming ``cct_K`` or ``tint`` when out of range.
+    """
+    t = check_cct(cct_K, "cct_K")
+    d = check_duv(tint, "tint")
+    xyz = xy_to_xyz(uv_to_xy(_uv_of(t, d)), 1.0)
+    rgb = np.maximum(apply_matrix(xyz, XYZ_TO_REC709), 0.0)
+    return rgb / apply_matrix(rgb, LUMA_709[None, :])

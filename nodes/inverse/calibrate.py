@@ -72,7 +72,7 @@ import numpy as np
 from scipy import ndimage
 
 from moks_graph.nodes.imaging.analysis import LOG_FLOOR, block_mean, downsample
-from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS, cct_duv_from_rgb
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K, LUMINANCE_WEIGHTS, cct_duv_from_rgb
 from moks_graph.nodes.imaging.metrics import (
     ANALYSIS_SIZE,
     MAX_LINEAR,
@@ -567,7 +567,7 @@ def retract(state: RenderState, names: Sequence[str], delta: np.ndarray) -> Scen
     fill = 1.0 / fr.key_fill_ratio + step.get("fill", 0.0)
     ratio = float(np.clip(1.0 / max(fill, 1.0 / 64.0), 1.0, 64.0))
     mired = 1e6 / script.key.cct_K + step.get("mired", 0.0)
-    cct = float(np.clip(1e6 / max(mired, 1e6 / 20000.0), 1000.0, 20000.0))
+    cct = float(np.clip(1e6 / max(mired, 1e6 / CCT_RANGE_K[1]), *CCT_RANGE_K))
     q = float(np.clip(script.atmosphere.phi**2 + step.get("fog", 0.0), 0.0, 1.0))
     data = script.model_dump()
     data["key"].update(azimuth_deg=float(np.clip(az, -180.0, 180.0)),

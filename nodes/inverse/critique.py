@@ -37,6 +37,7 @@ from typing import Final
 
 import numpy as np
 
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.nodes.imaging.metrics import extract_metrics
 from moks_graph.nodes.inverse.interfaces import Critique, Critiques
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -133,7 +134,7 @@ def _continuous_rules(ref: Mapping[str, float], pre: Mapping[str, float],
     if ref["saturation"] >= MONO_SATURATION and script.look.stock != "tri_x":
         d_mired = 1e6 / ref["cct"] - 1e6 / pre["cct"]
         if abs(d_mired) > MIRED:
-            cct = float(np.clip(1e6 / (1e6 / key.cct_K + d_mired), 1000.0, 20000.0))
+            cct = float(np.clip(1e6 / (1e6 / key.cct_K + d_mired), *CCT_RANGE_K))
             out.append(Critique(slot="key", field="cct_K", value=round(cct, 1), confidence=0.3,
                                 reason=f"the reference is {'warmer' if d_mired > 0 else 'cooler'}"
                                        f" by {abs(d_mired):.0f} mired"))

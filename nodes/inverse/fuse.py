@@ -60,6 +60,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.nodes.imaging.metrics import extract_metrics
 from moks_graph.nodes.inverse.calibrate import Analysis, analyse
 from moks_graph.nodes.inverse.render import (
@@ -428,7 +429,7 @@ def fuse(sig: Mapping[str, float], forward: str = "builtin",
     saturation = sig["saturation"]
     mono = saturation < MONO_SATURATION
     cct = script.key.cct_K if mono else float(np.clip(
-        1e6 / (1e6 / sig["cct"] + prior["mired"]), 1000.0, 20000.0))
+        1e6 / (1e6 / sig["cct"] + prior["mired"]), *CCT_RANGE_K))
     data["key"].update(azimuth_deg=float(az), elevation_deg=el, cct_K=cct)
     log2_ratio = (sig[f"{fit}log2_ratio"] if has_fit
                   else 2.0 * math.log2(max(sig.get("key_fill_ratio", 4.0), 1.0)))

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.nodes.looks.stocks import StockName
 
 SubjectKind = Literal["person", "product", "crowd", "vehicle", "landscape"]
@@ -65,7 +66,8 @@ class KeySlot(_Slot):
     elevation_deg: float = Field(30.0, ge=-90.0, le=90.0, description="key elevation [deg]")
     illuminance_lux: float = Field(800.0, gt=0.0, le=200_000.0,
                                    description="illuminance at the subject [lux]")
-    cct_K: float = Field(5600.0, ge=1000.0, le=20000.0, description="colour temperature [K]")
+    cct_K: float = Field(5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
+                         description="colour temperature [K]")
     softness: float = Field(0.5, ge=0.0, le=1.0, description="0 hard (small source) .. 1 soft")
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from moks_graph.nodes.imaging.colorimetry import (
+    CCT_RANGE_K,
     cct_duv_from_rgb,
     cct_duv_from_uv,
     luminance,
@@ -69,9 +70,9 @@ def test_duv_sign_and_vectorisation() -> None:
     assert duv[0, 0] == duv[0, 2]
 
 
-def test_far_off_locus_colours_clip_to_the_table_ends() -> None:
+def test_far_off_locus_colours_clip_to_the_range_ends() -> None:
     cct, duv = cct_duv_from_rgb(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]))
-    assert cct[0] == 15000.0 and cct[1] == 1000.0
+    assert (cct[0], cct[1]) == (CCT_RANGE_K[1], CCT_RANGE_K[0])
     assert np.all(np.abs(duv) < 0.25)
 
 
@@ -89,5 +90,9 @@ def test_validation() -> None:
         cct_duv_from_uv(np.zeros(3))
     with pytest.raises(ValueError, match="uv"):
         cct_duv_from_uv(np.array([np.nan, 0.3]))
-    with pytest.raises(ValueError, match="temperature_k"):
+    with pytest.raises(ValueError, match="cct_K"):
         planckian_uv(-5.0)
+    with pytest.raises(ValueError, match="cct_K must be within 1000-20000 K"):
+        planckian_uv(20000.5)
+    with pytest.raises(ValueError, match="duv"):
+        rgb_from_cct_duv(5600.0, 0.06)

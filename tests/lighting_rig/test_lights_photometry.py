@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from moks_graph.nodes.lights.photometry import (
+    CCT_RANGE_K,
     D65_XY,
     LUMA_709,
     RGB_TO_XYZ,
@@ -66,9 +67,10 @@ def test_rec709_matrix_matches_iec_61966() -> None:
     np.testing.assert_allclose(RGB_TO_XYZ, iec, atol=1e-4)
 
 
-def test_krystek_locus_matches_illuminant_a() -> None:
-    # CIE illuminant A: Planckian radiator at 2856 K, x = 0.44757, y = 0.40745.
-    np.testing.assert_allclose(uv_to_xy(planckian_uv(2856.0)), [0.44757, 0.40745], atol=1e-3)
+def test_planck_locus_matches_illuminant_a() -> None:
+    # CIE illuminant A: Planckian radiator at 2856 K, x = 0.44757, y = 0.40745 (the locus is
+    # Planck's law with the CIE 1931 2-degree observer, no longer Krystek's approximation).
+    np.testing.assert_allclose(uv_to_xy(planckian_uv(2856.0)), [0.44757, 0.40745], atol=5e-5)
 
 
 def test_normal_is_unit_and_perpendicular_to_locus() -> None:
@@ -111,7 +113,7 @@ def test_warm_and_green() -> None:
 
 
 def test_luminance_normalised_and_non_negative() -> None:
-    rgb = cct_to_rgb(np.array([1000.0, 1900.0, 2700.0, 6500.0, 15000.0]), 0.02)
+    rgb = cct_to_rgb(np.array([1000.0, 1900.0, 2700.0, 6500.0, 15000.0, 18000.0, 20000.0]), 0.02)
     assert (rgb >= 0).all()
     np.testing.assert_allclose(rgb @ LUMA_709, 1.0, atol=1e-12)
 
@@ -123,3 +125,55 @@ def test_colour_inputs_checked() -> None:
         cct_to_rgb(5600.0, 0.2)
     with pytest.raises(ValueError, match="cct_K"):
         cct_to_rgb(np.nan)
+
+
+def test_one_cct_range_from_1000_to_20000_k() -> None:
+    """Issue 13 defect 2: 18 000 K (allowed by SceneScript and the fitter) is a valid light
+    colour; outside 1000-20 000 K the error names the field and the range."""
+    assert CCT_RANGE_K == (1000.0, 20000.0)
+    hot = cct_to_rgb([18000.0, 20000.0])
+    assert np.isfinite(hot).all() and (hot[:, 2] > hot[:, 0]).all()  # bluish
+    assert (hot[1, 2] / hot[1, 0]) > (hot[0, 2] / hot[0, 0])
+    for bad in (20000.5, 999.0, 25000.0):
+        with pytest.raises(ValueError, match=r"cct_K must be within 1000-20000 K"):
+            cct_to_rgb(bad)
+    n = 5
+    cams = np.tile([0.0, -5.0, 1.7], (n, 1))
+    ch = light_channels("spot", n, cams, np.array([0.0, 0.0, 1.5]), 30.0, 20.0, 3.0, 500.0,
+                        18000.0, 0.0)
+    np.testing.assert_allclose(ch["color_temperature"], 18000.0)
+    np.testing.assert_allclose(ch["color_b"], hot[0, 2])
+    with pytest.raises(ValueError, match="cct_K"):
+        light_channels("spot", n, cams, np.array([0.0, 0.0, 1.5]), 30.0, 20.0, 3.0, 500.0,
+                       21000.0, 0.0)
+
+
+def _bounds(model: type, field: str) -> tuple[float, float]:
+    info = model.model_fields[field]
+    ge = next(m.ge for m in info.metadata if getattr(m, "ge", None) is not None)
+    le = next(m.le for m in info.metadata if getattr(m, "le", None) is not None)
+    return ge, le
+
+
+def test_every_cct_parameter_has_the_one_range() -> None:
+    from moks_graph.nodes.geometry.nodes import SurfaceLinkLight
+    from moks_graph.nodes.lights.rig import KeyLightParams, PracticalLightParams
+    from moks_graph.nodes.scenescript.schema import KeySlot
+
+    for model in (KeySlot, SurfaceLinkLight.Params, KeyLightParams, PracticalLightParams):
+        assert _bounds(model, "cct_K") == CCT_RANGE_K, model
+
+
+def test_scenescript_at_18000_k_bakes() -> None:
+    """Issue 13 defect 2: a SceneScript key the fitter may return (up to 20 000 K) compiles
+    and evaluates instead of failing in photometry."""
+    from moks_graph.evaluate import Evaluator
+    from moks_graph.nodes.scenescript.compile import compile_scene
+    from moks_graph.nodes.scenescript.schema import SceneScript
+
+    script = SceneScript.model_validate({"key": {"cct_K": 18000.0}})
+    graph = compile_scene(script, frames=(1, 4))
+    assert graph.validate() == []
+    ch = Evaluator().evaluate(graph, ["key.channels"])["key.channels"]
+    np.testing.assert_allclose(ch["key.color_temperature"], 18000.0)
+    np.testing.assert_allclose(ch["key.color_b"], cct_to_rgb(18000.0)[2])
