@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 
 from moks_graph import mgraph
@@ -123,7 +124,7 @@ ProgressFn = Callable[[int, int, "BatchItem"], None]
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One image's outcome: ``status`` is ``matched`` or ``failed``."""
+    """One image's outcome: ``status`` is ``matched``, ``approximate`` or ``failed``."""
 
     image: str
     stem: str
@@ -145,7 +146,7 @@ class BatchReport:
 
     @property
     def failures(self) -> list[BatchItem]:
-        return [i for i in self.items if i.status != "matched"]
+        return [i for i in self.items if i.status == "failed"]
 
     @property
     def ok(self) -> bool:
@@ -158,17 +159,22 @@ class BatchReport:
                       title_justify="left")
         for item in self.items:
             r = item.result or {}
-            if item.status == "matched" and r:
-                table.add_row(Path(item.image).name, "[green]matched[/]",
+            if item.status != "failed" and r:
+                colour = "green" if item.status == "matched" else "yellow"
+                table.add_row(Path(item.image).name, f"[{colour}]{item.status}[/]",
                               f"{r['key_azimuth_deg']:.1f} / {r['key_elevation_deg']:.1f}",
                               f"{r['key_fill_ratio']:.2f}", f"{r['key_cct_K']:.0f}",
                               r["rim_mode"], r["film_stock"], str(r["iterations"]),
-                              f"{item.seconds:.2f}", item.folder or "")
+                              f"{item.seconds:.2f}",
+                              (item.folder or "") + (f" ({escape(item.message)})"
+                                                     if item.status == "approximate" else ""))
             else:
                 table.add_row(Path(item.image).name, "[red]failed[/]", "", "", "", "", "", "",
                               f"{item.seconds:.2f}", f"[red]{item.message}[/]")
-        done = len(self.items) - len(self.failures)
-        table.caption = (f"{done}/{len(self.items)} matched, {len(self.failures)} failed; "
+        matched = sum(1 for i in self.items if i.status == "matched")
+        approx = sum(1 for i in self.items if i.status == "approximate")
+        table.caption = (f"{matched}/{len(self.items)} matched, {approx} approximate, "
+                         f"{len(self.failures)} failed; "
                          f"wall {self.wall_s:.2f} s on {self.workers} worker(s)"
                          + (f" (+{self.startup_s:.2f} s cluster start)" if self.startup_s
                             else ""))
@@ -177,13 +183,12 @@ class BatchReport:
 
 def match_one(image: str, stem: str, out: str, options: Mapping[str, Any]) -> BatchItem:
     """Match and write one image; per-image errors become a ``failed`` item (the task)."""
-    from moks_graph.hosts.inverse.match import match, write_match
+    from moks_graph.hosts.inverse.match import match, write_outcome
 
     t0 = time.perf_counter()
     try:
         outcome = match(image, **dict(options))
-        folder = write_match(outcome.result, outcome.script, outcome.reference,
-                             outcome.preview, out, stem=stem)
+        folder = write_outcome(outcome, out, stem=stem)
     except MoksError as exc:
         text = "; ".join(f"{p.code} {p.message}" for p in exc.problems)
         return BatchItem(image, stem, "failed", seconds=time.perf_counter() - t0, message=text)
@@ -191,9 +196,9 @@ def match_one(image: str, stem: str, out: str, options: Mapping[str, Any]) -> Ba
         return BatchItem(image, stem, "failed", seconds=time.perf_counter() - t0,
                          message=f"{type(exc).__name__}: {exc}")
     result = outcome.result.model_dump(mode="json")
-    status = "matched" if outcome.result.status == "matched" else "failed"
+    status = outcome.result.status
     return BatchItem(image, stem, status, str(folder), time.perf_counter() - t0,
-                     outcome.result.message if status == "failed" else "", result)
+                     outcome.result.message if status != "matched" else "", result)
 
 
 class _Progress:
@@ -232,7 +237,7 @@ class _Progress:
     def __call__(self, item: BatchItem) -> None:
         self.done += 1
         if self.bar is not None:
-            colour = "green" if item.status == "matched" else "red"
+            colour = {"matched": "green", "approximate": "yellow"}.get(item.status, "red")
             self.bar.update(self.task, advance=1, last=f"[{colour}]{item.stem}[/]")
         if self.callback is not None:
             self.callback(self.done, self.total, item)
@@ -370,7 +375,8 @@ def _reusable(folder: Path, key: str) -> bool:
     except (OSError, ValueError):
         return False
     return (isinstance(task, dict) and task.get("key") == key and isinstance(result, dict)
-            and result.get("status") == "matched" and (folder / "scene.mgraph").is_file())
+            and result.get("status") in ("matched", "approximate")
+            and (folder / "scene.mgraph").is_file())
 
 
 def farm_match_one(image: str, stem: str, out: str,
@@ -384,7 +390,7 @@ def farm_match_one(image: str, stem: str, out: str,
         if _reusable(folder, key):
             return ImageResult(image, "reused", str(folder), time.perf_counter() - t0)
         item = match_one(image, stem, out, options)
-        if item.status != "matched":
+        if item.status == "failed":
             return ImageResult(image, "failed", item.folder, time.perf_counter() - t0,
                                f"{image}: {item.message}")
         text = json.dumps({"image": image, "key": key}, sort_keys=True, indent=2) + "\n"

@@ -8,8 +8,10 @@
     moks match refs/*.png --out matched/ --scheduler tcp://head:8786
 
 Writes ``matched/<stem>/match.json``, ``scene.mgraph``, ``preview.png`` and
-``compare.png`` per image and prints a summary table; exits 1 when any image failed
-(the others are still matched and written).
+``compare.png`` (reference | fitted preview | residual heat map) per image and prints a
+summary table with each image's status: ``matched`` when the residual supports it,
+``approximate`` with the reasons, ``failed`` when nothing could be measured. Exits 1 when
+any image failed (the others are still matched and written).
 """
 
 from __future__ import annotations
@@ -35,20 +37,23 @@ from moks_graph.hosts.inverse.match import FORWARD_MODELS, INSPECTORS
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (tcp://host:8786) instead of a local cluster.")
 @click.option("--iterations", type=click.IntRange(0, 20), default=2, show_default=True,
-              help="Calibration iterations per candidate.")
+              help="Calibration iterations of the proxy-scene hypothesis.")
+@click.option("--rounds", type=click.IntRange(0, 20), default=4, show_default=True,
+              help="Critique rounds at most (stops early when a round changes nothing).")
 @click.option("--library", "library", type=click.Path(dir_okay=False), default=None,
               help="Calibration library (SQLite): warm-start from similar past matches and "
                    "store accepted ones.")
 @click.option("--progress/--no-progress", default=True, help="Live progress bar.")
 def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
-          scheduler: str | None, iterations: int, library: str | None, progress: bool) -> None:
-    """Match reference IMAGES: analyse, fuse, render, critique, calibrate, write."""
+          scheduler: str | None, iterations: int, rounds: int, library: str | None,
+          progress: bool) -> None:
+    """Match reference IMAGES: find the subject, fit its lights, critique, iterate, write."""
     from moks_graph.cli import console
     from moks_graph.hosts.farm.match import match_batch
 
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
-                         max_iterations=iterations,
+                         max_iterations=iterations, rounds=rounds,
                          library=str(Path(library).resolve()) if library else None)
     console.print(report.table())
     if not report.ok:

@@ -1,39 +1,43 @@
-"""``match_image``: a reference still in, a matched SceneScript (and bake graph) out.
+"""``match``: a reference still in, a matched SceneScript (and bake graph) out.
 
-The loop, for one reference::
+The loop, for one reference (the method and its measured accuracy: ``docs/inverse.md``)::
 
-    load -> resample to the preview size -> analyse (signature) -> fuse (slot fusers)
-         -> calibrate (<= max_iterations LM steps) -> critique (inspector)
-         -> discrete alternatives the critique proposes (rim mode, film stock), each
-            calibrated from the fused start with the change -> the lowest residual wins
+    load -> subject fit: find the subject in the reference, estimate its normals, fit the
+            lights to its shading per pixel (nodes/inverse/estimate.py)
+         -> proxy scene: fuse and calibrate the built-in preview scene on the reference
+            (exact on the product's own renders); kept only if its residual is lower
+         -> library warm start (optional): kept only if its residual is lower
+         -> critique rounds: the inspector (offline rules or a VLM) proposes changes in
+            SceneScript vocabulary; key azimuth/elevation and rim mode refit the lights
+            from the proposal and are kept when the residual drops by MIN_GAIN; key/fill
+            ratio and key CCT are applied within the fit's own uncertainty; look fields
+            (stock, exposure, haze) from confidence 0.5; until a round changes nothing
+         -> status: "matched" only when the residual and the subject support it
+            (:func:`~moks_graph.nodes.inverse.estimate.judge`), else "approximate" with the
+            reasons; "failed" only for a frame without exposure information.
 
-Loading (:func:`load_reference`): ``imageio`` for PNG (8/16-bit, grey, RGBA, palette; a
-16-bit RGB PNG comes through Pillow with its high byte, 16-bit grey with all 16 bits),
+Every hypothesis is scored by one residual on the same pixels
+(:func:`~moks_graph.nodes.inverse.estimate.subject_residual`); ``match.json`` records each
+step in ``history`` (what, proposed by whom, accepted or not, the residual after).
+
+Loading (:func:`load_reference`): ``imageio`` for PNG (8/16-bit, grey, RGBA, palette),
 JPEG, TIFF and whatever else its plugins read; Radiance ``.hdr`` with the built-in RGBE
 decoder of :mod:`moks_graph.nodes.lighting.hdri`; OpenEXR where an imageio plugin reads it.
 Integer pixels are sRGB display values, float pixels linear
 (:func:`~moks_graph.nodes.imaging.image_input.as_linear_rgb`). An unreadable or non-image
 file raises a ``ValueError`` naming the file.
 
-The preview has the reference's aspect ratio: 512 pixels wide
-(:data:`~moks_graph.nodes.inverse.interfaces.PREVIEW_SIZE`), and the reference is
-area-resampled to the same size before it is measured, so reference and preview share
-one analysis grid (the calibration measures previews on the reference's subject).
-
-A frame without exposure information - all black (99th percentile of luminance below
-``2**-12``) or all white (more than 98 % of the pixels at display white in every channel) -
-gives a result with ``status="failed"`` and the message ``"cannot match: no exposure
-information"`` (the numbers are then the default SceneScript's), not an exception.
-
 :func:`write_match` writes ``DIR/<stem>/match.json``, ``scene.mgraph``
-(:func:`~moks_graph.nodes.scenescript.compile.compile_scene`), ``preview.png`` (sRGB 8-bit)
-and ``compare.png`` (reference | preview), each atomically.
+(:func:`~moks_graph.nodes.scenescript.compile.compile_scene`), ``preview.png`` (the fitted
+lights on the estimated subject, in the reference's framing) and ``compare.png``
+(reference | preview | residual heat map), as a set: all or none.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import re
 import time
@@ -46,18 +50,35 @@ from typing import Any, Final
 import numpy as np
 
 from moks_graph.graph import Graph
+from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
 from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS, srgb_encode
 from moks_graph.nodes.imaging.image_input import as_linear_rgb
 from moks_graph.nodes.imaging.io import load_image
-from moks_graph.nodes.inverse.calibrate import CalibrationResult, analyse, calibrate
+from moks_graph.nodes.imaging.metrics import extract_metrics
+from moks_graph.nodes.inverse.calibrate import analyse, calibrate
 from moks_graph.nodes.inverse.critique import OfflineInspector
+from moks_graph.nodes.inverse.estimate import (
+    StillEstimate,
+    estimate_still,
+    judge,
+    preview,
+    residual_heatmap,
+    subject_residual,
+    to_script,
+    to_working,
+    with_key_cct,
+    with_ratio,
+)
 from moks_graph.nodes.inverse.fuse import fuse, signature
 from moks_graph.nodes.inverse.interfaces import (
+    Critique,
     Critiques,
     ForwardModel,
     Inspector,
+    Iteration,
     MatchResult,
 )
+from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
 from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -65,9 +86,14 @@ from moks_graph.nodes.scenescript.schema import SceneScript
 NO_EXPOSURE: Final[str] = "cannot match: no exposure information"
 FORWARD_MODELS: Final[tuple[str, ...]] = ("builtin", "blender")
 INSPECTORS: Final[tuple[str, ...]] = ("offline", "anthropic", "openai", "gemini")
-#: Discrete fields the critique may change (they are tried, calibrated, and kept if better).
-DISCRETE_FIELDS: Final[frozenset[tuple[str, str]]] = frozenset({("fill_rim", "rim"),
-                                                                ("look", "stock")})
+MAX_ROUNDS: Final[int] = 4
+"""Critique rounds at most (the loop stops earlier when a round changes nothing)."""
+MIN_GAIN: Final[float] = 0.01
+"""A proposal that refits the lights is kept when it lowers the residual by 1 % or more."""
+LOOK_FIELDS: Final[frozenset[tuple[str, str]]] = frozenset({
+    ("look", "stock"), ("look", "exposure_ev"), ("atmosphere", "phi"), ("key", "cct_K")})
+"""Fields the subject's shading does not measure (``cct_K`` only on a monochrome still)."""
+RIM_MODES: Final[frozenset[str]] = frozenset({"none", *RIM_DIRECTIONS})
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -150,7 +176,11 @@ def exposure_problem(image: np.ndarray) -> str | None:
 
 @dataclass
 class MatchOutcome:
-    """Everything one match produced: the result, the script, images and critiques."""
+    """Everything one match produced: the result, the script, images and critiques.
+
+    ``preview`` and ``heatmap`` are linear RGB on the working grid of ``estimate``: the
+    fitted lights on the estimated subject in the reference's framing, and the residual.
+    """
 
     result: MatchResult
     script: SceneScript | None
@@ -159,6 +189,8 @@ class MatchOutcome:
     signature: dict[str, float] = field(default_factory=dict)
     critiques: Critiques | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)
+    estimate: StillEstimate | None = None
+    heatmap: np.ndarray | None = None
 
 
 def _image_name(source: object, name: str | None) -> str:
@@ -171,7 +203,7 @@ def _image_name(source: object, name: str | None) -> str:
 
 def _result(name: str, script: SceneScript, *, iterations: int, residual: float,
             seconds: float, forward: str, inspector: str, status: str = "matched",
-            message: str = "") -> MatchResult:
+            message: str = "", **extra: Any) -> MatchResult:
     fr = script.fill_rim
     return MatchResult(
         image=name, key_azimuth_deg=script.key.azimuth_deg,
@@ -180,7 +212,7 @@ def _result(name: str, script: SceneScript, *, iterations: int, residual: float,
         haze=script.atmosphere.phi, film_stock=script.look.stock, iterations=iterations,
         residual=residual, seconds=seconds, forward=forward, inspector=inspector,
         status=status, message=message[:2000],
-        script=script.model_dump(mode="json") if status == "matched" else {})
+        script=script.model_dump(mode="json") if status != "failed" else {}, **extra)
 
 
 @contextmanager
@@ -202,35 +234,123 @@ def single_threaded_blas() -> Iterator[None]:
 
 def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardModel = "builtin",
           inspector: str | Inspector = "offline", *, max_iterations: int = 2,
-          alternatives: int = 3, base: SceneScript | None = None,
+          alternatives: int = 3, rounds: int = MAX_ROUNDS, base: SceneScript | None = None,
           name: str | None = None,
           library: str | os.PathLike[str] | None = None) -> MatchOutcome:
     """Match one reference (module docstring); the full :class:`MatchOutcome`.
 
-    ``max_iterations``: LM steps per calibration (default 2). ``alternatives``: how many
-    discrete critiques (rim mode, stock) to try. ``base``: known slots (e.g. the subject
-    kind) the fusers start from. ``name``: the ``image`` field of the result.
-    ``library``: a calibration library (SQLite file, safe for concurrent workers): its
-    most vital entry whose tags match what was measured about this still
-    (:func:`~moks_graph.hosts.inverse.library.still_tags`) seeds a second calibration
-    (:func:`~moks_graph.hosts.inverse.library.warm_seed`: its lighting, the still's own
-    stock and rim mode), and an accepted match is stored back under those tags.
+    ``max_iterations``: LM steps of the proxy-scene calibration (default 2).
+    ``alternatives``: how many of an inspector's critiques are tried per round; ``rounds``:
+    how many critique rounds at most (the loop stops earlier when a round changes nothing).
+    ``base``: known slots (e.g. the subject kind) the result starts from. ``name``: the
+    ``image`` field of the result. ``library``: a calibration library (SQLite file, safe
+    for concurrent workers): its most vital entry whose tags match what was measured about
+    this still (:func:`~moks_graph.hosts.inverse.library.still_tags`) is proposed as a
+    start (:func:`~moks_graph.hosts.inverse.library.warm_seed`: its lighting, the still's
+    own stock and rim mode) and kept only when its residual is lower; an accepted match is
+    stored back under those tags.
     """
+    for label, value, low in (("max_iterations", max_iterations, 0),
+                              ("alternatives", alternatives, 0), ("rounds", rounds, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{label}: expected an int >= {low}, got {value!r}")
     with single_threaded_blas():
         return _match(source, forward, inspector, max_iterations=max_iterations,
-                      alternatives=alternatives, base=base, name=name, library=library)
+                      alternatives=alternatives, rounds=rounds, base=base, name=name,
+                      library=library)
+
+
+@dataclass
+class _State:
+    """The loop's current best hypothesis."""
+
+    script: SceneScript
+    estimate: StillEstimate
+    preview: np.ndarray  # working grid, the reference's own background
+    residual: float
+    method: str
+
+
+def _subject_state(est: StillEstimate, base: SceneScript, method: str) -> _State:
+    image = preview(est)
+    return _State(to_script(est, base), est, image, subject_residual(est, image), method)
+
+
+def _proxy_state(reference: np.ndarray, est: StillEstimate, base: SceneScript | None,
+                 model: ForwardModel, max_iterations: int, size: tuple[int, int]
+                 ) -> tuple[_State, dict[str, float]]:
+    """The proxy-scene hypothesis: fuse and calibrate the built-in scene on the reference.
+
+    Exact on the product's own renders (its proxy figure at its framing); on anything else
+    its silhouette misses the subject and the residual says so.
+    """
+    ref = analyse(reference)
+    sig = signature(reference, ref, base)
+    start = fuse(sig, forward=model.name, base=base)
+    cal = calibrate(ref, start, forward=model, max_iterations=max_iterations, size=size)
+    image = to_working(cal.preview, like=est.image)
+    return _State(cal.script, est, image, subject_residual(est, image), "proxy scene"), sig
+
+
+def _steer(full: np.ndarray, state: _State, item: Critique, base: SceneScript
+           ) -> tuple[_State | None, str]:
+    """Apply one critique; the new state (``None`` when not kept) and why.
+
+    Key direction and rim mode refit the lights from the proposal and are kept when the
+    residual drops by :data:`MIN_GAIN`; key/fill ratio and key CCT change the fitted terms
+    and are kept while the residual stays within :data:`MIN_GAIN` (the pixels cannot tell
+    them apart); look fields (stock, exposure, haze), which the subject's shading does not
+    measure, from an inspector's confidence of 0.5.
+    """
+    est = state.estimate
+    where = (item.slot, item.field)
+    try:
+        if where == ("fill_rim", "rim"):
+            if item.value not in RIM_MODES:
+                return None, f"unknown rim mode {item.value!r}"
+            cand = estimate_still(full, start=est.fit.key, rim=str(item.value),
+                                  subject=est.subject)
+        elif where in (("key", "azimuth_deg"), ("key", "elevation_deg")):
+            az, el = est.fit.azimuth_deg, est.fit.elevation_deg
+            if where[1] == "azimuth_deg":
+                az = float(item.value)
+            else:
+                el = float(np.clip(float(item.value), -89.0, 89.0))
+            cand = estimate_still(full, start=direction(az, el), rim=est.fit.rim,
+                                  subject=est.subject)
+        elif where == ("fill_rim", "key_fill_ratio"):
+            cand = with_ratio(est, float(np.clip(float(item.value), 1.0, 64.0)))
+        elif where == ("key", "cct_K") and not est.monochrome:
+            cand = with_key_cct(est, float(item.value))
+        else:
+            cand = None
+    except (TypeError, ValueError) as exc:
+        return None, f"not applicable ({str(exc).splitlines()[0]})"
+    if cand is None:
+        if where not in LOOK_FIELDS:
+            return None, "not a field the loop applies"
+        if item.confidence < 0.5:
+            return None, f"not measured by the fit; confidence {item.confidence:.2f} < 0.5"
+        try:
+            script = state.script.with_slot(item.slot, **{item.field: item.value})
+        except ValueError as exc:
+            return None, f"outside the SceneScript ({str(exc).splitlines()[0]})"
+        return (_State(script, est, state.preview, state.residual, state.method),
+                f"not measured by the fit; confidence {item.confidence:.2f}")
+    new = _subject_state(cand, base, "subject fit")
+    new.script = new.script.with_slot("look", **state.script.look.model_dump())
+    steering = where in (("fill_rim", "rim"), ("key", "azimuth_deg"), ("key", "elevation_deg"))
+    bound = state.residual * (1.0 - MIN_GAIN if steering else 1.0 + MIN_GAIN)
+    if new.residual < bound:
+        return new, f"residual {state.residual:.4f} -> {new.residual:.4f}"
+    return None, f"residual {new.residual:.4f} against {state.residual:.4f}"
 
 
 def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardModel,
            inspector: str | Inspector, *, max_iterations: int, alternatives: int,
-           base: SceneScript | None, name: str | None,
+           rounds: int, base: SceneScript | None, name: str | None,
            library: str | os.PathLike[str] | None = None) -> MatchOutcome:
     t0 = time.perf_counter()
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) \
-            or max_iterations < 0:
-        raise ValueError(f"max_iterations: expected an int >= 0, got {max_iterations!r}")
-    if isinstance(alternatives, bool) or not isinstance(alternatives, int) or alternatives < 0:
-        raise ValueError(f"alternatives: expected an int >= 0, got {alternatives!r}")
     model = forward_model(forward)
     critic = make_inspector(inspector)
     label = _image_name(source, name)
@@ -241,64 +361,93 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     if problem is not None:
         result = _result(label, base or SceneScript(), iterations=0, residual=0.0,
                          seconds=time.perf_counter() - t0, forward=model.name,
-                         inspector=critic.name, status="failed", message=problem)
+                         inspector=critic.name, status="failed", message=problem,
+                         reasons=[problem])
         return MatchOutcome(result, None, reference, None)
-    ref = analyse(reference)
-    sig = signature(reference, ref, base)
-    start = fuse(sig, forward=model.name, base=base)
-    best = calibrate(ref, start, forward=model, max_iterations=max_iterations, size=size)
-    candidates = [("fused", best.residual)]
-    chosen = "fused"
-    notes: list[str] = []
-    store = _open_library(library)
-    tags: frozenset[str] = frozenset()
-    if store is not None:
-        from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
-
-        tags = still_tags(sig, start)
-        entry = store.lookup(tags, min_similarity=WARM_START_SIMILARITY)
-        if entry is not None:
-            warm = calibrate(ref, warm_seed(start, entry.script), forward=model,
-                             max_iterations=max_iterations, size=size)
-            candidates.append((f"library:{entry.id}", warm.residual))
-            if warm.residual < best.residual:
-                best, chosen = warm, f"library:{entry.id}"
+    start = base or SceneScript()
+    est = estimate_still(full)
+    state = _subject_state(est, start, "subject fit")
+    history = [Iteration(step=0, proposal="lights fitted to the subject's shading",
+                         proposed_by="estimator", accepted=True, residual=state.residual)]
+    metrics = extract_metrics(est.image.astype(np.float32))
+    sig: dict[str, float] = dict(metrics)
+    candidates = [("subject fit", state.residual)]
     try:
-        crit = critic.critique(reference, best.preview, sig, best.script)
-    except Exception as exc:  # a remote inspector's failure must not stop the match
-        crit = Critiques(summary=f"inspector {critic.name} failed: {type(exc).__name__}")
-        notes.append(crit.summary)
-    tried: set[tuple[str, str, str]] = set()
-    for item in crit.items:
-        if len(tried) >= alternatives:
-            break
-        key = (item.slot, item.field, str(item.value))
-        if (item.slot, item.field) not in DISCRETE_FIELDS or key in tried:
-            continue
-        if getattr(getattr(start, item.slot), item.field) == item.value:
-            continue
-        tried.add(key)
-        try:
-            alt_start = start.with_slot(item.slot, **{item.field: item.value})
-        except ValueError:
-            continue  # a proposal outside the schema is ignored
-        alt: CalibrationResult = calibrate(ref, alt_start, forward=model,
-                                           max_iterations=max_iterations, size=size)
-        label_alt = f"{item.slot}.{item.field}={item.value}"
-        candidates.append((label_alt, alt.residual))
-        if alt.residual < best.residual:
-            best, chosen = alt, label_alt
-    if chosen != "fused":
-        notes.append(f"applied {chosen} (residual {best.residual:.3g} < "
-                     f"{candidates[0][1]:.3g} of the fused start)")
-    message = "; ".join([*notes, f"critique of the fused start: {crit.summary}"])
-    result = _result(label, best.script, iterations=best.iterations,
-                     residual=float(best.residual), seconds=time.perf_counter() - t0,
-                     forward=model.name, inspector=critic.name, message=message)
+        proxy, sig = _proxy_state(reference, est, base, model, max_iterations, size)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        history.append(Iteration(step=0, proposal="the proxy scene calibrated on the "
+                                 "reference", proposed_by="calibrator", accepted=False,
+                                 residual=state.residual,
+                                 reason=f"calibration failed: {type(exc).__name__}: "
+                                        f"{str(exc)[:200]}"))
+    else:
+        better = proxy.residual < state.residual * (1.0 - MIN_GAIN)
+        history.append(Iteration(step=0, proposal="the proxy scene calibrated on the "
+                                 "reference", proposed_by="calibrator", accepted=better,
+                                 residual=proxy.residual))
+        candidates.append(("proxy scene", proxy.residual))
+        if better:
+            state = proxy
+    store = _open_library(library)
     if store is not None:
+        entry = store.lookup(still_tags(sig, state.script), min_similarity=WARM_START_SIMILARITY)
+        if entry is not None:
+            seed = warm_seed(state.script, entry.script)
+            cand = estimate_still(full, start=direction(seed.key.azimuth_deg,
+                                                        seed.key.elevation_deg),
+                                  rim=seed.fill_rim.rim, subject=est.subject)
+            warm = _subject_state(cand, start, f"library:{entry.id}")
+            warm.script = warm.script.with_slot("look", **state.script.look.model_dump())
+            ok = warm.residual < state.residual * (1.0 - MIN_GAIN)
+            history.append(Iteration(step=0, proposal=f"warm start from library entry "
+                                     f"{entry.id}", proposed_by="library", accepted=ok,
+                                     residual=warm.residual))
+            candidates.append((f"library:{entry.id}", warm.residual))
+            if ok:
+                state = warm
+    crit: Critiques | None = None
+    for step in range(1, rounds + 1):
+        try:
+            crit = critic.critique(est.image.astype(np.float32), state.preview, metrics,
+                                   state.script)
+        except Exception as exc:  # a remote inspector's failure must not stop the match
+            history.append(Iteration(step=step, proposal="critique", proposed_by=critic.name,
+                                     accepted=False, residual=state.residual,
+                                     reason=f"inspector failed: {type(exc).__name__}"))
+            break
+        changed = False
+        for item in crit.items[:alternatives]:
+            new, why = _steer(full, state, item, start)
+            history.append(Iteration(step=step, proposal=f"{item.slot}.{item.field} -> "
+                                     f"{item.value}", proposed_by=critic.name,
+                                     accepted=new is not None,
+                                     residual=(new or state).residual, reason=why))
+            if new is not None and new.script != state.script:
+                state, changed = new, True
+        if not changed:
+            break
+    status, reasons = judge(state.estimate, state.residual)
+    if state.method == "proxy scene":
+        reasons = [r for r in reasons if not r.startswith(("key direction", "ratio at"))]
+        status = "approximate" if reasons else "matched"
+    steps = max(h.step for h in history)
+    est = state.estimate
+    subject = {"found": est.subject.found, "centre_x": est.subject.centre[0],
+               "centre_y": est.subject.centre[1],
+               "height_fraction": est.subject.height_fraction,
+               "key_colour": est.fit.key_colour_source}
+    message = "; ".join(reasons) if reasons else "the residual supports the match"
+    result = _result(label, state.script, iterations=steps, residual=float(state.residual),
+                     seconds=time.perf_counter() - t0, forward=model.name,
+                     inspector=critic.name, status=status, message=message, reasons=reasons,
+                     uncertainty={k: round(v, 3) for k, v in est.fit.sigma.items()
+                                  if math.isfinite(v)},
+                     history=history, subject=subject, method=state.method)
+    if store is not None and status == "matched":
         with store:
-            store.add_match(best.script, result, tags=tags)
-    return MatchOutcome(result, best.script, reference, best.preview, sig, crit, candidates)
+            store.add_match(state.script, result, tags=still_tags(sig, state.script))
+    return MatchOutcome(result, state.script, reference, preview(est, background=0.35), sig,
+                        crit, candidates, est, residual_heatmap(est))
 
 
 def _open_library(path: str | os.PathLike[str] | None) -> Any:
@@ -334,40 +483,74 @@ def _png_bytes(image: np.ndarray) -> bytes:
 
 
 def stem_of(image: str) -> str:
-    """A file-system-safe folder name for an image path."""
-    return _SAFE.sub("_", Path(image).stem) or "image"
+    """A file-system-safe folder name for an image path (never ``.`` or ``..``)."""
+    return _SAFE.sub("_", Path(image).stem).strip(".") or "image"
+
+
+def compare_image(reference: np.ndarray, preview: np.ndarray,
+                  heatmap: np.ndarray | None = None) -> np.ndarray:
+    """Reference | preview | residual heat map, side by side at the preview's size (sRGB 8-bit)."""
+    size = (preview.shape[1], preview.shape[0])
+    panels = [to_srgb8(resample(as_linear_rgb(reference, "reference"), size)), to_srgb8(preview)]
+    if heatmap is not None:
+        panels.append(to_srgb8(resample(as_linear_rgb(heatmap, "heatmap"), size)))
+    gap = np.full((preview.shape[0], 4, 3), 32, dtype=np.uint8)
+    out = [panels[0]]
+    for panel in panels[1:]:
+        out += [gap, panel]
+    return np.concatenate(out, axis=1)
 
 
 def write_match(result: MatchResult, script: SceneScript | None, reference: np.ndarray,
                 preview: np.ndarray | None, out_dir: str | os.PathLike[str], *,
-                stem: str | None = None) -> Path:
-    """Write ``out_dir/<stem>/`` (module docstring); returns that folder.
+                stem: str | None = None, heatmap: np.ndarray | None = None) -> Path:
+    """Write ``out_dir/<stem>/`` (module docstring) as a set; returns that folder.
 
-    A failed result writes ``match.json`` only.
+    The files are written into a temporary sibling folder which then replaces the target,
+    so a reader sees the old set or the new one, never a mix; a failed result writes
+    ``match.json`` only.
     """
-    from moks_graph.cache import atomic_write_bytes
+    import shutil
+    import tempfile
+
     from moks_graph.mgraph import save
 
     if not isinstance(result, MatchResult):
         raise TypeError(f"result: expected a MatchResult, got {type(result).__name__}")
-    folder = Path(out_dir) / (stem or stem_of(result.image))
-    folder.mkdir(parents=True, exist_ok=True)
-    if result.status == "matched":
-        if script is None or preview is None:
-            raise ValueError("script, preview: a matched result needs its script and preview")
-
-        save(compile_scene(script), folder / "scene.mgraph")
-        prev8 = to_srgb8(preview)
-        atomic_write_bytes(folder / "preview.png", _png_bytes(prev8))
-        ref8 = to_srgb8(resample(as_linear_rgb(reference, "reference"),
-                                 (preview.shape[1], preview.shape[0])))
-        gap = np.full((prev8.shape[0], 4, 3), 32, dtype=np.uint8)
-        atomic_write_bytes(folder / "compare.png",
-                           _png_bytes(np.concatenate([ref8, gap, prev8], axis=1)))
-    text = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True,
-                      allow_nan=False) + "\n"
-    atomic_write_bytes(folder / "match.json", text.encode())
+    name = stem_of(stem) if stem else stem_of(result.image)
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / name
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
+    try:
+        if result.status != "failed":
+            if script is None or preview is None:
+                raise ValueError("script, preview: a match needs its script and preview")
+            save(compile_scene(script), staging / "scene.mgraph")
+            (staging / "preview.png").write_bytes(_png_bytes(to_srgb8(preview)))
+            (staging / "compare.png").write_bytes(
+                _png_bytes(compare_image(reference, preview, heatmap)))
+        text = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True,
+                          allow_nan=False) + "\n"
+        (staging / "match.json").write_text(text)
+        old = None
+        if folder.exists():
+            old = root / f".{name}.{os.getpid()}.old"
+            folder.rename(old)
+        staging.rename(folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return folder
+
+
+def write_outcome(outcome: MatchOutcome, out_dir: str | os.PathLike[str], *,
+                  stem: str | None = None) -> Path:
+    """:func:`write_match` of everything a :func:`match` produced (heat map included)."""
+    return write_match(outcome.result, outcome.script, outcome.reference, outcome.preview,
+                       out_dir, stem=stem, heatmap=outcome.heatmap)
 
 
 def read_match(folder: str | os.PathLike[str]) -> Mapping[str, Any]:

@@ -531,8 +531,11 @@ def scene_tangents(state: RenderState, names: Sequence[str]) -> dict[str, SceneT
     phi = script.atmosphere.phi
     if "mired" in names:
         mired = 1e6 / script.key.cct_K
-        d_rgb = (cct_to_rgb(1e6 / (mired + _MIRED_STEP))
-                 - cct_to_rgb(1e6 / (mired - _MIRED_STEP))) / (2.0 * _MIRED_STEP)
+        # a one-sided difference at the ends of the CCT range (never outside it)
+        lo_m, hi_m = 1e6 / CCT_RANGE_K[1], 1e6 / CCT_RANGE_K[0]
+        m_lo = max(mired - _MIRED_STEP, lo_m)
+        m_hi = min(mired + _MIRED_STEP, hi_m)
+        d_rgb = (cct_to_rgb(1e6 / m_hi) - cct_to_rgb(1e6 / m_lo)) / max(m_hi - m_lo, 1e-9)
         out["mired"] = SceneTangent(zero.directions, zero.levels, d_rgb, 0.0,
                                     AIRLIGHT * d_rgb * haze_colour(phi), 0.0)
     if "exposure_ev" in names:

@@ -13,19 +13,18 @@ eye-level SceneScript camera, which :func:`to_script` writes, has the same frame
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
 
-from moks_graph.nodes.imaging.colorimetry import cct_duv_from_rgb
+from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K, cct_duv_from_rgb, cct_to_rgb
 from moks_graph.nodes.imaging.metrics import haze
-from moks_graph.nodes.inverse.lightfit import LUMA, LightFit, fit_lights, predict
+from moks_graph.nodes.inverse.lightfit import LUMA, LightFit, fit_lights, predict, shading_pixels
 from moks_graph.nodes.inverse.subject import SubjectEstimate, estimate_subject, working_size
 from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
 from moks_graph.nodes.scenescript.schema import SceneScript
 
-CCT_RANGE_K: Final[tuple[float, float]] = (1000.0, 20000.0)
 RATIO_RANGE: Final[tuple[float, float]] = (1.0, 64.0)
 MATCHED_RESIDUAL: Final[float] = 0.12
 """Largest robust relative RMS residual on the subject for ``matched``."""
@@ -59,15 +58,18 @@ class StillEstimate:
         return float(np.clip(cct, *CCT_RANGE_K)), float(duv)
 
 
-def to_working(image: np.ndarray) -> np.ndarray:
-    """Area-resample a linear image to the working grid."""
+def to_working(image: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+    """Area-resample a linear image to the working grid (or to the grid of ``like``)."""
     from skimage.transform import resize
 
-    w, h = working_size(image.shape)
+    if like is not None:
+        h, w = like.shape[:2]
+    else:
+        w, h = working_size(image.shape)
     if image.shape[:2] == (h, w):
         return np.ascontiguousarray(image, dtype=np.float64)
     out = resize(image.astype(np.float64), (h, w, 3), order=1, mode="edge",
-                 anti_aliasing=True)
+                 anti_aliasing=image.shape[0] > h or image.shape[1] > w)
     return np.maximum(out, 0.0)
 
 
@@ -102,14 +104,60 @@ def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
     return est
 
 
-def judge(est: StillEstimate) -> tuple[str, list[str]]:
-    """``("matched" | "approximate", reasons)``: matched only when the residual says so."""
+def subject_residual(est: StillEstimate, candidate: np.ndarray) -> float:
+    """How far ``candidate`` (linear RGB, working grid) is from the reference on the subject.
+
+    The RMS colour difference (per pixel, the length of the RGB difference over sqrt 3)
+    over the subject's unclipped pixels, the worst 10 % left out (cast shadows and
+    highlights a preview need not carry), relative to the subject's mean luminance. Every
+    hypothesis of the match loop is scored by it on the same pixels.
+    """
+    pixels = shading_pixels(est.image, est.subject)
+    ref = est.image[pixels]
+    if ref.size == 0:
+        return math.inf
+    r2 = np.sort(((ref - candidate[pixels]) ** 2).mean(axis=1))
+    kept = r2[: max(1, math.ceil(0.9 * r2.size))]
+    return float(math.sqrt(float(kept.mean())) / max(float((ref @ LUMA).mean()), 1e-12))
+
+
+def with_ratio(est: StillEstimate, ratio: float) -> StillEstimate:
+    """The estimate with its fill set so that key/fill is ``ratio`` (the key's level kept)."""
+    fit = replace(est.fit, coef=est.fit.coef.copy(), colour=est.fit.colour.copy())
+    fill = fit.coef[0] / max(float(ratio), 1e-9)
+    scale = fill / fit.coef[1] if fit.coef[1] > 0 else 0.0
+    fit.coef[1] = fill
+    fit.colour[1] = fit.colour[1] * scale if scale > 0 else fit.colour[0] / max(ratio, 1e-9)
+    return replace(est, fit=fit)
+
+
+def with_key_cct(est: StillEstimate, cct_K: float) -> StillEstimate:
+    """The estimate with the key's colour at ``cct_K`` (its luminance and the albedo kept).
+
+    The key term's RGB is the albedo times the light colour; the albedo is the fitted key
+    RGB over the fitted colour, so only the light colour changes.
+    """
+    fit = replace(est.fit, colour=est.fit.colour.copy())
+    old = np.maximum(fit.key_rgb, 1e-9)
+    old = old / float(old @ LUMA)
+    new = cct_to_rgb(float(np.clip(cct_K, *CCT_RANGE_K)))
+    new = new / float(new @ LUMA)
+    fit.colour[0] = fit.colour[0] * new / old
+    fit.key_rgb = fit.key_rgb * new / old
+    return replace(est, fit=fit)
+
+
+def judge(est: StillEstimate, residual: float) -> tuple[str, list[str]]:
+    """``("matched" | "approximate", reasons)``: matched only when the residual says so.
+
+    ``residual``: :func:`subject_residual` of the chosen hypothesis.
+    """
     fit = est.fit
     reasons: list[str] = []
     if not est.subject.found:
         reasons.append(est.subject.reason or "no subject found")
-    if fit.residual > MATCHED_RESIDUAL:
-        reasons.append(f"residual {fit.residual:.3f} above {MATCHED_RESIDUAL}")
+    if residual > MATCHED_RESIDUAL:
+        reasons.append(f"residual {residual:.3f} above {MATCHED_RESIDUAL}")
     if fit.inlier_fraction < MATCHED_INLIERS:
         reasons.append(f"the lights explain only {100 * fit.inlier_fraction:.0f} % of the "
                        f"subject's pixels")
@@ -166,14 +214,16 @@ def to_script(est: StillEstimate, base: SceneScript | None = None) -> SceneScrip
     return SceneScript.model_validate(data)
 
 
-def preview(est: StillEstimate) -> np.ndarray:
-    """Fitted lights on the estimated subject, over the reference's background dimmed to grey.
+def preview(est: StillEstimate, background: float | None = None) -> np.ndarray:
+    """Fitted lights on the estimated subject, in place over the reference's background.
 
-    Linear RGB on the working grid: what the fit says the subject looks like, in place.
+    Linear RGB on the working grid. ``background``: ``None`` keeps the reference's own
+    background (what an inspector compares); a number shows it in grey at that level (what
+    a TD looks at, so the fitted subject stands out).
     """
     img = est.image
-    grey = (img @ LUMA)[..., None] * np.ones(3) * 0.35
-    out = np.where(est.subject.mask[..., None], predict(est.subject, est.fit), grey)
+    back = img if background is None else (img @ LUMA)[..., None] * np.ones(3) * background
+    out = np.where(est.subject.mask[..., None], predict(est.subject, est.fit), back)
     return out.astype(np.float32)
 
 

@@ -41,7 +41,8 @@ class Critique(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slot: SlotName
-    field: str = Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=40)
+    # SceneScript field names carry unit suffixes such as ``cct_K``
+    field: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=40)
     value: float | str | bool
     reason: str = Field("", max_length=500)
     confidence: float = Field(0.5, ge=0.0, le=1.0)
@@ -67,8 +68,27 @@ class Inspector(Protocol):
         ...
 
 
+class Iteration(BaseModel):
+    """One step of the match loop: what was tried, who proposed it, and the residual after."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int
+    proposal: str = Field(max_length=200)
+    proposed_by: str = Field(max_length=60)
+    accepted: bool
+    residual: float
+    reason: str = Field("", max_length=500)
+
+
 class MatchResult(BaseModel):
-    """``match.json``: the matched lighting in SceneScript conventions, plus how it went."""
+    """``match.json``: the matched lighting in SceneScript conventions, plus how it went.
+
+    ``status``: ``matched`` only when the residual supports it (``reasons`` is then empty),
+    ``approximate`` with the reasons otherwise, ``failed`` when nothing could be measured.
+    ``uncertainty``: 1-sigma per parameter (degrees, stops, kelvin). ``history``: every
+    iteration of the loop. ``subject``: where the subject was found (frame units).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +106,11 @@ class MatchResult(BaseModel):
     seconds: float
     forward: str = "builtin"
     inspector: str = "offline"
-    status: Literal["matched", "failed"] = "matched"
+    status: Literal["matched", "approximate", "failed"] = "matched"
     message: str = ""
+    reasons: list[str] = Field(default_factory=list)
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+    history: list[Iteration] = Field(default_factory=list)
+    subject: dict[str, float | bool | str] = Field(default_factory=dict)
+    method: str = ""
     script: dict[str, object] = Field(default_factory=dict)

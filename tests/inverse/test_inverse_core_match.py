@@ -22,6 +22,7 @@ from moks_graph.hosts.inverse.match import (
     match,
     match_image,
     write_match,
+    write_outcome,
 )
 from moks_graph.nodes.imaging.colorimetry import srgb_encode
 from moks_graph.nodes.inverse.critique import OfflineInspector
@@ -136,7 +137,7 @@ def test_match_is_deterministic(renders, outcomes) -> None:
 
 def test_write_match_outputs_exist_and_parse(outcomes, tmp_path: Path) -> None:
     out = outcomes["left_rim"]
-    folder = write_match(out.result, out.script, out.reference, out.preview, tmp_path)
+    folder = write_outcome(out, tmp_path)
     assert folder == tmp_path / "left_rim"
     result = MatchResult.model_validate_json((folder / "match.json").read_text())
     assert result.rim_mode == "camera_left" and result.status == "matched"
@@ -147,11 +148,15 @@ def test_write_match_outputs_exist_and_parse(outcomes, tmp_path: Path) -> None:
     graph = mg.load(folder / "scene.mgraph")
     assert graph.validate() == []
     assert graph.meta["scene_script"]["fill_rim"]["rim"] == "camera_left"
+    for key in ("history", "uncertainty", "method", "subject", "reasons"):
+        assert key in data
     preview = iio.imread(folder / "preview.png")
     compare = iio.imread(folder / "compare.png")
-    assert preview.dtype == np.uint8 and preview.shape == (288, 512, 3)
-    assert compare.shape == (288, 2 * 512 + 4, 3)
-    assert not list(folder.glob("*.tmp*"))
+    # the preview is on the working grid of the reference (240 wide for a 512 x 288 still);
+    # compare.png is reference | preview | residual heat map
+    assert preview.dtype == np.uint8 and preview.shape == (135, 240, 3)
+    assert compare.shape == (135, 3 * 240 + 2 * 4, 3)
+    assert not list(folder.glob("*.tmp*")) and not list(tmp_path.glob(".*"))
 
 
 def test_file_formats(renders, tmp_path: Path) -> None:
@@ -227,7 +232,8 @@ def test_critiques_validate_and_speak_scenescript(renders, outcomes) -> None:
         "look", "stock", "tri_x")
     # a darker reference asks for more exposure, in EV on the look slot
     darker = signature(renders["left_rim"] * 0.5)
-    crit = inspector.critique(renders["left_rim"] * 0.5, out.preview, darker, out.script)
+    rendered = BuiltinRenderer().render(out.script, (512, 288))
+    crit = inspector.critique(renders["left_rim"] * 0.5, rendered, darker, out.script)
     ev = [c for c in crit.items if (c.slot, c.field) == ("look", "exposure_ev")]
     assert ev and ev[0].value < out.script.look.exposure_ev
 
@@ -282,7 +288,7 @@ def test_library_warm_start_and_store(tmp_path):
     lib = tmp_path / "calibration.sqlite"
     still = BuiltinRenderer().render(parse_prose("low-key medium close-up, rim from camera left"))
     first = match(still, library=lib)
-    assert first.candidates[0][0] == "fused"
+    assert first.candidates[0][0] == "subject fit"
     assert not any(label.startswith("library:") for label, _ in first.candidates)
     with CalibrationLibrary(lib) as store:
         assert len(store.entries()) == 1
