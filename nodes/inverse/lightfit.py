@@ -49,10 +49,11 @@ RIM_DIRECTIONS: Final[dict[str, tuple[tuple[float, float], ...]]] = {
     "both": ((-150.0, 25.0), (150.0, 25.0)),
     "top": ((180.0, 60.0),),
 }
-RIM_GAIN: Final[float] = 0.04
+RIM_GAIN: Final[float] = 0.02
 """A rim mode is kept when it lowers the robust cost by this fraction or more."""
 TUKEY_C: Final[float] = 4.685
 GRID_DIRECTIONS: Final[int] = 1500
+KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
 GRID_PIXELS: Final[int] = 4000
 
 
@@ -76,6 +77,17 @@ def fibonacci_sphere(n: int) -> np.ndarray:
     r = np.sqrt(1.0 - y * y)
     phi = math.pi * (3.0 - math.sqrt(5.0)) * i
     return np.stack([r * np.sin(phi), y, r * np.cos(phi)], axis=-1)
+
+
+def key_grid() -> np.ndarray:
+    """Key directions searched: the sphere less the back, where rims and backlights sit.
+
+    A light from behind lights only the silhouette's edge, which a rim mode models; a key
+    searched there would take the rim for the key (``|azimuth| <= KEY_MAX_AZIMUTH_DEG``).
+    """
+    dirs = fibonacci_sphere(GRID_DIRECTIONS)
+    az = np.degrees(np.arctan2(dirs[:, 0], dirs[:, 2]))
+    return dirs[np.abs(az) <= KEY_MAX_AZIMUTH_DEG]
 
 
 def fill_direction(key: np.ndarray) -> np.ndarray:
@@ -220,8 +232,7 @@ def shading_pixels(rgb: np.ndarray, subject: SubjectEstimate) -> np.ndarray:
     top = float(rgb.max())
     clipped = (rgb >= 0.97 * top).any(axis=-1) if top <= 1.0 + 1e-6 else np.zeros(
         rgb.shape[:2], dtype=bool)
-    inner = subject.mask & ~subject.contour
-    return inner & ~clipped
+    return subject.mask & ~clipped
 
 
 def _grid_fit(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray,
@@ -292,8 +303,9 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
     s = 0.1
     if start is None:
         sub = _subsample(len(y), GRID_PIXELS)
-        best, _ = _grid_fit(n[sub], y[sub], w[sub], fibonacci_sphere(GRID_DIRECTIONS), s)
-        start = fibonacci_sphere(GRID_DIRECTIONS)[best]
+        dirs = key_grid()
+        best, _ = _grid_fit(n[sub], y[sub], w[sub], dirs, s)
+        start = dirs[best]
     key = np.asarray(start, dtype=np.float64) / np.linalg.norm(start)
     for _ in range(rounds):
         key, s, coef, _ = _refine(n, y, w, key, s, rim)
