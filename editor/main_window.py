@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from moks_graph.editor.model import AddNodeOp, ConnectOp, Op
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
@@ -25,6 +28,32 @@ APP_NAME = "MOKS Graph"
 MAX_RECENT = 8
 MATCH_MODULE = "moks_graph.hosts.inverse"
 MATCH_MISSING = "needs inverse cinematography (issue 6)"
+
+
+def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any) -> QtWidgets.QDialog:
+    """A window with reference | fitted preview | residual heat map and the match's status."""
+    compare = module.compare_image(outcome.reference, outcome.preview, outcome.heatmap)
+    h, w, _ = compare.shape
+    data = np.ascontiguousarray(compare)
+    qimage = QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+    dialog = QtWidgets.QDialog(parent)
+    result = outcome.result
+    dialog.setWindowTitle(f"Match: {result.status}")
+    layout = QtWidgets.QVBoxLayout(dialog)
+    picture = QtWidgets.QLabel()
+    picture.setObjectName("match_compare")
+    picture.setPixmap(QtGui.QPixmap.fromImage(qimage))
+    layout.addWidget(picture)
+    doubt = result.uncertainty.get("key_direction_deg", float("nan"))
+    text = (f"{result.status}: key {result.key_azimuth_deg:.0f}° / "
+            f"{result.key_elevation_deg:.0f}° (±{doubt:.0f}°), "
+            f"key/fill {result.key_fill_ratio:.1f}, {result.key_cct_K:.0f} K, rim "
+            f"{result.rim_mode}; residual {result.residual:.3f}. {result.message}")
+    caption = QtWidgets.QLabel(text)
+    caption.setObjectName("match_caption")
+    caption.setWordWrap(True)
+    layout.addWidget(caption)
+    return dialog
 
 
 def match_available() -> bool:
@@ -231,11 +260,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self, "Reference still", "", "Images (*.png *.jpg *.jpeg *.exr *.hdr *.tif *.tiff)")
         if not image:
             return
+        outcomes: list[Any] = []
         try:
-            fitted = match_still(image, self.editor.doc.graph)
+            fitted = match_still(image, self.editor.doc.graph, on_outcome=outcomes.append)
         except Exception as exc:
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
             return
+        if outcomes:
+            self.match_view = match_view(self, module, outcomes[0])
+            self.match_view.show()
         doc = self.editor.doc
         new = [n for n in fitted.nodes if n not in doc.graph.nodes]
         ops: list[Op] = [AddNodeOp(fitted.nodes[n].type, n, fitted.nodes[n].params,
@@ -243,4 +276,8 @@ class MainWindow(QtWidgets.QMainWindow):
         ops += [ConnectOp(f"{e.src}.{e.src_port}", f"{e.dst}.{e.dst_port}")
                 for e in fitted.edges if e.dst in new]
         if doc.perform("match still", ops):
-            self.statusBar().showMessage(f"match inserted {len(new)} nodes")
+            info = fitted.meta.get("match", {})
+            why = "; ".join(info.get("reasons", []))
+            self.statusBar().showMessage(f"match inserted {len(new)} nodes: "
+                                         f"{info.get('status', '?')}" + (f" ({why})" if why
+                                                                        else ""))

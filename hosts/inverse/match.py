@@ -41,7 +41,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -558,16 +558,22 @@ def read_match(folder: str | os.PathLike[str]) -> Mapping[str, Any]:
     return json.loads((Path(folder) / "match.json").read_text())
 
 
-def match_still(image: str | os.PathLike[str], graph: Graph | None = None,
+def match_still(image: str | os.PathLike[str], graph: Graph | None = None, *,
+                on_outcome: Callable[[MatchOutcome], None] | None = None,
                 **options: Any) -> Graph:
     """Match a still and return its bake graph, ready to insert into ``graph``.
 
     The graph uses ``graph``'s fps and frame range when given, and its node ids are
-    prefixed ``match_`` where they would collide with ``graph``'s. Raises
-    ``ValueError`` with the reason when the still cannot be matched.
+    prefixed ``match_`` where they would collide with ``graph``'s. Its ``meta["match"]``
+    holds the result (status, reasons, uncertainty, history). ``on_outcome`` receives the
+    whole :class:`MatchOutcome` (the editor shows its :func:`compare_image`). An
+    ``approximate`` match is returned too; a ``failed`` one raises ``ValueError`` with the
+    reason.
     """
     outcome = match(image, **options)
-    if outcome.script is None or outcome.result.status != "matched":
+    if on_outcome is not None:
+        on_outcome(outcome)
+    if outcome.script is None or outcome.result.status == "failed":
         raise ValueError(outcome.result.message or f"cannot match {image}")
     settings = graph.settings if graph is not None else None
     fitted = compile_scene(outcome.script,

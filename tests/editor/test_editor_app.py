@@ -89,6 +89,13 @@ def test_match_still_inserts_the_matched_graph_as_one_undo_step(window, demo_pat
     window.match()
     added = set(doc.graph.nodes) - before
     assert "camera_rig" in added or "match_camera_rig" in added
+    # the TD sees reference | fitted preview | residual heat map and the status
+    view = window.match_view
+    picture = view.findChild(QtWidgets.QLabel, "match_compare")
+    caption = view.findChild(QtWidgets.QLabel, "match_caption").text()
+    assert picture.pixmap().width() > 2 * picture.pixmap().height()
+    assert caption.split(":")[0] in ("matched", "approximate")
+    assert caption.split(":")[0] in window.statusBar().currentMessage()
     assert doc.graph.validate() == []
     doc.undo_stack.undo()
     assert set(doc.graph.nodes) == before

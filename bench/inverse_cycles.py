@@ -1,0 +1,177 @@
+"""Inverse cinematography on Blender Cycles references the matcher did not stage.
+
+The references come from :mod:`moks_graph.hosts.blender.references` (varied shapes,
+framing, 24-100 mm lenses, hard to soft keys, fills, rims, floors, walls, haze), a
+renderer and a scene that the matcher does not contain. Each still goes through the same
+``match`` a user runs (``moks match``); the errors are measured against the generator's
+truth in the subject's view frame (what the still shows):
+
+- key direction: angle between the fitted and the true key direction [deg];
+- key/fill ratio: |log2(fitted / true)| [stops] (the fit clipped to the 1..64 range);
+- key CCT: |fitted - true| [K], on colour stills;
+- rim: F1 of "a rim light is present", and the side when present;
+- subject: IoU of the found silhouette with the rendered subject mask.
+
+Usage::
+
+    python bench/inverse_cycles.py                       # 40 stills, seed 1, 320 x 180
+    python bench/inverse_cycles.py --n 80 --seed 2 --json out.json
+
+Renders are cached in ``--cache`` (a folder per seed, size and sample count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_CACHE = Path("/tmp/moks_cycles_references")
+
+
+def view_frame(truth: dict) -> np.ndarray:
+    """Rows: the subject's view frame (x right, y up, z from the subject to the camera)."""
+    m = np.asarray(truth["camera_matrix_world"], dtype=np.float64)
+    cam = m[:3, 3]
+    cam_up = m[:3, 1]
+    z = cam - np.asarray(truth["subject_center_world"], dtype=np.float64)
+    z /= np.linalg.norm(z)
+    x = np.cross(cam_up, z)
+    x /= np.linalg.norm(x)
+    return np.stack([x, np.cross(z, x), z])
+
+
+def true_key(truth: dict) -> np.ndarray:
+    return view_frame(truth) @ np.asarray(truth["key"]["dir_world"], dtype=np.float64)
+
+
+def fitted_key(result: dict) -> np.ndarray:
+    a, e = math.radians(result["key_azimuth_deg"]), math.radians(result["key_elevation_deg"])
+    return np.array([math.sin(a) * math.cos(e), math.sin(e), math.cos(a) * math.cos(e)])
+
+
+def rim_present(mode: str) -> bool:
+    return mode != "none"
+
+
+def score(result: dict, truth: dict, mask: np.ndarray | None) -> dict[str, float]:
+    """Per-still errors (module docstring)."""
+    k_true = true_key(truth)
+    k_fit = fitted_key(result)
+    out = {"direction_deg": math.degrees(math.acos(float(np.clip(k_true @ k_fit, -1, 1)))),
+           "ratio_stops": abs(math.log2(np.clip(result["key_fill_ratio"], 1.0, 64.0)
+                                        / truth["key_fill_ratio"])),
+           "cct_K": abs(result["key_cct_K"] - truth["key"]["cct_K"]),
+           "rim_true": float(rim_present(truth["rim"]["mode"])),
+           "rim_fit": float(rim_present(result["rim_mode"])),
+           "matched": float(result["status"] == "matched")}
+    if mask is not None and "subject_mask" in result:
+        found = np.asarray(result["subject_mask"], dtype=bool)
+        if found.shape == mask.shape:
+            out["iou"] = float((found & mask).sum() / max((found | mask).sum(), 1))
+    return out
+
+
+def f1(rows: list[dict[str, float]]) -> float:
+    tp = sum(r["rim_true"] and r["rim_fit"] for r in rows)
+    fp = sum((not r["rim_true"]) and r["rim_fit"] for r in rows)
+    fn = sum(r["rim_true"] and not r["rim_fit"] for r in rows)
+    return 2 * tp / max(2 * tp + fp + fn, 1)
+
+
+def summary(rows: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {"stills": len(rows)}
+    for name in ("direction_deg", "ratio_stops", "cct_K", "iou", "seconds"):
+        vals = [r[name] for r in rows if name in r]
+        if vals:
+            out[f"{name}_median"] = float(np.median(vals))
+            out[f"{name}_p90"] = float(np.percentile(vals, 90))
+    out["rim_f1"] = f1(rows)
+    out["approximate"] = float(sum(1 for r in rows if not r["matched"]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from moks_graph.hosts.blender.references import generate
+    from moks_graph.hosts.inverse.match import match
+    from moks_graph.nodes.inverse.subject import working_size
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--size", default="320x180")
+    ap.add_argument("--samples", type=int, default=24)
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    w, h = (int(v) for v in args.size.split("x"))
+    folder = args.cache / f"seed{args.seed}_{w}x{h}_s{args.samples}"
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(args.n) if not (folder / f"{i:03d}.json").exists()]
+    for i in missing:
+        generate(folder, 1, seed=args.seed, size=(w, h), samples=args.samples, start=i)
+    import imageio.v3 as iio
+
+    rows, failures = [], 0
+    print(f"{'still':>5} {'shape':<12} {'dir°':>6} {'ratio st':>8} {'ΔCCT K':>7} "
+          f"{'rim t/f':>8} {'IoU':>5} {'status':<11} {'s':>5}")
+    for i in range(args.n):
+        truth = json.loads((folder / f"{i:03d}.json").read_text())
+        t0 = time.perf_counter()
+        try:
+            outcome = match(folder / f"{i:03d}.png")
+        except Exception as exc:  # a crash is a result of the benchmark
+            failures += 1
+            print(f"{i:5d} CRASH {type(exc).__name__}: {exc}")
+            continue
+        seconds = time.perf_counter() - t0
+        result = outcome.result.model_dump(mode="json")
+        mask_img = iio.imread(folder / f"{i:03d}.mask.png")
+        mask_img = mask_img if mask_img.ndim == 2 else mask_img[..., 0]
+        est = outcome.estimate
+        mask = None
+        if est is not None:
+            from skimage.transform import resize
+
+            ww, hh = working_size(mask_img.shape)
+            mask = resize(mask_img > 127, (hh, ww), order=0).astype(bool)
+            result["subject_mask"] = est.subject.mask
+        row = score(result, truth, mask)
+        row["seconds"] = seconds
+        rows.append(row)
+        print(f"{i:5d} {truth['shape']:<12} {row['direction_deg']:6.1f} "
+              f"{row['ratio_stops']:8.2f} {row['cct_K']:7.0f} "
+              f"{truth['rim']['mode'][:6]:>4}/{result['rim_mode'][:6]:<4} "
+              f"{row.get('iou', float('nan')):5.2f} {result['status']:<11} {seconds:5.2f}")
+    stats = summary(rows)
+    stats["crashes"] = float(failures)
+    matched = [r for r in rows if r["matched"]]
+    approx = [r for r in rows if not r["matched"]]
+    print("\nparameter            median      p90    target")
+    for name, unit, target in (("direction_deg", "deg", "<= 10 / p90 <= 25"),
+                               ("ratio_stops", "stops", "median <= 0.5"),
+                               ("cct_K", "K", "median <= 400"), ("iou", "", ""),
+                               ("seconds", "s", "<= 5")):
+        if f"{name}_median" in stats:
+            print(f"{name:<18} {stats[name + '_median']:8.2f} {stats[name + '_p90']:8.2f}"
+                  f"    {target} {unit}")
+    print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes {failures}; "
+          f"approximate {len(approx)} of {len(rows)}")
+    for label, part in (("matched", matched), ("approximate", approx)):
+        if part:
+            direction = np.median([r["direction_deg"] for r in part])
+            ratio = np.median([r["ratio_stops"] for r in part])
+            print(f"  {label:<11}: direction median {direction:.1f}°, ratio median "
+                  f"{ratio:.2f} stops ({len(part)} stills)")
+    if args.json:
+        args.json.write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
