@@ -1,0 +1,183 @@
+"""Cycles reference corpus with real bpy: files, truth, determinism, photometry, lighting side.
+
+Tiny renders (96 x 54, 8 samples) keep this fast. bpy is one process-wide
+session: every render resets it, so each check reads what it needs right away.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("bpy")
+
+from moks_graph.hosts.blender import references as refs
+
+SIZE = (96, 54)
+SAMPLES = 8
+SEED = 3
+
+#: A plain sphere lit from one side only: no fill to speak of, no rim, haze or ambient.
+SIDE_KEY: dict[str, Any] = {
+    "shape": "uv_sphere", "albedo_rgb": [0.5, 0.5, 0.5], "roughness": 0.7,
+    "offset_u": [0.0, 0.0], "pitch_deg": 0.0, "height_frac": 0.6, "wall": False,
+    "floor": False, "ambient_frac": 0.0, "haze_density_per_m": 0.0,
+    "key": {"type": "area_square", "size_m": 0.5, "distance_m": 3.0,
+            "elevation_deg": 0.0, "cct_K": 5500.0},
+    "fill": {"ratio": 16.0}, "rim": {"mode": "none"},
+}
+
+
+def _pixels(path: Path) -> np.ndarray:
+    """An image file's pixels read back through Blender (float, rows top to bottom)."""
+    import bpy
+
+    image = bpy.data.images.load(str(path))
+    try:
+        w, h = image.size
+        px = np.empty(w * h * image.channels, np.float32)
+        image.pixels.foreach_get(px)
+    finally:
+        bpy.data.images.remove(image)
+    return px.reshape(h, w, -1)[::-1]
+
+
+def _linear(srgb: np.ndarray) -> np.ndarray:
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two stills, plus Blender's own projection of the last subject centre."""
+    import bpy
+    from bpy_extras.object_utils import world_to_camera_view
+    from mathutils import Vector
+
+    out = tmp_path_factory.mktemp("refs")
+    truths = refs.generate(out, 2, seed=SEED, size=SIZE, samples=SAMPLES)
+    scene = bpy.context.scene
+    ndc = world_to_camera_view(scene, scene.camera, Vector(truths[-1]["subject_center_world"]))
+    blender_px = [ndc.x * SIZE[0], (1.0 - ndc.y) * SIZE[1]]
+    return {"out": out, "truths": truths, "blender_center_px": blender_px,
+            "blender_camera": [list(row) for row in scene.camera.matrix_world]}
+
+
+def test_files_exist_and_parse(corpus: dict[str, Any]) -> None:
+    out = corpus["out"]
+    for i, truth in enumerate(corpus["truths"]):
+        name = f"{i:03d}"
+        for suffix in (".png", ".mask.png", ".json"):
+            assert (out / f"{name}{suffix}").is_file()
+        on_disk = json.loads((out / f"{name}.json").read_text())
+        assert on_disk == truth
+        assert truth["id"] == name and truth["seed"] == SEED and truth["size"] == list(SIZE)
+        assert truth["shape"] in refs.SHAPES
+        assert truth["rim"]["mode"] in refs.RIM_MODES
+        assert len(truth["rim"]["lights"]) == {"none": 0, "both": 2}.get(truth["rim"]["mode"], 1)
+        image = _pixels(out / f"{name}.png")
+        assert image.shape[:2] == (SIZE[1], SIZE[0]) and image[..., :3].max() > 0.05
+
+
+def test_mask_bbox_matches_truth(corpus: dict[str, Any]) -> None:
+    for i, truth in enumerate(corpus["truths"]):
+        mask = _pixels(corpus["out"] / f"{i:03d}.mask.png")[..., 0]
+        assert set(np.unique(np.round(mask * 255))) <= {0.0, 255.0}
+        on = mask > 0.5
+        assert on.sum() > 20
+        rows, cols = np.flatnonzero(on.any(axis=1)), np.flatnonzero(on.any(axis=0))
+        assert truth["subject_bbox_px"] == [cols[0], rows[0], cols[-1] + 1, rows[-1] + 1]
+        x0, y0, x1, y1 = truth["subject_bbox_px"]
+        cx, cy = truth["subject_center_px"]
+        assert x0 <= cx <= x1 and y0 <= cy <= y1
+        assert truth["subject_height_frac"] == pytest.approx((y1 - y0) / SIZE[1])
+
+
+def test_cycles_fallback_mask_agrees_with_workbench(corpus: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    import bpy
+
+    truth = corpus["truths"][0]
+    scene, subject, *_ = refs._build(bpy, refs.draw_params(SEED, 0), SIZE, SAMPLES)
+    mask = refs._render_mask(bpy, scene, subject, tmp_path / "m.png", engine="CYCLES")
+    np.testing.assert_allclose(refs._bbox(mask), truth["subject_bbox_px"], atol=1)
+
+
+def test_truth_is_self_consistent(corpus: dict[str, Any]) -> None:
+    truth = corpus["truths"][-1]
+    cam = np.array(truth["camera_matrix_world"])
+    np.testing.assert_allclose(cam, corpus["blender_camera"], atol=1e-5)
+    np.testing.assert_allclose(truth["subject_center_px"], corpus["blender_center_px"], atol=1e-3)
+    assert truth["camera_pitch_deg"] == pytest.approx(
+        math.degrees(math.atan2(-cam[2, 2], math.hypot(cam[0, 2], cam[1, 2]))))
+    for light in (truth["key"], truth["fill"], *truth["rim"]["lights"]):
+        d = np.array(light["dir_world"])
+        assert np.linalg.norm(d) == pytest.approx(1.0)
+        np.testing.assert_allclose(light["dir_camera"], cam[:3, :3].T @ d, atol=1e-9)
+        assert light["illuminance"] == pytest.approx(light["power_W"] * refs.irradiance_per_watt(
+            light["type"], light["size_m"], light["distance_m"]))
+    assert truth["key_fill_ratio"] == pytest.approx(
+        truth["key"]["illuminance"] / truth["fill"]["illuminance"])
+    haze = truth["haze"]
+    assert haze["transmittance_to_subject"] == pytest.approx(
+        math.exp(-haze["density_per_m"] * truth["camera_distance_m"]))
+
+
+def test_same_seed_and_index_give_the_same_truth(corpus: dict[str, Any], tmp_path: Path) -> None:
+    again = refs.generate(tmp_path, 1, seed=SEED, size=SIZE, samples=SAMPLES, start=1)
+    assert (tmp_path / "001.json").read_text() == (corpus["out"] / "001.json").read_text()
+    assert again[0] == corpus["truths"][1]
+    assert refs.draw_params(SEED, 1) == refs.draw_params(SEED, 1)
+    assert refs.draw_params(SEED, 1) != refs.draw_params(SEED + 1, 1)
+
+
+def _side_brightness(out: Path, azimuth: float) -> tuple[float, float, dict[str, Any]]:
+    """Mean linear subject luminance left and right of the projected centre."""
+    overrides = {**SIDE_KEY, "key": {**SIDE_KEY["key"], "azimuth_deg": azimuth}}
+    truth = refs.render_still(out, 0, SEED, SIZE, SAMPLES, overrides=overrides)
+    rgb = _linear(_pixels(out / "000.png")[..., :3])
+    lum = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    mask = _pixels(out / "000.mask.png")[..., 0] > 0.5
+    cols = np.arange(SIZE[0])[None, :] + 0.5
+    cx = truth["subject_center_px"][0]
+    left, right = mask & (cols < cx - 2), mask & (cols > cx + 2)
+    return float(lum[left].mean()), float(lum[right].mean()), truth
+
+
+@pytest.mark.parametrize("azimuth", [90.0, -90.0])
+def test_side_key_lights_its_own_image_side(tmp_path: Path, azimuth: float) -> None:
+    left, right, truth = _side_brightness(tmp_path, azimuth)
+    lit, dark = (right, left) if azimuth > 0 else (left, right)
+    assert lit > 3.0 * dark, (left, right)
+    assert math.copysign(1.0, truth["key"]["dir_camera"][0]) == math.copysign(1.0, azimuth)
+    assert abs(truth["key"]["dir_camera"][0]) > 0.95
+
+
+@pytest.mark.parametrize("kind,size_m", [("area_square", 0.6), ("area_disk", 1.5),
+                                         ("point", 0.1), ("spot", 0.1)])
+def test_light_meter_matches_the_illuminance_formula(kind: str, size_m: float) -> None:
+    reading = refs.light_meter(kind, size_m, distance_m=2.5, power_W=150.0, samples=128)
+    assert reading["ratio"] == pytest.approx(1.0, abs=0.02), reading
+
+
+def test_draw_frequencies() -> None:
+    draws = [refs.draw_params(0, i) for i in range(400)]
+    share = {
+        "floor": np.mean([d["floor"] for d in draws]),
+        "wall": np.mean([d["wall"] for d in draws]),
+        "haze": np.mean([d["haze_density_per_m"] > 0 for d in draws]),
+        "rim": np.mean([d["rim"]["mode"] != "none" for d in draws]),
+        "area": np.mean([d["key"]["type"].startswith("area") for d in draws]),
+    }
+    expected = {"floor": 0.8, "wall": 0.6, "haze": 0.2, "rim": 0.4, "area": 0.85}
+    for name, value in expected.items():
+        assert share[name] == pytest.approx(value, abs=0.07), (name, share[name])
+    assert {d["shape"] for d in draws} == set(refs.SHAPES)
+    ratios = [d["fill"]["ratio"] for d in draws]
+    assert min(ratios) >= 1.5 and max(ratios) <= 16.0
+    with pytest.raises(KeyError):
+        refs.render_still("/nonexistent", 0, overrides={"no_such_parameter": 1})

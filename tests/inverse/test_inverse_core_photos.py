@@ -1,0 +1,24 @@
+"""Photographs the matcher knows nothing about: any image gives a result, and the status
+is honest about it (``docs/inverse.md`` tabulates the fitted keys against hand labels)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skimage.data
+
+from moks_graph.hosts.inverse.match import match
+from moks_graph.nodes.imaging.colorimetry import srgb_decode
+
+
+@pytest.mark.parametrize("name", ["astronaut", "camera", "chelsea"])
+def test_a_photo_gives_a_result_with_reasons_never_a_false_match(name):
+    image = getattr(skimage.data, name)()
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    result = match(srgb_decode(image[..., :3] / 255.0).astype(np.float32), name=name,
+                   rounds=1).result
+    assert result.status == "approximate" and result.reasons
+    assert result.residual > 0.12  # the uniform-albedo subject model does not hold here
+    assert 1000.0 <= result.key_cct_K <= 20000.0
+    assert result.history[0].proposed_by == "estimator"
