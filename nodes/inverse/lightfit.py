@@ -54,6 +54,7 @@ RIM_GAIN: Final[float] = 0.02
 TUKEY_C: Final[float] = 4.685
 GRID_DIRECTIONS: Final[int] = 1500
 KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
+KEY_MIN_ELEVATION_DEG: Final[float] = -30.0
 GRID_PIXELS: Final[int] = 4000
 
 
@@ -84,10 +85,13 @@ def key_grid() -> np.ndarray:
 
     A light from behind lights only the silhouette's edge, which a rim mode models; a key
     searched there would take the rim for the key (``|azimuth| <= KEY_MAX_AZIMUTH_DEG``).
+    Keys from far below are a rare effect, and inflated normals cannot tell a cylinder lit
+    from above from one lit from below: the search starts at ``KEY_MIN_ELEVATION_DEG``.
     """
     dirs = fibonacci_sphere(GRID_DIRECTIONS)
     az = np.degrees(np.arctan2(dirs[:, 0], dirs[:, 2]))
-    return dirs[np.abs(az) <= KEY_MAX_AZIMUTH_DEG]
+    el = np.degrees(np.arcsin(np.clip(dirs[:, 1], -1.0, 1.0)))
+    return dirs[(np.abs(az) <= KEY_MAX_AZIMUTH_DEG) & (el >= KEY_MIN_ELEVATION_DEG)]
 
 
 def fill_direction(key: np.ndarray) -> np.ndarray:
@@ -256,6 +260,17 @@ def _grid_fit(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray,
     return int(np.argmin(cost)), coef
 
 
+def _above(key: np.ndarray) -> np.ndarray:
+    """``key`` with its elevation raised to ``KEY_MIN_ELEVATION_DEG`` where below it."""
+    low = math.sin(math.radians(KEY_MIN_ELEVATION_DEG))
+    if key[1] >= low:
+        return key
+    horizontal = np.array([key[0], 0.0, key[2]])
+    norm = float(np.linalg.norm(horizontal))
+    horizontal = horizontal / norm if norm > 1e-9 else np.array([0.0, 0.0, 1.0])
+    return horizontal * math.sqrt(1.0 - low * low) + np.array([0.0, low, 0.0])
+
+
 def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
             rim: str, steps: int = 12) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Levenberg-Marquardt on (key direction, s), coefficients re-solved each step."""
@@ -277,7 +292,7 @@ def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: flo
             move = delta[0] * t[0] + delta[1] * t[1]
             ang = float(np.linalg.norm(move))
             new_key = key if ang < 1e-12 else (math.cos(ang) * key + math.sin(ang) * move / ang)
-            new_key = new_key / np.linalg.norm(new_key)
+            new_key = _above(new_key / np.linalg.norm(new_key))
             new_s = float(np.clip(s + delta[2], *S_BOUNDS))
             new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim), y, w)
             if new_cost < cost and new_coef[0] > 0:
