@@ -269,6 +269,8 @@ class _State:
     preview: np.ndarray  # working grid, the reference's own background
     residual: float
     method: str
+    #: re-runs this hypothesis's calibration from a changed script (the proxy scene's)
+    recalibrate: Callable[[SceneScript], _State] | None = None
 
 
 def _subject_state(est: StillEstimate, base: SceneScript, method: str) -> _State:
@@ -286,24 +288,38 @@ def _proxy_state(reference: np.ndarray, est: StillEstimate, base: SceneScript | 
     """
     ref = analyse(reference)
     sig = signature(reference, ref, base)
-    start = fuse(sig, forward=model.name, base=base)
-    cal = calibrate(ref, start, forward=model, max_iterations=max_iterations, size=size)
-    image = to_working(cal.preview, like=est.image)
-    return _State(cal.script, est, image, subject_residual(est, image), "proxy scene"), sig
+
+    def run(script: SceneScript) -> _State:
+        cal = calibrate(ref, script, forward=model, max_iterations=max_iterations, size=size)
+        image = to_working(cal.preview, like=est.image)
+        return _State(cal.script, est, image, subject_residual(est, image), "proxy scene",
+                      run)
+
+    return run(fuse(sig, forward=model.name, base=base)), sig
 
 
 def _steer(full: np.ndarray, state: _State, item: Critique, base: SceneScript
            ) -> tuple[_State | None, str]:
     """Apply one critique; the new state (``None`` when not kept) and why.
 
-    Key direction and rim mode refit the lights from the proposal and are kept when the
-    residual drops by :data:`MIN_GAIN`; key/fill ratio and key CCT change the fitted terms
-    and are kept while the residual stays within :data:`MIN_GAIN` (the pixels cannot tell
-    them apart); look fields (stock, exposure, haze), which the subject's shading does not
-    measure, from an inspector's confidence of 0.5.
+    On the proxy-scene hypothesis a stock or rim mode is recalibrated there and kept when
+    the residual drops. Key direction and rim mode refit the lights from the proposal and
+    are kept when the residual drops by :data:`MIN_GAIN`; key/fill ratio and key CCT
+    change the fitted terms and are kept while the residual stays within :data:`MIN_GAIN`
+    (the pixels cannot tell them apart); look fields (stock, exposure, haze), which the
+    subject's shading does not measure, from an inspector's confidence of 0.5.
     """
     est = state.estimate
     where = (item.slot, item.field)
+    if state.recalibrate is not None and where in (("look", "stock"), ("fill_rim", "rim")):
+        try:
+            new = state.recalibrate(state.script.with_slot(item.slot,
+                                                           **{item.field: item.value}))
+        except (ValueError, ArithmeticError) as exc:
+            return None, f"not applicable ({str(exc).splitlines()[0]})"
+        if new.residual < state.residual:
+            return new, f"recalibrated: residual {state.residual:.4f} -> {new.residual:.4f}"
+        return None, f"recalibrated: residual {new.residual:.4f} against {state.residual:.4f}"
     try:
         if where == ("fill_rim", "rim"):
             if item.value not in RIM_MODES:
