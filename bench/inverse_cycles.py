@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--samples", type=int, default=24)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="critique rounds (default: match's own default)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         truth = json.loads((folder / f"{i:03d}.json").read_text())
         t0 = time.perf_counter()
         try:
-            outcome = match(folder / f"{i:03d}.png")
+            options = {} if args.rounds is None else {"rounds": args.rounds}
+            outcome = match(folder / f"{i:03d}.png", **options)
         except Exception as exc:  # a crash is a result of the benchmark
             failures += 1
             print(f"{i:5d} CRASH {type(exc).__name__}: {exc}")

@@ -50,6 +50,7 @@ from typing import Any, Final
 import numpy as np
 
 from moks_graph.graph import Graph
+from moks_graph.hosts.inverse.faces import detect_faces
 from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
 from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS, srgb_encode
 from moks_graph.nodes.imaging.image_input import as_linear_rgb
@@ -381,7 +382,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                          reasons=[problem])
         return MatchOutcome(result, None, reference, None)
     start = base or SceneScript()
-    est = estimate_still(full)
+    faces = detect_faces(full)
+    est = estimate_still(full, face=faces[0] if faces else None)
     state = _subject_state(est, start, "subject fit")
     history = [Iteration(step=0, proposal="lights fitted to the subject's shading",
                          proposed_by="estimator", accepted=True, residual=state.residual)]

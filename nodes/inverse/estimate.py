@@ -21,7 +21,12 @@ import numpy as np
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K, cct_duv_from_rgb, cct_to_rgb
 from moks_graph.nodes.imaging.metrics import haze
 from moks_graph.nodes.inverse.lightfit import LUMA, LightFit, fit_lights, predict, shading_pixels
-from moks_graph.nodes.inverse.subject import SubjectEstimate, estimate_subject, working_size
+from moks_graph.nodes.inverse.subject import (
+    SubjectEstimate,
+    estimate_subject,
+    head_subject,
+    working_size,
+)
 from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
 from moks_graph.nodes.scenescript.schema import SceneScript
 
@@ -49,6 +54,7 @@ class StillEstimate:
     veil: float
     monochrome: bool
     notes: list[str] = field(default_factory=list)
+    face: tuple[float, float, float, float] | None = None
 
     @property
     def key_cct(self) -> tuple[float, float]:
@@ -82,19 +88,25 @@ def saturation(image: np.ndarray) -> float:
 
 
 def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
-                   rim: str | None = None, subject: SubjectEstimate | None = None
-                   ) -> StillEstimate:
+                   rim: str | None = None, subject: SubjectEstimate | None = None,
+                   face: tuple[float, float, float, float] | None = None) -> StillEstimate:
     """Subject and lights of a linear RGB reference (module docstring).
 
     ``start``/``rim`` steer the light fit (a critique's proposal); ``subject`` reuses an
-    earlier subject estimate of the same image.
+    earlier subject estimate of the same image; ``face``: a detected face box (frame units,
+    ``x, y, width, height``): the person's lights are read from a head proxy on it.
     """
     work = to_working(linear)
-    subj = subject if subject is not None else estimate_subject(work)
+    if subject is not None:
+        subj = subject
+    elif face is not None:
+        subj = head_subject(work.shape[:2], face)
+    else:
+        subj = estimate_subject(work)
     fit = fit_lights(work, subj, start=start, rim=rim)
     mono = saturation(work) < MONO_SATURATION
     notes = list(fit.notes)
-    est = StillEstimate(work, subj, fit, haze(work.astype(np.float32)), mono, notes)
+    est = StillEstimate(work, subj, fit, haze(work.astype(np.float32)), mono, notes, face)
     if not mono:
         rgb = np.maximum(fit.key_rgb, 1e-9)
         raw, _ = cct_duv_from_rgb(rgb / float(rgb @ LUMA))
@@ -211,6 +223,8 @@ def to_script(est: StillEstimate, base: SceneScript | None = None) -> SceneScrip
     data["look"]["exposure_ev"] = round(float(np.clip(ev, -6.0, 6.0)), 3)
     if est.monochrome:
         data["look"]["stock"] = "tri_x"
+    if est.face is not None:
+        data["subject"]["kind"] = "person"
     return SceneScript.model_validate(data)
 
 

@@ -356,6 +356,32 @@ def estimate_subject(rgb: np.ndarray) -> SubjectEstimate:
     return SubjectEstimate(mask, found, normals, contour, centre, height, reason)
 
 
+def head_subject(shape: tuple[int, int], box: tuple[float, float, float, float]
+                 ) -> SubjectEstimate:
+    """A head proxy on a detected face: an ellipsoid over the face box (frame units).
+
+    The face box of a cascade covers brow to chin and cheek to cheek; the face is read on
+    an ellipsoid of semi-axes 0.42 x 0.5 of the box (width, height), as deep as it is
+    wide, centred a little below the box centre (hair and background stay out). Its normals are analytic, which is what a
+    portrait's lighting is read from.
+    """
+    h, w = shape
+    bx, by, bw, bh = box
+    cx, cy = (bx + 0.5 * bw) * w, (by + 0.55 * bh) * h
+    a, b = 0.42 * bw * w, 0.5 * bh * h
+    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+    u, v = (xx - cx) / a, -(yy - cy) / b
+    inside = u * u + v * v < 1.0
+    depth = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
+    normals = np.stack([u / a, v / b, depth / a], axis=-1)
+    normals /= np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-12)
+    normals[~inside] = 0.0
+    contour = inside & ~ndimage.binary_erosion(inside, border_value=1)
+    centre = (float(cx / w - 0.5), float(0.5 - cy / h))
+    return SubjectEstimate(inside, True, normals, contour, centre, float(2 * b / h),
+                           "a face: the lights are read from a head proxy")
+
+
 def working_size(shape: tuple[int, ...], side: int = WORK_SIDE) -> tuple[int, int]:
     """``(width, height)`` of the working grid for an image of ``shape`` (same aspect)."""
     h, w = int(shape[0]), int(shape[1])

@@ -22,3 +22,18 @@ def test_a_photo_gives_a_result_with_reasons_never_a_false_match(name):
     assert result.residual > 0.12  # the uniform-albedo subject model does not hold here
     assert 1000.0 <= result.key_cct_K <= 20000.0
     assert result.history[0].proposed_by == "estimator"
+
+
+def test_a_face_makes_the_subject_a_person_read_from_a_head_proxy():
+    pytest.importorskip("cv2")
+    from moks_graph.hosts.inverse.faces import detect_faces
+
+    image = srgb_decode(skimage.data.astronaut() / 255.0).astype(np.float32)
+    faces = detect_faces(image)
+    assert len(faces) == 1
+    x, y, w, h = faces[0]
+    assert 0.3 < x + w / 2 < 0.6 and 0.1 < y + h / 2 < 0.35  # her face, upper middle
+    out = match(image, rounds=0)
+    assert out.script is not None and out.script.subject.kind == "person"
+    assert out.estimate is not None and out.estimate.face == faces[0]
+    assert detect_faces(np.full((90, 160, 3), 0.2, dtype=np.float32)) == []
