@@ -60,8 +60,6 @@ from __future__ import annotations
 
 import argparse
 import colorsys
-import contextlib
-import ctypes
 import json
 import math
 import os
@@ -70,11 +68,13 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from moks_graph.hosts.blender.writer import quiet_blender
 
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
           "bust", "cone", "capsule")
@@ -255,29 +255,6 @@ def write_grey_png(path: Path, mask: np.ndarray) -> None:
 # --------------------------------------------------------------------------- bpy: setup
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Send Blender's C-level stdout/stderr chatter to /dev/null."""
-    try:
-        flush_c: Any = ctypes.CDLL(None).fflush
-    except (OSError, TypeError, AttributeError):
-        flush_c = None
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved, devnull = [os.dup(1), os.dup(2)], os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        if flush_c is not None:
-            flush_c(None)
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)
-
-
 def _has_oidn() -> bool:
     try:
         import _cycles  # ships with bpy's Cycles add-on
@@ -288,7 +265,7 @@ def _has_oidn() -> bool:
 
 def _reset(bpy: Any, size: tuple[int, int], samples: int) -> Any:
     """A factory-empty scene set up for Cycles (CPU, fixed seed, 2 threads, sRGB Standard)."""
-    with _quiet():
+    with quiet_blender():
         bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     r = scene.render
@@ -650,7 +627,7 @@ def _add_haze(bpy: Any, scene: Any, density: float, centre: np.ndarray, half: fl
 
 def _render(bpy: Any, scene: Any, path: Path) -> None:
     scene.render.filepath = str(path)
-    with _quiet():
+    with quiet_blender():
         bpy.ops.render.render(write_still=True)
 
 

@@ -37,14 +37,7 @@ def _pixels(path: Path) -> np.ndarray:
     """An image file's pixels read back through Blender (float, rows top to bottom)."""
     import bpy
 
-    image = bpy.data.images.load(str(path))
-    try:
-        w, h = image.size
-        px = np.empty(w * h * image.channels, np.float32)
-        image.pixels.foreach_get(px)
-    finally:
-        bpy.data.images.remove(image)
-    return px.reshape(h, w, -1)[::-1]
+    return refs._read_pixels(bpy, path)
 
 
 def _linear(srgb: np.ndarray) -> np.ndarray:
