@@ -464,8 +464,12 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     if store is not None and status == "matched":
         with store:
             store.add_match(state.script, result, tags=still_tags(sig, state.script))
-    return MatchOutcome(result, state.script, reference, preview(est, background=0.35), sig,
-                        crit, candidates, est, residual_heatmap(est))
+    if state.method == "proxy scene":  # what the chosen hypothesis shows, and its residual
+        shown, heat = state.preview, residual_heatmap(est, state.preview)
+    else:
+        shown, heat = preview(est, background=0.35), residual_heatmap(est)
+    return MatchOutcome(result, state.script, reference, shown, sig, crit, candidates, est,
+                        heat)
 
 
 def _open_library(path: str | os.PathLike[str] | None) -> Any:

@@ -241,16 +241,18 @@ def preview(est: StillEstimate, background: float | None = None) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def residual_heatmap(est: StillEstimate) -> np.ndarray:
-    """``|reference - fit| / mean subject level`` on the subject as a heat map (linear RGB).
+def residual_heatmap(est: StillEstimate, candidate: np.ndarray | None = None) -> np.ndarray:
+    """``|reference - candidate| / mean subject level`` on the subject as a heat map.
 
-    Black outside the subject, then blue (0) to red (>= 0.5 of the subject's mean level).
+    ``candidate``: linear RGB on the working grid (default: the fitted lights,
+    :func:`predict`). Black outside the subject, then blue (0) to red (>= 0.5 of the
+    subject's mean level).
     """
     subj = est.subject
     ref = est.image @ LUMA
-    fit = predict(subj, est.fit) @ LUMA
+    got = (predict(subj, est.fit) if candidate is None else candidate) @ LUMA
     level = max(float(ref[subj.mask].mean()), 1e-9)
-    t = np.clip(np.abs(ref - fit) / level / 0.5, 0.0, 1.0)
+    t = np.clip(np.abs(ref - got) / level / 0.5, 0.0, 1.0)
     heat = np.stack([t, 1.0 - np.abs(2.0 * t - 1.0), 1.0 - t], axis=-1) ** 2.2
     heat[~subj.mask] = 0.02
     return heat.astype(np.float32)
