@@ -106,3 +106,38 @@ class Calibrate(Node):
                         max_iterations=params.iterations, size=size)
         return {"script": res.script, "residual": float(res.residual),
                 "iterations": int(res.iterations)}
+
+
+class FitLights(Node):
+    """The subject of a reference still and its lights, fitted per pixel, as a SceneScript.
+
+    The subject-fit hypothesis of ``moks match`` (``docs/inverse.md``) without the file
+    output, the proxy scene or the critique rounds: silhouette, inflated normals, robust
+    light fit. ``fit`` carries the residual, the status and the 1-sigma uncertainties.
+    """
+
+    type_id = "moks.inverse.fit_lights"
+    category = "Inverse"
+    inputs = {"image": Input(IMAGE, doc="reference still, linear RGB")}
+    outputs = {"script": Output(SCENE_SCRIPT), "fit": Output(METRICS),
+               "preview": Output(IMAGE)}
+
+    def compute(self, ctx: NodeContext, params: Any, image: np.ndarray) -> dict[str, Any]:
+        from moks_graph.nodes.imaging.image_input import as_linear_rgb
+        from moks_graph.nodes.inverse.estimate import (
+            estimate_still,
+            judge,
+            preview,
+            subject_residual,
+            to_script,
+        )
+
+        est = estimate_still(as_linear_rgb(image, "image"))
+        shown = preview(est)
+        residual = subject_residual(est, shown)
+        status, _ = judge(est, residual)
+        fit = {"residual": residual, "matched": 1.0 if status == "matched" else 0.0,
+               "subject_found": 1.0 if est.subject.found else 0.0,
+               **{f"sigma_{k}": v for k, v in est.fit.sigma.items()}}
+        return {"script": to_script(est), "fit": fit,
+                "preview": np.ascontiguousarray(shown, dtype=np.float32)}

@@ -78,3 +78,24 @@ def test_the_status_follows_the_residual(still):
     bad = match(noise, rounds=0).result
     assert bad.status == "approximate" and bad.reasons
     assert any("residual" in r or "no subject" in r for r in bad.reasons)
+
+
+def test_the_fit_lights_node_in_a_graph(tmp_path, still):
+    import imageio.v3 as iio
+
+    import moks_graph as mg
+    from moks_graph.evaluate import Evaluator
+    from moks_graph.nodes.imaging.colorimetry import srgb_encode
+
+    path = tmp_path / "still.png"
+    iio.imwrite(path, (srgb_encode(np.clip(still, 0, 1)) * 255 + 0.5).astype(np.uint8))
+    g = mg.Graph()
+    g.add_node("moks.image.load", "still", {"path": str(path)})
+    g.add_node("moks.inverse.fit_lights", "fit")
+    g.connect("still.image", "fit.image")
+    r = Evaluator().evaluate(g)
+    assert r.problems == []
+    script, fit = r["fit.script"], r["fit.fit"]
+    assert script.key.azimuth_deg > 0  # "key from camera right"
+    assert 0.0 <= fit["residual"] < 0.5 and fit["subject_found"] == 1.0
+    assert r["fit.preview"].shape[1] == 240
