@@ -19,7 +19,8 @@ The fit (method and figures in ``docs/inverse.md``):
 3. Levenberg-Marquardt on the key direction (tangent-plane coordinates) and source size
    with the analytic Jacobian of the shading (variable projection: the coefficients are
    re-solved at every step);
-4. rim modes tried as extra terms and kept when they pay for themselves;
+4. rim modes tried as extra terms and kept when they pay for themselves, else read off the
+   silhouette's edge where it outshines the fit (:func:`rim_cue`);
 5. colour: the same terms fitted per channel; the key's colour from its specular
    highlights when they form a clean blob (Betti gate), else from its diffuse term;
 6. uncertainty from the LM covariance, with the residual taken as correlated over a third
@@ -34,6 +35,7 @@ from itertools import combinations
 from typing import Final
 
 import numpy as np
+from scipy import ndimage
 
 from moks_graph.nodes.inverse.render import fill_azimuth, smooth_cosine
 from moks_graph.nodes.inverse.subject import SubjectEstimate
@@ -50,6 +52,8 @@ RIM_DIRECTIONS: Final[dict[str, tuple[tuple[float, float], ...]]] = {
     "top": ((180.0, 60.0),),
 }
 RIM_GAIN: Final[float] = 0.02
+RIM_EXCESS: Final[float] = 0.35
+"""Edge brightness above the fit (of the subject's mean level) that reads as a rim."""
 """A rim mode is kept when it lowers the robust cost by this fraction or more."""
 TUKEY_C: Final[float] = 4.685
 GRID_DIRECTIONS: Final[int] = 1500
@@ -342,6 +346,26 @@ def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
     return best, best_cost
 
 
+def rim_cue(n: np.ndarray, relative: np.ndarray, band: np.ndarray) -> str:
+    """The rim mode the silhouette's edge shows: where the edge outshines the fit.
+
+    ``relative``: the no-rim fit's residual over the subject's mean level; ``band``: edge
+    pixels. Per side (image left, right, top by the edge normal), the 75th percentile of
+    the residual; a side above ``RIM_EXCESS`` has a rim, both sides make ``both``.
+    """
+    excess = {}
+    for mode, side in (("camera_left", n[:, 0] < -0.5), ("camera_right", n[:, 0] > 0.5),
+                       ("top", n[:, 1] > 0.5)):
+        pick = band & side
+        excess[mode] = float(np.percentile(relative[pick], 75)) if pick.sum() > 3 else 0.0
+    lit = [m for m, e in excess.items() if e > RIM_EXCESS]
+    if not lit:
+        return "none"
+    if "camera_left" in lit and "camera_right" in lit:
+        return "both"
+    return max(lit, key=lambda m: excess[m])
+
+
 def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
                      rim: str, coef: np.ndarray, correlation_px: float) -> dict[str, float]:
     """1-sigma uncertainties: key direction [deg], azimuth/elevation [deg], ratio [stops]."""
@@ -405,6 +429,11 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     y = px @ LUMA
     key, s, coef, w = fit_key(n, y, start=start)
     mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
+    if rim is None and mode == "none":
+        band = (subject.contour | (subject.mask & ~ndimage.binary_erosion(
+            subject.mask, iterations=2)))[usable]
+        r = (y - basis(n, key, s, "none") @ coef) / max(float(y.mean()), 1e-12)
+        mode = rim_cue(n, r, band)
     if mode != "none":
         key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2)
     b = basis(n, key, s, mode)
