@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
+import os
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class _Step(NamedTuple):
     defaults: dict[str, Any]
     reads: frozenset[str]
     outputs: tuple[tuple[str, PortType], ...]
+    files: tuple[str, ...] = ()
 
 
 _DST_PORT = operator.itemgetter(3)  # Edge.dst_port
@@ -109,7 +111,7 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
                     {p: spec.default for p, spec in cls.inputs.items() if p not in connected},
                     tuple((p, s.type) for p, s in cls.outputs.items()))
             plan[node_id] = _Step(cls, tuple(wires), tuple([w.src for w in wires]), shape[0],
-                                  cls.reads, shape[1])
+                                  cls.reads, shape[1], cls.file_params)
         return plan
 
     with paused_gc():  # bounded bookkeeping of acyclic tuples (see mgraph.paused_gc)
@@ -199,6 +201,40 @@ def _key(static_key: bytes, node_id: str, step: _Step, keys: dict[str, bytes],
     return h.digest()
 
 
+#: Content digests of files by (path, size, mtime_ns, inode): a file is hashed again only
+#: when it changes.
+_FILE_DIGESTS: dict[tuple[str, int, int, int], bytes] = {}
+
+
+def file_fingerprint(path: str) -> bytes:
+    """SHA-256 of a file's content; ``b"unreadable:" + path`` when it cannot be read (the
+    node's compute then reports the problem)."""
+    try:
+        st = os.stat(path)
+        stamp = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        digest = _FILE_DIGESTS.get(stamp)
+        if digest is None:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            digest = _FILE_DIGESTS[stamp] = h.digest()
+        return digest
+    except (OSError, ValueError):
+        return b"unreadable:" + str(path).encode("utf-8", "surrogatepass")
+
+
+def _with_files(key: bytes, record: NodeRecord, names: tuple[str, ...]) -> bytes:
+    """``key`` with the fingerprints of the files a node's params name folded in."""
+    h = hashlib.sha256(key)
+    for name in names:
+        value = getattr(record.validated, name, None) if record.validated is not None \
+            else record.params.get(name)
+        if isinstance(value, str) and value:
+            h.update(name.encode() + b"=" + file_fingerprint(value))
+    return h.digest()
+
+
 class Evaluator:
     """Evaluates graphs through a memory cache and an optional shared disk cache."""
 
@@ -262,12 +298,16 @@ class Evaluator:
             record = nodes[node_id]
             step = plan[node_id]
             seen = known.get(node_id)
-            if seen is not None and seen[0] == record.revision and stale.isdisjoint(step.sources):
+            if (seen is not None and seen[0] == record.revision and not step.files
+                    and stale.isdisjoint(step.sources)):
                 key = seen[1]
             else:
                 key = _key(record.static_key, node_id, step, keys, context)
+                if step.files:
+                    key = _with_files(key, record, step.files)
                 known[node_id] = (record.revision, key)
-                stale.add(node_id)
+                if seen is None or seen[1] != key:
+                    stale.add(node_id)
             keys[node_id] = key
             outs = cache.get(key)
             if outs is None and disk is not None:

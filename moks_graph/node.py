@@ -147,6 +147,10 @@ class Node:
     outputs: ClassVar[Mapping[str, Output]] = {}
     Params: ClassVar[type[BaseModel]] = NodeParams
     reads: ClassVar[frozenset[str]] = frozenset()
+    #: Names of params that are paths of files the node reads: the engine folds a
+    #: fingerprint of each file's content into the node's cache key, so a rewritten file
+    #: recomputes (locally and through a shared disk cache).
+    file_params: ClassVar[tuple[str, ...]] = ()
     #: ``{v: f}``: pure function upgrading raw params from version ``v`` to ``v + 1``.
     migrations: ClassVar[Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 

@@ -21,6 +21,7 @@ class LoadImage(Node):
     type_id = "moks.image.load"
     category = "Images"
     outputs = {"image": Output(IMAGE)}
+    file_params = ("path",)
 
     class Params(NodeParams):
         path: str = Param("", description="image file (relative to the working folder)")

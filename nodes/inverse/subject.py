@@ -362,8 +362,8 @@ def head_subject(shape: tuple[int, int], box: tuple[float, float, float, float]
 
     The face box of a cascade covers brow to chin and cheek to cheek; the face is read on
     an ellipsoid of semi-axes 0.42 x 0.5 of the box (width, height), as deep as it is
-    wide, centred a little below the box centre (hair and background stay out). Its normals are analytic, which is what a
-    portrait's lighting is read from.
+    wide, centred a little below the box centre (hair and background stay out). Its
+    normals are analytic, which is what a portrait's lighting is read from.
     """
     h, w = shape
     bx, by, bw, bh = box

@@ -18,6 +18,7 @@ class ShareableCheck(Node):
     type_id = "moks.check.shareable"
     category = "Presets"
     outputs = {"violations": Output(INT), "report": Output(STRING)}
+    file_params = ("path",)
 
     class Params(NodeParams):
         path: str = Param("", description="preset or .mgraph file to check")

@@ -44,6 +44,7 @@ class LoadHDRI(Node):
     type_id = "moks.lighting.load_hdri"
     category = "Ambient light"
     outputs = {"hdri": Output(IMAGE)}
+    file_params = ("path",)
 
     class Params(NodeParams):
         path: str = Param("", description="HDRI file (relative to the working folder)")
