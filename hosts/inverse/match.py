@@ -101,28 +101,40 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # --------------------------------------------------------------------------- lookups
 
 
+def _named(value: Any, kind: type, what: str) -> str | None:
+    """``None`` for an object of ``kind`` passed through, else its normalised name."""
+    if isinstance(value, str):
+        return value.strip().lower()
+    if isinstance(value, kind):
+        return None
+    raise TypeError(f"{what}: expected a name or a {kind.__name__}, got "
+                    f"{type(value).__name__}")
+
+
+def _optional(module: str, attr: str, what: str) -> Any:
+    """``module.attr``, imported on first use, or a clear error naming what is missing."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"{what} not available in this installation "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
 def forward_model(forward: str | ForwardModel = "builtin", **options: Any) -> ForwardModel:
     """A forward model by name (``builtin``, ``blender``) or passed through.
 
     ``blender`` is :class:`moks_graph.hosts.blender.forward.BlenderRenderer`,
     imported on first use (``options`` go to its constructor).
     """
-    if not isinstance(forward, str):
-        if isinstance(forward, ForwardModel):
-            return forward
-        raise TypeError(f"forward: expected a name or a ForwardModel, got "
-                        f"{type(forward).__name__}")
-    name = forward.strip().lower()
+    name = _named(forward, ForwardModel, "forward")
+    if name is None:
+        return forward  # type: ignore[return-value]
     if name == "builtin":
         return BuiltinRenderer(**options)
     if name == "blender":
-        try:
-            module = importlib.import_module("moks_graph.hosts.blender.forward")
-            cls = module.BlenderRenderer
-        except (ImportError, AttributeError) as exc:
-            raise ValueError(f"forward: the Blender forward model is not available in this "
-                             f"installation ({type(exc).__name__}: {exc})") from None
-        return cls(**options)
+        cls = _optional("moks_graph.hosts.blender.forward", "BlenderRenderer",
+                        "forward: the Blender forward model is")
+        return cls(**options)  # type: ignore[no-any-return]
     raise ValueError(f"forward: unknown forward model {forward!r}; choose one of "
                      f"{', '.join(FORWARD_MODELS)}")
 
@@ -130,24 +142,17 @@ def forward_model(forward: str | ForwardModel = "builtin", **options: Any) -> Fo
 def make_inspector(inspector: str | Inspector = "offline", **options: Any) -> Inspector:
     """An inspector by name (``offline``; ``anthropic``/``openai``/``gemini`` through
     :func:`moks_graph.hosts.inverse.inspectors_remote.make_inspector`) or passed through."""
-    if not isinstance(inspector, str):
-        if isinstance(inspector, Inspector):
-            return inspector
-        raise TypeError(f"inspector: expected a name or an Inspector, got "
-                        f"{type(inspector).__name__}")
-    name = inspector.strip().lower()
+    name = _named(inspector, Inspector, "inspector")
+    if name is None:
+        return inspector  # type: ignore[return-value]
     if name == "offline":
         return OfflineInspector()
     if name not in INSPECTORS:
         raise ValueError(f"inspector: unknown inspector {inspector!r}; choose one of "
                          f"{', '.join(INSPECTORS)}")
-    try:
-        module = importlib.import_module("moks_graph.hosts.inverse.inspectors_remote")
-        factory = module.make_inspector
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"inspector: the remote inspectors are not available in this "
-                         f"installation ({type(exc).__name__}: {exc})") from None
-    return factory(name, **options)
+    factory = _optional("moks_graph.hosts.inverse.inspectors_remote", "make_inspector",
+                        "inspector: the remote inspectors are")
+    return factory(name, **options)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- images
