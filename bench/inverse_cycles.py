@@ -69,7 +69,8 @@ def score(result: dict, truth: dict, mask: np.ndarray | None) -> dict[str, float
            "cct_K": abs(result["key_cct_K"] - truth["key"]["cct_K"]),
            "rim_true": float(rim_present(truth["rim"]["mode"])),
            "rim_fit": float(rim_present(result["rim_mode"])),
-           "matched": float(result["status"] == "matched")}
+           "matched": float(result["status"] == "matched"),
+           "sigma_deg": float(result.get("uncertainty", {}).get("key_direction_deg", math.inf))}
     if mask is not None and "subject_mask" in result:
         found = np.asarray(result["subject_mask"], dtype=bool)
         if found.shape == mask.shape:
@@ -92,6 +93,11 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
             out[f"{name}_median"] = float(np.median(vals))
             out[f"{name}_p90"] = float(np.percentile(vals, 90))
     out["rim_f1"] = f1(rows)
+    # how honest the stated uncertainty is: a calibrated 1-sigma covers 39 % of 2-D errors,
+    # 2-sigma 86 %
+    out["within_1_sigma"] = float(np.mean([r["direction_deg"] <= r["sigma_deg"] for r in rows]))
+    out["within_2_sigma"] = float(np.mean([r["direction_deg"] <= 2 * r["sigma_deg"]
+                                           for r in rows]))
     out["approximate"] = float(sum(1 for r in rows if not r["matched"]))
     return out
 
@@ -165,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"    {target} {unit}")
     print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes {failures}; "
           f"approximate {len(approx)} of {len(rows)}")
+    print(f"key direction within its 1-sigma: {100 * stats['within_1_sigma']:.0f} % "
+          f"(calibrated: 39 %), within 2-sigma: {100 * stats['within_2_sigma']:.0f} % (86 %)")
     for label, part in (("matched", matched), ("approximate", approx)):
         if part:
             direction = np.median([r["direction_deg"] for r in part])

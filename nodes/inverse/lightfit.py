@@ -23,8 +23,8 @@ The fit (method and figures in ``docs/inverse.md``):
    silhouette's edge where it outshines the fit (:func:`rim_cue`);
 5. colour: the same terms fitted per channel; the key's colour from its specular
    highlights when they form a clean blob (Betti gate), else from its diffuse term;
-6. uncertainty from the LM covariance, with the residual taken as correlated over a third
-   of the subject's radius.
+6. uncertainty from the LM covariance, with the residual taken as correlated over the
+   whole subject (:data:`CORRELATION_RADII`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ RIM_EXCESS: Final[float] = 0.35
 """Edge brightness above the fit (of the subject's mean level) that reads as a rim."""
 """A rim mode is kept when it lowers the robust cost by this fraction or more."""
 TUKEY_C: Final[float] = 4.685
+CORRELATION_RADII: Final[float] = 1.6
+"""Length over which the residual is taken as correlated, in subject radii: the inflated
+normals err over the whole subject, so it is about one independent sample. Set on the
+tuning seed so that the 1-sigma key-direction figure covers the measured error at the
+Gaussian rate (it was 5x overconfident at a third of a radius)."""
 GRID_DIRECTIONS: Final[int] = 1500
 KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
 KEY_MIN_ELEVATION_DEG: Final[float] = -30.0
@@ -449,7 +454,7 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     colour, key_rgb, source = key_colour(px, b, w, r, scale, highlight if clean else None)
     area = float(np.count_nonzero(subject.mask))
     radius = math.sqrt(area / math.pi)
-    sigma = covariance_sigma(n, y, w, key, s, mode, coef, radius / 3.0)
+    sigma = covariance_sigma(n, y, w, key, s, mode, coef, CORRELATION_RADII * radius)
     weights = np.zeros(usable.shape)
     weights[usable] = w
     return LightFit(key=key, softness_s=s, rim=mode, coef=coef, colour=colour,
