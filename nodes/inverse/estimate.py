@@ -83,7 +83,7 @@ def saturation(image: np.ndarray) -> float:
     """Mean chroma over luminance of the frame (0 for a grey image)."""
     x = image.reshape(-1, 3)
     y = x @ LUMA
-    keep = y > np.percentile(y, 10)
+    keep = y >= np.percentile(y, 10)
     return float(np.mean((x[keep].max(1) - x[keep].min(1)) / np.maximum(y[keep], 1e-9)))
 
 
@@ -125,9 +125,11 @@ def subject_residual(est: StillEstimate, candidate: np.ndarray) -> float:
     hypothesis of the match loop is scored by it on the same pixels.
     """
     pixels = shading_pixels(est.image, est.subject)
+    if not pixels.any():  # every subject pixel clipped: measure on them all the same
+        pixels = est.subject.mask
     ref = est.image[pixels]
-    if ref.size == 0:
-        return math.inf
+    if ref.size == 0 or float((ref @ LUMA).mean()) <= 0.0:
+        return 1.0  # nothing to measure: as far off as the subject's own level
     r2 = np.sort(((ref - candidate[pixels]) ** 2).mean(axis=1))
     kept = r2[: max(1, math.ceil(0.9 * r2.size))]
     return float(math.sqrt(float(kept.mean())) / max(float((ref @ LUMA).mean()), 1e-12))

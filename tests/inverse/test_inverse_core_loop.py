@@ -99,3 +99,27 @@ def test_the_fit_lights_node_in_a_graph(tmp_path, still):
     assert script.key.azimuth_deg > 0  # "key from camera right"
     assert 0.0 <= fit["residual"] < 0.5 and fit["subject_found"] == 1.0
     assert r["fit.preview"].shape[1] == 240
+
+
+@pytest.mark.parametrize("kind", ["flat", "ramp", "checker", "bright_dot", "noise"])
+def test_any_image_that_loads_gives_a_result_that_writes(kind, tmp_path):
+    import json
+
+    from moks_graph.hosts.inverse.match import write_outcome
+
+    rng = np.random.default_rng(1)
+    h, w = 90, 160
+    image = {
+        "flat": np.full((h, w, 3), 0.3),
+        "ramp": np.repeat(np.linspace(0.0, 1.0, w)[None, :, None], h, 0).repeat(3, 2),
+        "checker": (np.indices((h, w)).sum(0) % 2)[..., None].repeat(3, 2) * 0.8 + 0.05,
+        "bright_dot": np.pad(np.full((1, 1, 3), 0.9), ((40, 49), (80, 79), (0, 0))) + 0.01,
+        "noise": rng.uniform(0.0, 1.0, (h, w, 3)),
+    }[kind].astype(np.float32)
+    with np.errstate(all="raise"):
+        out = match(image, rounds=1)
+    assert out.result.status in ("matched", "approximate", "failed")
+    assert out.result.status == "matched" or out.result.reasons
+    folder = write_outcome(out, tmp_path, stem=kind)
+    data = json.loads((folder / "match.json").read_text())
+    assert np.isfinite(data["residual"])
