@@ -9,16 +9,32 @@ descendants only: everything else is a cache hit.
 
 Outputs whose branch is valid evaluate even when another branch is invalid;
 the problems of the invalid branch are returned with the result.
+
+A node's compute is contained: any ``BaseException`` it raises (``SystemExit``
+and ``KeyboardInterrupt`` included) becomes MG120 naming the node. An optional
+per-node time limit, ``MOKS_NODE_TIME_LIMIT`` seconds (or ``Evaluator(time_limit=)``),
+stops a compute that runs longer (MG120 with the limit). On the main thread on
+POSIX it is a ``SIGALRM`` deadline, which interrupts Python code and sleeps but not
+one long C call; on other threads the stop is raised asynchronously into the thread
+and lands at its next Python bytecode.
+
+The work of an evaluation (frames x sub-frames x Channels outputs) is checked
+against the work budget before anything is computed (MG131, see
+:mod:`moks_graph.frames`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import math
 import operator
 import os
+import signal
+import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -28,15 +44,73 @@ from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
+from moks_graph.frames import work_problem
 from moks_graph.graph import Graph, NodeRecord
 from moks_graph.mgraph import paused_gc
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
 from moks_graph.types import PortType
-from moks_graph.validation import broken_nodes, live_classes, validate
+from moks_graph.validation import broken_nodes, channel_outputs, live_classes, validate
 
 Progress = Callable[[int, int, str], None]
 _MISSING = object()
+
+TIME_LIMIT_ENV = "MOKS_NODE_TIME_LIMIT"
+
+
+class ComputeTimeout(BaseException):
+    """Raised into a node's compute when it passes the per-node time limit."""
+
+
+def node_time_limit() -> float | None:
+    """The per-node compute time limit in seconds from ``MOKS_NODE_TIME_LIMIT`` (None: none)."""
+    text = os.environ.get(TIME_LIMIT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise EvaluationError(Problem(
+            "MG120", f"{TIME_LIMIT_ENV}={text!r} is not a number of seconds")) from None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ComputeTimeout` in the running code after ``seconds`` (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        def expire(signum: int, frame: Any) -> None:
+            raise ComputeTimeout
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if old_delay:  # an outer timer (e.g. a test timeout) keeps running
+                signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+        return
+    ident = threading.get_ident()
+    done = threading.Event()
+
+    def fire() -> None:
+        if not done.is_set():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                       ctypes.py_object(ComputeTimeout))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        timer.cancel()
 
 
 class _Wire(NamedTuple):
@@ -238,9 +312,12 @@ def _with_files(key: bytes, record: NodeRecord, names: tuple[str, ...]) -> bytes
 class Evaluator:
     """Evaluates graphs through a memory cache and an optional shared disk cache."""
 
-    def __init__(self, cache: MemoryCache | None = None, disk: DiskCache | None = None) -> None:
+    def __init__(self, cache: MemoryCache | None = None, disk: DiskCache | None = None,
+                 time_limit: float | None = None) -> None:
         self.cache = cache if cache is not None else MemoryCache()
         self.disk = disk
+        #: per-node compute limit in seconds; None: ``MOKS_NODE_TIME_LIMIT`` (unset: no limit)
+        self.time_limit = time_limit
         self._instances: dict[type[Node], Node] = {}
         self._memo: weakref.WeakKeyDictionary[Graph, dict[str, Any]] = (
             weakref.WeakKeyDictionary())
@@ -264,16 +341,20 @@ class Evaluator:
         s = graph.settings
         start, end = frames if frames is not None else (s.frame_start, s.frame_end)
         sub = subframes if subframes is not None else s.subframes
+        outputs = list(outputs) if outputs is not None else None
+        wanted, missing = self._targets(graph, outputs)
+        needed = graph.ancestors(wanted)
+        over = work_problem(start, end, s.fps, sub, channel_outputs(graph, needed))
+        if over is not None:  # refused before anything is allocated or computed
+            raise EvaluationError(over)
         try:
             time = time_array(start, end, s.fps, sub)
         except ValueError as exc:
             raise EvaluationError(Problem("MG131", str(exc), problem_path("settings"))) from exc
-        outputs = list(outputs) if outputs is not None else None
-        problems = validate(graph)
+        # the settings' own budget is checked above for the range actually evaluated
+        problems = [p for p in validate(graph) if not (p.code == "MG131" and p.node is None)]
         broken = broken_nodes(graph, problems) if problems else set()
-        wanted, missing = self._targets(graph, outputs)
         problems = problems + missing
-        needed = graph.ancestors(wanted)
         order = [n for n in graph.topological_order() if n in needed and n not in broken]
         context = _Context(
             frame=f"frame:{start}:{end}:{sub}:{s.fps!r}".encode(),
@@ -380,10 +461,20 @@ class Evaluator:
             inputs[w.port] = value if w.coerce is None else w.coerce(value)
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
+        limit = self.time_limit if self.time_limit is not None else node_time_limit()
         try:
-            outs = node.compute(ctx, record.validated, **inputs)
+            if limit is None:
+                outs = node.compute(ctx, record.validated, **inputs)
+            else:
+                with deadline(limit):
+                    outs = node.compute(ctx, record.validated, **inputs)
             checked = {port: outs[port] for port, _ in step.outputs if port in outs}
-        except Exception as exc:
+        except ComputeTimeout:
+            result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) ran past "
+                                           f"the time limit of {limit:g} s ({TIME_LIMIT_ENV})",
+                                           problem_path("nodes", node_id), node_id))
+            return None
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt too: reported, contained
             result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) failed: "
                                            f"{type(exc).__name__}: {exc}",
                                            problem_path("nodes", node_id), node_id))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moks_graph import validation
 from moks_graph.errors import GraphEditError, Problem, problem_path
+from moks_graph.frames import FRAME_MAX, FRAME_MIN, MIN_FPS
 from moks_graph.registry import Registry, default_registry
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    fps: float = Field(24.0, gt=0, le=1000, description="frames per second")
-    frame_start: int = Field(1, ge=-1_000_000, le=10_000_000, description="first frame")
-    frame_end: int = Field(240, ge=-1_000_000, le=10_000_000, description="last frame (inclusive)")
+    fps: float = Field(24.0, ge=MIN_FPS, le=1000, description="frames per second")
+    frame_start: int = Field(1, ge=FRAME_MIN, le=FRAME_MAX, description="first frame")
+    frame_end: int = Field(240, ge=FRAME_MIN, le=FRAME_MAX, description="last frame (inclusive)")
     subframes: int = Field(1, ge=1, le=64, description="samples per frame (motion blur)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="graph seed for every random stream")
 

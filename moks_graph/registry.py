@@ -5,6 +5,13 @@ Built-in nodes register exactly like TD plugins: through the
 entry) and from folders on ``MOKS_NODE_PATH``. A plugin that fails to import is
 reported with its error; the rest still load.
 
+Plugins are isolated from the command that loads them: any ``BaseException``
+at import or in ``register`` (``SystemExit``, ``KeyboardInterrupt`` included)
+is recorded as a :class:`PluginError` naming the plugin file; what a plugin
+prints while it loads goes to stderr, never into a command's stdout; and a
+plugin cannot replace a type id that another source (the built-ins above all)
+has already registered: the attempt is recorded and the first class is kept.
+
 A plugin is either a module with a ``register(registry)`` function, or a module
 whose :class:`~moks_graph.node.Node` subclasses (with a ``type_id``) are
 registered as found.
@@ -12,12 +19,14 @@ registered as found.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
 import sys
 import traceback
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -36,6 +45,8 @@ class PluginError:
     source: str
     message: str
     detail: str = ""
+    #: the plugin's Python files, where known (searched for the type ids it would have given)
+    files: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
@@ -48,6 +59,8 @@ class Registry:
         self._types: dict[str, type[Node]] = {}
         self._sources: dict[str, str] = {}
         self.errors: list[PluginError] = []
+        self._loading: str | None = None  # the plugin being loaded, while one is
+        self._failed_types: dict[str, PluginError | None] = {}
 
     def register(self, cls: type[Node], source: str = "python") -> type[Node]:
         """Add a node class; usable as a decorator. Raises ``TypeError`` if malformed."""
@@ -56,6 +69,12 @@ class Registry:
             name = getattr(cls, "__name__", cls)
             raise TypeError(f"cannot register {name!r}: " + "; ".join(problems))
         existing = self._types.get(cls.type_id)
+        if existing is not None and existing is not cls and self._loading is not None:
+            # a plugin may not replace a type another source gave (the built-ins above all)
+            self.errors.append(PluginError(
+                self._loading, f"type_id {cls.type_id!r} is already registered by "
+                f"{self._sources[cls.type_id]}; the plugin's {cls.__name__} was not registered"))
+            return cls
         if existing is not None and existing is not cls:
             raise TypeError(
                 f"type_id {cls.type_id!r} from {source} is already registered by "
@@ -81,6 +100,50 @@ class Registry:
         return len(self._types)
 
     # -- plugin loading ---------------------------------------------------
+    def _isolated(self, source: str) -> AbstractContextManager[None]:
+        """Load one plugin: its prints go to stderr, it cannot replace registered types."""
+        registry = self
+
+        @contextlib.contextmanager
+        def guard() -> Iterator[None]:
+            before = dict(registry._types)
+            registry._loading = source
+            try:
+                with contextlib.redirect_stdout(sys.stderr):
+                    yield
+            finally:
+                registry._loading = None
+                for type_id, cls in before.items():  # written around register(): undone
+                    if registry._types.get(type_id) is not cls:
+                        registry._types[type_id] = cls
+                        registry.errors.append(PluginError(
+                            source, f"tried to replace type_id {type_id!r} "
+                            f"(registered by {registry._sources.get(type_id)}); kept the original"))
+                registry._failed_types.clear()
+
+        return guard()
+
+    def failed_plugin_for(self, type_id: str) -> PluginError | None:
+        """The failed plugin whose source names ``type_id``, if any: the plugin that would
+        have given a node type that is unknown because its plugin failed to load."""
+        if type_id in self._failed_types:
+            return self._failed_types[type_id]
+        found = None
+        for err in self.errors:
+            for file in err.files:
+                try:
+                    with open(file, encoding="utf-8", errors="replace") as f:
+                        text = f.read(1 << 20)
+                except OSError:
+                    continue
+                if f"'{type_id}'" in text or f'"{type_id}"' in text:
+                    found = err
+                    break
+            if found is not None:
+                break
+        self._failed_types[type_id] = found
+        return found
+
     def load_module(self, module: ModuleType, source: str) -> None:
         """Register a plugin module's nodes (via its ``register`` or by scanning)."""
         register = getattr(module, "register", None)
@@ -98,16 +161,19 @@ class Registry:
                 self.register(value, source)
 
     def load_entry_points(self) -> None:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        """Load the entry-point plugins, the built-ins first (so no plugin can take their ids)."""
+        eps = entry_points(group=ENTRY_POINT_GROUP)
+        for ep in sorted(eps, key=lambda e: (e.name != "builtin", e.name)):
             source = f"entry point {ep.name} ({ep.value})"
             try:
-                target = ep.load()
-                if isinstance(target, ModuleType):
-                    self.load_module(target, source)
-                else:
-                    target(self)
-            except Exception as exc:  # a broken plugin must not stop the others
-                self.record_failure(source, exc)
+                with self._isolated(source):
+                    target = ep.load()
+                    if isinstance(target, ModuleType):
+                        self.load_module(target, source)
+                    else:
+                        target(self)
+            except BaseException as exc:  # SystemExit too: must not stop the rest
+                self.record_failure(source, exc, _module_files(ep.value.split(":")[0]))
 
     def load_path(self, folders: list[str] | None = None) -> None:
         """Import every ``*.py`` module and package in each folder of ``MOKS_NODE_PATH``."""
@@ -137,15 +203,29 @@ class Registry:
                 raise ImportError(f"cannot import {file}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
-            spec.loader.exec_module(module)
-            self.load_module(module, str(origin))
-        except Exception as exc:
+            with self._isolated(str(origin)):
+                spec.loader.exec_module(module)
+                self.load_module(module, str(origin))
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt too
             sys.modules.pop(name, None)
-            self.record_failure(str(origin), exc)
+            files = sorted(str(f) for f in origin.rglob("*.py")) if origin.is_dir() else [str(file)]
+            self.record_failure(str(origin), exc, files[:200])
 
-    def record_failure(self, source: str, exc: BaseException) -> None:
+    def record_failure(self, source: str, exc: BaseException,
+                       files: list[str] | tuple[str, ...] = ()) -> None:
         message = f"{type(exc).__name__}: {exc}"
-        self.errors.append(PluginError(source, message, traceback.format_exc()))
+        self.errors.append(PluginError(source, message, traceback.format_exc(), tuple(files)))
+        self._failed_types.clear()
+
+
+def _module_files(module: str) -> tuple[str, ...]:
+    """The source file of an entry point's module, found without importing it (top level)."""
+    try:
+        spec = importlib.util.find_spec(module) if "." not in module else None
+    except BaseException:
+        return ()
+    origin = getattr(spec, "origin", None)
+    return (origin,) if origin and origin.endswith(".py") else ()
 
 
 _DEFAULT: Registry | None = None

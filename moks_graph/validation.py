@@ -16,6 +16,8 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from moks_graph.errors import Problem, problem_path
+from moks_graph.frames import work_problem
+from moks_graph.types import CHANNELS
 
 if TYPE_CHECKING:
     from moks_graph.graph import Edge, Graph, NodeRecord
@@ -69,6 +71,11 @@ def check_node(graph: Graph, record: NodeRecord) -> Checked:
     cls = graph.registry.get(record.type)
     if cls is None:
         path = problem_path("nodes", record.id, "type")
+        failed = graph.registry.failed_plugin_for(record.type)
+        if failed is not None:  # its plugin failed to import: name the file, not "unknown"
+            return None, [Problem("MG130", f"node {record.id!r} has type {record.type!r}, whose "
+                                  f"plugin {failed.source} failed to load: {failed.message}",
+                                  path, record.id, "type")]
         return None, [Problem("MG101", f"node {record.id!r} has unknown type {record.type!r}",
                               path, record.id, "type")]
     if record.type_version > cls.type_version:
@@ -222,13 +229,40 @@ def structural_problems(graph: Graph) -> list[Problem]:
     return problems
 
 
+def channel_outputs(graph: Graph, only: frozenset[str] | set[str] | None = None) -> int:
+    """How many Channels outputs the graph's runnable nodes (or those of ``only``) have."""
+    def count() -> int:
+        return sum(1 for cls in live_classes(graph).values() if cls is not None
+                   for spec in cls.outputs.values() if spec.type is CHANNELS)
+
+    if only is None:
+        return int(graph.memo("channel-outputs", count))
+    wanted = frozenset(only)
+
+    def count_only() -> int:
+        live = live_classes(graph, tuple(wanted))
+        return sum(1 for cls in live.values() if cls is not None
+                   for spec in cls.outputs.values() if spec.type is CHANNELS)
+
+    return int(graph.memo("channel-outputs-of", count_only, wanted))
+
+
+def budget_problems(graph: Graph) -> list[Problem]:
+    """MG131 when the graph's own frame range, fps or work is over the work budget."""
+    s = graph.settings
+    found = work_problem(s.frame_start, s.frame_end, s.fps, s.subframes, channel_outputs(graph))
+    return [found] if found is not None else []
+
+
 def validate(graph: Graph) -> list[Problem]:
-    """Every problem of the graph: nodes and params, then edges, inputs and cycles."""
+    """Every problem of the graph: nodes and params, then edges, inputs and cycles, then the
+    work budget of its settings."""
     problems: list[Problem] = []
     for record in graph.nodes.values():
         if record.problems:
             problems += record.problems
-    return problems + graph.memo("structure", lambda: structural_problems(graph))
+    return (problems + graph.memo("structure", lambda: structural_problems(graph))
+            + budget_problems(graph))
 
 
 def broken_nodes(graph: Graph, problems: list[Problem]) -> set[str]:
