@@ -275,7 +275,9 @@ def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes:
                 or p.node is None]
     missing = [o for o in outputs if o not in result.values]
     if missing:
-        raise MoksError(relevant or [Problem("MG120", f"could not evaluate {', '.join(missing)}")],
+        failed = [p for p in result.problems if p.code in ("MG120", "MG121")]  # upstream too
+        raise MoksError(relevant or failed
+                        or [Problem("MG120", f"could not evaluate {', '.join(missing)}")],
                         file)
     text = json.dumps({k: to_jsonable(v) for k, v in result.values.items()}, sort_keys=True)
     if json_out:
