@@ -482,9 +482,9 @@ def print_summary(console: Any, result: BakeResult) -> None:
     for line in result.targets.warnings:
         console.print(f"[yellow]warning[/] {line}")
     if result.targets.targets:
-        from rich.table import Table
+        from moks_graph.listing import Listing
 
-        table = Table("role", "selector", "host object", title="targets", title_justify="left")
+        table = Listing("role", "selector", "host object", title="targets", title_justify="left")
         for role, name in result.targets.targets.items():
             shown = f"{name} [yellow](proxy null)[/]" if name in result.targets.proxies else name
             table.add_row(role, result.targets.selectors[role], shown)

@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from moks_graph import mgraph
 from moks_graph.errors import MoksError
 from moks_graph.hosts.bake import HOSTS, bake_graph, host_writer
+from moks_graph.listing import Listing, MoksConsole
 
 BUNDLED = Path(mgraph.__file__).parent / "data" / "demo.mgraph"
 
@@ -41,8 +40,8 @@ def demo(paths: tuple[str, ...], host: str | None, out_dir: str) -> None:
     suffix = HOSTS[host].suffixes[0] if host else ""
     if writer is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-    console = Console(width=max(Console().width, 140))
-    table = Table("scenario", "rig", "frames", "samples", "channels", "bake ms",
+    console = MoksConsole(width=max(MoksConsole().width, 140))
+    table = Listing("scenario", "rig", "frames", "samples", "channels", "bake ms",
                   *(["host file", "write ms"] if host else []))
     failed = 0
     for f in files:
@@ -61,7 +60,7 @@ def demo(paths: tuple[str, ...], host: str | None, out_dir: str) -> None:
             table.add_row(*row)
         except MoksError as exc:
             failed += 1
-            table.add_row(f.stem, "[red]failed[/]", "", "", "", "", *([exc.describe()[:60], ""]
+            table.add_row(f.stem, "[red]failed[/]", "", "", "", "", *([exc.describe(), ""]
                                                                        if host else []))
     console.print(table)
     if failed:

@@ -16,24 +16,25 @@ from typing import Any
 
 import click
 import numpy as np
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
 from moks_graph.errors import MoksError, Problem
 from moks_graph.frames import parse_frame_range
+from moks_graph.listing import Listing, MoksConsole
 from moks_graph.registry import default_registry
 from moks_graph.timebase import TimeArray
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+#: Rich on a terminal; off one (piped, redirected) no width limit and :class:`Listing`
+#: tables print as plain tab-separated lines, one record per line.
+console = MoksConsole(highlight=False)
+err_console = MoksConsole(stderr=True, highlight=False)
 
 
 def print_problems(problems: list[Problem], source: str | None = None) -> None:
-    table = Table(title=source, show_lines=False, title_justify="left")
+    table = Listing(title=source, show_lines=False, title_justify="left")
     for col in ("code", "problem", "path", "message"):
         table.add_column(col, overflow="fold")
     for p in problems:
@@ -69,16 +70,26 @@ LAZY_COMMANDS: dict[str, str] = {
 
 
 class MoksGroup(click.Group):
-    """Lazy subcommands; maps MoksError to a message and exit code; ``--debug`` re-raises."""
+    """Lazy subcommands; maps MoksError to a message and exit code; ``--debug`` re-raises.
+
+    ``lazy_commands`` (name -> ``module:attr``) are this group's own lazy subcommands:
+    the top-level ``moks`` passes :data:`LAZY_COMMANDS`; a subgroup such as ``moks farm``
+    has none, so it lists and runs only its own commands.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = dict(lazy_commands or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS and name not in self.commands:
+        if name in self.lazy_commands and name not in self.commands:
             from importlib import import_module
 
-            module, attr = LAZY_COMMANDS[name].split(":")
+            module, attr = self.lazy_commands[name].split(":")
             self.add_command(getattr(import_module(module), attr), name)
         return super().get_command(ctx, name)
 
@@ -96,7 +107,7 @@ class MoksGroup(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=MoksGroup)
+@click.group(cls=MoksGroup, lazy_commands=LAZY_COMMANDS)
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.version_option(package_name="moks-graph")
 @click.pass_context
@@ -138,13 +149,28 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-def info(file: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print settings, nodes and problems as JSON.")
+def info(file: str, as_json: bool) -> None:
     """Settings, nodes and edges of a graph."""
     graph = _load(file)
     s = graph.settings
-    console.print(f"[bold]{file}[/]  schema {mgraph.SCHEMA_VERSION}  {s.fps:g} fps  "
+    if as_json:
+        click.echo(json.dumps({
+            "file": file, "schema_version": mgraph.SCHEMA_VERSION,
+            "settings": {"fps": s.fps, "frame_start": s.frame_start, "frame_end": s.frame_end,
+                         "subframes": s.subframes, "seed": s.seed},
+            "nodes": [{"node": node_id, "type": rec.type, "type_version": rec.type_version,
+                       "inputs_from": {e.dst_port: [e.src, e.src_port]
+                                       for e in graph.edges_into(node_id)},
+                       "status": "placeholder" if rec.is_placeholder
+                       else ("ok" if not rec.problems else "invalid")}
+                      for node_id, rec in graph.nodes.items()],
+            "edges": len(graph.edges),
+            "problems": [p.to_json() for p in graph.validate()]}, indent=2, sort_keys=True))
+        return
+    console.print(f"[bold]{escape(file)}[/]  schema {mgraph.SCHEMA_VERSION}  {s.fps:g} fps  "
                   f"frames {s.frame_start}-{s.frame_end}  subframes {s.subframes}  seed {s.seed}")
-    table = Table("node", "type", "version", "inputs from", "status")
+    table = Listing("node", "type", "version", "inputs from", "status")
     for node_id, rec in graph.nodes.items():
         sources = ", ".join(
             f"{e.dst_port}<-{e.src}.{e.src_port}" for e in graph.edges_into(node_id)
@@ -169,9 +195,25 @@ def _param_rows(cls: Any) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _node_json(cls: Any, source: str | None, full: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "type": cls.type_id, "version": cls.type_version, "category": cls.category,
+        "inputs": {k: str(v.type) for k, v in cls.inputs.items()},
+        "outputs": {k: str(v.type) for k, v in cls.outputs.items()},
+        "params": list(cls.Params.model_fields), "summary": cls.title(), "source": source}
+    if full:
+        doc["doc"] = cls.doc() or ""
+        doc["required_inputs"] = sorted(k for k, v in cls.inputs.items() if v.required)
+        doc["reads"] = sorted(cls.reads)
+        doc["params"] = [dict(zip(("name", "default", "range", "description"), row,
+                                  strict=True)) for row in _param_rows(cls)]
+    return doc
+
+
 @main.command()
 @click.argument("type_id", required=False)
-def nodes(type_id: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the node types as JSON.")
+def nodes(type_id: str | None, as_json: bool) -> None:
     """List node types, or show one TYPE_ID with its ports, parameters and help."""
     reg = default_registry()
     if type_id:
@@ -180,23 +222,34 @@ def nodes(type_id: str | None) -> None:
             close = [c.type_id for c in reg if type_id.split(".")[-1] in c.type_id]
             hint = f"; did you mean {', '.join(close[:5])}?" if close else ""
             raise MoksError(Problem("MG101", f"unknown node type {type_id!r}{hint}"))
+        if as_json:
+            click.echo(json.dumps(_node_json(cls, reg.source(cls.type_id), True), indent=2,
+                                  sort_keys=True))
+            return
         console.print(f"[bold]{cls.type_id}[/] v{cls.type_version}  ({cls.category}; "
                       f"from {reg.source(cls.type_id)})")
         console.print(cls.doc() or "(no description)")
-        ports = Table("port", "direction", "type", "required")
+        ports = Listing("port", "direction", "type", "required")
         for name, inp in cls.inputs.items():
             ports.add_row(name, "in", str(inp.type), "yes" if inp.required else "no")
         for name, out in cls.outputs.items():
             ports.add_row(name, "out", str(out.type), "")
         console.print(ports)
-        params = Table("parameter", "default", "range / choices", "description")
+        params = Listing("parameter", "default", "range / choices", "description")
         for row in _param_rows(cls):
             params.add_row(*row)
         console.print(params)
         if cls.reads:
             console.print(f"reads context: {', '.join(sorted(cls.reads))}")
         return
-    table = Table("type", "version", "category", "inputs", "outputs", "params", "summary")
+    if as_json:
+        click.echo(json.dumps([_node_json(cls, reg.source(cls.type_id), False) for cls in reg],
+                              indent=2, sort_keys=True))
+        for e in reg.errors:
+            err_console.print(f"[yellow]plugin failed[/] {escape(str(e.source))}: "
+                              f"{escape(e.message)}")
+        return
+    table = Listing("type", "version", "category", "inputs", "outputs", "params", "summary")
     for cls in reg:
         ins = ", ".join(f"{k}:{v.type}" for k, v in cls.inputs.items())
         outs = ", ".join(f"{k}:{v.type}" for k, v in cls.outputs.items())

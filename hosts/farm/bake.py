@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.table import Table
+from rich.markup import escape
 
 from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
@@ -72,6 +72,7 @@ from moks_graph.hosts.farm.jobs import (
     write_chunk,
 )
 from moks_graph.hosts.farm.writer import farm_writer, host_suffix
+from moks_graph.listing import Listing
 from moks_graph.timebase import TimeArray, sample_frames
 
 #: Memory cache per worker process: chunks rarely share values, so keep it small.
@@ -366,9 +367,9 @@ class FarmReport(BatchTimes):
     def task_seconds(self) -> Iterable[float]:
         return (c.seconds for c in self.chunks)
 
-    def table(self) -> Table:
+    def table(self) -> Listing:
         """The summary table: one row per graph, totals in the caption."""
-        table = Table("graph", "frames", "chunks", "reused", "retries", "failed", "compute s",
+        table = Listing("graph", "frames", "chunks", "reused", "retries", "failed", "compute s",
                       "result", title=f"farm bake {self.job.id} ({self.job.host})",
                       title_justify="left")
         tries = {g.name: attempts(self.job, g) for g in self.job.graphs if g.ok}
@@ -376,8 +377,8 @@ class FarmReport(BatchTimes):
             mine = [c for c in self.chunks if c.graph == g.name]
             res = self.graphs.get(g.name)
             extra = sum(max(0, n - 1) for n in tries.get(g.name, {}).values())
-            result = (f"[green]{res.output}[/]" if res is not None and res.ok
-                      else f"[red]{res.error if res is not None else g.error}[/]")
+            result = (f"[green]{escape(str(res.output))}[/]" if res is not None and res.ok
+                      else f"[red]{escape(str(res.error if res is not None else g.error))}[/]")
             table.add_row(g.name, g.frames or "-", str(len(g.chunks)),
                           str(sum(c.status == "reused" for c in mine)), str(extra),
                           str(sum(c.status == "failed" for c in mine)),

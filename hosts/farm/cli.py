@@ -14,16 +14,18 @@ Registered on the ``moks`` command by :func:`install` (called from
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
+from rich.markup import escape
 
 from moks_graph import codec, mgraph
 from moks_graph.channels import Channels
-from moks_graph.cli import MoksGroup, console
+from moks_graph.cli import MoksGroup, console, err_console
 from moks_graph.errors import MoksError, Problem
 from moks_graph.frames import parse_frame_range
 from moks_graph.hosts.farm.bake import (
@@ -53,8 +55,19 @@ def _common(fn: Any) -> Any:
                       help="Dask retries for unexpected (I/O) errors.")(fn)
     fn = click.option("--timeout", type=float, default=None,
                       help="Seconds for the whole batch.")(fn)
+    fn = click.option("--json", "as_json", is_flag=True,
+                      help="Print the summary as JSON (title, columns, one record per row).")(fn)
     return click.option("--progress/--no-progress", default=True,
                         help="Live progress bar.")(fn)
+
+
+def _print_report(report: Any, as_json: bool) -> None:
+    """The summary: a table on a terminal, plain lines when piped, or JSON."""
+    table = report.table()
+    if as_json:
+        click.echo(json.dumps(table.to_json(), indent=2, sort_keys=True))
+    else:
+        console.print(table)
 
 
 @farm.command()
@@ -75,21 +88,20 @@ def _common(fn: Any) -> Any:
 @_common
 def bake(graphs: tuple[str, ...], frames: str | None, chunk: int, host: str, out: str,
          subframes: int | None, batch: int | None, scheduler: str | None, workers: int,
-         retries: int, timeout: float | None, progress: bool) -> None:
+         retries: int, timeout: float | None, progress: bool, as_json: bool) -> None:
     """Bake GRAPHS in frame chunks on Dask and merge each into one host file."""
     report = farm_bake(list(graphs), frames, chunk, host, out, scheduler=scheduler,
                        workers=workers, progress=progress, subframes=subframes,
                        retries=retries, timeout=timeout, batch=batch)
-    console.print(report.table())
+    _print_report(report, as_json)
     if not report.ok:
         for failure in report.failures:
-            console.print(f"[red]failed[/] {failure.graph}: {failure.error}")
+            err_console.print(f"[red]failed[/] {escape(failure.graph)}: "
+                              f"{escape(str(failure.error))}")
         sys.exit(1)
 
 
 def _option_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
-    import json
-
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -126,13 +138,13 @@ def _function(spec: str) -> Any:
 @_common
 def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function: str | None,
           scheduler: str | None, workers: int, retries: int, timeout: float | None,
-          progress: bool) -> None:
+          progress: bool, as_json: bool) -> None:
     """Match reference IMAGES on Dask (the batch form of moks match)."""
     fn = _function(function) if function else None
     report = farm_match(list(images), out, match_fn=fn, options=_option_pairs(options),
                         scheduler=scheduler, workers=workers, progress=progress,
                         retries=retries, timeout=timeout)
-    console.print(report.table())
+    _print_report(report, as_json)
     if not report.ok:
         sys.exit(1)
 

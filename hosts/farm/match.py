@@ -54,7 +54,6 @@ from typing import Any, Final
 
 import numpy as np
 from rich.markup import escape
-from rich.table import Table
 
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
@@ -69,6 +68,7 @@ from moks_graph.hosts.farm.cluster import (
     outcome,
     progress_sink,
 )
+from moks_graph.listing import Listing
 
 MatchFn = Callable[..., Any]
 _SAFE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -152,9 +152,9 @@ class BatchReport:
     def ok(self) -> bool:
         return not self.failures
 
-    def table(self) -> Table:
+    def table(self) -> Listing:
         """A summary table: one row per image, failures in red."""
-        table = Table("image", "status", "key az/el [deg]", "ratio", "CCT [K]", "rim", "stock",
+        table = Listing("image", "status", "key az/el [deg]", "ratio", "CCT [K]", "rim", "stock",
                       "iter", "seconds", "output / error", title="moks match",
                       title_justify="left")
         for item in self.items:
@@ -166,11 +166,11 @@ class BatchReport:
                               f"{r['key_fill_ratio']:.2f}", f"{r['key_cct_K']:.0f}",
                               r["rim_mode"], r["film_stock"], str(r["iterations"]),
                               f"{item.seconds:.2f}",
-                              (item.folder or "") + (f" ({escape(item.message)})"
+                              escape(item.folder or "") + (f" ({escape(item.message)})"
                                                      if item.status == "approximate" else ""))
             else:
                 table.add_row(Path(item.image).name, "[red]failed[/]", "", "", "", "", "", "",
-                              f"{item.seconds:.2f}", f"[red]{item.message}[/]")
+                              f"{item.seconds:.2f}", f"[red]{escape(item.message)}[/]")
         matched = sum(1 for i in self.items if i.status == "matched")
         approx = sum(1 for i in self.items if i.status == "approximate")
         table.caption = (f"{matched}/{len(self.items)} matched, {approx} approximate, "
@@ -416,12 +416,13 @@ class MatchReport(BatchTimes):
     def task_seconds(self) -> Iterable[float]:
         return (r.seconds for r in self.images)
 
-    def table(self) -> Table:
-        table = Table("image", "status", "seconds", "result", title="farm match",
+    def table(self) -> Listing:
+        table = Listing("image", "status", "seconds", "result", title="farm match",
                       title_justify="left")
         for r in self.images:
-            shown = f"[green]{r.output}[/]" if r.status != "failed" else f"[red]{r.error}[/]"
-            table.add_row(r.image, r.status, f"{r.seconds:.2f}", shown)
+            shown = (f"[green]{escape(str(r.output))}[/]" if r.status != "failed"
+                     else f"[red]{escape(str(r.error))}[/]")
+            table.add_row(escape(r.image), r.status, f"{r.seconds:.2f}", shown)
         table.caption = (f"{len(self.images) - len(self.failures)}/{len(self.images)} images, "
                          f"{sum(r.status == 'reused' for r in self.images)} reused, "
                          f"{len(self.failures)} failures; wall {self.wall_s:.2f} s "

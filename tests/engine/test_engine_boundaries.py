@@ -12,7 +12,7 @@ import moks_graph
 ENGINE = Path(moks_graph.__file__).parent
 # typing_extensions: pydantic needs it; jiter: pydantic's JSON parser (mgraph's fast path)
 ALLOWED_THIRD_PARTY = {"numpy", "networkx", "pydantic", "typing_extensions", "jiter"}
-APP_LAYER = {"cli.py"}  # the command line sits on top of the engine and may use click/rich
+APP_LAYER = {"cli.py", "listing.py"}  # the command line (and its listings) may use click/rich
 UPPER_LAYERS = ("moks_graph.nodes", "moks_graph.hosts", "moks_graph.editor")
 
 
