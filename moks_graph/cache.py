@@ -102,21 +102,32 @@ class DiskCache:
         return True
 
 
-_FILE_MODE: int | None = None
+def current_umask() -> int:
+    """The process umask, read now (it may change while the process runs).
+
+    Read from ``/proc/self/status`` where there is one (no window in which another
+    thread could create a file under a zero umask); elsewhere set and restored.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
 
 
 def new_file_mode() -> int:
     """The mode a plain ``open()`` would give a new file (``0o666`` less the umask).
 
-    ``mkstemp`` creates files as ``0o600``; atomic writes chmod their temp file to
-    this so the renamed result is readable by farm workers like any other output.
+    ``mkstemp`` creates files as ``0o600``; every atomic writer chmods its temp file
+    to this before the rename, so the result is readable by farm workers and other
+    users exactly as the umask allows, like any other output.
     """
-    global _FILE_MODE
-    if _FILE_MODE is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        _FILE_MODE = 0o666 & ~umask
-    return _FILE_MODE
+    return 0o666 & ~current_umask()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any) -> None:

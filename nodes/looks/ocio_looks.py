@@ -51,6 +51,7 @@ from typing import Literal
 import numpy as np
 import PyOpenColorIO as ocio
 
+from moks_graph.cache import new_file_mode
 from moks_graph.nodes.looks.stocks import (
     LOG2_EXPOSURE_RANGE,
     LUMA_709,
@@ -253,7 +254,10 @@ def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -
     if not target.parent.is_dir():
         raise ValueError(f"path: folder {target.parent} does not exist")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600: give the umask's mode
+    finally:
+        os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
