@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -244,6 +245,84 @@ def parse_json(data: str | bytes, source: str) -> Any:
     return _parse_json_stdlib(data if isinstance(data, str) else _utf8(data, source), source)
 
 
+#: Digits to ``0``, exponent letters to ``e``, signs to ``+``: the shape of the numbers.
+_NUMBER_SHAPE = bytes.maketrans(b"0123456789Ee+-", b"0000000000ee++")
+
+
+def _maybe_unwritable(data: str | bytes) -> bool:
+    """Whether ``data`` may hold a value :func:`save` cannot write (a cheap test, C speed).
+
+    True for a ``\\uD...`` escape or a raw surrogate (a lone surrogate can come only
+    from those) and for a number with a 3-digit exponent or 309 digits (a float
+    can overflow only so); only such files are walked by :func:`unwritable_problems`.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if b"\\ud" in raw or b"\\uD" in raw or b"\xed" in raw:
+        return True
+    shape = raw.translate(_NUMBER_SHAPE)
+    return b"e000" in shape or b"e+000" in shape or b"0" * 309 in shape
+
+
+def _shown(text: str) -> str:
+    """``text`` printable (a lone surrogate as its escape)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bad_text(text: str) -> str | None:
+    """The first lone surrogate of ``text`` as ``U+D800``, or None when it is valid text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"U+{ord(text[exc.start]):04X}"
+    return None
+
+
+def unwritable_problems(doc: Any) -> list[Problem]:
+    """Values the canonical saver cannot write, each with its JSON path.
+
+    A string or key holding a lone surrogate (``"\\ud800"``: not Unicode text, UTF-8
+    cannot encode it) is MG111; a number that overflows a float (``-1e309`` reads as
+    ``-inf``, which strict JSON cannot hold) is MG107. The loader refuses them, so
+    whatever loads also saves and reads back equal.
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                bad = _bad_text(key) if isinstance(key, str) else None
+                if bad:
+                    problems.append(_where(Problem(
+                        "MG111", f"key \"{_shown(key)[:60]}\" is not valid text (lone surrogate "
+                        f"{bad})", problem_path(*path, _shown(key))), path))
+                children.append((item, (*path, _shown(key) if bad else key)))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(item, (*path, i)) for i, item in enumerate(value)]))
+        elif isinstance(value, str):
+            bad = _bad_text(value)
+            if bad:
+                problems.append(_where(Problem(
+                    "MG111", f"text \"{_shown(value)[:60]}\" is not valid (lone surrogate {bad}); "
+                    "UTF-8 cannot encode it", problem_path(*path)), path))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(_where(Problem(
+                "MG107", f"number out of range: it overflows a 64-bit float ({value})",
+                problem_path(*path)), path))
+    return problems
+
+
+def _where(problem: Problem, path: tuple[str | int, ...]) -> Problem:
+    """``problem`` with its node and field filled in from ``path`` when under ``nodes``."""
+    if len(path) >= 2 and path[0] == "nodes" and isinstance(path[1], str):
+        field = path[3] if len(path) >= 4 and path[2] == "params" else None
+        return Problem(problem.code, problem.message, problem.path, path[1],
+                       field if isinstance(field, str) else None)
+    return problem
+
+
 def _utf8(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8")
@@ -299,6 +378,10 @@ def paused_gc() -> Iterator[None]:
 
 def _loads(text: str | bytes, source: str, registry: Registry | None) -> Graph:
     doc = parse_json(text, source)
+    if _maybe_unwritable(text):  # refuse at load what save could not write back
+        problems = unwritable_problems(doc)
+        if problems:
+            raise GraphFileError(problems, source)
     if not isinstance(doc, dict):
         raise GraphFileError(Problem("MG110", "the top level must be a JSON object"), source)
     version = schema_version_of(doc)
