@@ -37,6 +37,7 @@ from typing import Final
 import numpy as np
 from scipy import ndimage
 
+from moks_graph.nodes.imaging.subject import direction_to_angles as angles
 from moks_graph.nodes.inverse.render import fill_azimuth, smooth_cosine
 from moks_graph.nodes.inverse.subject import SubjectEstimate
 
@@ -71,13 +72,6 @@ def direction(az_deg: float, el_deg: float) -> np.ndarray:
     """Camera-frame unit direction of SceneScript angles (0 = from the camera, +90 = right)."""
     a, e = math.radians(az_deg), math.radians(el_deg)
     return np.array([math.sin(a) * math.cos(e), math.sin(e), math.cos(a) * math.cos(e)])
-
-
-def angles(d: np.ndarray) -> tuple[float, float]:
-    """SceneScript ``(azimuth, elevation)`` [deg] of a camera-frame direction."""
-    d = np.asarray(d, dtype=np.float64) / np.linalg.norm(d)
-    return (float(np.degrees(np.arctan2(d[0], d[2]))),
-            float(np.degrees(np.arcsin(np.clip(d[1], -1.0, 1.0)))))
 
 
 def fibonacci_sphere(n: int) -> np.ndarray:
