@@ -57,11 +57,12 @@ solution with the smallest total rotation ``|a| + |b| + |c|`` (the rule
 Blender's matrix-to-Euler uses) unless ``near`` is given.
 
 Light units: see :func:`light_to_host` (the one function for light units).
+Light colour: see :func:`light_color` (the one light-colour rule).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Literal
 
@@ -69,6 +70,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from moks_graph.nodes.camera.lookat import euler_xyz_to_matrix as engine_euler_to_matrix
+from moks_graph.nodes.imaging.colorimetry import cct_to_rgb, check_cct, check_duv
 
 FloatArray = NDArray[np.float64]
 
@@ -559,6 +561,58 @@ def light_from_host(host: str, light_kind: str, value: ArrayLike, *,
     v = _arr(value, "value")
     factor = _light_factor(host, light_kind, size_m, spot_angle_deg)
     return np.array(v / factor, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- light colour
+
+#: Channels that set a light's colour (see :func:`light_color`).
+COLOR_ATTRS: tuple[str, ...] = ("color_r", "color_g", "color_b")
+
+
+def light_color(attrs: Mapping[str, ArrayLike], n: int,
+                name: str = "light") -> tuple[FloatArray, bool] | None:
+    """The colour a light emits, ``(n, 3)`` linear Rec.709, and whether it was derived.
+
+    THE light-colour rule of every host. ``attrs``: one light's channels
+    (``Channels.of(obj)``), ``n`` samples.
+
+    * ``color_r/g/b`` present (a missing component is 1): that is the whole
+      emitted colour. The light rig writes ``cct_to_rgb(color_temperature, tint)``
+      there (luminance 1), so CCT and Duv are already in it; the
+      ``color_temperature`` and ``tint`` channels are then a record of where the
+      colour came from. Returns ``(rgb, False)``.
+    * only ``color_temperature`` (and optionally ``tint``, Duv): the colour is
+      :func:`moks_graph.nodes.imaging.colorimetry.cct_to_rgb` of them
+      (luminance 1). Returns ``(rgb, True)``: the colour is *derived*, and
+      readers do not return it as ``color_*`` channels.
+    * neither: ``None`` (the host's default white).
+
+    ``ValueError`` naming ``<name>.color_temperature`` / ``<name>.tint`` when a
+    derived colour is out of the colorimetry's range (1000-20 000 K, ``|Duv| <= 0.05``).
+
+    Every host writes this colour as the light's colour and switches the
+    host's own colour temperature **off** (UsdLux ``enableColorTemperature =
+    0``, Blender ``use_temperature = False``, Unreal ``bUseTemperature = False``;
+    Maya lights have none), keeping ``color_temperature`` and ``tint`` as
+    custom attributes. Why not temperature plus a tint colour: (1) a
+    temperature alone cannot carry a Duv offset; (2) each renderer has its own
+    blackbody table (UsdLux's spline stops at 10 000 K; Cycles, Karma and
+    Arnold differ by up to a few 1e-3 and far more at 1000 K), so a
+    temperature/tint split is exact for one renderer only, while an RGB colour
+    is the same in all of them; (3) one colour curve instead of two.
+    """
+    have = [a for a in COLOR_ATTRS if a in attrs]
+    if have:
+        rgb = np.stack([np.broadcast_to(_arr(attrs[a], a), (n,)) if a in attrs
+                        else np.ones(n) for a in COLOR_ATTRS], -1)
+        return np.array(rgb, dtype=np.float64), False
+    if "color_temperature" not in attrs:
+        return None
+    cct = check_cct(np.broadcast_to(_arr(attrs["color_temperature"], "color_temperature"),
+                                    (n,)), f"channels: {name}.color_temperature")
+    tint = check_duv(np.broadcast_to(_arr(attrs.get("tint", 0.0), "tint"), (n,)),
+                     f"channels: {name}.tint")
+    return np.array(cct_to_rgb(cct, tint), dtype=np.float64), True
 
 
 # --------------------------------------------------------------------------- frame rates

@@ -21,8 +21,8 @@ Mapping (kind: attribute -> slot ``data_path[index]``, Blender value)::
     camera: focus_distance           -> CAMERA   dof.focus_distance        m  (dof.use_dof on)
     camera: fstop                    -> CAMERA   dof.aperture_fstop        f-number
     light.*: intensity               -> LIGHT    energy                    W or W/m2, see below
-    light.*: color_r/g/b             -> LIGHT    color[0..2]               linear RGB
-    light.*: color_temperature       -> LIGHT    temperature               K (use_temperature on)
+    light.*: color_r/g/b             -> LIGHT    color[0..2]               linear RGB, the
+                                                 whole colour (use_temperature off; below)
     light.spot: spot_angle           -> LIGHT    spot_size                 rad, full cone angle
     light.spot: spot_blend           -> LIGHT    spot_blend                0-1
     light.area: size                 -> LIGHT    size (shape SQUARE)       m, edge
@@ -47,7 +47,15 @@ where the volume fog is 95 % opaque (capped at :data:`MIST_MAX_DEPTH_M` for
 ``σ -> 0``). It is derived data: the reader ignores it and reads
 ``fog_density`` back from the volume node.
 
-Attributes with no native Blender property (``tint``, ``exposure_ev``,
+Light colour follows :func:`moks_graph.hosts.units.light_color` (the one
+rule): ``color`` is the whole emitted colour, CCT and Duv included, and
+``use_temperature`` stays off, so Blender does not multiply its blackbody in
+a second time; ``color_temperature`` and ``tint`` are custom properties. A
+light with ``color_temperature`` but no ``color_*`` channels gets derived
+``color`` curves (``attr`` ``None``) and the light data property
+:data:`COLOR_DERIVED_PROPERTY`.
+
+Attributes with no native Blender property (``color_temperature``, ``tint``, ``exposure_ev``,
 ``flicker``, ``fog_scatter``, wind, ...) are keyed on animatable custom
 properties so that a .blend carries every channel and reads back losslessly.
 
@@ -66,7 +74,7 @@ from numpy.typing import NDArray
 
 from moks_graph.channels import OBJECT_KINDS, Channels, split_name
 from moks_graph.hosts.common import check_kinds
-from moks_graph.hosts.units import light_from_host, light_to_host
+from moks_graph.hosts.units import COLOR_ATTRS, light_color, light_from_host, light_to_host
 from moks_graph.timebase import TimeArray
 
 FloatArray = NDArray[np.float64]
@@ -141,8 +149,10 @@ _LIGHT: dict[str, Target] = {
     "color_r": Target("LIGHT", "color", 0),
     "color_g": Target("LIGHT", "color", 1),
     "color_b": Target("LIGHT", "color", 2),
-    "color_temperature": Target("LIGHT", "temperature"),
 }
+#: Light data custom property set (True) when its ``color`` curves were derived from
+#: ``color_temperature`` / ``tint`` (no colour channels): the reader skips them.
+COLOR_DERIVED_PROPERTY = "moks_color_from_temperature"
 _SPHERE_SIZE = {"size": Target("LIGHT", "shadow_soft_size", 0, 0.5)}
 _ATMOSPHERE: dict[str, Target] = {
     "fog_density": Target("NODETREE", _fog_input("Density")),
@@ -303,6 +313,13 @@ def blender_curves(channels: Channels) -> list[CurveKeys]:
         curves.append(CurveKeys(obj, attr, target, frames, np.asarray(values, np.float64)))
         if kind == "atmosphere" and attr == "fog_density":
             curves.append(CurveKeys(obj, None, MIST_TARGET, frames, mist_depth(samples)))
+    for obj, kind in channels.kinds.items():
+        if not kind.startswith("light."):
+            continue
+        color = light_color(channels.of(obj), len(frames), obj)
+        if color is not None and color[1]:
+            curves += [CurveKeys(obj, None, _LIGHT[a], frames, color[0][:, i])
+                       for i, a in enumerate(COLOR_ATTRS)]
     return curves
 
 

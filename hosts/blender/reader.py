@@ -24,6 +24,7 @@ import numpy as np
 
 from moks_graph.channels import OBJECT_KINDS, Channels
 from moks_graph.hosts.blender.keyframes import (
+    COLOR_DERIVED_PROPERTY,
     FPS_PROPERTY,
     KIND_PROPERTY,
     SUBFRAMES_PROPERTY,
@@ -35,6 +36,7 @@ from moks_graph.hosts.blender.keyframes import (
     snap_frames,
 )
 from moks_graph.hosts.blender.writer import import_bpy, quiet_blender
+from moks_graph.hosts.units import COLOR_ATTRS
 from moks_graph.timebase import TimeArray, sample_frames
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -67,6 +69,7 @@ def _curves_of(blender_id: Any, obj: str, kind: str) -> list[CurveKeys]:
     if anim is None or anim.action is None or anim.action_slot is None:
         return []
     slot = anim.action_slot
+    derived_color = bool(blender_id.get(COLOR_DERIVED_PROPERTY, False))
     curves: list[CurveKeys] = []
     for layer in anim.action.layers:
         for strip in layer.strips:
@@ -79,7 +82,7 @@ def _curves_of(blender_id: Any, obj: str, kind: str) -> list[CurveKeys]:
                 path = _canonical_path(blender_id, fcurve.data_path)
                 target = Target(slot.target_id_type, path, fcurve.array_index)
                 attr = attribute_for(kind, target)
-                if attr is None:
+                if attr is None or (attr in COLOR_ATTRS and derived_color):
                     continue
                 n = len(fcurve.keyframe_points)
                 co = np.empty(2 * n, dtype=np.float64)

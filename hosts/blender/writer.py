@@ -51,6 +51,7 @@ import numpy as np
 
 from moks_graph.channels import Channels
 from moks_graph.hosts.blender.keyframes import (
+    COLOR_DERIVED_PROPERTY,
     FOG_NODE_NAME,
     FPS_PROPERTY,
     ID_TYPES,
@@ -139,7 +140,7 @@ def _new_object(bpy: Any, scene: Any, name: str, kind: str,
         data.dof.use_dof = "focus_distance" in attrs or "fstop" in attrs
     elif kind in _LIGHT_TYPES:
         data = bpy.data.lights.new(name, _LIGHT_TYPES[kind])
-        data.use_temperature = "color_temperature" in attrs
+        data.use_temperature = False  # the colour carries the CCT (units.light_color)
         if kind == "light.area":
             data.shape = "SQUARE"
             data.size = DEFAULT_AREA_SIZE_M
@@ -231,6 +232,8 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
 
     for curve in curves:
         blender_id = built.ids[(curve.obj, curve.target.id_type)]
+        if curve.attr is None and curve.target.data_path == "color":
+            blender_id[COLOR_DERIVED_PROPERTY] = True
         if curve.target.data_path.startswith('["'):
             blender_id[curve.target.data_path[2:-2]] = float(curve.values[0])
         _check_range(blender_id, curve)

@@ -9,7 +9,9 @@ time unit), ``cmds.createNode`` / ``cmds.addAttr`` / ``cmds.setAttr`` for
 nodes and static values, then one ``MFnAnimCurve.create(plug)`` plus one
 ``MFnAnimCurve.addKeys(times, values, kTangentLinear, kTangentLinear)`` call
 per curve (bulk keys; values in Maya internal units: radians for angular
-curves, see :func:`moks_graph.hosts.maya.mapping.api_key_values`).
+curves, see :func:`moks_graph.hosts.maya.mapping.api_key_values`). Every light
+joins the default light set (``cmds.sets(light, add="defaultLightSet")``) and
+the light list (``connectAttr <shape>.ltd :lightList1.lights -na``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import numpy as np
 
 from moks_graph.channels import Channels
 
-from .mapping import MayaCurve, MayaNode, MayaScene, StaticValue, api_key_values, plan_maya_scene
+from .mapping import (
+    DEFAULT_LIGHT_SET,
+    MayaCurve,
+    MayaNode,
+    MayaScene,
+    StaticValue,
+    api_key_values,
+    plan_maya_scene,
+)
 
 
 def key_arrays(curve: MayaCurve) -> tuple[list[float], list[float]]:
@@ -77,6 +87,12 @@ def apply_plan(scene: MayaScene) -> dict[str, str]:
         times, values = key_arrays(curve)
         fn.addKeys([om.MTime(t, ui_unit) for t in times], values, linear, linear)
         names[curve.name] = fn.name()
+    for source, destination in scene.connections:
+        node, _, plug = source.rpartition(".")
+        if destination == f"{DEFAULT_LIGHT_SET}.dsm":
+            cmds.sets(names.get(node, node), add=DEFAULT_LIGHT_SET.lstrip(":"))
+        else:
+            cmds.connectAttr(f"{names.get(node, node)}.{plug}", destination, nextAvailable=True)
     start, end = scene.frame_range
     cmds.playbackOptions(minTime=float(np.floor(start)), maxTime=float(np.ceil(end)),
                          animationStartTime=float(np.floor(start)),

@@ -5,9 +5,10 @@ Understood statements: ``currentUnit`` (linear, angle and time units),
 ``-at``/``-dt``), ``setAttr`` on the current node (scalars, ``yes``/``no``,
 ``-type "string"``, ``-type "double3"``/``"float3"`` compounds, and
 ``.ktv[a:b]`` key lists), ``select -ne <node>`` (changes the current node)
-and ``connectAttr "<curve>.o" "<node>.<attr>"``. Anything else (``requires``,
-``fileInfo``, ``rename``, ``relationship``...) is skipped. Statements are
-split on ``;`` outside string literals, so line wrapping anywhere between
+and ``connectAttr "<curve>.o" "<node>.<attr>"`` (other connections, e.g. a
+light's ``.iog -> :defaultLightSet.dsm``, are kept in ``MayaScene.connections``).
+Anything else (``requires``, ``fileInfo``, ``rename``, ``relationship``...) is
+skipped. Statements are split on ``;`` outside string literals, so line wrapping anywhere between
 tokens is fine; ``//`` comments are dropped. Short attribute names are mapped
 to long ones for the subset (``tx`` -> ``translateX``).
 
@@ -59,6 +60,7 @@ _ARG_FLAGS: dict[str, frozenset[str]] = {
                           "-type", "-ca", "-caching"}),
     "createNode": frozenset({"-n", "-name", "-p", "-parent"}),
     "currentUnit": frozenset({"-l", "-linear", "-a", "-angle", "-t", "-time"}),
+    "connectAttr": frozenset(),
 }
 
 
@@ -258,10 +260,12 @@ class _Parser:
                     static[attr] = float(static[attr]) * self.deg_per_unit
             nodes.append(MayaNode(n.name, n.node_type, n.parent, tuple(n.custom),
                                   tuple(static.items())))
+        others: list[tuple[str, str]] = []
         for src, dst in self.connections:
             curve_node, _, out = src.rpartition(".")
             c = self.nodes.get(curve_node)
             if c is None or not c.node_type.startswith("animCurveT") or out not in ("o", "output"):
+                others.append((src, dst))
                 continue
             target, _, attr = dst.rpartition(".")
             keys = [c.keys[i] for i in sorted(c.keys)]
@@ -274,7 +278,8 @@ class _Parser:
             curves.append(MayaCurve(c.name, c.node_type, target.split("|")[-1],
                                     long_name(attr), times, values))
         fps = units.fps_from_maya_time_unit(self.time_unit)
-        return MayaScene(fps, self.time_unit, tuple(nodes), tuple(curves))
+        return MayaScene(fps, self.time_unit, tuple(nodes), tuple(curves),
+                         connections=tuple(others))
 
 
 def parse_ma_text(text: str) -> MayaScene:

@@ -10,7 +10,10 @@ one ``animCurveTL``/``TA``/``TU`` per keyed attribute with linear tangents
 and its keys in one ``setAttr -s N ".ktv[0:N-1]" t v t v ...`` statement
 (times in frames, fractional for sub-frame samples; values in centimetres,
 degrees or the attribute's own unit), a ``sceneConfigurationScriptNode``
-setting the playback range, and ``connectAttr "<curve>.o" "<node>.<attr>";``.
+setting the playback range, ``connectAttr "<curve>.o" "<node>.<attr>";``, and
+for every light ``connectAttr "<light>.iog" ":defaultLightSet.dsm" -na;`` and
+``connectAttr "<lightShape>.ltd" ":lightList1.l" -na;`` (as ``shadingNode
+-asLight`` does: a light outside the default light set lights nothing).
 Long key lists are wrapped over lines the way Maya wraps them; numbers are
 written with ``repr`` (shortest text that reads back to the same double).
 The file is written to a temporary file next to the target and renamed over
@@ -126,6 +129,8 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
     for curve in scene.curves:
         lines.append(f"connectAttr {quote(curve.name + '.o')} "
                      f"{quote(curve.node + '.' + curve.attr)};")
+    for source, destination in scene.connections:
+        lines.append(f"connectAttr {quote(source)} {quote(destination)} -na;")
     lines.append(f"// End of {file_name}")
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,8 @@ kind         Maya nodes
 camera       transform ``<obj>`` + ``camera`` ``<obj>Shape``: focalLength (mm, TU),
              horizontal/verticalFilmAperture (inches, TU), fStop (TU),
              focusDistance (cm, TL; ``depthOfField`` on when animated)
-light.point  transform + ``pointLight``: intensity, colorR/G/B (TU), decayRate 2
+light.point  transform + ``pointLight``: intensity, colorR/G/B (TU; the whole colour,
+             :func:`moks_graph.hosts.units.light_color`), decayRate 2
 light.spot   transform + ``spotLight``: + coneAngle (full angle, TA),
              penumbraAngle (TA) = ``-spot_blend * spot_angle / 2`` (a blend
              softens the outer ``blend`` fraction of the half angle, inward)
@@ -96,6 +97,9 @@ MAYA_DEFAULT_CONE_ANGLE = 40.0
 QUADRATIC_DECAY = 2
 CUSTOM_PREFIX = "moks_"
 KIND_ATTR = "moks_kind"
+#: Transform string attribute ``"color_temperature"`` when the light's colour was derived
+#: from ``color_temperature`` / ``tint`` (no colour channels): the reader does not return it.
+COLOR_FROM_ATTR = "moks_color_from"
 
 #: Maya short attribute names -> long names, for the subset this host reads.
 SHORT_NAMES: dict[str, str] = {
@@ -150,6 +154,9 @@ class MayaScene:
     nodes: tuple[MayaNode, ...]
     curves: tuple[MayaCurve, ...]
     report: tuple[str, ...] = field(default=())
+    #: Other connections ``(source plug, destination plug)``, each made with ``-na``
+    #: (next available index): every light joins ``:defaultLightSet`` and ``:lightList1``.
+    connections: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def frame_range(self) -> tuple[float, float]:
@@ -208,6 +215,7 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
                                   np.asarray(values, dtype=np.float64)))
 
         t_static: list[tuple[str, StaticValue]] = [(KIND_ATTR, kind)]
+        t_custom: list[tuple[str, str]] = [(KIND_ATTR, "string")]
         if kind != "atmosphere":
             t_static.append(("rotateOrder", 0))
         tr = object_transform(channels, obj) if kind != "atmosphere" else None
@@ -240,6 +248,12 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
                     used.add("size")
                 else:
                     t_static.append(("scale", (float(area_scale(size[0])),) * 3))
+            color = units.light_color(attrs, len(times), obj)
+            if color is not None and color[1]:  # derived from CCT + Duv: keyed, not read back
+                for i, (_, maya_attr, ctype, _) in enumerate(_LIGHT_COLOR):
+                    key(shape, maya_attr, ctype, color[0][:, i])
+                t_custom.append((COLOR_FROM_ATTR, "string"))
+                t_static.append((COLOR_FROM_ATTR, "color_temperature"))
             if kind != "light.sun":
                 s_static.append(("decayRate", QUADRATIC_DECAY))
             if "intensity" in attrs:
@@ -256,13 +270,30 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
         for a in attrs:
             if a not in used:
                 key(obj, CUSTOM_PREFIX + a, TU, attrs[a])
-        nodes.append(MayaNode(obj, "transform", None, ((KIND_ATTR, "string"), *custom),
-                              tuple(t_static)))
+        nodes.append(MayaNode(obj, "transform", None, (*t_custom, *custom), tuple(t_static)))
         if kind in SHAPE_TYPES:
             nodes.append(MayaNode(shape, SHAPE_TYPES[kind], obj, (), tuple(s_static)))
         curves.extend(node_curves)
     fps = float(channels.time.fps)
-    return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves))
+    return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves),
+                     connections=light_connections(nodes))
+
+
+#: Maya's default light set and light list: a light that is not in them lights nothing by
+#: default (``shadingNode -asLight`` joins them; ``createNode`` does not).
+DEFAULT_LIGHT_SET = ":defaultLightSet"
+LIGHT_LIST = ":lightList1"
+
+
+def light_connections(nodes: tuple[MayaNode, ...] | list[MayaNode]) -> tuple[tuple[str, str], ...]:
+    """For every light shape: ``<transform>.iog -> :defaultLightSet.dsm`` and
+    ``<shape>.ltd -> :lightList1.l`` (what ``shadingNode -asLight`` connects)."""
+    out: list[tuple[str, str]] = []
+    for node in nodes:
+        if node.parent is not None and KIND_OF_SHAPE.get(node.node_type, "").startswith("light."):
+            out.append((f"{node.parent}.iog", f"{DEFAULT_LIGHT_SET}.dsm"))
+            out.append((f"{node.name}.ltd", f"{LIGHT_LIST}.l"))
+    return tuple(out)
 
 
 def api_key_values(curve: MayaCurve) -> np.ndarray:
@@ -329,7 +360,10 @@ def channels_from_maya_scene(scene: MayaScene) -> Channels:
         if any(look.animated(obj, a) for _, a, _ in TRANSFORM_PLUGS):
             six = [look.get(obj, a, 0.0) for _, a, _ in TRANSFORM_PLUGS]
             out.update(zip(TRANSFORM_ATTRS, units.from_maya_transform(*six), strict=True))
+        derived_color = dict(node.static).get(COLOR_FROM_ATTR) is not None
         for attr, maya_attr, _, factor in SIMPLE_PLUGS.get(kind, ()):
+            if derived_color and attr in units.COLOR_ATTRS:
+                continue
             if look.animated(shape, maya_attr):
                 out[attr] = look.get(shape, maya_attr, 0.0) / factor
         if kind.startswith("light."):

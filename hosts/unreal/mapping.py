@@ -14,8 +14,9 @@ camera      CineCameraActor     transform; CineCameraComponent
                                 (cm, focus method Manual), ``Filmback.SensorWidth``
                                 / ``SensorHeight`` (mm)
 light.point PointLight          transform; ``Intensity`` (cd, IntensityUnits
-                                Candelas), ``LightColor``, ``Temperature`` (K,
-                                ``bUseTemperature`` on)
+                                Candelas), ``LightColor`` (the whole colour,
+                                :func:`moks_graph.hosts.units.light_color`;
+                                ``bUseTemperature`` off)
 light.spot  SpotLight           + ``OuterConeAngle`` = spot_angle / 2 (Unreal's
                                 cone angles are half angles), ``InnerConeAngle``
                                 = outer * (1 - spot_blend)
@@ -148,16 +149,17 @@ def _light_tracks(channels: Channels, obj: str, kind: str,
         tracks.append(_float("Intensity", "Intensity",
                              units.light_to_host("unreal", kind, attrs["intensity"])))
         used.add("intensity")
-    if any(f"color_{c}" in attrs for c in "rgb"):
-        rgb = [attr_or(channels, obj, f"color_{c}", 1.0) for c in "rgb"]
+    color = units.light_color(attrs, len(channels.time), obj)
+    if color is not None:
+        # the whole colour, CCT + Duv included: Unreal's own temperature stays off
+        rgb = [color[0][:, i] for i in range(3)]
         alpha = np.ones(len(channels.time))
         tracks.append(UnrealTrack(True, COLOR_TRACK, "LightColor", "LightColor",
                                   tuple(zip(COLOR_CHANNELS, (*rgb, alpha), strict=True))))
+        settings.append(("use_temperature", False))
         used |= {"color_r", "color_g", "color_b"}
-    if "color_temperature" in attrs:
-        settings.append(("use_temperature", True))
-        tracks.append(_float("Temperature", "Temperature", attrs["color_temperature"]))
-        used.add("color_temperature")
+        if color[1]:  # derived from them (units.light_color)
+            used |= {"color_temperature", "tint"}
     if kind == "light.spot" and ("spot_angle" in attrs or "spot_blend" in attrs):
         outer = attr_or(channels, obj, "spot_angle", 2.0 * UNREAL_DEFAULT_OUTER_CONE_DEG) / 2.0
         if "spot_angle" in attrs:

@@ -24,7 +24,7 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
-from .writer import ATMOSPHERE, CAMERA_ATTRS, FRAMES_KEY, NS, _pxr
+from .writer import ATMOSPHERE, CAMERA_ATTRS, COLOR_DERIVED_KEY, FRAMES_KEY, NS, _pxr
 
 
 def _kind_of(prim: Any) -> str | None:
@@ -176,7 +176,7 @@ def _read_light(prim: Any, kind: str, sampler: _Sampler, mpu: float) -> dict[str
         out["intensity"] = units.light_from_host("usd", kind, sampler.values(intensity),
                                                  size_m=size)
     color = prim.GetAttribute("inputs:color")
-    if sampler.animated(color):
+    if sampler.animated(color) and not prim.GetCustomDataByKey(COLOR_DERIVED_KEY):
         rgb = sampler.vectors(color, 3)
         out.update({f"color_{c}": rgb[:, i].copy() for i, c in enumerate("rgb")})
     temperature = prim.GetAttribute("inputs:colorTemperature")

@@ -20,9 +20,11 @@ atmosphere        ``UsdGeom.Scope`` at ``/World/Atmosphere`` (one per stage)
 ================  =============================================================
 
 Lights get ``inputs:intensity`` from :func:`moks_graph.hosts.units.light_to_host`
-(host ``"usd"``), ``inputs:exposure = 0``, ``inputs:color`` (from ``color_r/g/b``)
-and ``inputs:enableColorTemperature`` + ``inputs:colorTemperature`` when a
-``color_temperature`` channel exists. Every other attribute is written as a
+(host ``"usd"``), ``inputs:exposure = 0`` and ``inputs:color`` =
+:func:`moks_graph.hosts.units.light_color` (the whole emitted colour, CCT and
+Duv included) with ``inputs:enableColorTemperature = 0``, so UsdLux does not
+multiply a blackbody in a second time; ``color_temperature`` and ``tint`` are
+kept as ``moks:`` attributes. Every other attribute is written as a
 custom ``double moks:<attr>`` attribute on the object's prim. Each prim's
 ``customData`` records ``moks:object`` and ``moks:kind`` so that
 :func:`moks_graph.hosts.usd.reader.read_usd` reads back the same objects.
@@ -105,9 +107,10 @@ CAMERA_ATTRS: tuple[CameraAttr, ...] = (
 )
 
 #: Light attributes the writer maps to UsdLux inputs (the rest become ``moks:<attr>``).
-LIGHT_MAPPED: frozenset[str] = frozenset(
-    {"intensity", "color_r", "color_g", "color_b", "color_temperature", "size"}
-)
+LIGHT_MAPPED: frozenset[str] = frozenset({"intensity", "color_r", "color_g", "color_b", "size"})
+#: Light prim ``customData`` key set when ``inputs:color`` was derived from
+#: ``color_temperature`` / ``tint`` (no colour channels): the reader does not return it.
+COLOR_DERIVED_KEY = NS + "colorFromTemperature"
 SPOT_MAPPED: frozenset[str] = frozenset({"spot_angle", "spot_blend"})
 
 
@@ -341,13 +344,15 @@ class _StageWriter:
         if "intensity" in attrs:
             value = units.light_to_host("usd", kind, attrs["intensity"], size_m=size)
             self._samples(light.CreateIntensityAttr(), value)
-        if any(f"color_{c}" in attrs for c in "rgb"):
-            rgb = np.stack([attr_or(self.ch, obj, f"color_{c}", 1.0) for c in "rgb"], -1)
+        color = units.light_color(attrs, len(self.times), obj)
+        if color is not None:
+            rgb, derived = color
             self._author(light.CreateColorAttr(), np.ascontiguousarray(rgb, dtype=np.float32),
                          self.Vt.Vec3fArray)
-        if "color_temperature" in attrs:
-            light.CreateEnableColorTemperatureAttr(True)
-            self._samples(light.CreateColorTemperatureAttr(), attrs["color_temperature"])
+            # the colour is the whole emitted colour: UsdLux's blackbody stays off
+            light.CreateEnableColorTemperatureAttr(False)
+            if derived:
+                light.GetPrim().SetCustomDataByKey(COLOR_DERIVED_KEY, True)
         return light
 
     def _shaping(self, prim: Any, attrs: dict[str, np.ndarray]) -> None:

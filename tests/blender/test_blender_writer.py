@@ -25,6 +25,7 @@ from moks_graph.hosts.blender.writer import (
     write_blend,
     write_blend_keyframe_insert,
 )
+from moks_graph.nodes.imaging.colorimetry import cct_to_rgb
 from moks_graph.timebase import time_array
 
 K = 683.0  # lm/W
@@ -44,7 +45,8 @@ def _evaluate(bpy: Any) -> dict[str, Any]:
             "cam_loc": tuple(ob["cam"].location), "cam_rot": tuple(ob["cam"].rotation_euler),
             "lens": ob["cam"].data.lens, "fstop": ob["cam"].data.dof.aperture_fstop,
             "pt_energy": ob["pt"].data.energy, "spot_size": ob["spot"].data.spot_size,
-            "spot_temp": ob["spot"].data.temperature, "area_size": ob["area"].data.size,
+            "spot_temp": ob["spot"]["moks_color_temperature"],
+            "spot_color": tuple(ob["spot"].data.color), "area_size": ob["area"].data.size,
             "area_energy": ob["area"].data.energy, "sun_energy": ob["sun"].data.energy,
             "pt_radius": ob["pt"].data.shadow_soft_size, "pt_flicker": ob["pt"]["moks_flicker"],
             "density": world.node_tree.nodes[FOG_NODE_NAME].inputs["Density"].default_value,
@@ -161,6 +163,9 @@ def test_blender_evaluates_the_keys(written: dict[str, Any],
         assert e["sun_energy"] == pytest.approx((50_000.0 + 1000.0 * t) / K, rel=1e-6)
         assert e["spot_size"] == pytest.approx(math.radians(35.0 + 5.0 * t), rel=1e-6)
         assert e["spot_temp"] == pytest.approx(3200.0 + 100.0 * t, rel=1e-6)
+        # temperature-only light: the colour is derived from CCT + Duv (units.light_color)
+        np.testing.assert_allclose(e["spot_color"], cct_to_rgb(3200.0 + 100.0 * t, 0.002),
+                                   atol=1e-5)
         assert e["area_size"] == pytest.approx(1.2 + 0.1 * t, rel=1e-6)
         assert e["pt_radius"] == pytest.approx(0.15, rel=1e-6)
         assert e["pt_flicker"] == pytest.approx(0.05 * math.sin(11.0 * t), rel=1e-5, abs=1e-7)
@@ -209,7 +214,8 @@ def test_scene_settings_and_objects(written: dict[str, Any]) -> None:
     assert s["empty"] == "EMPTY"
     assert s["sensor_fit"] == "HORIZONTAL"
     assert s["use_dof"] is True
-    assert s["use_temperature"] == {"pt": False, "spot": True, "area": False, "sun": False}
+    # one colour rule (units.light_color): the colour carries the CCT, Blender's is off
+    assert s["use_temperature"] == {"pt": False, "spot": False, "area": False, "sun": False}
     assert set(s["rotation_mode"].values()) == {"XYZ"}
     assert s["world"] == "fog"
     assert s["fog_type"] == "ShaderNodeVolumePrincipled"
@@ -301,7 +307,7 @@ def test_values_outside_blender_ranges_raise(tmp_path: Path) -> None:
     t = time_array(1, 3, 24.0)
     hot = Channels(t, {"k.color_temperature": np.array([3000.0, 25_000.0, 3000.0])},
                    {"k": "light.point"})
-    with pytest.raises(ValueError, match=r"k\.color_temperature.*temperature"):
+    with pytest.raises(ValueError, match=r"k\.color_temperature must be within"):
         write_blend(hot, tmp_path / "hot.blend")
     wide = Channels(t, {"s.spot_angle": np.array([30.0, 200.0, 30.0])}, {"s": "light.spot"})
     with pytest.raises(ValueError, match=r"s\.spot_angle"):

@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -251,6 +252,8 @@ def _fake_maya(monkeypatch):
     cmds.addAttr = lambda node, **kw: log.append(("addAttr", node, kw))
     cmds.setAttr = lambda *a, **kw: log.append(("setAttr", a, kw))
     cmds.playbackOptions = lambda **kw: log.append(("playbackOptions", kw))
+    cmds.sets = lambda *a, **kw: log.append(("sets", a, kw))
+    cmds.connectAttr = lambda *a, **kw: log.append(("connectAttr", a, kw))
 
     om = types.ModuleType("maya.api.OpenMaya")
 
@@ -316,6 +319,34 @@ def test_apply_to_maya_replays_the_plan(monkeypatch, scene):
     assert log[-1] == ("playbackOptions", {"minTime": 1.0, "maxTime": 24.0,
                                            "animationStartTime": 1.0,
                                            "animationEndTime": 24.0})
+
+
+def test_apply_to_maya_joins_every_light_to_the_default_light_set(monkeypatch, scene):
+    log = _fake_maya(monkeypatch)
+    adapter.apply_to_maya(scene)
+    lights = {o for o, k in scene.kinds.items() if k.startswith("light.")}
+    assert {e[1][0] for e in log if e[0] == "sets"} == lights
+    assert all(e[2] == {"add": "defaultLightSet"} for e in log if e[0] == "sets")
+    listed = {e[1] for e in log if e[0] == "connectAttr"}
+    assert listed == {(f"{o}Shape.ltd", ":lightList1.l") for o in lights}
+    assert all(e[2] == {"nextAvailable": True} for e in log if e[0] == "connectAttr")
+
+
+def test_ma_lights_are_in_the_default_light_set(tmp_path, scene):
+    """Parse the .ma: every light transform's .iog goes to :defaultLightSet.dsm (-na), every
+    light shape's .ltd to :lightList1.l; cameras, nulls and the atmosphere do not."""
+    text = Path(write_ma(scene, tmp_path / "lit.ma")).read_text("utf-8")
+    parsed = parse_ma_text(text)
+    lights = {o for o, k in scene.kinds.items() if k.startswith("light.")}
+    assert len(lights) == 4
+    in_set = {s.rpartition(".")[0] for s, d in parsed.connections
+              if d == ":defaultLightSet.dsm" and s.endswith(".iog")}
+    assert in_set == lights
+    listed = {s.rpartition(".")[0] for s, d in parsed.connections if d == ":lightList1.l"}
+    assert listed == {f"{o}Shape" for o in lights}
+    for o in lights:
+        assert f'connectAttr "{o}.iog" ":defaultLightSet.dsm" -na;' in text
+    assert read_ma(tmp_path / "lit.ma").kinds == scene.kinds
 
 
 def test_apply_to_maya_needs_maya(monkeypatch, scene):

@@ -18,6 +18,7 @@ from moks_graph.hosts.unreal.mapping import (
     plan_unreal_sequence,
     split_frames,
 )
+from moks_graph.nodes.imaging.colorimetry import cct_to_rgb
 
 
 def _actor(plan, name):
@@ -78,14 +79,16 @@ def test_camera_and_light_properties(scene):
     assert _track(cam, "SensorWidth").property_path == "Filmback.SensorWidth"
     key = _actor(plan, "key")
     assert ("intensity_units", "CANDELAS") in key.settings
-    assert ("use_temperature", True) in key.settings
+    assert ("use_temperature", False) in key.settings  # the colour carries the CCT
     outer = _track(key, "OuterConeAngle").channels[0][1]
     np.testing.assert_allclose(outer, scene["key.spot_angle"] / 2)
     np.testing.assert_allclose(_track(key, "InnerConeAngle").channels[0][1],
                                outer * (1 - scene["key.spot_blend"]))
     np.testing.assert_allclose(_track(key, "Intensity").channels[0][1], scene["key.intensity"])
-    np.testing.assert_allclose(_track(key, "Temperature").channels[0][1],
-                               scene["key.color_temperature"])
+    key_rgb = cct_to_rgb(scene["key.color_temperature"])
+    for i, c in enumerate("RGB"):
+        np.testing.assert_allclose(dict(_track(key, "LightColor").channels)[c], key_rgb[:, i])
+    assert not [t for t in key.tracks if t.property_name == "Temperature"]
     bulb = _actor(plan, "bulb")
     color = _track(bulb, "LightColor")
     assert color.track_class == COLOR_TRACK

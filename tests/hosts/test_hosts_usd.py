@@ -16,6 +16,7 @@ from moks_graph.hosts import units  # noqa: E402
 from moks_graph.hosts.usd import writer as usd_writer  # noqa: E402
 from moks_graph.hosts.usd.reader import read_usd  # noqa: E402
 from moks_graph.hosts.usd.writer import validate_usd, write_usd  # noqa: E402
+from moks_graph.nodes.imaging.colorimetry import cct_to_rgb  # noqa: E402
 
 # Float32 schema attributes (lens, light inputs) and quatf orients bound the precision.
 ANGLE_ATOL = 1e-4  # degrees
@@ -112,8 +113,10 @@ def test_light_and_camera_values(tmp_path, scene):
     assert shaping.GetShapingConeSoftnessAttr().Get(t0) == pytest.approx(
         scene["key.spot_blend"][0], rel=1e-6)
     key_light = UsdLux.SphereLight(key)
-    assert key_light.GetEnableColorTemperatureAttr().Get() is True
-    assert key_light.GetColorTemperatureAttr().Get(t0) == pytest.approx(3200.0)
+    # one colour rule (units.light_color): the colour carries the CCT, UsdLux's blackbody is off
+    assert key_light.GetEnableColorTemperatureAttr().Get() is False
+    assert key.GetAttribute("moks:color_temperature").Get(t0) == pytest.approx(3200.0)
+    np.testing.assert_allclose(key_light.GetColorAttr().Get(t0), cct_to_rgb(3200.0), rtol=1e-6)
     # no size channel: default sphere, static radius
     assert key_light.GetRadiusAttr().GetNumTimeSamples() == 0
     assert key_light.GetRadiusAttr().Get() == pytest.approx(
