@@ -35,7 +35,7 @@ from moks_graph.hosts.blender.keyframes import (
     data_id_type,
     snap_frames,
 )
-from moks_graph.hosts.blender.writer import import_bpy, quiet_blender
+from moks_graph.hosts.blender.writer import WORLD_PROPERTY, import_bpy, quiet_blender
 from moks_graph.hosts.units import COLOR_ATTRS
 from moks_graph.timebase import TimeArray, sample_frames
 
@@ -116,6 +116,8 @@ def _scene_ids(scene: Any) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
         if data_id_type(kind) is not None and obj.data is not None:
             ids.append((obj.name, kind, obj.data))
     world = scene.world
+    if (world is None or _moks_kind(world) != "atmosphere") and scene.get(WORLD_PROPERTY):
+        world = import_bpy().data.worlds.get(scene[WORLD_PROPERTY])  # the user's world kept
     if world is not None and _moks_kind(world) == "atmosphere":
         kinds[world.name] = "atmosphere"
         ids.append((world.name, "atmosphere", world))

@@ -18,7 +18,10 @@ channel in bulk:
 * Keys are written per F-curve with ``keyframe_points.add(n)`` and
   ``foreach_set("co")`` / ``foreach_set("interpolation")`` (LINEAR), then
   ``fcurve.update()``: never one ``keyframe_insert`` per frame. Key ``x`` is
-  the frame number (fractional for sub-frames).
+  the frame number (fractional for sub-frames). F-curves are grouped per
+  object (an action group named after the object in each channelbag).
+* Objects go in a collection ``"MOKS <scene name>"`` (:func:`collection_name`)
+  under the scene's master collection, not in the scene root.
 
 Blender clamps properties to their RNA hard range when it evaluates them;
 values outside that range raise ``ValueError`` instead of being silently
@@ -71,6 +74,8 @@ from moks_graph.hosts.units import DEFAULT_AREA_SIZE_M, DEFAULT_SPHERE_SIZE_M
 SUFFIXES: tuple[str, ...] = (".blend",)
 #: Name of the layer every MOKS action gets.
 LAYER_NAME = "MOKS"
+#: Scene property naming the MOKS world when the user's world was kept as ``scene.world``.
+WORLD_PROPERTY = "moks_world"
 
 _LIGHT_TYPES = {"light.point": "POINT", "light.spot": "SPOT", "light.area": "AREA",
                 "light.sun": "SUN"}
@@ -130,7 +135,7 @@ def _new_world(bpy: Any, name: str) -> Any:
     return world
 
 
-def _new_object(bpy: Any, scene: Any, name: str, kind: str,
+def _new_object(bpy: Any, collection: Any, name: str, kind: str,
                 attrs: Sequence[str]) -> tuple[Any, Any]:
     """Create the object (and its camera/light data) for one MOKS object; set static flags."""
     data = None
@@ -151,7 +156,7 @@ def _new_object(bpy: Any, scene: Any, name: str, kind: str,
         obj.empty_display_type = "PLAIN_AXES"
     obj.rotation_mode = "XYZ"
     obj[KIND_PROPERTY] = kind
-    scene.collection.objects.link(obj)
+    collection.objects.link(obj)
     if obj.name != name:
         raise ValueError(f"channels: Blender renamed object {name!r} to {obj.name!r} "
                          "(name too long)")
@@ -199,20 +204,48 @@ def configure_scene(scene: Any, channels: Channels) -> None:
     scene.frame_current = start
 
 
+def moks_collection(bpy: Any, scene: Any, name: str) -> Any:
+    """The collection named ``name`` under ``scene``'s master collection (made when missing).
+
+    Marked with the ``moks_kind`` property ``"collection"``; ``ValueError`` when a
+    collection of that name exists that MOKS did not make.
+    """
+    collection = bpy.data.collections.get(name)
+    if collection is None:
+        collection = bpy.data.collections.new(name)
+        collection[KIND_PROPERTY] = "collection"
+    elif collection.get(KIND_PROPERTY) != "collection":
+        raise ValueError(f"the file already has a collection {name!r} not made by MOKS; "
+                         "rename it to bake into it")
+    if collection.name not in scene.collection.children:
+        scene.collection.children.link(collection)
+    return collection
+
+
+def _is_moks(block: Any) -> bool:
+    return block is not None and block.get(KIND_PROPERTY) is not None
+
+
 def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], *,
-                   built: BlenderScene | None = None) -> BlenderScene:
+                   built: BlenderScene | None = None, collection: Any = None,
+                   replace_world: bool = True, make_camera_active: bool = True) -> BlenderScene:
     """Create every datablock, action and slot of ``channels`` in ``scene``. Writes no keys.
 
-    Objects are linked to the scene's master collection; an atmosphere's
-    World becomes ``scene.world``; the first camera becomes ``scene.camera``
-    when the scene has none. Creates the custom properties the curves key,
-    checks every curve against Blender's hard ranges, and gives each animated
-    ID an action slot with an empty channelbag. Every ID created is recorded
-    in ``built`` (pass one in to keep the record when this raises, e.g. to
-    remove a partial result) and in the returned :class:`BlenderScene`.
+    Objects are linked to ``collection`` (default: the scene's master collection). The first
+    camera becomes ``scene.camera`` when ``make_camera_active`` or when the scene has none. An
+    atmosphere's World becomes ``scene.world`` when ``replace_world``, when the scene has no
+    world or when its world is a MOKS one; a user's world replaced that way is kept with a fake
+    user (it is not lost on save). Otherwise the user's world stays and the MOKS world is kept
+    with a fake user and named in the scene property ``moks_world`` (the reader finds it there).
+    Creates the custom properties the curves key, checks every curve against Blender's hard
+    ranges, and gives each animated ID an action slot with an empty channelbag. Every ID created
+    is recorded in ``built`` (pass one in to keep the record when this raises, e.g. to remove a
+    partial result) and in the returned :class:`BlenderScene`.
     """
     bpy = import_bpy()
     built = BlenderScene(scene) if built is None else built
+    target = scene.collection if collection is None else collection
+    camera_set = False
     for name, kind in channels.kinds.items():
         attrs = list(channels.of(name))
         if kind == "atmosphere":
@@ -220,15 +253,24 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
             built.ids[(name, "WORLD")] = world
             built.ids[(name, "NODETREE")] = world.node_tree
             world[KIND_PROPERTY] = kind
-            scene.world = world
+            if replace_world or scene.world is None or _is_moks(scene.world):
+                if scene.world is not None and not _is_moks(scene.world):
+                    scene.world.use_fake_user = True
+                scene.world = world
+                if WORLD_PROPERTY in scene:
+                    del scene[WORLD_PROPERTY]
+            else:
+                world.use_fake_user = True
+                scene[WORLD_PROPERTY] = world.name
             continue
-        obj, data = _new_object(bpy, scene, name, kind, attrs)
+        obj, data = _new_object(bpy, target, name, kind, attrs)
         built.ids[(name, "OBJECT")] = obj
         data_type = data_id_type(kind)
         if data_type is not None:
             built.ids[(name, data_type)] = data
-        if kind == "camera" and scene.camera is None:
+        if kind == "camera" and not camera_set and (make_camera_active or scene.camera is None):
             scene.camera = obj
+            camera_set = True
 
     for curve in curves:
         blender_id = built.ids[(curve.obj, curve.target.id_type)]
@@ -262,7 +304,8 @@ def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
     """Reset Blender to an empty factory scene and create every datablock, action and slot.
 
     :func:`configure_scene` then :func:`populate_scene` on the fresh scene
-    (named ``scene_name``). Writes no keys.
+    (named ``scene_name``), objects in the collection :func:`collection_name`
+    of the scene name. Writes no keys.
     """
     _check_scene_name(scene_name)
     bpy = import_bpy()
@@ -270,7 +313,14 @@ def build_scene(channels: Channels, curves: Sequence[CurveKeys], *,
     scene = bpy.context.scene
     scene.name = scene_name
     configure_scene(scene, channels)
-    return populate_scene(scene, channels, curves)
+    return populate_scene(scene, channels, curves,
+                          collection=moks_collection(bpy, scene, collection_name(scene_name)))
+
+
+def collection_name(graph_name: str) -> str:
+    """The collection a bake's objects go in: ``"MOKS <graph name>"`` (``"MOKS"`` alone for
+    the default scene name)."""
+    return "MOKS" if graph_name in ("", "MOKS") else f"MOKS {graph_name}"
 
 
 def _interpolation_value(bpy: Any, name: str) -> int:
@@ -290,7 +340,8 @@ def write_keys_bulk(built: BlenderScene, curves: Sequence[CurveKeys]) -> None:
     bpy = import_bpy()
     for curve in curves:
         anim = built.animated[(curve.obj, curve.target.id_type)]
-        fcurve = anim.channelbag.fcurves.new(curve.target.data_path, index=curve.target.index)
+        fcurve = anim.channelbag.fcurves.new(curve.target.data_path, index=curve.target.index,
+                                             group_name=curve.obj)
         fcurve.keyframe_points.add(len(curve.frames))
         fcurve.keyframe_points.foreach_set("co", curve.coords())
         _set_linear(bpy, fcurve)

@@ -38,7 +38,7 @@ def test_manifest_declares_a_blender_extension():
     assert manifest["id"] == "moks_graph"
     assert manifest["name"] == "MOKS Graph"
     assert manifest["type"] == "add-on"
-    assert manifest["blender_version_min"] == "4.2.0"
+    assert manifest["blender_version_min"] == "5.0.0"  # slotted actions, as tested
     assert manifest["version"].count(".") == 2 and manifest["maintainer"]
     assert all(lic.startswith("SPDX:") for lic in manifest["license"])
     assert manifest["permissions"]["files"]
@@ -229,6 +229,68 @@ def test_failure_while_keying_rolls_back(bpy, monkeypatch):
     assert sorted(a.name for a in bpy.data.actions) == actions
     assert scene.camera == camera and scene.world.name == "atmosphere"
     assert scene.frame_end == 12
+
+
+def test_bake_is_non_destructive(bpy, tmp_path):
+    """The user's HDRI world and camera survive a bake (and a save); objects go in a named
+    collection; F-curves are grouped per object; the flags choose camera and world."""
+    scene = clear(bpy)
+    for c in list(bpy.data.collections):
+        bpy.data.collections.remove(c)
+    hdri = bpy.data.worlds.new("studio_hdri")
+    scene.world = hdri
+    user_cam = bpy.data.objects.new("shot_cam", bpy.data.cameras.new("shot_cam"))
+    scene.collection.objects.link(user_cam)
+    scene.camera = user_cam
+    graph = GRAPHS / "foggy_tripod_noir.mgraph"  # has an atmosphere
+    settings = scene.moks_bake
+    settings.keep_camera, settings.replace_world = True, False
+    assert run_bake(bpy, graph, (1, 12)) == {"FINISHED"}
+    assert scene.world == hdri and scene.camera == user_cam
+    moks = bpy.data.collections["MOKS foggy_tripod_noir"]
+    assert moks.name in scene.collection.children
+    assert {o.name for o in moks.objects} == {o.name for o in scene.objects} - {"shot_cam"}
+    assert not [o for o in scene.collection.objects if o.get("moks_kind")]  # none in the root
+    fog = bpy.data.worlds["atmosphere"]
+    assert fog.use_fake_user and scene["moks_world"] == "atmosphere"
+    key = bpy.data.objects["key"]
+    for block in (key, key.data):
+        anim = block.animation_data
+        bag = anim.action.layers[0].strips[0].channelbag(anim.action_slot)
+        assert [g.name for g in bag.groups] == ["key"]
+        assert all(fc.group is not None and fc.group.name == "key" for fc in bag.fcurves)
+    got = scene_channels(bpy, tmp_path)  # saved and read back: the fog world is found
+    assert got.kinds["atmosphere"] == "atmosphere"
+    assert bpy.data.worlds["studio_hdri"].users >= 1  # reopened file: the HDRI is still there
+
+    scene = bpy.context.scene
+    settings = scene.moks_bake
+    settings.keep_camera, settings.replace_world = False, True
+    assert run_bake(bpy, graph, (1, 12)) == {"FINISHED"}  # again, into the same file
+    hdri = bpy.data.worlds["studio_hdri"]
+    assert scene.world.name == "atmosphere" and hdri.use_fake_user
+    assert scene.camera.name == "camera" and "moks_world" not in scene
+    assert sorted(w.name for w in bpy.data.worlds) == ["atmosphere", "studio_hdri"]
+    assert len([c for c in bpy.data.collections if c.name.startswith("MOKS")]) == 1
+    settings.keep_camera = settings.replace_world = False
+
+
+def test_rebake_removes_what_the_last_bake_made_only(bpy, tmp_path):
+    graph = mg.load(GRAPHS / "handheld_chase.mgraph")
+    graph.meta["selectors"] = {"villain": "tag:villain"}
+    path = tmp_path / "chase.mgraph"
+    mg.save(graph, path)
+    scene = clear(bpy)
+    assert run_bake(bpy, path, (1, 12)) == {"FINISHED"}
+    assert "MISSING_TARGET_tag_villain" in bpy.data.objects
+    mine = bpy.data.objects.new("my_prop", None)  # the user's object, in the MOKS collection
+    bpy.data.collections["MOKS chase"].objects.link(mine)
+    villain = bpy.data.objects.new("villain_body", None)
+    villain["moks_tags"] = "villain"
+    scene.collection.objects.link(villain)
+    assert run_bake(bpy, path, (1, 12)) == {"FINISHED"}  # the selector resolves now
+    assert "MISSING_TARGET_tag_villain" not in bpy.data.objects
+    assert {"my_prop", "villain_body"} <= {o.name for o in scene.objects}
 
 
 def test_packages_folder_preference_extends_sys_path(bpy, tmp_path):

@@ -1,8 +1,10 @@
-"""MOKS Graph for Blender: bake a .mgraph into the current scene (a Blender 4.2+ extension).
+"""MOKS Graph for Blender: bake a .mgraph into the current scene (a Blender 5.0+ extension).
 
 Adds, in the 3D viewport's sidebar (N panel), a **MOKS** tab with the graph
 file (``.mgraph``), the frame range (the graph's own, or a start/end picked
-in the panel), sub-frames, and a **Bake MOKS graph** button
+in the panel), sub-frames, **Keep scene camera**, **Replace world** (off: the
+user's world stays; the baked objects go in a ``MOKS <graph>`` collection),
+and a **Bake MOKS graph** button
 (operator ``moks.bake_graph``). The operator evaluates the graph with the
 MOKS engine and keys the result into the current scene with the Blender host
 writer's layered-action bulk path (:mod:`moks_graph.hosts.blender.addon.core`);
@@ -13,7 +15,7 @@ The add-on needs the ``moks_graph`` package importable in Blender's Python:
 either install it there (``<blender>/<version>/python/bin/python3.11 -m pip
 install moks-graph``) or set the add-on preference **Python packages folder**
 to the ``site-packages`` folder of a Python 3.11 environment that has it
-(Blender 4.2 - 5.0 embed Python 3.11). ``moks_graph`` is imported only when
+(Blender 5.0 embeds Python 3.11). ``moks_graph`` is imported only when
 the operator runs, so the add-on registers (and shows that preference) even
 before the package can be found.
 """
@@ -74,6 +76,13 @@ class MOKS_BakeSettings(bpy.types.PropertyGroup):
     subframes: IntProperty(  # type: ignore[valid-type]
         name="Sub-frames", default=0, min=0, max=64,
         description="Samples per frame (0: the graph's)")
+    keep_camera: BoolProperty(  # type: ignore[valid-type]
+        name="Keep scene camera", default=False,
+        description="Leave the scene's active camera; off: the baked camera becomes active")
+    replace_world: BoolProperty(  # type: ignore[valid-type]
+        name="Replace world", default=False,
+        description="Make the baked fog world the scene's world (the old one is kept with a "
+                    "fake user); off: the scene's world stays")
     last_result: StringProperty(  # type: ignore[valid-type]
         name="Last bake", default="", options={"SKIP_SAVE"})
 
@@ -111,7 +120,9 @@ class MOKS_OT_bake_graph(bpy.types.Operator):
         try:
             result = core.bake_into_scene(path, context.scene, frames=frames,
                                           subframes=settings.subframes or None,
-                                          progress=progress)
+                                          progress=progress,
+                                          replace_world=settings.replace_world,
+                                          keep_camera=settings.keep_camera)
         except MoksError as exc:
             self.report({"ERROR"}, exc.describe())
             return {"CANCELLED"}
@@ -146,6 +157,8 @@ class MOKS_PT_bake(bpy.types.Panel):
         row.prop(settings, "frame_start")
         row.prop(settings, "frame_end")
         layout.prop(settings, "subframes")
+        layout.prop(settings, "keep_camera")
+        layout.prop(settings, "replace_world")
         layout.operator(MOKS_OT_bake_graph.bl_idname, icon="RENDER_ANIMATION")
         if settings.last_result:
             layout.label(text=settings.last_result)

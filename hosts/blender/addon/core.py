@@ -8,8 +8,13 @@ functions (:func:`moks_graph.hosts.blender.writer.populate_scene`,
 :func:`~moks_graph.hosts.blender.writer.write_keys_bulk`): the same objects,
 actions, slots and keys as a ``moks bake --host blender`` file.
 
-Re-baking replaces the MOKS objects of the same names (objects, worlds and
-proxy nulls carrying the ``moks_kind`` custom property) and their actions.
+Non-destructive: the objects go in a collection ``"MOKS <graph>"``, not the
+scene root; the user's world stays the scene's world unless asked; F-curves
+are grouped per object; the baked camera becomes the scene camera unless the
+user keeps theirs. Re-baking replaces the MOKS objects of the same names
+(objects, worlds and proxy nulls carrying the ``moks_kind`` custom property)
+and their actions, and the MOKS objects the last bake left in the graph's
+collection that this bake does not make.
 The replacement is all-or-nothing: the old objects are renamed aside while
 the new ones are built, then removed; if anything fails, the new objects are
 removed and the old ones get their names back. A non-MOKS object or world
@@ -28,6 +33,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from moks_graph import mgraph
@@ -36,8 +42,10 @@ from moks_graph.hosts.bake import BakeProgress, Targets, bake_channels
 from moks_graph.hosts.blender.keyframes import KIND_PROPERTY, blender_curves
 from moks_graph.hosts.blender.writer import (
     BlenderScene,
+    collection_name,
     configure_scene,
     import_bpy,
+    moks_collection,
     populate_scene,
     write_keys_bulk,
 )
@@ -130,9 +138,18 @@ def _remove_built(bpy: Any, built: BlenderScene) -> None:
             bpy.data.actions.remove(action)
 
 
-def write_into_scene(channels: Channels, scene: Any = None) -> BlenderScene:
+def write_into_scene(channels: Channels, scene: Any = None, *, graph_name: str = "MOKS",
+                     replace_world: bool = False, keep_camera: bool = False) -> BlenderScene:
     """Key ``channels`` into ``scene`` (default: the current scene), replacing earlier MOKS objects.
 
+    The objects go in the collection ``"MOKS <graph_name>"``
+    (:func:`~moks_graph.hosts.blender.writer.collection_name`); MOKS objects
+    left in it by the last bake that this bake does not make are removed (the
+    user's objects, in it or not, are never touched). The baked camera
+    becomes the scene camera unless ``keep_camera`` (and the scene has one).
+    The user's world stays ``scene.world`` unless ``replace_world`` (then the
+    MOKS world replaces it and the old one keeps a fake user); see
+    :func:`~moks_graph.hosts.blender.writer.populate_scene`.
     Also sets the scene's fps and frame range to the channels'
     (:func:`~moks_graph.hosts.blender.writer.configure_scene`). All-or-nothing
     (see the module docstring).
@@ -141,6 +158,12 @@ def write_into_scene(channels: Channels, scene: Any = None) -> BlenderScene:
     scene = bpy.context.scene if scene is None else scene
     curves = blender_curves(channels)
     old = _moks_ids(bpy, channels)
+    name = collection_name(graph_name)
+    existing = bpy.data.collections.get(name)
+    collection = moks_collection(bpy, scene, name)
+    old += [o for o in (existing.objects if existing is not None else ())
+            if o.get(KIND_PROPERTY) is not None and o.name not in channels.kinds
+            and o not in old]
     data = [getattr(block, "data", None) for block in old]
     old_actions = _actions_of([*old, *(d for d in data if d is not None)])
     old_names = [(block, block.name) for block in [*old, *old_actions]]
@@ -151,13 +174,16 @@ def write_into_scene(channels: Channels, scene: Any = None) -> BlenderScene:
         scene.camera = None
     built = BlenderScene(scene)
     try:
-        populate_scene(scene, channels, curves, built=built)
+        populate_scene(scene, channels, curves, built=built, collection=collection,
+                       replace_world=replace_world, make_camera_active=not keep_camera)
         write_keys_bulk(built, curves)
     except BaseException:
         _remove_built(bpy, built)
-        for block, name in old_names:
-            block.name = name
+        for block, block_name in old_names:
+            block.name = block_name
         scene.world, scene.camera = old_world, old_camera
+        if existing is None:
+            bpy.data.collections.remove(collection)
         raise
     remove_ids(bpy, old)
     configure_scene(scene, channels)
@@ -182,10 +208,13 @@ class SceneBake:
 
 def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
                     frames: tuple[int, int] | None = None, subframes: int | None = None,
-                    progress: BakeProgress | None = None) -> SceneBake:
+                    progress: BakeProgress | None = None, replace_world: bool = False,
+                    keep_camera: bool = False) -> SceneBake:
     """Load ``graph_path``, bake it with the engine and key it into ``scene`` (default: current).
 
-    ``frames``/``subframes``: the bake range (default: the graph's). Selectors
+    ``frames``/``subframes``: the bake range (default: the graph's). The
+    objects go in the collection ``"MOKS <graph file stem>"``;
+    ``replace_world`` / ``keep_camera``: see :func:`write_into_scene`. Selectors
     resolve against ``scene`` (:func:`scene_resolver`); unresolved ones become
     proxy Empties ``MISSING_TARGET_<selector>``, listed in ``targets.warnings``.
     Raises :class:`~moks_graph.errors.MoksError` for graph problems and
@@ -196,5 +225,6 @@ def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
     graph = mgraph.load(graph_path)
     channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
                                       resolver=scene_resolver(scene), progress=progress)
-    built = write_into_scene(channels, scene)
+    built = write_into_scene(channels, scene, graph_name=Path(graph_path).stem,
+                             replace_world=replace_world, keep_camera=keep_camera)
     return SceneBake(channels, targets, built)
