@@ -112,3 +112,20 @@ def attr_or(channels: Channels, obj: str, attr: str, default: float) -> np.ndarr
     if name in channels:
         return np.asarray(channels[name], dtype=np.float64)
     return np.full(len(channels.time), float(default))
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """Whether a channel holds one value over its whole range (every sample equal)."""
+    v = np.asarray(values)
+    return len(v) <= 1 or bool((v == v[0]).all())
+
+
+def held_keys(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The keys a host writes for one channel: one key at the first frame when the channel is
+    constant (every host holds a single key's value at every time: lossless, and a locked-off
+    lens or a static light's colour costs one key, not one per frame), else every sample."""
+    f = np.asarray(frames, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) > 1 and is_constant(v):
+        return f[:1].copy(), v[:1].copy()
+    return f, v

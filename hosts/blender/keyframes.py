@@ -73,7 +73,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from moks_graph.channels import OBJECT_KINDS, Channels, split_name
-from moks_graph.hosts.common import check_kinds
+from moks_graph.hosts.common import check_kinds, held_keys
 from moks_graph.hosts.units import COLOR_ATTRS, light_color, light_from_host, light_to_host
 from moks_graph.timebase import TimeArray
 
@@ -88,6 +88,8 @@ KIND_PROPERTY = "moks_kind"
 #: Scene custom properties: exact fps (float64) and sub-frames per frame (0 = irregular).
 FPS_PROPERTY = "moks_fps"
 SUBFRAMES_PROPERTY = "moks_subframes"
+#: Scene custom property: the sample frames of the last write (constants hold one key).
+FRAMES_PROPERTY = "moks_frames"
 #: Largest frame number Blender accepts (``MAXFRAME``, ``Scene.frame_end`` hard max).
 MAX_FRAME = 1_048_574
 #: Mist depth for a fog density of zero (metres).
@@ -296,7 +298,8 @@ def blender_curves(channels: Channels) -> list[CurveKeys]:
 
     One curve per channel (in channel-name order), plus the derived mist depth
     of an atmosphere with ``fog_density``. Keys sit at ``x = frame number``
-    (fractional for sub-frames).
+    (fractional for sub-frames); a constant channel gets one key at the first
+    frame, which Blender holds at every frame (:func:`moks_graph.hosts.common.held_keys`).
     """
     check_for_blender(channels)
     frames = np.asarray(channels.time.frames, dtype=np.float64)
@@ -310,15 +313,16 @@ def blender_curves(channels: Channels) -> list[CurveKeys]:
                                    **_light_args(kind, channels.of(obj)))
         else:
             values = samples * target.scale
-        curves.append(CurveKeys(obj, attr, target, frames, np.asarray(values, np.float64)))
+        curves.append(CurveKeys(obj, attr, target, *held_keys(frames, values)))
         if kind == "atmosphere" and attr == "fog_density":
-            curves.append(CurveKeys(obj, None, MIST_TARGET, frames, mist_depth(samples)))
+            curves.append(CurveKeys(obj, None, MIST_TARGET,
+                                    *held_keys(frames, mist_depth(samples))))
     for obj, kind in channels.kinds.items():
         if not kind.startswith("light."):
             continue
         color = light_color(channels.of(obj), len(frames), obj)
         if color is not None and color[1]:
-            curves += [CurveKeys(obj, None, _LIGHT[a], frames, color[0][:, i])
+            curves += [CurveKeys(obj, None, _LIGHT[a], *held_keys(frames, color[0][:, i]))
                        for i, a in enumerate(COLOR_ATTRS)]
     return curves
 
@@ -328,7 +332,8 @@ def channels_from_curves(curves: Iterable[CurveKeys], kinds: Mapping[str, str],
     """Inverse of :func:`blender_curves`: Blender curves back to internal Channels.
 
     Curves with ``attr is None`` are skipped. Every other curve must be keyed
-    at ``time.frames`` (to float32 precision), else ``ValueError``.
+    at ``time.frames`` (to float32 precision) or hold one key at its first
+    frame (a constant), else ``ValueError``.
     """
     per_obj: dict[str, dict[str, FloatArray]] = {}
     for curve in curves:
@@ -337,7 +342,10 @@ def channels_from_curves(curves: Iterable[CurveKeys], kinds: Mapping[str, str],
         if curve.obj not in kinds:
             raise ValueError(f"curves: object {curve.obj!r} has no kind")
         _check_frames(curve, time.frames)
-        per_obj.setdefault(curve.obj, {})[curve.attr] = np.asarray(curve.values, np.float64)
+        values = np.asarray(curve.values, np.float64)
+        if len(values) == 1:
+            values = np.full(len(time.frames), values[0])
+        per_obj.setdefault(curve.obj, {})[curve.attr] = values
     values: dict[str, FloatArray] = {}
     for obj, host in per_obj.items():
         kind = kinds[obj]
@@ -353,6 +361,8 @@ def channels_from_curves(curves: Iterable[CurveKeys], kinds: Mapping[str, str],
 def _check_frames(curve: CurveKeys, frames: FloatArray) -> None:
     got = np.asarray(curve.frames, dtype=np.float64)
     tol = 4 * np.finfo(np.float32).eps * np.maximum(1.0, np.abs(frames))
+    if len(got) == 1 and len(frames) and abs(got[0] - frames[0]) <= tol[0]:
+        return  # one held key: a constant
     if got.shape != frames.shape or np.any(np.abs(got - frames) > tol):
         raise ValueError(f"curve {curve.obj}.{curve.attr} ({curve.target.data_path}) is not "
                          f"keyed on the scene's time array ({len(got)} keys, "

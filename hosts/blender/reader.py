@@ -5,7 +5,8 @@ Opens the file with ``bpy.ops.wm.open_mainfile``, finds the MOKS objects
 each animated ID reads the F-curves of its action slot from every layer's
 keyframe strips (``strip.channelbag(slot)``) with ``keyframe_points.foreach_get``.
 Values go back to internal units through :func:`.keyframes.channels_from_curves`.
-The time array is the keys' frame numbers, snapped to the scene's
+The time array is the scene's ``moks_frames`` (a constant channel holds one
+key), else the longest curve's key frame numbers, snapped to the scene's
 ``moks_subframes`` grid (Blender stores key times as float32), at the scene's
 exact ``moks_fps`` (or ``render.fps / render.fps_base`` for other files).
 
@@ -26,6 +27,7 @@ from moks_graph.channels import OBJECT_KINDS, Channels
 from moks_graph.hosts.blender.keyframes import (
     COLOR_DERIVED_PROPERTY,
     FPS_PROPERTY,
+    FRAMES_PROPERTY,
     KIND_PROPERTY,
     SUBFRAMES_PROPERTY,
     CurveKeys,
@@ -152,8 +154,11 @@ def read_blend(path: str | os.PathLike[str], *, scene_name: str | None = None) -
     curves = [c for obj, kind, blender_id in ids for c in _curves_of(blender_id, obj, kind)]
     fps = float(scene.get(FPS_PROPERTY, scene.render.fps / scene.render.fps_base))
     subframes = int(scene.get(SUBFRAMES_PROPERTY, 0))
-    if curves:
-        frames = snap_frames(curves[0].frames, subframes)
+    stored = scene.get(FRAMES_PROPERTY)
+    if stored is not None and len(stored):
+        frames = np.array([float(f) for f in stored], dtype=np.float64)
+    elif curves:
+        frames = snap_frames(max((c.frames for c in curves), key=len), subframes)
     else:
         frames = sample_frames(scene.frame_start, scene.frame_end, max(subframes, 1))
     return channels_from_curves(curves, kinds, TimeArray(frames=frames, fps=fps))

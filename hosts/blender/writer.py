@@ -57,6 +57,7 @@ from moks_graph.hosts.blender.keyframes import (
     COLOR_DERIVED_PROPERTY,
     FOG_NODE_NAME,
     FPS_PROPERTY,
+    FRAMES_PROPERTY,
     ID_TYPES,
     KIND_PROPERTY,
     SUBFRAMES_PROPERTY,
@@ -191,7 +192,9 @@ def configure_scene(scene: Any, channels: Channels) -> None:
 
     ``render.fps``/``fps_base`` (:func:`.keyframes.blender_fps`), the frame
     range (:func:`.keyframes.frame_range`), the current frame, and the scene
-    custom properties ``moks_fps`` (exact fps) and ``moks_subframes``.
+    custom properties ``moks_fps`` (exact fps), ``moks_subframes`` and
+    ``moks_frames`` (the sample frames: constants hold one key, so the reader
+    takes the time array from here).
     """
     frames = channels.time.frames
     scene.render.fps, scene.render.fps_base = blender_fps(channels.time.fps)
@@ -201,6 +204,7 @@ def configure_scene(scene: Any, channels: Channels) -> None:
     scene.frame_end = end
     scene[FPS_PROPERTY] = float(channels.time.fps)
     scene[SUBFRAMES_PROPERTY] = infer_subframes(frames)
+    scene[FRAMES_PROPERTY] = [float(f) for f in frames]
     scene.frame_current = start
 
 
@@ -363,9 +367,11 @@ def write_keys_keyframe_insert(built: BlenderScene, curves: Sequence[CurveKeys])
     if not curves:
         return
     rows = [(c.frames.tolist(), c.values.tolist()) for _, _, c, _ in setters]
-    for k in range(len(curves[0].frames)):
+    for k in range(max(len(c.frames) for c in curves)):
         for (setter, blender_id, curve, index), (frames, values) in zip(setters, rows,
                                                                         strict=True):
+            if k >= len(frames):
+                continue  # a constant: one key
             setter(values[k])
             blender_id.keyframe_insert(curve.target.data_path, index=index, frame=frames[k])
     for anim in built.animated.values():

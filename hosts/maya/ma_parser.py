@@ -5,7 +5,8 @@ Understood statements: ``currentUnit`` (linear, angle and time units),
 ``-at``/``-dt``), ``setAttr`` on the current node (scalars, ``yes``/``no``,
 ``-type "string"``, ``-type "double3"``/``"float3"`` compounds, and
 ``.ktv[a:b]`` key lists), ``select -ne <node>`` (changes the current node)
-and ``connectAttr "<curve>.o" "<node>.<attr>"`` (other connections, e.g. a
+``fileInfo "moks_frames"`` (the sample frames), and
+``connectAttr "<curve>.o" "<node>.<attr>"`` (other connections, e.g. a
 light's ``.iog -> :defaultLightSet.dsm``, are kept in ``MayaScene.connections``).
 Anything else (``requires``, ``fileInfo``, ``rename``, ``relationship``...) is
 skipped. Statements are split on ``;`` outside string literals, so line wrapping anywhere between
@@ -27,10 +28,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from moks_graph.channels import Channels
+from moks_graph.timebase import sample_frames
 
 from .. import units
 from .mapping import (
     COMPOUNDS,
+    FRAMES_INFO,
     SHORT_NAMES,
     TA,
     TL,
@@ -139,6 +142,7 @@ class _Parser:
         self.cm_per_unit = 1.0
         self.deg_per_unit = 1.0
         self.time_unit = "film"
+        self.frames: np.ndarray | None = None
 
     def run(self, text: str) -> None:
         for stmt in statements(text):
@@ -238,6 +242,10 @@ class _Parser:
         for i in range(count):
             node.keys[first + i] = (nums[2 * i], nums[2 * i + 1])
 
+    def _do_fileInfo(self, args: list[_Token]) -> None:
+        if len(args) >= 2 and args[0].text == FRAMES_INFO:
+            self.frames = parse_frames_text(args[1].text)
+
     def _do_connectAttr(self, args: list[_Token]) -> None:
         _, rest = _split_flags("connectAttr", args)
         if len(rest) >= 2:
@@ -279,7 +287,17 @@ class _Parser:
                                     long_name(attr), times, values))
         fps = units.fps_from_maya_time_unit(self.time_unit)
         return MayaScene(fps, self.time_unit, tuple(nodes), tuple(curves),
-                         connections=tuple(others))
+                         connections=tuple(others), frames=self.frames)
+
+
+def parse_frames_text(text: str) -> np.ndarray:
+    """Inverse of :func:`moks_graph.hosts.maya.ma_writer.frames_text`."""
+    words = text.split()
+    if len(words) == 4 and words[0] == "range":
+        return sample_frames(int(words[1]), int(words[2]), int(words[3]))
+    if words and words[0] == "list":
+        return np.array([float(w) for w in words[1:]], dtype=np.float64)
+    raise ValueError(f"fileInfo {FRAMES_INFO!r}: cannot read {text[:60]!r}")
 
 
 def parse_ma_text(text: str) -> MayaScene:

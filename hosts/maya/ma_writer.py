@@ -8,6 +8,7 @@ else e.g. ``"23.976fps"``: :func:`moks_graph.hosts.units.maya_time_unit`),
 ``createNode`` for every transform and shape (shapes parented with ``-p``),
 one ``animCurveTL``/``TA``/``TU`` per keyed attribute with linear tangents
 and its keys in one ``setAttr -s N ".ktv[0:N-1]" t v t v ...`` statement
+(one key for a constant; the sample frames in ``fileInfo "moks_frames"``)
 (times in frames, fractional for sub-frame samples; values in centimetres,
 degrees or the attribute's own unit), a ``sceneConfigurationScriptNode``
 setting the playback range, ``connectAttr "<curve>.o" "<node>.<attr>";``, and
@@ -28,9 +29,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from moks_graph.channels import Channels
+from moks_graph.timebase import sample_frames
 
 from ..common import atomic_output, output_path
-from .mapping import MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
+from .mapping import FRAMES_INFO, MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
 
 MA_SUFFIXES: tuple[str, ...] = (".ma",)
 MAYA_VERSION = "2024"
@@ -99,6 +101,19 @@ def _curve_lines(curve: MayaCurve) -> Iterator[str]:
     yield f'\tsetAttr -s {n} ".kot{rng}"  {tangents};'
 
 
+def frames_text(frames: np.ndarray) -> str:
+    """Sample frames as ``"range <start> <end> <subframes>"`` when they are
+    :func:`moks_graph.timebase.sample_frames` of whole frames, else ``"list f0 f1 ..."``."""
+    f = np.asarray(frames, dtype=np.float64)
+    if len(f) > 1:
+        sub = max(1, round(1.0 / float(np.diff(f).min()))) if np.diff(f).min() > 0 else 0
+        start, end = f[0], f[-1]
+        if (sub and float(start).is_integer() and float(end).is_integer()
+                and np.array_equal(sample_frames(int(start), int(end), sub), f)):
+            return f"range {int(start)} {int(end)} {sub}"
+    return "list " + " ".join(fmt(v) for v in f)
+
+
 def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
     """The ``.ma`` file text of a planned scene."""
     start, end = scene.frame_range
@@ -115,6 +130,8 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
         f'fileInfo "version" "{MAYA_VERSION}";',
         'fileInfo "moks_graph" "moks_graph.hosts.maya.ma_writer";',
     ]
+    if scene.frames is not None and len(scene.frames):
+        lines.append(f"fileInfo {quote(FRAMES_INFO)} {quote(frames_text(scene.frames))};")
     for node in scene.nodes:
         lines.extend(_node_lines(node))
     for curve in scene.curves:

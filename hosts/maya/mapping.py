@@ -30,12 +30,14 @@ atmosphere   transform only (no shape), every attribute custom
 
 Transforms: translate (cm, TL) and rotate (degrees, TA, rotate order xyz) from
 :func:`moks_graph.hosts.units.to_maya_transform`; all six are keyed once any
-is animated. Light ``intensity`` goes through
-:func:`moks_graph.hosts.units.light_to_host` with ``host="maya"`` (point/spot
-``10⁴ I``, area ``I / size²``, sun lux; see there). Any other attribute
-becomes a custom ``double`` attribute ``moks_<attr>`` on the transform, keyed
-with an ``animCurveTU``. Every transform carries a string attribute
-``moks_kind`` with the object kind.
+is animated. A curve whose values are all equal gets one key at the first
+frame (Maya holds it: :func:`moks_graph.hosts.common.held_keys`); the sample
+frames travel in :attr:`MayaScene.frames` (the .ma's ``fileInfo "moks_frames"``).
+Light ``intensity`` goes through :func:`moks_graph.hosts.units.light_to_host`
+with ``host="maya"`` (point/spot ``10⁴ I``, area ``I / size²``, sun lux; see
+there). Any other attribute becomes a custom ``double`` attribute
+``moks_<attr>`` on the transform, keyed with an ``animCurveTU``. Every
+transform carries a string attribute ``moks_kind`` with the object kind.
 """
 
 from __future__ import annotations
@@ -49,7 +51,14 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
-from ..common import TRANSFORM_ATTRS, TRANSFORM_KINDS, attr_or, check_kinds, object_transform
+from ..common import (
+    TRANSFORM_ATTRS,
+    TRANSFORM_KINDS,
+    attr_or,
+    check_kinds,
+    held_keys,
+    object_transform,
+)
 
 TL, TA, TU = "animCurveTL", "animCurveTA", "animCurveTU"
 MAYA_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})
@@ -97,6 +106,8 @@ MAYA_DEFAULT_CONE_ANGLE = 40.0
 QUADRATIC_DECAY = 2
 CUSTOM_PREFIX = "moks_"
 KIND_ATTR = "moks_kind"
+#: ``fileInfo`` key of a .ma holding the sample frames (constant curves hold one key).
+FRAMES_INFO = "moks_frames"
 #: Transform string attribute ``"color_temperature"`` when the light's colour was derived
 #: from ``color_temperature`` / ``tint`` (no colour channels): the reader does not return it.
 COLOR_FROM_ATTR = "moks_color_from"
@@ -157,9 +168,13 @@ class MayaScene:
     #: Other connections ``(source plug, destination plug)``, each made with ``-na``
     #: (next available index): every light joins ``:defaultLightSet`` and ``:lightList1``.
     connections: tuple[tuple[str, str], ...] = field(default=())
+    #: The sample frames (a constant curve holds one key); ``None``: the union of key times.
+    frames: np.ndarray | None = None
 
     @property
     def frame_range(self) -> tuple[float, float]:
+        if self.frames is not None and len(self.frames):
+            return (float(self.frames[0]), float(self.frames[-1]))
         times = [c.times for c in self.curves if len(c.times)]
         if not times:
             return (0.0, 0.0)
@@ -211,8 +226,8 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
 
         def key(node: str, attr: str, ctype: str, values: np.ndarray,
                 sink: list[MayaCurve] = node_curves) -> None:
-            sink.append(MayaCurve(curve_name(node, attr), ctype, node, attr, times,
-                                  np.asarray(values, dtype=np.float64)))
+            sink.append(MayaCurve(curve_name(node, attr), ctype, node, attr,
+                                  *held_keys(times, values)))
 
         t_static: list[tuple[str, StaticValue]] = [(KIND_ATTR, kind)]
         t_custom: list[tuple[str, str]] = [(KIND_ATTR, "string")]
@@ -276,7 +291,7 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
         curves.extend(node_curves)
     fps = float(channels.time.fps)
     return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves),
-                     connections=light_connections(nodes))
+                     connections=light_connections(nodes), frames=times)
 
 
 #: Maya's default light set and light list: a light that is not in them lights nothing by
@@ -317,8 +332,11 @@ class _Lookup:
         self.curves = {(c.node, c.attr): c for c in scene.curves}
         self.static = {n.name: dict(n.static) for n in scene.nodes}
         key_times = [c.times for c in scene.curves if len(c.times)]
-        self.times = (np.unique(np.concatenate(key_times)) if key_times
-                      else np.zeros(1, dtype=np.float64))
+        if scene.frames is not None and len(scene.frames):
+            self.times = np.asarray(scene.frames, dtype=np.float64)
+        else:
+            self.times = (np.unique(np.concatenate(key_times)) if key_times
+                          else np.zeros(1, dtype=np.float64))
 
     def animated(self, node: str, attr: str) -> bool:
         return (node, attr) in self.curves

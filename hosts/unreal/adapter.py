@@ -23,15 +23,22 @@ import numpy as np
 
 from moks_graph.channels import Channels
 
+from ..common import is_constant
 from .mapping import UnrealActor, UnrealPlan, plan_unreal_sequence
 
 
 def key_stream(plan: UnrealPlan, values: np.ndarray) -> Iterator[tuple[int, float, float]]:
-    """``(frame number, sub_frame, value)`` per sample, the arguments of one ``add_key``."""
+    """``(frame number, sub_frame, value)`` per sample, the arguments of one ``add_key``.
+
+    A channel that holds one value gets one key at the first sample (Sequencer
+    holds it): :func:`moks_graph.hosts.common.is_constant`.
+    """
     v = np.asarray(values, dtype=np.float64)
     if v.shape != plan.frame_numbers.shape:
         raise ValueError(f"values has shape {v.shape}, the plan has {plan.frame_numbers.shape}")
-    for f, s, x in zip(plan.frame_numbers, plan.sub_frames, v, strict=True):
+    count = 1 if is_constant(v) else len(v)
+    for f, s, x in zip(plan.frame_numbers[:count], plan.sub_frames[:count], v[:count],
+                       strict=True):
         yield int(f), float(s), float(x)
 
 

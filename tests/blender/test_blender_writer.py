@@ -99,6 +99,11 @@ def _structure(bpy: Any) -> dict[str, Any]:
         "use_dof": bpy.data.cameras["cam"].dof.use_dof,
         "use_temperature": {o: bpy.data.lights[o].use_temperature for o in lights},
         "rotation_mode": {o.name: o.rotation_mode for o in bpy.data.objects},
+        "key_counts": {(o.name, fc.data_path, fc.array_index): len(fc.keyframe_points)
+                       for o in bpy.data.objects
+                       for block in (o, o.data) if block is not None and block.animation_data
+                       for fc in block.animation_data.action.layers[0].strips[0]
+                       .channelbag(block.animation_data.action_slot).fcurves},
     }
 
 
@@ -128,6 +133,18 @@ def test_every_key_reads_back(written: dict[str, Any], scenario: Channels) -> No
     assert len(back.time) == 2 * 47 + 1
     for name in scenario:
         np.testing.assert_allclose(back[name], scenario[name], rtol=1e-6, atol=0, err_msg=name)
+
+
+def test_constants_are_one_held_key(written: dict[str, Any], scenario: Channels) -> None:
+    """A channel that holds one value gets one key (Blender holds it), not one per frame."""
+    counts = written["structure"]["key_counts"]
+    n = len(scenario.time)
+    assert counts["cam", "lens", 0] == n  # zooms
+    assert counts["cam", "sensor_width", 0] == counts["cam", "sensor_height", 0] == 1
+    assert counts["pt", "color", 0] == counts["pt", "color", 1] == 1  # static colour
+    assert counts["pt", "color", 2] == n
+    assert counts["area", "energy", 0] == 1 and counts["pt", "energy", 0] == n
+    assert counts["spot", '["moks_tint"]', 0] == 1
 
 
 def test_camera_circle_reads_back_on_its_circle(written: dict[str, Any],

@@ -42,7 +42,8 @@ def test_world_pose_agrees_in_every_host(tmp_path, scene, obj):
 
     # Maya: parse the .ma keys; Maya world (x, y, z) cm Y-up -> internal (x, -z, y) m
     scene_ma = parse_ma_text(Path(write_ma(scene, tmp_path / "x.ma")).read_text("utf-8"))
-    curves = {(c.node, c.attr): c.values for c in scene_ma.curves}
+    n = len(scene.time)  # a constant curve holds one key
+    curves = {(c.node, c.attr): np.broadcast_to(c.values, n) for c in scene_ma.curves}
     t = np.stack([curves[obj, f"translate{a}"] for a in "XYZ"], -1)
     rm = units.euler_xyz_to_matrix(*(curves[obj, f"rotate{a}"] for a in "XYZ"))
     to_internal = units.Z_UP_TO_Y_UP.T

@@ -65,7 +65,14 @@ def test_header_units_and_structure(scene):
     assert 'connectAttr "camShape_horizontalFilmAperture.o" "camShape.horizontalFilmAperture";' \
         in lines
     n = len(scene.time)
-    assert text.count(f'setAttr -s {n} ".ktv[0:{n - 1}]"') == len(plan_maya_scene(scene).curves)
+    curves = plan_maya_scene(scene).curves
+    held = [c for c in curves if len(c.times) == 1]  # constants: one key, held by Maya
+    names = {c.name for c in held}
+    assert {"camShape_horizontalFilmAperture", "key_translateX", "bulbShape_colorR"} <= names
+    assert "camShape_focalLength" not in names
+    assert text.count(f'setAttr -s {n} ".ktv[0:{n - 1}]"') == len(curves) - len(held)
+    assert text.count('setAttr -s 1 ".ktv[0]"') == len(held)
+    assert 'fileInfo "moks_frames" "range 1 24 2";' in lines
     assert lines[-1].startswith("// End of")
 
 

@@ -138,6 +138,7 @@ def test_sequence_path_and_key_stream(scene):
     assert keys[:3] == [(1, 0.0, 0.0), (1, 0.5, 1.0), (2, 0.0, 2.0)]
     with pytest.raises(ValueError, match="shape"):
         list(adapter.key_stream(plan, np.zeros(3)))
+    assert list(adapter.key_stream(plan, np.full(len(scene.time), 35.0))) == [(1, 0.0, 35.0)]
 
 
 def _fake_unreal(monkeypatch):
@@ -254,8 +255,9 @@ def test_apply_to_unreal_keys_every_sample(monkeypatch, scene):
     np.testing.assert_allclose(cam_spawn[2], first[:3])
     np.testing.assert_allclose(cam_spawn[3][1:], first[3:])
     keys = [e for e in log if e[0] == "key"]
-    n_channels = sum(len(t.channels) for a in plan.actors for t in a.tracks)
-    assert len(keys) == n_channels * len(scene.time)
+    channels = [v for a in plan.actors for t in a.tracks for _, v in t.channels]
+    held = [v for v in channels if np.all(v == v[0])]  # constants: one key, held
+    assert held and len(keys) == (len(channels) - len(held)) * len(scene.time) + len(held)
     # Rotation.Z (yaw) of the camera: channel index 5 of the transform section
     yaw = [e for e in keys if e[1] == "cam/MovieScene3DTransformTrack#5"]
     want = units.to_unreal_transform(*(scene[f"cam.{a}"] for a in
