@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from moks_graph.editor.qtcompat import QtCore, QtWidgets
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.evaluate import EvalResult, Evaluator
 from moks_graph.graph import Graph
 
@@ -185,7 +185,7 @@ class BakeDialog(QtWidgets.QDialog):
             self._writer = host_writer(host)
             if not out.parent.is_dir():
                 raise MoksError(Problem("MG141", f"output folder {str(out.parent)!r} does not "
-                                        "exist"), str(out))
+                                        "exist", NO_PATH), str(out))
         except MoksError as exc:
             self._finish(False, exc.describe())
             return False

@@ -53,7 +53,7 @@ import numpy as np
 
 from moks_graph import mgraph
 from moks_graph.channels import Channels
-from moks_graph.errors import HostError, MoksError, Problem, problem_path
+from moks_graph.errors import NO_PATH, HostError, MoksError, Problem, problem_path
 from moks_graph.graph import Graph
 from moks_graph.types import CHANNELS, VEC3
 
@@ -102,18 +102,19 @@ def host_writer(host: str) -> Callable[..., Any]:
     spec = HOSTS.get(host)
     if spec is None:
         raise HostError(Problem("MG140", f"unknown host {host!r}; choose one of "
-                                f"{', '.join(sorted(HOSTS))}"))
+                                f"{', '.join(sorted(HOSTS))}", NO_PATH))
     if spec.library:
         try:
             importlib.import_module(spec.library)
         except ImportError:
             raise HostError(Problem("MG140", f"host {host!r} needs the {spec.library!r} module "
                                     f"(the {spec.extra!r} extra): install it with "
-                                    f"pip install 'moks-graph[{spec.extra}]'")) from None
+                                    f"pip install 'moks-graph[{spec.extra}]'", NO_PATH)) from None
     try:
         module = importlib.import_module(spec.module)
     except ImportError as exc:
-        raise HostError(Problem("MG140", f"host {host!r} writer is unavailable: {exc}")) from None
+        raise HostError(Problem("MG140", f"host {host!r} writer is unavailable: {exc}",
+                                NO_PATH)) from None
     return getattr(module, spec.function)
 
 
@@ -125,12 +126,12 @@ def check_output(host: str, out: str | os.PathLike[str]) -> Path:
     spec = HOSTS.get(host)
     if spec is None:
         raise HostError(Problem("MG140", f"unknown host {host!r}; choose one of "
-                                f"{', '.join(sorted(HOSTS))}"))
+                                f"{', '.join(sorted(HOSTS))}", NO_PATH))
     try:
         return output_path(out, spec.suffixes)
     except (OSError, ValueError, TypeError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise HostError(Problem("MG141", f"host {host!r}: {message}"), str(out)) from None
+        raise HostError(Problem("MG141", f"host {host!r}: {message}", NO_PATH), str(out)) from None
 
 
 def sink_channels(graph: Graph, result_values: dict[str, Any]) -> Channels:
@@ -430,7 +431,7 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     try:
         writer(channels, target)
     except OSError as exc:
-        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}"),
+        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH),
                         str(out)) from None
     t2 = time.perf_counter()
     if progress is not None:

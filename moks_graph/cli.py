@@ -21,7 +21,7 @@ from rich.markup import escape
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.frames import parse_frame_range
 from moks_graph.listing import Listing, MoksConsole
 from moks_graph.registry import default_registry
@@ -47,7 +47,7 @@ def _fail(exc: MoksError) -> None:
         where = f"{exc.source}: " if exc.source else ""
         p = exc.problems[0]
         err_console.print(f"[bold red]error[/] {escape(where + p.message)} [dim]({p.code} "
-                          f"{p.name} at {escape(p.path)})[/]")
+                          f"{p.name}{escape(p.where)})[/]")
     else:
         print_problems(exc.problems, exc.source)
     sys.exit(exc.exit_code)
@@ -296,13 +296,13 @@ def write_output(path: str, data: bytes) -> None:
     """Atomic write with a clear error; never a partial file."""
     target = Path(path)
     if not target.parent.is_dir():
-        raise MoksError(Problem("MG141", f"output folder {str(target.parent)!r} does not exist"),
-                        path)
+        raise MoksError(Problem("MG141", f"output folder {str(target.parent)!r} does not exist",
+                                NO_PATH), path)
     try:
         atomic_write_bytes(target, data)
     except OSError as exc:
-        raise MoksError(Problem("MG141", f"cannot write output: {exc.strerror or exc}"),
-                        path) from None
+        raise MoksError(Problem("MG141", f"cannot write output: {exc.strerror or exc}",
+                                NO_PATH), path) from None
 
 
 def frames_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -37,9 +37,18 @@ CODES: dict[str, str] = {
 }
 
 
+#: The ``path`` of a problem that is not about a place in a ``.mgraph`` (an output file that
+#: cannot be written, a missing host module, an unreadable file): printed without ``at ...``.
+NO_PATH = ""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem: a stable code, a JSON path, a message; node/field when known."""
+    """One problem: a stable code, a JSON path, a message; node/field when known.
+
+    ``path`` is a JSON path into the graph file (``$`` is its root), or :data:`NO_PATH`
+    when no graph is involved; only a real JSON path is printed (``at $.nodes.x``).
+    """
 
     code: str
     message: str
@@ -51,8 +60,13 @@ class Problem:
     def name(self) -> str:
         return CODES.get(self.code, "unknown")
 
+    @property
+    def where(self) -> str:
+        """``" at <JSON path>"``, or ``""`` for a problem without one (:data:`NO_PATH`)."""
+        return f" at {self.path}" if self.path else ""
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name} at {self.path}: {self.message}"
+        return f"{self.code} {self.name}{self.where}: {self.message}"
 
     def to_json(self) -> dict[str, str | None]:
         return {

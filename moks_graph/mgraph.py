@@ -34,7 +34,7 @@ from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
 from moks_graph.cache import atomic_write_bytes
-from moks_graph.errors import GraphFileError, MoksError, Problem, problem_path
+from moks_graph.errors import NO_PATH, GraphFileError, MoksError, Problem, problem_path
 from moks_graph.graph import Edge, Graph, NodeRecord, Settings
 from moks_graph.migrations import (
     SCHEMA_MIGRATIONS,
@@ -176,7 +176,7 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
-        raise GraphFileError(Problem("MG141", f"cannot write: {exc.strerror or exc}"),
+        raise GraphFileError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH),
                              str(path)) from exc
     graph.source = str(path)
 
@@ -460,9 +460,9 @@ def load(path: str | os.PathLike[str], registry: Registry | None = None) -> Grap
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise GraphFileError(Problem("MG112", "no such file"), str(p)) from None
+        raise GraphFileError(Problem("MG112", "no such file", NO_PATH), str(p)) from None
     except OSError as exc:
-        raise GraphFileError(Problem("MG112", f"cannot read: {exc.strerror or exc}"),
+        raise GraphFileError(Problem("MG112", f"cannot read: {exc.strerror or exc}", NO_PATH),
                              str(p)) from None
     return loads(data, str(p), registry)
 

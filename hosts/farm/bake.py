@@ -46,7 +46,7 @@ from rich.markup import escape
 from moks_graph import codec
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
-from moks_graph.errors import HostError, MoksError, Problem
+from moks_graph.errors import NO_PATH, HostError, MoksError, Problem
 from moks_graph.evaluate import Evaluator
 from moks_graph.graph import Graph
 from moks_graph.hosts.bake import sink_channels
@@ -334,7 +334,7 @@ def merge_graph(job_root: str, name: str,
         channels = merge_chunks(job, name)
         if not target.parent.is_dir():
             raise HostError(Problem("MG141", f"output folder {str(target.parent)!r} does not "
-                                    "exist"), str(target))
+                                    "exist", NO_PATH), str(target))
         farm_writer(job.host)(channels, target)
     except MoksError as exc:
         message = "; ".join(f"{p.code} {p.message}" for p in exc.problems)

@@ -26,7 +26,7 @@ from rich.markup import escape
 from moks_graph import codec, mgraph
 from moks_graph.channels import Channels
 from moks_graph.cli import MoksGroup, console, err_console
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.frames import parse_frame_range
 from moks_graph.hosts.farm.bake import (
     concat_chunks,
@@ -232,7 +232,7 @@ def _read_chunk_file(path: str) -> Channels:
     if not isinstance(value, Channels):
         value = read_chunk(Path(path), None)
     if value is None:
-        raise MoksError(Problem("MG112", "not a chunk file (no Channels inside)"), path)
+        raise MoksError(Problem("MG112", "not a chunk file (no Channels inside)", NO_PATH), path)
     return value
 
 

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from moks_graph.cache import atomic_write_bytes
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.hosts.farm.framesets import FrameSet
 from moks_graph.hosts.farm.jobs import Job, JobGraph, create_job
 from moks_graph.hosts.farm.writer import farm_writer, host_suffix
@@ -114,7 +114,7 @@ def validate_openjd(template: dict[str, Any]) -> Any:
         from openjd.model import create_job, decode_job_template
     except ImportError:
         raise MoksError(Problem("MG140", "OpenJD export needs openjd-model: pip install "
-                                "'moks-graph[farm]'")) from None
+                                "'moks-graph[farm]'", NO_PATH)) from None
     try:
         return create_job(job_template=decode_job_template(template=template),
                           job_parameter_values={})

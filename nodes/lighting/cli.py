@@ -8,7 +8,7 @@ import sys
 import click
 import numpy as np
 
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.nodes.lighting.hdri import check_hdri
 from moks_graph.nodes.lighting.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.shareable import check_file
@@ -23,7 +23,7 @@ def sh(hdri: str, as_json: bool) -> None:
         data = np.load(hdri, allow_pickle=False) if hdri.endswith(".npy") else load_hdri(hdri)
         coeffs = project_hdri(check_hdri(data))
     except (OSError, ValueError, TypeError) as exc:
-        raise MoksError(Problem("MG112", str(exc)), hdri) from None
+        raise MoksError(Problem("MG112", str(exc), NO_PATH), hdri) from None
     if as_json:
         click.echo(json.dumps(sh_to_preset(coeffs), sort_keys=True))
         return

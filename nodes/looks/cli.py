@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.nodes.looks.ocio_looks import export_clf, export_config, export_cube
 from moks_graph.nodes.looks.stocks import STOCK_NAMES
 
@@ -33,7 +33,7 @@ def export(out: str, stock: str | None, exposure_ev: float, size: int) -> None:
     """Write OUT as .ocio (config with every look), .cube or .clf (one --stock)."""
     suffix = Path(out).suffix.lower()
     if not Path(out).resolve().parent.is_dir():
-        raise MoksError(Problem("MG141", "output folder does not exist"), out)
+        raise MoksError(Problem("MG141", "output folder does not exist", NO_PATH), out)
     if suffix == ".ocio":
         export_config(out, exposure_ev=exposure_ev)
     elif suffix in (".cube", ".clf"):

@@ -219,3 +219,14 @@ def test_malformed_node_class_is_refused():
     with pytest.raises(TypeError) as e:
         mg.Registry().register(NoOutputs)
     assert "type_id" in str(e.value) and "output" in str(e.value)
+
+
+def test_problem_text_has_a_json_path_only_where_one_exists():
+    from moks_graph.errors import NO_PATH, MoksError, Problem
+
+    in_graph = Problem("MG105", "speed too high", "$.nodes.dolly.params.speed")
+    assert str(in_graph) == "MG105 param-out-of-range at $.nodes.dolly.params.speed: speed too high"
+    output = Problem("MG141", "folder 'x' does not exist", NO_PATH)
+    assert str(output) == "MG141 output-unwritable: folder 'x' does not exist"
+    assert MoksError(output, "x/shot.ma").describe() == (
+        "x/shot.ma: MG141 output-unwritable: folder 'x' does not exist")
