@@ -61,6 +61,7 @@ from moks_graph.nodes.inverse.critique import OfflineInspector
 from moks_graph.nodes.inverse.estimate import (
     StillEstimate,
     estimate_still,
+    face_plausible,
     judge,
     preview,
     residual_heatmap,
@@ -387,7 +388,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                          reasons=[problem])
         return MatchOutcome(result, None, reference, None)
     start = base or SceneScript()
-    faces = detect_faces(full)
+    faces = [box for box in detect_faces(full) if face_plausible(full, box)]
     est = estimate_still(full, face=faces[0] if faces else None)
     state = _subject_state(est, start, "subject fit")
     history = [Iteration(step=0, proposal="lights fitted to the subject's shading",

@@ -87,6 +87,23 @@ def saturation(image: np.ndarray) -> float:
     return float(np.mean((x[keep].max(1) - x[keep].min(1)) / np.maximum(y[keep], 1e-9)))
 
 
+SKIN_RATIOS: Final[tuple[float, float]] = (1.1, 1.05)
+"""Least ``R/G`` and ``G/B`` (linear) of a face's centre: skin of every tone is red over
+green over blue; a grey sphere or Suzanne that a cascade takes for a face is not."""
+
+
+def face_plausible(linear: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """Whether a detected face box holds skin (or the still is black and white)."""
+    h, w = linear.shape[:2]
+    x, y, bw, bh = box
+    r0, r1 = int((y + 0.3 * bh) * h), max(int((y + 0.7 * bh) * h), int((y + 0.3 * bh) * h) + 1)
+    c0, c1 = int((x + 0.3 * bw) * w), max(int((x + 0.7 * bw) * w), int((x + 0.3 * bw) * w) + 1)
+    centre = np.maximum(linear[r0:r1, c0:c1].reshape(-1, 3).mean(axis=0), 1e-9)
+    if saturation(linear) < MONO_SATURATION:
+        return True
+    return bool(centre[0] / centre[1] >= SKIN_RATIOS[0] and centre[1] / centre[2] >= SKIN_RATIOS[1])
+
+
 def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
                    rim: str | None = None, subject: SubjectEstimate | None = None,
                    face: tuple[float, float, float, float] | None = None) -> StillEstimate:

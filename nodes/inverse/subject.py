@@ -36,6 +36,14 @@ FOREGROUND_D2: Final[float] = 12.0
 """Squared Mahalanobis distance to the border clusters above which a pixel is unlike them."""
 SHARP_OUTLINE: Final[float] = 0.15
 """Edge strength (of the frame's strongest) an outline needs to count as a silhouette."""
+SHADOW_DARKER: Final[float] = 0.3
+"""A cast shadow is at least this much darker than the ground around it [stops] ..."""
+SHADOW_FLAT: Final[float] = 0.6
+"""... and flat inside: its 10-90 % luminance spread is under this [stops] (a lit object
+spans its terminator, a stop or more)."""
+CANNY_LOW: Final[float] = 0.04
+CANNY_HIGH: Final[float] = 0.1
+"""Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
 _EPS: Final[float] = 1e-4
 
 
@@ -125,13 +133,41 @@ def _disk(radius: int) -> np.ndarray:
     return np.hypot(*np.mgrid[-r:r + 1, -r:r + 1]) <= r
 
 
+def frame_sides(region: np.ndarray) -> tuple[bool, bool, bool, bool]:
+    """Whether ``region`` touches the frame's top, bottom, left and right edges."""
+    return (bool(region[0].any()), bool(region[-1].any()), bool(region[:, 0].any()),
+            bool(region[:, -1].any()))
+
+
+def spans_frame(region: np.ndarray) -> bool:
+    """A region running from one side of the frame to the opposite one (a floor, a wall)."""
+    top, bottom, left, right = frame_sides(region)
+    return (top and bottom) or (left and right)
+
+
+def shadow_like(region: np.ndarray, log_y: np.ndarray, others: np.ndarray) -> bool:
+    """A cast shadow: darker than the ground around it and flat inside (module docstring).
+
+    ``log_y``: log2 luminance; ``others``: pixels that are not ground (other candidates).
+    """
+    ring = ndimage.binary_dilation(region, iterations=3) & ~region & ~others
+    if np.count_nonzero(ring) < 5 or np.count_nonzero(region) < 8:
+        return False
+    inner = ndimage.binary_erosion(region, iterations=2)
+    inner = inner if np.count_nonzero(inner) >= 8 else region
+    darker = float(np.median(log_y[ring]) - np.median(log_y[region]))
+    spread = float(np.percentile(log_y[inner], 90) - np.percentile(log_y[inner], 10))
+    return darker > SHADOW_DARKER and spread < SHADOW_FLAT
+
+
 def _pick_component(candidate: np.ndarray, score: np.ndarray,
-                    edges: np.ndarray) -> np.ndarray | None:
+                    edges: np.ndarray, log_y: np.ndarray) -> np.ndarray | None:
     """The candidate region most likely to be the subject.
 
     Each region scores its distance from the border clusters (capped per pixel), less when
     it runs along the frame border (a floor, a wall seam, a sky band), and times how sharp
     its outline is: an object has a silhouette, a pool of light on a wall only soft edges.
+    Cast shadows and regions spanning the frame (floors, walls) are not the subject.
     """
     comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
     if n == 0:
@@ -149,6 +185,9 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
         if mass[k] <= 0.0:
             break
         region = comps == ids[k]
+        if spans_frame(region) or shadow_like(region, log_y, candidate):
+            mass[k] = 0.0
+            continue
         ring = ndimage.binary_dilation(region, iterations=2) & ~ndimage.binary_erosion(
             region, iterations=2)
         sharp = float(np.percentile(edges[ring], 75)) / strongest if ring.any() else 0.0
@@ -209,7 +248,8 @@ def enclosed_regions(rgb: np.ndarray) -> np.ndarray:
 
     Felzenszwalb-Huttenlocher graph segmentation of the display-encoded frame splits it
     along its edges; walls, floors and skies are the regions that run along the frame
-    border (a fifth of their outline or more, or half the frame); everything else is
+    border (a fifth of their outline or more, from one side to the opposite one, or half
+    the frame); everything else is
     enclosed by an edge and may be the subject, even where its tone matches the backdrop's.
     """
     from skimage.segmentation import felzenszwalb
@@ -234,7 +274,76 @@ def enclosed_regions(rgb: np.ndarray) -> np.ndarray:
     outline = np.bincount(labels[edge_px | ~inner], minlength=ids.size).astype(float)
     on_border = np.bincount(labels[~inner], minlength=ids.size).astype(float)
     backdrop = (on_border >= 0.2 * np.maximum(outline, 1.0)) | (area > 0.5 * h * w)
+    edge = {"top": labels[0], "bottom": labels[-1], "left": labels[:, 0], "right": labels[:, -1]}
+    touches = {k: np.bincount(v, minlength=ids.size) > 0 for k, v in edge.items()}
+    backdrop |= (touches["top"] & touches["bottom"]) | (touches["left"] & touches["right"])
     return ~backdrop[labels]
+
+
+def _shadows(regions: np.ndarray, log_y: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """The components of ``regions`` that are cast shadows (:func:`shadow_like`)."""
+    comps, n = ndimage.label(regions, structure=np.ones((3, 3)))
+    out = np.zeros(regions.shape, dtype=bool)
+    for k in range(1, n + 1):
+        part = comps == k
+        if shadow_like(part, log_y, candidate):
+            out |= part
+    return out
+
+
+def _snap(blob: np.ndarray, background: np.ndarray, edges: np.ndarray,
+          side: int) -> np.ndarray:
+    """``blob`` grown or shrunk to the strongest edges: a watershed on the edge strength
+    from the blob's core and the ``background`` markers; its largest part, holes filled."""
+    from skimage.segmentation import watershed
+
+    markers = background.astype(np.int32)
+    core = ndimage.binary_erosion(blob, _disk(round(0.01 * side)))
+    markers[core if core.any() else blob] = 2
+    mask = watershed(edges, markers) == 2
+    mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
+    comps, n = ndimage.label(mask)
+    if n > 1:
+        sizes = ndimage.sum(mask, comps, np.arange(1, n + 1))
+        mask = comps == 1 + int(np.argmax(sizes))
+    return mask
+
+
+def outline_sharpness(mask: np.ndarray | None, edges: np.ndarray) -> float:
+    """Median edge strength along ``mask``'s outline, of the frame's strongest (-1: none)."""
+    if mask is None or not mask.any():
+        return -1.0
+    ring = mask & ~ndimage.binary_erosion(mask)
+    return float(np.median(edges[ring])) / max(float(np.percentile(edges, 99.5)), 1e-9)
+
+
+def closed_outline(rgb: np.ndarray, log_y: np.ndarray, edges: np.ndarray
+                   ) -> np.ndarray | None:
+    """The largest region a closed edge outlines (Canny on display-encoded colour, small
+    gaps closed), inside the frame, not a cast shadow; snapped to the strongest edges."""
+    from skimage.feature import canny
+
+    from moks_graph.nodes.imaging.colorimetry import srgb_encode
+
+    h, w = log_y.shape
+    side = max(h, w)
+    enc = srgb_encode(np.clip(rgb / max(float(np.percentile(rgb, 99.5)), 1e-9), 0.0, 1.0))
+    lines = np.zeros((h, w), dtype=bool)
+    for c in range(3):
+        lines |= canny(enc[..., c], sigma=1.0, low_threshold=CANNY_LOW,
+                       high_threshold=CANNY_HIGH)
+    filled = ndimage.binary_fill_holes(ndimage.binary_closing(lines, _disk(2)))
+    comps, n = ndimage.label(filled)
+    best, best_area = None, MIN_FRACTION * h * w
+    for k in range(1, n + 1):
+        region = comps == k
+        area = float(np.count_nonzero(region))
+        if area < best_area or any(frame_sides(region)) or shadow_like(region, log_y, filled):
+            continue
+        best, best_area = region, area
+    if best is None:
+        return None
+    return _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
 
 
 def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -247,29 +356,31 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     candidate = ndimage.binary_closing(candidate, _disk(round(0.015 * side)), border_value=0)
     edges = _edges(rgb)
     enclosed = enclosed_regions(rgb)
-    blob = _pick_component(candidate, d2, edges)
+    log_y = feat[..., 0]
+    blob = _pick_component(candidate, d2, edges, log_y)
     if blob is None:
         # nothing stands out in colour (grey on grey): take what an edge encloses
         candidate = ndimage.binary_opening(enclosed, _disk(round(0.008 * side)))
-        blob = _pick_component(candidate, d2, edges)
-    if blob is None:
+        blob = _pick_component(candidate, d2, edges, log_y)
+    mask = None
+    if blob is not None:
+        shadows = _shadows(candidate & ~blob, log_y, candidate)
+        blob = _settle_parts(blob, candidate & ~shadows, d2, edges, side, enclosed)
+        # the background floods in from the frame border: the strongest edges (the
+        # silhouette) stop it, also where the subject's tone matches the backdrop's
+        background = _border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob
+        background |= ndimage.binary_erosion(shadows, iterations=1) & ~blob
+        mask = _snap(blob, background, edges, side)
+    # a closed outline wins where it follows sharper edges than the contrast region does
+    outlined = closed_outline(rgb, log_y, edges)
+    if outline_sharpness(outlined, edges) > outline_sharpness(mask, edges):
+        mask = outlined
+    if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    blob = _settle_parts(blob, candidate, d2, edges, side, enclosed)
-    # the background floods in from the frame border: the strongest edges (the silhouette)
-    # stop it, also where the subject's tone matches the backdrop's
-    markers = np.zeros((h, w), dtype=np.int32)
-    markers[_border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob] = 1
-    markers[ndimage.binary_erosion(blob, _disk(round(0.01 * side)))] = 2
-    if not np.any(markers == 2):
-        markers[blob] = 2
-    from skimage.segmentation import watershed
+    return _checked(mask)
 
-    mask = watershed(edges, markers) == 2
-    mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
-    comps, n = ndimage.label(mask)
-    if n > 1:
-        sizes = ndimage.sum(mask, comps, np.arange(1, n + 1))
-        mask = comps == 1 + int(np.argmax(sizes))
+
+def _checked(mask: np.ndarray) -> tuple[np.ndarray | None, str]:
     fraction = float(mask.mean())
     if fraction < MIN_FRACTION:
         return None, "no subject found (the candidate is smaller than 0.4 % of the frame)"
