@@ -94,6 +94,13 @@ HOSTS: dict[str, HostSpec] = {
     "maya": HostSpec("moks_graph.hosts.maya.ma_writer", "write_ma", "", "", (".ma",)),
     "unreal": HostSpec("moks_graph.hosts.usd.writer", "write_usd", "pxr", "usd",
                        (".usda", ".usdc", ".usd")),
+    "chan": HostSpec("moks_graph.hosts.nuke.chan", "write_chan", "", "", (".chan",)),
+}
+#: Writer options a host accepts (``moks bake --up-axis/--meters-per-unit``).
+HOST_OPTIONS: dict[str, frozenset[str]] = {
+    "usd": frozenset({"up_axis", "meters_per_unit"}),
+    "unreal": frozenset({"up_axis", "meters_per_unit"}),
+    "chan": frozenset({"meters_per_unit"}),
 }
 
 
@@ -410,17 +417,33 @@ def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
     return apply_targets(sink_channels(graph, values), specs, resolver, values)
 
 
+def check_options(host: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The writer options for ``host`` (:data:`HOST_OPTIONS`); ``ValueError`` naming an option
+    the host does not take (e.g. ``up_axis`` for Maya)."""
+    opts = dict(options or {})
+    extra = sorted(set(opts) - HOST_OPTIONS.get(host, frozenset()))
+    if extra:
+        takes = ", ".join(sorted(HOST_OPTIONS.get(host, ()))) or "none"
+        raise ValueError(f"host {host!r} does not take {', '.join(extra)} (it takes: {takes})")
+    return opts
+
+
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
          frames: tuple[int, int] | None = None, subframes: int | None = None,
-         resolver: Resolver | None = None, progress: BakeProgress | None = None) -> BakeResult:
+         resolver: Resolver | None = None, progress: BakeProgress | None = None,
+         options: Mapping[str, Any] | None = None) -> BakeResult:
     """Check the host and output, evaluate, resolve selectors and write ``out`` atomically.
 
+    ``options``: keyword arguments for the host's writer (:data:`HOST_OPTIONS`:
+    ``up_axis`` / ``meters_per_unit`` for USD, ``meters_per_unit`` for chan).
     Raises :class:`~moks_graph.errors.HostError` (exit code 2) for an unknown
     or uninstalled host and an unwritable output,
-    :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems;
+    :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems,
+    ``ValueError`` for an option the host does not take;
     nothing is left at ``out`` then.
     """
     writer = host_writer(host)
+    opts = check_options(host, options)
     target = check_output(host, out)
     t0 = time.perf_counter()
     channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
@@ -429,7 +452,7 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     if progress is not None:
         progress("write", 0, 1, host)
     try:
-        writer(channels, target)
+        writer(channels, target, **opts)
     except OSError as exc:
         raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH),
                         str(out)) from None
@@ -502,16 +525,19 @@ def print_summary(console: Any, result: BakeResult) -> None:
 def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None = None,
               subframes: int | None = None, console: Any = None,
               progress: BakeProgress | None = None, scene_map: str | None = None,
-              resolver: Resolver | None = None) -> Path:
+              resolver: Resolver | None = None,
+              options: Mapping[str, Any] | None = None) -> Path:
     """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written.
 
     ``console`` (a rich Console): progress bar while baking (interactive
     consoles only) and the summary with warnings afterwards. ``progress``:
     also called with every :data:`BakeProgress` step. ``scene_map``: a JSON
     scene map (:func:`load_scene_map`) to resolve selectors against;
-    ``resolver``: any resolver (asked before the scene map).
+    ``resolver``: any resolver (asked before the scene map). ``options``: the
+    writer's options (:func:`bake`).
     """
     host_writer(host)
+    check_options(host, options)
     check_output(host, out)
     graph = mgraph.load(file)
     resolvers: list[Resolver] = [] if resolver is None else [resolver]
@@ -520,7 +546,7 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     chain = ChainResolver(tuple(resolvers)) if resolvers else None
     if console is None:
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=progress)
+                      progress=progress, options=options)
         return result.path
     with rich_progress(console, host) as bar:
 
@@ -530,6 +556,6 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
                 progress(phase, done, total, detail)
 
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=both)
+                      progress=both, options=options)
     print_summary(console, result)
     return result.path

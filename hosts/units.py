@@ -368,6 +368,44 @@ def from_unreal_transform(x: ArrayLike, y: ArrayLike, z: ArrayLike, roll: ArrayL
     return px / CM_PER_M, -py / CM_PER_M, pz / CM_PER_M, ex, ey, ez
 
 
+#: Cyclic axis permutation ``x -> y -> z -> x`` (a proper rotation): conjugating by it turns
+#: ``Ry(b) Rx(a) Rz(c)`` (Nuke's ZXY order) into ``Rz(b) Ry(a) Rx(c)`` (our XYZ form).
+_ZXY_TO_XYZ: FloatArray = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def euler_zxy_to_matrix(rx: ArrayLike, ry: ArrayLike, rz: ArrayLike) -> FloatArray:
+    """Nuke's default rotation order ``ZXY`` (Z applied first): ``Ry(ry) @ Rx(rx) @ Rz(rz)``."""
+    a, b, c = _broadcast([("rx", rx), ("ry", ry), ("rz", rz)])
+    return _ZXY_TO_XYZ.T @ euler_xyz_to_matrix(c, a, b) @ _ZXY_TO_XYZ
+
+
+def to_nuke_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
+                      rz: ArrayLike, *, meters_per_unit: float = 0.01) -> Transform6:
+    """Internal (m, Z-up, deg XYZ) -> Nuke camera translate (scene units, **Y-up**) and rotate
+    (degrees, Nuke's default ``rot_order`` ZXY: ``R = Ry Rx Rz``).
+
+    A Nuke camera, like ours, looks down local -Z with +Y up, so only the world basis changes
+    (as for Maya): ``t = C @ p / metersPerUnit``, ``R_nuke = C @ R``, ``C = Rx(-90°)``. The
+    angles come from :func:`matrix_to_euler_xyz` (continuous, unwrapped) of the matrix
+    conjugated by the cyclic permutation ``P`` (``P R_nuke P^T = Rz(ry) Ry(rx) Rx(rz)``).
+    """
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    mpu = _check_mpu(meters_per_unit)
+    rn = Z_UP_TO_Y_UP @ euler_xyz_to_matrix(a, b, c)
+    ea, eb, ec = matrix_to_euler_xyz(_ZXY_TO_XYZ @ rn @ _ZXY_TO_XYZ.T)
+    return x / mpu, z / mpu, -y / mpu, eb, ec, ea
+
+
+def from_nuke_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike,
+                        ry: ArrayLike, rz: ArrayLike, *,
+                        meters_per_unit: float = 0.01) -> Transform6:
+    """Inverse of :func:`to_nuke_transform`: Nuke (Y-up, ZXY degrees) -> internal."""
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    mpu = _check_mpu(meters_per_unit)
+    ex, ey, ez = matrix_to_euler_xyz(Z_UP_TO_Y_UP.T @ euler_zxy_to_matrix(a, b, c))
+    return x * mpu, -z * mpu, y * mpu, ex, ey, ez
+
+
 def _up_basis(up_axis: str) -> FloatArray:
     if up_axis == "Z":
         return np.eye(3)

@@ -30,10 +30,13 @@ custom ``double moks:<attr>`` attribute on the object's prim. Each prim's
 :func:`moks_graph.hosts.usd.reader.read_usd` reads back the same objects.
 
 Transforms are ``xformOp:translate`` (double3, scene units) +
-``xformOp:orient`` (quatf, sign-continuous so USD's slerp takes the short
-arc) + ``xformOp:scale`` (1, 1, 1); never matrix samples. ``quatf`` and the
-schema's float attributes hold 24-bit mantissas: orientations read back to
-about 1e-5 degrees and lens / light values to about 1e-7 relative. Time codes are the
+``xformOp:orient`` (quatd, sign-continuous so USD's slerp takes the short
+arc) + ``xformOp:scale`` (1, 1, 1); never matrix samples. The orient is
+double precision because USD makes a rotation of it with ``2 acos(real)``: a
+float32 real part rounds to 1 for turns under ~0.02 degrees, so a ``quatf``
+dropped the small tilt of a level camera on a Y-up stage. The schema's float
+attributes hold 24-bit mantissas: lens / light values read back to about 1e-7
+relative. Time codes are the
 channel frame numbers (sub-frame samples are fractional time codes);
 ``timeCodesPerSecond = framesPerSecond = fps``. A channel becomes time samples
 (a channel that holds one value over the whole range becomes a single time
@@ -271,7 +274,9 @@ class _StageWriter:
 
     def _xform(self, xformable: Any, obj: str) -> None:
         ops_t = xformable.AddTranslateOp()
-        ops_r = xformable.AddOrientOp()
+        # double precision: USD turns an orient into a rotation with 2 acos(real), and a float32
+        # real part rounds to 1 for turns under ~0.02 degrees (a level Y-up camera's tilt)
+        ops_r = xformable.AddOrientOp(self.UsdGeom.XformOp.PrecisionDouble)
         ops_s = xformable.AddScaleOp()
         ops_s.Set(self.Gf.Vec3f(1.0, 1.0, 1.0))
         tr = object_transform(self.ch, obj)
@@ -279,14 +284,14 @@ class _StageWriter:
             ops_t.Set(self.Gf.Vec3d(0.0, 0.0, 0.0))
             _, q = units.to_usd_transform(0, 0, 0, 0, 0, 0, up_axis=self.up,
                                           meters_per_unit=self.mpu)
-            ops_r.Set(self.Gf.Quatf(*q[0]))
+            ops_r.Set(self.Gf.Quatd(*q[0]))
             return
         translate, orient = units.to_usd_transform(*tr, up_axis=self.up,
                                                    meters_per_unit=self.mpu)
         self._author(ops_t.GetAttr(), np.ascontiguousarray(translate), self.Vt.Vec3dArray)
-        # GfQuatf lies in memory as (i, j, k, real); orient rows are (w, x, y, z)
-        xyzw = np.ascontiguousarray(orient[:, [1, 2, 3, 0]], dtype=np.float32)
-        self._author(ops_r.GetAttr(), xyzw, self.Vt.QuatfArray)
+        # GfQuatd lies in memory as (i, j, k, real); orient rows are (w, x, y, z)
+        xyzw = np.ascontiguousarray(orient[:, [1, 2, 3, 0]], dtype=np.float64)
+        self._author(ops_r.GetAttr(), xyzw, self.Vt.QuatdArray)
 
     # -- per kind
     def write_object(self, obj: str, kind: str) -> None:

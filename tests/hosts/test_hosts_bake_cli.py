@@ -68,7 +68,7 @@ def test_cli_unknown_host(tmp_path):
     proc = moks("bake", str(GRAPH), "--host", "houdini", "--out", str(tmp_path / "x.usda"))
     assert proc.returncode == 2
     err = flat(proc.stderr)
-    assert "unknown host 'houdini'" in err and "blender, maya, unreal, usd" in err
+    assert "unknown host 'houdini'" in err and "blender, chan, maya, unreal, usd" in err
     assert listing(tmp_path) == []
 
 

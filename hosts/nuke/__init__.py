@@ -1,0 +1,1 @@
+"""Nuke host: the camera as a ``.chan`` file (no Nuke needed)."""
