@@ -35,9 +35,10 @@ from moks_graph.hosts.farm.bake import (
     merge_graph,
     run_chunk,
 )
-from moks_graph.hosts.farm.export import FORMATS, farm_export
+from moks_graph.hosts.farm.export import FORMATS, FarmOptions, farm_export
 from moks_graph.hosts.farm.jobs import load_job, read_chunk
 from moks_graph.hosts.farm.match import farm_match
+from moks_graph.hosts.farm.pathmap import map_path
 from moks_graph.hosts.farm.writer import farm_writer, write_npz
 
 
@@ -164,12 +165,45 @@ def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function:
 @click.option("--moks", "moks", default="moks", show_default=True,
               help="The moks command on farm machines.")
 @click.option("--name", default=None, help="Job name.")
+@click.option("--show", default="moks", show_default=True, help="OpenCue show.")
+@click.option("--shot", default="farm", show_default=True, help="OpenCue shot.")
+@click.option("--user", default=None, help="OpenCue user (default: $USER).")
+@click.option("--pool", default=None, help="Deadline pool.")
+@click.option("--priority", type=click.IntRange(0), default=None,
+              help="Job priority (OpenCue, Deadline).")
+@click.option("--memory", "memory_mb", type=click.IntRange(1), default=None, metavar="MB",
+              help="Memory per task in MiB (OpenCue layer memory, OpenJD host requirement).")
+@click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
+              help="Environment variable for every task (repeatable).")
+@click.option("--path-map", "path_map", multiple=True, metavar="FROM=TO",
+              help="Path mapping rule for machines that mount the storage elsewhere "
+                   "(repeatable; MOKS_PATH_MAP for OpenCue/Deadline; OpenJD maps its PATH "
+                   "parameters itself).")
 def export(fmt: str, graphs: tuple[str, ...], frames: str | None, chunk: int, host: str,
            subframes: int | None, out: str, job_dir: str | None, moks: str,
-           name: str | None) -> None:
+           name: str | None, show: str, shot: str, user: str | None, pool: str | None,
+           priority: int | None, memory_mb: int | None, env: tuple[str, ...],
+           path_map: tuple[str, ...]) -> None:
     """Write a farm-manager job whose tasks bake GRAPHS chunk by chunk, then merge."""
+    def pairs(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+        out_pairs = []
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"expected {flag}, got {item!r}")
+            out_pairs.append((key, value))
+        return out_pairs
+
+    options = FarmOptions(show=show, shot=shot, user=user, priority=priority, pool=pool,
+                          memory_mb=memory_mb, env=dict(pairs(env, "KEY=VALUE")),
+                          path_map=pairs(path_map, "FROM=TO"))
+    try:
+        options.environment()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     job, written = farm_export(fmt, list(graphs), out, frames=frames, chunk=chunk, host=host,
-                               subframes=subframes, job_dir=job_dir, moks=moks, name=name)
+                               subframes=subframes, job_dir=job_dir, moks=moks, name=name,
+                               options=options)
     tasks = sum(len(g.chunks) + 1 for g in job.graphs)
     console.print(f"{fmt} job {job.id}: {len(job.graphs)} graph(s), {tasks} tasks; snapshot "
                   f"in {job.root}")
@@ -177,8 +211,16 @@ def export(fmt: str, graphs: tuple[str, ...], frames: str | None, chunk: int, ho
         console.print(f"wrote {path}")
 
 
+class MappedPath(click.Path):
+    """A ``click.Path`` rewritten by the farm's path map (``MOKS_PATH_MAP``) before it is
+    checked: a job exported on one machine runs where the storage is mounted elsewhere."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        return super().convert(map_path(str(value)), param, ctx)
+
+
 @farm.command()
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source", type=MappedPath(exists=True))
 @click.option("--frames", required=True, metavar="START-END", help="The chunk's frames.")
 @click.option("--graph", "graph_name", default=None,
               help="Graph in the job (default: its only graph).")
@@ -237,10 +279,10 @@ def _read_chunk_file(path: str) -> Channels:
 
 
 @farm.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("sources", nargs=-1, required=True, type=MappedPath(exists=True))
 @click.option("--graph", "graph_name", default=None, help="Graph in the job (default: all).")
 @click.option("--host", default=None, help="Host writer (default: the job's; npz for files).")
-@click.option("--out", default=None, type=click.Path(dir_okay=False),
+@click.option("--out", default=None, type=MappedPath(dir_okay=False),
               help="Merged file (default: the job's output path).")
 def merge(sources: tuple[str, ...], graph_name: str | None, host: str | None,
           out: str | None) -> None:

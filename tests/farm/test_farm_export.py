@@ -46,11 +46,18 @@ def test_openjd_template_validates_and_runs(tmp_path, make_graph, reference_bake
     assert len(frames) == 24 and frames[0] == "1-100" and frames[-1] == "2301-2400"
     action = instance.steps[0].script.actions.onRun
     args = [str(a) for a in action.args]
-    assert str(action.command) == "moks" and str(job.root) in args
+    assert str(action.command) == "moks" and "{{Param.JobDir}}" in args  # a PATH parameter
+    params = {k: str(v.value) for k, v in instance.parameters.items()}
+    assert params == {"JobDir": str(job.root), "OutputDir": str(job.root.parent)}
+
+    def fill(a: str) -> str:
+        return a.replace("{{Param.JobDir}}", params["JobDir"]).replace(
+            "{{Param.OutputDir}}", params["OutputDir"])
+
     for value in frames:  # what an OpenJD worker would run, with the task parameter filled in
-        run_moks(["moks", *(a.replace("{{Task.Param.Frames}}", value) for a in args)])
+        run_moks(["moks", *(fill(a).replace("{{Task.Param.Frames}}", value) for a in args)])
     merge = instance.steps[1].script.actions.onRun
-    run_moks([str(merge.command), *(str(a) for a in merge.args)])
+    run_moks([str(merge.command), *(fill(str(a)) for a in merge.args)])
     check_merged(job, path, reference_bake)
 
 
