@@ -145,9 +145,17 @@ def merge_command(job: Job, g: JobGraph, moks: str = "moks", job_dir: str | None
 
 # -- OpenJD ------------------------------------------------------------------------
 def openjd_template(job: Job, moks: str = "moks", name: str | None = None,
-                    options: FarmOptions | None = None) -> dict[str, Any]:
-    """The OpenJD job template of a job (module doc)."""
+                    options: FarmOptions | None = None,
+                    template_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The OpenJD job template of a job (module doc).
+
+    The job folder and the output folder are ``PATH`` job parameters (``JobDir``,
+    ``OutputDir``); their defaults are relative to ``template_dir`` (the folder the
+    template is written to, default the job folder's parent), as OpenJD requires, so
+    ``openjd run`` and a worker's path-mapping rules resolve them where the job runs.
+    """
     opts = options or FarmOptions()
+    base = Path(template_dir) if template_dir is not None else job.root.parent
     job_dir, output_dir = "{{Param.JobDir}}", "{{Param.OutputDir}}"
     requirements = ({"hostRequirements": {"amounts": [
         {"name": "amount.worker.memory", "min": int(opts.memory_mb)}]}}
@@ -180,10 +188,10 @@ def openjd_template(job: Job, moks: str = "moks", name: str | None = None,
         "description": f"MOKS Graph farm bake of {len(job.graphs)} graph(s) to {job.host}",
         "parameterDefinitions": [
             {"name": "JobDir", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
-             "default": str(job.root),
+             "default": _relative(job.root, base),
              "description": "The job snapshot folder (chunks are written in it)."},
             {"name": "OutputDir", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "OUT",
-             "default": str(job.root.parent),
+             "default": _relative(job.root.parent, base),
              "description": "Where the merged host files go."},
         ],
         "steps": steps}
@@ -192,6 +200,12 @@ def openjd_template(job: Job, moks: str = "moks", name: str | None = None,
     if env:
         template["jobEnvironments"] = [{"name": "MoksEnvironment", "variables": env}]
     return template
+
+
+def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` with ``/`` separators (OpenJD joins PATH defaults to
+    the template's folder)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
 
 
 def validate_openjd(template: dict[str, Any]) -> Any:
@@ -361,7 +375,7 @@ def farm_export(fmt: str, graphs: Sequence[str | os.PathLike[str]],
         raise MoksError([Problem("MG120", f"{g.source}: {g.error}") for g in bad])
     written: list[Path] = []
     if fmt == "openjd":
-        template = openjd_template(job, moks, name, opts)
+        template = openjd_template(job, moks, name, opts, target.parent)
         validate_openjd(template)
         atomic_write_bytes(target, _openjd_text(template, target).encode())
         written.append(target)

@@ -47,8 +47,10 @@ def test_openjd_template_validates_and_runs(tmp_path, make_graph, reference_bake
     action = instance.steps[0].script.actions.onRun
     args = [str(a) for a in action.args]
     assert str(action.command) == "moks" and "{{Param.JobDir}}" in args  # a PATH parameter
-    params = {k: str(v.value) for k, v in instance.parameters.items()}
-    assert params == {"JobDir": str(job.root), "OutputDir": str(job.root.parent)}
+    # PATH defaults are relative to the template's folder (OpenJD joins them there)
+    params = {k: str((files[0].parent / str(v.value)).resolve())
+              for k, v in instance.parameters.items()}
+    assert params == {"JobDir": str(job.root.resolve()), "OutputDir": str(tmp_path.resolve())}
 
     def fill(a: str) -> str:
         return a.replace("{{Param.JobDir}}", params["JobDir"]).replace(

@@ -154,9 +154,12 @@ def test_openjd_path_parameters_are_mapped_by_the_worker(tmp_path, make_graph, m
     assert str(submit) not in json.dumps(doc["steps"])  # every path is a job parameter
     instance = openjd.create_job(job_template=openjd.decode_job_template(template=doc),
                                  job_parameter_values={})
-    # an OpenJD worker applies its path-mapping rules to PATH parameters
+    # PATH defaults are relative to the template's folder; the worker joins and maps them
+    assert {k: str(v.value) for k, v in instance.parameters.items()} == {
+        "JobDir": job.root.name, "OutputDir": "."}
     rules = [(str(submit), str(worker))]
-    params = {k: map_path(str(v.value), rules) for k, v in instance.parameters.items()}
+    params = {k: map_path(os.path.normpath(os.path.join(str(submit), str(v.value))), rules)
+              for k, v in instance.parameters.items()}
 
     def fill(a: str) -> str:
         for k, v in params.items():
@@ -169,4 +172,27 @@ def test_openjd_path_parameters_are_mapped_by_the_worker(tmp_path, make_graph, m
                                      for x in chunk_action.args)], {})
     merge_action = instance.steps[1].script.actions.onRun
     run_without_shell(["moks", *(fill(str(x)) for x in merge_action.args)], {})
+    _check(job, str(worker / job.output_path(job.graphs[0]).name), path, reference_bake)
+
+
+def test_openjd_run_runs_the_template(tmp_path, make_graph, mounts, reference_bake):
+    """The template run as OpenJD's own CLI runs it (``openjd run``, openjd-cli), with
+    path-mapping rules for the renamed mount; skipped where openjd-cli is not installed."""
+    pytest.importorskip("openjd.cli")
+    submit, worker = mounts
+    job, _, path = _export("openjd", make_graph, mounts, "shot.json")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"version": "pathmapping-1.0", "path_mapping_rules": [
+        {"source_path_format": "POSIX", "source_path": str(submit),
+         "destination_path": str(worker)}]}))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "moks").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m moks_graph.cli "$@"\n')
+    (bin_dir / "moks").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run([sys.executable, "-m", "openjd", "run", str(worker / "shot.json"),
+                           "--step", "shot-merge", "--run-dependencies",
+                           "--path-mapping-rules", f"file://{rules}", "--output", "json"],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     _check(job, str(worker / job.output_path(job.graphs[0]).name), path, reference_bake)
