@@ -37,7 +37,12 @@ from moks_graph.hosts.blender.keyframes import (
     data_id_type,
     snap_frames,
 )
-from moks_graph.hosts.blender.writer import WORLD_PROPERTY, import_bpy, quiet_blender
+from moks_graph.hosts.blender.writer import (
+    OBJECT_PROPERTY,
+    WORLD_PROPERTY,
+    import_bpy,
+    quiet_blender,
+)
 from moks_graph.hosts.units import COLOR_ATTRS
 from moks_graph.timebase import TimeArray, sample_frames
 
@@ -99,10 +104,16 @@ def _moks_kind(blender_id: Any) -> str | None:
         return None
     if kind not in OBJECT_KINDS:
         raise ValueError(f"{blender_id.name!r} has unknown {KIND_PROPERTY} {kind!r}")
-    if not _NAME.match(blender_id.name):
+    if not _NAME.match(_object_name(blender_id)):
         raise ValueError(f"MOKS object {blender_id.name!r} has a name that is not an identifier "
                          "(renamed or duplicated in Blender?)")
     return str(kind)
+
+
+def _object_name(blender_id: Any) -> str:
+    """The MOKS object name: the ``moks_object`` property, else the Blender name."""
+    name = blender_id.get(OBJECT_PROPERTY)
+    return str(name) if isinstance(name, str) else str(blender_id.name)
 
 
 def _scene_ids(scene: Any) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
@@ -113,18 +124,23 @@ def _scene_ids(scene: Any) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
         kind = _moks_kind(obj)
         if kind is None:
             continue
-        kinds[obj.name] = kind
-        ids.append((obj.name, kind, obj))
+        name = _object_name(obj)
+        if name in kinds:
+            raise ValueError(f"two MOKS objects are {name!r} in scene {scene.name!r} (two "
+                             "graphs baked into it?); read one graph's collection")
+        kinds[name] = kind
+        ids.append((name, kind, obj))
         if data_id_type(kind) is not None and obj.data is not None:
-            ids.append((obj.name, kind, obj.data))
+            ids.append((name, kind, obj.data))
     world = scene.world
     if (world is None or _moks_kind(world) != "atmosphere") and scene.get(WORLD_PROPERTY):
         world = import_bpy().data.worlds.get(scene[WORLD_PROPERTY])  # the user's world kept
     if world is not None and _moks_kind(world) == "atmosphere":
-        kinds[world.name] = "atmosphere"
-        ids.append((world.name, "atmosphere", world))
+        name = _object_name(world)
+        kinds[name] = "atmosphere"
+        ids.append((name, "atmosphere", world))
         if world.node_tree is not None:
-            ids.append((world.name, "atmosphere", world.node_tree))
+            ids.append((name, "atmosphere", world.node_tree))
     return kinds, ids
 
 

@@ -77,6 +77,8 @@ SUFFIXES: tuple[str, ...] = (".blend",)
 LAYER_NAME = "MOKS"
 #: Scene property naming the MOKS world when the user's world was kept as ``scene.world``.
 WORLD_PROPERTY = "moks_world"
+#: Object / world property holding the MOKS object name (the Blender name may carry a prefix).
+OBJECT_PROPERTY = "moks_object"
 
 _LIGHT_TYPES = {"light.point": "POINT", "light.spot": "SPOT", "light.area": "AREA",
                 "light.sun": "SUN"}
@@ -157,6 +159,7 @@ def _new_object(bpy: Any, collection: Any, name: str, kind: str,
         obj.empty_display_type = "PLAIN_AXES"
     obj.rotation_mode = "XYZ"
     obj[KIND_PROPERTY] = kind
+    obj[OBJECT_PROPERTY] = name
     collection.objects.link(obj)
     if obj.name != name:
         raise ValueError(f"channels: Blender renamed object {name!r} to {obj.name!r} "
@@ -232,7 +235,8 @@ def _is_moks(block: Any) -> bool:
 
 def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], *,
                    built: BlenderScene | None = None, collection: Any = None,
-                   replace_world: bool = True, make_camera_active: bool = True) -> BlenderScene:
+                   replace_world: bool = True, make_camera_active: bool = True,
+                   prefix: str = "") -> BlenderScene:
     """Create every datablock, action and slot of ``channels`` in ``scene``. Writes no keys.
 
     Objects are linked to ``collection`` (default: the scene's master collection). The first
@@ -244,7 +248,10 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
     Creates the custom properties the curves key, checks every curve against Blender's hard
     ranges, and gives each animated ID an action slot with an empty channelbag. Every ID created
     is recorded in ``built`` (pass one in to keep the record when this raises, e.g. to remove a
-    partial result) and in the returned :class:`BlenderScene`.
+    partial result) and in the returned :class:`BlenderScene`. ``prefix``: put before every
+    datablock name (``"<graph>_"`` for a bake into a user's scene, so two graphs' ``key``
+    lights do not clash); each object and world keeps its MOKS object name in the custom
+    property ``moks_object``, which the reader uses.
     """
     bpy = import_bpy()
     built = BlenderScene(scene) if built is None else built
@@ -253,10 +260,11 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
     for name, kind in channels.kinds.items():
         attrs = list(channels.of(name))
         if kind == "atmosphere":
-            world = _new_world(bpy, name)
+            world = _new_world(bpy, prefix + name)
             built.ids[(name, "WORLD")] = world
             built.ids[(name, "NODETREE")] = world.node_tree
             world[KIND_PROPERTY] = kind
+            world[OBJECT_PROPERTY] = name
             if replace_world or scene.world is None or _is_moks(scene.world):
                 if scene.world is not None and not _is_moks(scene.world):
                     scene.world.use_fake_user = True
@@ -267,7 +275,8 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
                 world.use_fake_user = True
                 scene[WORLD_PROPERTY] = world.name
             continue
-        obj, data = _new_object(bpy, target, name, kind, attrs)
+        obj, data = _new_object(bpy, target, prefix + name, kind, attrs)
+        obj[OBJECT_PROPERTY] = name
         built.ids[(name, "OBJECT")] = obj
         data_type = data_id_type(kind)
         if data_type is not None:
@@ -289,7 +298,7 @@ def populate_scene(scene: Any, channels: Channels, curves: Sequence[CurveKeys], 
                           key=ID_TYPES.index)
         if not id_types:
             continue
-        action = bpy.data.actions.new(f"{name}Action")
+        action = bpy.data.actions.new(f"{prefix}{name}Action")
         built.actions.append(action)
         strip = action.layers.new(LAYER_NAME).strips.new(type="KEYFRAME")
         for id_type in id_types:

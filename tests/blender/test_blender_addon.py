@@ -130,12 +130,15 @@ def test_operator_bakes_a_starter_into_the_current_scene(bpy, tmp_path):
 
     want = bake_graph(mg.load(graph), (1, 48))
     assert (scene.frame_start, scene.frame_end, scene.render.fps) == (1, 48, 30)
-    assert scene.camera.name == "camera" and scene.world.name == "atmosphere"
+    # named after the graph (two graphs in one scene do not clash); moks_object keeps the name
+    p = "wirecam_stadium_"
+    assert scene.camera.name == p + "camera" and scene.world.name == p + "atmosphere"
     types = {o.name: o.type for o in scene.objects}
-    assert types == {"set_piece": "EMPTY", "camera": "CAMERA", "key": "LIGHT", "fill": "LIGHT",
-                     "rim_0": "LIGHT", "rim_1": "LIGHT"}
+    assert types == {"set_piece": "EMPTY", p + "camera": "CAMERA", p + "key": "LIGHT",
+                     p + "fill": "LIGHT", p + "rim_0": "LIGHT", p + "rim_1": "LIGHT"}
+    assert bpy.data.objects[p + "key"]["moks_object"] == "key"
     for name in ("camera", "key", "rim_0"):
-        anim = bpy.data.objects[name].animation_data
+        anim = bpy.data.objects[p + name].animation_data
         assert anim.action is not None and anim.action_slot is not None
     assert "baked 83 channels x 48 samples" in scene.moks_bake.last_result
 
@@ -170,12 +173,12 @@ def test_rebake_replaces_objects_and_resolves_scene_selectors(bpy, tmp_path):
     assert run_bake(bpy, path, (1, 24)) == {"FINISHED"}
     assert run_bake(bpy, path, (1, 30)) == {"FINISHED"}  # again, longer: replaces, no .001
     names = sorted(o.name for o in scene.objects)
-    assert names == ["MISSING_TARGET_tag_villain", "camera", "extra_01", "fill", "hero_body",
-                     "key"]
-    assert bpy.data.objects["MISSING_TARGET_tag_villain"].type == "EMPTY"
-    assert sorted(a.name for a in bpy.data.actions) == ["atmosphereAction", "cameraAction",
-                                                         "fillAction", "keyAction"]
-    assert [w.name for w in bpy.data.worlds] == ["atmosphere"]
+    assert names == ["chase_MISSING_TARGET_tag_villain", "chase_camera", "chase_fill",
+                     "chase_key", "extra_01", "hero_body"]
+    assert bpy.data.objects["chase_MISSING_TARGET_tag_villain"].type == "EMPTY"
+    assert sorted(a.name for a in bpy.data.actions) == [
+        "chase_atmosphereAction", "chase_cameraAction", "chase_fillAction", "chase_keyAction"]
+    assert [w.name for w in bpy.data.worlds] == ["chase_atmosphere"]
     got = scene_channels(bpy, tmp_path)
     assert len(got.time) == 30
     assert got.kinds["MISSING_TARGET_tag_villain"] == "null"
@@ -184,14 +187,14 @@ def test_rebake_replaces_objects_and_resolves_scene_selectors(bpy, tmp_path):
 def test_failed_bake_leaves_the_scene_as_it_was(bpy, tmp_path):
     scene = clear(bpy)
     assert run_bake(bpy, GRAPHS / "handheld_chase.mgraph", (1, 12)) == {"FINISHED"}
-    # the user's own object named like a light of the next graph: that bake is refused
-    scene.collection.objects.link(bpy.data.objects.new("rim", None))
+    # the user's own object named like a light of the next bake: that bake is refused
+    scene.collection.objects.link(bpy.data.objects.new("moco_product_turntable_rim", None))
     before = sorted((o.name, o.type) for o in scene.objects)
-    key_action = bpy.data.objects["key"].animation_data.action.name
-    with pytest.raises(RuntimeError, match="'rim' not made by MOKS"):
+    key_action = bpy.data.objects["handheld_chase_key"].animation_data.action.name
+    with pytest.raises(RuntimeError, match="'moco_product_turntable_rim' not made by MOKS"):
         run_bake(bpy, GRAPHS / "moco_product_turntable.mgraph", (1, 24))
     assert sorted((o.name, o.type) for o in scene.objects) == before
-    assert bpy.data.objects["key"].animation_data.action.name == key_action
+    assert bpy.data.objects["handheld_chase_key"].animation_data.action.name == key_action
     assert scene.frame_end == 12
 
     bad = tmp_path / "bad.mgraph"
@@ -227,7 +230,7 @@ def test_failure_while_keying_rolls_back(bpy, monkeypatch):
         core.write_into_scene(channels, scene)
     assert sorted(o.name for o in bpy.data.objects) == before
     assert sorted(a.name for a in bpy.data.actions) == actions
-    assert scene.camera == camera and scene.world.name == "atmosphere"
+    assert scene.camera == camera and scene.world.name == "foggy_tripod_noir_atmosphere"
     assert scene.frame_end == 12
 
 
@@ -251,9 +254,9 @@ def test_bake_is_non_destructive(bpy, tmp_path):
     assert moks.name in scene.collection.children
     assert {o.name for o in moks.objects} == {o.name for o in scene.objects} - {"shot_cam"}
     assert not [o for o in scene.collection.objects if o.get("moks_kind")]  # none in the root
-    fog = bpy.data.worlds["atmosphere"]
-    assert fog.use_fake_user and scene["moks_world"] == "atmosphere"
-    key = bpy.data.objects["key"]
+    fog = bpy.data.worlds["foggy_tripod_noir_atmosphere"]
+    assert fog.use_fake_user and scene["moks_world"] == fog.name
+    key = bpy.data.objects["foggy_tripod_noir_key"]
     for block in (key, key.data):
         anim = block.animation_data
         bag = anim.action.layers[0].strips[0].channelbag(anim.action_slot)
@@ -268,9 +271,10 @@ def test_bake_is_non_destructive(bpy, tmp_path):
     settings.keep_camera, settings.replace_world = False, True
     assert run_bake(bpy, graph, (1, 12)) == {"FINISHED"}  # again, into the same file
     hdri = bpy.data.worlds["studio_hdri"]
-    assert scene.world.name == "atmosphere" and hdri.use_fake_user
-    assert scene.camera.name == "camera" and "moks_world" not in scene
-    assert sorted(w.name for w in bpy.data.worlds) == ["atmosphere", "studio_hdri"]
+    assert scene.world.name == "foggy_tripod_noir_atmosphere" and hdri.use_fake_user
+    assert scene.camera.name == "foggy_tripod_noir_camera" and "moks_world" not in scene
+    assert sorted(w.name for w in bpy.data.worlds) == ["foggy_tripod_noir_atmosphere",
+                                                       "studio_hdri"]
     assert len([c for c in bpy.data.collections if c.name.startswith("MOKS")]) == 1
     settings.keep_camera = settings.replace_world = False
 
@@ -282,15 +286,26 @@ def test_rebake_removes_what_the_last_bake_made_only(bpy, tmp_path):
     mg.save(graph, path)
     scene = clear(bpy)
     assert run_bake(bpy, path, (1, 12)) == {"FINISHED"}
-    assert "MISSING_TARGET_tag_villain" in bpy.data.objects
+    assert "chase_MISSING_TARGET_tag_villain" in bpy.data.objects
     mine = bpy.data.objects.new("my_prop", None)  # the user's object, in the MOKS collection
     bpy.data.collections["MOKS chase"].objects.link(mine)
     villain = bpy.data.objects.new("villain_body", None)
     villain["moks_tags"] = "villain"
     scene.collection.objects.link(villain)
     assert run_bake(bpy, path, (1, 12)) == {"FINISHED"}  # the selector resolves now
-    assert "MISSING_TARGET_tag_villain" not in bpy.data.objects
+    assert "chase_MISSING_TARGET_tag_villain" not in bpy.data.objects
     assert {"my_prop", "villain_body"} <= {o.name for o in scene.objects}
+
+
+def test_two_graphs_in_one_scene_do_not_clash(bpy):
+    scene = clear(bpy)
+    assert run_bake(bpy, GRAPHS / "handheld_chase.mgraph", (1, 6)) == {"FINISHED"}
+    assert run_bake(bpy, GRAPHS / "foggy_tripod_noir.mgraph", (1, 6)) == {"FINISHED"}
+    for graph in ("handheld_chase", "foggy_tripod_noir"):
+        objects = bpy.data.collections[f"MOKS {graph}"].objects
+        assert f"{graph}_key" in objects and f"{graph}_camera" in objects
+        assert all(o.name.startswith(f"{graph}_") for o in objects)
+    assert scene.camera.name == "foggy_tripod_noir_camera"  # the last bake's camera
 
 
 def test_packages_folder_preference_extends_sys_path(bpy, tmp_path):

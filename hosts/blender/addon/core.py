@@ -81,11 +81,12 @@ def scene_resolver(scene: Any) -> MappingResolver:
     return MappingResolver(names=frozenset(names), tags=tags)
 
 
-def _moks_ids(bpy: Any, channels: Channels) -> list[Any]:
+def _moks_ids(bpy: Any, channels: Channels, prefix: str = "") -> list[Any]:
     """Existing IDs the bake replaces; ValueError for a same-named non-MOKS object or world."""
     found: list[Any] = []
     clashes: list[str] = []
-    for name, kind in channels.kinds.items():
+    for obj_name, kind in channels.kinds.items():
+        name = prefix + obj_name
         collection = bpy.data.worlds if kind == "atmosphere" else bpy.data.objects
         existing = collection.get(name)
         if existing is None:
@@ -98,6 +99,12 @@ def _moks_ids(bpy: Any, channels: Channels) -> list[Any]:
         raise ValueError(f"the scene already has {', '.join(clashes)} not made by MOKS; "
                          "rename it to bake the graph's object of that name")
     return found
+
+
+def object_prefix(graph_name: str) -> str:
+    """``"<graph_name>_"``: what a bake into a scene puts before its datablock names
+    (``""`` for the default name ``"MOKS"``)."""
+    return "" if graph_name in ("", "MOKS") else f"{graph_name}_"
 
 
 def _actions_of(ids: Iterable[Any]) -> set[Any]:
@@ -143,9 +150,11 @@ def write_into_scene(channels: Channels, scene: Any = None, *, graph_name: str =
     """Key ``channels`` into ``scene`` (default: the current scene), replacing earlier MOKS objects.
 
     The objects go in the collection ``"MOKS <graph_name>"``
-    (:func:`~moks_graph.hosts.blender.writer.collection_name`); MOKS objects
-    left in it by the last bake that this bake does not make are removed (the
-    user's objects, in it or not, are never touched). The baked camera
+    (:func:`~moks_graph.hosts.blender.writer.collection_name`) and are named
+    ``"<graph_name>_<object>"`` (:func:`object_prefix`; plain object names for the
+    default ``graph_name``), so two graphs baked into one scene do not clash; MOKS
+    objects left in the collection by the last bake that this bake does not make
+    are removed (the user's objects, in it or not, are never touched). The baked camera
     becomes the scene camera unless ``keep_camera`` (and the scene has one).
     The user's world stays ``scene.world`` unless ``replace_world`` (then the
     MOKS world replaces it and the old one keeps a fake user); see
@@ -157,13 +166,14 @@ def write_into_scene(channels: Channels, scene: Any = None, *, graph_name: str =
     bpy = import_bpy()
     scene = bpy.context.scene if scene is None else scene
     curves = blender_curves(channels)
-    old = _moks_ids(bpy, channels)
+    prefix = object_prefix(graph_name)
+    old = _moks_ids(bpy, channels, prefix)
     name = collection_name(graph_name)
     existing = bpy.data.collections.get(name)
     collection = moks_collection(bpy, scene, name)
+    wanted = {prefix + n for n in channels.kinds}
     old += [o for o in (existing.objects if existing is not None else ())
-            if o.get(KIND_PROPERTY) is not None and o.name not in channels.kinds
-            and o not in old]
+            if o.get(KIND_PROPERTY) is not None and o.name not in wanted and o not in old]
     data = [getattr(block, "data", None) for block in old]
     old_actions = _actions_of([*old, *(d for d in data if d is not None)])
     old_names = [(block, block.name) for block in [*old, *old_actions]]
@@ -175,7 +185,8 @@ def write_into_scene(channels: Channels, scene: Any = None, *, graph_name: str =
     built = BlenderScene(scene)
     try:
         populate_scene(scene, channels, curves, built=built, collection=collection,
-                       replace_world=replace_world, make_camera_active=not keep_camera)
+                       replace_world=replace_world, make_camera_active=not keep_camera,
+                       prefix=prefix)
         write_keys_bulk(built, curves)
     except BaseException:
         _remove_built(bpy, built)
