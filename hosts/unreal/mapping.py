@@ -15,8 +15,10 @@ camera      CineCameraActor     transform; CineCameraComponent
                                 / ``SensorHeight`` (mm)
 light.point PointLight          transform; ``Intensity`` (cd, IntensityUnits
                                 Candelas), ``LightColor`` (the whole colour,
-                                :func:`moks_graph.hosts.units.light_color`;
-                                ``bUseTemperature`` off)
+                                :func:`moks_graph.hosts.units.light_color`,
+                                scaled so its largest component is 1 - an
+                                8-bit FColor - and ``Intensity`` by the same
+                                factor; ``bUseTemperature`` off)
 light.spot  SpotLight           + ``OuterConeAngle`` = spot_angle / 2 (Unreal's
                                 cone angles are half angles), ``InnerConeAngle``
                                 = outer * (1 - spot_blend)
@@ -145,14 +147,19 @@ def _light_tracks(channels: Channels, obj: str, kind: str,
     settings: list[tuple[str, object]] = []
     if kind != "light.sun":
         settings.append(("intensity_units", "CANDELAS"))
+    color = units.light_color(attrs, len(channels.time), obj)
+    peak = np.ones(len(channels.time))
+    if color is not None and "intensity" in attrs:
+        # LightColor is an 8-bit FColor (at most 1): the brightest component goes to 1 and
+        # its value into Intensity, so Intensity x LightColor is the light's emission
+        peak = np.where(color[0].max(axis=1) > 0, color[0].max(axis=1), 1.0)
     if "intensity" in attrs:
         tracks.append(_float("Intensity", "Intensity",
-                             units.light_to_host("unreal", kind, attrs["intensity"])))
+                             units.light_to_host("unreal", kind, attrs["intensity"]) * peak))
         used.add("intensity")
-    color = units.light_color(attrs, len(channels.time), obj)
     if color is not None:
         # the whole colour, CCT + Duv included: Unreal's own temperature stays off
-        rgb = [color[0][:, i] for i in range(3)]
+        rgb = [color[0][:, i] / peak for i in range(3)]
         alpha = np.ones(len(channels.time))
         tracks.append(UnrealTrack(True, COLOR_TRACK, "LightColor", "LightColor",
                                   tuple(zip(COLOR_CHANNELS, (*rgb, alpha), strict=True))))

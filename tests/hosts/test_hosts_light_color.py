@@ -138,10 +138,13 @@ def test_maya_and_unreal_colour_is_the_graph_colour(tmp_path: Path) -> None:
     np.testing.assert_allclose(back["gel.tint"], scene["gel.tint"])
     plan = plan_unreal_sequence(scene)
     unreal = {}
-    for actor in plan.actors:
+    for actor in plan.actors:  # emission = Intensity x LightColor (an FColor: at most 1)
         assert ("use_temperature", False) in actor.settings
         track = dict(next(t for t in actor.tracks if t.property_name == "LightColor").channels)
-        unreal[actor.name] = np.stack([track[c] for c in "RGB"], -1)
+        rgb = np.stack([track[c] for c in "RGB"], -1)
+        assert rgb.max() <= 1.0 + 1e-12
+        intensity = next(t for t in actor.tracks if t.property_name == "Intensity").channels
+        unreal[actor.name] = rgb * (intensity[0][1] / scene[f"{actor.name}.intensity"])[:, None]
     assert _max_error(unreal, expected) < COLOR_TOL
 
 

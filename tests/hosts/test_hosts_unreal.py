@@ -84,8 +84,11 @@ def test_camera_and_light_properties(scene):
     np.testing.assert_allclose(outer, scene["key.spot_angle"] / 2)
     np.testing.assert_allclose(_track(key, "InnerConeAngle").channels[0][1],
                                outer * (1 - scene["key.spot_blend"]))
-    np.testing.assert_allclose(_track(key, "Intensity").channels[0][1], scene["key.intensity"])
-    key_rgb = cct_to_rgb(scene["key.color_temperature"])
+    # LightColor is an FColor (<= 1): its peak moves into Intensity; the product is the same
+    peak = cct_to_rgb(scene["key.color_temperature"]).max(axis=1)
+    np.testing.assert_allclose(_track(key, "Intensity").channels[0][1],
+                               scene["key.intensity"] * peak)
+    key_rgb = cct_to_rgb(scene["key.color_temperature"]) / peak[:, None]
     for i, c in enumerate("RGB"):
         np.testing.assert_allclose(dict(_track(key, "LightColor").channels)[c], key_rgb[:, i])
     assert not [t for t in key.tracks if t.property_name == "Temperature"]
