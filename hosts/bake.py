@@ -138,7 +138,8 @@ def check_output(host: str, out: str | os.PathLike[str]) -> Path:
         return output_path(out, spec.suffixes)
     except (OSError, ValueError, TypeError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise HostError(Problem("MG141", f"host {host!r}: {message}", NO_PATH), str(out)) from None
+        raise HostError(Problem("MG141", f"host {host!r}: {message}", NO_PATH, field="--out"),
+                        str(out)) from None
 
 
 def sink_channels(graph: Graph, result_values: dict[str, Any]) -> Channels:
@@ -454,8 +455,8 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     try:
         writer(channels, target, **opts)
     except OSError as exc:
-        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH),
-                        str(out)) from None
+        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH,
+                                field="--out"), str(out)) from None
     t2 = time.perf_counter()
     if progress is not None:
         progress("write", 1, 1, host)

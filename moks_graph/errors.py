@@ -62,8 +62,11 @@ class Problem:
 
     @property
     def where(self) -> str:
-        """``" at <JSON path>"``, or ``""`` for a problem without one (:data:`NO_PATH`)."""
-        return f" at {self.path}" if self.path else ""
+        """``" at <JSON path>"``; for a problem without one (:data:`NO_PATH`) ``", field
+        <field>"`` when the field (e.g. a command option) is known, else ``""``."""
+        if self.path:
+            return f" at {self.path}"
+        return f", field {self.field}" if self.field else ""
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}{self.where}: {self.message}"

@@ -230,3 +230,5 @@ def test_problem_text_has_a_json_path_only_where_one_exists():
     assert str(output) == "MG141 output-unwritable: folder 'x' does not exist"
     assert MoksError(output, "x/shot.ma").describe() == (
         "x/shot.ma: MG141 output-unwritable: folder 'x' does not exist")
+    option = Problem("MG141", "folder 'x' does not exist", NO_PATH, field="--out")
+    assert str(option) == "MG141 output-unwritable, field --out: folder 'x' does not exist"

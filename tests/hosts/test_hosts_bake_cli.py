@@ -125,7 +125,7 @@ def test_cli_unwritable_output(tmp_path, case):
     assert expected[case] in err
     if case != "out is a folder":
         # names the file; no "at $": no place in a graph file is involved
-        assert err.rstrip().endswith("(MG141 output-unwritable)"), err
+        assert err.rstrip().endswith("(MG141 output-unwritable, field --out)"), err
         assert str(out) in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
     assert "baked" not in proc.stdout
