@@ -6,9 +6,9 @@ import json
 import sys
 
 import click
-import numpy as np
 
 from moks_graph.errors import NO_PATH, MoksError, Problem
+from moks_graph.nodes.imaging.io import read_array
 from moks_graph.nodes.lighting.hdri import check_hdri
 from moks_graph.nodes.lighting.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.shareable import check_file
@@ -20,7 +20,7 @@ from moks_graph.shareable import check_file
 def sh(hdri: str, as_json: bool) -> None:
     """Project an equirectangular HDRI (.hdr, .exr, or a float .npy) to L=2 SH (27 floats)."""
     try:
-        data = np.load(hdri, allow_pickle=False) if hdri.endswith(".npy") else load_hdri(hdri)
+        data = read_array(hdri) if hdri.lower().endswith(".npy") else load_hdri(hdri)
         coeffs = project_hdri(check_hdri(data))
     except (OSError, ValueError, TypeError) as exc:
         raise MoksError(Problem("MG112", str(exc), NO_PATH), hdri) from None

@@ -215,7 +215,10 @@ def _decode_radiance(data: bytes, path: Path) -> np.ndarray:
     ``value = (mantissa + 0.5) * 2 ** (exponent - 136) / EXPOSURE``; exponent
     0 is black. Flat (uncompressed) and 'new' run-length scanlines are supported.
     """
+    from moks_graph.nodes.imaging.limits import check_dimensions
+
     height, width, pos, exposure = _read_radiance_header(data, path)
+    check_dimensions(width, height, path)  # before allocating what the header asks for
     rgbe = np.empty((height, width, 4), dtype=np.uint8)
     for y in range(height):
         head = data[pos : pos + 4]
@@ -242,14 +245,15 @@ def _decode_radiance(data: bytes, path: Path) -> np.ndarray:
 def load_hdri(path: str | Path) -> np.ndarray:
     """Load an equirectangular HDRI as linear float32 RGB, shape ``(H, 2H, 3)``.
 
-    ``.hdr`` files with a Radiance header use the built-in RGBE decoder; other
-    ``.hdr`` / ``.exr`` files are read with ``imageio.v3.imread``. An alpha
-    channel is dropped, a single channel is repeated to grey RGB.
+    ``.hdr`` files with a Radiance header use the built-in RGBE decoder;
+    ``.exr`` files (and other ``.hdr`` files) are read with OpenImageIO (see
+    :func:`moks_graph.nodes.imaging.io.read_array`). An alpha channel is
+    dropped, a single channel is repeated to grey RGB.
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` with the
     path for: an extension other than ``.hdr``/``.exr``, a file no reader can
-    decode (naming the missing imageio plugin), integer (LDR) pixels, non-finite
-    pixels, and an aspect ratio other than 2:1.
+    decode, a header over the image budget (``ImageTooLarge``), integer (LDR)
+    pixels, non-finite pixels, and an aspect ratio other than 2:1.
     """
     if not isinstance(path, str | Path):
         raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
@@ -259,20 +263,16 @@ def load_hdri(path: str | Path) -> np.ndarray:
         raise ValueError(f"path: {p} must be a .hdr or .exr file, got extension {suffix!r}")
     if not p.is_file():
         raise FileNotFoundError(f"path: HDRI file not found: {p}")
-    data = p.read_bytes()
-    if suffix == ".hdr" and data.startswith(b"#?"):
-        image = _decode_radiance(data, p)
-    else:
-        import imageio.v3 as iio
+    from moks_graph.nodes.imaging.io import read_array
+    from moks_graph.nodes.imaging.limits import ImageTooLarge
 
-        try:
-            image = np.asarray(iio.imread(p))
-        except Exception as exc:  # imageio raises many types; report them uniformly
-            raise ValueError(
-                f"path: could not read {p} with imageio ({type(exc).__name__}: {exc}). "
-                "Reading OpenEXR needs an imageio plugin that supports it, e.g. "
-                "'pip install imageio-freeimage' or 'opencv-python-headless'."
-            ) from exc
+    try:
+        image = read_array(p)
+    except ImageTooLarge:
+        raise
+    except ValueError as exc:  # "image: cannot read <file>: why" -> "path: could not read ..."
+        message = str(exc).replace("image: cannot read", "could not read", 1)
+        raise ValueError(f"path: {message}") from None
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] not in (1, 3, 4):
