@@ -41,14 +41,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from moks_graph import codec, mgraph
 from moks_graph.cache import atomic_write_bytes, new_file_mode
 from moks_graph.channels import Channels
-from moks_graph.errors import MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.graph import Graph
 from moks_graph.hosts.farm.framesets import FrameSet, as_frameset, chunks
 from moks_graph.registry import Registry, default_registry
@@ -57,6 +65,8 @@ from moks_graph.timebase import TimeArray
 JOB_SCHEMA = "moks-farm-job/1"
 JOB_FILE = "job.json"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+#: Largest job.json read (a job of many graphs is a few MB).
+_MAX_JOB_BYTES = 256 * 1024 * 1024
 
 
 def _sha256(data: bytes) -> str:
@@ -171,8 +181,37 @@ class Job:
                                 f"{', '.join(g.name for g in self.graphs) or 'none'}"),
                         str(self.root))
 
+    def _field(self, name: str, field_name: str) -> tuple[str, str]:
+        """The JSON path of graph ``name``'s ``field_name`` in job.json."""
+        for i, g in enumerate(self.graphs):
+            if g.name == name:
+                return f"$.graphs[{i}].{field_name}", field_name
+        return NO_PATH, field_name
+
+    def _inside(self, path: Path, base: Path, name: str, field_name: str) -> Path:
+        """``path`` if it stays inside ``base`` once symlinks are resolved; else MoksError.
+
+        A job folder is shared storage that others can write to: a symlink
+        planted at ``graphs/<name>``, ``chunks/`` or the output must not carry
+        a worker's writes out of the job folder.
+        """
+        try:
+            inside = path.resolve().is_relative_to(base.resolve())
+        except (OSError, RuntimeError):  # a symlink loop
+            inside = False
+        if not inside or (path.is_symlink() and path != base):
+            json_path, fld = self._field(name, field_name)
+            raise MoksError(Problem("MG141", f"{str(path)!r} is a symlink or leads outside "
+                                    f"{str(base)!r}; refused (job.json: graph {name!r}, "
+                                    f"field {field_name})", json_path, field=fld),
+                            str(self.root / JOB_FILE))
+        return path
+
     def graph_dir(self, name: str) -> Path:
-        return self.root / "graphs" / name
+        if not re.fullmatch(_PLAIN_NAME, name):
+            raise MoksError(Problem("MG110", f"graph name {name!r} is not a plain file name",
+                                    NO_PATH, field="name"), str(self.root / JOB_FILE))
+        return self._inside(self.root / "graphs" / name, self.root, name, "name")
 
     def snapshot_path(self, name: str) -> Path:
         return self.graph_dir(name) / "graph.mgraph"
@@ -188,11 +227,20 @@ class Job:
 
     def chunk_path(self, g: JobGraph, start: int, end: int) -> Path:
         key = self.chunk_key(g, start, end)
-        return self.graph_dir(g.name) / "chunks" / f"{start}_{end}.{key}.npz"
+        path = self.graph_dir(g.name) / "chunks" / f"{start}_{end}.{key}.npz"
+        return self._inside(path, self.root, g.name, "chunks")
 
     def output_path(self, g: JobGraph) -> Path:
-        """Where the merged file goes by default: beside the job directory."""
-        return self.root.parent / g.output
+        """Where the merged file goes by default: beside the job directory.
+
+        ``output`` is a plain file name (the schema), and the file may not be
+        a symlink (MoksError MG141 naming job.json and the field).
+        """
+        if not re.fullmatch(_PLAIN_NAME, g.output):
+            json_path, fld = self._field(g.name, "output")
+            raise MoksError(Problem("MG110", f"output {g.output!r} is not a plain file name",
+                                    json_path, field=fld), str(self.root / JOB_FILE))
+        return self._inside(self.root.parent / g.output, self.root.parent, g.name, "output")
 
     def to_json(self) -> dict[str, Any]:
         graphs = []
@@ -207,7 +255,7 @@ class Job:
 def _unique_names(paths: Sequence[Path]) -> list[str]:
     names: list[str] = []
     for p in paths:
-        base = _SAFE.sub("_", p.stem) or "graph"
+        base = _SAFE.sub("_", p.stem).lstrip(".-")[:180] or "graph"  # a plain name
         name, i = base, 2
         while name in names:
             name, i = f"{base}-{i}", i + 1
@@ -294,25 +342,141 @@ def create_job(graphs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
     return job
 
 
+# -- reading job.json: a schema, and names that stay inside the job folder ----------
+#: A graph name or output file name from job.json: one plain path component (no separator,
+#: not ``.`` or ``..``, no leading dot), so ``graphs/<name>/`` and the output stay in place.
+_PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
+_Sha = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{64})?$")]
+_Int = Annotated[int, Field(strict=True)]
+#: Most chunks a job.json may list per graph (1 frame per chunk over the MG131 work budget).
+_MAX_CHUNKS = 1_000_000
+
+
+class _JobGraphModel(BaseModel):
+    """One entry of ``job.json``'s ``graphs`` (see :class:`JobGraph`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(pattern=_PLAIN_NAME)]
+    source: Annotated[str, StringConstraints(max_length=4096)]
+    frames: Annotated[str, StringConstraints(max_length=4096)] = ""
+    first: _Int = 0
+    last: _Int = 0
+    subframes: Annotated[int, Field(strict=True, ge=1, le=64)] = 1
+    fps: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 24.0
+    snapshot_sha256: _Sha = ""
+    plugins_sha256: _Sha = ""
+    chunks: Annotated[list[tuple[_Int, _Int]], Field(max_length=_MAX_CHUNKS)] = []
+    output: Annotated[str, StringConstraints(pattern=_PLAIN_NAME)] | Literal[""] = ""
+    error: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> _JobGraphModel:
+        if self.error is None:
+            if self.first > self.last:
+                raise ValueError(f"first ({self.first}) is after last ({self.last})")
+            for a, b in self.chunks:
+                if not self.first <= a <= b <= self.last:
+                    raise ValueError(f"chunk [{a}, {b}] is not inside frames "
+                                     f"{self.first}-{self.last}")
+        return self
+
+
+class _JobModel(BaseModel):
+    """``job.json`` (see :meth:`Job.to_json`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_: Literal["moks-farm-job/1"] = Field(alias="schema")
+    id: Annotated[str, StringConstraints(pattern=r"^job-[0-9a-f]{12}$")]
+    host: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    chunk: Annotated[int, Field(strict=True, ge=1)]
+    graphs: Annotated[list[_JobGraphModel], Field(max_length=100_000)]
+
+    @model_validator(mode="after")
+    def _unique(self) -> _JobModel:
+        seen: set[str] = set()
+        for g in self.graphs:
+            if g.name in seen:
+                raise ValueError(f"graph name {g.name!r} appears twice")
+            seen.add(g.name)
+        return self
+
+
+def _json_path(loc: tuple[int | str, ...]) -> tuple[str, str | None]:
+    """A pydantic error location as a JSON path into job.json and the field's name."""
+    path, field_name = "$", None
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith(("function-after", "tuple[", "list[", "constrained-str",
+                              "literal[", "str", "none")):
+            continue  # union/validator branches, not keys in the file
+        else:
+            field_name = "schema" if part == "schema_" else part
+            path += f".{field_name}"
+    return path, field_name
+
+
+def _schema_problems(exc: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for err in exc.errors(include_url=False, include_input=False):
+        path, field_name = _json_path(tuple(err["loc"]))
+        if path in seen:  # one problem per place (a union reports each branch)
+            continue
+        seen.add(path)
+        message = str(err["msg"])
+        if field_name in ("name", "output") and err["type"] in ("string_pattern_mismatch",
+                                                                "literal_error"):
+            message = ("must be a plain file name (letters, digits, '_', '.', '-'; no path "
+                       "separator, no leading dot, no '..'): names in job.json stay inside "
+                       "the job folder")
+        problems.append(Problem("MG110", f"job.json: {message}", path, field=field_name))
+    return problems
+
+
 def load_job(path: str | os.PathLike[str]) -> Job:
-    """Read a job directory (or its ``job.json``)."""
+    """Read a job directory (or its ``job.json``), checked against the job schema.
+
+    ``job.json`` is data a farm worker did not write itself, so it is not
+    trusted: it must match the schema (MG110/MG113 with the JSON path and
+    field otherwise), graph and output names are plain file names, and the
+    job's folders (``graphs/<name>/...``) must not be symlinks leading out of
+    the job folder (checked when they are used).
+    """
     p = Path(path)
     file = p if p.name == JOB_FILE else p / JOB_FILE
     try:
-        doc = json.loads(file.read_text())
+        with open(file, "rb") as fh:
+            data = fh.read(_MAX_JOB_BYTES + 1)
+        if len(data) > _MAX_JOB_BYTES:
+            raise MoksError(Problem("MG112", f"job.json is larger than {_MAX_JOB_BYTES} bytes",
+                                    NO_PATH), str(file))
+        doc = json.loads(data)
     except FileNotFoundError:
-        raise MoksError(Problem("MG112", "not a farm job directory (no job.json)"),
+        raise MoksError(Problem("MG112", "not a farm job directory (no job.json)", NO_PATH),
                         str(p)) from None
-    except (OSError, ValueError) as exc:
-        raise MoksError(Problem("MG112", f"cannot read job.json: {exc}"), str(p)) from None
-    if not isinstance(doc, dict) or doc.get("schema") != JOB_SCHEMA:
-        raise MoksError(Problem("MG113", f"job.json schema is not {JOB_SCHEMA!r}"), str(file))
-    graphs = []
-    for item in doc["graphs"]:
-        item = dict(item)
-        item["chunks"] = tuple(tuple(c) for c in item.get("chunks", ()))
-        graphs.append(JobGraph(**item))
-    return Job(file.parent, doc["id"], doc["host"], int(doc["chunk"]), tuple(graphs))
+    except MoksError:
+        raise
+    except (OSError, ValueError, RecursionError) as exc:
+        raise MoksError(Problem("MG112" if isinstance(exc, OSError) else "MG111",
+                                f"cannot read job.json: {type(exc).__name__}: "
+                                f"{str(exc)[:200]}", NO_PATH), str(file)) from None
+    if not isinstance(doc, dict):
+        raise MoksError(Problem("MG110", "job.json must hold a JSON object"), str(file))
+    if doc.get("schema") != JOB_SCHEMA:
+        raise MoksError(Problem("MG113", f"job.json schema is not {JOB_SCHEMA!r}", "$.schema",
+                                field="schema"), str(file))
+    try:
+        model = _JobModel.model_validate(doc)
+    except ValidationError as exc:
+        raise MoksError(_schema_problems(exc), str(file)) from None
+    graphs = tuple(JobGraph(g.name, g.source, g.frames, g.first, g.last, g.subframes, g.fps,
+                            g.snapshot_sha256, g.plugins_sha256,
+                            tuple((a, b) for a, b in g.chunks), g.output, g.error)
+                   for g in model.graphs)
+    return Job(file.parent, model.id, model.host, model.chunk, graphs)
 
 
 def load_snapshot(job: Job, name: str, registry: Registry | None = None,
@@ -389,7 +553,7 @@ def read_chunk(path: Path, key: str | None) -> Channels | None:
 
 def mark_attempt(job: Job, g: JobGraph, start: int, end: int) -> None:
     """Record one attempt at a chunk (an empty file), for the retry count."""
-    folder = job.graph_dir(g.name) / "attempts"
+    folder = job._inside(job.graph_dir(g.name) / "attempts", job.root, g.name, "name")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{start}_{end}.{os.getpid()}-{uuid.uuid4().hex[:8]}").touch()
 
