@@ -74,7 +74,8 @@ class _Token:
 
 
 def _unescape(s: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s)
+    escapes = {"n": "\n", "r": "\r", "t": "\t"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), s, flags=re.S)
 
 
 def statements(text: str) -> list[list[_Token]]:

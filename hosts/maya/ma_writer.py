@@ -53,9 +53,28 @@ def fmt(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+#: MEL escapes for the characters a string literal may not hold raw.
+_MEL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def quote(text: str) -> str:
-    """A MEL string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A MEL string literal: backslash, quote, newline, carriage return and tab escaped.
+
+    Text from data (object names, attribute values) is never MEL: a name
+    holding ``";`` or a newline stays inside its literal. Any other control
+    character (no MEL escape exists for it) raises ``ValueError``.
+    """
+    for ch in text:
+        if ch not in _MEL_ESCAPES and not ch.isprintable() and ch != " ":
+            raise ValueError(f"cannot write {text[:80]!r} to a .ma file: it holds the "
+                             f"control character U+{ord(ch):04X}")
+    return '"' + "".join(_MEL_ESCAPES.get(ch, ch) for ch in text) + '"'
+
+
+def comment(text: str) -> str:
+    """``text`` safe inside a ``//`` comment line: every character that could end the line
+    (or is otherwise unprintable) becomes ``?``."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _static(attr: str, value: StaticValue) -> str:
@@ -121,7 +140,7 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
     unit_text = unit if not unit.endswith("fps") else quote(unit)
     lines = [
         f"//Maya ASCII {MAYA_VERSION} scene",
-        f"//Name: {file_name}",
+        f"//Name: {comment(file_name)}",
         "//Codeset: UTF-8",
         f'requires maya "{MAYA_VERSION}";',
         f"currentUnit -l centimeter -a degree -t {unit_text};",
@@ -148,7 +167,7 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
                      f"{quote(curve.node + '.' + curve.attr)};")
     for source, destination in scene.connections:
         lines.append(f"connectAttr {quote(source)} {quote(destination)} -na;")
-    lines.append(f"// End of {file_name}")
+    lines.append(f"// End of {comment(file_name)}")
     return "\n".join(lines) + "\n"
 
 
