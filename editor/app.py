@@ -165,6 +165,14 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``moks-editor`` (returns the exit status)."""
     args = build_parser().parse_args(argv)
+    from moks_graph.extras import MissingExtra, require
+
+    try:
+        for module in ("PySide6", "NodeGraphQt"):
+            require(module, "editor", "moks-editor")
+    except MissingExtra as exc:
+        print(f"moks-editor: error: {exc.problems[0].message}", file=sys.stderr)
+        return EXIT_USAGE
     if args.screenshot:
         return screenshot(args)
     return run(args)

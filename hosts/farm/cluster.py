@@ -114,7 +114,13 @@ def worker_environment() -> Iterator[None]:
 
 @contextmanager
 def connect(scheduler: Any = None, workers: int = 2, *, timeout: float = 60.0) -> Iterator[Any]:
-    """A ``distributed.Client`` for ``scheduler`` (None: a new LocalCluster; str: an address)."""
+    """A ``distributed.Client`` for ``scheduler`` (None: a new LocalCluster; str: an address).
+
+    Without the ``farm`` extra: :class:`~moks_graph.extras.MissingExtra` (MG140).
+    """
+    from moks_graph.extras import require
+
+    require("distributed", "farm", "moks farm on Dask")
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):

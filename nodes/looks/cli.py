@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from moks_graph.errors import NO_PATH, MoksError, Problem
-from moks_graph.nodes.looks.ocio_looks import export_clf, export_config, export_cube
 from moks_graph.nodes.looks.stocks import STOCK_NAMES
 
 
@@ -31,6 +30,11 @@ def list_stocks() -> None:
 @click.option("--size", type=click.IntRange(2, 129), default=33, help=".cube lattice size.")
 def export(out: str, stock: str | None, exposure_ev: float, size: int) -> None:
     """Write OUT as .ocio (config with every look), .cube or .clf (one --stock)."""
+    from moks_graph.extras import require
+
+    require("PyOpenColorIO", "ocio", "moks look export")  # the 'ocio' extra
+    from moks_graph.nodes.looks.ocio_looks import export_clf, export_config, export_cube
+
     suffix = Path(out).suffix.lower()
     if not Path(out).resolve().parent.is_dir():
         raise MoksError(Problem("MG141", "output folder does not exist", NO_PATH), out)

@@ -155,7 +155,10 @@ def lower_star_h0(field: np.ndarray, connectivity: Literal[4, 8]) -> np.ndarray:
     at the larger of its two values; ripser computes the bars. Returns ``(n, 2)``
     ``(birth, death)`` with ``birth <= death`` and ``death = inf`` for the essential bar.
     """
-    from ripser import ripser  # imported lazily: it is slow to import
+    from moks_graph.extras import require
+
+    # imported lazily: it is slow to import, and an extra ('topology') of a slim install
+    ripser = require("ripser", "topology", "persistent Betti numbers").ripser
 
     f = np.asarray(field, dtype=np.float64)
     height, width = f.shape
