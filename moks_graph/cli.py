@@ -257,7 +257,7 @@ def nodes(type_id: str | None, as_json: bool) -> None:
                       ", ".join(cls.Params.model_fields), cls.title())
     console.print(table)
     for e in reg.errors:
-        err_console.print(f"[yellow]plugin failed[/] {e.source}: {e.message}")
+        err_console.print(f"[yellow]plugin failed[/] {escape(str(e.source))}: {escape(e.message)}")
 
 
 @main.command()

@@ -21,7 +21,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moks_graph import validation
-from moks_graph.errors import GraphEditError, Problem, problem_path
+from moks_graph.errors import GraphEditError, MoksError, Problem, problem_path
 from moks_graph.frames import FRAME_MAX, FRAME_MIN, MIN_FPS
 from moks_graph.registry import Registry, default_registry
 
@@ -93,7 +93,13 @@ class NodeRecord:
             # the same bytes in every process for one node type version
             model = self.validated
             h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
-            h.update(type(model).__pydantic_serializer__.to_json(model))  # = model_dump_json()
+            try:  # = model_dump_json(); a plugin's serializer may raise anything
+                h.update(type(model).__pydantic_serializer__.to_json(model))
+            except BaseException as exc:  # contained and reported
+                raise MoksError(Problem(
+                    "MG116", f"node {self.id!r} ({self.type}): its parameters cannot be "
+                    f"serialized: {type(exc).__name__}: {str(exc)[:500]}",
+                    problem_path("nodes", self.id, "params"), self.id, "params")) from None
             self._static_key = h.digest()
         return self._static_key
 

@@ -12,6 +12,18 @@ prints while it loads goes to stderr, never into a command's stdout; and a
 plugin cannot replace a type id that another source (the built-ins above all)
 has already registered: the attempt is recorded and the first class is kept.
 
+Each plugin's import (and its ``register``) runs under a time limit,
+``MOKS_PLUGIN_IMPORT_LIMIT`` seconds (default :data:`DEFAULT_IMPORT_LIMIT`;
+``0`` or ``off``: none), so a plugin that loops or sleeps at import delays a
+command by at most the limit and is then reported like any failed plugin
+(MG130 for the nodes that need it) while the rest still load. The limit is
+the same deadline as the per-node compute limit
+(:func:`moks_graph.evaluate.deadline`): ``SIGALRM`` on the main thread, an
+asynchronous exception on others; it interrupts Python code and sleeps, not
+one long C call, and a plugin that swallows ``BaseException`` in a loop can
+still hang: plugins are code the studio chose to install, and these limits
+contain accidents, not attacks. The built-ins have no limit.
+
 A plugin is either a module with a ``register(registry)`` function, or a module
 whose :class:`~moks_graph.node.Node` subclasses (with a ``type_id``) are
 registered as found.
@@ -22,8 +34,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import math
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -36,6 +50,30 @@ from moks_graph.node import Node, check_node_class
 
 ENTRY_POINT_GROUP = "moks_graph.nodes"
 NODE_PATH_ENV = "MOKS_NODE_PATH"
+IMPORT_LIMIT_ENV = "MOKS_PLUGIN_IMPORT_LIMIT"
+#: Seconds one plugin's import may take when ``MOKS_PLUGIN_IMPORT_LIMIT`` is unset.
+DEFAULT_IMPORT_LIMIT = 20.0
+_BUILTIN_EP = "builtin"
+
+
+def plugin_import_limit() -> tuple[float | None, str | None]:
+    """The per-plugin import limit in seconds (None: none) and a complaint about the
+    variable's text when it is not a number (the default is used then)."""
+    text = os.environ.get(IMPORT_LIMIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_IMPORT_LIMIT, None
+    if text.lower() in ("off", "none", "0"):
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        return DEFAULT_IMPORT_LIMIT, (f"{IMPORT_LIMIT_ENV}={text[:40]!r} is not a number of "
+                                      f"seconds; using {DEFAULT_IMPORT_LIMIT:g}")
+    if math.isnan(value):
+        return DEFAULT_IMPORT_LIMIT, f"{IMPORT_LIMIT_ENV} is NaN; using {DEFAULT_IMPORT_LIMIT:g}"
+    return (value if math.isfinite(value) and value > 0 else None), None
+
+
 
 
 @dataclass(frozen=True)
@@ -61,6 +99,8 @@ class Registry:
         self.errors: list[PluginError] = []
         self._loading: str | None = None  # the plugin being loaded, while one is
         self._failed_types: dict[str, PluginError | None] = {}
+        #: seconds each plugin's import may take (None: no limit); set when loading starts
+        self.import_limit: float | None = None
 
     def register(self, cls: type[Node], source: str = "python") -> type[Node]:
         """Add a node class; usable as a decorator. Raises ``TypeError`` if malformed."""
@@ -71,9 +111,11 @@ class Registry:
         existing = self._types.get(cls.type_id)
         if existing is not None and existing is not cls and self._loading is not None:
             # a plugin may not replace a type another source gave (the built-ins above all)
-            self.errors.append(PluginError(
+            error = PluginError(
                 self._loading, f"type_id {cls.type_id!r} is already registered by "
-                f"{self._sources[cls.type_id]}; the plugin's {cls.__name__} was not registered"))
+                f"{self._sources[cls.type_id]}; the plugin's {cls.__name__} was not registered")
+            if error not in self.errors:
+                self.errors.append(error)
             return cls
         if existing is not None and existing is not cls:
             raise TypeError(
@@ -100,16 +142,18 @@ class Registry:
         return len(self._types)
 
     # -- plugin loading ---------------------------------------------------
-    def _isolated(self, source: str) -> AbstractContextManager[None]:
-        """Load one plugin: its prints go to stderr, it cannot replace registered types."""
+    def _isolated(self, source: str, limit: float | None = None) -> AbstractContextManager[None]:
+        """Load one plugin: its prints go to stderr, it cannot replace registered types, and
+        it is stopped after ``limit`` seconds (``ComputeTimeout``, see the module doc)."""
         registry = self
+        from moks_graph.evaluate import deadline  # the engine's one deadline (import cycle)
 
         @contextlib.contextmanager
         def guard() -> Iterator[None]:
             before = dict(registry._types)
             registry._loading = source
             try:
-                with contextlib.redirect_stdout(sys.stderr):
+                with contextlib.redirect_stdout(sys.stderr), deadline(limit):
                     yield
             finally:
                 registry._loading = None
@@ -160,13 +204,23 @@ class Registry:
             ):
                 self.register(value, source)
 
+    def _limit(self) -> float | None:
+        """The import limit (``MOKS_PLUGIN_IMPORT_LIMIT``), a bad value recorded once."""
+        limit, complaint = plugin_import_limit()
+        if complaint and not any(e.source == IMPORT_LIMIT_ENV for e in self.errors):
+            self.errors.append(PluginError(IMPORT_LIMIT_ENV, complaint))
+        self.import_limit = limit
+        return limit
+
     def load_entry_points(self) -> None:
         """Load the entry-point plugins, the built-ins first (so no plugin can take their ids)."""
         eps = entry_points(group=ENTRY_POINT_GROUP)
-        for ep in sorted(eps, key=lambda e: (e.name != "builtin", e.name)):
+        limit = self._limit()
+        for ep in sorted(eps, key=lambda e: (e.name != _BUILTIN_EP, e.name)):
             source = f"entry point {ep.name} ({ep.value})"
+            builtin = ep.name == _BUILTIN_EP and ep.value.startswith("moks_graph.")
             try:
-                with self._isolated(source):
+                with self._isolated(source, None if builtin else limit):
                     target = ep.load()
                     if isinstance(target, ModuleType):
                         self.load_module(target, source)
@@ -179,6 +233,7 @@ class Registry:
         """Import every ``*.py`` module and package in each folder of ``MOKS_NODE_PATH``."""
         if folders is None:
             folders = [f for f in os.environ.get(NODE_PATH_ENV, "").split(os.pathsep) if f]
+        limit = self._limit() if folders else None
         for folder in folders:
             root = Path(folder)
             if not root.is_dir():
@@ -188,11 +243,11 @@ class Registry:
                 if path.name.startswith(("_", ".")):
                     continue
                 if path.suffix == ".py":
-                    self._import_file(path, path)
+                    self._import_file(path, path, limit)
                 elif (path / "__init__.py").is_file():
-                    self._import_file(path / "__init__.py", path)
+                    self._import_file(path / "__init__.py", path, limit)
 
-    def _import_file(self, file: Path, origin: Path) -> None:
+    def _import_file(self, file: Path, origin: Path, limit: float | None = None) -> None:
         tag = hashlib.sha256(str(origin.resolve()).encode()).hexdigest()[:12]
         name = f"moks_user_nodes_{tag}_{origin.stem}"
         try:
@@ -203,7 +258,7 @@ class Registry:
                 raise ImportError(f"cannot import {file}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
-            with self._isolated(str(origin)):
+            with self._isolated(str(origin), limit):
                 spec.loader.exec_module(module)
                 self.load_module(module, str(origin))
         except BaseException as exc:  # SystemExit, KeyboardInterrupt too
@@ -213,7 +268,13 @@ class Registry:
 
     def record_failure(self, source: str, exc: BaseException,
                        files: list[str] | tuple[str, ...] = ()) -> None:
-        message = f"{type(exc).__name__}: {exc}"
+        from moks_graph.evaluate import ComputeTimeout
+
+        if isinstance(exc, ComputeTimeout):
+            message = (f"its import took longer than {self.import_limit:g} s "
+                       f"({IMPORT_LIMIT_ENV}); not loaded")
+        else:
+            message = f"{type(exc).__name__}: {str(exc)[:2000]}"
         self.errors.append(PluginError(source, message, traceback.format_exc(), tuple(files)))
         self._failed_types.clear()
 
@@ -229,14 +290,27 @@ def _module_files(module: str) -> tuple[str, ...]:
 
 
 _DEFAULT: Registry | None = None
+_BUILDING: tuple[int, Registry] | None = None  # (thread, registry) while one is being loaded
 
 
 def default_registry(reload: bool = False) -> Registry:
-    """The process-wide registry: built-ins, entry-point plugins and ``MOKS_NODE_PATH``."""
-    global _DEFAULT
+    """The process-wide registry: built-ins, entry-point plugins and ``MOKS_NODE_PATH``.
+
+    A plugin that calls this while it is being loaded gets the registry being
+    built (so its ``register`` calls go through the same guard), not a second
+    registry that would import every plugin again.
+    """
+    global _DEFAULT, _BUILDING
+    building = _BUILDING
+    if building is not None and building[0] == threading.get_ident():
+        return building[1]
     if _DEFAULT is None or reload:
         reg = Registry()
-        reg.load_entry_points()
-        reg.load_path()
+        _BUILDING = (threading.get_ident(), reg)
+        try:
+            reg.load_entry_points()
+            reg.load_path()
+        finally:
+            _BUILDING = None
         _DEFAULT = reg
     return _DEFAULT

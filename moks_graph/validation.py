@@ -64,6 +64,11 @@ def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Check
     except (ValueError, TypeError) as exc:  # a model_validator raising directly
         path = problem_path("nodes", node_id, "params")
         return None, [Problem("MG116", f"node {node_id!r}: {exc}", path, node_id)]
+    except BaseException as exc:  # a plugin validator: contained, reported
+        path = problem_path("nodes", node_id, "params")
+        return None, [Problem("MG116", f"node {node_id!r} ({cls.type_id}): its parameter "
+                              f"validation raised {type(exc).__name__}: {str(exc)[:500]}",
+                              path, node_id, "params")]
 
 
 def check_node(graph: Graph, record: NodeRecord) -> Checked:
@@ -114,7 +119,7 @@ def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
         try:
             models = _list_adapter(cls.Params).validate_python(
                 [records[i].params for i in indices])
-        except (PydanticValidationError, ValueError, TypeError):
+        except BaseException:  # checked node by node, which words it
             for i in indices:
                 results[i] = check_params(records[i].id, cls, records[i].params)
             continue
