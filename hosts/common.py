@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from moks_graph import tempnames
 from moks_graph.cache import new_file_mode
 from moks_graph.channels import Channels
 
@@ -60,10 +60,10 @@ def atomic_output(target: Path) -> Iterator[Path]:
 
     The temporary file keeps ``target``'s suffix (USD picks its format from
     it). On any exception the temporary file is removed and ``target`` is
-    untouched, so a failed write leaves the folder as it was.
+    untouched, so a failed write leaves the folder as it was; what a killed
+    writer left (``kill -9``) the next write sweeps (:mod:`moks_graph.tempnames`).
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
-                                    dir=target.parent)
+    fd, tmp_name = tempnames.make(target.parent, target.stem, f".tmp{target.suffix}")
     os.fchmod(fd, new_file_mode())
     os.close(fd)
     tmp = Path(tmp_name)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from moks_graph import codec
+from moks_graph import codec, tempnames
 
 Outputs = Mapping[str, Any]
 
@@ -98,7 +97,7 @@ class DiskCache:
             return False
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, sweep=False)  # many entries: no folder scan per put
         return True
 
 
@@ -130,14 +129,17 @@ def new_file_mode() -> int:
     return 0o666 & ~current_umask()
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any, *,
+                       sweep: bool = True) -> None:
     """Write a file atomically: temp file in the same folder, fsync, rename.
 
     ``data`` is bytes or an iterable of byte chunks. A crash at any point leaves
-    either the old file or the new one, never a partial file at ``path``.
+    either the old file or the new one, never a partial file at ``path``; the
+    temporary files a killed writer left are swept first (``sweep``; see
+    :mod:`moks_graph.tempnames`).
     """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempnames.make(target.parent, target.name, ".tmp", clean=sweep)
     try:
         os.fchmod(fd, new_file_mode())
         with os.fdopen(fd, "wb") as fh:

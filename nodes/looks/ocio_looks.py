@@ -43,7 +43,6 @@ file in the target folder + fsync + ``os.replace``):
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -51,6 +50,7 @@ from typing import Literal
 import numpy as np
 import PyOpenColorIO as ocio
 
+from moks_graph import tempnames
 from moks_graph.cache import new_file_mode
 from moks_graph.nodes.looks.stocks import (
     LOG2_EXPOSURE_RANGE,
@@ -253,7 +253,7 @@ def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -
     target = Path(path)
     if not target.parent.is_dir():
         raise ValueError(f"path: folder {target.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempnames.make(target.parent, target.name, ".tmp")  # sweeps kill -9 leftovers
     try:
         os.fchmod(fd, new_file_mode())  # mkstemp makes 0600: give the umask's mode
     finally:
