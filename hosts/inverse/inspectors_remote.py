@@ -23,12 +23,28 @@ Vendors, keys and endpoints (name: SDK on PyPI; API key variable; base URL varia
     ``MOKS_INSPECTOR_MODEL`` or the vendor default in :data:`DEFAULT_MODELS`.
 
 Timeouts and retries
-    Each request has a timeout of ``timeout_s``; the SDKs' own retries are
-    switched off and one loop retries transient failures (timeouts, connection
-    errors, HTTP 408/409/429/5xx) up to ``max_retries`` times, waiting
-    ``min(backoff_s * 2**i, backoff_max_s)`` seconds before retry ``i``
-    (exponential backoff without jitter, so runs are reproducible). Other HTTP
-    errors (401, 400, ...) fail at once.
+    Each request (each attempt) has one overall deadline of ``timeout_s``
+    seconds, from connecting to the last byte of the reply: every socket wait
+    is bounded by the time left, so a server that drips a byte a second is cut
+    off at the deadline, not ``timeout_s`` after each byte. The SDKs' own
+    retries are switched off and one loop retries transient failures
+    (timeouts, connection errors, HTTP 408/409/429/5xx) up to ``max_retries``
+    times, waiting ``min(backoff_s * 2**i, backoff_max_s)`` seconds before
+    retry ``i`` (exponential backoff without jitter, so runs are
+    reproducible). Other HTTP errors (401, 400, ...) fail at once.
+
+Keys and hostile servers
+    Every SDK gets an HTTP client whose transport (:class:`_GuardedTransport`)
+    never follows a redirect: a 3xx reply fails the request at once
+    (:class:`InspectorTransportError`, not retried), so an API key header
+    (``x-api-key``, ``Authorization``, ``x-goog-api-key``) is only ever sent
+    to the configured base URL. A reply body is read as a stream and refused
+    past :data:`MAX_REPLY_BYTES` on the wire, then inflated (gzip or deflate
+    only; other encodings are refused) with a cap of
+    :data:`MAX_DECODED_BYTES`, so a small compressed bomb never becomes
+    gigabytes. The API key is scrubbed (``[redacted]``) from every error
+    message, warning, ``last_error``, note, and from the reasons and summary of
+    the returned critiques (which a match stores in ``match.json``).
 
 Replies are data, never instructions
     The reply must be one JSON object matching
@@ -116,6 +132,12 @@ MAX_REPLY_CHARS = 20_000
 IMAGE_MAX_SIDE = 512
 #: HTTP statuses worth retrying.
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+#: Largest reply body read from the socket (compressed or not) [bytes].
+MAX_REPLY_BYTES = 2_000_000
+#: Largest reply body after inflating gzip/deflate [bytes].
+MAX_DECODED_BYTES = 4_000_000
+#: What replaces an API key in any text this module produces.
+REDACTED = "[redacted]"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*)\n\s*```\s*$", re.DOTALL)
@@ -308,6 +330,167 @@ def _env(names: tuple[str, ...]) -> str | None:
     return None
 
 
+class _Refused(Exception):
+    """Raised by the guarded transport for a reply it will not pass on (not retried)."""
+
+
+def _deadline_backend(backend: Any, deadline: Callable[[], float | None]) -> Any:
+    """``backend`` (an httpcore network backend) with every socket wait (connect, TLS, each
+    read and write) bounded by the time left to ``deadline()``: one deadline per request
+    however the server paces its bytes (headers included)."""
+    import httpcore2 as httpcore
+
+    def left(timeout: float | None, error: type[Exception]) -> float | None:
+        end = deadline()
+        if end is None:
+            return timeout
+        rest = end - time.monotonic()
+        if rest <= 0:
+            raise error("the request's deadline passed")
+        return rest if timeout is None else min(timeout, rest)
+
+    class Stream(httpcore.NetworkStream):  # type: ignore[misc]
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return bytes(self.inner.read(max_bytes, left(timeout, httpcore.ReadTimeout)))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.inner.write(buffer, left(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self.inner.close()
+
+        def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                      timeout: float | None = None) -> Any:
+            return Stream(self.inner.start_tls(ssl_context, server_hostname,
+                                               left(timeout, httpcore.ConnectTimeout)))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.inner.get_extra_info(info)
+
+    class Backend(httpcore.NetworkBackend):  # type: ignore[misc]
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                        local_address: str | None = None, socket_options: Any = None) -> Any:
+            return Stream(backend.connect_tcp(host, port, left(timeout, httpcore.ConnectTimeout),
+                                              local_address, socket_options))
+
+        def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                socket_options: Any = None) -> Any:
+            return Stream(backend.connect_unix_socket(
+                path, left(timeout, httpcore.ConnectTimeout), socket_options))
+
+        def sleep(self, seconds: float) -> None:
+            backend.sleep(seconds)
+
+    return Backend()
+
+
+def _inflate(data: bytes, encoding: str) -> bytes:
+    """``data`` decoded per its Content-Encoding, never past :data:`MAX_DECODED_BYTES`."""
+    import zlib
+
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding in ("identity", ""):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            inflater = zlib.decompressobj(zlib.MAX_WBITS if data[:1] == b"\x78"
+                                          else -zlib.MAX_WBITS)
+        else:
+            raise _Refused(f"reply Content-Encoding {coding!r} is not accepted (gzip, deflate)")
+        try:
+            out = inflater.decompress(data, MAX_DECODED_BYTES + 1)
+        except zlib.error as exc:
+            raise _Refused(f"reply body is not valid {coding}: {exc}") from None
+        if len(out) > MAX_DECODED_BYTES or inflater.unconsumed_tail:
+            raise _Refused(f"reply inflates past {MAX_DECODED_BYTES} bytes ({coding}); refused")
+        data = out
+    return data
+
+
+def _guarded_client(inspector: RemoteInspector) -> Any:
+    """An httpx(2) client for the SDKs: no redirects, one deadline, bounded bodies."""
+    try:
+        import httpx2 as httpx
+    except ImportError:  # pragma: no cover - SDKs built on httpx
+        import httpx  # type: ignore[no-redef]
+
+    class Transport(httpx.BaseTransport):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            self.inner = httpx.HTTPTransport(retries=0, proxy=_proxy_for(inspector.base_url))
+            pool = getattr(self.inner, "_pool", None)  # httpcore's pool: bound its sockets
+            if pool is not None and getattr(pool, "_network_backend", None) is not None:
+                pool._network_backend = _deadline_backend(pool._network_backend,
+                                                          lambda: inspector._deadline)
+
+        def handle_request(self, request: Any) -> Any:
+            deadline = inspector._deadline or (time.monotonic() + inspector.timeout_s)
+            request.headers["Accept-Encoding"] = "gzip, deflate"
+            response = self.inner.handle_request(request)
+            try:
+                if 300 <= response.status_code < 400:
+                    where = response.headers.get("location", "")
+                    raise _Refused(f"HTTP {response.status_code} redirect to "
+                                   f"{_origin(where, request.url)} refused: the inspectors "
+                                   "never follow redirects (the API key goes to the base URL "
+                                   "only)")
+                body = bytearray()
+                for chunk in response.stream:
+                    body += chunk
+                    if len(body) > MAX_REPLY_BYTES:
+                        raise _Refused(f"reply body over {MAX_REPLY_BYTES} bytes; refused")
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(f"reply not complete within the "
+                                                f"{inspector.timeout_s:g} s deadline",
+                                                request=request)
+            except _Refused as exc:
+                inspector._refused = str(exc)
+                raise
+            finally:
+                response.close()
+            try:
+                content = _inflate(bytes(body), response.headers.get("content-encoding", ""))
+            except _Refused as exc:
+                inspector._refused = str(exc)
+                raise
+            headers = [(k, v) for k, v in response.headers.multi_items()
+                       if k.lower() not in ("content-encoding", "content-length",
+                                            "transfer-encoding")]
+            return httpx.Response(response.status_code, headers=headers, content=content,
+                                  request=request)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    return httpx.Client(transport=Transport(), follow_redirects=False,
+                        timeout=inspector.timeout_s)
+
+
+def _proxy_for(base_url: str | None) -> str | None:
+    """The proxy the environment names for ``base_url`` (``HTTPS_PROXY``, ``NO_PROXY``...), as
+    an SDK's own client would use it (a client given a transport reads no proxy itself)."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url or "https://")
+    proxies = urllib.request.getproxies()
+    if parts.hostname and urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return proxies.get(parts.scheme or "https") or proxies.get("all")
+
+
+def _origin(location: str, base: Any) -> str:
+    """``scheme://host:port`` of a redirect target (relative targets: the request's)."""
+    from urllib.parse import urljoin, urlsplit
+
+    parts = urlsplit(urljoin(str(base), location[:2000]))
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(no target)"
+
+
 class RemoteInspector:
     """A vendor-neutral inspector: prompt, images, retries and reply validation.
 
@@ -354,6 +537,8 @@ class RemoteInspector:
         self.last_error: InspectorError | None = None
         self.last_notes: list[str] = []
         self._sdk_client: Any = None
+        self._deadline: float | None = None  # of the request in flight (monotonic seconds)
+        self._refused: str | None = None  # why the guarded transport refused a reply
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r})"
@@ -376,24 +561,55 @@ class RemoteInspector:
         """Seconds waited before retry 1, 2, ...: ``min(backoff_s 2^i, backoff_max_s)``."""
         return [min(self.backoff_s * 2.0**i, self.backoff_max_s) for i in range(self.max_retries)]
 
+    def redact(self, text: str) -> str:
+        """``text`` with the API key (as written, URL-quoted or base64) replaced by
+        :data:`REDACTED`."""
+        from urllib.parse import quote
+
+        key = self.api_key
+        for form in {key, quote(key, safe=""), _b64(key.encode())}:
+            if form:
+                text = text.replace(form, REDACTED)
+        return text
+
+    def _redacted_critiques(self, critiques: Critiques) -> Critiques:
+        items = [item.model_copy(update={
+            "reason": self.redact(item.reason),
+            **({"value": self.redact(item.value)} if isinstance(item.value, str) else {})})
+            for item in critiques.items]
+        return Critiques(items=items, summary=self.redact(critiques.summary))
+
     def request(self, prompt: str, images: list[bytes]) -> str:
-        """Send one request with retries; the reply text or :class:`InspectorTransportError`."""
+        """Send one request with retries; the reply text or :class:`InspectorTransportError`.
+
+        Each attempt has one deadline of ``timeout_s`` (module doc); a reply the
+        transport refuses (redirect, oversized, unknown encoding) is not retried.
+        """
         client = self.client()
         delays = self.backoff_delays()
         for attempt in range(self.max_retries + 1):
+            self._refused = None
+            self._deadline = time.monotonic() + self.timeout_s
             try:
                 return self._send(client, SYSTEM_PROMPT, prompt, images)
-            except InspectorError:
-                raise
+            except InspectorError as exc:
+                raise type(exc)(self.redact(str(exc))) from None
             except Exception as exc:
+                if self._refused is not None:
+                    raise InspectorTransportError(self.redact(
+                        f"{self.name} request refused: {self._refused}")) from None
                 transient = _is_transient(exc)
                 if not transient or attempt == self.max_retries:
                     status = _status_of(exc)
                     why = f"HTTP {status}" if status is not None else type(exc).__name__
                     tries = f" after {attempt + 1} attempts" if transient else ""
-                    raise InspectorTransportError(
-                        f"{self.name} request failed{tries}: {why}: {str(exc)[:300]}") from exc
+                    error = InspectorTransportError(self.redact(
+                        f"{self.name} request failed{tries}: {why}: {str(exc)[:300]}"))
+                    error.status = status  # type: ignore[attr-defined]
+                    raise error from None  # the SDK's exception may hold the key
                 self.sleep(delays[attempt])
+            finally:
+                self._deadline = None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def critique(self, reference: np.ndarray, preview: np.ndarray,
@@ -408,12 +624,15 @@ class RemoteInspector:
         try:
             critiques, notes = parse_reply(self.request(prompt, images), script)
         except InspectorError as exc:
-            self.last_error = exc
+            clean = type(exc)(self.redact(str(exc)))
+            self.last_error = clean
             if self.strict:
-                raise
-            warnings.warn(f"{self.name} inspector: {exc}; continuing without critiques",
+                raise clean from None
+            warnings.warn(f"{self.name} inspector: {clean}; continuing without critiques",
                           InspectorWarning, stacklevel=2)
             return Critiques()
+        critiques = self._redacted_critiques(critiques)
+        notes = [self.redact(n) for n in notes]
         self.last_notes = notes
         if notes:
             warnings.warn(f"{self.name} inspector dropped {len(notes)} critique(s): "
@@ -445,7 +664,8 @@ class AnthropicInspector(RemoteInspector):
     def _client(self) -> Any:
         anthropic = _import("anthropic", "anthropic")
         return anthropic.Anthropic(api_key=self.api_key, base_url=self.base_url,
-                                   timeout=self.timeout_s, max_retries=0)
+                                   timeout=self.timeout_s, max_retries=0,
+                                   http_client=_guarded_client(self))
 
     def _send(self, client: Any, system: str, prompt: str, images: list[bytes]) -> str:
         content: list[dict[str, Any]] = [
@@ -470,7 +690,8 @@ class OpenAIInspector(RemoteInspector):
     def _client(self) -> Any:
         openai = _import("openai", "openai")
         return openai.OpenAI(api_key=self.api_key, base_url=self.base_url,
-                             timeout=self.timeout_s, max_retries=0)
+                             timeout=self.timeout_s, max_retries=0,
+                             http_client=_guarded_client(self))
 
     def _send(self, client: Any, system: str, prompt: str, images: list[bytes]) -> str:
         parts: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
@@ -500,7 +721,8 @@ class GeminiInspector(RemoteInspector):
         version = os.environ.get("GOOGLE_GENAI_API_VERSION", "").strip() or GEMINI_API_VERSION
         options = types.HttpOptions(base_url=self.base_url, api_version=version,
                                     timeout=max(1, round(self.timeout_s * 1000)),
-                                    retry_options=types.HttpRetryOptions(attempts=1))
+                                    retry_options=types.HttpRetryOptions(attempts=1),
+                                    httpx_client=_guarded_client(self))
         return genai.Client(api_key=self.api_key, http_options=options)
 
     def _send(self, client: Any, system: str, prompt: str, images: list[bytes]) -> str:
