@@ -37,6 +37,23 @@ CODES: dict[str, str] = {
 }
 
 
+#: Longest problem message kept [characters]; longer ones keep their head and tail. Text
+#: from a file (a 4 MB port name) must not make reporting slow or flood the terminal.
+MAX_MESSAGE_CHARS = 2000
+#: Longest JSON path, node id or field name kept in a problem [characters].
+MAX_NAME_CHARS = 300
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` if it fits in ``limit`` characters, else its head and tail around a marker
+    saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    head = max(1, limit * 2 // 3)
+    tail = max(1, limit - head - 40)
+    return f"{text[:head]}...[{len(text) - head - tail} characters cut]...{text[-tail:]}"
+
+
 #: The ``path`` of a problem that is not about a place in a ``.mgraph`` (an output file that
 #: cannot be written, a missing host module, an unreadable file): printed without ``at ...``.
 NO_PATH = ""
@@ -55,6 +72,14 @@ class Problem:
     path: str = "$"
     node: str | None = None
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", shorten(self.message))
+        for attr in ("path", "node", "field"):
+            value = getattr(self, attr)
+            if isinstance(value, str) and len(value) > MAX_NAME_CHARS:
+                object.__setattr__(self, attr, shorten(value, MAX_NAME_CHARS))
 
     @property
     def name(self) -> str:
