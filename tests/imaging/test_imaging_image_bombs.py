@@ -154,3 +154,14 @@ def test_moks_metrics_on_a_sliver_png_is_quick_and_clean(tmp_path):
     assert done.returncode == 1
     assert "sliver.png is 8 x 30000 pixels" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_analysis_refuses_a_sliver_it_cannot_reduce():
+    """Arrays that reach the metrics without a file (another node's output) are bounded too."""
+    from moks_graph.nodes.imaging.report import analyse_still
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="30000 x 8 pixels is too elongated"):
+        analyse_still(np.full((8, 30_000, 3), 0.5, np.float32))
+    assert time.monotonic() - start < 5
+    assert analyse_still(np.full((8, 700, 3), 0.5, np.float32))["metrics"]  # mild: measured
