@@ -21,7 +21,7 @@ from rich.markup import escape
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
-from moks_graph.errors import NO_PATH, MoksError, Problem
+from moks_graph.errors import NO_PATH, MoksError, Problem, shorten
 from moks_graph.frames import parse_frame_range
 from moks_graph.listing import Listing, MoksConsole
 from moks_graph.registry import default_registry
@@ -103,7 +103,22 @@ class MoksGroup(click.Group):
         except (OSError, ValueError) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+            err_console.print(f"[bold red]error[/] {escape(shorten(str(exc)))}")
+            sys.exit(2)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            err_console.print("[bold red]error[/] out of memory (the input is too large for "
+                              "this machine; see the work budget, MOKS_WORK_BUDGET)")
+            sys.exit(2)
+        except Exception as exc:  # a foreign library's error (sqlite3, pxr, numpy.linalg, ...)
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+            err_console.print(f"[bold red]error[/] {escape(shorten(str(exc)) or kind)} "
+                              f"[dim]({escape(kind)}; moks --debug shows the traceback)[/]")
             sys.exit(2)
 
 

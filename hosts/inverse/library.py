@@ -49,6 +49,7 @@ write). ``prune(min_vitality)`` deletes entries below the threshold.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -63,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from moks_graph.cache import atomic_write_bytes
+from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.nodes.inverse.fuse import MONO_SATURATION
 from moks_graph.nodes.inverse.interfaces import MatchResult
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -267,6 +269,26 @@ class Entry:
                 "vitality": round(self.vitality, 9)}
 
 
+class _BadRow(Exception):
+    """A library row whose columns do not hold what the schema says (a foreign writer)."""
+
+
+def _library_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A library method whose SQLite errors (garbage, truncated or locked file) and bad rows
+    become one :class:`MoksError` naming the library file, not ``sqlite3.DatabaseError``."""
+    @functools.wraps(fn)
+    def guarded(self: CalibrationLibrary, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise MoksError(Problem("MG112", f"calibration library cannot be read as SQLite: "
+                                    f"{exc}", NO_PATH), getattr(self, "path", None)) from None
+        except _BadRow as exc:
+            raise MoksError(Problem("MG110", f"calibration library: {exc}", NO_PATH),
+                            getattr(self, "path", None)) from None
+    return guarded
+
+
 class CalibrationLibrary:
     """A SQLite calibration library (module doc); use as a context manager or ``close()``.
 
@@ -276,6 +298,7 @@ class CalibrationLibrary:
     long a writer waits for the lock.
     """
 
+    @_library_errors
     def __init__(self, path: str | os.PathLike[str] | None = None, *,
                  half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
                  reuse_boost: float = DEFAULT_REUSE_BOOST,
@@ -328,19 +351,30 @@ class CalibrationLibrary:
         self._db.execute("COMMIT")
 
     def _vitality(self, last_used: float, uses: int, now: float) -> float:
+        if isinstance(uses, bool) or not isinstance(uses, int):
+            raise _BadRow(f"column 'uses' holds {type(uses).__name__} {str(uses)[:40]!r}, "
+                          "not an integer")
+        if isinstance(last_used, bool) or not isinstance(last_used, int | float) \
+                or not math.isfinite(last_used):
+            raise _BadRow(f"column 'last_used' holds {type(last_used).__name__} "
+                          f"{str(last_used)[:40]!r}, not a time")
         return vitality(now - last_used, uses, self.half_life_s, self.reuse_boost)
 
     def _entry(self, row: tuple[Any, ...], now: float, score: float = 0.0) -> Entry:
         eid, tags, script, summary, residual, created, last_used, uses = row
-        return Entry(id=eid, tags=frozenset(json.loads(tags)),
-                     script=SceneScript.model_validate_json(script),
-                     summary=json.loads(summary), residual=residual, created=created,
-                     last_used=last_used, uses=uses,
-                     vitality=self._vitality(last_used, uses, now), score=score)
+        try:
+            return Entry(id=eid, tags=frozenset(json.loads(tags)),
+                         script=SceneScript.model_validate_json(script),
+                         summary=json.loads(summary), residual=residual, created=created,
+                         last_used=last_used, uses=uses,
+                         vitality=self._vitality(last_used, uses, now), score=score)
+        except (ValueError, TypeError, _BadRow) as exc:  # JSON, schema, column types
+            raise _BadRow(f"entry {str(eid)[:40]}: {str(exc)[:300]}") from None
 
     _COLUMNS = "id, tags, script, summary, residual, created, last_used, uses"
 
     # -- writing
+    @_library_errors
     def add(self, script: SceneScript, tags: Iterable[str] | None = None,
             summary: Mapping[str, Any] | None = None, residual: float | None = None) -> int:
         """Store a match; returns its id. ``tags`` default to :func:`tags_for`.
@@ -376,6 +410,7 @@ class CalibrationLibrary:
                            [(t, eid) for t in sorted(tagset)])
         return int(eid)
 
+    @_library_errors
     def add_match(self, script: SceneScript, result: MatchResult,
                   extra_tags: Iterable[str] = (), *, tags: Iterable[str] | None = None) -> int:
         """Store an accepted :class:`MatchResult`.
@@ -390,6 +425,7 @@ class CalibrationLibrary:
         base = tags_for(script) if tags is None else normalise_tags(tags)
         return self.add(script, base | normalise_tags(extra_tags), summary, result.residual)
 
+    @_library_errors
     def touch(self, entry_id: int) -> None:
         """Count a reuse of ``entry_id``: ``uses += 1``, ``t_last`` = now."""
         with self._write() as db:
@@ -398,6 +434,7 @@ class CalibrationLibrary:
             if cur.rowcount == 0:
                 raise KeyError(f"entry_id: no entry {entry_id}")
 
+    @_library_errors
     def prune(self, min_vitality: float) -> int:
         """Delete the entries whose vitality is below ``min_vitality``; returns how many."""
         if not (isinstance(min_vitality, int | float) and math.isfinite(min_vitality)
@@ -412,9 +449,11 @@ class CalibrationLibrary:
         return len(doomed)
 
     # -- reading
+    @_library_errors
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
 
+    @_library_errors
     def get(self, entry_id: int) -> Entry:
         """The entry ``entry_id`` (KeyError if none)."""
         row = self._db.execute(f"SELECT {self._COLUMNS} FROM entries WHERE id = ?",
@@ -423,12 +462,14 @@ class CalibrationLibrary:
             raise KeyError(f"entry_id: no entry {entry_id}")
         return self._entry(row, float(self.clock()))
 
+    @_library_errors
     def entries(self) -> list[Entry]:
         """Every entry, most vital first (ties: by id)."""
         now = float(self.clock())
         rows = self._db.execute(f"SELECT {self._COLUMNS} FROM entries ORDER BY id").fetchall()
         return sorted((self._entry(r, now) for r in rows), key=lambda e: (-e.vitality, e.id))
 
+    @_library_errors
     def lookup(self, tags: Iterable[str] | SceneScript, *, min_similarity: float = 0.0,
                touch: bool = True) -> Entry | None:
         """The most vital similar entry for ``tags`` (or a script's :func:`tags_for`), or None.
@@ -464,6 +505,7 @@ class CalibrationLibrary:
             self.touch(entry.id)
         return entry
 
+    @_library_errors
     def export(self, path: str | os.PathLike[str]) -> Path:
         """Write every entry (with its current vitality) as JSON, atomically; returns the path."""
         target = Path(path)

@@ -40,3 +40,34 @@ def test_cli_validate_of_a_huge_port_name_is_fast_and_short(tmp_path):
     assert time.monotonic() - t0 < 20
     assert r.returncode == 1 and "MG108" in r.stderr and "MG115" in r.stderr
     assert len(r.stderr) < 20_000 and "Traceback" not in r.stderr
+
+
+def test_foreign_exceptions_at_the_command_line_are_one_message():
+    import click
+    from click.testing import CliRunner
+
+    from moks_graph.cli import MoksGroup
+
+    class ForeignError(Exception):
+        pass
+
+    @click.group(cls=MoksGroup)
+    def group() -> None:
+        pass
+
+    raised = {"foreign": ForeignError("disk image malformed " + "x" * 100_000),
+              "memory": MemoryError(), "usage": click.UsageError("bad usage")}
+
+    @group.command()
+    @click.argument("kind")
+    def boom(kind: str) -> None:
+        raise raised[kind]
+
+    r = CliRunner().invoke(group, ["boom", "foreign"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "disk image malformed" in text and "ForeignError" in text
+    assert "--debug" in text and len(r.output) < 5000 and isinstance(r.exception, SystemExit)
+    r = CliRunner().invoke(group, ["boom", "memory"])
+    assert r.exit_code == 2 and "out of memory" in r.output
+    r = CliRunner().invoke(group, ["boom", "usage"])  # click's own errors stay click's
+    assert r.exit_code == 2 and "Usage:" in r.output and "bad usage" in r.output
