@@ -170,24 +170,31 @@ def run_chunk(job_root: str, name: str, start: int, end: int,
               cache_dir: str | None = None) -> ChunkResult:
     """The Dask task for one chunk: reuse its file if the key matches, else evaluate and write."""
     t0 = time.perf_counter()
-    job = _job(job_root)
-    g = job.graph(name)
-    mark_attempt(job, g, start, end)
-    key = job.chunk_key(g, start, end)
-    path = job.chunk_path(g, start, end)
-    existing = read_chunk(path, key)
-    if existing is not None:
-        return ChunkResult(name, start, end, "reused", time.perf_counter() - t0,
-                           len(existing.time), os.getpid())
-    try:
+    where = f"{job_root} graph {name!r}"
+    try:  # a bad job folder or a full disk is the chunk's failure, not a worker traceback
+        job = _job(job_root)
+        g = job.graph(name)
+        where = f"{g.source}"
+        mark_attempt(job, g, start, end)
+        key = job.chunk_key(g, start, end)
+        path = job.chunk_path(g, start, end)
+        existing = read_chunk(path, key)
+        if existing is not None:
+            return ChunkResult(name, start, end, "reused", time.perf_counter() - t0,
+                               len(existing.time), os.getpid())
         graph = _snapshot(job, g)
         channels = evaluate_chunk(graph, start, end, final=end == g.last, subframes=g.subframes,
                                   evaluator=_evaluator(cache_dir))
+        write_chunk(path, key, channels)
     except MoksError as exc:
         message = "; ".join(f"{p.code} {p.message}" for p in exc.problems)
+        source = f" ({exc.source})" if exc.source and exc.source not in where else ""
         return ChunkResult(name, start, end, "failed", time.perf_counter() - t0, 0, os.getpid(),
-                           f"{g.source} frames {start}-{end}: {message}")
-    write_chunk(path, key, channels)
+                           f"{where} frames {start}-{end}: {message}{source}")
+    except OSError as exc:
+        return ChunkResult(name, start, end, "failed", time.perf_counter() - t0, 0, os.getpid(),
+                           f"{where} frames {start}-{end}: writing the chunk failed: "
+                           f"{type(exc).__name__}: {exc}")
     return ChunkResult(name, start, end, "done", time.perf_counter() - t0, len(channels.time),
                        os.getpid())
 

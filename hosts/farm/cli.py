@@ -243,7 +243,7 @@ def chunk(source: str, frames: str, graph_name: str | None, out: str | None, fin
                                     f"range {g.frames} for graph {g.name!r}"), source)
         result = run_chunk(str(job.root), g.name, start, end)
         if result.status == "failed":
-            raise MoksError(Problem("MG120", str(result.error)), source)
+            raise MoksError(Problem("MG120", str(result.error), NO_PATH), source)
         path = job.chunk_path(g, start, end)
         if out:
             import shutil

@@ -141,14 +141,14 @@ def test_symlinked_graph_folder_is_refused(tmp_path, job):
     (graph_dir / "chunks").symlink_to(outside / "chunks", target_is_directory=True)
     before = files_under(outside)
     refused(invoke("chunk", job.root, "--frames", "1-10"), "MG141", "symlink",
-            "$.graphs[0].chunks")
+            "field chunks")
     refused(invoke("merge", job.root), "symlink")
     assert files_under(outside) == before
     # the whole graph folder replaced by a link to elsewhere
     (graph_dir / "chunks").unlink()
     graph_dir.rename(outside / "shot")
     graph_dir.symlink_to(outside / "shot", target_is_directory=True)
-    refused(invoke("chunk", job.root, "--frames", "11-20"), "MG141", "$.graphs[0].name")
+    refused(invoke("chunk", job.root, "--frames", "11-20"), "MG141", "field name")
 
 
 def test_symlinked_output_is_refused(tmp_path, job):
@@ -165,3 +165,22 @@ def test_a_sound_job_still_merges(tmp_path, job):
     result = invoke("merge", job.root)
     assert result.exit_code == 0, result.output
     assert (job.root.parent / "shot.npz").is_file()
+
+
+def test_a_full_disk_fails_the_chunk_not_the_worker(tmp_path, make_graph, monkeypatch):
+    import errno
+
+    from moks_graph.hosts.farm import bake
+
+    job = create_job([make_graph("full", end=20)], tmp_path / "out", chunk=10, host="npz")
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bake, "write_chunk", no_space)
+    res = run_chunk(str(job.root), "full", 1, 10)
+    assert res.status == "failed" and "No space left" in res.error and "frames 1-10" in res.error
+    result = invoke("chunk", job.root, "--frames", "1-10")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "No space left" in said(result) and "at $" not in said(result)
+    assert list((job.root / "graphs" / "full" / "chunks").iterdir()) == []
