@@ -146,6 +146,8 @@ def betti_signature(mask: np.ndarray, *, min_area: int = 0, many: int = 3) -> Be
 
 _OFFSETS_4: Final = ((0, 1), (1, 0))
 _OFFSETS_8: Final = ((0, 1), (1, 0), (1, 1), (1, -1))
+#: Largest rank float32 (ripser's number type) holds exactly: 2**24.
+_MAX_EXACT_RANK: Final = 2**24
 
 
 def lower_star_h0(field: np.ndarray, connectivity: Literal[4, 8]) -> np.ndarray:
@@ -153,7 +155,10 @@ def lower_star_h0(field: np.ndarray, connectivity: Literal[4, 8]) -> np.ndarray:
 
     Vertices enter at their value, an edge between grid neighbours (4- or 8-connectivity)
     at the larger of its two values; ripser computes the bars. Returns ``(n, 2)``
-    ``(birth, death)`` with ``birth <= death`` and ``death = inf`` for the essential bar.
+    ``(birth, death)`` with ``birth <= death`` and ``death = inf`` for the essential bar;
+    every finite birth and death is exactly one of the field's values (ripser gets the
+    values' ranks, so neither its float32 arithmetic nor a shift moves a bar end across a
+    level). ``ValueError`` for a field with more than 2**24 distinct values.
     """
     from moks_graph.extras import require
 
@@ -162,8 +167,15 @@ def lower_star_h0(field: np.ndarray, connectivity: Literal[4, 8]) -> np.ndarray:
 
     f = np.asarray(field, dtype=np.float64)
     height, width = f.shape
-    shift = 1.0 - float(f.min())  # ripser wants positive entries; shift, then shift back
-    g = f + shift
+    # ripser works in float32 and wants positive entries. The lower-star filtration depends
+    # only on the order of the values, so it is given their dense ranks 1, 2, ... (exact in
+    # float32 up to 2**24) and every birth/death maps back to the very field value it is:
+    # no shift and back, no float32 rounding (either moved a bar end one ulp across a level).
+    levels, inverse = np.unique(f, return_inverse=True)
+    if levels.size > _MAX_EXACT_RANK:
+        raise ValueError(f"field: more than {_MAX_EXACT_RANK} distinct values "
+                         f"({levels.size}); downsample it first")
+    g = inverse.reshape(height, width).astype(np.float64) + 1.0
     ids = np.arange(height * width).reshape(height, width)
     rows = [ids.ravel()]
     cols = [ids.ravel()]
@@ -184,13 +196,10 @@ def lower_star_h0(field: np.ndarray, connectivity: Literal[4, 8]) -> np.ndarray:
     ).tocsr()
     dgm = np.asarray(ripser(matrix, distance_matrix=True, maxdim=0)["dgms"][0], dtype=np.float64)
     dgm = dgm.reshape(-1, 2)
-    # ripser works in float32: snap every finite birth/death back to the field value it is.
-    levels = np.unique(g)
     finite = np.isfinite(dgm)
-    pos = np.clip(np.searchsorted(levels, dgm[finite]), 1, levels.size - 1)
-    lower, upper = levels[pos - 1], levels[pos]
-    dgm[finite] = np.where(dgm[finite] - lower < upper - dgm[finite], lower, upper)
-    return dgm - shift
+    rank = np.clip(np.rint(dgm[finite]).astype(np.int64) - 1, 0, levels.size - 1)
+    dgm[finite] = levels[rank]
+    return dgm
 
 
 def _counts(bars: np.ndarray, thresholds: np.ndarray, essential: bool) -> np.ndarray:

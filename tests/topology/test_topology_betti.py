@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moks_graph.nodes.topology.betti import (
     betti_signature,
@@ -142,3 +144,55 @@ def test_persistent_betti_validation() -> None:
         persistent_betti(np.full((10, 10), np.inf))
     flat = persistent_betti(np.full((10, 10), 0.3))
     assert (flat.b0, flat.b1, flat.label) == (0, 0, "none")
+
+
+def test_no_phantom_hole_at_the_first_or_last_threshold() -> None:
+    """Issue 19: the shift-and-back in ``lower_star_h0`` moved a bar end one rounding step."""
+    g = np.ones((3, 3))
+    g[1, 1] = 0.45
+    result = persistent_betti(g, log=False, n_thresholds=2, min_persistence=0)
+    assert result.b1_curve.tolist() == [0, 1]  # t = 0.45: a full square; t = 1: a ring
+    assert result.b0_curve.tolist() == [1, 1]
+    np.testing.assert_array_equal(result.bars1, [[1.0, 0.45]])  # exact field values
+
+
+def _label_counts(mask: np.ndarray) -> tuple[int, int]:
+    """``(b0, b1)`` by plain labelling: 8-connected components of the mask, and the
+    4-connected components of its complement that do not touch the image border."""
+    from scipy import ndimage
+
+    _, b0 = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    _, nb = ndimage.label(np.pad(~mask, 1, constant_values=True))  # 4-connected
+    return int(b0), int(nb - 1) if nb else 0
+
+
+_FIELDS = st.tuples(st.integers(2, 9), st.integers(2, 9), st.integers(1, 6),
+                    st.integers(0, 2**32 - 1), st.booleans())
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(_FIELDS)
+def test_curves_equal_a_labelling_count_at_every_threshold(
+        spec: tuple[int, int, int, int, bool]) -> None:
+    """Property: the persistent curves are the Betti numbers of ``{field >= t}`` at every
+    threshold, also with ties (few levels), values that do not survive a shift exactly, and
+    thresholds that fall on field values (first and last always do)."""
+    h, w, n_levels, seed, log = spec
+    rng = np.random.default_rng(seed)
+    lum = rng.integers(0, n_levels + 1, (h, w)) * 0.37 + rng.choice([0.0, 1e-3, 0.45], (h, w))
+    result = persistent_betti(lum, log=log, n_thresholds=7, min_persistence=0)
+    field = np.log2(lum + 2.0**-14) if log else lum
+    levels = np.unique(field)
+    thresholds = np.concatenate([result.thresholds, levels])
+    curves = _counts_at(result, thresholds)
+    for t, b0, b1 in zip(thresholds, *curves, strict=True):
+        assert _label_counts(field >= t) == (b0, b1), (t, field)
+    for t, b0, b1 in zip(result.thresholds, result.b0_curve, result.b1_curve, strict=True):
+        assert _label_counts(field >= t) == (b0, b1), (t, field)
+
+
+def _counts_at(result: object, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from moks_graph.nodes.topology.betti import _counts
+
+    return (_counts(result.bars0, thresholds, essential=True),  # type: ignore[attr-defined]
+            _counts(result.bars1, thresholds, essential=False))  # type: ignore[attr-defined]
