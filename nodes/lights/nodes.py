@@ -2,9 +2,10 @@
 
 Each light is placed around the focal ``target`` by azimuth/elevation relative to
 the camera (azimuth 0 = camera side, +90 = camera right, ±180 = behind) and keeps
-the subject's illuminance constant as its distance changes (inverse-square
-compensation in EV) unless ``compensate`` is off. An ``atmosphere`` input adds
-its flicker (EV) to every light.
+the subject's illuminance constant as its distance changes (the exposure hold in EV,
+from the exact illuminance of the light's shape: inverse-square for point and spot
+lights, the square emitter's closed form for area lights) unless ``compensate`` is
+off. An ``atmosphere`` input adds its flicker (EV) to every light.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class FillLight(Node):
         lights = [o for o, k in key.kinds.items() if k.startswith("light.")]
         if not lights:
             raise ValueError("the key input has no light object")
-        key_lux = key_base_illuminance(key.of(lights[0]), place["target_pos"])
+        key_lux = key_base_illuminance(key.of(lights[0]), place["target_pos"],
+                                       key.kinds[lights[0]])
         attrs = fill_channels(params, key_lux, ctx.time, **place)
         return {"channels": object_channels(ctx.time, params.object_name, params.kind, attrs)}

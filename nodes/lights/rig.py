@@ -7,21 +7,27 @@ into the per-sample attributes of one light object (see
 * ``tx, ty, tz`` [m] and ``rx, ry, rz`` [deg, Euler XYZ, local -Z at the
   target] from :func:`moks_graph.nodes.lights.placement.place_light`;
 * ``intensity`` [cd] = ``intensity_cd * 2**(exposure_ev + flicker)``, with
-  ``exposure_ev = log2((d/d0)**2)`` the target-linked inverse-square
-  compensation (0 when ``compensate`` is off) and ``flicker`` the optional
+  ``exposure_ev = log2(g(d0, s0) / g(d, s))`` the target-linked exposure hold
+  (0 when ``compensate`` is off; ``g`` = illuminance per candela of the light's
+  real shape, :func:`moks_graph.nodes.lights.emitters.light_illuminance_per_cd`,
+  so for point and spot lights ``log2((d/d0)**2)``) and ``flicker`` the optional
   flicker offset in stops (channel present only when ``flicker_ev`` is given);
 * ``color_temperature`` [K], ``tint`` [Duv] and ``color_r/g/b`` (linear
   Rec.709, luminance 1) from :func:`moks_graph.nodes.lights.photometry.cct_to_rgb`;
 * ``spot_angle`` [deg] and ``spot_blend`` [0-1] for spots, ``size`` [m] for
   area lights.
 
-Inverse-square compensation is exact for point and spot lights; for an area
-light of edge ``s`` it holds in the far field (``d`` more than ~5 ``s``,
-error under 1%), where the area light behaves as a point source.
+Illuminance at the subject is the exact irradiance of the light's shape on a
+subject facing it (:mod:`moks_graph.nodes.lights.emitters`): a point or spot
+light is a sphere, ``E = I / d**2`` at any distance outside it; an area light
+is a square of edge ``s``, ``E = 4 (I/s**2) q atan(q)``, ``q = a / sqrt(a**2 + d**2)``,
+``a = s/2`` (the point-source law ``I / d**2`` would be 76% too high for a 1.83 m
+light at 1.2 m). The exposure hold uses the same function, so it is exact for
+every kind and size, also when an area light's size animates.
 
 Key/fill ratio (DESIGN.md): key illuminance over fill illuminance at the
 subject (4 = 4:1 = two stops). :func:`three_point_channels` derives the fill
-intensity per sample, ``I_fill(t) = E_key(t) / ratio * d_fill(t)**2``, from the
+intensity per sample, ``I_fill(t) = E_key(t) / ratio / g_fill(d_fill(t))``, from the
 key's unflickered illuminance, so the ratio holds at every sample whether or
 not the key is compensated; a common flicker applied to all lights keeps it.
 """
@@ -34,6 +40,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.nodes.lights.emitters import (
+    exposure_hold_ev,
+    light_illuminance_per_cd,
+    polygon_illuminance_per_luminance,
+    rectangle_corners,
+)
 from moks_graph.nodes.lights.photometry import (
     CCT_RANGE_K,
     DUV_LIMIT,
@@ -83,13 +95,17 @@ def light_channels(
     size_m: ArrayLike | None = None,
     spot_blend: ArrayLike | None = None,
     reference_azimuth_deg: ArrayLike | None = None,
+    reference_size_m: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-sample channels of one light, each a float64 ``(N,)`` array.
 
     ``time_like``: a :class:`~moks_graph.timebase.TimeArray`, a 1-D array of
     sample times or a sample count ``N``. Positions are ``(3,)`` or
     ``(N, 3)`` [m]; every other numeric argument is a scalar or ``(N,)``.
-    ``reference_distance_m`` (d0) defaults to the first sample's distance.
+    ``reference_distance_m`` (d0) defaults to the first sample's distance and
+    ``reference_size_m`` (s0, area lights) to the first sample's size: ``intensity_cd`` is
+    the intensity with the light at d0 (and s0), and the exposure hold keeps the
+    illuminance it gives there.
     ``spot_angle_deg``/``spot_blend`` apply to spots only, ``size_m`` to area
     lights only (defaults 40 deg, 0.15, 1 m). ``reference_azimuth_deg``: a
     continuous camera -> subject azimuth for chunk-independent rotation
@@ -113,7 +129,17 @@ def light_channels(
     d0 = dist[0] if reference_distance_m is None else float(
         as_series(reference_distance_m, 1, "reference_distance_m", positive=True)[0]
     )
-    intensity, comp_ev = compensated_intensity(base, dist, d0, enabled=bool(compensate))
+    if full_kind == "light.area":
+        size = as_series(DEFAULT_SIZE_M if size_m is None else size_m, n, "size_m",
+                         positive=True)
+        s0 = size[0] if reference_size_m is None else float(
+            as_series(reference_size_m, 1, "reference_size_m", positive=True)[0])
+        comp_ev = exposure_hold_ev(full_kind, dist, d0, size, s0)
+        if not compensate:
+            comp_ev = np.zeros_like(comp_ev)
+        intensity = base * np.exp2(comp_ev)
+    else:
+        intensity, comp_ev = compensated_intensity(base, dist, d0, enabled=bool(compensate))
     out: dict[str, np.ndarray] = {
         "tx": position[:, 0],
         "ty": position[:, 1],
@@ -164,26 +190,65 @@ def light_position(channels: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([channels["tx"], channels["ty"], channels["tz"]], axis=-1)
 
 
-def subject_illuminance(channels: dict[str, np.ndarray], target_pos: ArrayLike) -> np.ndarray:
+def _is_area(channels: dict[str, np.ndarray], kind: str | None) -> bool:
+    if kind is not None:
+        return normalise_kind(kind) == "light.area"
+    return "size" in channels and "spot_angle" not in channels
+
+
+def subject_illuminance(channels: dict[str, np.ndarray], target_pos: ArrayLike,
+                        kind: str | None = None) -> np.ndarray:
     """Illuminance [lux] a light's channels put on a subject facing the light.
 
-    ``E = I cos(theta) / d**2`` with ``d = |light - target|`` and ``theta``
-    the angle between the light's aim (local ``-Z`` from ``rx, ry, rz``) and the
-    direction to the target (0 for lights from :func:`light_channels`).
+    ``d = |light - target|``; ``theta`` = angle between the light's aim (local ``-Z``
+    from ``rx, ry, rz``) and the direction to the target (0 for lights from
+    :func:`light_channels`).
+
+    * area light (a square of edge ``size``, luminance ``I / size**2``, emitting
+      along its aim): the exact irradiance of the square on the subject whose normal
+      points at the light's centre: ``E = 4 (I/s**2) q atan(q)`` when aimed
+      (``theta = 0``), Lambert's polygon formula otherwise, 0 behind the light;
+    * point and spot lights: ``E = I cos(theta) / d**2`` (exact for ``theta = 0``:
+      a sphere light obeys the inverse-square law outside it).
+
+    ``kind``: the light's kind; by default an area light when the channels carry
+    ``size`` but no ``spot_angle`` (as :func:`light_channels` makes them).
     """
     pos = light_position(channels)
     tgt = as_points(target_pos, pos.shape[0], "target_pos")
     to_target = tgt - pos
     d = np.linalg.norm(to_target, axis=-1)
-    aim = -euler_xyz_to_matrix(np.stack([channels[a] for a in ("rx", "ry", "rz")], -1))[..., 2]
+    rot = euler_xyz_to_matrix(np.stack([channels[a] for a in ("rx", "ry", "rz")], -1))
+    aim = -rot[..., 2]
     cos = np.clip(np.einsum("ij,ij->i", aim, to_target) / d, -1.0, 1.0)
-    return illuminance_lux(channels["intensity"], d, np.degrees(np.arccos(cos)))
+    if not _is_area(channels, kind):
+        return illuminance_lux(channels["intensity"], d, np.degrees(np.arccos(cos)))
+    intensity = np.asarray(channels["intensity"], dtype=np.float64)
+    size = np.broadcast_to(np.asarray(channels.get("size", DEFAULT_SIZE_M), np.float64),
+                           d.shape)
+    if not (np.isfinite(d).all() and (d > 0).all()):
+        raise ValueError("distance_m must be > 0")
+    per_cd = light_illuminance_per_cd("light.area", d, size)
+    off = cos < 1.0 - 1e-12
+    if off.any():
+        corners = rectangle_corners(pos[off], rot[off][..., 0], rot[off][..., 1],
+                                    size[off], size[off])
+        facing = -to_target[off] / d[off, None]
+        solid = polygon_illuminance_per_luminance(corners, tgt[off], facing)
+        per_cd = per_cd.copy()
+        per_cd[off] = np.where(cos[off] > 0, solid / size[off] ** 2, 0.0)
+    return intensity * per_cd
 
 
 def fill_intensity_cd(
-    key_illuminance_lux: ArrayLike, fill_distance_m: ArrayLike, key_fill_ratio: float
+    key_illuminance_lux: ArrayLike, fill_distance_m: ArrayLike, key_fill_ratio: float,
+    *, kind: str = "light.point", size_m: ArrayLike | None = None,
 ) -> np.ndarray:
-    """Fill intensity [cd] so that ``E_key / E_fill = ratio``: ``I = E_key / ratio * d**2``."""
+    """Fill intensity [cd] so that ``E_key / E_fill = ratio``: ``I = E_key / ratio / g(d)``.
+
+    ``g`` = illuminance per candela of the fill's kind and size (``1 / d**2`` for point
+    and spot lights; :func:`moks_graph.nodes.lights.emitters.light_illuminance_per_cd`).
+    """
     if not key_fill_ratio >= 1.0:
         raise ValueError(
             f"key_fill_ratio must be >= 1 (key brighter than fill), got {key_fill_ratio}"
@@ -194,6 +259,9 @@ def fill_intensity_cd(
         raise ValueError("key_illuminance_lux must be finite and >= 0")
     if not (np.isfinite(d).all() and (d > 0).all()):
         raise ValueError("fill_distance_m must be finite and > 0")
+    if normalise_kind(kind) == "light.area":
+        size = DEFAULT_SIZE_M if size_m is None else size_m
+        return e / key_fill_ratio / light_illuminance_per_cd("light.area", d, size)
     return e / key_fill_ratio * d**2
 
 
@@ -338,9 +406,14 @@ def role_channels(
     )
 
 
-def key_base_illuminance(key_channels: dict[str, np.ndarray], target_pos: ArrayLike) -> np.ndarray:
-    """The key's illuminance at the subject without flicker [lux] (what the fill ratio follows)."""
-    return subject_illuminance(key_channels, target_pos) / np.exp2(key_channels.get("flicker", 0.0))
+def key_base_illuminance(key_channels: dict[str, np.ndarray], target_pos: ArrayLike,
+                         kind: str | None = None) -> np.ndarray:
+    """The key's illuminance at the subject without flicker [lux] (what the fill ratio follows).
+
+    ``kind``: the key's kind (see :func:`subject_illuminance`).
+    """
+    flicker = np.exp2(key_channels.get("flicker", 0.0))
+    return subject_illuminance(key_channels, target_pos, kind) / flicker
 
 
 def fill_channels(
@@ -359,7 +432,8 @@ def fill_channels(
     fill_dist = as_series(fill.distance_m if fill_distance_m is None else fill_distance_m,
                           n, "fill_distance_m", positive=True)
     # Base intensity referenced to fill.distance_m; compensation scales it to d(t).
-    base = fill_intensity_cd(key_base_lux, fill.distance_m, fill.key_fill_ratio)
+    base = fill_intensity_cd(key_base_lux, fill.distance_m, fill.key_fill_ratio,
+                             kind=fill.kind, size_m=fill.size_m)
     return light_channels(
         fill.kind, time_like, camera_pos, target_pos,
         fill.azimuth_deg, fill.elevation_deg, fill_dist, base, fill.cct_K, fill.tint,
@@ -393,7 +467,7 @@ def three_point_channels(
     key_ch = role_channels(
         key, time_like, camera_pos, target_pos, distance_m=key_distance_m, flicker_ev=flicker_ev
     )
-    key_base_lux = key_base_illuminance(key_ch, target_pos)
+    key_base_lux = key_base_illuminance(key_ch, target_pos, key.kind)
     rig["key"] = (key.kind, key_ch)
     if fill is not None:
         rig["fill"] = (fill.kind, fill_channels(fill, key_base_lux, time_like, camera_pos,

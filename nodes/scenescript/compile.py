@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from moks_graph.graph import Graph, Settings
+from moks_graph.nodes.lights.emitters import light_illuminance_per_cd
 from moks_graph.nodes.scenescript.schema import SceneScript
 
 #: Frame height as a multiple of the subject height, per shot size.
@@ -119,6 +120,12 @@ def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) ->
             "move_start": round(0.3 * span, 6), "move_end": round(0.7 * span, 6)}
 
 
+def key_intensity_cd(illuminance_lux: float, distance_m: float, size_m: float) -> float:
+    """Intensity [cd] of a square area key of edge ``size_m`` at ``distance_m`` that puts
+    ``illuminance_lux`` on the subject facing it (the exact square-emitter law)."""
+    return illuminance_lux / float(light_illuminance_per_cd("light.area", distance_m, size_m))
+
+
 def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
                   seed: int = 0, graph: Graph | None = None) -> Graph:
     """Build the bake graph of a SceneScript (validated through the normal graph edits)."""
@@ -133,13 +140,16 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
     key, fr = script.key, script.fill_rim
     subject_scale = max(script.subject.height_m / 1.75, 0.2)
     light_d = round(min(max(3.0 * subject_scale, 1.2), 60.0), 6)
-    key_cd = key.illuminance_lux * light_d**2
+    key_size = round(0.3 + 1.7 * key.softness, 6)
+    # The key's intensity gives the requested illuminance through its real shape (a square
+    # area light, exact law), not the point-source E d**2 (issue 19).
+    key_cd = key_intensity_cd(key.illuminance_lux, light_d, key_size)
     g.add_node("moks.atmosphere.phase", "atmosphere", {"phi": script.atmosphere.phi},
                ui={"pos": [300, 300]})
     g.add_node("moks.light.key", "key", {
         "kind": "light.area", "azimuth_deg": key.azimuth_deg, "elevation_deg": key.elevation_deg,
         "distance_m": light_d, "intensity_cd": round(key_cd, 6), "cct_K": key.cct_K,
-        "size_m": round(0.3 + 1.7 * key.softness, 6)}, ui={"pos": [300, -200]})
+        "size_m": key_size}, ui={"pos": [300, -200]})
     fill_az = -0.6 * key.azimuth_deg if abs(key.azimuth_deg) > 1 else -30.0
     g.add_node("moks.light.fill", "fill", {
         "kind": "light.area", "azimuth_deg": round(fill_az, 6), "elevation_deg": 10.0,
@@ -148,12 +158,14 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
     lights = ["key", "fill"]
     rim_az = {"camera_left": [-150.0], "camera_right": [150.0], "top": [180.0],
               "both": [-150.0, 150.0]}.get(fr.rim, [])
+    # A rim is a spot (a small sphere): E = I / d**2 exactly; rim_ev is relative to the key.
+    rim_cd = key.illuminance_lux / float(light_illuminance_per_cd("light.spot", light_d))
     for i, az in enumerate(rim_az):
         name = "rim" if len(rim_az) == 1 else f"rim_{i}"
         g.add_node("moks.light.rim", name, {
             "object_name": name, "azimuth_deg": az,
             "elevation_deg": 60.0 if fr.rim == "top" else 25.0, "distance_m": light_d,
-            "intensity_cd": round(key_cd * 2.0**fr.rim_ev, 6), "cct_K": key.cct_K},
+            "intensity_cd": round(rim_cd * 2.0**fr.rim_ev, 6), "cct_K": key.cct_K},
             ui={"pos": [300, 100 + 150 * i]})
         lights.append(name)
     if fr.practical:

@@ -7,6 +7,7 @@ import pydantic
 import pytest
 
 from moks_graph.channels import ATTRIBUTES, Channels
+from moks_graph.nodes.lights.emitters import light_illuminance_per_cd
 from moks_graph.nodes.lights.rig import (
     FillLightParams,
     KeyLightParams,
@@ -115,7 +116,11 @@ def test_key_fill_ratio_holds_at_every_sample(compensate: bool) -> None:
     # Two stops, as DESIGN.md defines the ratio.
     np.testing.assert_allclose(np.log2(e_key / e_fill), 2.0, rtol=1e-9)
     if compensate:
-        np.testing.assert_allclose(e_key, 2000.0 / 9.0 * 2.0 ** rig["key"][1]["flicker"])
+        # The key (a 1 m square area light) holds the illuminance its 2000 cd give at the
+        # 3 m reference distance: the exact square law, not 2000 / 3**2 (issue 19).
+        e0 = 2000.0 * light_illuminance_per_cd("light.area", 3.0, 1.0)
+        np.testing.assert_allclose(e_key, e0 * 2.0 ** rig["key"][1]["flicker"])
+        assert e0 == pytest.approx(2000.0 / 9.0 * 0.96433, rel=1e-4)
     # The fill really sits on the other side of the camera axis.
     assert (rig["fill"][1]["tx"] < 0).all() and (rig["key"][1]["tx"] > 0).all()
     assert (rig["rim"][1]["ty"] > TARGET[1]).all()  # behind the subject

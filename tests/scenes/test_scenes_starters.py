@@ -12,6 +12,7 @@ import moks_graph as mg
 from moks_graph import mgraph
 from moks_graph.evaluate import Evaluator
 from moks_graph.hosts.bake import bake_graph
+from moks_graph.nodes.lights.rig import subject_illuminance
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -69,11 +70,14 @@ def test_fill_holds_the_key_fill_ratio_at_the_subject():
     target = values["camera_rig.target"]
 
     def lux(ch, name):
-        p = np.stack([ch[f"{name}.tx"], ch[f"{name}.ty"], ch[f"{name}.tz"]], axis=1)
-        return ch[f"{name}.intensity"] / np.sum((p - target) ** 2, axis=1)
+        # The exact illuminance of the light's shape (a square area light), issue 19.
+        return subject_illuminance(ch.of(name), target, ch.kinds[name])
 
-    ratio = lux(values["key.channels"], "key") / lux(values["fill.channels"], "fill")
-    np.testing.assert_allclose(ratio, script.fill_rim.key_fill_ratio, rtol=1e-3)
+    key = values["key.channels"]
+    ratio = lux(key, "key") / lux(values["fill.channels"], "fill")
+    np.testing.assert_allclose(ratio, script.fill_rim.key_fill_ratio, rtol=1e-9)
+    requested = script.key.illuminance_lux * np.exp2(key["key.flicker"])
+    np.testing.assert_allclose(lux(key, "key"), requested, rtol=1e-6)
 
 
 def test_seed_changes_noise_only(tmp_path):
