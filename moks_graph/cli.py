@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -53,44 +54,53 @@ def _fail(exc: MoksError) -> None:
     sys.exit(exc.exit_code)
 
 
-#: Subcommands that live beside the node library and hosts, imported only when used so
-#: that ``moks --help`` and the engine commands start fast.
-LAZY_COMMANDS: dict[str, str] = {
-    "scene": "moks_graph.nodes.scenescript.cli:scene",
-    "metrics": "moks_graph.nodes.imaging.cli:metrics",
-    "sh": "moks_graph.nodes.lighting.cli:sh",
-    "check": "moks_graph.nodes.lighting.cli:check",
-    "look": "moks_graph.nodes.looks.cli:look",
-    "demo": "moks_graph.hosts.demo:demo",
-    "farm": "moks_graph.hosts.farm.cli:farm",
-    "match": "moks_graph.hosts.inverse.cli:match",
-    "promote": "moks_graph.hosts.inverse.promote:promote_command",
-    "library": "moks_graph.hosts.inverse.library_cli:library",
-}
+#: Entry-point group for ``moks`` subcommands beyond the engine's own (validate, info,
+#: nodes, schema, eval): hosts and plugins register ``name = "package.module:command"``
+#: there (see docs/architecture.md); each is imported only when used.
+CLI_ENTRY_POINT_GROUP = "moks_graph.cli"
+
+
+def plugin_commands(group: str = CLI_ENTRY_POINT_GROUP) -> dict[str, EntryPoint]:
+    """The commands registered in an entry-point group, by name (first one wins)."""
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=group):
+        found.setdefault(ep.name, ep)
+    return found
 
 
 class MoksGroup(click.Group):
     """Lazy subcommands; maps MoksError to a message and exit code; ``--debug`` re-raises.
 
-    ``lazy_commands`` (name -> ``module:attr``) are this group's own lazy subcommands:
-    the top-level ``moks`` passes :data:`LAZY_COMMANDS`; a subgroup such as ``moks farm``
-    has none, so it lists and runs only its own commands.
+    ``entry_point_group`` names the entry-point group whose commands this group adds,
+    each imported when first used: the top-level ``moks`` reads
+    :data:`CLI_ENTRY_POINT_GROUP`; a subgroup such as ``moks farm`` has none.
     """
 
-    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None,
+    def __init__(self, *args: Any, entry_point_group: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.lazy_commands: dict[str, str] = dict(lazy_commands or {})
+        self.entry_point_group = entry_point_group
+        self._plugins: dict[str, EntryPoint] | None = None
+
+    @property
+    def plugins(self) -> dict[str, EntryPoint]:
+        if self._plugins is None:
+            self._plugins = plugin_commands(self.entry_point_group) \
+                if self.entry_point_group else {}
+        return self._plugins
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+        return sorted({*super().list_commands(ctx), *self.plugins})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self.lazy_commands and name not in self.commands:
-            from importlib import import_module
-
-            module, attr = self.lazy_commands[name].split(":")
-            self.add_command(getattr(import_module(module), attr), name)
+        if name not in self.commands and name in self.plugins:
+            ep = self.plugins[name]
+            command = ep.load()
+            if not isinstance(command, click.Command):
+                raise click.ClickException(
+                    f"command {name!r} registered as {ep.value!r} in entry-point group "
+                    f"{self.entry_point_group!r} is not a click command")
+            self.add_command(command, name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -122,7 +132,7 @@ class MoksGroup(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=MoksGroup, lazy_commands=LAZY_COMMANDS)
+@click.group(cls=MoksGroup, entry_point_group=CLI_ENTRY_POINT_GROUP)
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.version_option(package_name="moks-graph")
 @click.pass_context
@@ -353,36 +363,6 @@ def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes:
         console.print(f"wrote {json_out}")
     else:
         click.echo(text)
-
-
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--host", required=True,
-              help="usd | blender | maya | unreal | chan (Nuke camera .chan)")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
-@frames_option
-@click.option("--scene-map", type=click.Path(dir_okay=False), default=None,
-              help="JSON scene map resolving the graph's selectors (tag:hero, name:key).")
-@click.option("--up-axis", type=click.Choice(["Y", "Z"]), default=None,
-              help="USD stage up axis (default Z).")
-@click.option("--meters-per-unit", type=click.FloatRange(min=0.0, min_open=True),
-              default=None, help="Scene unit in metres for USD and chan (default 0.01, cm).")
-def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
-         scene_map: str | None, up_axis: str | None, meters_per_unit: float | None) -> None:
-    """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
-    from moks_graph.hosts.bake import HOST_OPTIONS, bake_file
-
-    options = {k: v for k, v in (("up_axis", up_axis), ("meters_per_unit", meters_per_unit))
-               if v is not None}
-    bad = [k for k in options if k not in HOST_OPTIONS.get(host, ())]
-    if bad:
-        raise click.UsageError("; ".join(
-            f"--{k.replace('_', '-')} applies to --host "
-            f"{'/'.join(h for h, o in HOST_OPTIONS.items() if k in o)} only, not {host}"
-            for k in bad))
-    rng = parse_frame_range(frames) if frames else None
-    bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
-              scene_map=scene_map, options=options)
 
 
 if __name__ == "__main__":

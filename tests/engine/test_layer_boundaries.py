@@ -1,18 +1,16 @@
 """DESIGN.md boundaries between the layers: engine <- nodes <- hosts <- editor.
 
-Two rules, checked on the source (every import in the module, at its top or inside a
+Three rules, checked on the source of every module (every import, at its top or inside a
 function, plus ``importlib.import_module("...")`` / ``__import__("...")`` with a literal
 name):
 
-* ``nodes/inverse/`` is pure math and thin node wrappers: it imports no host, no editor,
-  no terminal or CLI library (click, rich), no cluster (dask, distributed), no DCC (pxr,
-  bpy), no database (sqlite3) and no network client (anthropic, openai, google, urllib,
-  http, requests, httpx). The match application that does those things lives in
-  ``hosts/inverse/``, ``hosts/farm/`` and ``hosts/blender/``. Only ``nodes/inverse/`` is
-  checked for now: other ``nodes/`` folders still hold their CLIs (``scenescript``,
-  ``imaging``, ``lighting``, ``looks``), which a later change moves under ``hosts/``;
-  then this rule extends to the whole of ``nodes/``.
+* ``nodes/`` is pure math and thin node wrappers: it imports no host, no editor, no
+  terminal or CLI library (click, rich), no cluster (dask, distributed), no DCC (pxr,
+  bpy), no database (sqlite3) and no network client or vendor SDK (anthropic, openai,
+  google, urllib, http, socket, requests, httpx). Commands live in ``hosts/commands/``.
 * ``hosts/`` never imports the editor.
+* ``moks_graph/`` (the engine) imports none of nodes, hosts or editor; they reach it through
+  entry points (``moks_graph.nodes``, ``moks_graph.cli``) declared in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -22,16 +20,19 @@ from pathlib import Path
 
 import pytest
 
+import moks_graph
 import moks_graph.hosts
 import moks_graph.nodes
 
+ENGINE = Path(moks_graph.__file__).parent
 NODES = Path(moks_graph.nodes.__file__).parent
 HOSTS = Path(moks_graph.hosts.__file__).parent
 
 NODES_FORBIDDEN = ("moks_graph.hosts", "moks_graph.editor", "click", "rich", "dask",
                    "distributed", "pxr", "bpy", "sqlite3", "anthropic", "openai", "google",
-                   "urllib", "http", "requests", "httpx")
+                   "urllib", "http", "socket", "requests", "httpx")
 HOSTS_FORBIDDEN = ("moks_graph.editor",)
+ENGINE_FORBIDDEN = ("moks_graph.nodes", "moks_graph.hosts", "moks_graph.editor")
 _IMPORTERS = {"import_module", "__import__"}
 
 
@@ -65,22 +66,51 @@ def imported_names(path: Path, root: Path, package: str) -> list[tuple[int, str]
     return found
 
 
+def offenders_in(path: Path, root: Path, package: str,
+                 forbidden: tuple[str, ...]) -> list[str]:
+    """``file:line: module`` for each forbidden import in one module."""
+    return [f"{path.relative_to(root.parent)}:{line}: {name}"
+            for line, name in imported_names(path, root, package)
+            if any(name == f or name.startswith(f + ".") for f in forbidden)]
+
+
 def offenders(folder: Path, root: Path, package: str,
               forbidden: tuple[str, ...]) -> list[str]:
-    out = []
-    for path in sorted(folder.rglob("*.py")):
-        for line, name in imported_names(path, root, package):
-            if any(name == f or name.startswith(f + ".") for f in forbidden):
-                out.append(f"{path.relative_to(root.parent)}:{line}: {name}")
-    return out
+    return [o for path in sorted(folder.rglob("*.py"))
+            for o in offenders_in(path, root, package, forbidden)]
 
 
-def test_nodes_inverse_imports_no_host_editor_cli_cluster_dcc_or_network_library():
-    assert offenders(NODES / "inverse", NODES, "moks_graph.nodes", NODES_FORBIDDEN) == []
+@pytest.mark.parametrize("folder", sorted(p.name for p in NODES.iterdir()
+                                           if (p / "__init__.py").is_file()))
+def test_nodes_import_no_host_editor_cli_cluster_dcc_or_network_library(folder):
+    assert offenders(NODES / folder, NODES, "moks_graph.nodes", NODES_FORBIDDEN) == []
+
+
+def test_nodes_top_level_modules_import_no_forbidden_library():
+    bad = [o for p in NODES.glob("*.py")
+           for o in offenders_in(p, NODES, "moks_graph.nodes", NODES_FORBIDDEN)]
+    assert bad == []
 
 
 def test_hosts_never_import_the_editor():
     assert offenders(HOSTS, HOSTS, "moks_graph.hosts", HOSTS_FORBIDDEN) == []
+
+
+def test_the_engine_imports_no_node_host_or_editor_module():
+    bad = [o for p in sorted(ENGINE.rglob("*.py"))
+           for o in offenders_in(p, ENGINE, "moks_graph", ENGINE_FORBIDDEN)]
+    assert bad == []
+
+
+def test_the_engine_names_no_node_or_host_module_by_string():
+    """No ``"moks_graph.hosts.x"`` / ``"...:attr"`` literal routes around the import rule
+    (the group name ``"moks_graph.nodes"`` itself is allowed)."""
+    named = tuple(f + sep for f in ENGINE_FORBIDDEN for sep in ".:")
+    bad = [f"{p.name}:{n.lineno}" for p in sorted(ENGINE.rglob("*.py"))
+           for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(n, ast.Constant) and isinstance(n.value, str)
+           and n.value.startswith(named)]
+    assert bad == []
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -1,0 +1,37 @@
+"""``moks bake``: a graph's Channels to a host file."""
+
+from __future__ import annotations
+
+import click
+
+from moks_graph.cli import console, frames_option
+from moks_graph.frames import parse_frame_range
+from moks_graph.hosts.bake import HOST_OPTIONS, bake_file
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--host", required=True,
+              help="usd | blender | maya | unreal | chan (Nuke camera .chan)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+@frames_option
+@click.option("--scene-map", type=click.Path(dir_okay=False), default=None,
+              help="JSON scene map resolving the graph's selectors (tag:hero, name:key).")
+@click.option("--up-axis", type=click.Choice(["Y", "Z"]), default=None,
+              help="USD stage up axis (default Z).")
+@click.option("--meters-per-unit", type=click.FloatRange(min=0.0, min_open=True),
+              default=None, help="Scene unit in metres for USD and chan (default 0.01, cm).")
+def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
+         scene_map: str | None, up_axis: str | None, meters_per_unit: float | None) -> None:
+    """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
+    options = {k: v for k, v in (("up_axis", up_axis), ("meters_per_unit", meters_per_unit))
+               if v is not None}
+    bad = [k for k in options if k not in HOST_OPTIONS.get(host, ())]
+    if bad:
+        raise click.UsageError("; ".join(
+            f"--{k.replace('_', '-')} applies to --host "
+            f"{'/'.join(h for h, o in HOST_OPTIONS.items() if k in o)} only, not {host}"
+            for k in bad))
+    rng = parse_frame_range(frames) if frames else None
+    bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
+              scene_map=scene_map, options=options)
