@@ -53,9 +53,9 @@ RIM_DIRECTIONS: Final[dict[str, tuple[tuple[float, float], ...]]] = {
     "top": ((180.0, 60.0),),
 }
 RIM_GAIN: Final[float] = 0.02
+"""A rim mode is kept when it lowers the (robust) cost by this fraction or more."""
 RIM_EXCESS: Final[float] = 0.35
 """Edge brightness above the fit (of the subject's mean level) that reads as a rim."""
-"""A rim mode is kept when it lowers the robust cost by this fraction or more."""
 TUKEY_C: Final[float] = 4.685
 CORRELATION_RADII: Final[float] = 1.6
 """Length over which the residual is taken as correlated, in subject radii: the inflated
@@ -147,10 +147,27 @@ def nnls_batch(gram: np.ndarray, rhs: np.ndarray, yy: float) -> tuple[np.ndarray
     return coef, best
 
 
-def nnls_one(basis: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
-    bw = basis * w[:, None]
-    coef, cost = nnls_batch((basis.T @ bw)[None], (bw.T @ y)[None], float(y @ (w * y)))
-    return coef[0], float(cost[0])
+def key_over_fill(coef: np.ndarray) -> np.ndarray:
+    """Coefficients of ``[key, key + fill, ...]`` back to ``[key, fill, ...]``."""
+    out = np.array(coef, dtype=np.float64)
+    out[..., 0] += out[..., 1]
+    return out
+
+
+def nnls_one(basis: np.ndarray, y: np.ndarray, w: np.ndarray,
+             key_brighter: bool = True) -> tuple[np.ndarray, float]:
+    """NNLS on the model's columns, with the key at least as bright as the fill.
+
+    ``key_brighter``: solved on ``[key, key + fill, ...]`` (all ``>= 0``), whose
+    coefficients map back to ``a_key >= a_fill >= 0``: the key is by definition the
+    brighter of the two (per colour channel it need not be: pass ``False``).
+    """
+    b = basis.copy()
+    if key_brighter:
+        b[:, 1] += b[:, 0]
+    bw = b * w[:, None]
+    coef, cost = nnls_batch((b.T @ bw)[None], (bw.T @ y)[None], float(y @ (w * y)))
+    return (key_over_fill(coef[0]) if key_brighter else coef[0]), float(cost[0])
 
 
 # --------------------------------------------------------------------------- model
@@ -242,25 +259,40 @@ def shading_pixels(rgb: np.ndarray, subject: SubjectEstimate) -> np.ndarray:
     return subject.mask & ~clipped
 
 
-def _grid_fit(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray,
-              s: float) -> tuple[int, np.ndarray]:
-    cos = n @ dirs.T  # (N, D)
-    key = smooth_cosine(cos, s)[0]
+def _grid_fits(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray, s: float,
+               rims: tuple[str, ...] = ("none",)) -> dict[str, tuple[int, np.ndarray, float]]:
+    """Per rim mode, the grid direction of least cost: ``(index, coefficients, cost)``.
+
+    The key and fill columns of every grid direction are built once; each mode adds its
+    fixed rim columns to the same batched NNLS (on ``[key, key + fill, ambient, rim...]``).
+    """
+    key = smooth_cosine(n @ dirs.T, s)[0]  # (N, D)
     fills = np.stack([fill_direction(d) for d in dirs])
-    fill = smooth_cosine(n @ fills.T, S_FILL)[0]
-    one = np.ones_like(y)
-    cols = (key, fill, np.broadcast_to(one[:, None], key.shape))
+    moving = (key, key + smooth_cosine(n @ fills.T, S_FILL)[0])
     wy = w * y
-    gram = np.empty((len(dirs), 3, 3))
-    rhs = np.empty((len(dirs), 3))
-    for i in range(3):
-        rhs[:, i] = wy @ cols[i]
-        for j in range(i, 3):
-            gram[:, i, j] = gram[:, j, i] = np.einsum("n,nd,nd->d", w, cols[i], cols[j])
-    coef, cost = nnls_batch(gram, rhs, float(y @ wy))
-    # a key that lights nothing is no key
-    cost = np.where(coef[:, 0] > 0, cost, np.inf)
-    return int(np.argmin(cost)), coef
+    g_moving = np.stack([np.stack([np.einsum("n,nd,nd->d", w, a, b) for b in moving])
+                         for a in moving])  # (2, 2, D)
+    r_moving = np.stack([wy @ a for a in moving])  # (2, D)
+    out = {}
+    for rim in rims:
+        fixed = basis(n, dirs[0], s, rim)[:, 2:]
+        k = 2 + fixed.shape[1]
+        gram = np.empty((len(dirs), k, k))
+        rhs = np.empty((len(dirs), k))
+        gram[:, :2, :2] = g_moving.transpose(2, 0, 1)
+        rhs[:, :2] = r_moving.T
+        cross = np.stack([c.T @ (fixed * w[:, None]) for c in moving])  # (2, D, F)
+        gram[:, :2, 2:] = cross.transpose(1, 0, 2)
+        gram[:, 2:, :2] = cross.transpose(1, 2, 0)
+        gram[:, 2:, 2:] = fixed.T @ (fixed * w[:, None])
+        rhs[:, 2:] = wy @ fixed
+        coef, cost = nnls_batch(gram, rhs, float(y @ wy))
+        coef = key_over_fill(coef)
+        # a key that lights nothing is no key
+        cost = np.where(coef[:, 0] > 0, cost, np.inf)
+        best = int(np.argmin(cost))
+        out[rim] = (best, coef, float(cost[best]))
+    return out
 
 
 def _above(key: np.ndarray) -> np.ndarray:
@@ -322,8 +354,7 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
     if start is None:
         sub = _subsample(len(y), GRID_PIXELS)
         dirs = key_grid()
-        best, _ = _grid_fit(n[sub], y[sub], w[sub], dirs, s)
-        start = dirs[best]
+        start = dirs[_grid_fits(n[sub], y[sub], w[sub], dirs, s, (rim,))[rim][0]]
     key = np.asarray(start, dtype=np.float64) / np.linalg.norm(start)
     for _ in range(rounds):
         key, s, coef, _ = _refine(n, y, w, key, s, rim)
@@ -331,6 +362,25 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
         w = tukey(r, robust_scale(r, w))
     coef, _ = nnls_one(basis(n, key, s, rim), y, w)
     return key, s, coef, w
+
+
+def grid_rim(n: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray]:
+    """The rim mode and key direction of least grid cost, rim and key chosen together.
+
+    A rim left out of the grid search pulls the key toward itself (or a key behind the
+    subject explains the rim and its fill the key); each mode's grid is the same batched
+    NNLS with the rim columns added, kept when it lowers the cost by ``RIM_GAIN``.
+    """
+    sub = _subsample(len(y), GRID_PIXELS)
+    w = np.ones(len(sub))
+    dirs = key_grid()
+    fits = _grid_fits(n[sub], y[sub], w, dirs, 0.1, ("none", *RIM_DIRECTIONS))
+    best = "none"
+    for mode, (i, coef, cost) in fits.items():
+        if cost < fits[best][2] * (1.0 - RIM_GAIN) and np.all(
+                coef[i][3:] > 0.05 * coef[i][0]):
+            best = mode
+    return best, dirs[fits[best][0]]
 
 
 def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
@@ -399,7 +449,8 @@ def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarra
                scale: float, highlight_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray,
                                                                           str]:
     """Per-term RGB coefficients and the key's colour (highlight or diffuse term)."""
-    colour = np.stack([nnls_one(b, rgb[:, c], w)[0] for c in range(3)], axis=1)
+    colour = np.stack([nnls_one(b, rgb[:, c], w, key_brighter=False)[0] for c in range(3)],
+                      axis=1)
     key_rgb = colour[0].copy()
     source = "diffuse (neutral albedo assumed)"
     if highlight_mask is not None and highlight_mask.any():
@@ -426,8 +477,14 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     n = subject.normals[usable]
     px = rgb[usable].astype(np.float64)
     y = px @ LUMA
-    key, s, coef, w = fit_key(n, y, start=start)
-    mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
+    if start is None and rim is None:
+        mode, start = grid_rim(n, y)
+        key, s, coef, w = fit_key(n, y, start=start, rim=mode)
+        if mode == "none":
+            mode = choose_rim(n, y, key, s, w)[0]
+    else:
+        key, s, coef, w = fit_key(n, y, start=start)
+        mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
     if rim is None and mode == "none":
         band = (subject.contour | (subject.mask & ~ndimage.binary_erosion(
             subject.mask, iterations=2)))[usable]

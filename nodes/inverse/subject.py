@@ -30,6 +30,8 @@ WORK_SIDE: Final[int] = 240
 """Long side of the analysis grid [pixels]."""
 MIN_FRACTION: Final[float] = 0.004
 """Smallest subject, as a fraction of the frame."""
+CANDIDATES: Final[int] = 3
+"""Contrast regions settled and compared by outline sharpness and size."""
 MAX_FRACTION: Final[float] = 0.85
 """Largest subject, as a fraction of the frame."""
 FOREGROUND_D2: Final[float] = 12.0
@@ -161,8 +163,9 @@ def shadow_like(region: np.ndarray, log_y: np.ndarray, others: np.ndarray) -> bo
 
 
 def _pick_component(candidate: np.ndarray, score: np.ndarray,
-                    edges: np.ndarray, log_y: np.ndarray) -> np.ndarray | None:
-    """The candidate region most likely to be the subject.
+                    edges: np.ndarray, log_y: np.ndarray) -> list[np.ndarray]:
+    """The candidate regions most likely to be the subject, best first (at most
+    ``CANDIDATES``).
 
     Each region scores its distance from the border clusters (capped per pixel), less when
     it runs along the frame border (a floor, a wall seam, a sky band), and times how sharp
@@ -171,7 +174,7 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
     """
     comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
     if n == 0:
-        return None
+        return []
     h, w = candidate.shape
     ids = np.arange(1, n + 1)
     mass = np.asarray(ndimage.sum(1.0 + np.minimum(score, 64.0), comps, ids))
@@ -192,9 +195,8 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
             region, iterations=2)
         sharp = float(np.percentile(edges[ring], 75)) / strongest if ring.any() else 0.0
         mass[k] *= float(np.clip(sharp, 0.05, 1.0))
-    if mass.max() <= 0.0:
-        return None
-    return comps == ids[int(np.argmax(mass))]
+    ranked = [k for k in np.argsort(-mass)[:CANDIDATES] if mass[k] > 0.0]
+    return [comps == ids[k] for k in ranked]
 
 
 def _otsu(values: np.ndarray) -> tuple[float, float]:
@@ -357,20 +359,27 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     edges = _edges(rgb)
     enclosed = enclosed_regions(rgb)
     log_y = feat[..., 0]
-    blob = _pick_component(candidate, d2, edges, log_y)
-    if blob is None:
-        # nothing stands out in colour (grey on grey): take what an edge encloses
-        candidate = ndimage.binary_opening(enclosed, _disk(round(0.008 * side)))
-        blob = _pick_component(candidate, d2, edges, log_y)
-    mask = None
-    if blob is not None:
-        shadows = _shadows(candidate & ~blob, log_y, candidate)
-        blob = _settle_parts(blob, candidate & ~shadows, d2, edges, side, enclosed)
+    # contrast regions first; then what an edge encloses (grey on grey stands out there)
+    outlined_regions = ndimage.binary_opening(enclosed, _disk(round(0.008 * side)))
+    pools = [(blob, candidate) for blob in _pick_component(candidate, d2, edges, log_y)]
+    pools += [(blob, outlined_regions)
+              for blob in _pick_component(outlined_regions, d2, edges, log_y)]
+    masks = []
+    for blob, pool in pools:
+        shadows = _shadows(pool & ~blob, log_y, pool)
+        blob = _settle_parts(blob, pool & ~shadows, d2, edges, side, enclosed)
         # the background floods in from the frame border: the strongest edges (the
         # silhouette) stop it, also where the subject's tone matches the backdrop's
         background = _border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob
         background |= ndimage.binary_erosion(shadows, iterations=1) & ~blob
-        mask = _snap(blob, background, edges, side)
+        masks.append(_snap(blob, background, edges, side))
+    mask = masks[0] if masks else None
+    for other in masks[1:]:
+        # a larger region with a sharper outline: the subject has a silhouette, a pool
+        # of light or a soft shadow beside it only ramps
+        if other.sum() > mask.sum() and (outline_sharpness(other, edges)
+                                         > outline_sharpness(mask, edges)):
+            mask = other
     # a closed outline wins where it follows sharper edges than the contrast region does
     outlined = closed_outline(rgb, log_y, edges)
     if outline_sharpness(outlined, edges) > outline_sharpness(mask, edges):

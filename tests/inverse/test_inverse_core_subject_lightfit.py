@@ -15,12 +15,15 @@ import pytest
 from scipy.optimize import nnls
 
 from moks_graph.nodes.inverse.lightfit import (
+    _grid_fits,
     angles,
     basis,
     direction,
     fit_lights,
+    grid_rim,
     jacobian,
     nnls_batch,
+    nnls_one,
 )
 from moks_graph.nodes.inverse.subject import estimate_subject, inflate_normals
 
@@ -136,3 +139,52 @@ def test_a_cast_shadow_does_not_pull_the_key():
     az, el = angles(fit.key)
     assert az == pytest.approx(70.0, abs=3.0) and el == pytest.approx(35.0, abs=3.0)
     assert fit.sigma["key_direction_deg"] < 5.0
+
+
+def test_the_key_is_never_fitted_dimmer_than_the_fill():
+    """NNLS on ``[key, key + fill, ...]`` is the NNLS of the model under a_key >= a_fill."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        b = np.abs(rng.normal(size=(60, 4)))
+        y = b @ np.abs(rng.normal(size=4)) + 0.1 * rng.normal(size=60)
+        w = rng.uniform(0.2, 1.0, size=60)
+        coef, cost = nnls_one(b, y, w)
+        assert coef[0] >= coef[1] - 1e-12 and np.all(coef >= -1e-12)
+        r = y - b @ coef
+        assert float(r @ (w * r)) == pytest.approx(cost, abs=1e-8)
+        free, free_cost = nnls_one(b, y, w, key_brighter=False)
+        assert free_cost <= cost + 1e-9
+        if free[0] >= free[1]:  # the constraint is inactive: the same optimum
+            assert cost == pytest.approx(free_cost, abs=1e-8)
+
+
+def test_the_grid_solves_each_direction_exactly():
+    mask, normals = _disc()
+    n = normals[mask]
+    y = (basis(n, direction(40.0, 25.0), 0.1, "camera_left")
+         @ np.array([0.8, 0.2, 0.03, 0.5]))
+    dirs = np.stack([direction(a, e) for a, e in ((40.0, 25.0), (-60.0, 10.0), (90.0, 50.0))])
+    w = np.ones(len(y))
+    fits = _grid_fits(n, y, w, dirs, 0.1, ("none", "camera_left"))
+    for rim, (_, coef, _) in fits.items():
+        for i, d in enumerate(dirs):
+            ref, _ = nnls_one(basis(n, d, 0.1, rim), y, w)
+            assert np.allclose(coef[i], ref, atol=1e-8)
+    assert fits["camera_left"][0] == 0 and fits["camera_left"][2] < 1e-9 * float(y @ y)
+
+
+def test_a_rim_is_chosen_with_the_key_not_mistaken_for_it():
+    """A strong rim from behind-left with a key front-right: a key-only grid would swing
+    the key toward the rim (or put it behind with its fill on the true key)."""
+    mask, normals = _disc()
+    n = normals[mask]
+    key = direction(55.0, 30.0)
+    y = basis(n, key, 0.1, "camera_left") @ np.array([0.6, 0.2, 0.02, 1.2])
+    mode, start = grid_rim(n, y)
+    assert mode == "camera_left"
+    assert math.degrees(math.acos(float(np.clip(start @ key, -1.0, 1.0)))) < 6.0
+    img = np.full((*mask.shape, 3), 0.04)
+    img[mask] = y[:, None]
+    fit = fit_lights(img, estimate_subject(img))
+    assert fit.rim == "camera_left"
+    assert math.degrees(math.acos(float(np.clip(fit.key @ key, -1.0, 1.0)))) < 4.0
