@@ -62,17 +62,23 @@ Light colour: see :func:`light_color` (the one light-colour rule).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from moks_graph.nodes.camera.lookat import euler_xyz_to_matrix as engine_euler_to_matrix
 from moks_graph.nodes.imaging.colorimetry import cct_to_rgb, check_cct, check_duv
-
-FloatArray = NDArray[np.float64]
+from moks_graph.rotations import (
+    FloatArray,
+    as_1d,
+    broadcast_1d,
+    continuous_euler_xyz,
+    euler_angles_to_matrix,
+    matrix_to_quaternion,
+    quaternion_to_matrix,
+)
 
 #: Centimetres per metre (Maya and Unreal linear unit).
 CM_PER_M = 100.0
@@ -92,197 +98,6 @@ DEFAULT_AREA_SIZE_M = 1.0
 
 Host = Literal["blender", "usd", "maya", "unreal"]
 
-_GIMBAL_EPS = 1e-9
-
-
-# --------------------------------------------------------------------------- rotations
-
-
-def _arr(x: ArrayLike, name: str) -> FloatArray:
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or 1-D array, got shape {a.shape}")
-    a = np.atleast_1d(a)
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
-
-
-def _broadcast(named: Sequence[tuple[str, ArrayLike]]) -> list[FloatArray]:
-    arrays = [_arr(v, n) for n, v in named]
-    try:
-        out = np.broadcast_arrays(*arrays)
-    except ValueError:
-        shapes = ", ".join(f"{n}{a.shape}" for (n, _), a in zip(named, arrays, strict=True))
-        raise ValueError(f"arrays of different lengths: {shapes}") from None
-    return [np.array(a, dtype=np.float64) for a in out]
-
-
-def euler_xyz_to_matrix(rx: ArrayLike, ry: ArrayLike, rz: ArrayLike) -> FloatArray:
-    """Rotation matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)`` (degrees in), shape ``(n, 3, 3)``.
-
-    The engine's own convention (:func:`moks_graph.nodes.camera.lookat.euler_xyz_to_matrix`),
-    taking the three angles separately.
-    """
-    a, b, c = _broadcast([("rx", rx), ("ry", ry), ("rz", rz)])
-    return engine_euler_to_matrix(np.stack([a, b, c], axis=-1))
-
-
-def _wrap180(x: FloatArray) -> FloatArray:
-    return (x + 180.0) % 360.0 - 180.0
-
-
-def matrix_to_euler_xyz(
-    matrices: ArrayLike, *, near: ArrayLike | None = None,
-    gimbal_zero: Literal["a", "c"] = "c",
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Continuous Euler XYZ angles (degrees) of rotation matrices ``(n, 3, 3)``.
-
-    Inverse of :func:`euler_xyz_to_matrix`. With ``R = Rz(c) Ry(b) Rx(a)``:
-    ``b = atan2(-R20, hypot(R00, R10))``, ``a = atan2(R21, R22)``,
-    ``c = atan2(R10, R00)``. At gimbal lock (``cos b = 0``) only ``a - c``
-    (``b = +90°``) or ``a + c`` (``b = -90°``) is defined; ``c`` is then taken
-    from the nearest earlier regular sample (or the first later one); with no
-    regular sample at all, the angle named by ``gimbal_zero`` is set to 0.
-    Continuity: per sample the equivalent solution ``(a+180, 180-b, c+180)``
-    is swapped in when it is nearer the previous sample; then each angle is
-    unwrapped. The first sample takes the solution nearest ``near`` (three
-    angles, degrees) when given, else the one with the smallest
-    ``|a| + |b| + |c|`` (angles folded into [-180, 180)).
-    """
-    if gimbal_zero not in ("a", "c"):
-        raise ValueError(f"gimbal_zero must be 'a' or 'c', got {gimbal_zero!r}")
-    r = np.asarray(matrices, dtype=np.float64)
-    if r.ndim == 2:
-        r = r[None]
-    if r.ndim != 3 or r.shape[1:] != (3, 3):
-        raise ValueError(f"matrices must have shape (n, 3, 3), got {r.shape}")
-    n = r.shape[0]
-    if n == 0:
-        e = np.zeros(0)
-        return e, e.copy(), e.copy()
-    cb = np.hypot(r[:, 0, 0], r[:, 1, 0])
-    b = np.arctan2(-r[:, 2, 0], cb)
-    regular = cb > _GIMBAL_EPS
-    a = np.arctan2(r[:, 2, 1], r[:, 2, 2])
-    c = np.arctan2(r[:, 1, 0], r[:, 0, 0])
-    if not regular.all():
-        idx = np.arange(n)
-        reg_idx = np.where(regular, idx, -1)
-        prev = np.maximum.accumulate(reg_idx)
-        if regular.any():
-            first = int(np.argmax(regular))
-            prev = np.where(prev < 0, first, prev)
-            c_fill = c[prev]
-        else:
-            up0 = r[:, 2, 0] < 0
-            phi = np.where(up0, np.arctan2(r[:, 0, 1], r[:, 1, 1]),
-                           np.arctan2(-r[:, 0, 1], r[:, 1, 1]))
-            # b = +90: a - c = phi; b = -90: a + c = phi.
-            c_fill = np.where(up0, -phi, phi) if gimbal_zero == "a" else np.zeros(n)
-        g = ~regular
-        c = np.where(g, c_fill, c)
-        up = r[:, 2, 0] < 0  # sin b = +1
-        a_g = np.where(
-            up,
-            c + np.arctan2(r[:, 0, 1], r[:, 1, 1]),
-            np.arctan2(-r[:, 0, 1], r[:, 1, 1]) - c,
-        )
-        a = np.where(g, a_g, a)
-        b = np.where(g, np.where(up, np.pi / 2, -np.pi / 2), b)
-    p = np.rad2deg(np.stack([a, b, c], -1))
-    alt = np.stack([p[:, 0] + 180.0, 180.0 - p[:, 1], p[:, 2] + 180.0], -1)
-
-    def dist(x: FloatArray, y: FloatArray) -> FloatArray:
-        return np.sum(_wrap180(x - y) ** 2, axis=-1)
-
-    toggle = np.zeros(n, dtype=np.int64)
-    toggle[1:] = dist(p[1:], alt[:-1]) < dist(p[1:], p[:-1])
-    if near is None:
-        start_alt = np.abs(_wrap180(alt[0])).sum() < np.abs(_wrap180(p[0])).sum()
-    else:
-        ref = _arr(near, "near")
-        if ref.shape != (3,):
-            raise ValueError(f"near must hold three angles, got shape {ref.shape}")
-        start_alt = dist(alt[0], ref) < dist(p[0], ref)
-    branch = (np.cumsum(toggle) + int(start_alt)) % 2
-    e = np.where(branch[:, None] == 1, alt, p)
-    e = np.unwrap(e, period=360.0, axis=0)
-    if near is None:
-        e = e - 360.0 * np.round(e[0] / 360.0)
-    else:
-        e = e - 360.0 * np.round((e[0] - ref) / 360.0)
-    return e[:, 0].copy(), e[:, 1].copy(), e[:, 2].copy()
-
-
-def matrix_to_quaternion(matrices: ArrayLike, *, previous: ArrayLike | None = None) -> FloatArray:
-    """Unit quaternions ``(n, 4)`` as ``(w, x, y, z)`` of rotation matrices, sign-continuous.
-
-    Shepperd's method (J. Guidance & Control 1(3), 1978): the largest of
-    ``4w² = 1 + tr R``, ``4x² = 1 + R00 - R11 - R22`` (etc.) is taken from the
-    diagonal and the others from off-diagonal sums, so no component loses
-    precision. ``q`` and ``-q`` are the same rotation: sample ``k`` keeps the
-    sign with ``q_k · q_{k-1} >= 0``; the first keeps the sign nearest
-    ``previous`` (a quaternion) or else ``w >= 0``.
-    """
-    r = np.asarray(matrices, dtype=np.float64)
-    if r.ndim == 2:
-        r = r[None]
-    if r.ndim != 3 or r.shape[1:] != (3, 3):
-        raise ValueError(f"matrices must have shape (n, 3, 3), got {r.shape}")
-    r00, r11, r22 = r[:, 0, 0], r[:, 1, 1], r[:, 2, 2]
-    diag = np.stack([r00 + r11 + r22, r00 - r11 - r22, -r00 + r11 - r22, -r00 - r11 + r22], -1)
-    k = np.argmax(diag, axis=1)
-    s = 2.0 * np.sqrt(np.maximum(1.0 + np.take_along_axis(diag, k[:, None], 1)[:, 0], 1e-300))
-    d21, d02, d10 = r[:, 2, 1] - r[:, 1, 2], r[:, 0, 2] - r[:, 2, 0], r[:, 1, 0] - r[:, 0, 1]
-    s21, s02, s10 = r[:, 2, 1] + r[:, 1, 2], r[:, 0, 2] + r[:, 2, 0], r[:, 1, 0] + r[:, 0, 1]
-    cand = np.stack([
-        np.stack([s / 4, d21 / s, d02 / s, d10 / s], -1),
-        np.stack([d21 / s, s / 4, s10 / s, s02 / s], -1),
-        np.stack([d02 / s, s10 / s, s / 4, s21 / s], -1),
-        np.stack([d10 / s, s02 / s, s21 / s, s / 4], -1),
-    ], 1)
-    q = cand[np.arange(len(k)), k]
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    return quaternion_sign_continuity(q, previous=previous)
-
-
-def quaternion_sign_continuity(q: ArrayLike, *, previous: ArrayLike | None = None) -> FloatArray:
-    """Flip signs so consecutive quaternions have a non-negative dot product (see above)."""
-    q = np.array(q, dtype=np.float64)
-    if q.ndim != 2 or q.shape[1] != 4:
-        raise ValueError(f"quaternions must have shape (n, 4), got {q.shape}")
-    if len(q) == 0:
-        return q
-    flips = np.ones(len(q))
-    flips[1:] = np.where(np.sum(q[1:] * q[:-1], axis=1) < 0.0, -1.0, 1.0)
-    if previous is None:
-        first = -1.0 if q[0, 0] < 0.0 else 1.0
-    else:
-        ref = _arr(previous, "previous")
-        if ref.shape != (4,):
-            raise ValueError(f"previous must be one quaternion (w, x, y, z), got {ref.shape}")
-        first = -1.0 if float(q[0] @ ref) < 0.0 else 1.0
-    flips[0] = first
-    return q * np.cumprod(flips)[:, None]
-
-
-def quaternion_to_matrix(q: ArrayLike) -> FloatArray:
-    """Rotation matrices ``(n, 3, 3)`` of quaternions ``(n, 4)`` ``(w, x, y, z)`` (normalised)."""
-    q = np.asarray(q, dtype=np.float64)
-    if q.ndim == 1:
-        q = q[None]
-    if q.ndim != 2 or q.shape[1] != 4:
-        raise ValueError(f"quaternions must have shape (n, 4), got {q.shape}")
-    norm = np.linalg.norm(q, axis=1, keepdims=True)
-    if not np.all(norm > 0) or not np.isfinite(q).all():
-        raise ValueError("quaternions must be finite and non-zero")
-    w, x, y, z = (q / norm).T
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-    ], -2)
 
 
 # --------------------------------------------------------------------------- world bases
@@ -299,7 +114,7 @@ Transform6 = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, F
 
 def _inputs6(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
              rz: ArrayLike, names: tuple[str, ...]) -> list[FloatArray]:
-    return _broadcast(list(zip(names, (tx, ty, tz, rx, ry, rz), strict=True)))
+    return broadcast_1d(list(zip(names, (tx, ty, tz, rx, ry, rz), strict=True)))
 
 
 def to_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
@@ -310,8 +125,8 @@ def to_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike
     Euler xyz (continuous). Example: internal rest (0, 0, 0) -> rotate (-90, 0, 0).
     """
     x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
-    rm = Z_UP_TO_Y_UP @ euler_xyz_to_matrix(a, b, c)
-    mx, my, mz = matrix_to_euler_xyz(rm)
+    rm = Z_UP_TO_Y_UP @ euler_angles_to_matrix(a, b, c)
+    mx, my, mz = continuous_euler_xyz(rm)
     return CM_PER_M * x, CM_PER_M * z, -CM_PER_M * y, mx, my, mz
 
 
@@ -319,8 +134,8 @@ def from_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLi
                         rz: ArrayLike, *, near: ArrayLike | None = None) -> Transform6:
     """Inverse of :func:`to_maya_transform`: Maya (cm, Y-up, deg xyz) -> internal (m, Z-up, deg)."""
     x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
-    ri = Z_UP_TO_Y_UP.T @ euler_xyz_to_matrix(a, b, c)
-    ex, ey, ez = matrix_to_euler_xyz(ri, near=near)
+    ri = Z_UP_TO_Y_UP.T @ euler_angles_to_matrix(a, b, c)
+    ex, ey, ez = continuous_euler_xyz(ri, near=near)
     return x / CM_PER_M, -z / CM_PER_M, y / CM_PER_M, ex, ey, ez
 
 
@@ -330,7 +145,8 @@ def unreal_rotator_to_matrix(roll: ArrayLike, pitch: ArrayLike, yaw: ArrayLike) 
     Columns are the actor's local X (forward), Y (right), Z (up) in Unreal
     world coordinates; equals ``Rz(yaw) @ Ry(-pitch) @ Rx(-roll)``.
     """
-    r, p, y = (np.deg2rad(v) for v in _broadcast([("roll", roll), ("pitch", pitch), ("yaw", yaw)]))
+    named = [("roll", roll), ("pitch", pitch), ("yaw", yaw)]
+    r, p, y = (np.deg2rad(v) for v in broadcast_1d(named))
     sp, cp, sy, cy, sr, cr = np.sin(p), np.cos(p), np.sin(y), np.cos(y), np.sin(r), np.cos(r)
     # Rows of Unreal's (row-vector) FRotationMatrix are the local axes.
     fwd = np.stack([cp * cy, cp * sy, sp], -1)
@@ -352,8 +168,8 @@ def to_unreal_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLi
     Returns ``(x, y, z, roll, pitch, yaw)``.
     """
     x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
-    rue = UNREAL_MIRROR @ euler_xyz_to_matrix(a, b, c) @ UNREAL_LOCAL
-    ea, eb, ec = matrix_to_euler_xyz(rue, gimbal_zero="a")
+    rue = UNREAL_MIRROR @ euler_angles_to_matrix(a, b, c) @ UNREAL_LOCAL
+    ea, eb, ec = continuous_euler_xyz(rue, gimbal_zero="a")
     return CM_PER_M * x, -CM_PER_M * y, CM_PER_M * z, -ea, -eb, ec
 
 
@@ -364,7 +180,7 @@ def from_unreal_transform(x: ArrayLike, y: ArrayLike, z: ArrayLike, roll: ArrayL
     px, py, pz, r, p, yw = _inputs6(x, y, z, roll, pitch, yaw,
                                      ("x", "y", "z", "roll", "pitch", "yaw"))
     ri = UNREAL_MIRROR @ unreal_rotator_to_matrix(r, p, yw) @ UNREAL_LOCAL.T
-    ex, ey, ez = matrix_to_euler_xyz(ri, near=near)
+    ex, ey, ez = continuous_euler_xyz(ri, near=near)
     return px / CM_PER_M, -py / CM_PER_M, pz / CM_PER_M, ex, ey, ez
 
 
@@ -375,8 +191,8 @@ _ZXY_TO_XYZ: FloatArray = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0,
 
 def euler_zxy_to_matrix(rx: ArrayLike, ry: ArrayLike, rz: ArrayLike) -> FloatArray:
     """Nuke's default rotation order ``ZXY`` (Z applied first): ``Ry(ry) @ Rx(rx) @ Rz(rz)``."""
-    a, b, c = _broadcast([("rx", rx), ("ry", ry), ("rz", rz)])
-    return _ZXY_TO_XYZ.T @ euler_xyz_to_matrix(c, a, b) @ _ZXY_TO_XYZ
+    a, b, c = broadcast_1d([("rx", rx), ("ry", ry), ("rz", rz)])
+    return _ZXY_TO_XYZ.T @ euler_angles_to_matrix(c, a, b) @ _ZXY_TO_XYZ
 
 
 def to_nuke_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike, ry: ArrayLike,
@@ -386,13 +202,14 @@ def to_nuke_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike
 
     A Nuke camera, like ours, looks down local -Z with +Y up, so only the world basis changes
     (as for Maya): ``t = C @ p / metersPerUnit``, ``R_nuke = C @ R``, ``C = Rx(-90°)``. The
-    angles come from :func:`matrix_to_euler_xyz` (continuous, unwrapped) of the matrix
+    angles come from :func:`~moks_graph.rotations.continuous_euler_xyz` (continuous,
+    unwrapped) of the matrix
     conjugated by the cyclic permutation ``P`` (``P R_nuke P^T = Rz(ry) Ry(rx) Rx(rz)``).
     """
     x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
     mpu = _check_mpu(meters_per_unit)
-    rn = Z_UP_TO_Y_UP @ euler_xyz_to_matrix(a, b, c)
-    ea, eb, ec = matrix_to_euler_xyz(_ZXY_TO_XYZ @ rn @ _ZXY_TO_XYZ.T)
+    rn = Z_UP_TO_Y_UP @ euler_angles_to_matrix(a, b, c)
+    ea, eb, ec = continuous_euler_xyz(_ZXY_TO_XYZ @ rn @ _ZXY_TO_XYZ.T)
     return x / mpu, z / mpu, -y / mpu, eb, ec, ea
 
 
@@ -402,7 +219,7 @@ def from_nuke_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLi
     """Inverse of :func:`to_nuke_transform`: Nuke (Y-up, ZXY degrees) -> internal."""
     x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
     mpu = _check_mpu(meters_per_unit)
-    ex, ey, ez = matrix_to_euler_xyz(Z_UP_TO_Y_UP.T @ euler_zxy_to_matrix(a, b, c))
+    ex, ey, ez = continuous_euler_xyz(Z_UP_TO_Y_UP.T @ euler_zxy_to_matrix(a, b, c))
     return x * mpu, -z * mpu, y * mpu, ex, ey, ez
 
 
@@ -434,7 +251,7 @@ def to_usd_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike,
     basis = _up_basis(up_axis)
     mpu = _check_mpu(meters_per_unit)
     translate = (np.stack([x, y, z], -1) @ basis.T) / mpu
-    orient = matrix_to_quaternion(basis @ euler_xyz_to_matrix(a, b, c), previous=previous)
+    orient = matrix_to_quaternion(basis @ euler_angles_to_matrix(a, b, c), previous=previous)
     return translate, orient
 
 
@@ -453,7 +270,7 @@ def from_usd_transform(translate: ArrayLike, orient: ArrayLike, *, up_axis: str 
     basis = _up_basis(up_axis)
     mpu = _check_mpu(meters_per_unit)
     p = (t * mpu) @ basis
-    ex, ey, ez = matrix_to_euler_xyz(basis.T @ quaternion_to_matrix(q), near=near)
+    ex, ey, ez = continuous_euler_xyz(basis.T @ quaternion_to_matrix(q), near=near)
     return p[:, 0].copy(), p[:, 1].copy(), p[:, 2].copy(), ex, ey, ez
 
 
@@ -462,12 +279,12 @@ def from_usd_transform(translate: ArrayLike, orient: ArrayLike, *, up_axis: str 
 
 def film_back_to_maya_inches(mm: ArrayLike) -> FloatArray:
     """Film back (mm) -> Maya ``horizontalFilmAperture``/``verticalFilmAperture`` (inches)."""
-    return _arr(mm, "mm") / MM_PER_INCH
+    return as_1d(mm, "mm") / MM_PER_INCH
 
 
 def film_back_from_maya_inches(inches: ArrayLike) -> FloatArray:
     """Maya film aperture (inches) -> millimetres."""
-    return _arr(inches, "inches") * MM_PER_INCH
+    return as_1d(inches, "inches") * MM_PER_INCH
 
 
 def lens_to_usd(mm: ArrayLike, meters_per_unit: float = 0.01) -> FloatArray:
@@ -475,22 +292,22 @@ def lens_to_usd(mm: ArrayLike, meters_per_unit: float = 0.01) -> FloatArray:
 
     With ``metersPerUnit = 0.01`` (the writers' default) the value is the mm value.
     """
-    return _arr(mm, "mm") / (100.0 * _check_mpu(meters_per_unit))
+    return as_1d(mm, "mm") / (100.0 * _check_mpu(meters_per_unit))
 
 
 def lens_from_usd(value: ArrayLike, meters_per_unit: float = 0.01) -> FloatArray:
     """USD focalLength / aperture (tenths of a scene unit) -> mm."""
-    return _arr(value, "value") * (100.0 * _check_mpu(meters_per_unit))
+    return as_1d(value, "value") * (100.0 * _check_mpu(meters_per_unit))
 
 
 def metres_to_units(m: ArrayLike, meters_per_unit: float) -> FloatArray:
     """Distance in metres -> scene units (``m / metersPerUnit``)."""
-    return _arr(m, "m") / _check_mpu(meters_per_unit)
+    return as_1d(m, "m") / _check_mpu(meters_per_unit)
 
 
 def units_to_metres(u: ArrayLike, meters_per_unit: float) -> FloatArray:
     """Distance in scene units -> metres."""
-    return _arr(u, "u") * _check_mpu(meters_per_unit)
+    return as_1d(u, "u") * _check_mpu(meters_per_unit)
 
 
 # --------------------------------------------------------------------------- light units
@@ -506,7 +323,7 @@ def _check_light(host: str, light_kind: str) -> None:
 def _size(size_m: ArrayLike | None, host: str, light_kind: str) -> FloatArray:
     if size_m is None:
         raise ValueError(f"size_m is required for {light_kind!r} on host {host!r}")
-    s = _arr(size_m, "size_m")
+    s = as_1d(size_m, "size_m")
     if not (s > 0).all():
         raise ValueError("size_m must be positive")
     return s
@@ -517,7 +334,7 @@ def _light_factor(host: str, light_kind: str, size_m: ArrayLike | None,
     """Host value per internal unit (cd, or lux for the sun): ``host = factor * internal``."""
     _check_light(host, light_kind)
     if spot_angle_deg is not None:
-        ang = _arr(spot_angle_deg, "spot_angle_deg")
+        ang = as_1d(spot_angle_deg, "spot_angle_deg")
         if not ((ang > 0) & (ang <= 360)).all():
             raise ValueError("spot_angle_deg must be in (0, 360]")
     sphere = light_kind in ("light.point", "light.spot")
@@ -587,7 +404,7 @@ def light_to_host(host: str, light_kind: str, intensity_cd: ArrayLike, *,
     directional lights in lux; Unreal docs "Physical Lighting Units"):
         point, spot, area: ``I`` cd; sun: ``E`` lux.
     """
-    i = _arr(intensity_cd, "intensity_cd")
+    i = as_1d(intensity_cd, "intensity_cd")
     factor = _light_factor(host, light_kind, size_m, spot_angle_deg)
     return np.array(i * factor, dtype=np.float64)
 
@@ -596,7 +413,7 @@ def light_from_host(host: str, light_kind: str, value: ArrayLike, *,
                     size_m: ArrayLike | None = None,
                     spot_angle_deg: ArrayLike | None = None) -> FloatArray:
     """Inverse of :func:`light_to_host`: host light value -> internal cd (lux for the sun)."""
-    v = _arr(value, "value")
+    v = as_1d(value, "value")
     factor = _light_factor(host, light_kind, size_m, spot_angle_deg)
     return np.array(v / factor, dtype=np.float64)
 
@@ -641,14 +458,14 @@ def light_color(attrs: Mapping[str, ArrayLike], n: int,
     """
     have = [a for a in COLOR_ATTRS if a in attrs]
     if have:
-        rgb = np.stack([np.broadcast_to(_arr(attrs[a], a), (n,)) if a in attrs
+        rgb = np.stack([np.broadcast_to(as_1d(attrs[a], a), (n,)) if a in attrs
                         else np.ones(n) for a in COLOR_ATTRS], -1)
         return np.array(rgb, dtype=np.float64), False
     if "color_temperature" not in attrs:
         return None
-    cct = check_cct(np.broadcast_to(_arr(attrs["color_temperature"], "color_temperature"),
+    cct = check_cct(np.broadcast_to(as_1d(attrs["color_temperature"], "color_temperature"),
                                     (n,)), f"channels: {name}.color_temperature")
-    tint = check_duv(np.broadcast_to(_arr(attrs.get("tint", 0.0), "tint"), (n,)),
+    tint = check_duv(np.broadcast_to(as_1d(attrs.get("tint", 0.0), "tint"), (n,)),
                      f"channels: {name}.tint")
     return np.array(cct_to_rgb(cct, tint), dtype=np.float64), True
 

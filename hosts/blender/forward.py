@@ -89,7 +89,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from moks_graph.nodes.camera.lookat import matrix_to_euler_xyz
 from moks_graph.nodes.inverse.interfaces import PREVIEW_SIZE
 from moks_graph.nodes.inverse.render import (
     AIRLIGHT,
@@ -110,6 +109,7 @@ from moks_graph.nodes.looks.stocks import apply_stock
 from moks_graph.nodes.scenescript.compile import SENSOR_MM, framing
 from moks_graph.nodes.scenescript.schema import SceneScript
 from moks_graph.rng import stream_key
+from moks_graph.rotations import matrix_to_euler_xyz
 
 __all__ = [
     "BlenderRenderer",

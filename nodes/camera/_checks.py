@@ -7,21 +7,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from moks_graph.rotations import finite_array
 from moks_graph.timebase import TimeArray
 
-
-def finite_array(name: str, values: ArrayLike) -> np.ndarray:
-    """``values`` as a contiguous float64 array; ``ValueError`` naming ``name`` if NaN or Inf.
-
-    Contiguous because numpy's SIMD ``arctan2``/``exp`` can round strided inputs differently
-    depending on memory alignment, which would break chunk identity.
-    """
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim and not arr.flags.c_contiguous:
-        arr = np.ascontiguousarray(arr)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite (got NaN or Inf)")
-    return arr
+__all__ = ["finite", "finite_array", "key_of", "non_negative", "positive", "seconds_of"]
 
 
 def seconds_of(time: TimeArray | ArrayLike, name: str = "time") -> np.ndarray:

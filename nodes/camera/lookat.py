@@ -47,69 +47,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from moks_graph.nodes.camera._checks import finite_array, positive
+from moks_graph.rotations import (  # the engine's convention; re-exported for the rigs
+    column,
+    entry,
+    euler_xyz_to_matrix,
+    matmul3,
+    matrix_to_euler_xyz,
+)
 
-
-def column(values: np.ndarray, index: int) -> np.ndarray:
-    """``values[..., index]`` as a contiguous array (see the module docstring)."""
-    return np.ascontiguousarray(values[..., index])
-
-
-def entry(matrices: np.ndarray, row: int, col: int) -> np.ndarray:
-    """``matrices[..., row, col]`` as a contiguous array."""
-    return np.ascontiguousarray(matrices[..., row, col])
-
-
-def _rotation(axis: int, angle_rad: np.ndarray) -> np.ndarray:
-    c, s = np.cos(angle_rad), np.sin(angle_rad)
-    one, zero = np.ones_like(c), np.zeros_like(c)
-    if axis == 0:
-        rows = [[one, zero, zero], [zero, c, -s], [zero, s, c]]
-    elif axis == 1:
-        rows = [[c, zero, s], [zero, one, zero], [-s, zero, c]]
-    else:
-        rows = [[c, -s, zero], [s, c, zero], [zero, zero, one]]
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
-
-
-def matmul3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for stacks of 3x3 matrices, summed in a fixed order per element (no BLAS)."""
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    out = np.empty(a.shape, dtype=np.float64)
-    for i in range(3):
-        for k in range(3):
-            out[..., i, k] = a[..., i, 0] * b[..., 0, k] + a[..., i, 1] * b[..., 1, k] + (
-                a[..., i, 2] * b[..., 2, k]
-            )
-    return out
-
-
-def euler_xyz_to_matrix(euler_deg: ArrayLike) -> np.ndarray:
-    """``(..., 3)`` Euler XYZ degrees -> ``(..., 3, 3)`` matrices ``Rz(rz) @ Ry(ry) @ Rx(rx)``."""
-    e = np.radians(finite_array("euler_deg", euler_deg))
-    if e.shape[-1:] != (3,):
-        raise ValueError(f"euler_deg must have a last axis of 3, got shape {e.shape}")
-    rx, ry, rz = (_rotation(axis, column(e, axis)) for axis in range(3))
-    return matmul3(rz, matmul3(ry, rx))
-
-
-def matrix_to_euler_xyz(matrix: ArrayLike) -> np.ndarray:
-    """``(..., 3, 3)`` rotation matrices -> Euler XYZ degrees (inverse of the above).
-
-    ``ry = atan2(-R20, hypot(R00, R10))`` in [-90, 90], ``rx = atan2(R21, R22)``,
-    ``rz = atan2(R10, R00)``. At gimbal lock (``|ry| = 90``) ``rx = 0`` and
-    ``rz = atan2(-R01, R11)``.
-    """
-    m = finite_array("matrix", matrix)
-    if m.shape[-2:] != (3, 3):
-        raise ValueError(f"matrix must have trailing shape (3, 3), got {m.shape}")
-    r00, r01, r10, r11 = entry(m, 0, 0), entry(m, 0, 1), entry(m, 1, 0), entry(m, 1, 1)
-    r20, r21, r22 = entry(m, 2, 0), entry(m, 2, 1), entry(m, 2, 2)
-    cos_y = np.hypot(r00, r10)
-    ry = np.arctan2(-r20, cos_y)
-    locked = cos_y < 1e-12
-    rx = np.where(locked, 0.0, np.arctan2(r21, r22))
-    rz = np.where(locked, np.arctan2(-r01, r11), np.arctan2(r10, r00))
-    return np.degrees(np.stack([rx, ry, rz], axis=-1))
+__all__ = ["column", "entry", "euler_xyz_to_matrix", "matmul3", "matrix_to_euler_xyz"]
 
 
 def unwrap_to_reference(angles_deg: ArrayLike, reference_deg: ArrayLike) -> np.ndarray:

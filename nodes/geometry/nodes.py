@@ -18,11 +18,11 @@ from pydantic import model_validator
 
 from moks_graph.codec import register_value_class
 from moks_graph.node import Input, Node, NodeContext, NodeParams, Output, Param
-from moks_graph.nodes.camera.lookat import matrix_to_euler_xyz
 from moks_graph.nodes.common import object_channels
 from moks_graph.nodes.geometry.mesh import TriangleMesh, closest_points, cylinder, icosphere, torus
 from moks_graph.nodes.geometry.target_link import linked_frame
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
+from moks_graph.rotations import matrix_to_euler_xyz
 from moks_graph.types import CHANNELS, MESH
 
 register_value_class(TriangleMesh)

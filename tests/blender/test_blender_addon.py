@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import moks_graph as mg
-from moks_graph.hosts import units
+from moks_graph import rotations
 from moks_graph.hosts.bake import bake_graph
 
 ADDON = Path(__file__).resolve().parents[2] / "hosts" / "blender" / "addon"
@@ -151,7 +151,7 @@ def test_operator_bakes_a_starter_into_the_current_scene(bpy, tmp_path):
                                        err_msg=name)
     for obj in want.kinds:
         if f"{obj}.rx" in want:
-            r_got, r_want = (units.euler_xyz_to_matrix(c[f"{obj}.rx"], c[f"{obj}.ry"],
+            r_got, r_want = (rotations.euler_angles_to_matrix(c[f"{obj}.rx"], c[f"{obj}.ry"],
                                                        c[f"{obj}.rz"]) for c in (got, want))
             np.testing.assert_allclose(r_got, r_want, atol=1e-6, err_msg=obj)
 

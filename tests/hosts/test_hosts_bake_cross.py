@@ -43,8 +43,8 @@ import numpy as np
 import pytest
 
 import moks_graph as mg
+from moks_graph import rotations
 from moks_graph.channels import Channels
-from moks_graph.hosts import units
 from moks_graph.hosts.bake import bake, bake_graph
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
@@ -98,8 +98,8 @@ def assert_same_numbers(got: Channels, want: Channels, *, euler: bool, where: st
     for obj in want.kinds:
         if f"{obj}.rx" not in want:
             continue
-        r_got = units.euler_xyz_to_matrix(*(got[f"{obj}.{a}"] for a in ROTATIONS))
-        r_want = units.euler_xyz_to_matrix(*(want[f"{obj}.{a}"] for a in ROTATIONS))
+        r_got = rotations.euler_angles_to_matrix(*(got[f"{obj}.{a}"] for a in ROTATIONS))
+        r_want = rotations.euler_angles_to_matrix(*(want[f"{obj}.{a}"] for a in ROTATIONS))
         np.testing.assert_allclose(r_got, r_want, rtol=0, atol=MATRIX_ATOL,
                                    err_msg=f"{where}: {obj} rotation matrix")
         if euler:

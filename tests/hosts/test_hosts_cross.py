@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moks_graph import rotations
 from moks_graph.hosts import units
 from moks_graph.hosts.maya.ma_parser import parse_ma_text, read_ma
 from moks_graph.hosts.maya.ma_writer import write_ma
@@ -16,7 +17,7 @@ pytest.importorskip("pxr")
 
 
 def _internal_axes(scene, obj):
-    r = units.euler_xyz_to_matrix(*(scene[f"{obj}.{a}"] for a in ("rx", "ry", "rz")))
+    r = rotations.euler_angles_to_matrix(*(scene[f"{obj}.{a}"] for a in ("rx", "ry", "rz")))
     pos = np.stack([scene[f"{obj}.{a}"] for a in ("tx", "ty", "tz")], -1)
     return pos, -r[:, :, 2], r[:, :, 1]  # position, forward (-Z local), up (+Y local)
 
@@ -45,7 +46,7 @@ def test_world_pose_agrees_in_every_host(tmp_path, scene, obj):
     n = len(scene.time)  # a constant curve holds one key
     curves = {(c.node, c.attr): np.broadcast_to(c.values, n) for c in scene_ma.curves}
     t = np.stack([curves[obj, f"translate{a}"] for a in "XYZ"], -1)
-    rm = units.euler_xyz_to_matrix(*(curves[obj, f"rotate{a}"] for a in "XYZ"))
+    rm = rotations.euler_angles_to_matrix(*(curves[obj, f"rotate{a}"] for a in "XYZ"))
     to_internal = units.Z_UP_TO_Y_UP.T
     np.testing.assert_allclose(t @ to_internal.T / 100, pos, atol=1e-12)
     np.testing.assert_allclose(-rm[:, :, 2] @ to_internal.T, fwd, atol=1e-12)

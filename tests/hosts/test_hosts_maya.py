@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moks_graph import rotations
 from moks_graph.channels import Channels
 from moks_graph.hosts import units
 from moks_graph.hosts.maya import adapter
@@ -181,9 +182,9 @@ def test_parser_short_names_other_units_and_statics():
     np.testing.assert_array_equal(ch.time.frames, [1.0, 2.0])
     np.testing.assert_allclose(ch["lamp.tx"], [0.5, -1.25], atol=1e-15)  # metres in file
     # rx = 90 deg (Maya) about X, no other rotation -> internal rx = 180
-    np.testing.assert_allclose(units.euler_xyz_to_matrix(ch["lamp.rx"][0], ch["lamp.ry"][0],
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(ch["lamp.rx"][0], ch["lamp.ry"][0],
                                                          ch["lamp.rz"][0])[0],
-                               units.euler_xyz_to_matrix(180, 0, 0)[0], atol=1e-12)
+                               rotations.euler_angles_to_matrix(180, 0, 0)[0], atol=1e-12)
     # scale is unitless: the area light spans 2 cm * scale, i.e. size = 0.5 * 2 / 100 m
     size = 0.5 * 2 / 100
     np.testing.assert_allclose(ch["lamp.intensity"], np.array([4.0, 8.0]) * size**2)

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import moks_graph as mg
+from moks_graph import rotations
 from moks_graph.cli import main
 from moks_graph.hosts import units
 from moks_graph.hosts.bake import bake_graph
@@ -36,7 +37,7 @@ def engine():
 
 def _pose(ch, cam):
     pos = np.stack([ch[f"{cam}.{a}"] for a in ("tx", "ty", "tz")], -1)
-    rot = units.euler_xyz_to_matrix(*(ch[f"{cam}.{a}"] for a in ("rx", "ry", "rz")))
+    rot = rotations.euler_angles_to_matrix(*(ch[f"{cam}.{a}"] for a in ("rx", "ry", "rz")))
     return pos, rot
 
 

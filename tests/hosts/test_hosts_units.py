@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from moks_graph import rotations
 from moks_graph.hosts import units as u
 
 RNG = np.random.default_rng(1234)  # test data only
@@ -12,7 +13,7 @@ RNG = np.random.default_rng(1234)  # test data only
 
 def _forward(rx, ry, rz):
     """Internal world forward (-Z local) of Euler XYZ degrees."""
-    return -u.euler_xyz_to_matrix(rx, ry, rz)[:, :, 2]
+    return -rotations.euler_angles_to_matrix(rx, ry, rz)[:, :, 2]
 
 
 def _random_pose(n=300):
@@ -27,11 +28,11 @@ def _random_pose(n=300):
 
 def test_euler_matrix_known_rotations():
     # Rx(90) maps +Y to +Z; Rz(90) maps +X to +Y; order is Rz @ Ry @ Rx.
-    np.testing.assert_allclose(u.euler_xyz_to_matrix(90, 0, 0)[0] @ [0, 1, 0], [0, 0, 1],
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(90, 0, 0)[0] @ [0, 1, 0], [0, 0, 1],
                                atol=1e-15)
-    np.testing.assert_allclose(u.euler_xyz_to_matrix(0, 0, 90)[0] @ [1, 0, 0], [0, 1, 0],
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(0, 0, 90)[0] @ [1, 0, 0], [0, 1, 0],
                                atol=1e-15)
-    r = u.euler_xyz_to_matrix(90, 0, 90)[0]
+    r = rotations.euler_angles_to_matrix(90, 0, 90)[0]
     # X first (+Y -> +Z), then Z (+Z stays): +Y -> +Z.
     np.testing.assert_allclose(r @ [0, 1, 0], [0, 0, 1], atol=1e-15)
     # camera at rest looks down, with rx = 90 looks along +Y
@@ -42,15 +43,15 @@ def test_euler_matrix_known_rotations():
 def test_matrix_to_euler_single_sample_takes_smallest_rotation():
     _, rx, ry, rz = _random_pose()
     for i in range(len(rx)):  # independent samples: no continuity coupling
-        m = u.euler_xyz_to_matrix(rx[i], ry[i], rz[i])
-        a, b, c = u.matrix_to_euler_xyz(m)
-        np.testing.assert_allclose(u.euler_xyz_to_matrix(a, b, c), m, atol=1e-12)
+        m = rotations.euler_angles_to_matrix(rx[i], ry[i], rz[i])
+        a, b, c = rotations.continuous_euler_xyz(m)
+        np.testing.assert_allclose(rotations.euler_angles_to_matrix(a, b, c), m, atol=1e-12)
         alt = [rx[i] + 180, 180 - ry[i], rz[i] + 180]
         best = min(np.abs((np.array(v) + 180) % 360 - 180).sum()
                    for v in ([rx[i], ry[i], rz[i]], alt))
         assert abs(a[0]) + abs(b[0]) + abs(c[0]) == pytest.approx(best, abs=1e-9)
     # with a reference the nearest equivalent solution is returned, 360-shifted too
-    a, b, c = u.matrix_to_euler_xyz(u.euler_xyz_to_matrix(-176.0, 54.0, -138.0),
+    a, b, c = rotations.continuous_euler_xyz(rotations.euler_angles_to_matrix(-176.0, 54.0, -138.0),
                                     near=[184.0, 50.0, 222.0])
     np.testing.assert_allclose([a[0], b[0], c[0]], [184.0, 54.0, 222.0], atol=1e-9)
 
@@ -60,48 +61,49 @@ def test_matrix_to_euler_is_continuous_through_gimbal_and_wrap():
     n = 721
     yaw = np.linspace(-200.0, 520.0, n)
     tilt = np.full(n, 12.0)
-    mats = u.euler_xyz_to_matrix(np.zeros(n), yaw, np.zeros(n)) @ u.euler_xyz_to_matrix(
-        tilt, np.zeros(n), np.zeros(n))
-    a, b, c = u.matrix_to_euler_xyz(mats, near=[12.0, -200.0, 0.0])
+    mats = rotations.euler_angles_to_matrix(np.zeros(n), yaw, np.zeros(n)) \
+        @ rotations.euler_angles_to_matrix(tilt, np.zeros(n), np.zeros(n))
+    a, b, c = rotations.continuous_euler_xyz(mats, near=[12.0, -200.0, 0.0])
     np.testing.assert_allclose(b, yaw, atol=1e-7)  # sampled exactly at 90: gimbal branch
     np.testing.assert_allclose(a, tilt, atol=1e-7)
     np.testing.assert_allclose(c, 0.0, atol=1e-7)
-    back = u.euler_xyz_to_matrix(a, b, c)
+    back = rotations.euler_angles_to_matrix(a, b, c)
     np.testing.assert_allclose(back, mats, atol=1e-12)
 
 
 def test_gimbal_samples_reconstruct_the_matrix():
     for b in (90.0, -90.0):
-        m = u.euler_xyz_to_matrix([30.0, 10.0], [b, b], [50.0, -20.0])
-        a2, b2, c2 = u.matrix_to_euler_xyz(m)
-        np.testing.assert_allclose(u.euler_xyz_to_matrix(a2, b2, c2), m, atol=1e-12)
-        a3, b3, c3 = u.matrix_to_euler_xyz(m[:1], gimbal_zero="a")
+        m = rotations.euler_angles_to_matrix([30.0, 10.0], [b, b], [50.0, -20.0])
+        a2, b2, c2 = rotations.continuous_euler_xyz(m)
+        np.testing.assert_allclose(rotations.euler_angles_to_matrix(a2, b2, c2), m, atol=1e-12)
+        a3, b3, c3 = rotations.continuous_euler_xyz(m[:1], gimbal_zero="a")
         assert a3[0] == pytest.approx(0.0, abs=1e-9)
-        np.testing.assert_allclose(u.euler_xyz_to_matrix(a3, b3, c3), m[:1], atol=1e-12)
-        _, _, c4 = u.matrix_to_euler_xyz(m[:1], gimbal_zero="c")
+        np.testing.assert_allclose(rotations.euler_angles_to_matrix(a3, b3, c3), m[:1], atol=1e-12)
+        _, _, c4 = rotations.continuous_euler_xyz(m[:1], gimbal_zero="c")
         assert c4[0] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_quaternion_round_trip_including_half_turns():
     _, rx, ry, rz = _random_pose()
-    mats = np.concatenate([u.euler_xyz_to_matrix(rx, ry, rz),
-                           u.euler_xyz_to_matrix([180, 0, 0, 180], [0, 180, 0, 0],
+    mats = np.concatenate([rotations.euler_angles_to_matrix(rx, ry, rz),
+                           rotations.euler_angles_to_matrix([180, 0, 0, 180], [0, 180, 0, 0],
                                                  [0, 0, 180, 180])])
-    q = u.matrix_to_quaternion(mats)
+    q = rotations.matrix_to_quaternion(mats)
     np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-15)
-    np.testing.assert_allclose(u.quaternion_to_matrix(q), mats, atol=1e-14)
+    np.testing.assert_allclose(rotations.quaternion_to_matrix(q), mats, atol=1e-14)
     # Known quaternion: 90 deg about Z = (cos 45, 0, 0, sin 45)
-    q90 = u.matrix_to_quaternion(u.euler_xyz_to_matrix(0, 0, 90))[0]
+    q90 = rotations.matrix_to_quaternion(rotations.euler_angles_to_matrix(0, 0, 90))[0]
     np.testing.assert_allclose(q90, [np.sqrt(0.5), 0, 0, np.sqrt(0.5)], atol=1e-15)
 
 
 def test_quaternion_sign_continuity_and_previous():
     yaw = np.linspace(0.0, 720.0, 97)  # two full turns: w changes sign without continuity
-    q = u.matrix_to_quaternion(u.euler_xyz_to_matrix(0, 0, yaw))
+    q = rotations.matrix_to_quaternion(rotations.euler_angles_to_matrix(0, 0, yaw))
     assert np.all(np.sum(q[1:] * q[:-1], axis=1) > 0.99)
     assert q[0, 0] == pytest.approx(1.0)
     # a chunk starting after a sample of -q keeps that sign
-    q2 = u.matrix_to_quaternion(u.euler_xyz_to_matrix(0, 0, yaw[:3]), previous=-q[0])
+    q2 = rotations.matrix_to_quaternion(rotations.euler_angles_to_matrix(0, 0, yaw[:3]),
+                                        previous=-q[0])
     np.testing.assert_allclose(q2, -q[:3], atol=1e-15)
 
 
@@ -123,7 +125,7 @@ def test_maya_known_cases():
 def test_maya_forward_vector_matches_internal():
     t, rx, ry, rz = _random_pose()
     _, _, _, mx, my, mz = u.to_maya_transform(*t, rx, ry, rz)
-    fwd_maya = -u.euler_xyz_to_matrix(mx, my, mz)[:, :, 2]
+    fwd_maya = -rotations.euler_angles_to_matrix(mx, my, mz)[:, :, 2]
     fwd_internal = fwd_maya @ u.Z_UP_TO_Y_UP  # Maya (x, y, z) -> internal (x, -z, y)
     np.testing.assert_allclose(fwd_internal, _forward(rx, ry, rz), atol=1e-12)
 
@@ -132,8 +134,8 @@ def test_maya_round_trip():
     t, rx, ry, rz = _random_pose()
     back = u.from_maya_transform(*u.to_maya_transform(*t, rx, ry, rz))
     np.testing.assert_allclose(np.array(back[:3]), t, atol=1e-12)
-    np.testing.assert_allclose(u.euler_xyz_to_matrix(*back[3:]),
-                               u.euler_xyz_to_matrix(rx, ry, rz), atol=1e-12)
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(*back[3:]),
+                               rotations.euler_angles_to_matrix(rx, ry, rz), atol=1e-12)
 
 
 def test_maya_circling_camera_round_trip_is_exact_and_continuous():
@@ -162,7 +164,7 @@ def test_unreal_rotator_matrix_known_axes():
     np.testing.assert_allclose(right, [0, 0, -1], atol=1e-15)  # roll lowers the right axis
     r, p, y = RNG.uniform(-180, 180, (3, 50))
     np.testing.assert_allclose(u.unreal_rotator_to_matrix(r, p, y),
-                               u.euler_xyz_to_matrix(-r, -p, y), atol=1e-14)
+                               rotations.euler_angles_to_matrix(-r, -p, y), atol=1e-14)
 
 
 def test_unreal_known_cases():
@@ -190,7 +192,7 @@ def test_unreal_forward_and_up_match_mirrored_internal_axes():
     t, rx, ry, rz = _random_pose()
     _, _, _, roll, pitch, yaw = u.to_unreal_transform(*t, rx, ry, rz)
     m = u.unreal_rotator_to_matrix(roll, pitch, yaw)
-    r = u.euler_xyz_to_matrix(rx, ry, rz)
+    r = rotations.euler_angles_to_matrix(rx, ry, rz)
     mirror = np.array([1.0, -1.0, 1.0])
     np.testing.assert_allclose(m[:, :, 0], -r[:, :, 2] * mirror, atol=1e-12)  # forward
     np.testing.assert_allclose(m[:, :, 2], r[:, :, 1] * mirror, atol=1e-12)  # up
@@ -200,8 +202,8 @@ def test_unreal_round_trip():
     t, rx, ry, rz = _random_pose()
     back = u.from_unreal_transform(*u.to_unreal_transform(*t, rx, ry, rz))
     np.testing.assert_allclose(np.array(back[:3]), t, atol=1e-12)
-    np.testing.assert_allclose(u.euler_xyz_to_matrix(*back[3:]),
-                               u.euler_xyz_to_matrix(rx, ry, rz), atol=1e-12)
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(*back[3:]),
+                               rotations.euler_angles_to_matrix(rx, ry, rz), atol=1e-12)
 
 
 # --------------------------------------------------------------------------- USD
@@ -224,8 +226,8 @@ def test_usd_round_trip(up, mpu):
     assert np.all(np.sum(q[1:] * q[:-1], axis=1) >= 0.0)
     back = u.from_usd_transform(tr, q, up_axis=up, meters_per_unit=mpu)
     np.testing.assert_allclose(np.array(back[:3]), t, atol=1e-12)
-    np.testing.assert_allclose(u.euler_xyz_to_matrix(*back[3:]),
-                               u.euler_xyz_to_matrix(rx, ry, rz), atol=1e-12)
+    np.testing.assert_allclose(rotations.euler_angles_to_matrix(*back[3:]),
+                               rotations.euler_angles_to_matrix(rx, ry, rz), atol=1e-12)
 
 
 def test_transform_bad_input():

@@ -11,6 +11,7 @@ pxr = pytest.importorskip("pxr")
 
 from pxr import Usd, UsdGeom, UsdLux  # noqa: E402
 
+from moks_graph import rotations  # noqa: E402
 from moks_graph.channels import Channels  # noqa: E402
 from moks_graph.hosts import units  # noqa: E402
 from moks_graph.hosts.usd import writer as usd_writer  # noqa: E402
@@ -148,7 +149,7 @@ def test_camera_world_position_and_view_direction(tmp_path, scene):
         np.testing.assert_allclose(pos_m, [scene["cam.tx"][i], scene["cam.ty"][i],
                                            scene["cam.tz"][i]], atol=1e-9)
         view = -m[2, :3] / np.linalg.norm(m[2, :3])  # local -Z in world
-        want = -units.euler_xyz_to_matrix(scene["cam.rx"][i], scene["cam.ry"][i],
+        want = -rotations.euler_angles_to_matrix(scene["cam.rx"][i], scene["cam.ry"][i],
                                           scene["cam.rz"][i])[0][:, 2]
         np.testing.assert_allclose(view, want, atol=1e-6)
 
