@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from moks_graph.atomic import atomic_output
+
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -71,20 +73,11 @@ def featured_node(graph: object) -> str | None:
 
 
 def save_png_atomic(image: object, out: Path) -> None:
-    """Write a QImage/QPixmap as PNG through a temporary file and a rename."""
+    """Write a QImage/QPixmap as PNG through :func:`moks_graph.atomic.atomic_output`."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
-        if not image.save(tmp, "PNG"):  # type: ignore[attr-defined]
+    with atomic_output(out) as tmp:
+        if not image.save(str(tmp), "PNG"):  # type: ignore[attr-defined]
             raise OSError(f"cannot encode PNG for {out}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a screenshot is a normal file
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def screenshot(args: argparse.Namespace) -> int:

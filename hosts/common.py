@@ -6,16 +6,13 @@ every writer needs the same way.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from moks_graph import tempnames
-from moks_graph.cache import new_file_mode
+from moks_graph.atomic import atomic_output as atomic_output  # re-exported for the writers
 from moks_graph.channels import Channels
 
 #: Transform attributes in their channel order.
@@ -52,30 +49,6 @@ def output_path(path: str | os.PathLike[str], suffixes: tuple[str, ...]) -> Path
         raise PermissionError(errno.EACCES, f"cannot write {str(target)!r}: folder "
                               f"{str(parent)!r} is not writable", str(parent))
     return target
-
-
-@contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; on success fsync and ``os.replace`` it.
-
-    The temporary file keeps ``target``'s suffix (USD picks its format from
-    it). On any exception the temporary file is removed and ``target`` is
-    untouched, so a failed write leaves the folder as it was; what a killed
-    writer left (``kill -9``) the next write sweeps (:mod:`moks_graph.tempnames`).
-    """
-    fd, tmp_name = tempnames.make(target.parent, target.stem, f".tmp{target.suffix}")
-    os.fchmod(fd, new_file_mode())
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def check_kinds(channels: Channels, supported: frozenset[str] | set[str], host: str) -> None:

@@ -9,14 +9,20 @@ stored pickle-free as ``.npz`` (:mod:`moks_graph.codec`), written atomically.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from moks_graph import codec, tempnames
+from moks_graph import codec
+from moks_graph.atomic import (  # re-exported: the one atomic writer
+    atomic_write_bytes,
+    current_umask,
+    new_file_mode,
+)
+
+__all__ = ["DiskCache", "MemoryCache", "atomic_write_bytes", "current_umask", "new_file_mode"]
 
 Outputs = Mapping[str, Any]
 
@@ -99,63 +105,3 @@ class DiskCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, data, sweep=False)  # many entries: no folder scan per put
         return True
-
-
-def current_umask() -> int:
-    """The process umask, read now (it may change while the process runs).
-
-    Read from ``/proc/self/status`` where there is one (no window in which another
-    thread could create a file under a zero umask); elsewhere set and restored.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    umask = os.umask(0o077)
-    os.umask(umask)
-    return umask
-
-
-def new_file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (``0o666`` less the umask).
-
-    ``mkstemp`` creates files as ``0o600``; every atomic writer chmods its temp file
-    to this before the rename, so the result is readable by farm workers and other
-    users exactly as the umask allows, like any other output.
-    """
-    return 0o666 & ~current_umask()
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Any, *,
-                       sweep: bool = True) -> None:
-    """Write a file atomically: temp file in the same folder, fsync, rename.
-
-    ``data`` is bytes or an iterable of byte chunks. A crash at any point leaves
-    either the old file or the new one, never a partial file at ``path``; the
-    temporary files a killed writer left are swept first (``sweep``; see
-    :mod:`moks_graph.tempnames`).
-    """
-    target = Path(path)
-    fd, tmp = tempnames.make(target.parent, target.name, ".tmp", clean=sweep)
-    try:
-        os.fchmod(fd, new_file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            chunks = [data] if isinstance(data, bytes | bytearray) else data
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

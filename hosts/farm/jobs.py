@@ -36,7 +36,6 @@ import inspect
 import json
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -54,7 +53,7 @@ from pydantic import (
 )
 
 from moks_graph import codec, mgraph
-from moks_graph.cache import atomic_write_bytes, new_file_mode
+from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
 from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.graph import Graph
@@ -500,22 +499,12 @@ def load_snapshot(job: Job, name: str, registry: Registry | None = None,
 
 # -- chunk files --------------------------------------------------------------
 def _replace_bytes(path: Path, data: bytes) -> None:
-    """Atomic (temp file + rename) but not fsynced: chunk files are verified when read.
+    """Atomic but neither fsynced nor swept: chunk files are verified when read.
 
-    A chunk is only ever used after it decodes and carries its key, so a file
-    torn by a power cut is recomputed, never merged; skipping the two fsyncs of
-    :func:`moks_graph.cache.atomic_write_bytes` saves milliseconds per chunk.
+    A chunk is only ever used after it decodes and carries its key, so a file torn by a power
+    cut is recomputed, never merged; skipping the fsyncs saves milliseconds per chunk.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, new_file_mode())  # readable by farm workers, like any other output
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, data, sweep=False, durable=False)
 
 
 def write_chunk(path: Path, key: str, channels: Channels) -> None:

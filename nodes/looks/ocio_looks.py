@@ -50,8 +50,7 @@ from typing import Literal
 import numpy as np
 import PyOpenColorIO as ocio
 
-from moks_graph import tempnames
-from moks_graph.cache import new_file_mode
+from moks_graph.atomic import atomic_output
 from moks_graph.nodes.looks.stocks import (
     LOG2_EXPOSURE_RANGE,
     LUMA_709,
@@ -249,24 +248,12 @@ def apply_processor(processor: ocio.CPUProcessor, rgb: np.ndarray) -> np.ndarray
 
 
 def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
-    """Write via ``write(temp_path)`` in the target folder, fsync, then ``os.replace``."""
+    """Write via ``write(temp_path)`` through :func:`moks_graph.atomic.atomic_output`."""
     target = Path(path)
     if not target.parent.is_dir():
         raise ValueError(f"path: folder {target.parent} does not exist")
-    fd, tmp_name = tempnames.make(target.parent, target.name, ".tmp")  # sweeps kill -9 leftovers
-    try:
-        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600: give the umask's mode
-    finally:
-        os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_output(target, keep_suffix=False) as tmp:
         write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target
 
 
