@@ -8,6 +8,7 @@ Nothing is ever left half-written at an output path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -348,7 +349,9 @@ def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes:
     """Evaluate NODE.PORT outputs of a graph; print or write them as JSON."""
     graph = _load(file)
     rng = parse_frame_range(frames) if frames else None
-    result = graph.evaluate(list(outputs), frames=rng, subframes=subframes)
+    # stdout carries the JSON: what a node prints while it computes goes to stderr
+    with contextlib.redirect_stdout(sys.stderr):
+        result = graph.evaluate(list(outputs), frames=rng, subframes=subframes)
     relevant = [p for p in result.problems if any(o.startswith(f"{p.node}.") for o in outputs)
                 or p.node is None]
     missing = [o for o in outputs if o not in result.values]

@@ -154,6 +154,16 @@ def test_plugin_prints_at_import_do_not_corrupt_eval_json(tmp_path):
     assert "hello from the plugin" in r.stderr
 
 
+def test_plugin_prints_in_compute_do_not_corrupt_eval_json(tmp_path):
+    plugin(tmp_path, "Chatty", "chatty",
+           body="print('computing', flush=True); return {'channels': Channels(ctx.time, {})}")
+    graph = demo_with(tmp_path, "studio.chatty")
+    r = moks("eval", str(graph), "--output", "extra.channels", node_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "extra.channels" in json.loads(r.stdout)
+    assert "computing" in r.stderr
+
+
 # -- compute -------------------------------------------------------------------------
 @pytest.mark.parametrize("raise_", ["SystemExit(0)", "KeyboardInterrupt()", "BaseException('x')"])
 def test_base_exception_in_compute_is_mg120_naming_the_node(tmp_path, raise_):
