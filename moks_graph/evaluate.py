@@ -50,7 +50,13 @@ from moks_graph.mgraph import paused_gc
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
 from moks_graph.types import PortType
-from moks_graph.validation import broken_nodes, channel_outputs, live_classes, validate
+from moks_graph.validation import (
+    broken_nodes,
+    channel_outputs,
+    live_classes,
+    validate,
+    wiring_report,
+)
 
 Progress = Callable[[int, int, str], None]
 _MISSING = object()
@@ -143,11 +149,8 @@ def _coercion(dst: PortType, src: PortType) -> Callable[[Any], Any] | None:
     return None if dst.name == src.name else (lambda v: dst.coerce(v, src))
 
 
-def _link(src_cls: type[Node] | None, src_port: str, cls: type[Node], dst_port: str
-          ) -> _Link | None:
-    """Key tag and coercion of one edge, or None when its ports do not exist."""
-    if src_cls is None or src_port not in src_cls.outputs or dst_port not in cls.inputs:
-        return None  # invalid wiring: reported by validation, the node is not evaluated
+def _link(src_cls: type[Node], src_port: str, cls: type[Node], dst_port: str) -> _Link:
+    """Key tag and coercion of one edge that validation found sound."""
     return (f"|{dst_port}<{src_port}@".encode(),
             _coercion(cls.inputs[dst_port].type, src_cls.outputs[src_port].type))
 
@@ -162,7 +165,8 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
     def build() -> dict[str, _Step]:
         plan = {}
         live = live_classes(graph)
-        links: dict[tuple[Any, ...], _Link | None] = {}
+        sound = wiring_report(graph).sound  # wiring is checked once, by validation
+        links: dict[tuple[Any, ...], _Link] = {}
         shapes: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[tuple[str, PortType], ...]]] = {}
         for node_id, cls in live.items():
             if cls is None:
@@ -171,12 +175,13 @@ def evaluation_plan(graph: Graph) -> dict[str, _Step]:
             shape_key: list[Any] = [cls]
             for src, src_port, _, dst_port in sorted(graph.edges_into(node_id), key=_DST_PORT):
                 link = (live.get(src), src_port, cls, dst_port)
-                if link not in links:
-                    links[link] = _link(*link)
-                known = links[link]
-                if known is not None:
-                    wires.append(_Wire(dst_port, src, src_port, *known))
-                    shape_key.append(dst_port)
+                if link not in sound:
+                    continue  # invalid wiring: validation reported it, the node is not evaluated
+                known = links.get(link)
+                if known is None:
+                    known = links[link] = _link(*link)
+                wires.append(_Wire(dst_port, src, src_port, *known))
+                shape_key.append(dst_port)
             shape_id = tuple(shape_key)
             shape = shapes.get(shape_id)
             if shape is None:

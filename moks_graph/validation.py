@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -203,8 +204,21 @@ def find_cycles(graph: Graph) -> list[Problem]:
     return problems
 
 
-def structural_problems(graph: Graph) -> list[Problem]:
-    """Problems of the wiring: edges, inputs, cycles (independent of param values)."""
+@dataclass(frozen=True)
+class WiringReport:
+    """What validating the wiring found: its problems, and the edges found sound.
+
+    ``sound`` holds ``(source class, source port, destination class, destination port)`` of
+    every edge whose ends exist and whose types connect; the evaluation plan wires exactly
+    those (:func:`moks_graph.evaluate.evaluation_plan`), so wiring is checked once, here.
+    """
+
+    problems: list[Problem]
+    sound: frozenset[tuple[Any, ...]]
+
+
+def check_wiring(graph: Graph) -> WiringReport:
+    """Edges, inputs and cycles (independent of param values), as a :class:`WiringReport`."""
     problems: list[Problem] = []
     live = live_classes(graph)
     sound: set[tuple[Any, ...]] = set()  # (classes, ports) of edges already found sound
@@ -231,7 +245,18 @@ def structural_problems(graph: Graph) -> list[Problem]:
         problems += check_inputs(graph, graph.nodes[node_id], live)
     if len(graph.topological_order()) < len(graph.nodes):
         problems += find_cycles(graph)
-    return problems
+    return WiringReport(problems, frozenset(sound))
+
+
+def wiring_report(graph: Graph) -> WiringReport:
+    """:func:`check_wiring` of the graph's current structure (computed once per structure)."""
+    report: WiringReport = graph.memo("structure", lambda: check_wiring(graph))
+    return report
+
+
+def structural_problems(graph: Graph) -> list[Problem]:
+    """Problems of the wiring: edges, inputs, cycles (independent of param values)."""
+    return wiring_report(graph).problems
 
 
 def channel_outputs(graph: Graph, only: frozenset[str] | set[str] | None = None) -> int:
@@ -266,7 +291,7 @@ def validate(graph: Graph) -> list[Problem]:
     for record in graph.nodes.values():
         if record.problems:
             problems += record.problems
-    return (problems + graph.memo("structure", lambda: structural_problems(graph))
+    return (problems + wiring_report(graph).problems
             + budget_problems(graph))
 
 
