@@ -207,6 +207,10 @@ class CurveViewer(QtWidgets.QWidget):
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "frame")
+        for axis in ("bottom", "left"):  # no "(x0.001)" on an empty or tiny range (issue 18)
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.empty = pg.TextItem("no channels: select a node with curve outputs",
+                                 color=(150, 154, 160), anchor=(0.5, 0.5))
         self.plot.getPlotItem().setMenuEnabled(False)
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=(210, 214, 220),
                                           brush=pg.mkBrush(20, 22, 26, 200))
@@ -285,7 +289,10 @@ class CurveViewer(QtWidgets.QWidget):
         self.legend.clear()
         self.plot.addItem(self.cursor)
         self.curves = {}
-        if self.channels is None:
+        if self.channels is None or not len(self.channels):
+            self.plot.addItem(self.empty)
+            self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            self.empty.setPos(0.5, 0.5)
             return
         x = self.channels.time.frames
         norm = self.normalise.isChecked()
