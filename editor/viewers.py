@@ -262,6 +262,12 @@ class CurveViewer(QtWidgets.QWidget):
                 item.setCheckState(previous.get(name, state))
                 item.setForeground(QtGui.QColor(*CURVE_COLORS[i % len(CURVE_COLORS)]))
                 self.list.addItem(item)
+        if not self.visible_names():  # carried-over ticks hid everything: use the defaults
+            with QtCore.QSignalBlocker(self.list):
+                for i in range(self.list.count()):
+                    item = self.list.item(i)
+                    if item.text() in default:
+                        item.setCheckState(QtCore.Qt.CheckState.Checked)
         first = next((self.list.item(i) for i in range(self.list.count())
                       if self.list.item(i).checkState() == QtCore.Qt.CheckState.Checked), None)
         if first is not None:
