@@ -21,3 +21,10 @@ def test_relative_links_resolve():
             if path and not (page.parent / path).exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert not broken, broken
+
+
+def test_every_docs_page_is_linked_from_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pages = sorted((ROOT / "docs").glob("*.md"))
+    missing = [p.name for p in pages if f"docs/{p.name}" not in readme]
+    assert not missing, missing
