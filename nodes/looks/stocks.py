@@ -1,68 +1,6 @@
 """Film stocks from characteristic-curve parameters, with seeded density grain.
 
-Characteristic curve (H&D curve)
-    Density ``D`` against log10 exposure ``x = log10 H`` (H relative to scene
-    linear, 18% grey = 0.18). A smooth toe, a straight line of slope
-    ``gamma`` and a shoulder are built from softplus / softmin::
-
-        y    = gamma * toe * softplus((x - speed) / toe)          toe knee at ``speed``
-        m(y) = -shoulder * ln(exp(-y / shoulder) + exp(-R / shoulder))   softmin(y, R)
-        P(x) = R (m(y) - m(0)) / (R - m(0))                        rise in [0, R)
-        D    = dmin + P(x)          negative-working (camera negative, print)
-        D    = dmax - P(x)          reversal (positive-working) stock
-
-    with ``R = dmax - dmin``. ``P`` is strictly increasing, 0 at ``x -> -inf``
-    and ``R`` at ``x -> +inf``; its mid-scale slope is ``gamma R / (R - m(0))``
-    ~ ``gamma``. ``toe`` is the toe width in log10 exposure, ``shoulder`` the
-    shoulder width in density. ``P`` has a closed-form inverse (used to place
-    the curves). Curve parameters may be per channel (R, G, B).
-
-Rendering to the display (display-referred *linear* RGB, 1 = display white)
-    * reversal: the film is the viewed image; ``out = 10**-(D - dmin)``;
-    * negative: the negative is printed: print log exposure
-      ``x_p = b - D_neg`` (``b`` = printer light per channel), print density
-      ``D_p`` from the print curve, ``out = 10**-(D_p - dmin_print)``.
-      On the straight lines the system contrast is ``gamma_neg * gamma_print``
-      ~ 1.45, the classic ~1.5 of projected prints for a dark surround
-      (R. W. G. Hunt, *The Reproduction of Colour*, 6th ed., 2004, ch. 6);
-      at 18% grey the print toe already lowers it to ~1.1-1.2.
-    * black-and-white stocks expose one layer to Rec.709 luminance
-      ``Y = 0.2126 R + 0.7152 G + 0.0722 B`` and output ``(out, out, out)``.
-
-    Placement ("printer lights"): every stock is balanced so that an 18% grey
-    at 0 EV renders to neutral ``0.18`` display-linear (view density
-    ``-log10 0.18 = 0.745`` above base). Negatives place 18% grey at net
-    density 0.75, the Kodak Cineon convention (0.002 D per code value,
-    black 95, 90% white 685 at negative gamma 0.6 => grey ~ code 470).
-    Exposure outside the latitude window ``[0.18 * 2**-12, 0.18 * 2**12]``
-    is clamped (the curves are flat there), exactly as the OCIO looks clamp.
-
-Stock data (approximate, read from the manufacturers' published curves and
-typical processing; treat them as look parameters, not lab aims)
-    * Kodak Vision3 500T 5219/7219 (Kodak pub. H-1-5219): negative gamma ~0.6.
-    * Kodak Vision3 250D 5207/7207 (Kodak pub. H-1-5207): gamma ~0.6, finer grain.
-    * Kodak Tri-X 400 (Kodak pub. F-4017): B&W negative, gamma ~0.6-0.7 in
-      typical development (D-76 / HC-110), coarse grain.
-    * Kodachrome 64 (Kodak pub. E-55): colour reversal, contrast ~1.5-1.8,
-      high Dmax (~3.5).
-    * Print: Kodak Vision Color Print Film 2383 (H-1-2383) style colour print,
-      and a B&W release print, each with gamma chosen for system gamma ~1.45.
-
-Grain (seeded, deterministic)
-    Density fluctuations of a layer of randomly placed grains follow
-    Nutting / Siedentopf ``sigma_D^2 = 0.4343 a D / A`` (grain area ``a``,
-    sampling aperture ``A``), i.e. ``sigma_D ~ sqrt(D)`` with the net image
-    density ``D``, and Selwyn's law ``sigma_D sqrt(A) = const`` (E. W. H.
-    Selwyn, Photogr. J. 75, 1935). Per pixel (aperture = one pixel)::
-
-        D' = D + grain_strength * granularity * sqrt(max(D - dmin, 0)) * z
-
-    with ``z = counter_normal(grain_key, pixel_index * channels + channel)``
-    from :mod:`moks_graph.rng`, ``pixel_index = row * width + column``: the
-    grain of a pixel depends only on the key and its index. Grain is added in
-    the camera film's density, before printing. ``granularity`` per stock is
-    ordered like the published RMS granularities (Tri-X > 500T > Kodachrome >
-    250D) and scaled by eye for 2K images.
+The long form (how the stocks are modelled): docs/classic-mode.md, "Film stocks in depth".
 """
 
 from __future__ import annotations
