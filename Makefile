@@ -30,7 +30,7 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 
-BENCHES := engine_overhead bake host_write metrics sh editor farm inverse inverse_blender
+BENCHES := engine_overhead bake host_write metrics sh editor farm inverse inverse_blender light_meter
 
 bench: $(STAMP_DEV)
 	for b in $(BENCHES); do echo "== bench/$$b.py"; QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done

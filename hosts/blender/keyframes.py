@@ -27,6 +27,7 @@ Mapping (kind: attribute -> slot ``data_path[index]``, Blender value)::
     light.spot: spot_blend           -> LIGHT    spot_blend                0-1
     light.area: size                 -> LIGHT    size (shape SQUARE)       m, edge
     light.point/spot: size           -> LIGHT    shadow_soft_size          m, radius = size / 2
+                                                 (use_soft_falloff off: a true sphere)
     atmosphere: fog_density          -> NODETREE nodes["MOKS Fog"].inputs["Density"]
                                                  .default_value            1/m
     atmosphere: haze_r/g/b           -> NODETREE nodes["MOKS Fog"].inputs["Color"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from moks_graph.graph import Graph, Settings
 from moks_graph.nodes.lights.emitters import light_illuminance_per_cd
+from moks_graph.nodes.lights.rig import PracticalLightParams
 from moks_graph.nodes.scenescript.schema import SceneScript
 
 #: Frame height as a multiple of the subject height, per shot size.
@@ -124,6 +125,26 @@ def key_intensity_cd(illuminance_lux: float, distance_m: float, size_m: float) -
     """Intensity [cd] of a square area key of edge ``size_m`` at ``distance_m`` that puts
     ``illuminance_lux`` on the subject facing it (the exact square-emitter law)."""
     return illuminance_lux / float(light_illuminance_per_cd("light.area", distance_m, size_m))
+
+
+def requested_illuminance(script: SceneScript) -> dict[str, float]:
+    """The illuminance [lux] each light of :func:`compile_scene` promises at the subject
+    (before flicker, which multiplies every light by ``2**flicker``), by light node name.
+
+    ``key``: the script's ``illuminance_lux``; ``fill``: key / ``key_fill_ratio``; each rim:
+    key x ``2**rim_ev``; ``practical``: its ``intensity_cd`` over its distance squared (a
+    small sphere, not distance-compensated).
+    """
+    key, fr = script.key.illuminance_lux, script.fill_rim
+    out = {"key": key, "fill": key / fr.key_fill_ratio}
+    rims = {"camera_left": 1, "camera_right": 1, "top": 1, "both": 2}.get(fr.rim, 0)
+    names = ["rim"] if rims == 1 else [f"rim_{i}" for i in range(rims)]
+    out.update({name: key * 2.0**fr.rim_ev for name in names})
+    if fr.practical:
+        practical = PracticalLightParams()
+        out["practical"] = practical.intensity_cd * float(
+            light_illuminance_per_cd(practical.kind, practical.distance_m))
+    return out
 
 
 def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),

@@ -13,7 +13,7 @@ from moks_graph import mgraph
 from moks_graph.evaluate import Evaluator
 from moks_graph.hosts.bake import bake_graph
 from moks_graph.nodes.lights.rig import subject_illuminance
-from moks_graph.nodes.scenescript.compile import compile_scene
+from moks_graph.nodes.scenescript.compile import compile_scene, requested_illuminance
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.schema import SceneScript
 from moks_graph.nodes.scenescript.vocabulary import VocabularyError, parse_prose
@@ -79,6 +79,24 @@ def test_fill_holds_the_key_fill_ratio_at_the_subject():
     requested = script.key.illuminance_lux * np.exp2(key["key.flicker"])
     np.testing.assert_allclose(lux(key, "key"), requested, rtol=1e-6)
 
+
+
+@pytest.mark.parametrize("path", sorted(GRAPHS.glob("*.mgraph")), ids=lambda p: p.stem)
+def test_every_starter_light_is_set_for_its_requested_illuminance(path):
+    """The rig's exact model puts each light's requested lux on the subject at every frame
+    (requested_illuminance x 2**flicker); tests/blender/test_blender_lightmeter.py measures
+    the same with Cycles (issue 19)."""
+    graph = mgraph.load(path)
+    channels = bake_graph(graph)
+    target = Evaluator().evaluate(graph, ["camera_rig.target"])["camera_rig.target"]
+    requested = requested_illuminance(SceneScript.model_validate(graph.meta["scene_script"]))
+    lights = {o: k for o, k in channels.kinds.items() if k.startswith("light.")}
+    assert set(lights) == set(requested)
+    for name, kind in lights.items():
+        ch = channels.of(name)
+        flicker = np.exp2(ch["flicker"]) if "flicker" in ch else 1.0
+        np.testing.assert_allclose(subject_illuminance(ch, target, kind),
+                                   requested[name] * flicker, rtol=1e-6, err_msg=name)
 
 def test_seed_changes_noise_only(tmp_path):
     a = starter_graph(STARTERS[3])  # handheld chase
