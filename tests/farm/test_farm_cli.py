@@ -146,3 +146,34 @@ def test_export_command(tmp_path, make_graph, fmt):
     assert result.exit_code == 0, result.output
     assert "3 chunks" not in said(result) and "4 tasks" in said(result)
     assert out.exists()
+
+
+def test_export_wrangler_flags_reach_the_job(tmp_path, make_graph):
+    """The show/shot/user/priority/memory/env/path-map/pool flags of ``moks farm export``
+    land in the OpenCue and Deadline files (issue 16; the options themselves are run in
+    tests/farm/test_farm_wrangler.py)."""
+    import xml.etree.ElementTree as ET
+
+    path = make_graph("shot", end=60)
+    flags = ["--show", "hero", "--shot", "sh010", "--user", "wr", "--priority", "75",
+             "--memory", "4096", "--env", "OCIO=/studio/config.ocio",
+             "--path-map", f"{tmp_path}=/mnt/farm", "--pool", "moks", "--frames", "1-60",
+             "--chunk", "30", "--host", "npz"]
+    result = invoke("export", "--format", "opencue", path, "--out", tmp_path / "job.xml",
+                    *flags)
+    assert result.exit_code == 0, result.output
+    root = ET.parse(tmp_path / "job.xml").getroot()
+    assert [root.findtext(t) for t in ("show", "shot", "user")] == ["hero", "sh010", "wr"]
+    job = root.find("job")
+    env = {k.get("name"): k.text for k in job.find("env")}
+    assert job.findtext("priority") == "75" and env["OCIO"] == "/studio/config.ocio"
+    assert env["MOKS_PATH_MAP"] == f"{tmp_path}=/mnt/farm"
+    assert job.find("layers")[0].findtext("memory") == "4096m"
+    result = invoke("export", "--format", "deadline", path, "--out", tmp_path / "dl", *flags)
+    assert result.exit_code == 0, result.output
+    info = (tmp_path / "dl" / "shot_chunks.job_info.job").read_text().splitlines()
+    assert {"Pool=moks", "Priority=75"} <= set(info)
+    assert any(line.endswith("=OCIO=/studio/config.ocio") for line in info)
+    bad = invoke("export", "--format", "opencue", path, "--out", tmp_path / "x.xml",
+                 "--env", "NOVALUE")
+    assert bad.exit_code == 2 and "KEY=VALUE" in said(bad)
