@@ -1,4 +1,4 @@
-"""Bake benchmark: all eight starter scenarios, 10,000 frames at 24 fps with 4 sub-frame samples.
+"""Bake benchmark: every starter scenario, 10,000 frames at 24 fps with 4 sub-frame samples.
 
 Measured in one run:
 
@@ -82,7 +82,7 @@ def main() -> None:
                                                total_graph + whole_graph)
         rows.append((scenario.name, rig, len(t), fast, slow, whole_graph, identical))
 
-    print(f"bake: 8 scenarios x {args.frames} frames x {args.subframes} sub-frames "
+    print(f"bake: {len(STARTERS)} scenarios x {args.frames} frames x {args.subframes} sub-frames "
           f"({len(t)} samples each); per-frame timed on {args.slow_frames} frames, extrapolated")
     print(f"{'scenario':28} {'rig':14} {'vector ms':>10} {'per-frame s':>12} {'ratio':>8} "
           f"{'graph ms':>9} chunked==whole")

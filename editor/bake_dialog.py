@@ -8,7 +8,9 @@ installed are listed but disabled, with the install hint as tooltip; a
 dialog, never raised. Evaluation can be cancelled between nodes; the write
 itself runs on the UI thread after evaluation (host libraries such as ``bpy``
 are not thread-safe) and is atomic, so a cancelled or failed bake leaves no
-file behind.
+file behind. "Link to the moving subject" is ``moks bake --link-to-target``: the
+lights and camera aim that follow a subject track are written as its children /
+constraints (:mod:`moks_graph.hosts.linkage`; USD, Blender, Maya).
 """
 
 from __future__ import annotations
@@ -133,6 +135,10 @@ class BakeDialog(QtWidgets.QDialog):
         frames.addWidget(QtWidgets.QLabel("to"))
         frames.addWidget(self.end)
         form.addRow("frames", frames)
+        self.link = QtWidgets.QCheckBox("link lights and camera aim to the moving subject")
+        self.link.setToolTip("moks bake --link-to-target: children / constraints of the "
+                             "subject's null in the host (usd, blender, maya)")
+        form.addRow("", self.link)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.bake_button)
@@ -144,7 +150,9 @@ class BakeDialog(QtWidgets.QDialog):
         layout.addLayout(buttons)
         self.resize(520, 220)
         self.host.currentIndexChanged.connect(lambda _i: self._suggest_path())
+        self.host.currentIndexChanged.connect(lambda _i: self._update_link())
         self._suggest_path()
+        self._update_link()
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = _Signals()
@@ -153,6 +161,7 @@ class BakeDialog(QtWidgets.QDialog):
         self._cancelled = [False]
         self.running = False
         self.result_path: Path | None = None
+        self._link = False
 
     def _suffixes(self) -> tuple[str, ...]:
         try:
@@ -165,6 +174,19 @@ class BakeDialog(QtWidgets.QDialog):
         stem = Path(self.graph.source).stem if self.graph.source else "bake"
         self.path.setText(str(Path(self.default_dir) / f"{stem}{self._suffixes()[0]}"))
 
+    def _update_link(self) -> None:
+        """The link box is offered for hosts that write links, on graphs with a subject."""
+        try:
+            from moks_graph.hosts.bake import LINK_HOSTS
+            from moks_graph.hosts.linkage import SUBJECT_PORT
+        except Exception:
+            self.link.setEnabled(False)
+            return
+        moving = any(e.dst_port == SUBJECT_PORT for e in self.graph.edges)
+        self.link.setEnabled(moving and self.host.currentData() in LINK_HOSTS)
+        if not self.link.isEnabled():
+            self.link.setChecked(False)
+
     def _browse(self) -> None:
         pattern = " ".join(f"*{s}" for s in self._suffixes())
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Bake to", self.path.text(),
@@ -173,21 +195,27 @@ class BakeDialog(QtWidgets.QDialog):
             self.path.setText(path)
 
     # -- running -----------------------------------------------------------------------
-    def start_bake(self, host: str | None = None, path: str | None = None) -> bool:
+    def start_bake(self, host: str | None = None, path: str | None = None,
+                   link_to_target: bool | None = None) -> bool:
         """Start baking (arguments override the form); False if it could not start."""
         if self.running:
             return False
         host = host or self.host.currentData()
         out = Path(path or self.path.text())
+        self._link = self.link.isChecked() if link_to_target is None else link_to_target
         try:
-            from moks_graph.hosts.bake import host_writer
+            from moks_graph.hosts.bake import check_link, host_writer
 
             self._writer = host_writer(host)
+            check_link(host, self._link)
             if not out.parent.is_dir():
                 raise MoksError(Problem("MG141", f"output folder {str(out.parent)!r} does not "
                                         "exist", NO_PATH), str(out))
         except MoksError as exc:
             self._finish(False, exc.describe())
+            return False
+        except ValueError as exc:
+            self._finish(False, str(exc))
             return False
         except Exception as exc:
             self._finish(False, f"bake unavailable: {type(exc).__name__}: {exc}")
@@ -228,9 +256,17 @@ class BakeDialog(QtWidgets.QDialog):
         QtWidgets.QApplication.processEvents()
         try:
             from moks_graph.hosts.bake import sink_channels
+            from moks_graph.hosts.linkage import graph_linkage
 
             channels = sink_channels(self.graph, result.values)
-            self._writer(channels, self._out)
+            options = {}
+            if self._link:
+                linkage = graph_linkage(self.graph, result.values)
+                if not linkage:
+                    raise ValueError("nothing follows a moving target in this graph")
+                linkage.check(channels)
+                options["linkage"] = linkage
+            self._writer(channels, self._out, **options)
         except MoksError as exc:
             self._finish(False, exc.describe())
             return

@@ -16,7 +16,11 @@ Pipeline (:func:`bake`, wrapped by :func:`bake_file` for ``moks bake``):
    map file or the Blender scene, then the baked objects themselves); an
    unresolved one adds a proxy null ``MISSING_TARGET_<selector>`` to the
    channels and a warning to the report instead of failing the bake.
-5. The host writer writes a temporary file next to the target and renames it
+5. With ``link_to_target`` (``moks bake --link-to-target``), the lights and camera that
+   follow a moving subject are written as children / constraints of its null
+   (:mod:`moks_graph.hosts.linkage`; USD, Blender and Maya), with the same world numbers
+   at every baked sample.
+6. The host writer writes a temporary file next to the target and renames it
    (``os.replace``): a failed bake leaves nothing at the output path.
 
 Selectors in a graph (``graph.meta["selectors"]``, role -> selector)::
@@ -58,6 +62,7 @@ from moks_graph.graph import Graph
 from moks_graph.types import CHANNELS, VEC3
 
 from .common import output_path
+from .linkage import Linkage, graph_linkage, linkage_refs
 from .selectors import (
     MappingResolver,
     Resolver,
@@ -96,6 +101,8 @@ HOSTS: dict[str, HostSpec] = {
                        (".usda", ".usdc", ".usd")),
     "chan": HostSpec("moks_graph.hosts.nuke.chan", "write_chan", "", "", (".chan",)),
 }
+#: Hosts whose writers take a :class:`~moks_graph.hosts.linkage.Linkage` (``--link-to-target``).
+LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
 #: Writer options a host accepts (``moks bake --up-axis/--meters-per-unit``).
 HOST_OPTIONS: dict[str, frozenset[str]] = {
     "usd": frozenset({"up_axis", "meters_per_unit"}),
@@ -406,16 +413,33 @@ class BakeResult:
     targets: Targets
     evaluate_s: float
     write_s: float
+    linkage: Linkage = field(default_factory=Linkage)
 
 
 def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
                   subframes: int | None = None, resolver: Resolver | None = None,
                   progress: BakeProgress | None = None) -> tuple[Channels, Targets]:
     """Evaluate ``graph`` and apply its selectors: the Channels a host receives, and the report."""
+    channels, targets, _ = _bake_channels(graph, frames, subframes, resolver, progress, False)
+    return channels, targets
+
+
+def _bake_channels(graph: Graph, frames: tuple[int, int] | None, subframes: int | None,
+                   resolver: Resolver | None, progress: BakeProgress | None,
+                   link: bool) -> tuple[Channels, Targets, Linkage]:
     specs = graph_targets(graph)
     at_refs = sorted({s.at for s in specs if isinstance(s.at, str)})
-    values = _evaluate(graph, sink_refs(graph) + at_refs, frames, subframes, progress)
-    return apply_targets(sink_channels(graph, values), specs, resolver, values)
+    extra = linkage_refs(graph) if link else []
+    values = _evaluate(graph, sink_refs(graph) + at_refs + extra, frames, subframes, progress)
+    channels, targets = apply_targets(sink_channels(graph, values), specs, resolver, values)
+    linkage = graph_linkage(graph, values) if link else Linkage()
+    if link and not linkage:
+        raise ValueError("--link-to-target: nothing follows a moving target in this graph "
+                         "(wire a track, e.g. moks.subject.path, into a rig's or a light's "
+                         "subject input)")
+    if link:
+        linkage.check(channels)
+    return channels, targets, linkage
 
 
 def check_options(host: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -429,14 +453,25 @@ def check_options(host: str, options: Mapping[str, Any] | None) -> dict[str, Any
     return opts
 
 
+def check_link(host: str, link_to_target: bool) -> None:
+    """``ValueError`` when ``link_to_target`` is asked of a host that cannot write links."""
+    if link_to_target and host not in LINK_HOSTS:
+        raise ValueError(f"--link-to-target applies to --host {'/'.join(sorted(LINK_HOSTS))}, "
+                         f"not {host}")
+
+
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
          frames: tuple[int, int] | None = None, subframes: int | None = None,
          resolver: Resolver | None = None, progress: BakeProgress | None = None,
-         options: Mapping[str, Any] | None = None) -> BakeResult:
+         options: Mapping[str, Any] | None = None,
+         link_to_target: bool = False) -> BakeResult:
     """Check the host and output, evaluate, resolve selectors and write ``out`` atomically.
 
     ``options``: keyword arguments for the host's writer (:data:`HOST_OPTIONS`:
     ``up_axis`` / ``meters_per_unit`` for USD, ``meters_per_unit`` for chan).
+    ``link_to_target``: write the lights and camera that follow a moving subject as
+    children / constraints of its null (:mod:`moks_graph.hosts.linkage`; hosts in
+    :data:`LINK_HOSTS`; ``ValueError`` when the graph links nothing).
     Raises :class:`~moks_graph.errors.HostError` (exit code 2) for an unknown
     or uninstalled host and an unwritable output,
     :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems,
@@ -445,10 +480,13 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     """
     writer = host_writer(host)
     opts = check_options(host, options)
+    check_link(host, link_to_target)
     target = check_output(host, out)
     t0 = time.perf_counter()
-    channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
-                                      resolver=resolver, progress=progress)
+    channels, targets, linkage = _bake_channels(graph, frames, subframes, resolver, progress,
+                                                link_to_target)
+    if linkage:
+        opts["linkage"] = linkage
     t1 = time.perf_counter()
     if progress is not None:
         progress("write", 0, 1, host)
@@ -460,7 +498,7 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     t2 = time.perf_counter()
     if progress is not None:
         progress("write", 1, 1, host)
-    return BakeResult(target, host, channels, targets, t1 - t0, t2 - t1)
+    return BakeResult(target, host, channels, targets, t1 - t0, t2 - t1, linkage)
 
 
 @contextmanager
@@ -527,7 +565,8 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
               subframes: int | None = None, console: Any = None,
               progress: BakeProgress | None = None, scene_map: str | None = None,
               resolver: Resolver | None = None,
-              options: Mapping[str, Any] | None = None) -> Path:
+              options: Mapping[str, Any] | None = None,
+              link_to_target: bool = False) -> Path:
     """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written.
 
     ``console`` (a rich Console): progress bar while baking (interactive
@@ -535,10 +574,11 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     also called with every :data:`BakeProgress` step. ``scene_map``: a JSON
     scene map (:func:`load_scene_map`) to resolve selectors against;
     ``resolver``: any resolver (asked before the scene map). ``options``: the
-    writer's options (:func:`bake`).
+    writer's options (:func:`bake`). ``link_to_target``: see :func:`bake`.
     """
     host_writer(host)
     check_options(host, options)
+    check_link(host, link_to_target)
     check_output(host, out)
     graph = mgraph.load(file)
     resolvers: list[Resolver] = [] if resolver is None else [resolver]
@@ -547,7 +587,7 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     chain = ChainResolver(tuple(resolvers)) if resolvers else None
     if console is None:
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=progress, options=options)
+                      progress=progress, options=options, link_to_target=link_to_target)
         return result.path
     with rich_progress(console, host) as bar:
 
@@ -557,6 +597,6 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
                 progress(phase, done, total, detail)
 
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=both, options=options)
+                      progress=both, options=options, link_to_target=link_to_target)
     print_summary(console, result)
     return result.path

@@ -139,6 +139,22 @@ def from_maya_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLi
     return x / CM_PER_M, -z / CM_PER_M, y / CM_PER_M, ex, ey, ez
 
 
+def to_maya_local_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike,
+                            ry: ArrayLike, rz: ArrayLike) -> Transform6:
+    """A child's transform in its parent's frame (internal axes, m, deg) -> Maya's, for a node
+    parented under a Maya transform: centimetres, the same Euler xyz angles. The world basis
+    change ``C`` sits in the parent: ``(C R_p)^T (C R_c) = R_p^T R_c`` (hosts.linkage)."""
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    return CM_PER_M * x, CM_PER_M * y, CM_PER_M * z, a, b, c
+
+
+def from_maya_local_transform(tx: ArrayLike, ty: ArrayLike, tz: ArrayLike, rx: ArrayLike,
+                              ry: ArrayLike, rz: ArrayLike) -> Transform6:
+    """Inverse of :func:`to_maya_local_transform`."""
+    x, y, z, a, b, c = _inputs6(tx, ty, tz, rx, ry, rz, ("tx", "ty", "tz", "rx", "ry", "rz"))
+    return x / CM_PER_M, y / CM_PER_M, z / CM_PER_M, a, b, c
+
+
 def unreal_rotator_to_matrix(roll: ArrayLike, pitch: ArrayLike, yaw: ArrayLike) -> FloatArray:
     """Unreal ``FRotationMatrix(FRotator(pitch, yaw, roll))`` as column-vector matrices.
 

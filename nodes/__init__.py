@@ -12,6 +12,7 @@ _MODULES = (
     "moks_graph.nodes.core.channel_ops",
     "moks_graph.nodes.camera.nodes",
     "moks_graph.nodes.lights.nodes",
+    "moks_graph.nodes.subject.nodes",
     "moks_graph.nodes.atmosphere.nodes",
     "moks_graph.nodes.looks.nodes",
     "moks_graph.nodes.lighting.nodes",

@@ -53,6 +53,31 @@ def camera_positions(channels: Channels) -> np.ndarray:
     return positions(channels, camera_object(channels))
 
 
+def track_object(channels: Channels, what: str = "the subject input") -> str:
+    """The object a target track follows: the one object with ``tx, ty, tz``, else the one
+    ``null`` among several (``ValueError`` naming the objects when neither is unique)."""
+    placed = [o for o in channels.kinds
+              if all(f"{o}.{a}" in channels for a in ("tx", "ty", "tz"))]
+    if len(placed) == 1:
+        return placed[0]
+    nulls = [o for o in placed if channels.kinds[o] == "null"]
+    if len(nulls) == 1:
+        return nulls[0]
+    if not placed:
+        raise ValueError(f"{what} has no object with tx, ty, tz channels "
+                         f"(objects: {channels.objects()})")
+    raise ValueError(f"{what} holds several positioned objects {placed}: connect a track of "
+                     "one object (e.g. moks.subject.path), or one null among them")
+
+
+def track_positions(time: TimeArray, channels: Channels,
+                    what: str = "the subject input") -> np.ndarray:
+    """``(N, 3)`` positions of the object a target track follows (see :func:`track_object`),
+    sampled on ``time`` (an input on another time array is refused)."""
+    same_time(time, channels, what)
+    return positions(channels, track_object(channels, what))
+
+
 def same_time(time: TimeArray, channels: Channels, what: str) -> None:
     """Refuse an input sampled on another time array."""
     if channels.time.fps != time.fps or not np.array_equal(channels.time.frames, time.frames):

@@ -151,6 +151,9 @@ def meter_lights(channels: Channels, target: Sequence[float], frames: Sequence[i
                  ) -> list[MeterReading]:
     """Cycles-measured illuminance [lux] of each light of ``channels`` at ``target``.
 
+    ``target``: the subject point ``(3,)`` [m], or one row per sample of the channels' time
+    array ``(N, 3)`` (a moving subject: each frame is measured where the subject is then).
+
     ``frames``: whole frames of the channels' time array to measure at; ``lights``: the
     light objects (default: every ``light.point|spot|area``; a sun is metered with the card
     facing against its direction). Each reading is one render of ``pixels²`` pixels at
@@ -161,7 +164,10 @@ def meter_lights(channels: Channels, target: Sequence[float], frames: Sequence[i
     """
     import bpy
 
-    tgt = np.asarray(target, dtype=np.float64).reshape(3)
+    track = np.asarray(target, dtype=np.float64)
+    times = np.asarray(channels.time.frames, dtype=np.float64)
+    if track.shape not in ((3,), (len(times), 3)):
+        raise ValueError(f"target must be (3,) or ({len(times)}, 3) metres, got {track.shape}")
     names = [o for o, k in channels.kinds.items() if k.startswith("light.")]
     if lights is not None:
         unknown = sorted(set(lights) - set(names))
@@ -188,6 +194,13 @@ def meter_lights(channels: Channels, target: Sequence[float], frames: Sequence[i
         scene.render.filepath = str(path)
         for frame in frames:
             scene.frame_set(int(frame))
+            if track.ndim == 1:
+                tgt = track
+            else:
+                rows = np.flatnonzero(times == int(frame))
+                if not len(rows):
+                    raise ValueError(f"frame {frame} is not a sample of the channels")
+                tgt = track[rows[0]]
             for name in names:
                 obj = objects[name]
                 kind = channels.kinds[name]

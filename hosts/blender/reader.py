@@ -10,6 +10,11 @@ key), else the longest curve's key frame numbers, snapped to the scene's
 ``moks_subframes`` grid (Blender stores key times as float32), at the scene's
 exact ``moks_fps`` (or ``render.fps / render.fps_base`` for other files).
 
+A linked bake (``moks bake --link-to-target``): objects constrained to a parent (the
+``moks_parent`` property) are read in world space as Blender evaluates them (the scene is
+stepped through every sample, ``matrix_world`` of the evaluated object), and a camera's
+aim Empty (``moks_aim_of``) is a rig helper, not returned.
+
 Used by the tests and the cross-host equality test; replaces the current
 Blender session's data.
 """
@@ -38,12 +43,16 @@ from moks_graph.hosts.blender.keyframes import (
     snap_frames,
 )
 from moks_graph.hosts.blender.writer import (
+    AIM_PROPERTY,
     OBJECT_PROPERTY,
+    PARENT_PROPERTY,
     WORLD_PROPERTY,
     import_bpy,
     quiet_blender,
 )
+from moks_graph.hosts.common import TRANSFORM_ATTRS
 from moks_graph.hosts.units import COLOR_ATTRS
+from moks_graph.rotations import continuous_euler_xyz
 from moks_graph.timebase import TimeArray, sample_frames
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -122,7 +131,7 @@ def _scene_ids(scene: Any) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
     ids: list[tuple[str, str, Any]] = []
     for obj in sorted(scene.objects, key=lambda o: o.name):
         kind = _moks_kind(obj)
-        if kind is None:
+        if kind is None or obj.get(AIM_PROPERTY) is not None:
             continue
         name = _object_name(obj)
         if name in kinds:
@@ -177,4 +186,32 @@ def read_blend(path: str | os.PathLike[str], *, scene_name: str | None = None) -
         frames = snap_frames(max((c.frames for c in curves), key=len), subframes)
     else:
         frames = sample_frames(scene.frame_start, scene.frame_end, max(subframes, 1))
-    return channels_from_curves(curves, kinds, TimeArray(frames=frames, fps=fps))
+    channels = channels_from_curves(curves, kinds, TimeArray(frames=frames, fps=fps))
+    linked = {_object_name(o): o for _, _, o in ids
+              if getattr(o, "get", None) and o.get(PARENT_PROPERTY) is not None
+              and hasattr(o, "matrix_world")}
+    if not linked:
+        return channels
+    world = _world_transforms(bpy, scene, linked, frames, channels)
+    values = {**channels.values, **world}
+    return Channels(channels.time, values, channels.kinds)
+
+
+def _world_transforms(bpy: Any, scene: Any, objects: dict[str, Any], frames: np.ndarray,
+                      channels: Channels) -> dict[str, np.ndarray]:
+    """``"<obj>.tx".."<obj>.rz"`` of constrained objects as Blender evaluates them per sample."""
+    mats = {name: np.empty((len(frames), 4, 4)) for name in objects}
+    for i, f in enumerate(frames):
+        whole = int(np.floor(f))
+        scene.frame_set(whole, subframe=float(f - whole))
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        for name, obj in objects.items():
+            mats[name][i] = np.array(obj.evaluated_get(depsgraph).matrix_world)
+    out: dict[str, np.ndarray] = {}
+    for name, m in mats.items():
+        first = [float(channels[f"{name}.{a}"][0]) if f"{name}.{a}" in channels else 0.0
+                 for a in TRANSFORM_ATTRS[3:]]
+        angles = continuous_euler_xyz(m[:, :3, :3], near=first)
+        for k, attr in enumerate(TRANSFORM_ATTRS):
+            out[f"{name}.{attr}"] = m[:, k, 3].copy() if k < 3 else angles[k - 3]
+    return out

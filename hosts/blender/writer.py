@@ -29,6 +29,15 @@ changed. The file is saved to a temporary file in the target folder and
 renamed over the target (``moks_graph.hosts.common.atomic_output``): a failed
 write leaves no file at the target.
 
+Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
+:mod:`moks_graph.hosts.linkage`): each linked light gets a *Child Of* constraint
+(``"MOKS link"``, inverse matrix identity) on its target's Empty, and a linked camera a
+*Child Of* on a new Empty ``<camera>_aim`` that is keyed at the camera's position and turned
+toward the target by a *Track To* constraint (``"MOKS aim"``: track ``-Z``, up ``Y``); the
+keys of a constrained object are its transform in its parent's frame. The objects carry
+the custom properties ``moks_parent`` (the parent's MOKS name) and, on an aim Empty,
+``moks_aim_of`` (its camera), which the reader uses to return world values.
+
 The scene building is split in :func:`configure_scene` (rate, range) and
 :func:`populate_scene` (datablocks, actions, slots in a given scene), which the
 Blender add-on (:mod:`moks_graph.hosts.blender.addon.core`) uses to key into
@@ -69,6 +78,7 @@ from moks_graph.hosts.blender.keyframes import (
     infer_subframes,
 )
 from moks_graph.hosts.common import atomic_output, output_path
+from moks_graph.hosts.linkage import Linkage, linked_channels
 from moks_graph.hosts.units import DEFAULT_AREA_SIZE_M, DEFAULT_SPHERE_SIZE_M
 
 #: Suffixes the Blender writer accepts.
@@ -79,6 +89,13 @@ LAYER_NAME = "MOKS"
 WORLD_PROPERTY = "moks_world"
 #: Object / world property holding the MOKS object name (the Blender name may carry a prefix).
 OBJECT_PROPERTY = "moks_object"
+#: Object property of a linked object: the MOKS name of the object it is constrained to.
+PARENT_PROPERTY = "moks_parent"
+#: Object property of a linked camera's aim Empty: the camera's MOKS name.
+AIM_PROPERTY = "moks_aim_of"
+#: Names of the constraints a linked bake adds.
+LINK_CONSTRAINT = "MOKS link"
+AIM_CONSTRAINT = "MOKS aim"
 
 _LIGHT_TYPES = {"light.point": "POINT", "light.spot": "SPOT", "light.area": "AREA",
                 "light.sun": "SUN"}
@@ -469,25 +486,65 @@ def quiet_blender() -> Iterator[None]:
             os.close(fd)
 
 
+def _child_of(obj: Any, parent: Any) -> None:
+    """A Child Of constraint of ``obj`` on ``parent`` with an identity inverse: the object's
+    own transform is read in the parent's frame (Blender sets the inverse on the first
+    evaluation of a new Child Of unless told not to)."""
+    import mathutils
+
+    con = obj.constraints.new("CHILD_OF")
+    con.name = LINK_CONSTRAINT
+    con.target = parent
+    con.set_inverse_pending = False
+    con.inverse_matrix = mathutils.Matrix.Identity(4)
+    obj[PARENT_PROPERTY] = parent[OBJECT_PROPERTY]
+
+
+def link_objects(built: BlenderScene, linkage: Linkage) -> None:
+    """Add the constraints of a linked bake (module docstring) to the built scene."""
+    def obj(name: str) -> Any:
+        return built.ids[(name, "OBJECT")]
+
+    for child, target in linkage.children.items():
+        _child_of(obj(child), obj(target))
+    for camera, target in linkage.aims.items():
+        aim = obj(linkage.aim_name(camera))
+        aim[AIM_PROPERTY] = camera
+        aim.empty_display_type = "SINGLE_ARROW"
+        con = aim.constraints.new("TRACK_TO")
+        con.name = AIM_CONSTRAINT
+        con.target = obj(target)
+        con.track_axis = "TRACK_NEGATIVE_Z"
+        con.up_axis = "UP_Y"
+        con.use_target_z = False
+        _child_of(obj(camera), aim)
+
+
 def _write(channels: Channels, path: str | os.PathLike[str], scene_name: str,
-           write_keys: Callable[[BlenderScene, Sequence[CurveKeys]], None]) -> Path:
+           write_keys: Callable[[BlenderScene, Sequence[CurveKeys]], None],
+           linkage: Linkage | None = None) -> Path:
     _check_scene_name(scene_name)
     output_path(path, SUFFIXES)  # fail before any Blender work
+    if linkage:
+        channels, _ = linked_channels(channels, linkage)
     curves = blender_curves(channels)
     built = build_scene(channels, curves, scene_name=scene_name)
     write_keys(built, curves)
+    if linkage:
+        link_objects(built, linkage)
     return save_blend(path)
 
 
 def write_blend(channels: Channels, path: str | os.PathLike[str], *,
-                scene_name: str = "MOKS") -> Path:
+                scene_name: str = "MOKS", linkage: Linkage | None = None) -> Path:
     """Write ``channels`` to the .blend at ``path`` (bulk keys, layered actions). Returns the path.
 
-    Replaces the current Blender session's data (factory settings). Raises
+    ``linkage``: lights and the camera aim as constraints of their moving target (module
+    docstring). Replaces the current Blender session's data (factory settings). Raises
     ``TypeError``/``ValueError`` for bad input and ``OSError`` when the file
     cannot be written; a failed write leaves no file at ``path``.
     """
-    return _write(channels, path, scene_name, write_keys_bulk)
+    return _write(channels, path, scene_name, write_keys_bulk, linkage)
 
 
 def write_blend_keyframe_insert(channels: Channels, path: str | os.PathLike[str], *,

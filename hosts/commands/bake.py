@@ -6,7 +6,7 @@ import click
 
 from moks_graph.cli import console, frames_option
 from moks_graph.frames import parse_frame_range
-from moks_graph.hosts.bake import HOST_OPTIONS, bake_file
+from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
 
 
 @click.command()
@@ -21,8 +21,12 @@ from moks_graph.hosts.bake import HOST_OPTIONS, bake_file
               help="USD stage up axis (default Z).")
 @click.option("--meters-per-unit", type=click.FloatRange(min=0.0, min_open=True),
               default=None, help="Scene unit in metres for USD and chan (default 0.01, cm).")
+@click.option("--link-to-target", is_flag=True,
+              help="Write the lights and camera aim that follow a moving subject as children / "
+                   "constraints of its null (usd, blender, maya; docs/moving-targets.md).")
 def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
-         scene_map: str | None, up_axis: str | None, meters_per_unit: float | None) -> None:
+         scene_map: str | None, up_axis: str | None, meters_per_unit: float | None,
+         link_to_target: bool) -> None:
     """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
     options = {k: v for k, v in (("up_axis", up_axis), ("meters_per_unit", meters_per_unit))
                if v is not None}
@@ -33,5 +37,8 @@ def bake(file: str, host: str, out: str, frames: str | None, subframes: int | No
             f"{'/'.join(h for h, o in HOST_OPTIONS.items() if k in o)} only, not {host}"
             for k in bad))
     rng = parse_frame_range(frames) if frames else None
+    if link_to_target and host not in LINK_HOSTS:
+        raise click.UsageError(f"--link-to-target applies to --host "
+                               f"{'/'.join(sorted(LINK_HOSTS))} only, not {host}")
     bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
-              scene_map=scene_map, options=options)
+              scene_map=scene_map, options=options, link_to_target=link_to_target)

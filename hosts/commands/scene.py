@@ -22,7 +22,7 @@ from moks_graph.nodes.scenescript.vocabulary import PHRASES, VocabularyError, pa
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--vocabulary", is_flag=True, help="List every phrase the prose parser knows.")
 @click.option("--starters", type=click.Path(file_okay=False),
-              help="Write the eight starter scenario graphs into this folder.")
+              help="Write every starter scenario graph into this folder.")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
           vocabulary: bool, starters: str | None) -> None:
     """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""

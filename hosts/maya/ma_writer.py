@@ -32,6 +32,7 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import sample_frames
 
 from ..common import atomic_output, output_path
+from ..linkage import Linkage
 from .mapping import FRAMES_INFO, MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
 
 MA_SUFFIXES: tuple[str, ...] = (".ma",)
@@ -167,18 +168,23 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
                      f"{quote(curve.node + '.' + curve.attr)};")
     for source, destination in scene.connections:
         lines.append(f"connectAttr {quote(source)} {quote(destination)} -na;")
+    for source, destination in scene.links:
+        lines.append(f"connectAttr {quote(source)} {quote(destination)};")
     lines.append(f"// End of {comment(file_name)}")
     return "\n".join(lines) + "\n"
 
 
-def write_ma(channels: Channels, path: str | os.PathLike[str]) -> str:
+def write_ma(channels: Channels, path: str | os.PathLike[str], *,
+             linkage: Linkage | None = None) -> str:
     """Write ``channels`` to a Maya ASCII file; returns the path written.
 
-    Raises ``ValueError`` / ``TypeError`` for bad input and an ``OSError``
-    subclass when ``path`` cannot be written; nothing is left at ``path`` then.
+    ``linkage``: lights and the camera aim under their moving target
+    (:func:`moks_graph.hosts.maya.mapping.plan_maya_scene`). Raises ``ValueError`` /
+    ``TypeError`` for bad input and an ``OSError`` subclass when ``path`` cannot be
+    written; nothing is left at ``path`` then.
     """
     target = output_path(path, MA_SUFFIXES)
-    text = ma_text(plan_maya_scene(channels), file_name=target.name)
+    text = ma_text(plan_maya_scene(channels, linkage), file_name=target.name)
     with atomic_output(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return str(target)

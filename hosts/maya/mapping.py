@@ -33,6 +33,17 @@ Transforms: translate (cm, TL) and rotate (degrees, TA, rotate order xyz) from
 is animated. A curve whose values are all equal gets one key at the first
 frame (Maya holds it: :func:`moks_graph.hosts.common.held_keys`); the sample
 frames travel in :attr:`MayaScene.frames` (the .ma's ``fileInfo "moks_frames"``).
+Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
+:mod:`moks_graph.hosts.linkage`): a linked light's transform is a DAG child of its target's
+(``createNode transform -p``) and a linked camera's of a new transform ``<camera>_aim``
+keyed at the camera's position, whose rotation an ``aimConstraint`` on the target drives
+(aim ``(0, 0, -1)``, up ``(0, 1, 0)``, world up type *vector* ``(0, 1, 0)``, weight 1;
+connections as Maya makes them: ``crx/cry/crz -> rotate``, the aim's ``pim t rp rpt ro`` in,
+the target's ``t rp rpt pm`` into ``tg[0]``). A child's keys are its transform in its
+parent's frame (:func:`moks_graph.hosts.units.to_maya_local_transform`: centimetres, the
+same Euler angles). The aim transform carries ``moks_aim_of`` (its camera's name).
+:func:`channels_from_maya_scene` reads such a scene back in world space, evaluating the DAG
+and the aimConstraint (:func:`aim_constraint_matrices`), and leaves the aim out.
 Light ``intensity`` goes through :func:`moks_graph.hosts.units.light_to_host`
 with ``host="maya"`` (point/spot ``10⁴ I``, area ``I / size²``, sun lux; see
 there). Any other attribute becomes a custom ``double`` attribute
@@ -48,6 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from moks_graph.channels import Channels
+from moks_graph.rotations import continuous_euler_xyz
 from moks_graph.timebase import TimeArray
 
 from .. import units
@@ -59,6 +71,7 @@ from ..common import (
     held_keys,
     object_transform,
 )
+from ..linkage import Linkage, linked_channels, world_from_local
 
 TL, TA, TU = "animCurveTL", "animCurveTA", "animCurveTU"
 MAYA_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})
@@ -108,6 +121,14 @@ CUSTOM_PREFIX = "moks_"
 KIND_ATTR = "moks_kind"
 #: ``fileInfo`` key of a .ma holding the sample frames (constant curves hold one key).
 FRAMES_INFO = "moks_frames"
+#: Transform string attribute of a linked camera's aim transform: the camera's name.
+AIM_OF_ATTR = "moks_aim_of"
+#: The aimConstraint of a linked camera's aim: aim vector, up vector, world up vector (Maya).
+AIM_VECTOR = (0.0, 0.0, -1.0)
+UP_VECTOR = (0.0, 1.0, 0.0)
+WORLD_UP_VECTOR = (0.0, 1.0, 0.0)
+#: aimConstraint ``worldUpType`` 3 = vector.
+WORLD_UP_TYPE_VECTOR = 3
 #: Transform string attribute ``"color_temperature"`` when the light's colour was derived
 #: from ``color_temperature`` / ``tint`` (no colour channels): the reader does not return it.
 COLOR_FROM_ATTR = "moks_color_from"
@@ -170,6 +191,8 @@ class MayaScene:
     connections: tuple[tuple[str, str], ...] = field(default=())
     #: The sample frames (a constant curve holds one key); ``None``: the union of key times.
     frames: np.ndarray | None = None
+    #: Plain connections ``(source plug, destination plug)`` (a linked camera's aimConstraint).
+    links: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def frame_range(self) -> tuple[float, float]:
@@ -211,15 +234,38 @@ def area_size(scale: np.ndarray) -> np.ndarray:
     return np.asarray(scale) * AREA_LIGHT_SPAN / units.CM_PER_M
 
 
-def plan_maya_scene(channels: Channels) -> MayaScene:
-    """The Maya nodes and curves for ``channels`` (see the module docstring)."""
+def aim_constraint_node(aim: str, target: str) -> tuple[MayaNode, tuple[tuple[str, str], ...]]:
+    """The aimConstraint of a linked camera's aim transform and its connections."""
+    name = f"{aim}_aimConstraint1"
+    node = MayaNode(name, "aimConstraint", aim, (("w0", "double"),), (
+        ("w0", 1.0), ("a", AIM_VECTOR), ("u", UP_VECTOR), ("wu", WORLD_UP_VECTOR),
+        ("wut", WORLD_UP_TYPE_VECTOR)))
+    links = (*((f"{name}.cr{a}", f"{aim}.r{a}") for a in "xyz"),
+             (f"{aim}.pim", f"{name}.cpim"), (f"{aim}.t", f"{name}.ct"),
+             (f"{aim}.rp", f"{name}.crp"), (f"{aim}.rpt", f"{name}.crt"),
+             (f"{aim}.ro", f"{name}.cro"), (f"{target}.t", f"{name}.tg[0].tt"),
+             (f"{target}.rp", f"{name}.tg[0].trp"), (f"{target}.rpt", f"{name}.tg[0].trt"),
+             (f"{target}.pm", f"{name}.tg[0].tpm"), (f"{name}.w0", f"{name}.tg[0].tw"))
+    return node, links
+
+
+def plan_maya_scene(channels: Channels, linkage: Linkage | None = None) -> MayaScene:
+    """The Maya nodes and curves for ``channels`` (see the module docstring); ``linkage``:
+    lights and the camera aim under their moving target."""
     check_kinds(channels, MAYA_KINDS, "Maya")
     if len(channels.time) == 0:
         raise ValueError("channels: the time array is empty")
     times = np.asarray(channels.time.frames, dtype=np.float64)
     nodes: list[MayaNode] = []
     curves: list[MayaCurve] = []
-    for obj, kind in channels.kinds.items():
+    links: list[tuple[str, str]] = []
+    parents: dict[str, str] = {}
+    aims: dict[str, tuple[str, str]] = {}  # aim transform -> (camera, target)
+    if linkage:
+        channels, parents = linked_channels(channels, linkage)
+        aims = {linkage.aim_name(c): (c, t) for c, t in linkage.aims.items()}
+    for obj in sorted(channels.kinds, key=lambda o: o in parents):  # parents first
+        kind = channels.kinds[obj]
         attrs = channels.of(obj)
         used: set[str] = set()
         node_curves: list[MayaCurve] = []
@@ -235,11 +281,14 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
             t_static.append(("rotateOrder", 0))
         tr = object_transform(channels, obj) if kind != "atmosphere" else None
         if tr is not None:
-            for (_, maya_attr, ctype), v in zip(TRANSFORM_PLUGS, units.to_maya_transform(*tr),
-                                                strict=True):
+            maya6 = (units.to_maya_local_transform(*tr) if obj in parents
+                     else units.to_maya_transform(*tr))
+            for (_, maya_attr, ctype), v in zip(TRANSFORM_PLUGS, maya6, strict=True):
+                if obj in aims and ctype == TA:
+                    continue  # the aimConstraint drives the aim's rotation
                 key(obj, maya_attr, ctype, v)
             used |= set(TRANSFORM_ATTRS)
-        elif kind != "atmosphere":
+        elif kind != "atmosphere" and obj not in parents:
             # Not animated: the internal rest pose still differs from Maya's (Y-up).
             rest = units.to_maya_transform(0, 0, 0, 0, 0, 0)[3:]
             t_static.append(("rotate", tuple(float(a[0]) + 0.0 for a in rest)))
@@ -285,13 +334,21 @@ def plan_maya_scene(channels: Channels) -> MayaScene:
         for a in attrs:
             if a not in used:
                 key(obj, CUSTOM_PREFIX + a, TU, attrs[a])
-        nodes.append(MayaNode(obj, "transform", None, (*t_custom, *custom), tuple(t_static)))
+        if obj in aims:
+            t_custom.append((AIM_OF_ATTR, "string"))
+            t_static.append((AIM_OF_ATTR, aims[obj][0]))
+        nodes.append(MayaNode(obj, "transform", parents.get(obj), (*t_custom, *custom),
+                              tuple(t_static)))
         if kind in SHAPE_TYPES:
             nodes.append(MayaNode(shape, SHAPE_TYPES[kind], obj, (), tuple(s_static)))
+        if obj in aims:
+            constraint, made = aim_constraint_node(obj, aims[obj][1])
+            nodes.append(constraint)
+            links.extend(made)
         curves.extend(node_curves)
     fps = float(channels.time.fps)
     return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves),
-                     connections=light_connections(nodes), frames=times)
+                     connections=light_connections(nodes), frames=times, links=tuple(links))
 
 
 #: Maya's default light set and light list: a light that is not in them lights nothing by
@@ -360,14 +417,98 @@ def _kind_of(node: MayaNode, shapes: Mapping[str, str]) -> str | None:
     return KIND_OF_SHAPE.get(shape_type) if shape_type else None
 
 
-def channels_from_maya_scene(scene: MayaScene) -> Channels:
-    """Channels (internal units) of a scene as written by :func:`plan_maya_scene`."""
+def aim_constraint_matrices(position: np.ndarray, target: np.ndarray,
+                            aim_vector: tuple[float, ...], up_vector: tuple[float, ...],
+                            world_up_maya: tuple[float, ...]) -> np.ndarray:
+    """``(N, 3, 3)`` internal rotations an aimConstraint (weight 1, no offset, world up type
+    *vector*) gives an unparented transform at ``position`` aiming at ``target`` (internal m).
+
+    Maya's rule: the local ``aim_vector`` points at the target and the local ``up_vector``
+    lies in the plane of the aim and the world up vector, on its side. The local vectors are
+    the same in both conventions; the world up comes from Maya's Y-up world to ours.
+    """
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    d = unit(np.asarray(target, dtype=np.float64) - np.asarray(position, dtype=np.float64))
+    wu = units.Z_UP_TO_Y_UP.T @ np.asarray(world_up_maya, dtype=np.float64)
+    up = unit(wu - (d @ wu)[:, None] * d)
+    world = np.stack([d, up, np.cross(d, up)], axis=-1)
+    a = unit(np.asarray(aim_vector, dtype=np.float64))
+    u = np.asarray(up_vector, dtype=np.float64)
+    u = unit(u - (u @ a) * a)
+    local = np.stack([a, u, np.cross(a, u)], axis=-1)
+    return world @ local.T
+
+
+def _world_transforms(scene: MayaScene, look: _Lookup) -> dict[str, dict[str, np.ndarray]]:
+    """World ``tx..rz`` (internal) of every transform, through the DAG and aimConstraints."""
+    transforms = {n.name: n for n in scene.nodes if n.node_type == "transform"}
+    constraints = {n.parent: n for n in scene.nodes
+                   if n.node_type == "aimConstraint" and n.parent is not None}
+    sources = {dst: src for src, dst in (*scene.connections, *scene.links)}
+    done: dict[str, dict[str, np.ndarray]] = {}
+
+    def world(name: str) -> dict[str, np.ndarray]:
+        if name in done:
+            return done[name]
+        node = transforms[name]
+        six = [look.get(name, a, 0.0) for _, a, _ in TRANSFORM_PLUGS]
+        if node.parent in transforms:
+            local = units.from_maya_local_transform(*six)
+            out = world_from_local(world(node.parent), dict(zip(TRANSFORM_ATTRS, local,
+                                                                strict=True)))
+        else:
+            out = dict(zip(TRANSFORM_ATTRS, units.from_maya_transform(*six), strict=True))
+        constraint = constraints.get(name)
+        if constraint is not None:
+            source = sources.get(f"{constraint.name}.tg[0].tt")
+            if source is None:
+                raise ValueError(f"{constraint.name} has no target (tg[0].tt unconnected)")
+            goal = world(source.rpartition(".")[0].split("|")[-1])
+            static = dict(constraint.static)
+            pos = np.stack([out[a] for a in TRANSFORM_ATTRS[:3]], axis=-1)
+            rot = aim_constraint_matrices(
+                pos, np.stack([goal[a] for a in TRANSFORM_ATTRS[:3]], axis=-1),
+                _vector(static.get("a", (1.0, 0.0, 0.0))), _vector(static.get("u", UP_VECTOR)),
+                _vector(static.get("wu", WORLD_UP_VECTOR)))
+            out.update(zip(TRANSFORM_ATTRS[3:], continuous_euler_xyz(rot), strict=True))
+        done[name] = out
+        return out
+
+    return {name: world(name) for name in transforms}
+
+
+def world_transforms(scene: MayaScene) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+    """``(frames, {transform: world tx..rz})``: every transform of a parsed scene in world
+    space (internal units) through the DAG and aimConstraints, sampled on the scene's frames
+    (``moks_frames`` when written by MOKS, else the union of key times)."""
     look = _Lookup(scene)
-    shapes = {n.parent: n.node_type for n in scene.nodes if n.parent is not None}
+    return look.times, _world_transforms(scene, look)
+
+
+def _vector(value: StaticValue) -> tuple[float, ...]:
+    if not (isinstance(value, tuple) and len(value) == 3):
+        raise ValueError(f"expected a 3-vector, got {value!r}")
+    return tuple(float(v) for v in value)
+
+
+def channels_from_maya_scene(scene: MayaScene) -> Channels:
+    """Channels (internal units) of a scene as written by :func:`plan_maya_scene`; a linked
+    scene's children are returned in world space and its aim transforms are left out."""
+    look = _Lookup(scene)
+    shapes = {n.parent: n.node_type for n in scene.nodes
+              if n.parent is not None and n.node_type in KIND_OF_SHAPE}
+    transforms = {n.name for n in scene.nodes if n.node_type == "transform"}
+    linked = any(n.parent in transforms for n in scene.nodes if n.node_type == "transform")
+    worlds = _world_transforms(scene, look) if linked else {}
     values: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     for node in scene.nodes:
-        if node.node_type != "transform" or node.parent is not None:
+        if node.node_type != "transform" or dict(node.static).get(AIM_OF_ATTR) is not None:
+            continue
+        child = node.parent in transforms
+        if node.parent is not None and not child:
             continue
         kind = _kind_of(node, shapes)
         if kind is None:
@@ -375,7 +516,9 @@ def channels_from_maya_scene(scene: MayaScene) -> Channels:
         obj, shape = node.name, shape_name(node.name)
         kinds[obj] = kind
         out: dict[str, np.ndarray] = {}
-        if any(look.animated(obj, a) for _, a, _ in TRANSFORM_PLUGS):
+        if child:
+            out.update(worlds[obj])
+        elif any(look.animated(obj, a) for _, a, _ in TRANSFORM_PLUGS):
             six = [look.get(obj, a, 0.0) for _, a, _ in TRANSFORM_PLUGS]
             out.update(zip(TRANSFORM_ATTRS, units.from_maya_transform(*six), strict=True))
         derived_color = dict(node.static).get(COLOR_FROM_ATTR) is not None

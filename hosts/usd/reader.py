@@ -10,7 +10,9 @@ time array is the writer's ``customLayerData["moks:frames"]`` or, for stages
 from elsewhere, the union of all time samples on the stage (values in between
 an attribute's own samples are USD's interpolation; a single sample is held),
 at the stage's ``timeCodesPerSecond``. Static attributes only feed conversions (e.g. a
-light's static radius for its intensity).
+light's static radius for its intensity). An object prim nested under another (a light
+linked to its moving target, ``/World/<target>/<light>``) is read in world space: its own
+xformOps composed with its parent's (:func:`moks_graph.hosts.linkage.world_from_local`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
+from ..common import TRANSFORM_ATTRS
+from ..linkage import world_from_local
 from .writer import ATMOSPHERE, CAMERA_ATTRS, COLOR_DERIVED_KEY, FRAMES_KEY, NS, _pxr
 
 
@@ -112,15 +116,23 @@ def read_usd(path: str | os.PathLike[str]) -> Channels:
     root = stage.GetDefaultPrim() or stage.GetPseudoRoot()
     values: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
-    for prim in root.GetChildren():
+    worlds: dict[Any, dict[str, np.ndarray]] = {}  # object prim path -> world transform
+    for prim in _object_prims(root):
         kind = _kind_of(prim)
         if kind is None:
             continue
         obj = prim.GetCustomDataByKey(NS + "object") or prim.GetName()
         kinds[obj] = kind
         attrs: dict[str, np.ndarray] = {}
-        if kind != "atmosphere":
+        parent = worlds.get(prim.GetParent().GetPath())
+        if kind != "atmosphere" and parent is None:
             attrs.update(_read_transform(prim, sampler, up, mpu))
+        elif kind != "atmosphere":  # a linked child: its ops are in the parent's frame
+            local = _read_transform(prim, sampler, "Z", mpu, always=True)
+            attrs.update(world_from_local(parent, local))
+        if kind != "atmosphere":
+            zero = np.zeros(len(frames))
+            worlds[prim.GetPath()] = {a: attrs.get(a, zero) for a in TRANSFORM_ATTRS}
         if kind == "camera":
             for spec in CAMERA_ATTRS:
                 a = prim.GetAttribute(spec.usd_name)
@@ -136,14 +148,31 @@ def read_usd(path: str | os.PathLike[str]) -> Channels:
     return Channels(TimeArray(frames=frames, fps=fps), values, kinds)
 
 
-def _read_transform(prim: Any, sampler: _Sampler, up: str, mpu: float) -> dict[str, np.ndarray]:
+def _object_prims(root: Any) -> list[Any]:
+    """The prims under ``root`` that may be objects: its children, and the children of any
+    of them that is an object (linked children), depth first."""
+    out: list[Any] = []
+    for prim in root.GetChildren():
+        out.append(prim)
+        if _kind_of(prim) not in (None, "atmosphere"):
+            out.extend(_object_prims(prim))
+    return out
+
+
+def _read_transform(prim: Any, sampler: _Sampler, up: str, mpu: float, *,
+                    always: bool = False) -> dict[str, np.ndarray]:
+    """``tx..rz`` from the prim's translate/orient ops (internal units); ``{}`` when they are
+    not animated, unless ``always`` (a linked child, identity when it has no ops)."""
     _, _, _, UsdGeom, _ = _pxr()
     ops = {op.GetOpType(): op for op in UsdGeom.Xformable(prim).GetOrderedXformOps()}
     t_op = ops.get(UsdGeom.XformOp.TypeTranslate)
     r_op = ops.get(UsdGeom.XformOp.TypeOrient)
     if t_op is None or r_op is None:
+        if always:
+            zero = np.zeros(len(sampler.frames))
+            return {a: zero for a in TRANSFORM_ATTRS}
         return {}
-    if not (sampler.animated(t_op.GetAttr()) or sampler.animated(r_op.GetAttr())):
+    if not (always or sampler.animated(t_op.GetAttr()) or sampler.animated(r_op.GetAttr())):
         return {}
     translate = sampler.vectors(t_op.GetAttr(), 3)
     orient = sampler.vectors(r_op.GetAttr(), 4)

@@ -46,6 +46,12 @@ the sample times themselves are in the root layer's ``customLayerData``
 (``moks:frames``). An attribute with no channel is written as a static default
 (or left at the schema fallback), which is how the reader tells the two apart.
 
+Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
+:mod:`moks_graph.hosts.linkage`): each linked light is a child prim of its target's prim
+(``/World/<target>/<light>``) whose xformOps are its transform in the target's frame (no
+up-axis change: the parent carries it), so moving the target moves its lights. USD has no
+aim constraint: the camera stays in world space.
+
 Stage metadata: ``metersPerUnit`` (default 0.01, centimetres, so USD lens
 values equal millimetres exactly), ``upAxis`` (default Z), time codes per
 second, frames per second, start/end time code and ``defaultPrim = /World``.
@@ -74,6 +80,7 @@ from ..common import (
     object_transform,
     output_path,
 )
+from ..linkage import Linkage, linked_channels
 from ..selectors import is_proxy_name
 
 USD_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
@@ -176,9 +183,12 @@ def _check_args(channels: Channels, up_axis: str, meters_per_unit: float,
 
 
 def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: float = 0.01,
-                fps: float | None = None) -> Any:
+                fps: float | None = None, linkage: Linkage | None = None) -> Any:
     """The in-memory ``Usd.Stage`` that :func:`write_usd` exports (see the module docstring)."""
     mpu, rate = _check_args(channels, up_axis, meters_per_unit, fps)
+    parents: dict[str, str] = {}
+    if linkage:  # lights become child prims of their target; no aim constraint in USD
+        channels, parents = linked_channels(channels, Linkage(children=linkage.children))
     _, _, Usd, UsdGeom, _ = _pxr()
     from pxr import Vt
 
@@ -194,24 +204,27 @@ def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: floa
     stage.SetDefaultPrim(world.GetPrim())
     stage.GetRootLayer().customLayerData = {FRAMES_KEY: Vt.DoubleArray(frames)}
     writer = _StageWriter(stage, channels, up_axis, mpu)
-    for obj, kind in channels.kinds.items():
-        writer.write_object(obj, kind)
+    for obj, kind in sorted(channels.kinds.items(), key=lambda item: item[0] in parents):
+        writer.write_object(obj, kind, parents.get(obj))
     return stage
 
 
 def write_usd(channels: Channels, path: str | os.PathLike[str], *, up_axis: str = "Z",
-              meters_per_unit: float = 0.01, fps: float | None = None) -> str:
+              meters_per_unit: float = 0.01, fps: float | None = None,
+              linkage: Linkage | None = None) -> str:
     """Write ``channels`` to a USD file (``.usda`` text, ``.usdc``/``.usd`` crate).
 
     ``up_axis``: ``"Z"`` (default, as internal) or ``"Y"``; ``meters_per_unit``:
     stage linear unit (default 0.01 = cm); ``fps``: stage time codes per second
-    (default ``channels.time.fps``; time codes stay the channel frame numbers).
+    (default ``channels.time.fps``; time codes stay the channel frame numbers);
+    ``linkage``: lights as child prims of their moving target (module docstring).
     Returns the path written. Raises ``ValueError`` / ``TypeError`` on bad
     input and an ``OSError`` subclass when the path cannot be written; either
     way nothing is left at ``path``.
     """
     target = output_path(path, USD_SUFFIXES)
-    stage = build_stage(channels, up_axis=up_axis, meters_per_unit=meters_per_unit, fps=fps)
+    stage = build_stage(channels, up_axis=up_axis, meters_per_unit=meters_per_unit, fps=fps,
+                        linkage=linkage)
     with atomic_output(target) as tmp:
         if not stage.GetRootLayer().Export(str(tmp)):
             raise OSError(f"USD could not export {str(target)!r}")
@@ -272,7 +285,10 @@ class _StageWriter:
             a = prim.CreateAttribute(NS + attr, self.Sdf.ValueTypeNames.Double, custom=True)
             self._samples(a, values)
 
-    def _xform(self, xformable: Any, obj: str) -> None:
+    def _xform(self, xformable: Any, obj: str, local: bool = False) -> None:
+        """Translate/orient/scale ops; ``local``: the object's transform in its parent prim's
+        frame (a linked child), which carries no up-axis change."""
+        up = "Z" if local else self.up
         ops_t = xformable.AddTranslateOp()
         # double precision: USD turns an orient into a rotation with 2 acos(real), and a float32
         # real part rounds to 1 for turns under ~0.02 degrees (a level Y-up camera's tilt)
@@ -282,25 +298,24 @@ class _StageWriter:
         tr = object_transform(self.ch, obj)
         if tr is None:
             ops_t.Set(self.Gf.Vec3d(0.0, 0.0, 0.0))
-            _, q = units.to_usd_transform(0, 0, 0, 0, 0, 0, up_axis=self.up,
+            _, q = units.to_usd_transform(0, 0, 0, 0, 0, 0, up_axis=up,
                                           meters_per_unit=self.mpu)
             ops_r.Set(self.Gf.Quatd(*q[0]))
             return
-        translate, orient = units.to_usd_transform(*tr, up_axis=self.up,
-                                                   meters_per_unit=self.mpu)
+        translate, orient = units.to_usd_transform(*tr, up_axis=up, meters_per_unit=self.mpu)
         self._author(ops_t.GetAttr(), np.ascontiguousarray(translate), self.Vt.Vec3dArray)
         # GfQuatd lies in memory as (i, j, k, real); orient rows are (w, x, y, z)
         xyzw = np.ascontiguousarray(orient[:, [1, 2, 3, 0]], dtype=np.float64)
         self._author(ops_r.GetAttr(), xyzw, self.Vt.QuatdArray)
 
     # -- per kind
-    def write_object(self, obj: str, kind: str) -> None:
+    def write_object(self, obj: str, kind: str, parent: str | None = None) -> None:
         if kind == "atmosphere":
             scope = self.UsdGeom.Scope.Define(self.stage, ATMOSPHERE)
             self._tag(scope.GetPrim(), obj, kind)
             self._custom(scope.GetPrim(), obj, frozenset())
             return
-        path = f"{WORLD}/{obj}"
+        path = f"{WORLD}/{obj}" if parent is None else f"{WORLD}/{parent}/{obj}"
         if kind == "camera":
             schema = self.UsdGeom.Camera.Define(self.stage, path)
             self._camera(schema, obj)
@@ -310,7 +325,7 @@ class _StageWriter:
             schema = self._light(path, obj, kind)
         prim = schema.GetPrim()
         self._tag(prim, obj, kind)
-        self._xform(self.UsdGeom.Xformable(prim), obj)
+        self._xform(self.UsdGeom.Xformable(prim), obj, local=parent is not None)
         self._custom(prim, obj, mapped_attrs(kind))
 
     def _camera(self, cam: Any, obj: str) -> None:

@@ -184,6 +184,24 @@ def camera_channels(
     }
 
 
+def aim_points(params: LensAimParams, n: int, target: np.ndarray | None = None) -> np.ndarray:
+    """``(n, 3)`` points the camera frames: a moving ``target`` track (``(n, 3)`` m, e.g. a
+    :mod:`moks_graph.nodes.subject` walk) when given, else ``params.target`` at every sample.
+
+    With a track the rig's own geometry (its path, an orbit centre, the continuous azimuth
+    reference) still uses ``params.target``: the subject's mark. The heading is unwrapped to
+    within 180 degrees of the mark's, so the subject must not go round the camera.
+    """
+    if target is None:
+        return np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    points = np.asarray(target, dtype=np.float64)
+    if points.shape != (n, 3):
+        raise ValueError(f"target track must be ({n}, 3) metres, got shape {points.shape}")
+    if not np.isfinite(points).all():
+        raise ValueError("target track contains NaN or infinite positions")
+    return points
+
+
 def static_azimuth(position: Vec3, target: Vec3) -> float:
     """Azimuth (deg) from a fixed camera position to a fixed target: a constant reference."""
     return math.degrees(math.atan2(target[1] - position[1], target[0] - position[0]))

@@ -31,6 +31,7 @@ from moks_graph.nodes.camera.paths import FixedPoint, LinePath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -138,8 +139,14 @@ def _axis_rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return c * np.eye(3) + s * cross + (1.0 - c) * np.outer(k, k)
 
 
-def dolly(time: TimeArray | ArrayLike, params: DollyParams, key: int) -> dict[str, np.ndarray]:
-    """Channels of a dolly move over the whole time array (see module docstring)."""
+def dolly(
+    time: TimeArray | ArrayLike, params: DollyParams, key: int, target: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Channels of a dolly move over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     path = params.lens_path()
     motion = plan_rig_move(path, params)
@@ -160,6 +167,6 @@ def dolly(time: TimeArray | ArrayLike, params: DollyParams, key: int) -> dict[st
     chassis = np.asarray(params.track_start) + s[:, None] * d
     positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
     positions = positions + column
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    targets = aim_points(params, t.shape[0], target)
     reference = path_azimuth_reference(path, FixedPoint(params.target), motion.u_range, u)
     return camera_channels(params, positions, targets, reference, world_rotation=tilt)

@@ -28,6 +28,7 @@ from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -99,8 +100,14 @@ class DroneParams(LimitedMoveParams):
         return self
 
 
-def drone(time: TimeArray | ArrayLike, params: DroneParams, key: int) -> dict[str, np.ndarray]:
-    """Channels of a drone flight over the whole time array (see module docstring)."""
+def drone(
+    time: TimeArray | ArrayLike, params: DroneParams, key: int, target: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Channels of a drone flight over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     n = t.shape[0]
     flight = params.flight_path()
@@ -123,6 +130,6 @@ def drone(time: TimeArray | ArrayLike, params: DroneParams, key: int) -> dict[st
             [buffet * fbm(t, f, channel_key(key, "drone", f"buffet.{a}")) for a in "xyz"],
             axis=-1,
         )
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    targets = aim_points(params, n, target)
     reference = path_azimuth_reference(flight, FixedPoint(params.target), motion.u_range, u)
     return camera_channels(params, positions, targets, reference, local_rotation_deg=local)

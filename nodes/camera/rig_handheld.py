@@ -32,6 +32,7 @@ from moks_graph.nodes.camera.paths import FixedPoint, LinePath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -91,9 +92,13 @@ class HandheldParams(LimitedMoveParams):
 
 
 def handheld(
-    time: TimeArray | ArrayLike, params: HandheldParams, key: int
+    time: TimeArray | ArrayLike, params: HandheldParams, key: int, target: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """Channels of a handheld shot over the whole time array (see module docstring)."""
+    """Channels of a handheld shot over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     n = t.shape[0]
     walk = params.walk()
@@ -134,6 +139,6 @@ def handheld(
             tremor_hz=params.tremor_frequency_hz,
         )
         local[:, 0] += scale * params.breathing_tilt * breath
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    targets = aim_points(params, n, target)
     reference = path_azimuth_reference(walk, FixedPoint(params.target), motion.u_range, u)
     return camera_channels(params, positions, targets, reference, local_rotation_deg=local)

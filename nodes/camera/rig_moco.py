@@ -19,6 +19,7 @@ from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -61,8 +62,13 @@ class MocoParams(LimitedMoveParams):
         return self
 
 
-def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int) -> dict[str, np.ndarray]:
-    """Channels of a motion-control move over the whole time array (see module docstring)."""
+def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int,
+         target: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Channels of a motion-control move over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of the programmed aim glide
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     path = LinePath(params.start_position, params.end_position)
     aim = LinePath(params.target, params.aim_end())
@@ -77,4 +83,5 @@ def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int) -> dict[str,
         ]
         positions = positions + np.stack(noise, axis=-1)
     reference = path_azimuth_reference(path, aim, motion.u_range, u)
-    return camera_channels(params, positions, aim.points(u), reference)
+    targets = aim.points(u) if target is None else aim_points(params, t.shape[0], target)
+    return camera_channels(params, positions, targets, reference)

@@ -29,6 +29,7 @@ from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     PathMotion,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -103,9 +104,14 @@ def _motion(params: TechnocraneParams) -> PathMotion:
 
 
 def technocrane(
-    time: TimeArray | ArrayLike, params: TechnocraneParams, key: int
+    time: TimeArray | ArrayLike, params: TechnocraneParams, key: int,
+    target: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Channels of a technocrane move over the whole time array (see module docstring)."""
+    """Channels of a technocrane move over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     arm = params.arm()
     motion = _motion(params)
@@ -118,6 +124,6 @@ def technocrane(
             for a in ("tx", "ty", "tz")
         ]
         positions = positions + np.stack(shake, axis=-1)
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    targets = aim_points(params, t.shape[0], target)
     reference = path_azimuth_reference(arm, FixedPoint(params.target), motion.u_range, u)
     return camera_channels(params, positions, targets, reference)

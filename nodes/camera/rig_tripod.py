@@ -17,6 +17,7 @@ from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.rig_common import (
     LensAimParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     check_not_target,
@@ -45,13 +46,18 @@ class TripodLockedParams(LensAimParams):
 
 
 def tripod_locked(
-    time: TimeArray | ArrayLike, params: TripodLockedParams, key: int
+    time: TimeArray | ArrayLike, params: TripodLockedParams, key: int,
+    target: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Channels of a locked-off tripod shot over the whole time array (see module docstring)."""
+    """Channels of a locked-off tripod shot over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     n = t.shape[0]
     positions = np.tile(np.asarray(params.position, dtype=np.float64), (n, 1))
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (n, 1))
+    targets = aim_points(params, n, target)
     amplitude = params.head_drift * params.noise_scale
     local = None
     if amplitude > 0.0:

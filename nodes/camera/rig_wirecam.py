@@ -29,6 +29,7 @@ from moks_graph.nodes.camera.paths import EllipsePath, FixedPoint, ShiftedPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
+    aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
@@ -107,8 +108,14 @@ class WirecamParams(LimitedMoveParams):
         return self
 
 
-def wirecam(time: TimeArray | ArrayLike, params: WirecamParams, key: int) -> dict[str, np.ndarray]:
-    """Channels of a cable-cam move over the whole time array (see module docstring)."""
+def wirecam(
+    time: TimeArray | ArrayLike, params: WirecamParams, key: int, target: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Channels of a cable-cam move over the whole time array (see module docstring).
+
+    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+    (:func:`.rig_common.aim_points`).
+    """
     t = seconds_of(time)
     cable = params.cable()
     lens = ShiftedPath(cable, (0.0, 0.0, -params.hang_length))
@@ -124,6 +131,6 @@ def wirecam(time: TimeArray | ArrayLike, params: WirecamParams, key: int) -> dic
             t, params.wind_frequency_hz, channel_key(key, "wirecam", "lift")
         )
         positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
-    targets = np.tile(np.asarray(params.target, dtype=np.float64), (t.shape[0], 1))
+    targets = aim_points(params, t.shape[0], target)
     reference = path_azimuth_reference(lens, FixedPoint(params.target), motion.u_range, u)
     return camera_channels(params, positions, targets, reference)

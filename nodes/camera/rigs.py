@@ -1,8 +1,10 @@
 """The seven camera rigs and their registry.
 
-Each rig is ``rig(time, params, key) -> dict[str, np.ndarray]``: ``time`` a
+Each rig is ``rig(time, params, key, target=None) -> dict[str, np.ndarray]``: ``time`` a
 :class:`moks_graph.timebase.TimeArray` (or seconds), ``params`` the rig's frozen pydantic model,
-``key`` an integer noise key (e.g. ``moks_graph.rng.stream_key(graph_seed, node_id, "rig")``).
+``key`` an integer noise key (e.g. ``moks_graph.rng.stream_key(graph_seed, node_id, "rig")``),
+``target`` an optional ``(N, 3)`` moving subject to frame (default: ``params.target``,
+:func:`.rig_common.aim_points`).
 The channels (see :mod:`.rig_common`) cover the whole time array in one vectorised call and are
 pure functions of absolute time: chunks, frame rates and sub-frame counts agree.
 
@@ -38,7 +40,7 @@ from moks_graph.nodes.camera.rig_tripod import TripodLockedParams, tripod_locked
 from moks_graph.nodes.camera.rig_wirecam import WirecamParams, wirecam
 from moks_graph.timebase import TimeArray
 
-RigFunction = Callable[[TimeArray, Any, int], dict[str, np.ndarray]]
+RigFunction = Callable[..., dict[str, np.ndarray]]
 
 #: name -> (parameter model, rig function)
 RIGS: dict[str, tuple[type[BaseModel], RigFunction]] = {

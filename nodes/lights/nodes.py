@@ -6,6 +6,13 @@ the subject's illuminance constant as its distance changes (the exposure hold in
 from the exact illuminance of the light's shape: inverse-square for point and spot
 lights, the square emitter's closed form for area lights) unless ``compensate`` is
 off. An ``atmosphere`` input adds its flicker (EV) to every light.
+
+A ``subject`` input (Channels: a moving subject's track, e.g. ``moks.subject.path``)
+makes the lights follow it by their ``mount``: ``"stand"`` (default) keeps each light
+where its angles put it around ``target`` (the subject's mark), aims it at the subject
+and holds the subject's illuminance as the distance changes (the same exact law of the
+light's shape); ``"subject"`` moves the light with the subject at ``distance_m``.
+Unconnected, nothing changes: the lights are placed around ``target``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from moks_graph.nodes.common import (
     object_channels,
     one_channel,
     same_time,
+    track_positions,
 )
 from moks_graph.nodes.lights.rig import (
     FillLightParams,
@@ -41,12 +49,16 @@ _COMMON_INPUTS = {
     "camera": Input(CHANNELS, doc="the camera the angles are measured from"),
     "target": Input(VEC3, required=False, doc="focal target [m]; default (0, 0, 1.6)"),
     "atmosphere": Input(CHANNELS, required=False, doc="atmosphere channels (flicker in EV)"),
+    "subject": Input(CHANNELS, required=False,
+                     doc="a moving subject to light (a track, e.g. moks.subject.path); "
+                         "unconnected: the fixed target"),
 }
 
 
 def _placement(ctx: NodeContext, camera: Channels, target: np.ndarray | None,
-               atmosphere: Channels | None) -> dict[str, Any]:
-    """Camera and target positions, flicker, and the camera heading as unwrapping reference.
+               atmosphere: Channels | None, subject: Channels | None) -> dict[str, Any]:
+    """Camera, target and moving-subject positions, flicker, and the camera heading as
+    unwrapping reference.
 
     The camera's ``rz`` is continuous and a pure function of absolute time, and a
     camera looking along heading ``h`` has ``rz = h - 90``: using it as the
@@ -62,7 +74,14 @@ def _placement(ctx: NodeContext, camera: Channels, target: np.ndarray | None,
         "target_pos": np.broadcast_to(DEFAULT_TARGET if target is None else target, cam.shape),
         "flicker_ev": one_channel(atmosphere, "flicker"),
         "reference_azimuth_deg": None if heading is None else heading + 90.0,
+        "subject_pos": None if subject is None else track_positions(ctx.time, subject),
     }
+
+
+def aim_point(place: dict[str, Any]) -> np.ndarray:
+    """Where the lights aim: the moving subject when there is one, else the target."""
+    subject = place["subject_pos"]
+    return place["target_pos"] if subject is None else subject
 
 
 class _RoleLight(Node):
@@ -72,8 +91,9 @@ class _RoleLight(Node):
     outputs = {"channels": Output(CHANNELS)}
 
     def compute(self, ctx: NodeContext, params: Any, camera: Channels,
-                target: np.ndarray | None, atmosphere: Channels | None) -> dict[str, Any]:
-        place = _placement(ctx, camera, target, atmosphere)
+                target: np.ndarray | None, atmosphere: Channels | None,
+                subject: Channels | None = None) -> dict[str, Any]:
+        place = _placement(ctx, camera, target, atmosphere, subject)
         attrs = role_channels(params, ctx.time, **place)
         return {"channels": object_channels(ctx.time, params.object_name, params.kind, attrs)}
 
@@ -110,13 +130,15 @@ class FillLight(Node):
     Params = named_params(FillLightParams, "fill")
 
     def compute(self, ctx: NodeContext, params: Any, camera: Channels, key: Channels,
-                target: np.ndarray | None, atmosphere: Channels | None) -> dict[str, Any]:
-        place = _placement(ctx, camera, target, atmosphere)
+                target: np.ndarray | None, atmosphere: Channels | None,
+                subject: Channels | None = None) -> dict[str, Any]:
+        place = _placement(ctx, camera, target, atmosphere, subject)
         same_time(ctx.time, key, "the key input")
         lights = [o for o, k in key.kinds.items() if k.startswith("light.")]
         if not lights:
             raise ValueError("the key input has no light object")
-        key_lux = key_base_illuminance(key.of(lights[0]), place["target_pos"],
+        # the key's illuminance where it aims: on the moving subject when there is one
+        key_lux = key_base_illuminance(key.of(lights[0]), aim_point(place),
                                        key.kinds[lights[0]])
         attrs = fill_channels(params, key_lux, ctx.time, **place)
         return {"channels": object_channels(ctx.time, params.object_name, params.kind, attrs)}

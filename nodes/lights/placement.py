@@ -57,6 +57,7 @@ from moks_graph.nodes.camera.lookat import (
 from moks_graph.nodes.lights.series import ArrayLike, as_points, as_series, infer_count
 
 __all__ = [
+    "aim_light",
     "euler_xyz_to_matrix",
     "ground_frame",
     "light_direction",
@@ -176,3 +177,39 @@ def place_light(
         psi = unwrap_to_reference(psi, as_series(reference_azimuth_deg, n, "reference_azimuth_deg"))
     reference = np.stack([90.0 - el, np.zeros(n), psi + az - 90.0], axis=-1)
     return position, unwrap_to_reference(euler, reference)
+
+
+def aim_light(
+    position: ArrayLike, subject: ArrayLike, heading_reference_deg: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Continuous Euler XYZ rotations ``(N, 3)`` [deg] of lights at ``position`` aimed at a
+    moving ``subject`` (both ``(N, 3)`` m), and the light-to-subject distances ``(N,)`` [m].
+
+    A stand light placed around the subject's mark (:func:`place_light`) keeps its position and
+    turns to follow the subject. The aim is :func:`look_at_matrix` with world ``+Z`` up (level
+    lights); its heading is unwrapped elementwise to within 180 degrees of
+    ``heading_reference_deg`` (the heading of the aim at the mark, e.g. the placed rotation's
+    ``rz + 90``), so a chunk of samples gets exactly the values of the whole range. Straight
+    above or below the subject the up hint is the reference heading's horizontal direction
+    (the limit of the level aim). Raises ``ValueError`` where the subject reaches the light.
+    """
+    pos = np.asarray(position, dtype=np.float64)
+    n = pos.shape[0]
+    subj = as_points(subject, n, "subject")
+    ref = as_series(heading_reference_deg, n, "heading_reference_deg")
+    w = subj - pos
+    wx, wy, wz = column(w, 0), column(w, 1), column(w, 2)
+    horizontal = np.hypot(wx, wy)
+    distance = np.sqrt(horizontal * horizontal + wz * wz)
+    if not (distance > _EPS).all():
+        raise ValueError("the subject reaches a light's position (distance 0): move the light "
+                         "or the subject's path")
+    heading = unwrap_to_reference(np.degrees(np.arctan2(wy, wx)), ref)
+    pitch = np.degrees(np.arctan2(wz, horizontal))
+    vertical = horizontal <= 1e-9 * distance
+    r = np.radians(ref)
+    level = np.stack([np.cos(r), np.sin(r), np.zeros(n)], axis=-1)
+    up = np.where(vertical[:, None], level * -np.sign(wz)[:, None], _WORLD_UP)
+    euler = matrix_to_euler_xyz(look_at_matrix(pos, subj, up))
+    reference = np.stack([90.0 + pitch, np.zeros(n), heading - 90.0], axis=-1)
+    return unwrap_to_reference(euler, reference), distance

@@ -53,7 +53,7 @@ from moks_graph.nodes.lights.photometry import (
     compensated_intensity,
     illuminance_lux,
 )
-from moks_graph.nodes.lights.placement import euler_xyz_to_matrix, place_light
+from moks_graph.nodes.lights.placement import aim_light, euler_xyz_to_matrix, place_light
 from moks_graph.nodes.lights.series import ArrayLike, as_points, as_series, sample_count
 
 LightKind = Literal["light.point", "light.spot", "light.area"]
@@ -96,6 +96,7 @@ def light_channels(
     spot_blend: ArrayLike | None = None,
     reference_azimuth_deg: ArrayLike | None = None,
     reference_size_m: float | None = None,
+    subject_pos: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-sample channels of one light, each a float64 ``(N,)`` array.
 
@@ -110,6 +111,11 @@ def light_channels(
     lights only (defaults 40 deg, 0.15, 1 m). ``reference_azimuth_deg``: a
     continuous camera -> subject azimuth for chunk-independent rotation
     unwrapping (see :func:`~moks_graph.nodes.lights.placement.place_light`).
+    ``subject_pos``: a moving subject ``(N, 3)`` [m]. The light stays where the angles
+    put it around ``target_pos`` (the subject's mark: a light on a stand), turns to aim at
+    the subject (:func:`~moks_graph.nodes.lights.placement.aim_light`), and the exposure
+    hold follows the light-to-subject distance ``|light - subject|`` instead of
+    ``distance_m`` (``intensity_cd`` stays the intensity at ``d0``).
     Keys returned: ``tx ty tz rx ry rz
     intensity exposure_ev color_temperature tint color_r color_g color_b``,
     plus ``flicker`` when ``flicker_ev`` is given, ``spot_angle spot_blend``
@@ -123,6 +129,10 @@ def light_channels(
     az = as_series(azimuth_deg, n, "azimuth_deg")
     el = as_series(elevation_deg, n, "elevation_deg", low=-90.0, high=90.0)
     position, rotation = place_light(cam, tgt, az, el, dist, reference_azimuth_deg)
+    hold = dist
+    if subject_pos is not None:
+        rotation, hold = aim_light(position, as_points(subject_pos, n, "subject_pos"),
+                                   rotation[:, 2] + 90.0)
     base = as_series(intensity_cd, n, "intensity_cd", low=0.0)
     cct = as_series(cct_K, n, "cct_K", low=CCT_RANGE_K[0], high=CCT_RANGE_K[1])
     duv = as_series(tint, n, "tint", low=-DUV_LIMIT, high=DUV_LIMIT)
@@ -134,12 +144,12 @@ def light_channels(
                          positive=True)
         s0 = size[0] if reference_size_m is None else float(
             as_series(reference_size_m, 1, "reference_size_m", positive=True)[0])
-        comp_ev = exposure_hold_ev(full_kind, dist, d0, size, s0)
+        comp_ev = exposure_hold_ev(full_kind, hold, d0, size, s0)
         if not compensate:
             comp_ev = np.zeros_like(comp_ev)
         intensity = base * np.exp2(comp_ev)
     else:
-        intensity, comp_ev = compensated_intensity(base, dist, d0, enabled=bool(compensate))
+        intensity, comp_ev = compensated_intensity(base, hold, d0, enabled=bool(compensate))
     out: dict[str, np.ndarray] = {
         "tx": position[:, 0],
         "ty": position[:, 1],
@@ -296,6 +306,11 @@ class _LightParams(BaseModel):
     size_m: float = Field(
         DEFAULT_SIZE_M, gt=0.0, le=100.0, description="area light edge length (area lights) [m]"
     )
+    mount: Literal["stand", "subject"] = Field(
+        "stand",
+        description="with a moving subject: on a stand around the target (aims at the subject, "
+                    "intensity held for its distance) or riding with the subject [stand|subject]",
+    )
 
 
 class KeyLightParams(_LightParams):
@@ -379,6 +394,19 @@ def _kind_kwargs(params: _LightParams) -> dict[str, float]:
     return {}
 
 
+def mounted(params: _LightParams, target_pos: ArrayLike,
+            subject_pos: ArrayLike | None) -> tuple[ArrayLike, ArrayLike | None]:
+    """``(anchor, subject)`` for :func:`light_channels` by ``params.mount``.
+
+    No moving subject: ``(target_pos, None)``. ``"stand"``: the light stands around
+    ``target_pos`` (the subject's mark) and aims at ``subject_pos``. ``"subject"``: it rides
+    with the subject at ``distance_m`` (anchor = the subject, nothing left to aim at).
+    """
+    if subject_pos is None or params.mount == "stand":
+        return target_pos, subject_pos
+    return subject_pos, None
+
+
 def role_channels(
     params: KeyLightParams | RimLightParams | PracticalLightParams,
     time_like: object,
@@ -388,21 +416,25 @@ def role_channels(
     distance_m: ArrayLike | None = None,
     flicker_ev: ArrayLike | None = None,
     reference_azimuth_deg: ArrayLike | None = None,
+    subject_pos: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`light_channels` for a key, rim or practical parameter model.
 
     ``distance_m`` overrides ``params.distance_m`` with an animated series;
     ``params.distance_m`` is then the compensation reference distance.
     ``reference_azimuth_deg``: see :func:`light_channels` (chunk-independent rotations).
+    ``subject_pos``: a moving subject ``(N, 3)`` [m], placed by ``params.mount``
+    (:func:`mounted`).
     """
     dist = params.distance_m if distance_m is None else distance_m
+    anchor, subject = mounted(params, target_pos, subject_pos)
     return light_channels(
-        params.kind, time_like, camera_pos, target_pos,
+        params.kind, time_like, camera_pos, anchor,
         params.azimuth_deg, params.elevation_deg, dist,
         params.intensity_cd, params.cct_K, params.tint,
         compensate=params.compensate, reference_distance_m=params.distance_m,
         flicker_ev=flicker_ev, reference_azimuth_deg=reference_azimuth_deg,
-        **_kind_kwargs(params),
+        subject_pos=subject, **_kind_kwargs(params),
     )
 
 
@@ -426,20 +458,26 @@ def fill_channels(
     fill_distance_m: ArrayLike | None = None,
     flicker_ev: ArrayLike | None = None,
     reference_azimuth_deg: ArrayLike | None = None,
+    subject_pos: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
-    """The fill light, its intensity set so key/fill = ``fill.key_fill_ratio`` at the subject."""
+    """The fill light, its intensity set so key/fill = ``fill.key_fill_ratio`` at the subject.
+
+    ``key_base_lux``: the key's unflickered illuminance at the subject (at ``subject_pos``
+    when the subject moves), per sample; ``subject_pos``: see :func:`role_channels`.
+    """
     n = sample_count(time_like)
     fill_dist = as_series(fill.distance_m if fill_distance_m is None else fill_distance_m,
                           n, "fill_distance_m", positive=True)
     # Base intensity referenced to fill.distance_m; compensation scales it to d(t).
     base = fill_intensity_cd(key_base_lux, fill.distance_m, fill.key_fill_ratio,
                              kind=fill.kind, size_m=fill.size_m)
+    anchor, subject = mounted(fill, target_pos, subject_pos)
     return light_channels(
-        fill.kind, time_like, camera_pos, target_pos,
+        fill.kind, time_like, camera_pos, anchor,
         fill.azimuth_deg, fill.elevation_deg, fill_dist, base, fill.cct_K, fill.tint,
         compensate=True, reference_distance_m=fill.distance_m,
         flicker_ev=flicker_ev, reference_azimuth_deg=reference_azimuth_deg,
-        **_kind_kwargs(fill),
+        subject_pos=subject, **_kind_kwargs(fill),
     )
 
 

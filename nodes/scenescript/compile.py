@@ -7,6 +7,11 @@ camera angle sets the camera's elevation around the subject, the rig and move
 set the rig parameters, and the lights are placed by the SceneScript angles.
 The result is an ordinary :class:`moks_graph.Graph` (save it as ``.mgraph``);
 the script itself is kept in ``graph.meta["scene_script"]``.
+
+A moving subject (``subject.motion`` other than ``still``) adds a ``moks.subject.path``
+node ``subject`` walking ``travel_m`` through its mark (the rig's ``target``): the rig
+frames it, the lights stand around the mark, aim at it and hold its illuminance, and it
+is merged into the scene as a null (:func:`subject_walk`, docs/moving-targets.md).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from moks_graph.graph import Graph, Settings
 from moks_graph.nodes.lights.emitters import light_illuminance_per_cd
 from moks_graph.nodes.lights.rig import PracticalLightParams
 from moks_graph.nodes.scenescript.schema import SceneScript
+from moks_graph.nodes.subject.path import SubjectPathParams, path_end_time
 
 #: Frame height as a multiple of the subject height, per shot size.
 FRAME_HEIGHT: dict[str, float] = {
@@ -121,6 +127,37 @@ def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) ->
             "move_start": round(0.3 * span, 6), "move_end": round(0.7 * span, 6)}
 
 
+#: Walking pace of a moving subject [m/s], and when it sets off [s].
+WALK_SPEED_MPS = 1.2
+WALK_START_S = 0.5
+
+
+def subject_walk(script: SceneScript, target: np.ndarray) -> dict[str, Any] | None:
+    """Parameters of the ``moks.subject.path`` node for a moving subject (None when still).
+
+    The camera sits on the -Y side of the mark ``target``. ``walk_in``: from ``travel_m``
+    behind the mark (+Y) to the mark; ``walk_away``: from the mark away from the camera;
+    ``cross``: along +X, ``travel_m`` centred on the mark. The ``mark_time`` puts the
+    node's ``mark`` output on ``target``.
+    """
+    motion, travel = script.subject.motion, script.subject.travel_m
+    if motion == "still":
+        return None
+    mark = np.asarray(target, dtype=np.float64)
+    away = np.array([0.0, travel, 0.0])
+    across = np.array([travel / 2.0, 0.0, 0.0])
+    start, end = {"walk_in": (mark + away, mark), "walk_away": (mark, mark + away),
+                  "cross": (mark - across, mark + across)}[motion]
+    out: dict[str, Any] = {"start": _v(start), "end": _v(end), "start_time": WALK_START_S,
+                           "speed": WALK_SPEED_MPS}
+    if motion == "walk_away":
+        out["mark_time"] = WALK_START_S
+    elif motion == "cross":
+        walk = SubjectPathParams.model_validate(out)  # the symmetric S-curve's half-way time
+        out["mark_time"] = round((walk.start_time + path_end_time(walk)) / 2.0, 9)
+    return out
+
+
 def key_intensity_cd(illuminance_lux: float, distance_m: float, size_m: float) -> float:
     """Intensity [cd] of a square area key of edge ``size_m`` at ``distance_m`` that puts
     ``illuminance_lux`` on the subject facing it (the exact square-emitter law)."""
@@ -198,16 +235,26 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
         g.connect("camera_rig.target", f"{node}.target")
     for light in lights:
         g.connect("atmosphere.channels", f"{light}.atmosphere")
+    walk = subject_walk(script, frame["target"])
+    if walk is not None:
+        g.add_node("moks.subject.path", "subject", walk, ui={"pos": [-300, -200]})
+        for node in ["camera_rig", *lights]:
+            g.connect("subject.channels", f"{node}.subject")
     g.connect("key.channels", "fill.key")
     g.add_node("moks.look.film_stock", "look", {
         "stock": script.look.stock, "exposure_ev": script.look.exposure_ev,
         "grain_strength": script.look.grain}, ui={"pos": [900, 300]})
     previous = "camera_rig"
-    for i, node in enumerate(["atmosphere", *lights]):
-        merge = "scene" if i == len(lights) else f"merge_{i}"
+    merged = ["atmosphere", *lights] + ([] if walk is None else ["subject"])
+    for i, node in enumerate(merged):
+        merge = "scene" if i == len(merged) - 1 else f"merge_{i}"
         g.add_node("moks.channels.merge", merge, ui={"pos": [900 + 200 * i, 0]})
         g.connect(f"{previous}.channels", f"{merge}.a")
         g.connect(f"{node}.channels", f"{merge}.b")
         previous = merge
-    g.meta["scene_script"] = script.model_dump(mode="json")
+    meta = script.model_dump(mode="json")
+    if script.subject.motion == "still":  # graphs of still subjects read as they always did
+        for name in ("motion", "travel_m"):
+            meta["subject"].pop(name)
+    g.meta["scene_script"] = meta
     return g

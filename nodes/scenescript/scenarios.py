@@ -1,4 +1,7 @@
-"""The eight starter scenarios: each a SceneScript in prose plus its frame range.
+"""The starter scenarios: each a SceneScript in prose plus its frame range.
+
+The first eight have a still subject; the last three a moving one (an actor walking to a
+mark, across the frame, away from a following camera: docs/moving-targets.md).
 
 ``graphs/<name>.mgraph`` are these compiled (``moks scene --starters graphs/``
 writes them; a test keeps the committed files in sync).
@@ -39,6 +42,12 @@ STARTERS: tuple[Scenario, ...] = (
              "backlit, clean 250D", (1, 96)),
     Scenario("foggy_tripod_noir", "foggy tripod noir medium, split light, rim from camera "
              "right", (1, 120)),
+    Scenario("tripod_walk_to_mark", "tripod medium, actor walks in, soft rembrandt key, "
+             "tungsten, 500T", (1, 144)),
+    Scenario("dolly_walk_and_talk", "dolly tracking medium, actor crossing, soft key, "
+             "daylight, 250D", (1, 168)),
+    Scenario("handheld_follow_walk_away", "handheld chase full shot, actor walking away, "
+             "shaky, hard daylight, rim from camera left, grainy 250D", (1, 144), fps=25.0),
 )
 
 

@@ -26,6 +26,7 @@ RigName = Literal["tripod_locked", "moco", "technocrane", "wirecam", "dolly", "d
 CameraMove = Literal["static", "push_in", "pull_out", "orbit", "reveal", "track", "sweep",
                      "turntable", "chase"]
 RimMode = Literal["none", "camera_left", "camera_right", "both", "top"]
+SubjectMotion = Literal["still", "walk_in", "walk_away", "cross"]
 
 
 class _Slot(BaseModel):
@@ -37,6 +38,12 @@ class SubjectSlot(_Slot):
 
     kind: SubjectKind = Field("person", description="subject kind")
     height_m: float = Field(1.75, gt=0.01, le=500.0, description="subject height [m]")
+    motion: SubjectMotion = Field(
+        "still", description="subject motion: still, walk_in (toward the camera, stopping on "
+                             "its mark), walk_away (from its mark), cross (across the frame "
+                             "through its mark)")
+    travel_m: float = Field(3.0, gt=0.0, le=100.0,
+                            description="how far a moving subject walks [m]")
 
 
 class ShotSlot(_Slot):

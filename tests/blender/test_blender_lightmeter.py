@@ -35,15 +35,18 @@ CAMERA = np.array([0.0, -5.0, 1.2])
 STARTER_FILES = sorted((Path(__file__).resolve().parents[2] / "graphs").glob("*.mgraph"))
 
 
-def test_there_are_eight_starters() -> None:
-    assert len(STARTER_FILES) == 8
+def test_there_are_eleven_starters() -> None:
+    assert len(STARTER_FILES) == 11
 
 
 @pytest.mark.parametrize("path", STARTER_FILES, ids=lambda p: p.stem)
 def test_every_starter_light_delivers_its_requested_illuminance(path: Path) -> None:
     graph = mgraph.load(path)
     channels = bake_graph(graph)
-    target = Evaluator().evaluate(graph, ["camera_rig.target"])["camera_rig.target"]
+    if "subject" in channels.kinds:  # a moving subject: measured where it is at each frame
+        target = np.stack([channels[f"subject.{a}"] for a in ("tx", "ty", "tz")], axis=-1)
+    else:
+        target = Evaluator().evaluate(graph, ["camera_rig.target"])["camera_rig.target"]
     script = SceneScript.model_validate(graph.meta["scene_script"])
     requested = requested_illuminance(script)
     frames = channels.time.frames

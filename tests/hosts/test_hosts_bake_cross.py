@@ -1,7 +1,8 @@
 """The cross-host equality check: the product's promise, "same math, same numbers, every host".
 
-Every starter scenario (``graphs/*.mgraph``, all eight, their full frame
-ranges: 96-240 frames, so no shortening is needed to stay fast) is baked
+Every starter scenario (``graphs/*.mgraph``, all eleven, three with a moving
+subject, their full frame ranges: 96-240 frames, so no shortening is needed to
+stay fast) is baked
 with ``moks_graph.hosts.bake.bake`` (what ``moks bake`` runs) to USD
 (``.usdc``), Blender (``.blend``) and Maya ASCII (``.ma``). Each file is read
 back by its own reader (``read_usd`` with pxr, ``read_blend`` with bpy,
@@ -58,8 +59,8 @@ HOSTS: dict[str, tuple[str, bool]] = {"usd": (".usdc", False), "blender": (".ble
                                       "maya": (".ma", True)}
 
 
-def test_all_eight_starters_are_checked():
-    assert len(STARTERS) == 8
+def test_all_eleven_starters_are_checked():
+    assert len(STARTERS) == 11
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def test_scene_vocabulary_and_starters(tmp_path):
     r = run("scene", "--vocabulary")
     assert r.exit_code == 0 and "rim from camera left" in r.output
     r = run("scene", "--starters", str(tmp_path))
-    assert r.exit_code == 0 and len(list(tmp_path.glob("*.mgraph"))) == 8
+    assert r.exit_code == 0 and len(list(tmp_path.glob("*.mgraph"))) == 11
 
 
 def test_sh_prints_27_floats(tmp_path):

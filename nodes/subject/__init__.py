@@ -1,0 +1,1 @@
+"""Moving subjects: an animated target (keyframed positions or a walk line) as Channels."""
