@@ -16,6 +16,7 @@ Usage::
 
     python bench/inverse_cycles.py                       # 40 stills, seed 1, 320 x 180
     python bench/inverse_cycles.py --n 80 --seed 2 --json out.json
+    python bench/inverse_cycles.py --cutout alpha          # each still with its own alpha
 
 Renders are cached in ``--cache`` (a folder per seed, size and sample count).
 """
@@ -78,6 +79,19 @@ def score(result: dict, truth: dict, mask: np.ndarray | None) -> dict[str, float
     return out
 
 
+def with_alpha(image: Path, mask: Path, out: Path) -> Path:
+    """``image`` cut out by ``mask`` as its alpha: a render on a transparent film as Blender
+    writes a PNG (straight alpha, nothing where the alpha is 0)."""
+    import imageio.v3 as iio
+
+    rgb = iio.imread(image)[..., :3]
+    m = iio.imread(mask)
+    m = m if m.ndim == 2 else m[..., 0]
+    rgb = np.where((m > 0)[..., None], rgb, 0)
+    iio.imwrite(out, np.dstack([rgb, m]).astype(np.uint8))
+    return out
+
+
 def f1(rows: list[dict[str, float]]) -> float:
     tp = sum(r["rim_true"] and r["rim_fit"] for r in rows)
     fp = sum((not r["rim_true"]) and r["rim_fit"] for r in rows)
@@ -115,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--rounds", type=int, default=None,
                     help="critique rounds (default: match's own default)")
+    ap.add_argument("--cutout", choices=("none", "matte", "alpha"), default="none",
+                    help="give the matcher the rendered silhouette: as --matte (the mask "
+                         "file) or as the reference's own alpha (an RGBA copy)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
@@ -125,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         generate(folder, 1, seed=args.seed, size=(w, h), samples=args.samples, start=i)
     import imageio.v3 as iio
 
+    rgba = folder / "rgba"
+    if args.cutout == "alpha":
+        rgba.mkdir(exist_ok=True)
     rows, failures = [], 0
     print(f"{'still':>5} {'shape':<12} {'dir°':>6} {'ratio st':>8} {'ΔCCT K':>7} "
           f"{'rim t/f':>8} {'IoU':>5} {'status':<11} {'s':>5}")
@@ -132,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         truth = json.loads((folder / f"{i:03d}.json").read_text())
         t0 = time.perf_counter()
         try:
-            options = {} if args.rounds is None else {"rounds": args.rounds}
-            outcome = match(folder / f"{i:03d}.png", **options)
+            options: dict = {} if args.rounds is None else {"rounds": args.rounds}
+            source = folder / f"{i:03d}.png"
+            if args.cutout == "matte":
+                options["matte"] = folder / f"{i:03d}.mask.png"
+            elif args.cutout == "alpha":
+                source = with_alpha(source, folder / f"{i:03d}.mask.png", rgba / source.name)
+            outcome = match(source, name=f"{i:03d}.png", **options)
         except Exception as exc:  # a crash is a result of the benchmark
             failures += 1
             print(f"{i:5d} CRASH {type(exc).__name__}: {exc}")

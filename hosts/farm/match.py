@@ -322,6 +322,9 @@ def task_key(image: str, fn: MatchFn, options: Mapping[str, Any]) -> str:
     h = hashlib.sha256(hashlib.sha256(Path(image).read_bytes()).digest())
     h.update(f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}".encode())
     h.update(json.dumps(jsonable(dict(options)), sort_keys=True).encode())
+    matte = options.get("matte")
+    if isinstance(matte, str | os.PathLike):  # the matte's pixels, not only its name
+        h.update(hashlib.sha256(Path(matte).read_bytes()).digest())
     return h.hexdigest()[:16]
 
 

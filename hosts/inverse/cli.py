@@ -6,6 +6,7 @@
     moks match still.jpg --out matched/ --forward blender --inspector anthropic
     moks match refs/*.png --out matched/ --workers 2          # a local Dask cluster
     moks match refs/*.png --out matched/ --scheduler tcp://head:8786
+    moks match plate.jpg --matte plate_roto.png --out matched/   # the subject from a matte
 
 Writes ``matched/<stem>/match.json``, ``scene.mgraph``, ``preview.png`` and
 ``compare.png`` (reference | fitted preview | residual heat map) per image and prints a
@@ -43,18 +44,28 @@ from moks_graph.hosts.inverse.match import FORWARD_MODELS, INSPECTORS
 @click.option("--library", "library", type=click.Path(dir_okay=False), default=None,
               help="Calibration library (SQLite): warm-start from similar past matches and "
                    "store accepted ones.")
+@click.option("--matte", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The subject's matte (white or alpha = subject, the image's aspect) "
+                   "instead of finding it; one image only.")
+@click.option("--alpha/--no-alpha", "use_alpha", default=True, show_default=True,
+              help="Use an image's own alpha as its matte when it cuts a subject out.")
 @click.option("--progress/--no-progress", default=True, help="Live progress bar.")
 def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
           scheduler: str | None, iterations: int, rounds: int, library: str | None,
-          progress: bool) -> None:
+          matte: str | None, use_alpha: bool, progress: bool) -> None:
     """Match reference IMAGES: find the subject, fit its lights, critique, iterate, write."""
     from moks_graph.cli import console
     from moks_graph.hosts.farm.match import match_batch
 
+    if matte is not None and len(images) != 1:
+        raise click.UsageError(f"--matte is the matte of one image; got {len(images)} "
+                               "images (give each its own alpha, or match them one by one)")
+    extra = {"matte": str(Path(matte).resolve())} if matte else {}
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
-                         max_iterations=iterations, rounds=rounds,
-                         library=str(Path(library).resolve()) if library else None)
+                         max_iterations=iterations, rounds=rounds, use_alpha=use_alpha,
+                         library=str(Path(library).resolve()) if library else None,
+                         **extra)
     console.print(report.table())
     if not report.ok:
         sys.exit(1)

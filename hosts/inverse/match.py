@@ -54,7 +54,7 @@ from moks_graph.hosts.inverse.faces import detect_faces
 from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
 from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS, srgb_encode
 from moks_graph.nodes.imaging.image_input import as_linear_rgb
-from moks_graph.nodes.imaging.io import load_image
+from moks_graph.nodes.imaging.io import load_image, read_array
 from moks_graph.nodes.imaging.metrics import extract_metrics
 from moks_graph.nodes.inverse.calibrate import analyse, calibrate
 from moks_graph.nodes.inverse.critique import OfflineInspector
@@ -168,6 +168,43 @@ def load_reference(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
     return load_image(source)
 
 
+def coverage(data: np.ndarray) -> np.ndarray:
+    """0..1 coverage ``H x W`` of a stored matte: its alpha (RGBA), else its grey level."""
+    arr = np.asarray(data)
+    if arr.dtype.kind == "u":
+        scale = float(np.iinfo(arr.dtype).max)
+    elif arr.dtype.kind in "fb":
+        scale = 1.0
+    else:
+        raise TypeError(f"matte: dtype {arr.dtype} is not a coverage (uint or float)")
+    arr = arr.astype(np.float64) / scale
+    if arr.ndim == 3:
+        arr = arr[..., 3] if arr.shape[-1] == 4 else arr[..., :3].mean(axis=-1)
+    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"matte: expected a finite H x W coverage, got shape {arr.shape}")
+    return np.clip(arr, 0.0, 1.0)
+
+
+def load_matte(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
+    """A matte file or array (white or alpha = subject) as 0..1 coverage; errors name it."""
+    if isinstance(source, np.ndarray):
+        return coverage(source)
+    try:
+        return coverage(read_array(source))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"matte {source}: {exc}") from None
+
+
+def reference_alpha(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray | None:
+    """The reference's own alpha as a matte, when it has one that cuts the subject out
+    (some pixels under half coverage, some over); ``None`` otherwise."""
+    data = source if isinstance(source, np.ndarray) else read_array(source)
+    if data.ndim != 3 or data.shape[-1] != 4:
+        return None
+    alpha = coverage(data)
+    return alpha if float(alpha.min()) < 0.5 <= float(alpha.max()) else None
+
+
 def exposure_problem(image: np.ndarray) -> str | None:
     """:data:`NO_EXPOSURE` for an all-black or all-white frame, else ``None``."""
     lum = image.astype(np.float64) @ LUMINANCE_WEIGHTS
@@ -243,7 +280,9 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
           inspector: str | Inspector = "offline", *, max_iterations: int = 2,
           alternatives: int = 3, rounds: int = MAX_ROUNDS, base: SceneScript | None = None,
           name: str | None = None,
-          library: str | os.PathLike[str] | None = None) -> MatchOutcome:
+          library: str | os.PathLike[str] | None = None,
+          matte: str | os.PathLike[str] | np.ndarray | None = None,
+          use_alpha: bool = True) -> MatchOutcome:
     """Match one reference (module docstring); the full :class:`MatchOutcome`.
 
     ``max_iterations``: LM steps of the proxy-scene calibration (default 2).
@@ -255,7 +294,10 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     this still (:func:`~moks_graph.hosts.inverse.library.still_tags`) is proposed as a
     start (:func:`~moks_graph.hosts.inverse.library.warm_seed`: its lighting, the still's
     own stock and rim mode) and kept only when its residual is lower; an accepted match is
-    stored back under those tags.
+    stored back under those tags. ``matte``: the subject's coverage (a file or an array,
+    white or alpha = subject, the reference's aspect), used instead of finding the subject;
+    ``use_alpha``: a reference with an alpha channel that cuts a subject out (a render on
+    a transparent film) is its own matte.
     """
     for label, value, low in (("max_iterations", max_iterations, 0),
                               ("alternatives", alternatives, 0), ("rounds", rounds, 0)):
@@ -264,7 +306,7 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     with single_threaded_blas():
         return _match(source, forward, inspector, max_iterations=max_iterations,
                       alternatives=alternatives, rounds=rounds, base=base, name=name,
-                      library=library)
+                      library=library, matte=matte, use_alpha=use_alpha)
 
 
 @dataclass
@@ -372,7 +414,9 @@ def _steer(full: np.ndarray, state: _State, item: Critique, base: SceneScript
 def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardModel,
            inspector: str | Inspector, *, max_iterations: int, alternatives: int,
            rounds: int, base: SceneScript | None, name: str | None,
-           library: str | os.PathLike[str] | None = None) -> MatchOutcome:
+           library: str | os.PathLike[str] | None = None,
+           matte: str | os.PathLike[str] | np.ndarray | None = None,
+           use_alpha: bool = True) -> MatchOutcome:
     t0 = time.perf_counter()
     model = forward_model(forward)
     critic = make_inspector(inspector)
@@ -388,8 +432,15 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                          reasons=[problem])
         return MatchOutcome(result, None, reference, None)
     start = base or SceneScript()
-    faces = [box for box in detect_faces(full) if face_plausible(full, box)]
-    est = estimate_still(full, face=faces[0] if faces else None)
+    cut, cut_from = (load_matte(matte), "matte") if matte is not None else (
+        reference_alpha(source) if use_alpha else None, "image's alpha")
+    if cut is not None:
+        est = estimate_still(full, matte=cut, matte_source=cut_from)
+        subject_from = "matte" if matte is not None else "alpha"
+    else:
+        faces = [box for box in detect_faces(full) if face_plausible(full, box)]
+        est = estimate_still(full, face=faces[0] if faces else None)
+        subject_from = "face" if faces else "image" if est.subject.found else "none"
     state = _subject_state(est, start, "subject fit")
     history = [Iteration(step=0, proposal="lights fitted to the subject's shading",
                          proposed_by="estimator", accepted=True, residual=state.residual)]
@@ -456,7 +507,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         status = "approximate" if reasons else "matched"
     steps = max(h.step for h in history)
     est = state.estimate
-    subject = {"found": est.subject.found, "centre_x": est.subject.centre[0],
+    subject = {"found": est.subject.found, "from": subject_from,
+               "centre_x": est.subject.centre[0],
                "centre_y": est.subject.centre[1],
                "height_fraction": est.subject.height_fraction,
                "key_colour": est.fit.key_colour_source}

@@ -25,6 +25,7 @@ from moks_graph.nodes.inverse.subject import (
     SubjectEstimate,
     estimate_subject,
     head_subject,
+    matte_subject,
     working_size,
 )
 from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
@@ -106,16 +107,22 @@ def face_plausible(linear: np.ndarray, box: tuple[float, float, float, float]) -
 
 def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
                    rim: str | None = None, subject: SubjectEstimate | None = None,
-                   face: tuple[float, float, float, float] | None = None) -> StillEstimate:
+                   face: tuple[float, float, float, float] | None = None,
+                   matte: np.ndarray | None = None, matte_source: str = "matte"
+                   ) -> StillEstimate:
     """Subject and lights of a linear RGB reference (module docstring).
 
     ``start``/``rim`` steer the light fit (a critique's proposal); ``subject`` reuses an
-    earlier subject estimate of the same image; ``face``: a detected face box (frame units,
-    ``x, y, width, height``): the person's lights are read from a head proxy on it.
+    earlier subject estimate of the same image; ``matte``: the subject's coverage (0..1,
+    white = subject; e.g. the render's alpha), used instead of finding it; ``face``: a
+    detected face box (frame units, ``x, y, width, height``): the person's lights are read
+    from a head proxy on it.
     """
     work = to_working(linear)
     if subject is not None:
         subj = subject
+    elif matte is not None:
+        subj = matte_subject(matte, work.shape[:2], matte_source)
     elif face is not None:
         subj = head_subject(work.shape[:2], face)
     else:

@@ -54,6 +54,8 @@ RIM_DIRECTIONS: Final[dict[str, tuple[tuple[float, float], ...]]] = {
 }
 RIM_GAIN: Final[float] = 0.02
 """A rim mode is kept when it lowers the (robust) cost by this fraction or more."""
+RIM_MIN_COEF: Final[float] = 0.05
+"""... and when each of its lights is at least this fraction of the key's coefficient."""
 RIM_EXCESS: Final[float] = 0.35
 """Edge brightness above the fit (of the subject's mean level) that reads as a rim."""
 TUKEY_C: Final[float] = 4.685
@@ -378,7 +380,7 @@ def grid_rim(n: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray]:
     best = "none"
     for mode, (i, coef, cost) in fits.items():
         if cost < fits[best][2] * (1.0 - RIM_GAIN) and np.all(
-                coef[i][3:] > 0.05 * coef[i][0]):
+                coef[i][3:] > RIM_MIN_COEF * coef[i][0]):
             best = mode
     return best, dirs[fits[best][0]]
 
@@ -390,7 +392,7 @@ def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
     best, best_cost = "none", base
     for mode in RIM_DIRECTIONS:
         coef, cost = nnls_one(basis(n, key, s, mode), y, w)
-        if np.all(coef[3:] > 0.05 * coef[0]) and cost < best_cost * (1.0 - RIM_GAIN):
+        if np.all(coef[3:] > RIM_MIN_COEF * coef[0]) and cost < best_cost * (1.0 - RIM_GAIN):
             best, best_cost = mode, cost
     return best, best_cost
 

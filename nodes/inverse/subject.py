@@ -465,9 +465,42 @@ def fallback_mask(shape: tuple[int, int]) -> np.ndarray:
 def estimate_subject(rgb: np.ndarray) -> SubjectEstimate:
     """Find the subject on a working-grid linear RGB image and estimate its normals."""
     mask, reason = find_silhouette(rgb)
-    found = mask is not None
     if mask is None:
-        mask = fallback_mask(rgb.shape[:2])
+        return _from_mask(fallback_mask(rgb.shape[:2]), False, reason)
+    return _from_mask(mask, True, reason)
+
+
+def matte_mask(matte: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A matte (``H x W`` coverage 0..1, white = subject, the image's aspect) on a grid.
+
+    Area-averaged to ``shape`` and cut at half coverage; ``ValueError`` when its aspect
+    differs from the grid's by more than 2 % or when it covers too little or too much.
+    """
+    from skimage.transform import resize
+
+    m = np.asarray(matte, dtype=np.float64)
+    if m.ndim != 2 or min(m.shape) < 2:
+        raise ValueError(f"matte: expected an H x W coverage image, got shape {m.shape}")
+    aspect, want = m.shape[1] / m.shape[0], shape[1] / shape[0]
+    if abs(aspect / want - 1.0) > 0.02:
+        raise ValueError(f"matte: its aspect {m.shape[1]}x{m.shape[0]} differs from the "
+                         f"image's ({want:.3f})")
+    mask = resize(np.clip(m, 0.0, 1.0), shape, order=1, anti_aliasing=True) >= 0.5
+    fraction = float(mask.mean())
+    if not MIN_FRACTION <= fraction <= MAX_FRACTION:
+        raise ValueError(f"matte: covers {100 * fraction:.1f} % of the frame; a subject "
+                         f"covers {100 * MIN_FRACTION:.1f}-{100 * MAX_FRACTION:.0f} % "
+                         "(white = subject)")
+    return mask
+
+
+def matte_subject(matte: np.ndarray, shape: tuple[int, int], source: str = "matte"
+                  ) -> SubjectEstimate:
+    """The subject a matte gives (:func:`matte_mask`), its normals by inflation."""
+    return _from_mask(matte_mask(matte, shape), True, f"the subject from the {source}")
+
+
+def _from_mask(mask: np.ndarray, found: bool, reason: str) -> SubjectEstimate:
     normals, contour = inflate_normals(mask)
     h, w = mask.shape
     rows, cols = np.nonzero(mask)
