@@ -12,15 +12,23 @@ chunked, whole, 24/25/30/60 fps and 1-16 sub-frame bakes agree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from moks_graph.channels import Channels
 from moks_graph.node import Input, Node, NodeContext, Output
 from moks_graph.nodes.camera.rigs import RIGS, RigFunction
-from moks_graph.nodes.common import named_params, object_channels, track_positions
+from moks_graph.nodes.camera.weather import weathered_camera
+from moks_graph.nodes.common import (
+    camera_object,
+    named_params,
+    object_channels,
+    one_channel,
+    same_time,
+    track_positions,
+)
 from moks_graph.types import CHANNELS, VEC3
 
 #: The rigs' ``subject`` input.
@@ -61,6 +69,59 @@ RIG_NODES: dict[str, type[Node]] = {name: rig_node(name, model, fn)
                                     for name, (model, fn) in RIGS.items()}
 
 
+class WeatherParams(BaseModel):
+    """Which rig answers the wind, and how strongly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    rig: Literal["drone", "wirecam", "technocrane", "handheld", "tripod_locked", "moco",
+                 "dolly"] = Field(
+        "drone", description="the rig whose wind susceptibility applies (tripod_locked, moco "
+                             "and dolly: none) [rig]")
+    susceptibility: float = Field(
+        1.0, ge=0.0, le=10.0, description="scale of the rig's documented susceptibility [x]")
+
+
+class WeatheredCamera(Node):
+    """Wind drift and buffet from an ``atmosphere`` on a rig's camera (moks.camera.weather).
+
+    Drone high, wirecam medium, technocrane low arm sway, handheld small; tripod, moco and
+    dolly untouched (:mod:`moks_graph.nodes.camera.weather`). With the atmosphere at φ = 0,
+    or unconnected, the camera passes through bit for bit.
+    """
+
+    type_id = "moks.camera.weather"
+    category = "Camera rigs"
+    reads = frozenset({"frame", "seed"})
+    inputs = {
+        "camera": Input(CHANNELS, doc="the rig's clean camera channels"),
+        "atmosphere": Input(CHANNELS, required=False,
+                            doc="atmosphere channels (wind_x, wind_y, buffet)"),
+    }
+    outputs = {"channels": Output(CHANNELS, "the camera with the wind's drift and buffet")}
+    Params = WeatherParams
+
+    def compute(self, ctx: NodeContext, params: Any, camera: Channels,
+                atmosphere: Channels | None) -> dict[str, Any]:
+        same_time(ctx.time, camera, "the camera input")
+        if atmosphere is None:
+            return {"channels": camera}
+        same_time(ctx.time, atmosphere, "the atmosphere input")
+        wind = [one_channel(atmosphere, a) for a in ("wind_x", "wind_y", "buffet")]
+        if any(w is None for w in wind):
+            raise ValueError("the atmosphere input has no wind_x, wind_y and buffet channels")
+        obj = camera_object(camera)
+        attrs = camera.of(obj)
+        out = weathered_camera(attrs, ctx.time.seconds, *wind, params.rig,  # type: ignore[arg-type]
+                               ctx.key("weather"), params.susceptibility)
+        if out is attrs:
+            return {"channels": camera}
+        values = dict(camera.items())
+        values.update({f"{obj}.{a}": v for a, v in out.items()})
+        return {"channels": Channels(camera.time, values, dict(camera.kinds))}
+
+
 def register(registry: Any) -> None:
     for cls in RIG_NODES.values():
         registry.register(cls, "built-in moks_graph.nodes.camera.nodes")
+    registry.register(WeatheredCamera, "built-in moks_graph.nodes.camera.nodes")

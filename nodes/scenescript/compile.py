@@ -184,6 +184,10 @@ def requested_illuminance(script: SceneScript) -> dict[str, float]:
     return out
 
 
+#: Rigs whose camera gets the atmosphere's wind drift and buffet (``moks.camera.weather``).
+WIND_RIGS: frozenset[str] = frozenset({"drone", "wirecam", "technocrane", "handheld"})
+
+
 def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
                   seed: int = 0, graph: Graph | None = None) -> Graph:
     """Build the bake graph of a SceneScript (validated through the normal graph edits)."""
@@ -245,6 +249,12 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
         "stock": script.look.stock, "exposure_ev": script.look.exposure_ev,
         "grain_strength": script.look.grain}, ui={"pos": [900, 300]})
     previous = "camera_rig"
+    if script.camera.rig in WIND_RIGS:  # the rigs that fly or hang feel the wind (issue 17)
+        g.add_node("moks.camera.weather", "camera_weather", {"rig": script.camera.rig},
+                   ui={"pos": [300, 450]})
+        g.connect("camera_rig.channels", "camera_weather.camera")
+        g.connect("atmosphere.channels", "camera_weather.atmosphere")
+        previous = "camera_weather"
     merged = ["atmosphere", *lights] + ([] if walk is None else ["subject"])
     for i, node in enumerate(merged):
         merge = "scene" if i == len(merged) - 1 else f"merge_{i}"
