@@ -40,7 +40,7 @@ SHARP_OUTLINE: Final[float] = 0.15
 """Edge strength (of the frame's strongest) an outline needs to count as a silhouette."""
 SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
-SHADOW_FLAT: Final[float] = 0.6
+SHADOW_FLAT: Final[float] = 0.3
 """... and flat inside: its 10-90 % luminance spread is under this [stops] (a lit object
 spans its terminator, a stop or more)."""
 CANNY_LOW: Final[float] = 0.04
@@ -158,7 +158,7 @@ def shadow_like(region: np.ndarray, log_y: np.ndarray, others: np.ndarray) -> bo
     inner = ndimage.binary_erosion(region, iterations=2)
     inner = inner if np.count_nonzero(inner) >= 8 else region
     darker = float(np.median(log_y[ring]) - np.median(log_y[region]))
-    spread = float(np.percentile(log_y[inner], 90) - np.percentile(log_y[inner], 10))
+    spread = float(np.percentile(log_y[inner], 75) - np.percentile(log_y[inner], 25))
     return darker > SHADOW_DARKER and spread < SHADOW_FLAT
 
 
@@ -386,7 +386,33 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    return _checked(mask)
+    return _checked(drop_thin_shadows(mask, log_y))
+
+
+def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """``mask`` less the cast shadows that hang on it as thin parts.
+
+    A shadow on the floor joins the silhouette where the subject stands on it, as a strip
+    thinner than the subject's body: the parts an opening by a third of the largest
+    inscribed radius removes are dropped when they are shadows (:func:`shadow_like`
+    against the ground around them); thin parts of the subject itself (a neck, a handle)
+    are lit and stay.
+    """
+    radius = float(ndimage.distance_transform_edt(mask).max())
+    body = ndimage.binary_opening(mask, _disk(max(2, round(radius / 3.0))))
+    if not body.any():
+        return mask
+    thin = mask & ~ndimage.binary_dilation(body, iterations=1)
+    parts, n = ndimage.label(thin, structure=np.ones((3, 3)))
+    out = mask.copy()
+    for k in range(1, n + 1):
+        part = parts == k
+        if shadow_like(part, log_y, mask):
+            out &= ~part
+    comps, n = ndimage.label(out)
+    if n > 1:
+        out = comps == 1 + int(np.argmax(np.bincount(comps.ravel())[1:]))
+    return out
 
 
 def _checked(mask: np.ndarray) -> tuple[np.ndarray | None, str]:

@@ -188,3 +188,27 @@ def test_a_rim_is_chosen_with_the_key_not_mistaken_for_it():
     fit = fit_lights(img, estimate_subject(img))
     assert fit.rim == "camera_left"
     assert math.degrees(math.acos(float(np.clip(fit.key @ key, -1.0, 1.0)))) < 4.0
+
+
+def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept():
+    from moks_graph.nodes.inverse.subject import drop_thin_shadows, shadow_like
+
+    mask, normals = _disc()
+    shade = np.clip(normals @ direction(40.0, 30.0), 0.0, None) + 0.1
+    log_y = np.full(mask.shape, np.log2(0.3))
+    log_y[mask] = np.log2(0.5 * shade[mask] + 0.02)
+    yy, xx = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    # a shadow strip from the subject's foot to the right, its edges a soft penumbra
+    strip = (yy >= 82) & (yy < 102) & (xx >= 120) & (xx < 195)
+    edge = np.minimum(np.minimum(yy - 81, 102 - yy), 5) / 5.0
+    log_y[strip & ~mask] = np.log2(0.3) - 1.5 * edge[strip & ~mask]
+    handle = (yy >= 50) & (yy < 58) & (xx >= 60) & (xx < 90)  # lit, as bright as the body
+    log_y[handle & ~mask] = np.log2(0.45)
+    joined = mask | strip | handle
+    assert shadow_like(strip & ~mask, log_y, joined)  # the penumbra does not hide it
+    kept = drop_thin_shadows(joined, log_y)
+    # all but the junction with the body's foot, which the opening keeps
+    far = strip & (xx > 150)
+    assert (kept & far).sum() <= 0.01 * far.sum()
+    assert (kept & strip & ~mask).sum() < 0.4 * (strip & ~mask).sum()
+    assert kept[handle & ~mask].all() and kept[mask].all()
