@@ -93,6 +93,10 @@ def apply_plan(scene: MayaScene) -> dict[str, str]:
             cmds.sets(names.get(node, node), add=DEFAULT_LIGHT_SET.lstrip(":"))
         else:
             cmds.connectAttr(f"{names.get(node, node)}.{plug}", destination, nextAvailable=True)
+    for source, destination in scene.links:  # plain connections (aimConstraint, fog shader)
+        (src, _, src_plug), (dst, _, dst_plug) = (p.partition(".") for p in (source, destination))
+        cmds.connectAttr(f"{names.get(src, src)}.{src_plug}", f"{names.get(dst, dst)}.{dst_plug}",
+                         force=True)
     start, end = scene.frame_range
     cmds.playbackOptions(minTime=float(np.floor(start)), maxTime=float(np.ceil(end)),
                          animationStartTime=float(np.floor(start)),

@@ -25,7 +25,11 @@ light.area   transform + ``areaLight``: size on the transform scale
              (Maya's area light spans 2 units, so ``scale = 100 * size / 2``)
 light.sun    transform + ``directionalLight``: intensity (lux), colour
 null         transform + ``locator``
-atmosphere   transform only (no shape), every attribute custom
+atmosphere   transform only (no shape), every attribute custom; with fog (``fog_density``
+             > 0 at some sample) also the environment fog (:func:`env_fog_nodes`): an
+             ``environmentFog`` in a shading group whose volume shader is an ``envFog``,
+             ``saturationDistance`` (cm, TL) and ``colorR/G/B`` keyed
+             (:mod:`moks_graph.hosts.fog`)
 ===========  ======================================================================
 
 Transforms: translate (cm, TL) and rotate (degrees, TA, rotate order xyz) from
@@ -55,6 +59,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +67,7 @@ from moks_graph.channels import Channels
 from moks_graph.rotations import continuous_euler_xyz
 from moks_graph.timebase import TimeArray
 
-from .. import units
+from .. import fog, units
 from ..common import (
     TRANSFORM_ATTRS,
     TRANSFORM_KINDS,
@@ -261,6 +266,7 @@ def plan_maya_scene(channels: Channels, linkage: Linkage | None = None) -> MayaS
     links: list[tuple[str, str]] = []
     parents: dict[str, str] = {}
     aims: dict[str, tuple[str, str]] = {}  # aim transform -> (camera, target)
+    extra_connections: list[tuple[str, str]] = []  # -na connections of the fog
     if linkage:
         channels, parents = linked_channels(channels, linkage)
         aims = {linkage.aim_name(c): (c, t) for c, t in linkage.aims.items()}
@@ -345,10 +351,50 @@ def plan_maya_scene(channels: Channels, linkage: Linkage | None = None) -> MayaS
             constraint, made = aim_constraint_node(obj, aims[obj][1])
             nodes.append(constraint)
             links.extend(made)
+        if kind == "atmosphere":
+            fog_nodes, fog_links, fog_connections = env_fog_nodes(channels, obj, key)
+            nodes.extend(fog_nodes)
+            links.extend(fog_links)
+            extra_connections.extend(fog_connections)
         curves.extend(node_curves)
     fps = float(channels.time.fps)
     return MayaScene(fps, units.maya_time_unit(fps), tuple(nodes), tuple(curves),
-                     connections=light_connections(nodes), frames=times, links=tuple(links))
+                     connections=(*light_connections(nodes), *extra_connections), frames=times,
+                     links=tuple(links))
+
+
+#: Maya's render partition: a shading group outside it renders nothing.
+RENDER_PARTITION = ":renderPartition"
+
+
+def env_fog_names(obj: str) -> dict[str, str]:
+    """Node names of an atmosphere's environment fog: transform, shape, envFog, shading group."""
+    return {"transform": f"{obj}_envFog", "shape": f"{obj}_envFogShape",
+            "material": f"{obj}_envFogMaterial", "group": f"{obj}_envFogSG"}
+
+
+def env_fog_nodes(channels: Channels, obj: str, key: Any) -> tuple[
+        list[MayaNode], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The environment fog of an atmosphere with fog (:mod:`moks_graph.hosts.fog`), as Maya's
+    Render Settings make it: an ``environmentFog`` shape in a shading group whose volume
+    shader is an ``envFog`` (simple fog) with ``saturationDistance`` (cm) and ``colorR/G/B``
+    keyed through ``key``. Returns ``(nodes, links, -na connections)``; nothing without fog."""
+    found = fog.fog_of(channels, obj)
+    if found is None:
+        return [], [], []
+    sigma, haze = found
+    n = env_fog_names(obj)
+    key(n["material"], "saturationDistance", TL, fog.maya_saturation_cm(sigma))
+    for i, channel in enumerate(("colorR", "colorG", "colorB")):
+        key(n["material"], channel, TU, haze[:, i])
+    nodes = [MayaNode(n["transform"], "transform"),
+             MayaNode(n["shape"], "environmentFog", n["transform"]),
+             MayaNode(n["material"], "envFog", None, (), (("colorBasedTransparency", True),)),
+             MayaNode(n["group"], "shadingEngine", None, (), (("renderableOnlySet", True),))]
+    links = [(f"{n['material']}.outColor", f"{n['group']}.volumeShader")]
+    connections = [(f"{n['shape']}.instObjGroups", f"{n['group']}.dagSetMembers"),
+                   (f"{n['group']}.partition", f"{RENDER_PARTITION}.sets")]
+    return nodes, links, connections
 
 
 #: Maya's default light set and light list: a light that is not in them lights nothing by

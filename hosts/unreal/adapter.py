@@ -62,6 +62,8 @@ def _settings(unreal: Any, actor: Any, component: Any, spec: UnrealActor) -> Non
             component.set_editor_property("intensity_units", getattr(unreal.LightUnits, value))
         elif key == "use_temperature":
             component.set_editor_property("use_temperature", bool(value))
+        elif key == "fog_height_falloff":
+            component.set_editor_property("fog_height_falloff", float(value))
         elif key == "focus_method":
             focus = component.get_editor_property("focus_settings")
             focus.set_editor_property("focus_method", getattr(unreal.CameraFocusMethod, value))

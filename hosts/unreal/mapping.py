@@ -25,7 +25,12 @@ light.spot  SpotLight           + ``OuterConeAngle`` = spot_angle / 2 (Unreal's
 light.area  RectLight           + ``SourceWidth`` = ``SourceHeight`` = size (cm)
 light.sun   DirectionalLight    rotation; ``Intensity`` (lux)
 null        TargetPoint         transform
-atmosphere  (none)              not written: listed in the report
+atmosphere  ExponentialHeight-  only with fog (``fog_density`` > 0 at some
+            Fog                 sample): ``FogDensity`` = 10 σ (Unreal's density
+                                per cm is FogDensity / 1000), falloff 0.001
+                                (uniform), ``FogInscatteringLuminance`` = haze
+                                colour (:mod:`moks_graph.hosts.fog`); every other
+                                atmosphere channel is listed in the report
 ==========  ==================  ===============================================
 
 Transforms: :func:`moks_graph.hosts.units.to_unreal_transform` (cm,
@@ -45,7 +50,7 @@ import numpy as np
 
 from moks_graph.channels import Channels
 
-from .. import units
+from .. import fog, units
 from ..common import TRANSFORM_ATTRS, attr_or, check_kinds, object_transform
 
 UNREAL_KINDS: frozenset[str] = frozenset(
@@ -59,6 +64,8 @@ ACTOR_CLASSES: dict[str, str] = {
     "light.sun": "DirectionalLight",
     "null": "TargetPoint",
 }
+#: The fog's actor and component (an atmosphere with fog, :mod:`moks_graph.hosts.fog`).
+FOG_ACTOR, FOG_COMPONENT = "ExponentialHeightFog", "ExponentialHeightFogComponent"
 #: Component class whose properties the non-transform tracks animate.
 COMPONENT_CLASSES: dict[str, str] = {
     "camera": "CineCameraComponent",
@@ -183,6 +190,23 @@ def _light_tracks(channels: Channels, obj: str, kind: str,
     return tracks, settings
 
 
+def _fog_actor(channels: Channels, obj: str) -> UnrealActor | None:
+    """An ExponentialHeightFog keyed with the atmosphere's fog (:mod:`..fog`), or ``None``
+    when the fog density is 0 throughout."""
+    found = fog.fog_of(channels, obj)
+    if found is None:
+        return None
+    sigma, haze = found
+    alpha = np.ones(len(sigma))
+    tracks = (_float("FogDensity", "FogDensity", fog.unreal_fog_density(sigma)),
+              UnrealTrack(True, COLOR_TRACK, "FogInscatteringLuminance",
+                          "FogInscatteringLuminance",
+                          tuple(zip(COLOR_CHANNELS, (*haze.T, alpha), strict=True))))
+    spawn = tuple(float(a[0]) + 0.0 for a in units.to_unreal_transform(0, 0, 0, 0, 0, 0))
+    return UnrealActor(obj, "atmosphere", FOG_ACTOR, FOG_COMPONENT,
+                       (("fog_height_falloff", fog.FOG_FALLOFF),), tracks, spawn)
+
+
 def plan_unreal_sequence(channels: Channels) -> UnrealPlan:
     """The Level Sequence plan for ``channels`` (see the module docstring)."""
     check_kinds(channels, UNREAL_KINDS, "Unreal")
@@ -195,7 +219,12 @@ def plan_unreal_sequence(channels: Channels) -> UnrealPlan:
     for obj, kind in channels.kinds.items():
         attrs = channels.of(obj)
         if kind == "atmosphere":
-            report += [f"{obj}.{a}: atmosphere has no Unreal mapping; not keyed" for a in attrs]
+            fog_actor = _fog_actor(channels, obj)
+            keyed = {"fog_density", "haze_r", "haze_g", "haze_b"} if fog_actor else set()
+            report += [f"{obj}.{a}: atmosphere has no Unreal mapping; not keyed"
+                       for a in attrs if a not in keyed]
+            if fog_actor is not None:
+                actors.append(fog_actor)
             continue
         used: set[str] = set()
         tracks: list[UnrealTrack] = []

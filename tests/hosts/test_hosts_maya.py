@@ -335,9 +335,13 @@ def test_apply_to_maya_joins_every_light_to_the_default_light_set(monkeypatch, s
     lights = {o for o, k in scene.kinds.items() if k.startswith("light.")}
     assert {e[1][0] for e in log if e[0] == "sets"} == lights
     assert all(e[2] == {"add": "defaultLightSet"} for e in log if e[0] == "sets")
-    listed = {e[1] for e in log if e[0] == "connectAttr"}
-    assert listed == {(f"{o}Shape.ltd", ":lightList1.l") for o in lights}
-    assert all(e[2] == {"nextAvailable": True} for e in log if e[0] == "connectAttr")
+    made = [e for e in log if e[0] == "connectAttr"]
+    fog = [e for e in made if e[1][0].startswith("atmos_envFog")]  # the fog (issue 17)
+    light_made = [e for e in made if e not in fog]
+    assert {e[1] for e in light_made} == {(f"{o}Shape.ltd", ":lightList1.l") for o in lights}
+    assert all(e[2] == {"nextAvailable": True} for e in light_made)
+    assert ("atmos_envFogMaterial.outColor", "atmos_envFogSG.volumeShader") in {
+        e[1] for e in fog}
 
 
 def test_ma_lights_are_in_the_default_light_set(tmp_path, scene):

@@ -42,10 +42,11 @@ def test_plan_actors_and_report(scene):
     assert plan.playback == (1, 25)
     classes = {a.name: a.actor_class for a in plan.actors}
     assert classes == {"bulb": "PointLight", "cam": "CineCameraActor", "key": "SpotLight",
-                       "soft": "RectLight", "sun": "DirectionalLight", "target": "TargetPoint"}
-    assert "atmos" not in classes
+                       "soft": "RectLight", "sun": "DirectionalLight", "target": "TargetPoint",
+                       "atmos": "ExponentialHeightFog"}  # the fog (issue 17)
     report = "\n".join(plan.report)
-    for name in ("atmos.fog_density", "cam.buffet", "bulb.flicker", "bulb.size", "soft.tint",
+    assert "atmos.fog_density" not in report
+    for name in ("cam.buffet", "bulb.flicker", "bulb.size", "soft.tint",
                  "key.exposure_ev"):
         assert name in report
     np.testing.assert_array_equal(plan.frame_numbers + plan.sub_frames, scene.time.frames)
@@ -239,6 +240,7 @@ def _fake_unreal(monkeypatch):
     for name in ("CineCameraActor", "PointLight", "SpotLight", "RectLight", "DirectionalLight",
                  "TargetPoint", "CineCameraComponent", "PointLightComponent",
                  "SpotLightComponent", "RectLightComponent", "DirectionalLightComponent",
+                 "ExponentialHeightFog", "ExponentialHeightFogComponent",
                  "MovieScene3DTransformTrack", "MovieSceneFloatTrack", "MovieSceneColorTrack"):
         setattr(ue, name, name)
     monkeypatch.setitem(sys.modules, "unreal", ue)
@@ -272,4 +274,8 @@ def test_apply_to_unreal_keys_every_sample(monkeypatch, scene):
             "FocusSettings.ManualFocusDistance") in log
     assert any(e[0] == "set" and e[2] == "focus_method" and e[3] == "MANUAL" for e in log)
     assert any(e[0] == "set" and e[2] == "intensity_units" and e[3] == "CANDELAS" for e in log)
-    assert any(e[0] == "warn" and "atmos.fog_density" in e[1] for e in log)
+    assert any(e[0] == "warn" and "atmos.wind_x" in e[1] for e in log)
+    # the fog (issue 17): an ExponentialHeightFog keyed with FogDensity, uniform falloff
+    assert ("property", "atmos:ExponentialHeightFogComponent/MovieSceneFloatTrack",
+            "FogDensity", "FogDensity") in log
+    assert any(e[0] == "set" and e[2] == "fog_height_falloff" for e in log)
