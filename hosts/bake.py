@@ -561,12 +561,30 @@ def print_summary(console: Any, result: BakeResult) -> None:
                   f"(evaluate {result.evaluate_s:.2f} s, write {result.write_s:.2f} s)")
 
 
+#: The node type whose ``phi`` parameter ``moks bake --phi`` sets.
+ATMOSPHERE_TYPE = "moks.atmosphere.phase"
+
+
+def set_phi(graph: Graph, phi: float) -> list[str]:
+    """Set ``phi`` on every ``moks.atmosphere.phase`` node (issue 17: φ drives the camera's
+    wind, the fog and the flicker); returns their ids. ``ValueError`` when the graph has no
+    atmosphere node or ``phi`` is outside [0, 1]."""
+    if not 0.0 <= float(phi) <= 1.0:
+        raise ValueError(f"phi must be in [0, 1], got {phi}")
+    ids = sorted(i for i, node in graph.nodes.items() if node.type == ATMOSPHERE_TYPE)
+    if not ids:
+        raise ValueError(f"the graph has no {ATMOSPHERE_TYPE} node to set phi on")
+    for node_id in ids:
+        graph.set_param(node_id, "phi", float(phi))
+    return ids
+
+
 def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None = None,
               subframes: int | None = None, console: Any = None,
               progress: BakeProgress | None = None, scene_map: str | None = None,
               resolver: Resolver | None = None,
               options: Mapping[str, Any] | None = None,
-              link_to_target: bool = False) -> Path:
+              link_to_target: bool = False, phi: float | None = None) -> Path:
     """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written.
 
     ``console`` (a rich Console): progress bar while baking (interactive
@@ -574,13 +592,16 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     also called with every :data:`BakeProgress` step. ``scene_map``: a JSON
     scene map (:func:`load_scene_map`) to resolve selectors against;
     ``resolver``: any resolver (asked before the scene map). ``options``: the
-    writer's options (:func:`bake`). ``link_to_target``: see :func:`bake`.
+    writer's options (:func:`bake`). ``link_to_target``: see :func:`bake`. ``phi``: the
+    atmospheric phase for every atmosphere node (:func:`set_phi`, ``moks bake --phi``).
     """
     host_writer(host)
     check_options(host, options)
     check_link(host, link_to_target)
     check_output(host, out)
     graph = mgraph.load(file)
+    if phi is not None:
+        set_phi(graph, phi)
     resolvers: list[Resolver] = [] if resolver is None else [resolver]
     if scene_map is not None:
         resolvers.append(load_scene_map(scene_map))

@@ -21,12 +21,16 @@ from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
               help="USD stage up axis (default Z).")
 @click.option("--meters-per-unit", type=click.FloatRange(min=0.0, min_open=True),
               default=None, help="Scene unit in metres for USD and chan (default 0.01, cm).")
+@click.option("--phi", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Atmospheric phase for every atmosphere node, 0 calm .. 1 storm: camera "
+                   "wind on drone/wirecam/technocrane/handheld, fog, flicker "
+                   "(docs/classic-mode.md).")
 @click.option("--link-to-target", is_flag=True,
               help="Write the lights and camera aim that follow a moving subject as children / "
                    "constraints of its null (usd, blender, maya; docs/moving-targets.md).")
 def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
          scene_map: str | None, up_axis: str | None, meters_per_unit: float | None,
-         link_to_target: bool) -> None:
+         link_to_target: bool, phi: float | None) -> None:
     """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
     options = {k: v for k, v in (("up_axis", up_axis), ("meters_per_unit", meters_per_unit))
                if v is not None}
@@ -40,5 +44,11 @@ def bake(file: str, host: str, out: str, frames: str | None, subframes: int | No
     if link_to_target and host not in LINK_HOSTS:
         raise click.UsageError(f"--link-to-target applies to --host "
                                f"{'/'.join(sorted(LINK_HOSTS))} only, not {host}")
-    bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
-              scene_map=scene_map, options=options, link_to_target=link_to_target)
+    try:
+        bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
+                  scene_map=scene_map, options=options, link_to_target=link_to_target,
+                  phi=phi)
+    except ValueError as exc:
+        if phi is None or "phi" not in str(exc):
+            raise
+        raise click.UsageError(str(exc)) from None

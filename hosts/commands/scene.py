@@ -21,10 +21,13 @@ from moks_graph.nodes.scenescript.vocabulary import PHRASES, VocabularyError, pa
 @click.option("--frames", default="1-120", show_default=True, metavar="START-END")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--vocabulary", is_flag=True, help="List every phrase the prose parser knows.")
+@click.option("--phi", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Atmospheric phase, 0 calm .. 1 storm (overrides the prose's haze/fog/storm "
+                   "words): camera wind, fog, flicker.")
 @click.option("--starters", type=click.Path(file_okay=False),
               help="Write every starter scenario graph into this folder.")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
-          vocabulary: bool, starters: str | None) -> None:
+          vocabulary: bool, starters: str | None, phi: float | None) -> None:
     """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""
     if vocabulary:
         for phrase, slots in sorted(PHRASES.items()):
@@ -42,6 +45,9 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         raise click.UsageError("give PROSE, --vocabulary or --starters DIR")
     try:
         script = parse_prose(prose)
+        if phi is not None:
+            script = script.model_copy(update={
+                "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})
         graph = compile_scene(script, fps=fps, frames=parse_frame_range(frames), seed=seed)
     except VocabularyError as exc:
         raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None

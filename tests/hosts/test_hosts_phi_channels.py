@@ -218,3 +218,41 @@ def test_unreal_plan_carries_every_phi_channel(engine):
     density = track("storm", "atmosphere", "FogDensity")[:, 0]
     np.testing.assert_allclose(density / fog.UNREAL_DENSITY_PER_M,
                                engine["storm"]["atmosphere.fog_density"], rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------- CLI
+
+
+def test_moks_scene_and_moks_bake_take_phi(tmp_path):
+    from click.testing import CliRunner
+
+    from moks_graph import mgraph
+    from moks_graph.cli import main
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args))
+
+    graph_path = tmp_path / "drone.mgraph"
+    done = run("scene", PROSE, "--frames", "1-24", "--seed", "1", "--phi", "0.7",
+               "--out", str(graph_path))
+    assert done.exit_code == 0, done.output
+    graph = mgraph.load(graph_path)
+    assert graph.nodes["atmosphere"].params["phi"] == 0.7
+    assert graph.nodes["camera_weather"].params["rig"] == "drone"
+    shots = {}
+    for phi in ("0", "1"):
+        out = tmp_path / f"phi{phi}.ma"
+        done = run("bake", str(graph_path), "--host", "maya", "--out", str(out), "--phi", phi)
+        assert done.exit_code == 0, done.output
+        shots[phi] = _maya(out)
+    assert "fog" not in shots["0"] and shots["1"]["fog"].min() > 0.0
+    assert np.max(np.abs(shots["1"]["position"] - shots["0"]["position"])) > 1e-3
+    bad = run("bake", str(graph_path), "--host", "maya", "--out", str(tmp_path / "x.ma"),
+              "--phi", "1.5")
+    assert bad.exit_code == 2 and "phi" in bad.output.lower()
+    clean = tmp_path / "clean.mgraph"
+    graph.remove_node("atmosphere")
+    mgraph.save(graph, clean)
+    none = run("bake", str(clean), "--host", "maya", "--out", str(tmp_path / "y.ma"),
+               "--phi", "1")
+    assert none.exit_code != 0 and "moks.atmosphere.phase" in none.output
