@@ -267,3 +267,17 @@ def test_chunked_bakes_write_the_same_wind_fog_and_flicker_keys(tmp_path, graphs
     for name in ("position", "rotation", "fog", *LIGHTS):
         joined = np.concatenate([p[name] for p in parts])
         assert joined.tobytes() == whole[name].tobytes(), name
+
+
+def test_usd_fog_stage_validates_and_other_unknown_shaders_still_fail(tmp_path, graphs):
+    pytest.importorskip("pxr")
+    from pxr import Usd, UsdShade
+
+    from moks_graph.hosts.usd.writer import validate_usd
+
+    path = Path(bake(graphs["storm"], "usd", tmp_path / "storm.usda").path)
+    assert validate_usd(path) == []
+    stage = Usd.Stage.Open(str(path))
+    UsdShade.Shader.Get(stage, "/World/Atmosphere/FogMaterial/VDF").SetShaderId("NotAShader")
+    stage.GetRootLayer().Export(str(tmp_path / "bad.usda"))
+    assert any("NotAShader" in e for e in validate_usd(tmp_path / "bad.usda"))
