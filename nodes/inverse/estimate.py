@@ -81,10 +81,15 @@ def to_working(image: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
 
 
 def saturation(image: np.ndarray) -> float:
-    """Mean chroma over luminance of the frame (0 for a grey image)."""
+    """Mean chroma over luminance of the frame (0 for a grey image).
+
+    Black pixels (letterbox bars, a render's empty film) carry no colour and are left out.
+    """
     x = image.reshape(-1, 3)
     y = x @ LUMA
-    keep = y >= np.percentile(y, 10)
+    keep = (y >= np.percentile(y, 10)) & (y > 1e-3 * max(float(y.max()), 1e-12))
+    if not keep.any():
+        return 0.0
     return float(np.mean((x[keep].max(1) - x[keep].min(1)) / np.maximum(y[keep], 1e-9)))
 
 

@@ -126,3 +126,16 @@ def test_the_cache_key_follows_the_mattes_pixels(tmp_path: Path):
     before = task_key(str(plain), match, {"matte": str(roto)})
     _png(roto, np.roll(cover, 5, axis=1))
     assert task_key(str(plain), match, {"matte": str(roto)}) != before
+
+
+def test_a_colour_still_on_black_film_is_not_taken_for_black_and_white():
+    from moks_graph.nodes.inverse.estimate import MONO_SATURATION, saturation
+
+    rgb, cover = _scene()
+    warm = rgb * np.array([1.0, 0.8, 0.55])
+    cut = np.where(cover[..., None] > 0.5, warm, 0.0)  # a render on a transparent film
+    assert saturation(cut) == pytest.approx(saturation(warm), rel=1e-6) > MONO_SATURATION
+    bars = warm.copy()
+    bars[:60], bars[-60:] = 0.0, 0.0  # letterboxed
+    assert saturation(bars) == pytest.approx(saturation(warm[60:-60]), rel=1e-6)
+    assert saturation(np.zeros_like(rgb)) == 0.0
