@@ -116,8 +116,9 @@ def test_delete_move_and_view_sync(editor, qtbot):
 
 def test_tab_search_and_palette_filter(editor, qtbot):
     editor.palette.search.setText("dolly")
-    assert editor.palette.visible_type_ids() == ["moks.rig.dolly"] or (
-        "moks.rig.dolly" not in mg.default_registry())
+    found = editor.palette.visible_type_ids()
+    # the dolly rig, and nodes whose description names it (the weather node's)
+    assert "moks.rig.dolly" in found and 1 <= len(found) <= 3
     editor.palette.search.setText("merge channels")
     assert editor.palette.visible_type_ids() == ["moks.channels.merge"]
     popup = editor.canvas.search_popup
