@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,7 +91,17 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
     "sweep": {"camera": {"move": "sweep"}},
     "turntable": {"camera": {"move": "turntable"}},
     "chase": {"camera": {"move": "chase", "energy": 0.8}},
+    # lenses ("<N>mm" sets any focal length: LENS_PATTERN)
+    "wide lens": {"shot": {"focal_length_mm": 24.0}},
+    "wide-angle": {"shot": {"focal_length_mm": 24.0}},
+    "normal lens": {"shot": {"focal_length_mm": 50.0}},
+    "long lens": {"shot": {"focal_length_mm": 135.0}},
+    "telephoto": {"shot": {"focal_length_mm": 135.0}},
     # key and fill
+    "warm": {"key": {"cct_K": 3200.0}},
+    "cool": {"key": {"cct_K": 7000.0}},
+    "cold": {"key": {"cct_K": 7500.0}},
+    "moody": {"fill_rim": {"key_fill_ratio": 8.0}, "look": {"exposure_ev": -0.5}},
     "low-key": {"fill_rim": {"key_fill_ratio": 8.0}, "key": {"elevation_deg": 40.0}},
     "high-key": {"fill_rim": {"key_fill_ratio": 1.5}},
     "chiaroscuro": {"fill_rim": {"key_fill_ratio": 16.0}, "key": {"azimuth_deg": 80.0}},
@@ -146,6 +157,14 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
     "clean": {"look": {"grain": 0.1}},
 }
 
+#: A focal length written as ``85mm`` (whole millimetres: prose punctuation is dropped).
+LENS_PATTERN = re.compile(r"^(\d{1,3})mm$")
+
+
+class ProseConflict(UserWarning):
+    """Two phrases of one prose set the same field differently; the later one wins."""
+
+
 #: Words that carry no meaning of their own.
 FILLER = frozenset({"a", "an", "the", "shot", "with", "and", "of", "on", "in", "at", "light",
                     "lit", "from", "look", "style", "scene", "camera", "stock", "film", "lighting",
@@ -171,31 +190,58 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _merge(into: dict[str, dict[str, Any]], patch: Mapping[str, Mapping[str, Any]]) -> None:
+def _merge(into: dict[str, dict[str, Any]], patch: Mapping[str, Mapping[str, Any]],
+           phrase: str, said: dict[tuple[str, str], str], conflicts: list[str]) -> None:
+    """``patch`` over ``into``; a field an earlier phrase set differently is a conflict.
+
+    A rig's own move and energy are defaults: they neither override a move said in words
+    ("push-in tripod") nor conflict with one.
+    """
+    rig = "rig" in patch.get("camera", {})
     for slot, fields in patch.items():
-        into.setdefault(slot, {}).update(fields)
+        for name, value in fields.items():
+            soft = rig and slot == "camera" and name in ("move", "energy")
+            earlier = said.get((slot, name))
+            if soft and earlier:
+                continue
+            if earlier and not soft and into[slot][name] != value and earlier != phrase:
+                conflicts.append(f"{earlier!r} and {phrase!r} both set {slot}.{name} "
+                                 f"({into[slot][name]!r} vs {value!r}): {phrase!r} wins")
+            said[(slot, name)] = "" if soft else phrase
+            into.setdefault(slot, {})[name] = value
 
 
 def parse_prose(text: str, base: SceneScript | None = None) -> SceneScript:
-    """Map prose onto a SceneScript: later phrases win; unknown words raise VocabularyError."""
+    """Map prose onto a SceneScript: later phrases win, with a :class:`ProseConflict`
+    warning naming both; unknown words raise VocabularyError."""
     words = _normalise(text).split(" ") if text.strip() else []
     longest = max(len(p.split(" ")) for p in PHRASES)
     slots: dict[str, dict[str, Any]] = {}
+    said: dict[tuple[str, str], str] = {}
     unknown: list[str] = []
+    conflicts: list[str] = []
     i = 0
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + n])
             if phrase in PHRASES:
-                _merge(slots, PHRASES[phrase])
+                _merge(slots, PHRASES[phrase], phrase, said, conflicts)
                 i += n
                 break
         else:
-            if words[i] not in FILLER:
+            lens = LENS_PATTERN.match(words[i])
+            if lens and not 8.0 <= float(lens.group(1)) <= 600.0:
+                raise ValueError(f"{words[i]!r} in {text!r}: a focal length is 8-600 mm")
+            if lens:
+                _merge(slots, {"shot": {"focal_length_mm": float(lens.group(1))}}, words[i],
+                       said, conflicts)
+            elif words[i] not in FILLER:
                 unknown.append(words[i])
             i += 1
     if unknown:
         raise VocabularyError(unknown, text)
+    for message in conflicts:
+        warnings.warn(ProseConflict(message), stacklevel=2)
     script = base or SceneScript()
     for slot, fields in slots.items():
         script = script.with_slot(slot, **fields)
