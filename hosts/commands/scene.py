@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -11,7 +12,12 @@ from moks_graph.errors import MoksError, Problem
 from moks_graph.frames import parse_frame_range
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
-from moks_graph.nodes.scenescript.vocabulary import PHRASES, VocabularyError, parse_prose
+from moks_graph.nodes.scenescript.vocabulary import (
+    PHRASES,
+    ProseConflict,
+    VocabularyError,
+    parse_prose,
+)
 
 
 @click.command()
@@ -44,7 +50,11 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
     if not prose:
         raise click.UsageError("give PROSE, --vocabulary or --starters DIR")
     try:
-        script = parse_prose(prose)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", ProseConflict)
+            script = parse_prose(prose)
+        for w in said:
+            click.echo(f"warning: {w.message}", err=True)
         if phi is not None:
             script = script.model_copy(update={
                 "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})

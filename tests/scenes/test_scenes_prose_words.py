@@ -41,3 +41,14 @@ def test_a_rigs_default_move_neither_overrides_nor_conflicts_with_a_said_move(re
 def test_an_impossible_focal_length_is_a_clear_error():
     with pytest.raises(ValueError, match=r"'900mm'.*8-600 mm"):
         parse_prose("tripod 900mm")
+
+
+def test_moks_scene_prints_conflicts_on_stderr(tmp_path):
+    from click.testing import CliRunner
+
+    from moks_graph.hosts.commands.scene import scene
+
+    out = CliRunner().invoke(scene, ["warm cool tripod", "--out", str(tmp_path / "s.mgraph")])
+    assert out.exit_code == 0, out.output
+    assert "warning: 'warm' and 'cool' both set key.cct_K" in out.stderr
+    assert (tmp_path / "s.mgraph").is_file()
