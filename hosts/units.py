@@ -1,63 +1,6 @@
 """Host conversions: the one documented place for axes, units and light units.
 
-Every host adapter converts :class:`moks_graph.channels.Channels` at the edge
-with the functions here and nowhere else. Nothing here does rig or light math:
-only changes of basis, of length/angle unit and of photometric unit.
-
-Internal convention (``moks_graph.channels``)
-    Right-handed, Z-up, metres, Euler XYZ in degrees with ``R = Rz @ Ry @ Rx``
-    (column vectors) of an object whose local frame looks down ``-Z`` with
-    ``+Y`` up and ``+X`` right (the Blender / USD camera and light frame).
-
-Maya (right-handed, **Y-up**, centimetres, rotate order ``xyz``)
-    A Maya camera / light also looks down local ``-Z`` with ``+Y`` up, so only
-    the *world* basis changes: ``p_maya = 100 * C @ p``, ``R_maya = C @ R`` with
-    ``C = Rx(-90°)``, i.e. ``(x, y, z) -> (x, z, -y)``. Maya's ``xyz`` rotate
-    order is ``R = Rz @ Ry @ Rx`` in column-vector form (Maya documents it with
-    row vectors as ``Rx * Ry * Rz``), the same Euler convention as ours.
-    A camera at internal rest (0, 0, 0) looks down world -Z (at the floor); in
-    Maya that is rotate (-90, 0, 0).
-
-Unreal (**left-handed**, Z-up, centimetres, X forward, Y right, Z up)
-    Points: ``(x, y, z)_ue = 100 * (x, -y, z)`` (Y mirrored: the usual
-    right-handed Z-up -> Unreal mapping). A CineCameraActor / light actor looks down its
-    local ``+X`` with ``+Z`` up and ``+Y`` right. Its rotation matrix, with the
-    local axes as columns in Unreal world coordinates, is
-    ``R_ue = M @ R @ B`` where ``M = diag(1, -1, 1)`` mirrors the world and
-    ``B = [[0, 1, 0], [0, 0, 1], [-1, 0, 0]]`` maps Unreal local axes to ours
-    (local +X forward -> ours -Z, +Y right -> ours +X, +Z up -> ours +Y);
-    ``det(M) = det(B) = -1`` so ``R_ue`` is a proper rotation.
-    ``FRotator`` (Roll, Pitch, Yaw in degrees) builds that matrix as
-    ``FRotationMatrix`` does (Unreal Engine ``RotationMatrix.h``): forward =
-    ``(cos P cos Y, cos P sin Y, sin P)``, i.e. in column-vector form
-    ``R_ue = Rz(Yaw) @ Ry(-Pitch) @ Rx(-Roll)``. Positive pitch tilts the nose
-    up (+X toward +Z), positive yaw turns +X toward +Y, positive roll lowers
-    the right axis (+Y toward -Z). Known cases (tested): internal ``rx = 90``
-    looks along world +Y, i.e. Unreal -Y: (roll 0, pitch 0, yaw -90); for any
-    pose without roll (``ry = 0``): ``pitch = rx - 90``, ``yaw = -rz - 90``,
-    ``roll = 0``; internal rest (0, 0, 0) looks straight down: pitch -90, yaw
-    -90, roll 0 (at pitch ±90 only yaw ∓ roll is defined; an isolated such
-    sample keeps roll 0).
-
-USD (right-handed; stage ``upAxis`` Z or Y; ``metersPerUnit`` honoured)
-    ``xformOp:translate`` in scene units ``= C_up @ p / metersPerUnit`` and
-    ``xformOp:orient`` a unit quaternion ``(w, x, y, z)`` of ``C_up @ R``
-    (``C_up = I`` for Z-up, ``Rx(-90°)`` for Y-up). Quaternion signs are made
-    continuous (``q`` and ``-q`` are the same rotation: each sample keeps the
-    sign nearest the previous one), so USD's slerp takes the short arc.
-    Camera lens values (``focalLength``, apertures) are in *tenths of a scene
-    unit* (UsdGeom.Camera schema docs, "UsdGeom_CameraUnits"): ``value =
-    mm / (100 * metersPerUnit)``. The writers default to ``metersPerUnit =
-    0.01`` (centimetres) so that these values are exactly millimetres.
-
-Euler results are continuous: for every sample the equivalent solution
-``(a + 180, 180 - b, c + 180)`` or ``(a, b, c)`` nearest the previous sample is
-kept and each angle is unwrapped (no ±180 folds). The first sample takes the
-solution with the smallest total rotation ``|a| + |b| + |c|`` (the rule
-Blender's matrix-to-Euler uses) unless ``near`` is given.
-
-Light units: see :func:`light_to_host` (the one function for light units).
-Light colour: see :func:`light_color` (the one light-colour rule).
+The details (moved from this docstring): docs/hosts.md, "Module notes", `hosts/units.py`.
 """
 
 from __future__ import annotations

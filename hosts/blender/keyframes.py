@@ -1,67 +1,7 @@
 """Channels <-> Blender F-curves: the pure mapping of the Blender host (no bpy).
 
-This module decides, without importing ``bpy``, which Blender property every
-MOKS attribute is keyed on, on which ID, and in which unit. The writer and the
-reader (``writer.py``, ``reader.py``) only move these arrays in and out of
-Blender. Blender's default scene is Z-up, metres (unit scale 1), like the
-internal space, so positions need no conversion.
-
-Blender 5 keys every animated ID through a *slot* of a layered action
-(Blender manual, "Actions": slots, layers, strips, channelbags). The ID types
-below are the slots' ``id_type``.
-
-Mapping (kind: attribute -> slot ``data_path[index]``, Blender value)::
-
-    camera, light.*, null: tx ty tz  -> OBJECT   location[0..2]            m (unchanged)
-    camera, light.*, null: rx ry rz  -> OBJECT   rotation_euler[0..2]      rad = deg * pi/180
-                                                 (rotation_mode XYZ)
-    camera: focal_length             -> CAMERA   lens                      mm
-    camera: sensor_width, _height    -> CAMERA   sensor_width, _height     mm (sensor_fit
-                                                                           HORIZONTAL)
-    camera: focus_distance           -> CAMERA   dof.focus_distance        m  (dof.use_dof on)
-    camera: fstop                    -> CAMERA   dof.aperture_fstop        f-number
-    light.*: intensity               -> LIGHT    energy                    W or W/m2, see below
-    light.*: color_r/g/b             -> LIGHT    color[0..2]               linear RGB, the
-                                                 whole colour (use_temperature off; below)
-    light.spot: spot_angle           -> LIGHT    spot_size                 rad, full cone angle
-    light.spot: spot_blend           -> LIGHT    spot_blend                0-1
-    light.area: size                 -> LIGHT    size (shape SQUARE)       m, edge
-    light.point/spot: size           -> LIGHT    shadow_soft_size          m, radius = size / 2
-                                                 (use_soft_falloff off: a true sphere)
-    atmosphere: fog_density          -> NODETREE nodes["MOKS Fog"].inputs["Density"]
-                                                 .default_value            1/m
-    atmosphere: haze_r/g/b           -> NODETREE nodes["MOKS Fog"].inputs["Color"]
-                                                 .default_value[0..2]      linear RGB
-    atmosphere: fog_density          -> WORLD    mist_settings.depth       m, derived, write only
-    any other attribute              -> OBJECT (WORLD for the atmosphere)
-                                                 ["moks_<attribute>"]      unchanged (custom prop)
-
-Light intensity goes through :func:`moks_graph.hosts.units.light_to_host`
-(the one documented light-unit function): point/spot ``P = 4πI/683`` W,
-area ``P = πI/683`` W (with Blender's default ``normalize`` on), sun
-strength ``S = E/683`` W/m².
-
-The world's mist pass (``mist_settings``, falloff ``LINEAR``, start 0) is
-keyed to ``depth = ln(20) / σ``: the distance at which the Beer-Lambert
-transmittance ``exp(-σ d)`` of the fog falls to 5 %, so the mist pass saturates
-where the volume fog is 95 % opaque (capped at :data:`MIST_MAX_DEPTH_M` for
-``σ -> 0``). It is derived data: the reader ignores it and reads
-``fog_density`` back from the volume node.
-
-Light colour follows :func:`moks_graph.hosts.units.light_color` (the one
-rule): ``color`` is the whole emitted colour, CCT and Duv included, and
-``use_temperature`` stays off, so Blender does not multiply its blackbody in
-a second time; ``color_temperature`` and ``tint`` are custom properties. A
-light with ``color_temperature`` but no ``color_*`` channels gets derived
-``color`` curves (``attr`` ``None``) and the light data property
-:data:`COLOR_DERIVED_PROPERTY`.
-
-Attributes with no native Blender property (``color_temperature``, ``tint``, ``exposure_ev``,
-``flicker``, ``fog_scatter``, wind, ...) are keyed on animatable custom
-properties so that a .blend carries every channel and reads back losslessly.
-
-Blender stores key coordinates as float32, so values read back match the
-written ones to float32 precision (relative error <= 6e-8).
+The details (moved from this docstring): docs/hosts.md, "Module notes",
+`hosts/blender/keyframes.py`.
 """
 
 from __future__ import annotations

@@ -1,51 +1,7 @@
 """Write :class:`~moks_graph.channels.Channels` to a .blend with Blender 5 layered actions.
 
-``write_blend`` builds a fresh scene (factory settings, empty), creates one
-Blender datablock per MOKS object according to its kind, and keys every
-channel in bulk:
-
-* ``camera`` -> camera object + camera data; ``light.point|spot|area|sun`` ->
-  light object + light data of that type; ``null`` -> an Empty (plain axes);
-  ``atmosphere`` -> the scene's World, whose node tree holds a Principled
-  Volume node named ``"MOKS Fog"`` wired to the world output's Volume input,
-  plus the world mist settings (see :mod:`.keyframes`).
-* One action per MOKS object (``"<object>Action"``), with one layer
-  (``"MOKS"``), one keyframe strip and one *slot per animated ID*: the object
-  (``OBJECT``), its data (``CAMERA`` / ``LIGHT``), or the world (``WORLD``)
-  and its node tree (``NODETREE``). Each ID's ``animation_data`` gets the
-  action and its own slot (Blender manual, "Actions"; Python API
-  ``bpy.types.Action.slots``, ``ActionLayer.strips``, ``ActionKeyframeStrip.channelbag``).
-* Keys are written per F-curve with ``keyframe_points.add(n)`` and
-  ``foreach_set("co")`` / ``foreach_set("interpolation")`` (LINEAR), then
-  ``fcurve.update()``: never one ``keyframe_insert`` per frame. Key ``x`` is
-  the frame number (fractional for sub-frames). F-curves are grouped per
-  object (an action group named after the object in each channelbag).
-* Objects go in a collection ``"MOKS <scene name>"`` (:func:`collection_name`)
-  under the scene's master collection, not in the scene root.
-
-Blender clamps properties to their RNA hard range when it evaluates them;
-values outside that range raise ``ValueError`` instead of being silently
-changed. The file is saved to a temporary file in the target folder and
-renamed over the target (``moks_graph.hosts.common.atomic_output``): a failed
-write leaves no file at the target.
-
-Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
-:mod:`moks_graph.hosts.linkage`): each linked light gets a *Child Of* constraint
-(``"MOKS link"``, inverse matrix identity) on its target's Empty, and a linked camera a
-*Child Of* on a new Empty ``<camera>_aim`` that is keyed at the camera's position and turned
-toward the target by a *Track To* constraint (``"MOKS aim"``: track ``-Z``, up ``Y``); the
-keys of a constrained object are its transform in its parent's frame. The objects carry
-the custom properties ``moks_parent`` (the parent's MOKS name) and, on an aim Empty,
-``moks_aim_of`` (its camera), which the reader uses to return world values.
-
-The scene building is split in :func:`configure_scene` (rate, range) and
-:func:`populate_scene` (datablocks, actions, slots in a given scene), which the
-Blender add-on (:mod:`moks_graph.hosts.blender.addon.core`) uses to key into
-the current scene instead of a fresh one.
-
-``bpy`` is a process-wide singleton: the ``write_*`` and ``build_scene``
-functions here replace the current Blender session's data. ``bpy`` is imported
-inside the functions only, so importing this module does not load Blender.
+The details (moved from this docstring): docs/hosts.md, "Module notes",
+`hosts/blender/writer.py`.
 """
 
 from __future__ import annotations

@@ -1,58 +1,7 @@
 """Channels <-> Maya nodes and animation curves: the Maya-independent part of the Maya host.
 
-:func:`plan_maya_scene` turns :class:`~moks_graph.channels.Channels` into a
-:class:`MayaScene`: the nodes to create (with parents and static values) and
-one animation curve per animated Maya attribute, with key times in frames and
-values in Maya UI units (centimetres, degrees). The ``.ma`` writer prints that
-plan and the in-Maya adapter replays it through ``maya.cmds`` and
-``MFnAnimCurve.addKeys``. :func:`channels_from_maya_scene` is the inverse, used
-by the ``.ma`` parser.
-
-Per object (``<obj>`` is the object name):
-
-===========  ======================================================================
-kind         Maya nodes
-===========  ======================================================================
-camera       transform ``<obj>`` + ``camera`` ``<obj>Shape``: focalLength (mm, TU),
-             horizontal/verticalFilmAperture (inches, TU), fStop (TU),
-             focusDistance (cm, TL; ``depthOfField`` on when animated)
-light.point  transform + ``pointLight``: intensity, colorR/G/B (TU; the whole colour,
-             :func:`moks_graph.hosts.units.light_color`), decayRate 2
-light.spot   transform + ``spotLight``: + coneAngle (full angle, TA),
-             penumbraAngle (TA) = ``-spot_blend * spot_angle / 2`` (a blend
-             softens the outer ``blend`` fraction of the half angle, inward)
-light.area   transform + ``areaLight``: size on the transform scale
-             (Maya's area light spans 2 units, so ``scale = 100 * size / 2``)
-light.sun    transform + ``directionalLight``: intensity (lux), colour
-null         transform + ``locator``
-atmosphere   transform only (no shape), every attribute custom; with fog (``fog_density``
-             > 0 at some sample) also the environment fog (:func:`env_fog_nodes`): an
-             ``environmentFog`` in a shading group whose volume shader is an ``envFog``,
-             ``saturationDistance`` (cm, TL) and ``colorR/G/B`` keyed
-             (:mod:`moks_graph.hosts.fog`)
-===========  ======================================================================
-
-Transforms: translate (cm, TL) and rotate (degrees, TA, rotate order xyz) from
-:func:`moks_graph.hosts.units.to_maya_transform`; all six are keyed once any
-is animated. A curve whose values are all equal gets one key at the first
-frame (Maya holds it: :func:`moks_graph.hosts.common.held_keys`); the sample
-frames travel in :attr:`MayaScene.frames` (the .ma's ``fileInfo "moks_frames"``).
-Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
-:mod:`moks_graph.hosts.linkage`): a linked light's transform is a DAG child of its target's
-(``createNode transform -p``) and a linked camera's of a new transform ``<camera>_aim``
-keyed at the camera's position, whose rotation an ``aimConstraint`` on the target drives
-(aim ``(0, 0, -1)``, up ``(0, 1, 0)``, world up type *vector* ``(0, 1, 0)``, weight 1;
-connections as Maya makes them: ``crx/cry/crz -> rotate``, the aim's ``pim t rp rpt ro`` in,
-the target's ``t rp rpt pm`` into ``tg[0]``). A child's keys are its transform in its
-parent's frame (:func:`moks_graph.hosts.units.to_maya_local_transform`: centimetres, the
-same Euler angles). The aim transform carries ``moks_aim_of`` (its camera's name).
-:func:`channels_from_maya_scene` reads such a scene back in world space, evaluating the DAG
-and the aimConstraint (:func:`aim_constraint_matrices`), and leaves the aim out.
-Light ``intensity`` goes through :func:`moks_graph.hosts.units.light_to_host`
-with ``host="maya"`` (point/spot ``10⁴ I``, area ``I / size²``, sun lux; see
-there). Any other attribute becomes a custom ``double`` attribute
-``moks_<attr>`` on the transform, keyed with an ``animCurveTU``. Every
-transform carries a string attribute ``moks_kind`` with the object kind.
+The details (moved from this docstring): docs/hosts.md, "Module notes",
+`hosts/maya/mapping.py`.
 """
 
 from __future__ import annotations

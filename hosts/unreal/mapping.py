@@ -1,45 +1,7 @@
 """Channels -> an Unreal Level Sequence plan: the Unreal-independent part of the Unreal host.
 
-:func:`plan_unreal_sequence` decides the actors, the Sequencer tracks and the
-key values (Unreal units) for :class:`~moks_graph.channels.Channels`;
-:mod:`moks_graph.hosts.unreal.adapter` replays the plan through the
-``unreal`` Python API inside the editor.
-
-==========  ==================  ===============================================
-kind        actor class         keyed properties (Unreal units)
-==========  ==================  ===============================================
-camera      CineCameraActor     transform; CineCameraComponent
-                                ``CurrentFocalLength`` (mm), ``CurrentAperture``
-                                (f-stop), ``FocusSettings.ManualFocusDistance``
-                                (cm, focus method Manual), ``Filmback.SensorWidth``
-                                / ``SensorHeight`` (mm)
-light.point PointLight          transform; ``Intensity`` (cd, IntensityUnits
-                                Candelas), ``LightColor`` (the whole colour,
-                                :func:`moks_graph.hosts.units.light_color`,
-                                scaled so its largest component is 1 - an
-                                8-bit FColor - and ``Intensity`` by the same
-                                factor; ``bUseTemperature`` off)
-light.spot  SpotLight           + ``OuterConeAngle`` = spot_angle / 2 (Unreal's
-                                cone angles are half angles), ``InnerConeAngle``
-                                = outer * (1 - spot_blend)
-light.area  RectLight           + ``SourceWidth`` = ``SourceHeight`` = size (cm)
-light.sun   DirectionalLight    rotation; ``Intensity`` (lux)
-null        TargetPoint         transform
-atmosphere  ExponentialHeight-  only with fog (``fog_density`` > 0 at some
-            Fog                 sample): ``FogDensity`` = 10 σ (Unreal's density
-                                per cm is FogDensity / 1000), falloff 0.001
-                                (uniform), ``FogInscatteringLuminance`` = haze
-                                colour (:mod:`moks_graph.hosts.fog`); every other
-                                atmosphere channel is listed in the report
-==========  ==================  ===============================================
-
-Transforms: :func:`moks_graph.hosts.units.to_unreal_transform` (cm,
-left-handed; ``Rotation.X/Y/Z`` = roll / pitch / yaw in degrees, continuous).
-Intensities: :func:`moks_graph.hosts.units.light_to_host` with
-``host="unreal"``. Keys: one per sample; a sample at frame ``f`` is keyed at
-``FrameNumber(floor(f))`` with ``sub_frame = f - floor(f)`` in display-rate
-frames, linear interpolation. Channels with no Unreal property are reported,
-not keyed.
+The details (moved from this docstring): docs/hosts.md, "Module notes",
+`hosts/unreal/mapping.py`.
 """
 
 from __future__ import annotations

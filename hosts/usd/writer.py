@@ -1,66 +1,6 @@
 """Write :class:`~moks_graph.channels.Channels` to a USD stage (usd-core / pxr).
 
-Layout: ``/World`` (Xform, the default prim) holds one prim per object, named
-after it:
-
-================  =============================================================
-object kind       prim
-================  =============================================================
-camera            ``UsdGeom.Camera``: focalLength, horizontalAperture,
-                  verticalAperture (tenths of a scene unit), focusDistance
-                  (scene units), fStop
-light.point       ``UsdLux.SphereLight`` (radius = size / 2)
-light.spot        ``UsdLux.SphereLight`` + ``ShapingAPI``: shaping:cone:angle =
-                  half the full ``spot_angle``, shaping:cone:softness =
-                  ``spot_blend``
-light.area        ``UsdLux.RectLight`` (width = height = size)
-light.sun         ``UsdLux.DistantLight`` (``normalize`` on: intensity in lux)
-null              ``UsdGeom.Xform`` (proxy nulls included)
-atmosphere        ``UsdGeom.Scope`` at ``/World/Atmosphere`` (one per stage); with fog
-                  (``fog_density`` > 0 at some sample) also ``FogMaterial``, a
-                  MaterialX volume (``ND_volume`` <- ``ND_anisotropic_vdf``, keyed
-                  scattering/absorption per scene unit), bound to ``FogVolume``, a
-                  ``UsdGeom.Cube`` of edge ``FOG_BOX_M`` (:mod:`moks_graph.hosts.fog`)
-================  =============================================================
-
-Lights get ``inputs:intensity`` from :func:`moks_graph.hosts.units.light_to_host`
-(host ``"usd"``), ``inputs:exposure = 0`` and ``inputs:color`` =
-:func:`moks_graph.hosts.units.light_color` (the whole emitted colour, CCT and
-Duv included) with ``inputs:enableColorTemperature = 0``, so UsdLux does not
-multiply a blackbody in a second time; ``color_temperature`` and ``tint`` are
-kept as ``moks:`` attributes. Every other attribute is written as a
-custom ``double moks:<attr>`` attribute on the object's prim. Each prim's
-``customData`` records ``moks:object`` and ``moks:kind`` so that
-:func:`moks_graph.hosts.usd.reader.read_usd` reads back the same objects.
-
-Transforms are ``xformOp:translate`` (double3, scene units) +
-``xformOp:orient`` (quatd, sign-continuous so USD's slerp takes the short
-arc) + ``xformOp:scale`` (1, 1, 1); never matrix samples. The orient is
-double precision because USD makes a rotation of it with ``2 acos(real)``: a
-float32 real part rounds to 1 for turns under ~0.02 degrees, so a ``quatf``
-dropped the small tilt of a level camera on a Y-up stage. The schema's float
-attributes hold 24-bit mantissas: lens / light values read back to about 1e-7
-relative. Time codes are the
-channel frame numbers (sub-frame samples are fractional time codes);
-``timeCodesPerSecond = framesPerSecond = fps``. A channel becomes time samples
-(a channel that holds one value over the whole range becomes a single time
-sample, which USD holds at every time: lossless, and it keeps a locked-off
-camera's lens or a static light's colour from costing one sample per frame);
-the sample times themselves are in the root layer's ``customLayerData``
-(``moks:frames``). An attribute with no channel is written as a static default
-(or left at the schema fallback), which is how the reader tells the two apart.
-
-Linked to a moving target (``linkage``, ``moks bake --link-to-target``,
-:mod:`moks_graph.hosts.linkage`): each linked light is a child prim of its target's prim
-(``/World/<target>/<light>``) whose xformOps are its transform in the target's frame (no
-up-axis change: the parent carries it), so moving the target moves its lights. USD has no
-aim constraint: the camera stays in world space.
-
-Stage metadata: ``metersPerUnit`` (default 0.01, centimetres, so USD lens
-values equal millimetres exactly), ``upAxis`` (default Z), time codes per
-second, frames per second, start/end time code and ``defaultPrim = /World``.
-The layer is exported to a temporary file in the target folder and renamed
-over the target (``os.replace``): a failed write leaves no file behind.
+The details (moved from this docstring): docs/hosts.md, "Module notes", `hosts/usd/writer.py`.
 """
 
 from __future__ import annotations

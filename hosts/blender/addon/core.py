@@ -1,30 +1,7 @@
 """What the "Bake MOKS graph" operator does, without any UI: bake a graph into a Blender scene.
 
-:func:`bake_into_scene` loads a ``.mgraph``, evaluates it with the engine
-(:func:`moks_graph.hosts.bake.bake_channels`), resolves the graph's selectors
-against the scene (:func:`scene_resolver`) and keys the channels into the
-scene with the Blender host writer's own scene-building and bulk key-writing
-functions (:func:`moks_graph.hosts.blender.writer.populate_scene`,
-:func:`~moks_graph.hosts.blender.writer.write_keys_bulk`): the same objects,
-actions, slots and keys as a ``moks bake --host blender`` file.
-
-Non-destructive: the objects go in a collection ``"MOKS <graph>"``, not the
-scene root; the user's world stays the scene's world unless asked; F-curves
-are grouped per object; the baked camera becomes the scene camera unless the
-user keeps theirs. Re-baking replaces the MOKS objects of the same names
-(objects, worlds and proxy nulls carrying the ``moks_kind`` custom property)
-and their actions, and the MOKS objects the last bake left in the graph's
-collection that this bake does not make.
-The replacement is all-or-nothing: the old objects are renamed aside while
-the new ones are built, then removed; if anything fails, the new objects are
-removed and the old ones get their names back. A non-MOKS object or world
-with a MOKS object's name is never touched: the bake stops with a
-``ValueError`` naming it.
-
-Scene objects resolve selectors by name (``name:<object>``) and by tag
-(``tag:<tag>``): an object carries the tags listed in its ``moks_tags``
-custom property (a string, tags separated by commas or spaces) and the names
-of the collections it is in.
+The details (moved from this docstring): docs/hosts.md, "Module notes",
+`hosts/blender/addon/core.py`.
 """
 
 from __future__ import annotations
