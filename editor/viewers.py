@@ -406,6 +406,21 @@ class ImageViewer(QtWidgets.QWidget):
 
 
 # -- layout (top / side) view ----------------------------------------------------------
+#: Grid lines wanted across a view's span (the one spacing rule of every spatial view).
+GRID_LINES = 10
+
+
+def grid_step(span: float, lines: int = GRID_LINES) -> float:
+    """Grid spacing [m] for a view ``span`` metres across: the smallest 1-2-5 step with at
+    most ``lines`` lines, never under 1 cm. The top, side and camera views all use it."""
+    target = max(float(span), 0.01) / lines
+    decade = 10.0 ** np.floor(np.log10(target))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * decade >= target * (1 - 1e-9):
+            return float(max(m * decade, 0.01))
+    return float(10.0 * decade)
+
+
 def camera_forward(rx: float, ry: float, rz: float) -> np.ndarray:
     """World direction of local -Z after Euler XYZ rotation ``Rz @ Ry @ Rx`` (degrees)."""
     a, b, c = np.radians([rx, ry, rz])
@@ -440,6 +455,8 @@ class LayoutView(QtWidgets.QWidget):
         self.setMinimumSize(240, 160)
         self.channels: Channels | None = None
         self.frame = 0.0
+        #: grid spacing [m] of each pane at the last paint ("top", "side")
+        self.grid_steps: dict[str, float] = {}
 
     def set_channels(self, channels: Channels | None) -> None:
         self.channels = channels
@@ -474,18 +491,19 @@ class LayoutView(QtWidgets.QWidget):
             p.end()
             return
         pts = np.concatenate([xyz for _, _, xyz in tracks] + [np.zeros((1, 3))])
+        span = max(float(np.ptp(pts, axis=0).max()), 1.0) * 1.25  # one scale and grid for both
         for title, rect, (ia, ib) in panes:
-            self._pane(p, title, rect, tracks, pts, ia, ib)
+            self._pane(p, title, rect, tracks, pts, ia, ib, span)
         p.end()
 
     def _pane(self, p: QtGui.QPainter, title: str, rect: QtCore.QRectF,
-              tracks: list[tuple[str, str, np.ndarray]], pts: np.ndarray, ia: int, ib: int) -> None:
+              tracks: list[tuple[str, str, np.ndarray]], pts: np.ndarray, ia: int, ib: int,
+              span: float) -> None:
         p.setPen(QtGui.QPen(QtGui.QColor(48, 52, 58), 1))
         p.setBrush(QtGui.QColor(30, 33, 38))
         p.drawRoundedRect(rect, 4, 4)
         lo = pts[:, [ia, ib]].min(axis=0)
         hi = pts[:, [ia, ib]].max(axis=0)
-        span = max(float((hi - lo).max()), 1.0) * 1.25
         center = (lo + hi) / 2
         scale = min(rect.width(), rect.height() - 16) / span
 
@@ -494,7 +512,8 @@ class LayoutView(QtWidgets.QWidget):
                                   rect.center().y() + 8 - (b - center[1]) * scale)
 
         # metre grid
-        step = 10 ** np.floor(np.log10(span / 2)) if span > 0 else 1.0
+        step = grid_step(span)
+        self.grid_steps[title.split()[0].lower()] = step
         p.setPen(QtGui.QPen(QtGui.QColor(42, 46, 52), 1))
         for k in np.arange(np.floor((center[0] - span) / step), np.ceil((center[0] + span) / step)):
             x = to_px(k * step, 0).x()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from moks_graph.editor.camera_view import CameraView, subject_track
 from moks_graph.editor.canvas import GraphCanvas
 from moks_graph.editor.evaluation import Evaluation, LiveEvaluator
 from moks_graph.editor.model import EditorDocument
@@ -111,6 +112,7 @@ class EditorWidget(QtWidgets.QWidget):
         self.curves = CurveViewer()
         self.images = ImageViewer()
         self.layout_view = LayoutView()
+        self.camera_view = CameraView()
         self.problems = ProblemList()
         self.status = QtWidgets.QLabel("ready")
         self.status.setObjectName("statusLine")
@@ -121,6 +123,7 @@ class EditorWidget(QtWidgets.QWidget):
         self.canvas.message.connect(self.show_message)
         self.problems.node_activated.connect(self.focus_node)
         self.curves.frame_changed.connect(self.layout_view.set_frame)
+        self.curves.frame_changed.connect(self.camera_view.set_frame)
         self.doc.changed.connect(self._schedule_refresh)
         self.doc.modified_changed.connect(lambda _m: self.title_changed.emit(self.title()))
         self.doc.path_changed.connect(lambda _p: self.title_changed.emit(self.title()))
@@ -156,7 +159,11 @@ class EditorWidget(QtWidgets.QWidget):
         self.viewer_tabs = viewer_tabs
         bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         bottom.addWidget(viewer_tabs)
-        bottom.addWidget(self.layout_view)
+        space_tabs = QtWidgets.QTabWidget()  # the shot through the camera | top and side
+        space_tabs.addTab(self.camera_view, "Camera")
+        space_tabs.addTab(self.layout_view, "Top / Side")
+        self.space_tabs = space_tabs
+        bottom.addWidget(space_tabs)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
         center = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -315,6 +322,9 @@ class EditorWidget(QtWidgets.QWidget):
         self.curves.set_channels(channels, title)
         self.layout_view.set_channels(channels)
         self.layout_view.set_frame(self.curves.scrubber.frame())
+        scene, _ = display_channels(graph, values, None)  # the whole shot, whatever is selected
+        self.camera_view.set_scene(scene, subject_track(graph, values, scene))
+        self.camera_view.set_frame(self.curves.scrubber.frame())
         images = display_images(graph, values, node)
         points: list[tuple[float, float, str]] = []
         if images:
