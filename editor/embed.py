@@ -1,32 +1,6 @@
 """Embedding the editor in Maya and Blender: documented recipes plus their host-free parts.
 
-:class:`~moks_graph.editor.widget.EditorWidget` is a plain QWidget, so
-embedding means (1) find or make a Qt parent inside the host, and (2) keep the
-Qt event loop running. Host modules (``maya.*``, ``bpy``) are imported only
-inside the functions that need them.
-
-Maya (2025+, PySide6) — a dockable workspaceControl::
-
-    from moks_graph.editor.embed import maya_workspace_control
-    editor = maya_workspace_control(path="/shots/sq010/sh020.mgraph")
-
-``maya.cmds.workspaceControl`` makes the dockable panel;
-``maya.OpenMayaUI.MQtUtil.findControl(name)`` returns the pointer of its Qt
-widget, which ``shiboken6.wrapInstance(int(ptr), QWidget)`` wraps; the editor is
-then laid out inside it by :func:`attach_editor`. Maya runs the Qt event loop
-itself.
-
-Blender (a PySide6 window driven by a timer) — from Blender's Python console
-or an add-on, with PySide6 installed into Blender's Python
-(``<blender python> -m pip install PySide6-Essentials NodeGraphQt pyqtgraph``)::
-
-    from moks_graph.editor.embed import open_in_blender
-    editor = open_in_blender("/shots/sq010/sh020.mgraph")
-
-Blender owns the main loop and Qt has none, so :func:`pump_qt_events` is
-registered with ``bpy.app.timers``: every ``interval`` seconds it runs
-``QApplication.processEvents()`` and returns the next interval; once no editor
-window is visible it returns ``None``, which unregisters it.
+The details (moved from this docstring): docs/editor.md, "Module notes", `editor/embed.py`.
 """
 
 from __future__ import annotations

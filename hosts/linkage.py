@@ -1,36 +1,8 @@
 """Live linkage (``moks bake --link-to-target``): lights and the camera's aim baked as children
 and constraints of a moving target, so a TD can move the actor after the bake.
 
-What is linked comes from the graph (:func:`graph_linkage`): every node output wired into a
-``subject`` input (a target track such as ``moks.subject.path``) is a *target*, the baked null
-it makes (its one positioned object, :func:`moks_graph.nodes.common.track_object`). Every
-light object made by a node taking that input becomes a **child** of the target, and the
-camera of a rig taking it gets an **aim**: a null ``<camera>_aim`` at the camera's position,
-turned by the host's aim constraint toward the target, with the camera as its child.
-
-Per host (the writers do it; the math is here, host-neutral):
-
-* Blender: each light gets a *Child Of* constraint on the target's Empty (inverse matrix
-  identity), the aim Empty a *Track To* constraint (track ``-Z``, up ``Y``, world up ``Z``)
-  and the camera a *Child Of* on the aim Empty; every object keeps its own keys, which are
-  now its transform in its parent's frame.
-* Maya (.ma): lights and the camera are DAG children (``createNode transform -p``) of the
-  target / the aim transform; an ``aimConstraint`` on the target drives the aim's rotation
-  (aim ``(0, 0, -1)``, up ``(0, 1, 0)``, world up the vector ``(0, 1, 0)``: Maya's Y-up).
-* USD: lights are child prims of the target's prim (``/World/<target>/<light>``) with
-  local ``xformOp``\\ s. USD has no aim constraint: the camera stays in world space.
-
-The numbers (:func:`local_transform`, :func:`aim_transforms`): a child's keys are
-``R_p^T R_c`` and ``R_p^T (p_c - p_p)`` (``p`` positions, ``R`` rotations of the parent and
-the child at each sample, internal units), so at every baked sample ``parent @ local`` is
-exactly the unlinked world transform; under a parent that does not turn (a subject null:
-rotation 0) the child keeps its own rotation channels bit for bit. The aim's rotation is the
-plain look-at :func:`moks_graph.nodes.camera.lookat.look_at_matrix` (-Z at the target, +Y
-up, level), which is what Track To and the aimConstraint compute; the camera's local
-rotation ``R_aim^T R_cam`` carries its framing offset, roll and shake. Local values are in
-the internal axes: a world basis change (Maya's Y-up, a Y-up USD stage) applies to the
-parent only, and ``(C R_p)^T (C R_c) = R_p^T R_c``, so hosts convert local translations by
-their length unit alone and keep local Euler angles as they are.
+The details (moved from this docstring): docs/moving-targets.md, "Module notes",
+`hosts/linkage.py`.
 """
 
 from __future__ import annotations

@@ -1,32 +1,7 @@
 """The node registry and plugin loading.
 
-Built-in nodes register exactly like TD plugins: through the
-``moks_graph.nodes`` entry-point group (the built-ins are its ``builtin``
-entry) and from folders on ``MOKS_NODE_PATH``. A plugin that fails to import is
-reported with its error; the rest still load.
-
-Plugins are isolated from the command that loads them: any ``BaseException``
-at import or in ``register`` (``SystemExit``, ``KeyboardInterrupt`` included)
-is recorded as a :class:`PluginError` naming the plugin file; what a plugin
-prints while it loads goes to stderr, never into a command's stdout; and a
-plugin cannot replace a type id that another source (the built-ins above all)
-has already registered: the attempt is recorded and the first class is kept.
-
-Each plugin's import (and its ``register``) runs under a time limit,
-``MOKS_PLUGIN_IMPORT_LIMIT`` seconds (default :data:`DEFAULT_IMPORT_LIMIT`;
-``0`` or ``off``: none), so a plugin that loops or sleeps at import delays a
-command by at most the limit and is then reported like any failed plugin
-(MG130 for the nodes that need it) while the rest still load. The limit is
-the same deadline as the per-node compute limit
-(:func:`moks_graph.evaluate.deadline`): ``SIGALRM`` on the main thread, an
-asynchronous exception on others; it interrupts Python code and sleeps, not
-one long C call, and a plugin that swallows ``BaseException`` in a loop can
-still hang: plugins are code the studio chose to install, and these limits
-contain accidents, not attacks. The built-ins have no limit.
-
-A plugin is either a module with a ``register(registry)`` function, or a module
-whose :class:`~moks_graph.node.Node` subclasses (with a ``type_id``) are
-registered as found.
+The details (moved from this docstring): docs/writing-nodes.md, "Module notes",
+`moks_graph/registry.py`.
 """
 
 from __future__ import annotations

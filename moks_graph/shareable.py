@@ -1,44 +1,7 @@
 """The Math-Over-Matter validator for shareable artifacts (presets, graphs).
 
-A shareable artifact carries math, never matter: parameters, curves and small
-coefficient sets travel; pictures, meshes, caches and machine-specific paths
-do not. :func:`check_artifact` walks any JSON-like value (dict, list/tuple,
-str, int, float, bool, None; numpy scalars count as numbers) and reports every
-violation, not the first, each with a stable code and a JSON path such as
-``$.nodes.key.params.hdri`` (identifier keys with ``.``, other keys as
-``["..."]``, list items as ``[i]``). Dict keys are checked like values.
-
-Codes (stable; never renumbered)
-
-``MOM001 binary-asset``
-    A file name or extension of a binary asset (:data:`BINARY_ASSET_EXTENSIONS`,
-    case-insensitive): ``"studio.HDR"``, ``"plate.####.exr"``, ``".usdz"``.
-    An extension counts when it is not followed by a word character or by a
-    dot and a word character, so ``"scene.obj.tx"`` (a channel name) passes
-    but ``"see sky.hdr."`` does not.
-``MOM002 absolute-path``
-    An absolute or machine-specific path: POSIX ``/x`` at the start of the
-    string or after whitespace, a quote, ``=``, ``(``, ``[``, ``,`` or ``;``
-    (``"f/2.8"``, ``"1/48"`` and ``"https://..."`` pass), home-relative ``~/x``,
-    a Windows drive ``C:\\`` or ``C:/``, a UNC share ``\\\\server\\share``, or a
-    ``file:`` URL. USD prim paths (``/World/cam``) look like POSIX paths and are
-    reported too: store them relative (``World/cam``) in shareable data.
-``MOM003 data-uri``
-    An RFC 2397 ``data:`` URI (``data:image/png;base64,...``).
-``MOM004 inline-base64``
-    A run of at least :data:`BASE64_MIN_CHARS` characters of the standard or
-    URL-safe base64 alphabet (line breaks ignored) that decodes, and that looks
-    like data rather than a word: Shannon entropy at least
-    :data:`BASE64_MIN_ENTROPY` bits per character (random base64 has about
-    5-6; long identifiers, relative paths and hex digests such as SHA-256 keys
-    stay below 4.7), or at least :data:`BASE64_ALWAYS_CHARS` characters long.
-``MOM005 not-json``
-    A value JSON cannot hold (NaN, infinity, a set, an arbitrary object), a
-    reference cycle, or for :func:`check_file` a file that is not UTF-8 JSON.
-``MOM006 inline-binary``
-    A ``bytes``/``bytearray``/``memoryview`` or numpy array value.
-
-Only the standard library and numpy are used (engine module).
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`moks_graph/shareable.py`.
 """
 
 from __future__ import annotations

@@ -1,59 +1,7 @@
 """Cycles reference stills with known truth, for evaluating the inverse-cinematography matcher.
 
-Each still is an independent Blender scene (factory reset) rendered with Cycles on
-the CPU: a primitive subject (sphere, torus, bust, Suzanne, ...) of random albedo
-and roughness, off-centre in a random lens and pitch, on an optional floor in front
-of an optional wall, lit by a key (area square/disk, or spot/point), a fill, an
-optional rim (one side, both, or top), a dim ambient world and optional haze.
-Nothing here comes from the matcher (``moks_graph.nodes.inverse``), its preview
-renderer or its proxy scene: only ``bpy``, ``numpy`` and the standard library.
-
-Files per still ``i`` (``007``): ``007.png`` (8-bit sRGB, "Standard" view, look
-None, exposure 0, gamma 1, no dither), ``007.mask.png`` (8-bit grey, 255 where
-the subject is visible; a Workbench render, flat white subject, everything else
-black, 8x anti-aliased and thresholded at half coverage; Cycles alpha of the subject
-alone where Workbench cannot start, which agrees to a pixel) and ``007.json`` (the
-truth, :func:`render_still`). Scene parameters come from
-``numpy.random.default_rng([seed, i])`` only, so still ``i`` never depends on
-``n``; the Cycles seed is fixed (0), CPU, 2 threads.
-
-Conventions (DESIGN.md): world right-handed, Z up, metres. The camera looks along
-+Y (world), pitched by ``camera_pitch_deg`` (negative looks down). Light azimuth is
-measured in the ground plane from the horizontal subject -> camera direction ``v``:
-0 = camera side, +90 = camera's right (image right, ``z x v``), +-180 = behind;
-elevation from the ground plane. ``dir_world`` is the unit vector subject centre ->
-light; ``dir_camera`` the same in camera axes (x right, y up, z towards the viewer).
-The subject rests on z = 0; where the camera or a light would be below it, the floor
-is lowered under them (the subject then floats, ``floor_z``), and the wall is pushed
-back behind every light (``wall_distance_m``), so no light is ever blocked by either.
-The world shows camera rays a grey backdrop (``world_rgb``) and lights the scene with
-``ambient_radiance`` L (its open-sky irradiance pi L is 0-5% of the key's).
-
-Photometry (Blender power ``P`` in W, light facing the subject centre at distance
-``d``; ``illuminance`` is the free-space irradiance in W/m^2 at the subject centre
-on a surface facing the light, no occlusion, no haze; a diffuse white card there
-reads radiance ``E / pi``):
-
-* area, square of side ``s`` (``a = s/2``): radiance ``L = P / (pi s^2)``,
-  ``E = 4 L q atan(q)``, ``q = a / sqrt(a^2 + d^2)``;
-* area, disk of diameter ``s`` (``r = s/2``): ``L = P / (pi^2 r^2)``,
-  ``E = pi L r^2 / (r^2 + d^2) = P / (pi (r^2 + d^2))``;
-* point (a sphere of radius ``r < d``): ``E = P / (4 pi d^2)``;
-* spot: Blender gives a spot of power ``P`` the intensity of a point light of power
-  ``P`` inside its cone (the cone does not concentrate the power), so
-  ``E = P / (4 pi d^2)`` on the axis; the cone here always covers the subject.
-
-These were checked with :func:`light_meter` (a Lambertian card of albedo 0.8 facing
-the light at 2 m, 512 samples, read back from a float EXR): measured / formula =
-0.9998 (square 0.5 m), 0.9999 (square 2 m), 0.9998 (disk 0.5 m), 0.9999 (disk 2 m),
-0.9992 (point, spot; radius 5 cm), 100 W each. Light colour: ``use_temperature`` with
-Blender's blackbody ``temperature`` (Blender 4+/5 lights), whose colour Blender
-normalises to Rec.709 luminance 1, so ``illuminance`` is also the luminance-weighted
-irradiance of a coloured light. Haze is a Principled Volume (colour 0.9, absorption
-colour black) in a cube enclosing the scene, so its extinction is ``density`` per
-metre and ``transmittance_to_subject = exp(-density * camera distance)`` (an emissive
-card seen through 10 m at 0.1 /m reads 0.373 against exp(-1) = 0.368, the difference
-being its own in-scattered light).
+The details (moved from this docstring): docs/inverse-hosts.md, "Module notes",
+`hosts/blender/references.py`.
 """
 
 from __future__ import annotations

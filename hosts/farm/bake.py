@@ -1,33 +1,6 @@
 """``moks farm bake``: graphs baked in frame chunks on Dask, merged into one host file each.
 
-For each graph: snapshot it into a job directory (:mod:`.jobs`), split its
-frame range into chunks (:func:`.framesets.chunks`), run the chunks as Dask
-tasks that each hold a *batch* of consecutive chunks (:func:`run_batch`,
-sized by :func:`batch_size`), then one merge task that concatenates the chunks
-in frame order and calls the host writer. The merged Channels are bit-identical to a
-single-process bake of the whole range, for any chunk size, batch size and worker count:
-
-* time samples are integer ticks / subframes (:mod:`moks_graph.timebase`) and
-  every node is a pure function of absolute time, so a chunk computes exactly
-  the values the whole range has at the samples they share;
-* a non-final chunk ``[a, b]`` evaluates ``[a, b + 1]`` and drops its last
-  sample (frame ``b + 1``), so the sub-frames between ``b`` and ``b + 1`` are
-  covered once; the final chunk evaluates ``[a, last]`` as is.
-
-Batching: a 100-frame chunk of a typical graph computes in ~10 ms, while
-Dask spends ~1-2 ms scheduling each task, so one task per chunk would lose
-10-20% to scheduling (Dask advises tasks of >= ~100 ms). A batch task runs
-its chunks one after the other exactly as :func:`run_chunk` does (one keyed
-chunk file each), so batching changes neither the chunk files nor the bits.
-
-Chunk tasks are idempotent: a chunk file whose stored key matches is reused,
-and files are written atomically, so Dask retries and recomputation after a
-lost worker are safe. A deterministic failure (a node error, an invalid graph)
-is returned, not raised, so it is not retried; one failing graph does not stop
-the others, and its error names the graph and frame range.
-
-The shared disk cache of the engine (``MOKS_CACHE_DIR``, or ``cache_dir``) is
-used by every worker when set.
+The details (moved from this docstring): docs/farm.md, "Module notes", `hosts/farm/bake.py`.
 """
 
 from __future__ import annotations

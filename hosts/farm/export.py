@@ -1,45 +1,6 @@
 """``moks farm export``: job descriptions for farm managers (OpenJD, OpenCue, Deadline).
 
-How chunks become one host file on a farm manager
-    The export first snapshots the graphs into a job directory (as ``moks farm
-    bake`` does, :mod:`.jobs`), which must sit on storage every farm machine
-    sees. Each graph then becomes two dependent units of work:
-
-    1. *chunks*: one task per chunk running
-       ``moks farm chunk JOBDIR --graph NAME --frames START-END``, which
-       evaluates the snapshot for those frames (sub-frames up to the next
-       chunk included) and writes ``JOBDIR/graphs/NAME/chunks/START_END.KEY.npz``
-       atomically. It is idempotent: a retried task reuses a finished chunk.
-    2. *merge*: one task, after every chunk task, running
-       ``moks farm merge JOBDIR --graph NAME --out FILE``, which concatenates
-       the chunks in frame order, checks they tile the range exactly, and
-       writes FILE with the job's host writer.
-
-    ``moks bake`` itself is not used per chunk: a host file per chunk could not
-    be merged bit for bit, and a chunk must include the sub-frames after its
-    last frame.
-
-Formats
-    ``openjd``: an Open Job Description template (``jobtemplate-2023-09``), JSON
-    or YAML by the file suffix; per graph a step ``NAME-chunks`` whose STRING
-    task parameter ``Frames`` lists the chunks, and a step ``NAME-merge`` that
-    depends on it. It is validated with ``openjd.model.decode_job_template``
-    before it is written.
-
-    ``opencue``: an OpenCue job spec (XML, ``cjsl-1.15.dtd``): per graph a
-    Render layer ``NAME_chunks`` with ``<range>``/``<chunk>`` and the command
-    using cuebot's ``#FRAME_START#``/``#FRAME_END#`` tokens, a Util layer
-    ``NAME_merge``, and a ``LAYER_ON_LAYER`` dependency between them. Submit
-    with ``cueadmin``/pycue (``opencue.api.launchSpec``).
-
-    ``deadline``: Deadline job info and plugin info files (``key=value`` lines)
-    for the ``CommandLine`` plugin, whose ``Arguments`` use Deadline's
-    ``<STARTFRAME>``/``<ENDFRAME>`` tokens; ``Frames`` and ``ChunkSize`` let
-    Deadline chunk the range. ``--out`` is a folder holding, per graph,
-    ``NAME_chunks.job_info.job``, ``NAME_chunks.plugin_info.job``,
-    ``NAME_merge.job_info.job``, ``NAME_merge.plugin_info.job`` and one
-    ``submit.sh`` with ``deadlinecommand -SubmitMultipleJobs -dependent -job
-    JOB PLUGIN -job JOB PLUGIN`` per graph (each merge depends on its chunks).
+The details (moved from this docstring): docs/farm.md, "Module notes", `hosts/farm/export.py`.
 """
 
 from __future__ import annotations

@@ -1,31 +1,6 @@
 """Farm job directories: a snapshot of every submitted graph, replayed exactly by the workers.
 
-Layout (all paths relative to ``<out>/<job-id>/``)::
-
-    job.json                              the job: host, chunk size, graphs, chunk plans
-    graphs/<name>/graph.mgraph            canonical .mgraph text of the graph as submitted
-    graphs/<name>/plugins.json            the node types it uses: type_version, registry
-                                          source, module, SHA-256 of the module file
-    graphs/<name>/chunks/<a>_<b>.<key>.npz  one evaluated chunk (frames a..b), pickle-free
-                                          (codec .npz: key, fps, frames, names, kinds,
-                                          values packed as one channels x samples array)
-    graphs/<name>/attempts/<a>_<b>.<pid>-<nonce>   one empty file per chunk attempt
-
-The snapshot is written first and ``job.json`` last (atomically), so a job
-directory with a ``job.json`` is complete. Workers read the snapshot, never the
-submitted file: editing or deleting the source after submission does not change
-the job. A worker refuses to evaluate when a node type's code differs from the
-recorded SHA-256 (the job would no longer be what was submitted).
-
-The job id is ``job-`` + the first 12 hex digits of SHA-256 over the job's
-content (snapshots, plugin hashes, frames, chunk size, host), so resubmitting
-the same work reuses the same directory and every chunk already written.
-
-A chunk's key is SHA-256 over (graph snapshot hash, plugin manifest hash,
-start, end, final, subframes); a chunk file is reused only when the key stored
-inside it matches. Chunk ``[a, b]`` holds every sample of frames ``a <= f < b + 1``
-(sub-frames after ``b`` included) except for the final chunk, which ends on its
-last frame exactly, like a single-process bake of the whole range.
+The details (moved from this docstring): docs/farm.md, "Module notes", `hosts/farm/jobs.py`.
 """
 
 from __future__ import annotations

@@ -1,43 +1,6 @@
 """Batch matching on Dask: ``moks match`` over many stills, and ``moks farm match``.
 
-One driver, :func:`run_on_dask`, maps a per-image task over the farm's client
-(:func:`moks_graph.hosts.farm.cluster.connect`: a ``LocalCluster`` of ``workers``
-single-threaded processes, or the scheduler at ``scheduler``); every task catches its own
-per-image errors, so one failure never stops the others.
-
-:func:`match_batch` (``moks match``) matches every image with
-:func:`moks_graph.hosts.inverse.match.match` and writes each result with
-:func:`~moks_graph.hosts.inverse.match.write_match` into ``out/<stem>/``
-(:func:`match_one`). With ``workers == 1`` and no scheduler it runs here, image after
-image, under a rich progress bar; otherwise each image is one Dask task under the same bar.
-Every image is matched independently from its own pixels, so the results do not depend on
-the worker count or the order tasks finish in (only ``seconds`` does). A per-image error
-(unreadable file, bad pixels, a forward model or inspector that raises) becomes a
-``failed`` row of the :class:`BatchReport`; so does an image whose frame has no exposure
-information (its ``match.json`` is still written).
-
-:func:`farm_match` (``moks farm match``) always runs on Dask, with retries, a timeout and
-keyed reuse. By default each image is matched and written exactly as ``moks match`` does
-(:func:`farm_match_one` around :func:`match_one`; one writer,
-:func:`~moks_graph.hosts.inverse.match.write_match`): ``<out>/<stem>/`` holds
-``match.json``, ``scene.mgraph``, ``preview.png`` and ``compare.png``, which
-``moks promote`` accepts, plus ``task.json`` (the image and the task key) for reuse.
-``options`` are the keywords of :func:`~moks_graph.hosts.inverse.match.match`
-(``forward``, ``inspector``, ``max_iterations``, ...).
-
-Any other per-image function can be passed instead::
-
-    match_fn(image: str, **options) -> Mapping[str, Any] | Graph
-
-A mapping is written as ``<out>/<image stem>.match.json``; a Graph as
-``<out>/<image stem>.mgraph`` with the JSON beside it. The JSON holds the
-image, the task key and the result (arrays as lists).
-
-Tasks are idempotent: a result whose key matches (SHA-256 of the image bytes, the
-function's qualified name and the options) is reused. A per-image error (MoksError,
-ValueError, TypeError, OSError; for the matcher also RuntimeError and a frame without
-exposure information) is reported with the image and does not stop the others; other
-exceptions are retried by Dask first.
+The details (moved from this docstring): docs/farm.md, "Module notes", `hosts/farm/match.py`.
 """
 
 from __future__ import annotations

@@ -1,68 +1,7 @@
 """Vision-language inspectors: Anthropic, OpenAI and Gemini through their official SDKs.
 
-``make_inspector("anthropic" | "openai" | "gemini")`` returns an
-:class:`~moks_graph.nodes.inverse.interfaces.Inspector` that sends the
-reference and the preview (PNG, downscaled) plus the current SceneScript and
-metrics to a model and reads back structured critiques in SceneScript
-vocabulary (azimuth degrees, ratios, rim modes, kelvin, phi; never raw XYZ).
-
-Vendors, keys and endpoints (name: SDK on PyPI; API key variable; base URL variable)
-    * ``anthropic``: ``anthropic``; ``ANTHROPIC_API_KEY``; ``ANTHROPIC_BASE_URL``
-    * ``openai``: ``openai``; ``OPENAI_API_KEY``; ``OPENAI_BASE_URL``
-    * ``gemini``: ``google-genai``; ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``;
-      ``GEMINI_BASE_URL`` (passed as the genai ``http_options.base_url``)
-
-    Wire formats (each vendor's documented request shape): Anthropic Messages
-    API ``POST /v1/messages`` with ``{"type": "image", "source": {"type":
-    "base64", "media_type": "image/png", "data": ...}}`` blocks; OpenAI Chat
-    Completions ``POST /v1/chat/completions`` with ``{"type": "image_url",
-    "image_url": {"url": "data:image/png;base64,..."}}`` parts and
-    ``response_format = {"type": "json_object"}``; Gemini
-    ``POST /v1beta/models/{model}:generateContent`` with ``inline_data`` parts
-    and ``response_mime_type = "application/json"``. The model is
-    ``MOKS_INSPECTOR_MODEL`` or the vendor default in :data:`DEFAULT_MODELS`.
-
-Timeouts and retries
-    Each request (each attempt) has one overall deadline of ``timeout_s``
-    seconds, from connecting to the last byte of the reply: every socket wait
-    is bounded by the time left, so a server that drips a byte a second is cut
-    off at the deadline, not ``timeout_s`` after each byte. The SDKs' own
-    retries are switched off and one loop retries transient failures
-    (timeouts, connection errors, HTTP 408/409/429/5xx) up to ``max_retries``
-    times, waiting ``min(backoff_s * 2**i, backoff_max_s)`` seconds before
-    retry ``i`` (exponential backoff without jitter, so runs are
-    reproducible). Other HTTP errors (401, 400, ...) fail at once.
-
-Keys and hostile servers
-    Every SDK gets an HTTP client whose transport (:class:`_GuardedTransport`)
-    never follows a redirect: a 3xx reply fails the request at once
-    (:class:`InspectorTransportError`, not retried), so an API key header
-    (``x-api-key``, ``Authorization``, ``x-goog-api-key``) is only ever sent
-    to the configured base URL. A reply body is read as a stream and refused
-    past :data:`MAX_REPLY_BYTES` on the wire, then inflated (gzip or deflate
-    only; other encodings are refused) with a cap of
-    :data:`MAX_DECODED_BYTES`, so a small compressed bomb never becomes
-    gigabytes. The API key is scrubbed (``[redacted]``) from every error
-    message, warning, ``last_error``, note, and from the reasons and summary of
-    the returned critiques (which a match stores in ``match.json``).
-
-Replies are data, never instructions
-    The reply must be one JSON object matching
-    :class:`~moks_graph.nodes.inverse.interfaces.Critiques` (a single
-    fenced ```json block is unwrapped). It is validated with
-    ``Critiques.model_validate_json(..., strict=True)``: extra fields, wrong
-    types, strings over their limits, more than 32 items and replies over
-    :data:`MAX_REPLY_CHARS` are rejected whole. Items whose ``slot.field`` is
-    not a field of that SceneScript slot, or whose value that field rejects
-    (range, vocabulary), are dropped one by one. Control characters (terminal
-    escapes) are removed from ``reason`` and ``summary``. Nothing in a reply is
-    executed or followed as an instruction; the prompt says so too.
-
-    A rejected reply or a transport failure does not crash the loop:
-    :meth:`RemoteInspector.critique` emits an :class:`InspectorWarning`,
-    keeps the error in ``last_error`` and returns an empty ``Critiques``
-    (``strict=True`` raises :class:`InspectorReplyError` /
-    :class:`InspectorTransportError` instead; both are :class:`InspectorError`).
+The details (moved from this docstring): docs/inverse-hosts.md, "Module notes",
+`hosts/inverse/inspectors_remote.py`.
 """
 
 from __future__ import annotations

@@ -1,50 +1,7 @@
 """The calibration library: past matches in SQLite, keyed by semantic tags, with vitality decay.
 
-Every accepted match can be stored with its SceneScript, a summary and a set of
-semantic tags (``rig:dolly``, ``shot:medium``, ``rim:camera_left``,
-``stock:vision3_500t``, ``low-key``, ...; :func:`tags_for` derives them from a
-script). A new match warm-starts from :meth:`CalibrationLibrary.lookup`: the
-most *vital* similar entry.
-
-Warm starts (``moks match --library``)
-    The loop stores and looks up a still by what was *measured* about it
-    (:func:`still_tags`: key side and height, low/mid/high key, colour or
-    monochrome, rim mode, haze, colour temperature), never by a script's
-    defaults (rig, subject, angle), which every match shares. An entry must
-    share all but one of those tags (:data:`WARM_START_SIMILARITY`). It only
-    seeds the fit (:func:`warm_seed`): its fitted key direction and levels
-    start a second calibration, while the still's measured stock (colour or
-    black-and-white), rim mode, subject and framing stay its own.
-
-Vitality (how much an entry still counts)
-    With ``t`` now, ``t_last`` the time the entry was stored or last reused,
-    ``n`` the number of reuses, ``h`` the half-life and ``b`` the reuse boost::
-
-        vitality = exp(-ln 2 * (t - t_last) / h) * (1 + b * ln(1 + n))
-
-    A fresh entry has vitality 1 and halves every ``h`` (default 30 days) unless
-    it is reused; a reuse restarts its clock and raises its ceiling
-    logarithmically (``b = 0.5``: one reuse -> 1.35, three -> 1.69, ten -> 2.2),
-    so a popular entry outlives an unused one without growing without bound.
-
-Lookup score
-    ``score = J(query, tags) * vitality`` with the Jaccard similarity
-    ``J(A, B) = |A n B| / |A u B|``; the best score wins (ties: lower residual,
-    then the newer entry). Entries sharing no tag with the query are never
-    returned; ``min_similarity`` raises that floor. A lookup counts as a reuse
-    of the entry it returns (``touch=False`` to only look).
-
-Concurrency
-    One SQLite file in WAL mode (``PRAGMA journal_mode=WAL``: readers never
-    block the writer), ``busy_timeout`` (default 30 s) so concurrent workers
-    wait for the write lock instead of failing, and every write in a
-    ``BEGIN IMMEDIATE`` transaction (the lock is taken before reading, so a
-    read-modify-write cannot interleave). Each :class:`CalibrationLibrary` holds
-    its own connection: open one per process or thread. Tags live in an
-    indexed side table so a lookup reads only entries sharing a tag.
-
-``export(path)`` writes every entry with its current vitality as JSON (atomic
-write). ``prune(min_vitality)`` deletes entries below the threshold.
+The details (moved from this docstring): docs/inverse-hosts.md, "Module notes",
+`hosts/inverse/library.py`.
 """
 
 from __future__ import annotations

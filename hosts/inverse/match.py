@@ -1,36 +1,7 @@
 """``match``: a reference still in, a matched SceneScript (and bake graph) out.
 
-The loop, for one reference (the method and its measured accuracy: ``docs/inverse.md``)::
-
-    load -> subject fit: find the subject in the reference, estimate its normals, fit the
-            lights to its shading per pixel (nodes/inverse/estimate.py)
-         -> proxy scene: fuse and calibrate the built-in preview scene on the reference
-            (exact on the product's own renders); kept only if its residual is lower
-         -> library warm start (optional): kept only if its residual is lower
-         -> critique rounds: the inspector (offline rules or a VLM) proposes changes in
-            SceneScript vocabulary; key azimuth/elevation and rim mode refit the lights
-            from the proposal and are kept when the residual drops by MIN_GAIN; key/fill
-            ratio and key CCT are applied within the fit's own uncertainty; look fields
-            (stock, exposure, haze) from confidence 0.5; until a round changes nothing
-         -> status: "matched" only when the residual and the subject support it
-            (:func:`~moks_graph.nodes.inverse.estimate.judge`), else "approximate" with the
-            reasons; "failed" only for a frame without exposure information.
-
-Every hypothesis is scored by one residual on the same pixels
-(:func:`~moks_graph.nodes.inverse.estimate.subject_residual`); ``match.json`` records each
-step in ``history`` (what, proposed by whom, accepted or not, the residual after).
-
-Loading (:func:`load_reference`): ``imageio`` for PNG (8/16-bit, grey, RGBA, palette),
-JPEG, TIFF and whatever else its plugins read; Radiance ``.hdr`` with the built-in RGBE
-decoder of :mod:`moks_graph.nodes.lighting.hdri`; OpenEXR where an imageio plugin reads it.
-Integer pixels are sRGB display values, float pixels linear
-(:func:`~moks_graph.nodes.imaging.image_input.as_linear_rgb`). An unreadable or non-image
-file raises a ``ValueError`` naming the file.
-
-:func:`write_match` writes ``DIR/<stem>/match.json``, ``scene.mgraph``
-(:func:`~moks_graph.nodes.scenescript.compile.compile_scene`), ``preview.png`` (the fitted
-lights on the estimated subject, in the reference's framing) and ``compare.png``
-(reference | preview | residual heat map), as a set: all or none.
+The details (moved from this docstring): docs/inverse-hosts.md, "Module notes",
+`hosts/inverse/match.py`.
 """
 
 from __future__ import annotations

@@ -1,35 +1,7 @@
 """ProximityCoupler: keep the subject readable through rising fog.
 
-Airlight model (Koschmieder 1924; Middleton, "Vision through the
-Atmosphere", 1952). Homogeneous fog with extinction coefficient ``sigma``
-[1/m] between camera and subject at distance ``d`` [m] has transmittance::
-
-    T = exp(-sigma d)
-
-A subject of luminance ``L_o`` seen against its local background ``L_b`` has
-inherent contrast ``C0 = (L_o - L_b) / L_b``. Fog attenuates both by ``T`` and
-adds the same airlight ``L_fog (1 - T)`` (the horizon / fog luminance
-``L_fog`` scattered in along the path), so the apparent contrast is::
-
-    C = (L_o - L_b) T / (L_b T + L_fog (1 - T))
-      = C0 T / (T + (1 - T) k),       k = L_fog / L_subject (= L_fog / L_b)
-
-``k = 1`` is Koschmieder's case of a subject seen against the fog itself,
-where ``C = C0 T`` and meteorological visibility is ``3.912 / sigma`` at the
-2% threshold. Requiring ``C >= floor`` (with ``0 < floor < C0``) gives::
-
-    T >= T_min = floor k / (C0 - floor + floor k)
-    sigma <= sigma_max(d) = -ln(T_min) / d
-
-The coupler caps the fog density on the camera-subject path at ``sigma_max``
-with a soft knee: below ``knee * sigma_max`` the density is unchanged; above,
-it rolls off smoothly (C1) towards, and never past, ``sigma_max``::
-
-    s0 = knee sigma_max,  w = sigma_max - s0
-    sigma' = s0 + w (1 - exp(-(sigma - s0) / w))     for sigma > s0
-
-``knee = 1`` is a hard ``min(sigma, sigma_max)``. With ``k = 0`` (no
-airlight) or ``d = 0`` nothing is capped.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/atmosphere/coupler.py`.
 """
 
 from __future__ import annotations

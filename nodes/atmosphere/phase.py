@@ -1,48 +1,7 @@
 """Atmosphere phase: one slider ``phi`` in [0, 1] (0 calm .. 1 storm) drives six effects.
 
-Every mapping is a monotone curve of ``phi`` times an optional time-varying
-part from keyed 1-D gradient noise in [-1, 1]
-(:func:`moks_graph.nodes.camera.noise.gradient_noise` / ``fbm``, shared with
-the camera rigs), a pure function of absolute time ``t`` [s]. ``k`` is ``noise_strength`` in
-[0, 1]; ``s(phi) = 3 phi^2 - 2 phi^3`` is smoothstep. Four noise streams:
-gusts ``n_g(t)`` (0.35 Hz, 2 octaves), wind veer ``n_d(t)`` (0.05 Hz), fog
-banks ``n_f(t)`` (0.03 Hz) and flicker ``n_l(t)`` (3 Hz, 3 octaves), each in
-[-1, 1]. Gusts are shared by wind, turbulence and buffeting so they move
-together.
-
-1. Wind drift [m/s] (speed grows like a power law, gusts scale with phi)::
-
-       speed = W_max phi^1.5 (1 + 0.35 k phi n_g)
-       heading = wind_direction + 25 deg * k phi n_d
-       wind_x, wind_y = speed (cos heading, sin heading)
-
-2. Fog [1/m] and single-scattering albedo [0-1]::
-
-       fog_density = sigma_max phi^2 (1 + 0.2 k phi n_f)
-       fog_scatter = 0.80 + 0.15 s(phi)
-
-3. Light flicker [EV], zero-mean, amplitude ``F_max phi^2``::
-
-       flicker = F_max phi^2 k n_l
-
-4. Haze colour (linear RGB), clear-air blue to the fog colour::
-
-       haze = clear_haze + s(phi) (fog_color - clear_haze)
-
-5. Particle turbulence [0-1], in [0.85 s, s]::
-
-       turbulence = s(phi) (1 - 0.15 k (1 - n_g) / 2)
-
-6. Camera buffeting amplitude [deg], from dynamic wind pressure (~ v^2)::
-
-       buffet = B_max (speed / W_max)^2
-
-Each is non-decreasing in ``phi`` at every instant (the gust factors stay
-positive and their derivatives in ``phi`` are bounded: e.g.
-``d/dphi [phi^1.5 (1 + a phi)] = phi^0.5 (1.5 + 2.5 a phi) > 0`` for
-``a >= -0.35``), so their means over time are monotone too; flicker's RMS
-grows as ``phi^2``. At ``phi = 0`` wind, fog density, flicker, turbulence and
-buffeting are exactly 0. ``phi`` may be animated (an ``(N,)`` array).
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/atmosphere/phase.py`.
 """
 
 from __future__ import annotations

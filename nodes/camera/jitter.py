@@ -1,39 +1,7 @@
 """Handheld camera shake: pink (1/f) angular-velocity jitter, physiological tremor, breathing.
 
-Everything is a sum of sinusoids whose frequencies and phases come from
-:func:`moks_graph.rng.counter_uniform` on sub-keys of the caller's key: a pure function of
-absolute time (no filter state, nothing accumulated), identical for any chunking, frame rate or
-sub-frame count.
-
-Pink jitter (:func:`pink_noise`). ``K`` sinusoids of equal amplitude, one per log-spaced bin of
-``[f_lo, f_hi]`` (``per_octave`` bins per octave, each frequency log-uniform inside its bin, random
-phase). Equal power per equal log-frequency interval is a power spectral density
-``S(f) ∝ 1/f`` (slope -1 on log-log axes) over the band. The RMS of the sum is
-``amplitude * sqrt(K/2)``, so ``amplitude = rms * sqrt(2/K)``. Handheld shake is pink in
-*angular velocity*; the angle is its exact integral (:func:`pink_angle`): component
-``a sin(2 pi f t + phi)`` integrates to ``-a cos(2 pi f t + phi) / (2 pi f)``, a PSD slope of -3.
-
-Physiological tremor (:func:`tremor`). Healthy postural hand tremor has a clear spectral peak
-between 6 and 12 Hz (M. Lakie et al., "Increased gravitational force reveals the mechanical,
-resonant nature of physiological tremor", J. Physiol. 593(19):4411-4422, 2015; R. J. Elble,
-"Physiologic and enhanced physiologic tremor", Handbook of Clinical Neurophysiology vol. 1,
-ch. 22, 2003, which gives 8-12 Hz as the classic range). Its amplitude is small: a normative study
-of 97 subjects ("A normative study of postural tremor of the hand", Arch. Neurol. 39(6):358-362,
-1982, doi:10.1001/archneur.1982.00510180036009) measured a modal 0.01 g peak, i.e. about 40 um
-at 8 Hz, a few hundredths of a degree on a camera held at arm's length. Modelled as ``n``
-sinusoids with frequencies uniform in ``center ± bandwidth/2``.
-
-Camera shake amplitude. Hand-held camera shake studies used to build stabiliser tests (B. Golik,
-"Development of a test method for image stabilizing systems", diploma thesis, Cologne University
-of Applied Sciences, 2006; F. Gavant et al., "A physiological camera shake model for image
-stabilization systems", IEEE Sensors 2011, doi:10.1109/ICSENS.2011.6127172; the CIPA DC-011
-stabiliser measurement standard) describe shake as low-frequency dominated motion up to ~15-20 Hz
-with angular excursions of the order of 0.1-1 degree. The defaults here (0.25 deg RMS jitter,
-0.02 deg RMS tremor) sit inside those ranges; they are artistic parameters, not measurements.
-
-Breathing (:func:`breathing`). Adults at rest breathe 12-20 times a minute (0.2-0.33 Hz); the
-default 0.25 Hz is 15 breaths/min. The phase drifts slowly by gradient noise so breaths are not
-metronomic.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/camera/jitter.py`.
 """
 
 from __future__ import annotations

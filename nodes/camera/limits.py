@@ -1,33 +1,7 @@
 """Jerk-limited point-to-point motion (7-segment S-curve) in closed form, and a limit checker.
 
-A rest-to-rest move of ``distance`` with ``|v| <= v_max``, ``|a| <= a_max``, ``|j| <= j_max``
-(L. Biagiotti and C. Melchiorri, *Trajectory Planning for Automatic Machines and Robots*,
-Springer 2008, sec. 3.4 "Trajectory with double S velocity profile", here for zero boundary
-velocities). The jerk is piecewise constant::
-
-    segment   1    2    3    4      5    6    7
-    jerk     +J    0   -J    0     -J    0   +J
-    length   Tj  Ta-2Tj Tj   Tv     Tj  Ta-2Tj Tj      total T = 2 Ta + Tv
-
-Planning, with ``D = |distance|`` and peak speed ``vp``:
-
-* acceleration phase to reach ``vp``: if ``vp * J >= A**2`` then ``Tj = A/J``,
-  ``Ta = Tj + vp/A`` (the acceleration limit is reached), else ``Tj = sqrt(vp/J)``, ``Ta = 2 Tj``
-  (triangular acceleration, peak ``J Tj < A``);
-* ``vp = v_max`` if ``v_max * Ta(v_max) <= D`` (a cruise of ``Tv = D/v_max - Ta`` follows);
-* otherwise no cruise (``Tv = 0``, ``D = vp Ta``): if ``D >= 2 A**3 / J**2`` the acceleration
-  limit is still reached and ``vp = (A/2) (sqrt(A**2/J**2 + 4 D/A) - A/J)``, else
-  ``Tj = (D / (2 J))**(1/3)`` and ``vp = J Tj**2``.
-
-Segments whose length comes out zero vanish ("fewer segments when limits are not reached"). The
-deceleration half is the mirror image of the acceleration half,
-``p(t) = D - p_acc(T - t)``, so the profile ends at exactly ``distance`` and is C2 (position,
-velocity and acceleration continuous; jerk piecewise constant). Times are seconds since the start
-of the move: ``p = 0`` before, ``p = distance`` after.
-
-``duration`` slows the move to take exactly that long (peak speed found by bisection of the
-monotone ``T(v)``; a pure function of the arguments); a duration shorter than the fastest move
-the limits allow raises ``ValueError``.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/camera/limits.py`.
 """
 
 from __future__ import annotations

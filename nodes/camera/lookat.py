@@ -1,44 +1,7 @@
 """Look-at rotation, subject framing and Euler XYZ conversion for a Blender-convention camera.
 
-Conventions (moks_graph.channels): world Z-up, right-handed; a camera's local frame looks down
-``-Z`` with ``+Y`` up and ``+X`` to the right; its rotation is Euler XYZ in degrees with matrix
-``R = Rz(rz) @ Ry(ry) @ Rx(rx)`` whose columns are the camera's right, up and back axes in world
-space. The rest pose (0, 0, 0) looks straight down; ``rx = 90`` looks level along ``+Y``.
-
-Aim. For a subject at world direction ``w`` (azimuth ``A`` from +X, elevation ``E``) the camera
-heading ``phi`` (azimuth of its forward axis) and pitch ``theta`` (elevation of its forward axis)
-put the subject at screen position ``(sx, sy)`` with a level horizon and a roll ``r`` about the
-view axis. Screen positions are fractions of the frame, ``x`` right and ``y`` up in
-``[-0.5, 0.5]``; a pinhole of focal length ``f`` on a ``W x H`` mm sensor sees a camera-space
-point ``(x, y, z)`` (``z < 0`` in front) at ``sx = (f/W) x/(-z)``, ``sy = (f/H) y/(-z)``. The
-subject therefore needs camera-space tangent offsets ``(p, q) = (sx W/f, sy H/f)``; undoing the
-roll gives ``(P, Q) = (p cos r - q sin r, p sin r + q cos r)`` in the level camera
-(:func:`framing_offset`). With ``n = sqrt(1 + P^2 + Q^2)``, the world up axis seen from the level
-camera is ``(0, cos theta, -sin theta)``, so ``sin E = (Q cos theta + sin theta) / n``, and the
-horizontal components give the heading::
-
-    theta = asin(n sin E / sqrt(1 + Q^2)) - atan(Q)
-    phi   = A + atan2(P, cos theta - Q sin theta)
-
-(for ``P = Q = 0`` this is the plain look-at ``theta = E, phi = A``). When ``|n sin E|`` exceeds
-``sqrt(1 + Q^2)`` (a subject near the zenith or nadir framed far off-centre) no level camera can
-frame it; the argument is clipped, which frames it as close as possible. The camera axes are then
-``right = (sin phi, -cos phi, 0)``, ``up = (-sin theta cos phi, -sin theta sin phi, cos theta)``,
-``back = -(cos theta cos phi, cos theta sin phi, sin theta)``, rolled by ``r`` (counter-clockwise
-as seen from behind the camera: ``R_final = R @ Rz(r)``). Looking straight up or down is a valid
-shot: the heading then comes from ``atan2(0, 0) = 0`` unless a reference azimuth is given.
-
-Continuity. Euler angles from :func:`matrix_to_euler_xyz` are folded (``rx, rz`` in (-180, 180],
-``ry`` in [-90, 90]). :func:`look_at_euler` unwraps them to the branch nearest an analytic
-reference (``90 + theta``, ``0``, ``phi - 90``) elementwise, so a chunk of frames gets exactly the
-samples of the whole range. The heading ``phi`` itself needs a continuous reference azimuth when
-the subject can go round the camera: rigs pass one (:func:`azimuth_reference`); without it the
-azimuth is unwrapped sequentially over the given samples (continuous, but chunks are no longer
-identical to the whole).
-
-All matrix products are written out elementwise (no BLAS), and transcendental functions only
-ever see contiguous 1-D arrays (:func:`column`): numpy's SIMD ``arctan2``/``exp`` on strided views
-can round differently depending on memory alignment, which would break chunk identity.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/camera/lookat.py`.
 """
 
 from __future__ import annotations

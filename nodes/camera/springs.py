@@ -1,31 +1,7 @@
 """Damped springs in closed form: step, ramp and base-excitation responses.
 
-All responses solve the linear second-order system (natural angular frequency ``omega_n`` in
-rad/s, damping ratio ``zeta``)::
-
-    x'' + 2 zeta omega_n x' + omega_n**2 x = omega_n**2 w(t)
-
-starting at rest. They are exact closed forms evaluated at absolute times, so they do not depend
-on the sampling step, frame rate or chunking. Write ``E = exp(-zeta omega_n tau)`` and
-
-* under-damped ``zeta < 1``:  ``C = cos(wd tau)``,  ``S = sin(wd tau) / wd``,
-  ``wd = omega_n sqrt(1 - zeta**2)``;
-* critically damped ``zeta = 1``: ``C = 1``, ``S = tau``;
-* over-damped ``zeta > 1``: ``C = cosh(we tau)``, ``S = sinh(we tau) / we``,
-  ``we = omega_n sqrt(zeta**2 - 1)`` (evaluated as two decaying exponentials and ``expm1`` so
-  nothing overflows and ``zeta -> 1`` stays accurate).
-
-Then (Ogata, *Modern Control Engineering*, 5th ed., 2010, sec. 5-3; the ramp response follows by
-integrating the homogeneous equation once) for ``tau >= 0`` and zero for ``tau < 0``:
-
-* unit step response   ``h(tau)   = 1 - E (C + zeta omega_n S)``
-* its derivatives      ``h'(tau)  = omega_n**2 E S``,  ``h'' = omega_n**2 E (C - zeta omega_n S)``
-* unit ramp response   ``H1(tau)  = tau - (2 zeta / omega_n) h(tau) - E S``  (``H1' = h``)
-
-Because the system is linear, responses to piecewise-constant inputs are sums of shifted step
-responses (:func:`spring_filter_steps`) and the deflection of a spring whose base follows a
-motion with piecewise-constant jerk is a sum of shifted ramp responses
-(:func:`base_excitation_lag`). That is how rigs get arm flex and pendulum sway in closed form.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/camera/springs.py`.
 """
 
 from __future__ import annotations

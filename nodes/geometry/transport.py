@@ -1,35 +1,7 @@
 """Discrete parallel transport (Levi-Civita connection) on a triangle mesh.
 
-Every vertex ``i`` carries the tangent frame ``(u_i, v_i, n_i)`` of
-:func:`moks_graph.nodes.geometry.mesh.tangent_frames` (``n_i`` the vertex
-normal). A tangent vector at ``i`` is the angle ``a`` (and length) of
-``cos(a) u_i + sin(a) v_i``.
-
-Edge transport. Moving from ``i`` to a neighbour ``j``, the tangent plane of
-``i`` is carried onto the plane of ``j`` by the minimal rotation ``R_ij`` taking
-``n_i`` to ``n_j`` (rotation about ``n_i x n_j``; no twist about the normal),
-then read in ``j``'s frame. ``R_ij u_i`` has angle
-``rho_ij = atan2(R_ij u_i . v_j, R_ij u_i . u_j)`` in ``j``'s frame, so the
-transported vector has angle ``a + rho_ij`` (``rho_ji = -rho_ij``). This is the
-discrete Levi-Civita connection: the tangential part of the change of a
-transported vector vanishes to first order along the edge, and for normals
-``n = x / r`` on a sphere it is exact Levi-Civita transport along the great
-arc between the two points (the Gauss map of the sphere is the identity up to
-scale), so holonomy equals enclosed area over ``r^2``.
-
-Holonomy. Transporting around a closed vertex loop returns the vector rotated
-by ``sum rho`` (the frames cancel). For a loop running counter-clockwise about
-the outward normal this is the enclosed total Gaussian curvature
-``integral K dA`` (Gauss-Bonnet), reported modulo ``2 pi`` in ``(-pi, pi]``.
-
-Commutator residual. With ``C_ij`` the 2x2 rotation by ``rho_ij`` and ``S_i``
-the shape operator in frame ``i`` (:mod:`moks_graph.nodes.geometry.curvature`),
-``|| C_ij S_i - S_j C_ij ||_F = || C_ij S_i C_ij^T - S_j ||_F`` is the change of
-the shape operator along the edge after parallel transport: a discrete
-covariant derivative ``|(nabla_e S)| * |e|`` (1/m). It vanishes where the
-shape operator is parallel (spheres, planes, cylinders) and grows where
-curvature changes along the surface (ellipsoids, tori), so it tells where a
-frame transported along a path will see the principal directions turn.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/geometry/transport.py`.
 """
 
 from __future__ import annotations

@@ -1,47 +1,7 @@
 """Colorimetry: sRGB transfer, XYZ, CIE 1960 UCS, the Planckian locus, CCT and Duv, CCT -> RGB.
 
-This module is the project's one owner of colour temperature: the Planckian locus, the range
-of temperatures, CCT/Duv from a colour and a light's colour from CCT/Duv.
-:mod:`moks_graph.nodes.lights.photometry` and every other caller use it.
-
-Conventions
------------
-* RGB values are *linear* sRGB / Rec.709 primaries with a D65 white (IEC 61966-2-1).
-  ``(1, 1, 1)`` is the D65 white of luminance ``Y = 1``.
-* ``rgb_to_xyz`` uses the IEC 61966-2-1 matrix (rows give X, Y, Z)::
-
-      X = 0.4124564 R + 0.3575761 G + 0.1804375 B
-      Y = 0.2126729 R + 0.7151522 G + 0.0721750 B
-      Z = 0.0193339 R + 0.1191920 G + 0.9503041 B
-
-* CIE 1960 UCS (the space in which CCT and Duv are defined, CIE 15:2018)::
-
-      u = 4X / (X + 15Y + 3Z),   v = 6Y / (X + 15Y + 3Z)
-      x = 3u / (2u - 8v + 4),    y = 2v / (2u - 8v + 4)
-
-* Planckian locus: Planck's law ``M(l, T) = c1 l^-5 / (exp(c2 / (l T)) - 1)``
-  (``c2 = 1.4388e-2 m K``) summed at 1 nm over 360-780 nm against the CIE 1931 2° colour-matching
-  functions, exactly as colour-science computes it (``CCT_to_uv_Planck1900``). The sums are
-  done once, by ``tests/imaging/test_imaging_planck_table.py --write`` with colour-science's CMF
-  data, and shipped as ``planckian_locus.json`` beside this module: ``(u, v)`` and
-  ``d(u, v)/d ln T`` at 351 temperatures about 1 % apart from 819 K to 26 986 K. Between them
-  the locus is the cubic Hermite interpolant in ``T``, within 1e-11 of Planck's law in (u, v),
-  so the base install needs no colour-science. Only arithmetic and comparisons are used on
-  the way (no log/exp), so every machine gets the same bits.
-* Temperature range: :data:`CCT_RANGE_K` = 1000-20 000 K, one bound for the whole project
-  (light parameters, SceneScript, the inverse fitter's clamps, metrics).
-* Duv (ANSI C78.377, Ohno 2014): signed distance from the locus in (u, v) along its unit normal
-  ``n = (v'(T), -u'(T)) / |(u'(T), v'(T))|``; positive is above the locus (greenish), negative
-  below (pinkish/magenta): ``(u, v) = P(T) + Duv n``. A light's colour: ``(u, v) -> (x, y)``
-  -> XYZ with ``Y = 1`` -> linear Rec.709 RGB (:data:`XYZ_TO_REC709`), negatives clipped,
-  luminance re-normalised to 1.
-* CCT and Duv from (u, v): Ohno's combined triangular/parabolic solution (Y. Ohno, "Practical
-  use and calculation of CCT and Duv", LEUKOS 10(1), 47-55, 2014; Ohno 2013) with the cascade:
-  the nearest table point, then five refinements of 9 points across its neighbours' bracket
-  (each narrowing it fourfold), then the solution on the last three points (about 1e-5 T apart).
-  Against colour-science's ``uv_to_CCT_Ohno2013`` over 1000-20 000 K at Duv +-0.02: within
-  0.03 K and 1e-7 Duv. Published values: D65 -> 6504 K, Duv +0.0032; CIE A -> 2856 K, Duv 0;
-  D50 -> 5003 K, Duv +0.0033.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/imaging/colorimetry.py`.
 """
 
 from __future__ import annotations

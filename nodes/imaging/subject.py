@@ -1,37 +1,7 @@
 """Subject silhouette, inflated surface normals and the key-light direction fit.
 
-Subject
-    The background level ``b`` is the median log luminance (stops) of a border band
-    ``0.02 * max(H, W)`` pixels wide. Pixels whose smoothed log luminance differs from ``b``
-    by more than ``SUBJECT_STOPS`` (1 stop) are foreground. A morphological closing with a
-    disc of radius ``0.01 * max(H, W)`` bridges the thin band where a shading terminator
-    crosses the background level. The subject is the largest 8-connected foreground
-    component (or, when a seed pixel is given, the component that contains it), holes
-    filled. A subject smaller than 0.2 % or larger than 90 % of the frame is "not found".
-
-Inflated normals
-    The silhouette is inflated into a sphere-like surface (cf. Johnston, "Lumo:
-    illumination for cel animation", NPAR 2002): with ``D`` the Euclidean distance from a
-    pixel centre to the silhouette (measured to the edge half a pixel beyond the outermost
-    pixel centres), ``R = max D`` and ``u`` the outward unit direction (minus the gradient
-    of ``D`` smoothed by a 1.5-pixel Gaussian, which removes the 45-degree quantisation of
-    nearest-pixel directions), ``rho = 1 - D / R`` and
-    ``n = (rho u_x, rho u_y, sqrt(1 - rho^2))``. For a disc this is the normal field of a
-    sphere. Camera frame: ``x`` = image right, ``y`` = image up, ``z`` = towards the camera.
-
-Key-light fit (Lambertian least squares)
-    On the subject's lit pixels ``Y = a + albedo * n . l`` holds exactly for a Lambertian
-    surface under one directional light plus ambient. Weighted least squares of
-    ``Y ~ g . n + a`` with logistic weights ``sigmoid((Y - Y_lo - 0.5 dY) / (0.01 dY))``
-    (``Y_lo``, ``Y_hi`` = 2nd and 98th percentiles of ``Y`` on the subject, ``dY`` their
-    difference) gives ``l = g / |g|``. Keeping only the brighter half of the range drops
-    the unlit part (where ``n . l < 0`` clamps) and the side lit by a fill from the
-    opposite side when key/fill >= 3 or so; a fill that overlaps the key's side is measured
-    together with it (their sum is one Lambertian light).
-
-SceneScript angles from a direction ``l`` (camera frame)
-    ``azimuth = atan2(l_x, l_z)`` (0 = from the camera side, +90 = from image right,
-    +-180 = from behind), ``elevation = asin(l_y)`` (0 = subject height, +90 = overhead).
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/imaging/subject.py`.
 """
 
 from __future__ import annotations

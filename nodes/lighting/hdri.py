@@ -1,33 +1,7 @@
 """Equirectangular HDRI conventions and loading.
 
-Direction mapping (internal space: right-handed, Z-up)
-    An equirectangular (latitude-longitude) map has ``H`` rows and ``W = 2H``
-    columns. The centre of pixel ``(row i, column j)`` is at
-
-    * ``u = (j + 0.5) / W``, ``v = (i + 0.5) / H`` (both in ``(0, 1)``),
-    * longitude ``phi = pi * (1 - 2u)`` (radians, in ``(-pi, pi)``),
-    * polar angle from +Z ``theta = pi * v``; elevation ``= pi/2 - theta``,
-    * direction ``d = (sin(theta) cos(phi), sin(theta) sin(phi), cos(theta))``.
-
-    So row 0 is the zenith (+Z), the last row the nadir (-Z), the image centre
-    looks along +X, the quarter column (``u = 0.25``) along +Y and the three
-    quarter column along -Y: longitude grows to the *left* in the image, which
-    is what a viewer inside the sphere sees when the map is not mirrored.
-    Azimuth angles in this package are this longitude in degrees (0 deg = +X,
-    +90 deg = +Y, counter-clockwise seen from above).
-
-Solid angle
-    Every pixel of row ``i`` subtends exactly
-    ``dOmega_i = (2 pi / W) * (cos(theta_i,top) - cos(theta_i,bottom))``,
-    the integral of ``sin(theta) dtheta dphi`` over the pixel, so the weights of
-    a whole map add up to ``4 pi`` sr without discretisation error.
-
-Loading
-    :func:`load_hdri` reads linear float RGB via ``imageio`` (OpenEXR and any
-    float format an installed imageio plugin reads). Radiance ``.hdr`` files
-    (``#?RADIANCE`` / ``#?RGBE`` header) are decoded by a small built-in RGBE
-    reader (Greg Ward, "Real Pixels", Graphics Gems II, 1991; Radiance file
-    format documentation) so that they load without an imageio plugin.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/lighting/hdri.py`.
 """
 
 from __future__ import annotations

@@ -1,53 +1,7 @@
 """Order-2 (L=2) real spherical-harmonic environment lighting.
 
-Source: R. Ramamoorthi and P. Hanrahan, "An Efficient Representation for
-Irradiance Environment Maps", SIGGRAPH 2001 (below: R&H).
-
-Basis (R&H eq. 3; constants as printed there, the code uses their exact
-values ``1/(2 sqrt(pi))``, ``sqrt(3/(4 pi))``, ``sqrt(15/(4 pi))``,
-``sqrt(5/(16 pi))``, ``sqrt(15/(16 pi))``), for a unit direction ``(x, y, z)`` in the internal Z-up
-space; coefficient order ``(l, m)`` = (0,0), (1,-1), (1,0), (1,1), (2,-2),
-(2,-1), (2,0), (2,1), (2,2)::
-
-    Y00  = 0.282095
-    Y1-1 = 0.488603 y      Y10 = 0.488603 z      Y11 = 0.488603 x
-    Y2-2 = 1.092548 xy     Y2-1 = 1.092548 yz    Y21 = 1.092548 xz
-    Y20  = 0.315392 (3z^2 - 1)                   Y22 = 0.546274 (x^2 - y^2)
-
-Projection (R&H eq. 10): ``L_lm = integral L(w) Y_lm(w) dw`` over the sphere,
-evaluated on the equirectangular map (direction mapping and exact per-row
-pixel solid angles in :mod:`moks_graph.nodes.lighting.hdri`) as
-``sum_pixels L_p Y_lm(w_p) dOmega_p``. Coefficients are ``(9, 3)`` float64:
-nine RGB triples, 27 floats, in the HDRI's radiance unit.
-
-Irradiance (R&H eq. 13): the clamped-cosine convolution
-``E(n) = integral L(w) max(0, n.w) dw`` truncated at l = 2::
-
-    E(n) = c1 L22 (x^2 - y^2) + c3 L20 z^2 + c4 L00 - c5 L20
-           + 2 c1 (L2-2 xy + L21 xz + L2-1 yz)
-           + 2 c2 (L11 x + L1-1 y + L10 z)
-
-with c1 = 0.429043, c2 = 0.511664, c3 = 0.743125, c4 = 0.886227,
-c5 = 0.247708 as printed (the module uses the exact values, which agree to
-2e-6; equivalently ``E = sum_lm A_l L_lm Y_lm(n)`` with ``A_0 = pi``,
-``A_1 = 2 pi / 3``, ``A_2 = pi / 4``). ``E`` is in the map's
-radiance unit times steradians (W/m^2 for a map in W/(m^2 sr)); the outgoing
-radiance of a white Lambertian surface is ``E / pi``.
-
-Negative irradiance is clamped to 0. The truncated series rings: for a single
-distant point light of unit irradiance it is
-``1/4 + t/2 + (5/32)(3 t^2 - 1)`` with ``t = n.s``, which dips to -0.040
-behind the terminator (t = -8/15), reaches +0.094 at the terminator (t = 0,
-where the truth is 0: the ~9 % worst case R&H report) and 1.0625 facing the
-light. Physically irradiance cannot be negative, so ``irradiance`` returns
-``max(E, 0)`` unless ``clamp=False``. Smooth skies (overcast, gradients, large
-softboxes) stay within about 1 % mean error.
-
-Speed: the basis is separable, ``Y_lm(theta, phi) = P_lm(theta) T_m(phi)``
-with five azimuthal functions ``T in {1, sin phi, cos phi, sin 2phi, cos 2phi}``,
-so :func:`project_hdri` does one matrix product per map (``(5, W)`` times each
-row ``(W, 3)``) and then a weighted sum over the H rows: about as fast as
-reading the map a few times (see ``bench/sh.py``).
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/lighting/sh.py`.
 """
 
 from __future__ import annotations

@@ -1,43 +1,7 @@
 """Illuminance of extended emitters: rectangle, disc and sphere lights at a subject facing them.
 
-The light model (the one every host writer uses, :func:`moks_graph.hosts.units.light_to_host`)
-    A light of intensity ``I`` [cd] and emitting area ``A`` is a one-sided Lambertian emitter
-    of uniform luminance ``L = I / A_proj`` [nit = cd/m²], where ``A_proj`` is its area seen
-    along its axis: ``w h`` for a rectangle (a square of edge ``s``: ``s²``), ``π r²`` for a
-    disc or a sphere of radius ``r``. ``I`` is the intensity along the axis (Blender area
-    light of power ``P``: ``L = P / (π A)``, ``I = P / π``; UsdLux RectLight / SphereLight
-    with ``normalize`` off: ``L = inputs:intensity``).
-
-Illuminance at the subject (exact, not the point-source law)
-    The subject is on the light's axis at distance ``d`` from its centre, its normal facing
-    the light. The illuminance is ``E = L ∫ cos θ dω`` over the emitter (projected solid
-    angle); per candela (``E / I``, what :func:`illuminance_per_cd` returns):
-
-    * rectangle ``w × h`` (``A = w / 2d``, ``B = h / 2d``; four corner rectangles, the
-      classic differential-area-to-parallel-rectangle view factor)::
-
-          E / I = 2 / (w h) · [ A/√(1+A²) · atan(B/√(1+A²)) + B/√(1+B²) · atan(A/√(1+B²)) ]
-
-    * square of edge ``s`` (``a = s / 2``, ``q = a / √(a² + d²)``): ``E / I = 4 q atan(q) / s²``;
-    * disc of diameter ``D`` (``r = D / 2``): ``E = π L r² / (r² + d²)``, so
-      ``E / I = 1 / (r² + d²)``;
-    * sphere of diameter ``D`` (``r = D / 2 < d``): the whole visible cap lies above the
-      subject's horizon, ``E = π L (r / d)²``, so ``E / I = 1 / d²`` exactly: a sphere light
-      obeys the point-source law at every distance outside it;
-    * point: ``E / I = 1 / d²``.
-
-    Each tends to ``1 / d²`` far away. The point-source law overstates the illuminance:
-    exact / point law (:func:`point_law_ratio`) is ``1 - (s/d)²/3 + ...`` for a square,
-    ``1 / (1 + (D/2d)²)`` for a disc. It is within 1% of 1 only beyond ``d = 5.74 s``
-    (square) and ``d = 4.97 D`` (disc), within 5% beyond ``2.51 s`` / ``2.18 D``
-    (:func:`far_field_distance`); a 1.83 m square at 1.2 m gets 0.568 of ``I / d²``.
-
-Off the axis (a light not aimed at the subject)
-    :func:`polygon_illuminance_per_luminance` is Lambert's exact formula for any planar
-    polygon (the rectangle's four corners) seen from a point with a given normal; the part of
-    the polygon below the subject's horizon is clipped away first.
-
-Pure functions of numpy arrays; no I/O.
+The details (moved from this docstring): docs/light-units.md, "Module notes",
+`nodes/lights/emitters.py`.
 """
 
 from __future__ import annotations

@@ -1,39 +1,7 @@
 """Photometry and light colour: candela, lux, inverse-square compensation, CCT + Duv -> RGB.
 
-Units
-    The one internal photometric unit is luminous intensity ``I`` in candela
-    (cd). Illuminance on a surface at distance ``d`` [m] whose normal makes
-    angle ``theta`` with the direction to the light is (inverse-square and
-    Lambert cosine laws)::
-
-        E = I cos(theta) / d**2                 [lux = lm/m**2]
-
-Target-linked inverse-square compensation
-    When the light-to-subject distance animates from a reference ``d0`` to
-    ``d(t)``, scaling the intensity by ``(d/d0)**2`` keeps ``E`` at the subject
-    constant. The scale is reported in stops::
-
-        ev(t) = log2((d/d0)**2) = 2 log2(d/d0),   I(t) = I0 * 2**ev(t)
-
-Colour (CIE colorimetry)
-    One module owns colour temperature: :mod:`moks_graph.nodes.imaging.colorimetry`. The
-    Planckian locus in CIE 1960 UCS ``(u, v)`` comes from Planck's law integrated against the
-    CIE 1931 2-degree colour-matching functions (a shipped table, cubic Hermite between its
-    points, within 1e-10 of the integral); the range is ``CCT_RANGE_K`` = 1000-20 000 K, the
-    same bound as the SceneScript, geometry lights and the inverse fitter.
-
-    Tint is ``Duv`` (ANSI C78.377, Ohno 2014, LEUKOS 10(1)): the signed
-    distance from the locus along its unit normal in (u, v); positive is above
-    the locus (greener), negative below (magenta)::
-
-        n = (v'(T), -u'(T)) / |(u'(T), v'(T))|,     (u, v) = locus(T) + Duv * n
-
-    Then ``x = 3u / (2u - 8v + 4)``, ``y = 2v / (2u - 8v + 4)``; XYZ with
-    ``Y = 1`` (``X = x/y``, ``Z = (1-x-y)/y``) and linear sRGB / Rec.709
-    (IEC 61966-2-1 primaries, D65 white; the matrix is derived from the
-    chromaticities). Out-of-gamut negatives are clipped to 0 and the result is
-    re-normalised so that luminance ``Y = 0.2126 R + 0.7152 G + 0.0722 B = 1``. The names below
-    (``cct_to_rgb``, ``planckian_uv``, ``CCT_RANGE_K``, ...) are that module's.
+The details (moved from this docstring): docs/light-units.md, "Module notes",
+`nodes/lights/photometry.py`.
 """
 
 from __future__ import annotations

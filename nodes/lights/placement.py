@@ -1,47 +1,7 @@
 """Light placement from SceneScript angles around a focal target.
 
-Conventions (DESIGN.md): right-handed world, Z up, metres, degrees.
-
-Ground frame
-    ``forward`` is the camera -> subject direction projected on the ground
-    plane (z dropped) and normalised; ``right = forward x Z`` is the camera's
-    right. Where the camera is directly above or below the subject the
-    projection vanishes and ``forward`` falls back to world ``+Y`` (so
-    ``right`` is ``+X``).
-
-SceneScript angles
-    Azimuth ``a`` and elevation ``e`` give the unit direction from the subject
-    to the light::
-
-        h(a)   = -forward cos(a) + right sin(a)      (horizontal part)
-        dir    = h(a) cos(e) + Z sin(e)
-        light  = target + distance * dir
-
-    so ``a = 0`` puts the light on the camera side of the subject (a frontal
-    key), ``+90`` on the camera's right, ``±180`` behind the subject (rim /
-    back light); ``e = 0`` is subject height, ``+90`` overhead.
-
-Orientation
-    The light's local frame looks down ``-Z`` with ``+Y`` up (Blender / USD
-    lights and cameras). :func:`look_at_matrix` builds the rotation whose
-    columns are the local axes in world space (up hint world ``+Z``; for a
-    light straight above / below the subject the hint is ``-/+ h(a)``, the
-    limit of the level aim, so the orientation is continuous through the
-    zenith). Euler XYZ degrees with ``R = Rz @ Ry @ Rx`` come from
-    :func:`moks_graph.nodes.camera.lookat.matrix_to_euler_xyz` (shared with
-    the camera rigs, not duplicated here).
-
-Continuity
-    A level aim has Euler angles near ``(90 - e, 0, heading - 90)`` where
-    ``heading = psi + a`` is the azimuth of the light's forward axis and
-    ``psi`` the azimuth of the camera's ground ``forward``. With
-    ``reference_azimuth_deg`` (a continuous ``psi``, e.g. from
-    :func:`moks_graph.nodes.camera.lookat.azimuth_reference`) the folded
-    angles are moved elementwise by multiples of 360 to the branch nearest
-    that analytic reference, so any chunk of samples gets exactly the values
-    of the whole range. Without it ``psi`` is unwrapped sequentially over the
-    given samples (continuous, but a chunk of a range whose camera circles the
-    subject may differ from the whole by multiples of 360 degrees).
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/lights/placement.py`.
 """
 
 from __future__ import annotations

@@ -1,35 +1,7 @@
 """Light channels and role parameter models (key, fill, rim, practical).
 
-:func:`light_channels` turns SceneScript placement and photometric settings
-into the per-sample attributes of one light object (see
-``moks_graph.channels.ATTRIBUTES`` for units):
-
-* ``tx, ty, tz`` [m] and ``rx, ry, rz`` [deg, Euler XYZ, local -Z at the
-  target] from :func:`moks_graph.nodes.lights.placement.place_light`;
-* ``intensity`` [cd] = ``intensity_cd * 2**(exposure_ev + flicker)``, with
-  ``exposure_ev = log2(g(d0, s0) / g(d, s))`` the target-linked exposure hold
-  (0 when ``compensate`` is off; ``g`` = illuminance per candela of the light's
-  real shape, :func:`moks_graph.nodes.lights.emitters.light_illuminance_per_cd`,
-  so for point and spot lights ``log2((d/d0)**2)``) and ``flicker`` the optional
-  flicker offset in stops (channel present only when ``flicker_ev`` is given);
-* ``color_temperature`` [K], ``tint`` [Duv] and ``color_r/g/b`` (linear
-  Rec.709, luminance 1) from :func:`moks_graph.nodes.lights.photometry.cct_to_rgb`;
-* ``spot_angle`` [deg] and ``spot_blend`` [0-1] for spots, ``size`` [m] for
-  area lights.
-
-Illuminance at the subject is the exact irradiance of the light's shape on a
-subject facing it (:mod:`moks_graph.nodes.lights.emitters`): a point or spot
-light is a sphere, ``E = I / d**2`` at any distance outside it; an area light
-is a square of edge ``s``, ``E = 4 (I/s**2) q atan(q)``, ``q = a / sqrt(a**2 + d**2)``,
-``a = s/2`` (the point-source law ``I / d**2`` would be 76% too high for a 1.83 m
-light at 1.2 m). The exposure hold uses the same function, so it is exact for
-every kind and size, also when an area light's size animates.
-
-Key/fill ratio (DESIGN.md): key illuminance over fill illuminance at the
-subject (4 = 4:1 = two stops). :func:`three_point_channels` derives the fill
-intensity per sample, ``I_fill(t) = E_key(t) / ratio / g_fill(d_fill(t))``, from the
-key's unflickered illuminance, so the ratio holds at every sample whether or
-not the key is compensated; a common flicker applied to all lights keeps it.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/lights/rig.py`.
 """
 
 from __future__ import annotations

@@ -1,43 +1,7 @@
 """Film stocks as OpenColorIO looks, and .cube / CLF exports.
 
-Each stock's grain-free response (:func:`moks_graph.nodes.looks.stocks.transfer`)
-is a per-channel 1-D curve of log exposure (black-and-white stocks: of
-Rec.709 luminance). In OCIO (PyOpenColorIO 2.x) it becomes a GroupTransform:
-
-1. ``MatrixTransform``: scale by ``2**exposure_ev``; for B&W stocks every row
-   is ``2**ev * (0.2126, 0.7152, 0.0722)`` (luminance into R, G and B);
-2. ``RangeTransform``: clamp to the latitude window ``[2**lo, 2**hi]``
-   (``LOG2_EXPOSURE_RANGE``: 18% grey ± 12 stops), as ``apply_stock`` does;
-3. ``LogAffineTransform`` (base 2): the log2 shaper
-   ``u = (log2 x - lo) / (hi - lo)`` in [0, 1];
-4. the curve, in one of two forms:
-
-   * ``"spline"`` (used in configs): ``GradingRGBCurveTransform`` (style LOG)
-     with per-channel B-splines from ``u`` to
-     ``w = (log2 out - dlo) / (dhi - dlo)`` (``DISPLAY_LOG2_RANGE``) followed
-     by an inverse ``LogAffineTransform`` giving ``out = 2**(dlo + w (dhi - dlo))``.
-     OCIO cannot serialise a ``Lut1DTransform`` into a config file ("Unsupported
-     Transform() type for serialization"), and a B-spline curve holds at most
-     20 control points, so the points are placed with density
-     ``(|w''| + 1e-3 max|w''|)**(1/3)`` (equidistributing the interpolation
-     error) and given exact slopes. Measured error against ``apply_stock``
-     without grain: below 1e-3 absolute and 0.8% relative in display-linear
-     output over the whole latitude window; tests use ``SPLINE_TOLERANCE``.
-   * ``"lut1d"`` (used for CLF and .cube): a 4096-entry ``Lut1DTransform``
-     from ``u`` straight to display-linear output (linear interpolation, error
-     below 1e-5; tests use ``LUT_TOLERANCE``).
-
-:func:`build_config` makes a complete in-memory config (scene-linear Rec.709
-reference, the log2 shaper space, an sRGB display, one look and one view per
-stock); :func:`config_text` serialises it. Exports write atomically (temp
-file in the target folder + fsync + ``os.replace``):
-
-* :func:`export_cube`: a Resolve-format 3-D ``.cube`` (``LUT_3D_SIZE``,
-  ``DOMAIN_MIN/MAX``, red fastest) sampled from the look processor. Its input
-  is the log2 shaper encoding (``film_log2_shaper`` colour space of the
-  config), its output sRGB-encoded (the "Film" view) or display-linear.
-* :func:`export_clf`: an Academy/ASC Common LUT Format file written by
-  ``GroupTransform.write`` from the ``"lut1d"`` look.
+The details (moved from this docstring): docs/classic-mode.md, "Module notes",
+`nodes/looks/ocio_looks.py`.
 """
 
 from __future__ import annotations

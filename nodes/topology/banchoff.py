@@ -1,35 +1,7 @@
 """Banchoff critical points of piecewise-linear functions on triangulated surfaces.
 
-For a function ``f`` on the vertices of a triangulated 2-manifold, a vertex ``v`` with link
-(ring) vertices ``w_0 .. w_{k-1}`` in cyclic order is classified by the number ``s`` of sign
-changes of ``f(w_i) - f(v)`` around the ring (T. Banchoff, "Critical points and curvature
-for embedded polyhedra", J. Differential Geometry 1, 245-256, 1967):
-
-* ``s = 0`` and every neighbour higher: ``MIN``; every neighbour lower: ``MAX``;
-* ``s = 2``: ``REGULAR``;
-* ``s = 2 m + 2`` with ``m >= 1``: ``SADDLE`` of multiplicity ``m = s / 2 - 1`` (``m = 2`` is
-  a monkey saddle).
-
-The index of a vertex is ``1 - s / 2`` (``+1`` for extrema, ``-m`` for saddles), and the sum
-of indices is the Euler characteristic: ``#max - sum(saddle multiplicities) + #min = chi``
-(2 for a sphere, 0 for a torus, 1 for a disc).
-
-Ties are broken by *simulation of simplicity* (Edelsbrunner & Muecke, ACM TOG 9(1), 1990):
-vertices are compared as ``(value, id)`` pairs, so a neighbour with an equal value is
-"higher" when its id is larger. Every vertex then has a well-defined type, and plateaus
-produce exactly one extremum.
-
-Boundaries are closed by a virtual vertex at ``-inf`` (a cone over the boundary, which is
-itself a minimum not reported here): a boundary vertex's open ring is closed through a
-neighbour lower than everything. A disc then sums to ``chi = 1``.
-
-The ``multiplicity`` arrays hold 1 for ``MAX``/``MIN``, 0 for ``REGULAR`` and ``m`` for
-``SADDLE`` so that ``chi = sum over extrema - sum over saddles`` (see
-:func:`euler_characteristic`).
-
-Grids use the Freudenthal (Kuhn) triangulation: each square ``(i, j)-(i+1, j+1)`` is split
-along its main diagonal, giving every pixel the 6-neighbour ring, in cyclic order,
-``(0,+1), (+1,+1), (+1,0), (0,-1), (-1,-1), (-1,0)`` in ``(row, column)`` offsets.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/topology/banchoff.py`.
 """
 
 from __future__ import annotations

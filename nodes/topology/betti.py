@@ -1,39 +1,7 @@
 """Betti numbers of binary masks and persistent Betti numbers of luminance superlevel sets.
 
-Digital topology (Rosenfeld; Kong & Rosenfeld, "Digital topology: introduction and survey",
-CVGIP 48, 1989): a planar binary image has consistent topology only with *matched*
-connectivities. Here the foreground is 8-connected and the background 4-connected:
-
-* ``b0`` = number of 8-connected foreground components (``skimage.measure.label``,
-  ``connectivity=2``);
-* ``chi`` = Euler number with the same convention (``skimage.measure.euler_number``,
-  ``connectivity=2``, pixels outside the image are background);
-* ``b1 = b0 - chi`` = number of holes = bounded 4-connected background components.
-
-:func:`betti_signature` labels a mask (``many`` defaults to 3):
-
-* ``"none"``: empty mask (``b0 = 0``);
-* ``"machined"``: many components and (almost) no loops: ``b0 >= many`` and
-  ``b0 >= many * b1`` (e.g. glints on machined metal, a grid of dots);
-* ``"organic"``: loops dominate: ``b1 >= many`` and ``b1 >= many * b0`` (e.g. one lacy
-  region such as sky through foliage);
-* ``"mixed"``: anything else (a single blob, a ring, a few of each).
-
-:func:`persistent_betti` tracks the same numbers over all thresholds of a luminance field
-(superlevel sets ``{L >= t}``, by default on ``log2`` luminance so persistence is in stops)
-with 0-dimensional persistent homology computed by ripser (U. Bauer, "Ripser", J. Appl.
-Comput. Topol. 5, 2021) on lower-star filtrations of the pixel graph:
-
-* ``H0`` of ``{L >= t}``: the sublevel filtration of ``-L`` on the 8-neighbour graph.
-* ``H1`` of ``{L >= t}``: by planar duality a hole of the superlevel set is a bounded
-  4-connected component of ``{L < t}``; these are the finite ``H0`` bars of the sublevel
-  filtration of ``L`` on the 4-neighbour graph with the image framed by a ring of pixels
-  lower than everything (the frame is the elder component; holes die by merging into it
-  or into each other).
-
-Bars are reported as ``(birth, death)`` in the order of *decreasing* threshold
-(``birth >= death``); a feature is present for ``death < t <= birth``; persistence is
-``birth - death``. Features with persistence ``>= min_persistence`` are counted as stable.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/topology/betti.py`.
 """
 
 from __future__ import annotations

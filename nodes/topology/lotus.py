@@ -1,34 +1,7 @@
 """The Lotus point: the contained maximum of the primary bright domain of an image.
 
-Plain ``argmax`` of luminance lands on whatever is brightest: a blown-out window at the
-frame edge, a specular speck. The Lotus point is the peak of the largest bright domain
-that is *contained* (does not touch the frame) and *not blown out* (not a clipped plateau),
-which on a lit subject is its key highlight.
-
-Algorithm (all on the analysis image, block-averaged to at most ``max_side`` pixels):
-
-1. ``l = log2(Y + 2**-14)`` (stops), smoothed with a Gaussian of ``sigma`` times the
-   longer side (``l_s``), which merges noise maxima and shrinks specks.
-2. Maxima of ``l_s`` by Banchoff's classification on the Freudenthal grid
-   (:func:`moks_graph.nodes.topology.banchoff.classify_grid`, ties by index).
-3. Domain of a maximum ``m`` with peak value ``v_m``: the 8-connected component of the
-   superlevel set ``{l_s >= v_m - drop_stops}`` that contains ``m`` (the part of its
-   ascending region within ``drop_stops`` of the peak, merged with whatever it joins above
-   that level; thresholds are snapped down to a 1/8-stop grid so every level is labelled
-   once). A peak that is not prominent (a ripple on a flat background) gets the whole
-   flat region as its domain.
-4. A domain is rejected when it touches the image border, when it is a plateau (at least
-   ``plateau_fraction`` of its pixels lie within ``plateau_stops`` of its raw maximum: a
-   clipped, blown-out region), or when its raw peak luminance reaches ``clip_level``.
-5. A maximum whose domain holds a higher one is rejected: it is merged into that peak
-   less than ``drop_stops`` below its top (the elder rule of persistent homology), so it
-   is not prominent.
-6. The Lotus point is the peak of the largest surviving domain (ties: higher peak). If
-   nothing survives, the global maximum of ``l_s`` is used with ``contained=False``.
-7. The position is refined to the maximum of ``l`` smoothed by only ``REFINE_SIGMA`` (1)
-   pixel, within twice the smoothing radius of the peak and inside its domain (heavy smoothing
-   pulls a peak next to a dark edge inwards), then to sub-pixel precision by a 3-point
-   parabola along each axis.
+The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
+`nodes/topology/lotus.py`.
 """
 
 from __future__ import annotations
