@@ -1,64 +1,7 @@
 """Calibration: Gauss-Newton / Levenberg-Marquardt on the metric signature, by tree pullback.
 
-The loop fits the continuous lighting parameters of a SceneScript so that the preview's
-metrics match the reference's. The computation is a Fabric Transform Tree (after RMPflow,
-Cheng et al. 2018, and geometric fabrics, Van Wyk et al. 2022): a root space (the
-calibration parameters), a chain of task maps and metric leaves::
-
-    parameters --J_s--> scene quantities --J_i--> display image --J_l--> metric leaf l
-    (key tangent,       (light directions,         (H x W x 3)            (key direction,
-     fill, mired,        levels, colour,                                   ratio, exposure,
-     EV, fog, rim)       fog, exposure)                                    ..., cues)
-
-The leaves (:func:`analyse`) are the metrics of
-:func:`~moks_graph.nodes.imaging.metrics.extract_metrics` that lighting moves (key
-direction, key/fill ratio, exposure, 5th/95th percentiles, white balance, haze, rim) plus
-cues on the subject (percentiles, zones, dipole, brightest-part centroid). Every preview is
-measured on the *reference's* subject (mask and inflated normals), so the leaves are
-smooth in the parameters and exactly zero at the reference's own script.
-
-Each leaf ``l`` has a residual ``r_l`` (preview minus reference) and a metric
-``M_l = diag(1 / sigma_l^2)`` (:data:`LEAF_SIGMA`). Pulling back through the tree gives
-the root metric and force::
-
-    M_parent = sum_children J^T M_child J,     f_parent = -sum_children J^T M_child r_child
-
-so ``M_root = sum_l (J_l J_i J_s)^T M_l (J_l J_i J_s)`` and the Gauss-Newton step solves
-``(M_root + lambda diag(M_root)) delta = f_root`` (Levenberg-Marquardt damping, Marquardt
-1963: a rejected step - the cost rose, e.g. across the specular lobe or a silhouette change -
-multiplies ``lambda`` by 4, an accepted one divides it by 3). The image level has
-``3 H W`` dimensions, so its metric is never formed: Jacobian columns are pushed forward
-(one tangent image per parameter) and the metrics are pulled back at the leaves, which is
-the same sum. Optionally (``prior_sigma``) a leaf at the root ties the key direction to
-its start (the log map at the start direction, ``M = 1 / prior_sigma^2``); off by default.
-
-Where each Jacobian comes from
-    * ``J_s`` (parameters -> scene): analytic (:func:`scene_tangents`), except the light
-      colour's derivative in mired, a central difference of the closed-form
-      ``cct_to_rgb`` (a 1-D map, step 0.5 mired).
-    * ``J_i`` (scene -> image): analytic shading and film derivatives
-      (:meth:`~moks_graph.nodes.inverse.render.RenderState.display_jvp`).
-    * ``J_l`` (image -> metrics), on the analysis image (block mean, linear), holding the
-      discrete structure fixed (subject mask, inflated normals, percentile ranks): analytic
-      for the exposure mean, the soft percentiles (implicit function theorem:
-      ``dt = sum s'_i dx_i / sum s'_i``), the rim metric (linear excess then a soft
-      quantile), the subject cues (means, centroids), the white-balance mean colour and
-      the Lambertian key-direction fit
-      (``d coef = (A^T W A)^-1 A^T (W dy + dW (y - A coef))`` with the logistic weights'
-      derivative through the 2nd/98th percentiles). Finite differences remain, as central
-      differences along the tangent image (no re-rendering), for: the key/fill-ratio metric
-      (a soft split along the luminance dipole), the dark-channel haze (min filters), and
-      Ohno's CCT/Duv from the mean colour (a table method, differenced on 3 numbers).
-
-Parameters (:data:`PARAMETERS`)
-    ``key_t1``, ``key_t2``: the key direction on the sphere's tangent plane - two
-    coordinates [rad] along an orthonormal basis ``(t1, t2)`` of the plane at the current
-    direction ``l`` (re-centred every step, so there is no singularity at the pole); a step
-    ``delta`` moves ``l`` along the great circle ``cos|delta| l + sin|delta| delta/|delta|``.
-    ``fill`` (the fill level ``1 / key_fill_ratio``: the image is linear in it),
-    ``mired`` (``1e6 / K``), ``exposure_ev`` [EV], ``fog`` (``phi^2``,
-    proportional to the fog extinction, so its derivative does not vanish at ``phi = 0``),
-    ``rim_ev`` [EV] (only with a rim light). ``mired`` is dropped for black-and-white stocks.
+The details (moved from this docstring): docs/inverse.md, "Module notes",
+`nodes/inverse/calibrate.py`.
 """
 
 from __future__ import annotations

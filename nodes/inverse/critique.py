@@ -1,32 +1,7 @@
 """The offline inspector: deterministic, rule-based critiques in SceneScript vocabulary.
 
-:class:`OfflineInspector` (``name = "offline"``) compares the reference's signature
-(:func:`moks_graph.nodes.inverse.fuse.signature`, passed as ``metrics``) with the
-preview's, and the script that made the preview, and returns
-:class:`~moks_graph.nodes.inverse.interfaces.Critiques`. Every rule is a threshold on a
-difference of metrics; the value it proposes is in the slot's own units:
-
-* ``look.stock``: Tri-X when the reference is black and white (saturation < 0.01) and the
-  preview is not, a colour negative when it is the other way round; Kodachrome when the
-  reference's 5th percentile sits more than ``SHADOW_EV`` below the preview's on a
-  negative (the reversal toe crushes the blacks), Vision3 250D the other way round; the
-  sibling Vision3 negative (250D <-> 500T, which differ only in toe and grain) with low
-  confidence.
-* ``fill_rim.rim``: the reference's light-layout fits (``cue_fit_<mode>_residual``) rank the
-  rim modes; a mode within ``RIM_MARGIN`` of the current one's residual, or any rim when
-  the reference's ``rim_light`` exceeds the preview's by ``RIM_STOPS`` and the preview has
-  none, is proposed.
-* ``key.azimuth_deg`` / ``key.elevation_deg``: the preview's key direction moved by the
-  difference of the ``key_azimuth`` / ``key_elevation`` metrics when it exceeds
-  ``ANGLE_DEG``.
-* ``fill_rim.key_fill_ratio``: scaled by the ratio of the ``key_fill_ratio`` metrics when
-  they differ by more than ``RATIO_STOPS``.
-* ``key.cct_K``: shifted by the grey-world difference in mired when above ``MIRED``.
-* ``look.exposure_ev``: by the difference of the log-average exposure above ``EXPOSURE_EV``.
-* ``atmosphere.phi``: by the haze difference above ``HAZE``.
-
-The match loop treats the discrete proposals (``rim``, ``stock``) as alternatives to
-calibrate; the continuous ones are what calibration then does, and end up in the summary.
+The details (moved from this docstring): docs/inverse.md, "Module notes",
+`nodes/inverse/critique.py`.
 """
 
 from __future__ import annotations

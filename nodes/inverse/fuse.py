@@ -1,54 +1,7 @@
 """Fusion: from the metric signature of a reference to a SceneScript start, slot by slot.
 
-:func:`signature` measures a reference: the 18 keys of
-:func:`~moks_graph.nodes.imaging.metrics.extract_metrics` plus cues (keys ``cue_*``) that
-the slot fusers read. :func:`fuse` maps a signature to a SceneScript with one fuser per
-slot and the prior offsets of the forward renderer (:data:`PRIORS`). Only the signature
-crosses from one to the other (the ``moks.inverse.fuse`` node takes ``Metrics``).
-
-Cues
-    * Silhouette: ``cue_subject_top/bottom`` (the subject mask's bounding box, fractions of
-      the frame height from the top), ``cue_subject_left/right`` (of the width),
-      ``cue_subject_centre_x``, ``cue_subject_area`` and ``cue_subject_found`` (1/0).
-    * The calibration's subject cues (:func:`~moks_graph.nodes.inverse.calibrate.analyse`):
-      ``cue_subject_low/high/mean`` [EV], ``cue_subject_dipole_up/right``.
-    * ``cue_background_display``: log2 of the median display luminance of the border band.
-    * Light-layout fits ``cue_fit_<rim mode>_<field>``, one per rim mode: the metric
-      extractor's single-light Lambertian fit (``key_azimuth``/``key_elevation``) extended
-      to the SceneScript's light layout. Normals: the forward renderer's proxy for the
-      fused shot when its silhouette agrees with the subject (IoU >= :data:`PROXY_IOU`,
-      ``cue_proxy_iou``), else the subject's inflated normals
-      (:mod:`moks_graph.nodes.imaging.subject`). The display luminance is un-filmed with
-      the inverse transfer of the stock the frame reads as (:func:`prior_stock`,
-      :func:`unfilm`) and fitted, for every key direction ``l_k`` of a grid (10 deg, then
-      1.25 deg within 5 deg of the best), by linear least squares
-      ``Y ~ c_k (F(n.l_k) (1 + g (n.h_k)^k) + E_amb(n)) + c_f F(n.l_f) + c_r sum_r F(n.l_r)
-      + c_v`` (``F``, the Blinn-Phong gloss ``g``, ``E_amb``, the fill rule and the rim
-      directions of :mod:`moks_graph.nodes.inverse.render`, camera assumed level, ``h_k``
-      for a distant camera; ``c_v`` a veil; every subset of columns, keeping admissible
-      coefficients: ``0 < c_f <= c_k``, ``0 < c_r <= RIM_MAX c_k``). Fields: ``azimuth``,
-      ``elevation`` [deg], ``log2_ratio`` (``log2 c_k / c_f``, 6 without fill), ``rim_ev``
-      (``log2 c_r / c_k``), ``gain`` (``log2 c_k``), ``veil`` (``c_v / c_k``) and
-      ``residual`` (RMS residual over RMS luminance).
-
-Fusers (one per slot; each reads the signature and the prior offsets)
-    * subject: the base script's (default a person).
-    * shot: the shot size whose eye-level proxy silhouette
-      (:func:`~moks_graph.nodes.inverse.render.scene_geometry`) has the nearest bounding box;
-      ``screen_x`` from the centroid offset, quantised to :data:`SCREEN_STEP`.
-    * key: direction from the layout fit of the chosen rim mode (the metric's
-      ``key_azimuth``/``key_elevation`` without a fit) plus the prior offsets; CCT from the
-      grey-world ``cct`` plus the mired offset (the base's for black and white).
-    * fill_rim: the rim mode whose fit lowers the residual by :data:`RIM_GAIN` over none
-      (two rims by :data:`BOTH_GAIN` over the best single one) with at least
-      :data:`RIM_MIN_EV`; ratio and rim level from that fit.
-    * look: Tri-X when ``saturation < MONO_SATURATION``; Kodachrome when the frame's 5th
-      percentile is below the renderer's ``reversal_p05``; else Vision3 500T under
-      tungsten-ish light (CCT < :data:`TUNGSTEN_K`), 250D otherwise. Exposure from the
-      fit's gain: ``ev = gain - log2(subject albedo)``.
-    * atmosphere: ``phi`` by inverting the renderer's fog at the backdrop: its level ``b``
-      (un-filmed, over the key-lit albedo) is ``T B + (1 - T) A`` with backdrop ``B``,
-      airlight ``A`` and ``T = exp(-sigma_max phi^2 (d + 5 m))``.
+The details (moved from this docstring): docs/inverse.md, "Module notes",
+`nodes/inverse/fuse.py`.
 """
 
 from __future__ import annotations

@@ -1,30 +1,7 @@
 """Lights fitted to a subject's own shading, per pixel (camera frame: x right, y up, z out).
 
-Luminance on the subject is modelled as a sum of light terms on the estimated normals::
-
-    Y(p) = a_key F(n.l; s) + a_fill F(n.f(l); S_FILL) + a_amb + sum_rim a_rim F(n.r; S_RIM)
-
-``F`` is the clamped cosine of an area source of angular radius ``asin s``
-(:func:`~moks_graph.nodes.inverse.render.smooth_cosine`), ``f(l)`` the fill direction that
-``compile_scene`` places for a key at ``l`` (azimuth ``-0.6`` of the key's, elevation 10),
-``r`` the rim directions of a rim mode. The ``a`` are albedo times illuminance (``>= 0``),
-so ``a_key / a_fill`` is the key/fill ratio whatever the albedo and exposure.
-
-The fit (method and figures in ``docs/inverse.md``):
-
-1. a grid over the whole sphere of key directions, each with the exact non-negative least
-   squares of the linear coefficients (every active set of the three, solved at once);
-2. iteratively reweighted: Tukey's biweight on the residual drops cast shadows,
-   highlights and background bleeding instead of averaging them in;
-3. Levenberg-Marquardt on the key direction (tangent-plane coordinates) and source size
-   with the analytic Jacobian of the shading (variable projection: the coefficients are
-   re-solved at every step);
-4. rim modes tried as extra terms and kept when they pay for themselves, else read off the
-   silhouette's edge where it outshines the fit (:func:`rim_cue`);
-5. colour: the same terms fitted per channel; the key's colour from its specular
-   highlights when they form a clean blob (Betti gate), else from its diffuse term;
-6. uncertainty from the LM covariance, with the residual taken as correlated over the
-   whole subject (:data:`CORRELATION_RADII`).
+The details (moved from this docstring): docs/inverse.md, "Module notes",
+`nodes/inverse/lightfit.py`.
 """
 
 from __future__ import annotations

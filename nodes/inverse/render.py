@@ -1,70 +1,7 @@
 """The built-in forward model: a deterministic numpy preview renderer of a SceneScript.
 
-A chain of plain functions, each link differentiable in closed form so that
-:mod:`moks_graph.nodes.inverse.calibrate` can push tangents through it::
-
-    SceneScript --scene_quantities--> Scene --shade--> linear radiance --film--> display image
-                 (light directions,             (per pixel, Lambert +      (apply_stock of
-                  levels, colour, fog,           Blinn-Phong, SH ambient,    nodes/looks/stocks)
-                  exposure, stock)               exponential fog)
-
-Geometry (:func:`scene_geometry`, cached): the camera of the shot slot
-(:func:`moks_graph.nodes.scenescript.compile.framing`: target, position, lens, dutch roll;
-a pinhole with the 24 mm sensor height of ``framing`` spanning the frame height, the
-subject offset on screen by ``screen_x``/``screen_y`` frame widths/heights), a subject
-proxy made of ellipsoids (a person: head sphere of radius ``0.065 h`` at the aim height
-``0.93 h``, torso and legs; other kinds one ellipsoid, :data:`PROXIES`), a ground plane
-``z = 0`` (a disc of ``FLOOR_RADIUS`` subject heights) and, behind them, a dark backdrop
-``BACKDROP_DISTANCE_M`` beyond the target.
-Pixels are point-sampled at their centres.
-
-Lights (the SceneScript conventions of DESIGN.md and :mod:`moks_graph.nodes.lights.placement`):
-the key at ``(azimuth, elevation)`` (0 = camera side, +90 = camera right = image right,
-±180 behind; elevation 0 = subject height, +90 overhead), the fill at azimuth
-``-0.6 * key azimuth`` (``-30`` when the key is within 1 degree of frontal) and elevation
-10 (the rules of :func:`moks_graph.nodes.scenescript.compile.compile_scene`), rim lights per
-rim mode at ``±150`` (elevation 25) or ``180`` (elevation 60, "top"). Every light is
-distant (one direction for the whole frame) and has the key's colour ``cct_to_rgb(cct)``
-(luminance 1). Levels are illuminances relative to the key's: key 1, fill
-``1 / key_fill_ratio``, rim ``2**rim_ev``; ``illuminance_lux`` only sets absolute
-photometry in the baked graph, the render is metered on the key (incident metering:
-a white card facing the key reads 1.0 scene-linear before the exposure offset).
-
-Shading of a surface point with unit normal ``n``, unit direction to the camera ``v`` and
-albedo ``a`` (scene-linear, key illuminance = 1)::
-
-    E_i   = F(n . l_i; s_i)                      smoothed cosine of an area-ish source
-    S_i   = k_s (k_i + 8) / 8 * max(n . h_i, 0)^k_i * E_i,   h_i = (l_i + v) / |l_i + v|
-    L     = c * [ sum_i level_i (a E_i + S_i) + a * E_sh(n) ]
-
-``F(c; s)`` is ``max(c, 0)`` for ``|c| >= s`` and the C1 quadratic ``(c + s)^2 / (4 s)``
-for ``|c| < s``, with ``s`` the sine of the source's angular radius (``size / 2`` at the
-light distance of ``compile_scene``): the horizon band of a spherical source
-(J. Snyder, "Area light sources for real-time graphics", MSR-TR-96-11, 1996) replaced by a
-quadratic with the same value and slope at both ends. ``S_i`` is a normalised Blinn-Phong
-lobe (J. F. Blinn, "Models of light reflection for computer synthesized pictures",
-SIGGRAPH 1977; normalisation ``(k + 8) / (8 pi)``, the pi folded into the metering) with
-exponent ``k = 2 / alpha^2 - 2`` for ``alpha^2 = ROUGHNESS^2 + s^2`` (B. Walter et al.,
-"Microfacet models for refraction through rough surfaces", EGSR 2007, eq. 34).
-``E_sh`` is the L=2 spherical-harmonic irradiance (:func:`moks_graph.nodes.lighting.sh.
-irradiance`) of a CIE overcast dome (:func:`moks_graph.nodes.lighting.skies.overcast_sky`)
-whose horizontal irradiance is ``AMBIENT_IRRADIANCE`` of the key's, tinted like the lights
-(studio bounce). No cast shadows.
-
-Atmosphere: exponential fog with the phase model's extinction ``sigma = sigma_max phi^2``
-(:mod:`moks_graph.nodes.atmosphere.phase`, default ``sigma_max`` 0.3 / m) over the camera
-distance ``d``: ``L' = T L + (1 - T) A`` with ``T = exp(-sigma d)`` and airlight
-``A = AIRLIGHT * c * hz / Y(hz)``, ``hz`` the phase model's haze colour at ``phi``
-(clear-air blue to fog grey by smoothstep). The backdrop is ``BACKDROP * c`` seen through
-the fog at its own distance.
-
-Look: ``apply_stock(L, stock, exposure_ev=exposure_ev)`` (display-referred linear; without
-grain through a 1/256-stop table of the same curve, :func:`film`), with seeded grain
-(``moks_graph.rng`` key of (seed, ``"inverse.preview"``, ``"grain"``)) when the renderer is
-built with ``grain=True`` and the script's grain is > 0.
-
-Speed: the geometry is cached per (subject, shot, size) and the film curves are tabulated,
-so a 512 x 288 render costs about 15 ms (2 cores, numpy 1.26).
+The details (moved from this docstring): docs/inverse.md, "Module notes",
+`nodes/inverse/render.py`.
 """
 
 from __future__ import annotations
