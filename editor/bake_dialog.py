@@ -11,6 +11,14 @@ are not thread-safe) and is atomic, so a cancelled or failed bake leaves no
 file behind. "Link to the moving subject" is ``moks bake --link-to-target``: the
 lights and camera aim that follow a subject track are written as its children /
 constraints (:mod:`moks_graph.hosts.linkage`; USD, Blender, Maya).
+
+Every ``moks bake`` option has a widget (issue 18): host, output, frame range,
+sub-frames (``--subframes``), scene map (``--scene-map``), up axis
+(``--up-axis``), metres per unit (``--meters-per-unit``), atmospheric phase
+(``--phi``) and link to target. :meth:`BakeDialog.bake_arguments` collects them
+as the keyword arguments of :func:`moks_graph.hosts.bake.evaluate_bake`, the
+first half of the CLI's own :func:`~moks_graph.hosts.bake.bake`; the worker
+evaluates, the UI thread writes (:func:`~moks_graph.hosts.bake.write_bake`).
 """
 
 from __future__ import annotations
@@ -21,7 +29,6 @@ from typing import Any
 
 from moks_graph.editor.qtcompat import QtCore, QtWidgets
 from moks_graph.errors import NO_PATH, MoksError, Problem
-from moks_graph.evaluate import EvalResult, Evaluator
 from moks_graph.graph import Graph
 
 
@@ -53,29 +60,35 @@ def host_status() -> dict[str, str]:
 
 class _Signals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)
-    done = QtCore.Signal(object, str)  # EvalResult | None, error message
+    done = QtCore.Signal(object, str)  # EvaluatedBake | None, error message
 
 
 class _EvalJob(QtCore.QRunnable):
-    def __init__(self, graph: Graph, frames: tuple[int, int], signals: _Signals,
+    """Runs :func:`~moks_graph.hosts.bake.evaluate_bake` on a worker thread."""
+
+    def __init__(self, graph: Graph, arguments: dict[str, Any], signals: _Signals,
                  cancelled: list[bool]) -> None:
         super().__init__()
-        self.graph, self.frames, self.signals, self.cancelled = graph, frames, signals, cancelled
+        self.graph, self.arguments, self.signals = graph, arguments, signals
+        self.cancelled = cancelled
 
-    def _progress(self, i: int, n: int, node: str) -> None:
+    def _progress(self, phase: str, i: int, n: int, node: str) -> None:
         if self.cancelled[0]:
             raise BakeCancelled
-        self.signals.progress.emit(i, n, node)
+        if phase == "evaluate":
+            self.signals.progress.emit(i, n, node)
 
     def run(self) -> None:
         try:
-            problems = self.graph.validate()
-            if problems:
-                raise MoksError(problems, self.graph.source)
-            result = Evaluator().evaluate(self.graph, frames=self.frames, progress=self._progress)
-            if result.problems:
-                raise MoksError(result.problems, self.graph.source)
-            self.signals.done.emit(result, "")
+            from moks_graph.hosts.bake import bake_resolver, evaluate_bake, set_phi
+
+            args = dict(self.arguments)
+            phi = args.pop("phi", None)
+            if phi is not None:
+                set_phi(self.graph, phi)
+            args["resolver"] = bake_resolver(args.pop("scene_map", None))
+            job = evaluate_bake(self.graph, progress=self._progress, **args)
+            self.signals.done.emit(job, "")
         except BakeCancelled:
             self.signals.done.emit(None, "cancelled")
         except MoksError as exc:
@@ -85,7 +98,7 @@ class _EvalJob(QtCore.QRunnable):
 
 
 class BakeDialog(QtWidgets.QDialog):
-    """Choose a host and an output file; bake with a progress bar and a Cancel button."""
+    """Choose a host, an output file and the bake options; bake with progress and Cancel."""
 
     #: (ok, message) when a bake ends
     finished_bake = QtCore.Signal(bool, str)
@@ -107,14 +120,13 @@ class BakeDialog(QtWidgets.QDialog):
         first = next((i for i, r in enumerate(self.status_by_host.values()) if not r), 0)
         self.host.setCurrentIndex(first)
         self.path = QtWidgets.QLineEdit()
-        browse = QtWidgets.QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
         s = graph.settings
         self.start = QtWidgets.QSpinBox()
         self.end = QtWidgets.QSpinBox()
         for box, value in ((self.start, s.frame_start), (self.end, s.frame_end)):
             box.setRange(-1_000_000, 10_000_000)
             box.setValue(value)
+        self._build_options(s.subframes)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -122,37 +134,22 @@ class BakeDialog(QtWidgets.QDialog):
         self.message.setWordWrap(True)
         self.bake_button = QtWidgets.QPushButton("Bake")
         self.cancel_button = QtWidgets.QPushButton("Close")
-        self.bake_button.clicked.connect(self.start_bake)
+        self.bake_button.clicked.connect(lambda _checked=False: self.start_bake())
         self.cancel_button.clicked.connect(self._cancel_or_close)
-        form = QtWidgets.QFormLayout()
-        form.addRow("host", self.host)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
-        form.addRow("output file", row)
-        frames = QtWidgets.QHBoxLayout()
-        frames.addWidget(self.start)
-        frames.addWidget(QtWidgets.QLabel("to"))
-        frames.addWidget(self.end)
-        form.addRow("frames", frames)
-        self.link = QtWidgets.QCheckBox("link lights and camera aim to the moving subject")
-        self.link.setToolTip("moks bake --link-to-target: children / constraints of the "
-                             "subject's null in the host (usd, blender, maya)")
-        form.addRow("", self.link)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(self._form())
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.bake_button)
         buttons.addWidget(self.cancel_button)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self.resize(520, 220)
+        self.resize(560, 360)
         self.host.currentIndexChanged.connect(lambda _i: self._suggest_path())
-        self.host.currentIndexChanged.connect(lambda _i: self._update_link())
+        self.host.currentIndexChanged.connect(lambda _i: self._update_host_options())
         self._suggest_path()
-        self._update_link()
+        self._update_host_options()
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = _Signals()
@@ -161,7 +158,73 @@ class BakeDialog(QtWidgets.QDialog):
         self._cancelled = [False]
         self.running = False
         self.result_path: Path | None = None
-        self._link = False
+
+    # -- the form ------------------------------------------------------------------------
+    def _build_options(self, graph_subframes: int) -> None:
+        """One widget per ``moks bake`` option beyond host, output and frames."""
+        self.subframes = QtWidgets.QSpinBox()
+        self.subframes.setRange(0, 64)
+        self.subframes.setSpecialValueText(f"graph's ({graph_subframes})")
+        self.subframes.setToolTip("--subframes: samples per frame (motion blur)")
+        self.scene_map = QtWidgets.QLineEdit()
+        self.scene_map.setPlaceholderText("none: selectors resolve against the baked objects")
+        self.scene_map.setToolTip("--scene-map: JSON {\"objects\": {name: [tags]}} resolving "
+                                  "the graph's selectors (tag:hero, name:key)")
+        self.up_axis = QtWidgets.QComboBox()
+        for text, value in (("host default (Z)", None), ("Z", "Z"), ("Y", "Y")):
+            self.up_axis.addItem(text, value)
+        self.up_axis.setToolTip("--up-axis: USD stage up axis")
+        self.meters_per_unit = QtWidgets.QDoubleSpinBox()
+        self.meters_per_unit.setDecimals(6)
+        self.meters_per_unit.setRange(0.0, 1000.0)
+        self.meters_per_unit.setSingleStep(0.01)
+        self.meters_per_unit.setSpecialValueText("host default (0.01, cm)")
+        self.meters_per_unit.setToolTip("--meters-per-unit: scene unit in metres (USD, chan)")
+        self.phi_enabled = QtWidgets.QCheckBox("set")
+        self.phi = QtWidgets.QDoubleSpinBox()
+        self.phi.setRange(0.0, 1.0)
+        self.phi.setSingleStep(0.05)
+        self.phi.setDecimals(3)
+        self.phi.setToolTip("--phi: atmospheric phase for every atmosphere node, 0 calm .. 1 storm")
+        try:
+            from moks_graph.hosts.bake import ATMOSPHERE_TYPE
+            has_atmosphere = any(n.type == ATMOSPHERE_TYPE for n in self.graph.nodes.values())
+        except Exception:
+            has_atmosphere = False
+        self.phi_enabled.setEnabled(has_atmosphere)
+        self.phi.setEnabled(False)
+        self.phi_enabled.toggled.connect(self.phi.setEnabled)
+        self.link = QtWidgets.QCheckBox("link lights and camera aim to the moving subject")
+        self.link.setToolTip("moks bake --link-to-target: children / constraints of the "
+                             "subject's null in the host (usd, blender, maya)")
+
+    def _form(self) -> QtWidgets.QFormLayout:
+        form = QtWidgets.QFormLayout()
+        form.addRow("host", self.host)
+        form.addRow("output file", self._with_browse(self.path, self._browse))
+        frames = QtWidgets.QHBoxLayout()
+        frames.addWidget(self.start)
+        frames.addWidget(QtWidgets.QLabel("to"))
+        frames.addWidget(self.end)
+        form.addRow("frames", frames)
+        form.addRow("sub-frames", self.subframes)
+        form.addRow("scene map", self._with_browse(self.scene_map, self._browse_scene_map))
+        form.addRow("up axis", self.up_axis)
+        form.addRow("metres per unit", self.meters_per_unit)
+        phi = QtWidgets.QHBoxLayout()
+        phi.addWidget(self.phi_enabled)
+        phi.addWidget(self.phi, 1)
+        form.addRow("phi (atmosphere)", phi)
+        form.addRow("", self.link)
+        return form
+
+    def _with_browse(self, edit: QtWidgets.QLineEdit, slot: Any) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(edit, 1)
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(slot)
+        row.addWidget(browse)
+        return row
 
     def _suffixes(self) -> tuple[str, ...]:
         try:
@@ -173,6 +236,17 @@ class BakeDialog(QtWidgets.QDialog):
     def _suggest_path(self) -> None:
         stem = Path(self.graph.source).stem if self.graph.source else "bake"
         self.path.setText(str(Path(self.default_dir) / f"{stem}{self._suffixes()[0]}"))
+
+    def _update_host_options(self) -> None:
+        """Offer the writer options and the link box only where the chosen host takes them."""
+        try:
+            from moks_graph.hosts.bake import HOST_OPTIONS
+            takes = HOST_OPTIONS.get(self.host.currentData(), frozenset())
+        except Exception:
+            takes = frozenset()
+        self.up_axis.setEnabled("up_axis" in takes)
+        self.meters_per_unit.setEnabled("meters_per_unit" in takes)
+        self._update_link()
 
     def _update_link(self) -> None:
         """The link box is offered for hosts that write links, on graphs with a subject."""
@@ -194,23 +268,57 @@ class BakeDialog(QtWidgets.QDialog):
         if path:
             self.path.setText(path)
 
+    def _browse_scene_map(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Scene map", self.default_dir,
+                                                        "scene map (*.json)")
+        if path:
+            self.scene_map.setText(path)
+
+    def bake_arguments(self) -> dict[str, Any]:
+        """The form as keyword arguments of :func:`~moks_graph.hosts.bake.evaluate_bake`
+        (``phi`` and ``scene_map`` as ``moks bake`` takes them); options the host does not
+        take are left out, as the CLI refuses them."""
+        options: dict[str, Any] = {}
+        if self.up_axis.isEnabled() and self.up_axis.currentData() is not None:
+            options["up_axis"] = self.up_axis.currentData()
+        if self.meters_per_unit.isEnabled() and self.meters_per_unit.value() > 0:
+            options["meters_per_unit"] = self.meters_per_unit.value()
+        return {
+            "host": self.host.currentData(),
+            "out": self.path.text(),
+            "frames": (self.start.value(), self.end.value()),
+            "subframes": self.subframes.value() or None,
+            "scene_map": self.scene_map.text().strip() or None,
+            "options": options,
+            "link_to_target": self.link.isChecked(),
+            "phi": self.phi.value() if self.phi_enabled.isChecked() else None,
+        }
+
     # -- running -----------------------------------------------------------------------
     def start_bake(self, host: str | None = None, path: str | None = None,
                    link_to_target: bool | None = None) -> bool:
         """Start baking (arguments override the form); False if it could not start."""
         if self.running:
             return False
-        host = host or self.host.currentData()
-        out = Path(path or self.path.text())
-        self._link = self.link.isChecked() if link_to_target is None else link_to_target
+        args = self.bake_arguments()
+        if host is not None and host != args["host"]:
+            args["host"], args["options"] = host, {}
+        if path is not None:
+            args["out"] = path
+        if link_to_target is not None:
+            args["link_to_target"] = link_to_target
+        out = Path(args["out"])
         try:
-            from moks_graph.hosts.bake import check_link, host_writer
+            from moks_graph.hosts.bake import check_link, check_options, host_writer
 
-            self._writer = host_writer(host)
-            check_link(host, self._link)
+            host_writer(args["host"])
+            check_options(args["host"], args["options"])
+            check_link(args["host"], args["link_to_target"])
             if not out.parent.is_dir():
                 raise MoksError(Problem("MG141", f"output folder {str(out.parent)!r} does not "
                                         "exist", NO_PATH), str(out))
+            if args["scene_map"] is not None and not Path(args["scene_map"]).is_file():
+                raise ValueError(f"scene map {args['scene_map']!r}: no such file")
         except MoksError as exc:
             self._finish(False, exc.describe())
             return False
@@ -220,16 +328,16 @@ class BakeDialog(QtWidgets.QDialog):
         except Exception as exc:
             self._finish(False, f"bake unavailable: {type(exc).__name__}: {exc}")
             return False
-        self._host, self._out = host, out
+        self._host, self._out = args["host"], out
         self._cancelled[0] = False
         self.running = True
         self.bake_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.progress.setRange(0, max(1, len(self.graph.nodes)))
         self.progress.setValue(0)
-        self.message.setText(f"evaluating frames {self.start.value()}-{self.end.value()}…")
-        self.pool.start(_EvalJob(self.graph.copy(), (self.start.value(), self.end.value()),
-                                 self.signals, self._cancelled))
+        first, last = args["frames"]
+        self.message.setText(f"evaluating frames {first}-{last}…")
+        self.pool.start(_EvalJob(self.graph.copy(), args, self.signals, self._cancelled))
         return True
 
     def cancel(self) -> None:
@@ -247,35 +355,28 @@ class BakeDialog(QtWidgets.QDialog):
         if node:
             self.message.setText(f"evaluating {node} ({i + 1}/{n})")
 
-    def _evaluated(self, result: EvalResult | None, error: str) -> None:
-        if result is None:
+    def _evaluated(self, job: Any, error: str) -> None:
+        if job is None:
             self._finish(False, "bake cancelled: nothing was written" if error == "cancelled"
                          else error)
             return
         self.message.setText(f"writing {self._out}…")
         QtWidgets.QApplication.processEvents()
         try:
-            from moks_graph.hosts.bake import sink_channels
-            from moks_graph.hosts.linkage import graph_linkage
+            from moks_graph.hosts.bake import write_bake
 
-            channels = sink_channels(self.graph, result.values)
-            options = {}
-            if self._link:
-                linkage = graph_linkage(self.graph, result.values)
-                if not linkage:
-                    raise ValueError("nothing follows a moving target in this graph")
-                linkage.check(channels)
-                options["linkage"] = linkage
-            self._writer(channels, self._out, **options)
+            result = write_bake(job, out=self._out)
         except MoksError as exc:
             self._finish(False, exc.describe())
             return
         except (OSError, ValueError, TypeError) as exc:
             self._finish(False, f"cannot write {self._out}: {exc}")
             return
-        self.result_path = self._out
+        self.result_path = result.path
+        channels = result.channels
+        warnings = "".join(f"\nwarning: {w}" for w in result.targets.warnings)
         self._finish(True, f"baked {len(channels)} channels x {len(channels.time)} samples to "
-                           f"{self._out} ({self._host})")
+                           f"{result.path} ({self._host}){warnings}")
 
     def _finish(self, ok: bool, text: str) -> None:
         self.running = False

@@ -460,6 +460,62 @@ def check_link(host: str, link_to_target: bool) -> None:
                          f"not {host}")
 
 
+@dataclass(frozen=True)
+class EvaluatedBake:
+    """A bake evaluated and checked, not yet written (:func:`evaluate_bake`)."""
+
+    host: str
+    target: Path
+    options: dict[str, Any]
+    channels: Channels
+    targets: Targets
+    linkage: Linkage
+    evaluate_s: float
+
+
+def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
+                  frames: tuple[int, int] | None = None, subframes: int | None = None,
+                  resolver: Resolver | None = None, progress: BakeProgress | None = None,
+                  options: Mapping[str, Any] | None = None,
+                  link_to_target: bool = False) -> EvaluatedBake:
+    """The first half of :func:`bake`: check host, options and output, evaluate, resolve.
+
+    Safe on a worker thread (the editor's Bake dialog runs it there, then
+    :func:`write_bake` on the UI thread: host libraries such as ``bpy`` are not
+    thread-safe).
+    """
+    host_writer(host)
+    opts = check_options(host, options)
+    check_link(host, link_to_target)
+    target = check_output(host, out)
+    t0 = time.perf_counter()
+    channels, targets, linkage = _bake_channels(graph, frames, subframes, resolver, progress,
+                                                link_to_target)
+    if linkage:
+        opts["linkage"] = linkage
+    return EvaluatedBake(host, target, opts, channels, targets, linkage,
+                         time.perf_counter() - t0)
+
+
+def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
+               out: str | os.PathLike[str] | None = None) -> BakeResult:
+    """The second half of :func:`bake`: hand the Channels to the host's writer (atomic)."""
+    writer = host_writer(job.host)
+    t1 = time.perf_counter()
+    if progress is not None:
+        progress("write", 0, 1, job.host)
+    try:
+        writer(job.channels, job.target, **job.options)
+    except OSError as exc:
+        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH,
+                                field="--out"), str(out or job.target)) from None
+    t2 = time.perf_counter()
+    if progress is not None:
+        progress("write", 1, 1, job.host)
+    return BakeResult(job.target, job.host, job.channels, job.targets, job.evaluate_s, t2 - t1,
+                      job.linkage)
+
+
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
          frames: tuple[int, int] | None = None, subframes: int | None = None,
          resolver: Resolver | None = None, progress: BakeProgress | None = None,
@@ -476,29 +532,20 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     or uninstalled host and an unwritable output,
     :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems,
     ``ValueError`` for an option the host does not take;
-    nothing is left at ``out`` then.
+    nothing is left at ``out`` then. :func:`evaluate_bake` then :func:`write_bake`.
     """
-    writer = host_writer(host)
-    opts = check_options(host, options)
-    check_link(host, link_to_target)
-    target = check_output(host, out)
-    t0 = time.perf_counter()
-    channels, targets, linkage = _bake_channels(graph, frames, subframes, resolver, progress,
-                                                link_to_target)
-    if linkage:
-        opts["linkage"] = linkage
-    t1 = time.perf_counter()
-    if progress is not None:
-        progress("write", 0, 1, host)
-    try:
-        writer(channels, target, **opts)
-    except OSError as exc:
-        raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH,
-                                field="--out"), str(out)) from None
-    t2 = time.perf_counter()
-    if progress is not None:
-        progress("write", 1, 1, host)
-    return BakeResult(target, host, channels, targets, t1 - t0, t2 - t1, linkage)
+    job = evaluate_bake(graph, host, out, frames=frames, subframes=subframes, resolver=resolver,
+                        progress=progress, options=options, link_to_target=link_to_target)
+    return write_bake(job, progress, out)
+
+
+def bake_resolver(scene_map: str | os.PathLike[str] | None = None,
+                  resolver: Resolver | None = None) -> Resolver | None:
+    """The resolver of a bake: ``resolver`` first, then the scene map file (None: neither)."""
+    resolvers: list[Resolver] = [] if resolver is None else [resolver]
+    if scene_map is not None:
+        resolvers.append(load_scene_map(scene_map))
+    return ChainResolver(tuple(resolvers)) if resolvers else None
 
 
 @contextmanager
@@ -602,10 +649,7 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     graph = mgraph.load(file)
     if phi is not None:
         set_phi(graph, phi)
-    resolvers: list[Resolver] = [] if resolver is None else [resolver]
-    if scene_map is not None:
-        resolvers.append(load_scene_map(scene_map))
-    chain = ChainResolver(tuple(resolvers)) if resolvers else None
+    chain = bake_resolver(scene_map, resolver)
     if console is None:
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
                       progress=progress, options=options, link_to_target=link_to_target)
