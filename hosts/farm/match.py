@@ -41,7 +41,7 @@ def unique_stems(images: Sequence[str]) -> list[str]:
     """File-system-safe, unique folder names for images (``a``, ``a-2``, ...)."""
     stems: list[str] = []
     for image in images:
-        base = _SAFE.sub("_", Path(image).stem) or "image"
+        base = _SAFE.sub("_", Path(image).stem).strip(".") or "image"  # never . or ..
         stem, i = base, 2
         while stem in stems:
             stem, i = f"{base}-{i}", i + 1

@@ -424,7 +424,10 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         history.append(Iteration(step=0, proposal="the proxy scene calibrated on the "
                                  "reference", proposed_by="calibrator", accepted=False,
                                  residual=state.residual,
-                                 reason=f"calibration failed: {type(exc).__name__}: "
+                                 reason="calibration failed: the still does not determine "
+                                        "the proxy scene (a singular system)"
+                                        if isinstance(exc, np.linalg.LinAlgError) else
+                                        f"calibration failed: {type(exc).__name__}: "
                                         f"{str(exc)[:200]}"))
     else:
         better = proxy.residual < state.residual * (1.0 - MIN_GAIN)
