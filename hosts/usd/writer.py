@@ -174,9 +174,24 @@ def write_usd(channels: Channels, path: str | os.PathLike[str], *, up_axis: str 
     stage = build_stage(channels, up_axis=up_axis, meters_per_unit=meters_per_unit, fps=fps,
                         linkage=linkage)
     with atomic_output(target) as tmp:
-        if not stage.GetRootLayer().Export(str(tmp)):
+        try:
+            done = stage.GetRootLayer().Export(str(tmp))
+        except Exception as exc:  # pxr.Tf.ErrorException: a full disk, a file size limit, ...
+            raise OSError(f"USD could not write {str(target)!r}: {pxr_reason(exc)}") from exc
+        if not done:
             raise OSError(f"USD could not export {str(target)!r}")
     return str(target)
+
+
+def pxr_reason(exc: BaseException) -> str:
+    """The first quoted reason of a ``pxr.Tf.ErrorException`` ("Error in '...' at line ...:
+    'Error occurred writing file: No space left on device'"), else its first line."""
+    import re
+
+    text = str(exc)
+    found = re.search(r"line \d+ in file \S+ : '([^'\n]{1,300})", text)
+    line = found.group(1) if found else (text.strip().splitlines() or [type(exc).__name__])[0]
+    return line[:300]
 
 
 class _StageWriter:
