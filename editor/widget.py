@@ -19,6 +19,7 @@ from pathlib import Path
 
 from moks_graph.editor.camera_view import CameraView, subject_track
 from moks_graph.editor.canvas import GraphCanvas
+from moks_graph.editor.curves import CurveViewer
 from moks_graph.editor.evaluation import Evaluation, LiveEvaluator
 from moks_graph.editor.model import EditorDocument
 from moks_graph.editor.palette import NodePalette
@@ -26,7 +27,6 @@ from moks_graph.editor.properties import PropertiesPanel
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.editor.theme import STYLE_SHEET
 from moks_graph.editor.viewers import (
-    CurveViewer,
     ImageViewer,
     LayoutView,
     display_channels,
@@ -297,6 +297,7 @@ class EditorWidget(QtWidgets.QWidget):
             self.eval_problems = [Problem("MG120", done.error.splitlines()[0])]
             self.update_problems()
             self.show_message(f"evaluation failed: {done.error.splitlines()[0]}")
+            self.curves.set_empty(f"graph invalid: {done.error.splitlines()[0]}")
             return
         result = done.result
         self.eval_problems = [p for p in result.problems if p.code in ("MG120", "MG121")]
@@ -319,6 +320,10 @@ class EditorWidget(QtWidgets.QWidget):
         channels, title = display_channels(graph, values, node)
         if channels is None and node is not None:
             channels, title = display_channels(graph, values, None)
+        if channels is None and self.problems.problems:
+            first = self.problems.problems[0]
+            title = f"graph invalid: {first.message}" + (f" ({first.node})" if first.node
+                                                         else "")
         self.curves.set_channels(channels, title)
         self.layout_view.set_channels(channels)
         self.layout_view.set_frame(self.curves.scrubber.frame())

@@ -37,8 +37,11 @@ def test_live_evaluation_updates_the_curve_viewer(editor, demo_path, qtbot):
     # the curve items show the data (pyqtgraph) and the layout view got the camera
     x, y = editor.curves.curves["camera.tx"].getData()
     np.testing.assert_allclose(x, np.arange(1, 49))
-    assert editor.curves.normalise.isChecked()  # metres next to candela: each to its range
-    np.testing.assert_allclose(y, (after - after.min()) / np.ptp(after))
+    # one plot per object: the camera's metres drawn in metres, the key's candela apart
+    assert not editor.curves.normalise.isChecked()
+    np.testing.assert_allclose(y, after)
+    assert editor.curves.axis_label("camera") == "m"
+    assert editor.curves.axis_label("key") == "cd"
     assert [t[0] for t in object_tracks(editor.layout_view.channels)] == ["camera"]
 
 
