@@ -165,3 +165,66 @@ def test_analysis_refuses_a_sliver_it_cannot_reduce():
         analyse_still(np.full((8, 30_000, 3), 0.5, np.float32))
     assert time.monotonic() - start < 5
     assert analyse_still(np.full((8, 700, 3), 0.5, np.float32))["metrics"]  # mild: measured
+
+
+def _small(path: Path, fmt: str = "uint8") -> bytes:
+    """A 16 x 16 image written by OpenImageIO, as bytes (the base of a crafted bomb)."""
+    oiio = pytest.importorskip("OpenImageIO")
+    out = oiio.ImageOutput.create(str(path))
+    out.open(str(path), oiio.ImageSpec(16, 16, 3, fmt))
+    out.write_image(np.zeros((16, 16, 3), np.float32 if fmt == "half" else np.uint8))
+    out.close()
+    return path.read_bytes()
+
+
+def jpeg_claiming(path: Path, width: int, height: int) -> Path:
+    """A real JPEG whose SOF0 frame header claims ``width x height`` (scan data for 16 x 16)."""
+    data = bytearray(_small(path))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def tiff_claiming(path: Path, width: int, height: int) -> Path:
+    """A real TIFF whose ImageWidth / ImageLength tags claim ``width x height``."""
+    data = bytearray(_small(path))
+    end = "<" if data[:2] == b"II" else ">"
+    (ifd,) = struct.unpack_from(end + "I", data, 4)
+    (count,) = struct.unpack_from(end + "H", data, ifd)
+    for i in range(count):
+        at = ifd + 2 + 12 * i
+        tag, kind = struct.unpack_from(end + "HH", data, at)
+        if tag in (256, 257):
+            value = width if tag == 256 else height
+            struct.pack_into(end + ("HH" if kind == 3 else "I"), data, at + 8,
+                             *((value, 0) if kind == 3 else (value,)))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def exr_claiming(path: Path, width: int, height: int) -> Path:
+    """A real OpenEXR whose dataWindow and displayWindow claim ``width x height``."""
+    data = bytearray(_small(path, "half"))
+    for name in (b"dataWindow\0box2i\0", b"displayWindow\0box2i\0"):
+        at = data.index(name) + len(name) + 4
+        struct.pack_into("<iiii", data, at, 0, 0, width - 1, height - 1)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("make", [jpeg_claiming, tiff_claiming, exr_claiming],
+                         ids=["jpeg", "tiff", "exr"])
+def test_crafted_headers_are_refused_before_decoding(tmp_path, make):
+    """A few hundred bytes claiming 60,000 x 60,000 (3.6 Gpx, 10 GB as RGB8) in every format the
+    reader decodes: refused from the header, at once, naming the file and its size."""
+    suffix = {"jpeg_claiming": ".jpg", "tiff_claiming": ".tif", "exr_claiming": ".exr"}
+    bomb = make(tmp_path / f"bomb{suffix[make.__name__]}", 60_000, 60_000)
+    assert bomb.stat().st_size < 10_000
+    start = time.monotonic()
+    with pytest.raises(ImageTooLarge, match=rf"{bomb.name} is 60000 x 60000 pixels"):
+        load_image(bomb)
+    assert time.monotonic() - start < 2.0
+    sliver = make(tmp_path / f"sliver{suffix[make.__name__]}", 8, 30_000)
+    with pytest.raises(ImageTooLarge, match="8 x 30000"):
+        load_image(sliver)
