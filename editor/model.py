@@ -90,8 +90,7 @@ class RemoveNodeOp(Op):
     def apply(self, doc: EditorDocument) -> None:
         g = doc.graph
         rec = require(g, self.node_id)
-        self.record = NodeRecord(rec.id, rec.type, rec.type_version, copy.deepcopy(rec.params),
-                                 copy.deepcopy(rec.ui), copy.deepcopy(rec.raw))
+        self.record = rec.clone()
         self.edges = [(i, e) for i, e in enumerate(g.edges) if self.node_id in (e.src, e.dst)]
         g.remove_node(self.node_id)
         for _, e in self.edges:
@@ -101,9 +100,7 @@ class RemoveNodeOp(Op):
     def revert(self, doc: EditorDocument) -> None:
         assert self.record is not None
         rec = self.record
-        doc.graph.insert_node(NodeRecord(rec.id, rec.type, rec.type_version,
-                                         copy.deepcopy(rec.params), copy.deepcopy(rec.ui),
-                                         copy.deepcopy(rec.raw)))
+        doc.graph.insert_node(rec.clone())
         doc.node_added.emit(rec.id)
         restore_edges(doc, self.edges)
 

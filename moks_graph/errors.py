@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "MG114": "input-connected-twice",
     "MG115": "unknown-param",
     "MG116": "node-check-failed",
+    "MG117": "bypass-impossible",
     "MG120": "compute-failed",
     "MG121": "non-finite-output",
     "MG130": "plugin-import-failed",

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from moks_graph import codec
+from moks_graph.bypass import pass_through
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
@@ -464,6 +465,8 @@ class Evaluator:
                 return None
             value = upstream[w.src_port]
             inputs[w.port] = value if w.coerce is None else w.coerce(value)
+        if record.bypass:
+            return _passed_through(record, cls, inputs, result)
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
         limit = self.time_limit if self.time_limit is not None else node_time_limit()
@@ -499,6 +502,22 @@ class Evaluator:
                                                problem_path("nodes", node_id), node_id, port))
                 return None
         return checked
+
+
+def _passed_through(record: NodeRecord, cls: type[Node], inputs: dict[str, Any],
+                    result: EvalResult) -> Mapping[str, Any] | None:
+    """A bypassed node's outputs: each its first same-typed input (:mod:`moks_graph.bypass`)."""
+    outs = {}
+    for port, source in pass_through(cls).items():
+        value = inputs.get(source) if source is not None else None
+        if value is None:
+            result.problems.append(Problem(
+                "MG120", f"node {record.id!r} ({cls.type_id}) is bypassed but its input "
+                f"{source!r} is not connected: nothing to pass through to {port!r}",
+                problem_path("nodes", record.id), record.id, "bypass"))
+            return None
+        outs[port] = value
+    return outs
 
 
 _DEFAULT: Evaluator | None = None

@@ -79,6 +79,8 @@ class NodeRecord:
     params: dict[str, Any] = field(default_factory=dict)
     ui: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] | None = None
+    #: passes its first same-typed input through instead of computing (:mod:`moks_graph.bypass`)
+    bypass: bool = False
     # derived, kept current by Graph
     validated: BaseModel | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -93,6 +95,8 @@ class NodeRecord:
             # the same bytes in every process for one node type version
             model = self.validated
             h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
+            if self.bypass:  # absent when off: keys of graphs without bypass are unchanged
+                h.update(b"bypass\0")
             try:  # = model_dump_json(); a plugin's serializer may raise anything
                 h.update(type(model).__pydantic_serializer__.to_json(model))
             except BaseException as exc:  # contained and reported
@@ -110,8 +114,17 @@ class NodeRecord:
     def to_json(self) -> dict[str, Any]:
         if self.raw is not None:
             return self.raw
-        return {"params": self.params, "type": self.type, "type_version": self.type_version,
-                "ui": self.ui}
+        out = {"params": self.params, "type": self.type, "type_version": self.type_version,
+               "ui": self.ui}
+        if self.bypass:
+            out["bypass"] = True
+        return out
+
+    def clone(self, node_id: str | None = None) -> NodeRecord:
+        """A deep copy of what is stored (params, ui, raw, bypass), optionally under a new id."""
+        return NodeRecord(self.id if node_id is None else node_id, self.type, self.type_version,
+                          copy.deepcopy(self.params), copy.deepcopy(self.ui),
+                          copy.deepcopy(self.raw), self.bypass)
 
 
 def _set_checked(record: NodeRecord, checked: validation.Checked, revision: int) -> None:
@@ -401,6 +414,23 @@ class Graph:
         record.params = dict(params)
         self.refresh(record)
 
+    def set_bypass(self, node_id: str, bypass: bool) -> None:
+        """Turn a node's bypass on or off; refused (MG117) when no input can feed an output."""
+        record = self._require(node_id)
+        cls = self.registry.get(record.type)
+        if cls is None:
+            raise GraphEditError(Problem("MG101", f"node {node_id!r} is a placeholder of unknown "
+                                         f"type {record.type!r}; it cannot be bypassed",
+                                         problem_path("nodes", node_id), node_id))
+        if bypass:
+            from moks_graph.bypass import bypass_problems
+
+            problems = bypass_problems(node_id, cls)
+            if problems:
+                raise GraphEditError(problems)
+        record.bypass = bool(bypass)
+        self.refresh(record)
+
     def set_ui(self, node_id: str, **ui: Any) -> None:
         self._require(node_id).ui.update(ui)
 
@@ -414,8 +444,7 @@ class Graph:
     def copy(self) -> Graph:
         g = Graph(self.settings.model_copy(), self.registry, copy.deepcopy(self.meta))
         for rec in self.nodes.values():
-            g.insert_node(NodeRecord(rec.id, rec.type, rec.type_version, copy.deepcopy(rec.params),
-                                     copy.deepcopy(rec.ui), copy.deepcopy(rec.raw)))
+            g.insert_node(rec.clone())
         for e in self.edges:
             g.insert_edge(e)
         g.source = self.source

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
@@ -67,6 +67,7 @@ class NodeModel(TypedDict):
     type_version: Annotated[int, Field(ge=1)]
     params: NotRequired[dict[str, Any]]
     ui: NotRequired[dict[str, Any]]
+    bypass: NotRequired[StrictBool]
 
 
 EdgeModel = TypedDict(  # "from" is a keyword, hence the functional form
@@ -123,7 +124,8 @@ def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
             types.add(type_id)
         if (type(type_version) is not int or type_version < 1
                 or type(node.get("params", _EMPTY)) is not dict
-                or type(node.get("ui", _EMPTY)) is not dict):
+                or type(node.get("ui", _EMPTY)) is not dict
+                or type(node.get("bypass", False)) is not bool):
             return None
     for edge in edges:
         if type(edge) is not dict or len(edge) != 2:
@@ -447,7 +449,8 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
         ui = node.get("ui", {})
         if raw is not None:  # the record's params/ui must not alias what saves back verbatim
             params, ui = dict(params), dict(ui)
-        records.append(NodeRecord(node_id, type_id, version, params, ui, raw))
+        records.append(NodeRecord(node_id, type_id, version, params, ui, raw,
+                                  node.get("bypass", False)))
     graph.insert_nodes(records)
     # each end is a validated [node, port] pair: tuple.__new__ skips the NamedTuple arity check
     graph.insert_edges([tuple.__new__(Edge, e["from"] + e["to"]) for e in model.edges])

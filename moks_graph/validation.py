@@ -89,7 +89,12 @@ def check_node(graph: Graph, record: NodeRecord) -> Checked:
         msg = (f"node {record.id!r} is {record.type} version {record.type_version}; this "
                f"installation has version {cls.type_version} (upgrade the plugin)")
         return None, [Problem("MG113", msg, path, record.id, "type_version")]
-    return check_params(record.id, cls, record.params)
+    validated, problems = check_params(record.id, cls, record.params)
+    if record.bypass:
+        from moks_graph.bypass import bypass_problems
+
+        problems = [*problems, *bypass_problems(record.id, cls)]
+    return validated, problems
 
 
 _LIST_ADAPTERS: weakref.WeakKeyDictionary[type[BaseModel], TypeAdapter[list[Any]]] = (
@@ -112,7 +117,7 @@ def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
     groups: dict[type[Node], list[int]] = {}
     for i, record in enumerate(records):
         cls = graph.registry.get(record.type)
-        if cls is None or record.type_version > cls.type_version:
+        if cls is None or record.type_version > cls.type_version or record.bypass:
             results[i] = check_node(graph, record)
         else:
             groups.setdefault(cls, []).append(i)
