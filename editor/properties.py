@@ -93,6 +93,25 @@ def _number_kind(node: dict[str, Any]) -> str | None:
     return {"number": "float", "integer": "int"}.get(node.get("type", ""))
 
 
+#: Parameters of one light kind only, hidden while a node's ``kind`` is another (the spot
+#: cone on an area light means nothing). A field's schema extra ``applies`` (e.g.
+#: ``{"kind": ["light.spot"]}``) declares the same for any node.
+KIND_ONLY: dict[str, tuple[str, ...]] = {"spot_angle_deg": ("light.spot",),
+                                         "spot_blend": ("light.spot",),
+                                         "size_m": ("light.area",)}
+
+
+def applicability(cls: type[Node]) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """``{param: {other_param: allowed values}}``: when each parameter applies."""
+    props = cls.Params.model_json_schema().get("properties", {})
+    rules = {name: {k: tuple(v) for k, v in raw["applies"].items()}
+             for name, raw in props.items() if isinstance(raw.get("applies"), dict)}
+    if "kind" in props:
+        rules.update({name: {"kind": kinds} for name, kinds in KIND_ONLY.items()
+                      if name in props and name not in rules})
+    return rules
+
+
 def param_specs(cls: type[Node]) -> list[ParamSpec]:
     """The panel rows of a node class, in field order."""
     schema = cls.Params.model_json_schema()
@@ -552,6 +571,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.node_id: str | None = None
         self.editors: dict[str, _Editor] = {}
         self.labels: dict[str, QtWidgets.QLabel] = {}
+        #: when a parameter applies (see :func:`applicability`); others' rows are hidden
+        self.rules: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self.form: QtWidgets.QFormLayout | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -579,6 +601,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(6)
+        self.form, self.rules = form, {}
         if node_id is None:
             self._settings_form(outer, form)
         else:
@@ -632,6 +655,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         for spec in param_specs(cls):
             editor = make_editor(spec, lambda v, merge, n=spec.name: self._commit(n, v, merge))
             self._add_row(form, spec.name, spec, editor)
+        self.rules = applicability(cls)
         outer.addLayout(form)
         self.problem_label = QtWidgets.QLabel()
         self.problem_label.setObjectName("problemText")
@@ -676,6 +700,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
                     else set())
         for key, editor in self.editors.items():
             editor.set_value(values.get(key))
+            rule = self.rules.get(key, {})
+            if self.form is not None:
+                self.form.setRowVisible(editor, all(values.get(k) in ok for k, ok in rule.items()))
             label = self.labels[key]
             font = label.font()
             font.setBold(key in explicit)

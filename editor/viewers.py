@@ -25,7 +25,7 @@ import numpy as np
 from moks_graph.channels import Channels
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.graph import Graph
-from moks_graph.types import CHANNELS, IMAGE, METRICS
+from moks_graph.types import CHANNELS, IMAGE, METRICS, VEC3
 
 #: Curve colours (a qualitative palette readable on a dark background).
 CURVE_COLORS = [(102, 194, 255), (255, 159, 67), (120, 220, 120), (240, 100, 120),
@@ -66,7 +66,11 @@ def display_channels(graph: Graph, values: Mapping[str, Any],
 
 def display_images(graph: Graph, values: Mapping[str, Any],
                    node_id: str | None = None) -> list[tuple[str, np.ndarray]]:
-    """Image outputs to show: the node's own, else those of every node (sinks first)."""
+    """Image outputs to show: the node's own, else those of every node (sinks first).
+
+    A node that reads an image and outputs none (Lotus point, metrics) shows the images
+    feeding it, so its overlay (:func:`overlay_points`) has a picture to sit on.
+    """
     ids = [node_id] if node_id is not None else sorted(
         graph.nodes, key=lambda n: (bool(graph.edges_from(n)), n))
     out = []
@@ -74,7 +78,28 @@ def display_images(graph: Graph, values: Mapping[str, Any],
         for ref in _outputs_of(graph, nid, IMAGE.name):
             if isinstance(values.get(ref), np.ndarray):
                 out.append((ref, values[ref]))
+    if node_id is not None and not out and node_id in graph.nodes:
+        for edge in graph.edges_into(node_id):
+            ref = f"{edge.src}.{edge.src_port}"
+            if ref in _outputs_of(graph, edge.src, IMAGE.name) and isinstance(
+                    values.get(ref), np.ndarray):
+                out.append((ref, values[ref]))
     return out
+
+
+def overlay_points(graph: Graph, values: Mapping[str, Any], node_id: str,
+                   shape: tuple[int, int]) -> list[tuple[float, float, str]]:
+    """A node's points on its image: Metrics ``*_x/*_y`` pairs (:func:`metric_points`) and
+    Vec3 outputs read as ``(x pixel, y pixel, value)`` (the Lotus point) inside the image."""
+    points = metric_points(graph, values, node_id, shape)
+    h, w = shape
+    for ref in _outputs_of(graph, node_id, VEC3.name):
+        value = values.get(ref)
+        if isinstance(value, np.ndarray) and value.shape == (3,):
+            x, y = float(value[0]), float(value[1])
+            if 0.0 <= x <= w and 0.0 <= y <= h:
+                points.append((x, y, ref.rsplit(".", 1)[1]))
+    return points
 
 
 def metric_points(graph: Graph, values: Mapping[str, Any], node_id: str,

@@ -31,7 +31,7 @@ from moks_graph.editor.viewers import (
     LayoutView,
     display_channels,
     display_images,
-    metric_points,
+    overlay_points,
 )
 from moks_graph.errors import MoksError, Problem
 from moks_graph.evaluate import Evaluator
@@ -333,8 +333,8 @@ class EditorWidget(QtWidgets.QWidget):
         images = display_images(graph, values, node)
         points: list[tuple[float, float, str]] = []
         if images:
-            owner = images[0][0].rsplit(".", 1)[0]
-            points = metric_points(graph, values, owner, images[0][1].shape[:2])
+            owner = node if node is not None else images[0][0].rsplit(".", 1)[0]
+            points = overlay_points(graph, values, owner, images[0][1].shape[:2])
             is_mask = ["mask" in ref.rsplit(".", 1)[1] for ref, _ in images]
             shown = [im for im, m in zip(images, is_mask, strict=True) if not m]
             masks = [im for im, m in zip(images, is_mask, strict=True) if m]
