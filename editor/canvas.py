@@ -348,6 +348,17 @@ class GraphCanvas(QtWidgets.QWidget):
         doc.node_moved.connect(self._doc_node_moved)
         doc.refused.connect(lambda text, _problems: self.message.emit(text))
         self.rebuild()
+        self._install_tools()
+
+    def _install_tools(self) -> None:
+        """Copy / paste / duplicate, bypass and backdrops (issue 18), each in its own module."""
+        from moks_graph.editor.backdrops import Backdrops
+        from moks_graph.editor.bypass_control import BypassControl
+        from moks_graph.editor.clipboard import Clipboard
+
+        self.clipboard = Clipboard(self)
+        self.bypass = BypassControl(self)
+        self.backdrops = Backdrops(self)
 
     # -- queries --------------------------------------------------------------------
     def node_view(self, node_id: str) -> MoksNode | None:
@@ -684,6 +695,11 @@ class GraphCanvas(QtWidgets.QWidget):
         menu.addSeparator()
         delete = menu.addAction("Delete selected", self.delete_selected)
         delete.setEnabled(bool(self.selected_ids()))
+        for action in (self.clipboard.copy_action, self.clipboard.paste_action,
+                       self.clipboard.duplicate_action, self.bypass.action,
+                       self.backdrops.action, self.backdrops.title_action):
+            menu.addAction(action)
+        menu.addSeparator()
         menu.addAction("Frame all", self.fit_all)
         menu.addAction("Auto layout", self.auto_layout)
         menu.popup(global_pos)

@@ -290,6 +290,8 @@ class EditorDocument(QtCore.QObject):
     #: a node's ui position changed (id)
     node_moved = QtCore.Signal(str)
     settings_changed = QtCore.Signal()
+    #: a key of ``graph.meta`` changed (editor metadata such as backdrops)
+    meta_changed = QtCore.Signal(str)
     #: after every edit, undo or redo (once per command)
     changed = QtCore.Signal()
     #: a new graph replaced the old one (new/open)

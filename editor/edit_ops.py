@@ -1,0 +1,83 @@
+"""Undoable document operations for the everyday tools (issue 18): paste, bypass, meta.
+
+Each is an :class:`~moks_graph.editor.model.Op` applied through the engine's edit API
+(validated, refused with the engine's message) and reverted exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moks_graph.editor.model import EditorDocument, Op, require
+from moks_graph.graph import NodeRecord
+
+
+class InsertRecordOp(Op):
+    """Add a node as a whole record (params, ui, bypass) under its id; placeholders verbatim."""
+
+    def __init__(self, record: NodeRecord) -> None:
+        self.record = record
+
+    def apply(self, doc: EditorDocument) -> None:
+        rec, g = self.record, doc.graph
+        if rec.raw is not None or g.registry.get(rec.type) is None:
+            if rec.id in g.nodes:
+                g.add_node(rec.type, rec.id)  # raises the engine's duplicate-id refusal
+            g.insert_node(rec.clone())  # unknown type: kept and saved back unchanged
+        else:
+            g.add_node(rec.type, rec.id, copy.deepcopy(rec.params), copy.deepcopy(rec.ui))
+            if rec.bypass:
+                g.set_bypass(rec.id, True)
+        doc.node_added.emit(rec.id)
+
+    def revert(self, doc: EditorDocument) -> None:
+        doc.graph.remove_node(self.record.id)
+        doc.node_removed.emit(self.record.id)
+
+
+class BypassOp(Op):
+    """``graph.set_bypass`` on several nodes (refused with MG117 where it cannot pass through)."""
+
+    def __init__(self, node_ids: list[str], bypass: bool) -> None:
+        self.node_ids, self.bypass = node_ids, bypass
+        self.old: dict[str, bool] = {}
+
+    def apply(self, doc: EditorDocument) -> None:
+        for node_id in self.node_ids:
+            self.old[node_id] = require(doc.graph, node_id).bypass
+        for node_id in self.node_ids:
+            doc.graph.set_bypass(node_id, self.bypass)
+            doc.params_changed.emit(node_id)
+
+    def revert(self, doc: EditorDocument) -> None:
+        for node_id, was in self.old.items():
+            rec = doc.graph.nodes[node_id]
+            rec.bypass = was
+            doc.graph.refresh(rec)
+            doc.params_changed.emit(node_id)
+
+
+class SetMetaOp(Op):
+    """Replace one key of ``graph.meta`` (None removes it); revert restores the old value."""
+
+    def __init__(self, key: str, value: Any) -> None:
+        self.key, self.value = key, copy.deepcopy(value)
+        self.old: Any = None
+        self.had = False
+
+    def apply(self, doc: EditorDocument) -> None:
+        meta = doc.graph.meta
+        self.had, self.old = self.key in meta, copy.deepcopy(meta.get(self.key))
+        if self.value is None:
+            meta.pop(self.key, None)
+        else:
+            meta[self.key] = copy.deepcopy(self.value)
+        doc.meta_changed.emit(self.key)
+
+    def revert(self, doc: EditorDocument) -> None:
+        if self.had:
+            doc.graph.meta[self.key] = copy.deepcopy(self.old)
+        else:
+            doc.graph.meta.pop(self.key, None)
+        doc.meta_changed.emit(self.key)
