@@ -11,6 +11,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.node import Param
 from moks_graph.nodes.atmosphere.coupler import ProximityCoupler
 from moks_graph.nodes.camera.noise import fbm, gradient_noise
 from moks_graph.nodes.lights.series import ArrayLike, as_series, sample_count
@@ -30,42 +31,48 @@ class AtmosphereParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    phi: float = Field(0.0, ge=0.0, le=1.0, description="atmosphere phase, 0 calm .. 1 storm [0-1]")
+    phi: float = Param(0.0, ge=0.0, le=1.0, description="atmosphere phase, 0 calm .. 1 storm",
+                       unit="0-1")
     stream: str = Field(
         "atmosphere", min_length=1, max_length=64,
-        description="RNG stream name of the noise (with graph seed and node id) [name]",
+        description="RNG stream name of the noise (with graph seed and node id)",
     )
-    noise_strength: float = Field(
-        1.0, ge=0.0, le=1.0, description="scale of the time-varying gust/flicker parts [0-1]"
+    noise_strength: float = Param(
+        1.0, ge=0.0, le=1.0, description="scale of the time-varying gust/flicker parts", unit="0-1"
     )
-    wind_direction_deg: float = Field(
-        0.0, ge=-180.0, le=180.0, description="heading the wind blows toward, from +X to +Y [deg]"
+    wind_direction_deg: float = Param(
+        0.0, ge=-180.0, le=180.0, description="heading the wind blows toward, from +X to +Y",
+        unit="deg"
     )
-    wind_max_ms: float = Field(15.0, gt=0.0, le=60.0, description="mean wind at phi = 1 [m/s]")
-    fog_density_max: float = Field(
-        0.3, gt=0.0, le=10.0, description="fog extinction at phi = 1 (visibility 3.912/sigma) [1/m]"
+    wind_max_ms: float = Param(15.0, gt=0.0, le=60.0, description="mean wind at phi = 1",
+                               unit="m/s")
+    fog_density_max: float = Param(
+        0.3, gt=0.0, le=10.0, description="fog extinction at phi = 1 (visibility 3.912/sigma)",
+        unit="1/m"
     )
-    flicker_max_ev: float = Field(
-        1.0, ge=0.0, le=4.0, description="peak light flicker |EV| at phi = 1 [EV]"
+    flicker_max_ev: float = Param(
+        1.0, ge=0.0, le=4.0, description="peak light flicker |EV| at phi = 1", unit="EV"
     )
-    buffet_max_deg: float = Field(
-        1.5, ge=0.0, le=20.0, description="camera buffeting amplitude at wind_max_ms [deg]"
+    buffet_max_deg: float = Param(
+        1.5, ge=0.0, le=20.0, description="camera buffeting amplitude at wind_max_ms", unit="deg"
     )
-    fog_color: Colour = Field(
-        (0.62, 0.64, 0.66), description="haze / fog colour at phi = 1 [linear RGB]"
+    fog_color: Colour = Param(
+        (0.62, 0.64, 0.66), description="haze / fog colour at phi = 1", unit="linear RGB"
     )
-    clear_haze_color: Colour = Field(
-        (0.55, 0.68, 0.95), description="clear-air haze colour at phi = 0 [linear RGB]"
+    clear_haze_color: Colour = Param(
+        (0.55, 0.68, 0.95), description="clear-air haze colour at phi = 0", unit="linear RGB"
     )
-    contrast_floor: float = Field(
+    contrast_floor: float = Param(
         0.2, gt=0.0, lt=1.0,
-        description="lowest apparent subject contrast the coupler allows, fraction of C0 [0-1]",
+        description="lowest apparent subject contrast the coupler allows, fraction of C0",
+        unit="0-1",
     )
-    airlight_ratio: float = Field(
-        1.0, ge=0.0, le=100.0, description="fog luminance over subject luminance k [ratio]"
+    airlight_ratio: float = Param(
+        1.0, ge=0.0, le=100.0, description="fog luminance over subject luminance k", unit="ratio"
     )
-    coupler_knee: float = Field(
-        0.8, gt=0.0, le=1.0, description="fraction of the cap below which fog is untouched [0-1]"
+    coupler_knee: float = Param(
+        0.8, gt=0.0, le=1.0, description="fraction of the cap below which fog is untouched",
+        unit="0-1"
     )
 
     def coupler(self) -> ProximityCoupler:

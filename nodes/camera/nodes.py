@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from moks_graph.channels import Channels
-from moks_graph.node import Input, Node, NodeContext, Output
+from moks_graph.node import Input, Node, NodeContext, Output, Param
 from moks_graph.nodes.camera.rigs import RIGS, RigFunction
 from moks_graph.nodes.camera.weather import weathered_camera
 from moks_graph.nodes.common import (
@@ -75,11 +75,11 @@ class WeatherParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     rig: Literal["drone", "wirecam", "technocrane", "handheld", "tripod_locked", "moco",
-                 "dolly"] = Field(
+                 "dolly"] = Param(
         "drone", description="the rig whose wind susceptibility applies (tripod_locked, moco "
-                             "and dolly: none) [rig]")
-    susceptibility: float = Field(
-        1.0, ge=0.0, le=10.0, description="scale of the rig's documented susceptibility [x]")
+                             "and dolly: none)", unit="rig")
+    susceptibility: float = Param(
+        1.0, ge=0.0, le=10.0, description="scale of the rig's documented susceptibility", unit="x")
 
 
 class WeatheredCamera(Node):

@@ -24,13 +24,16 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import key_of
 from moks_graph.nodes.camera.lookat import column, look_at_euler
 from moks_graph.nodes.camera.motion import Path, PathMotion, plan_path_motion
 from moks_graph.rng import stream_key
 
 #: A point or offset in metres (world Z-up).
-Vec3 = Annotated[tuple[float, float, float], Field(description="x, y, z [m]")]
+Vec3 = Annotated[
+    tuple[float, float, float], Field(description="x, y, z", json_schema_extra={"unit": "m"})
+]
 
 #: Channel names every rig returns, in order.
 CHANNELS: tuple[str, ...] = (
@@ -51,49 +54,53 @@ class LensAimParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    target: Vec3 = Field(
-        (0.0, 0.0, 1.6), description="Point the camera frames and focuses on (x, y, z) [m]"
+    target: Vec3 = Param(
+        (0.0, 0.0, 1.6), description="Point the camera frames and focuses on (x, y, z)", unit="m"
     )
-    focal_length: float = Field(35.0, ge=4.0, le=1200.0, description="Lens focal length [mm]")
-    fstop: float = Field(2.8, ge=0.7, le=64.0, description="Aperture [f-number]")
-    sensor_width: float = Field(
-        36.0, ge=1.0, le=100.0, description="Horizontal film back, 36 = full frame [mm]"
+    focal_length: float = Param(35.0, ge=4.0, le=1200.0, description="Lens focal length", unit="mm")
+    fstop: float = Param(2.8, ge=0.7, le=64.0, description="Aperture", unit="f-number")
+    sensor_width: float = Param(
+        36.0, ge=1.0, le=100.0, description="Horizontal film back, 36 = full frame", unit="mm"
     )
-    sensor_height: float = Field(24.0, ge=1.0, le=100.0, description="Vertical film back [mm]")
-    fixed_focus_distance: float | None = Field(
+    sensor_height: float = Param(24.0, ge=1.0, le=100.0, description="Vertical film back",
+                                 unit="mm")
+    fixed_focus_distance: float | None = Param(
         None, gt=0.0, le=10000.0,
-        description="Fixed focus distance; leave empty to pull focus on the target [m]",
+        description="Fixed focus distance; leave empty to pull focus on the target", unit="m",
     )
-    roll: float = Field(
-        0.0, ge=-60.0, le=60.0, description="Dutch angle, counter-clockwise seen from behind [deg]"
+    roll: float = Param(
+        0.0, ge=-60.0, le=60.0, description="Dutch angle, counter-clockwise seen from behind",
+        unit="deg"
     )
-    screen_x: float = Field(
+    screen_x: float = Param(
         0.0, ge=-0.5, le=0.5,
-        description="Where the subject sits across the frame, -0.5 left edge .. 0.5 right [frame]",
+        description="Where the subject sits across the frame, -0.5 left edge .. 0.5 right",
+        unit="frame",
     )
-    screen_y: float = Field(
+    screen_y: float = Param(
         0.0, ge=-0.5, le=0.5,
-        description="Where the subject sits up the frame, -0.5 bottom .. 0.5 top [frame]",
+        description="Where the subject sits up the frame, -0.5 bottom .. 0.5 top", unit="frame",
     )
-    noise_scale: float = Field(
+    noise_scale: float = Param(
         1.0, ge=0.0, le=10.0,
-        description="Strength of every seeded imperfection of this rig, 0 = perfectly clean [x]",
+        description="Strength of every seeded imperfection of this rig, 0 = perfectly clean",
+        unit="x",
     )
 
 
 class LimitedMoveParams(LensAimParams):
     """A programmed move with mechanical limits on the camera's own motion."""
 
-    start_time: float = Field(
-        1.0, ge=-86400.0, le=86400.0, description="When the move starts [s]"
+    start_time: float = Param(
+        1.0, ge=-86400.0, le=86400.0, description="When the move starts", unit="s"
     )
-    move_duration: float = Field(
+    move_duration: float = Param(
         0.0, ge=0.0, le=86400.0,
-        description="Length of the move, 0 = as fast as the limits allow [s]",
+        description="Length of the move, 0 = as fast as the limits allow", unit="s",
     )
-    v_max: float = Field(1.0, gt=0.0, le=100.0, description="Top camera speed [m/s]")
-    a_max: float = Field(1.0, gt=0.0, le=100.0, description="Top camera acceleration [m/s^2]")
-    j_max: float = Field(3.0, gt=0.0, le=1000.0, description="Top camera jerk [m/s^3]")
+    v_max: float = Param(1.0, gt=0.0, le=100.0, description="Top camera speed", unit="m/s")
+    a_max: float = Param(1.0, gt=0.0, le=100.0, description="Top camera acceleration", unit="m/s^2")
+    j_max: float = Param(3.0, gt=0.0, le=1000.0, description="Top camera jerk", unit="m/s^3")
 
 
 def plan_rig_move(

@@ -22,8 +22,9 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.lookat import matmul3
 from moks_graph.nodes.camera.noise import fbm
@@ -47,39 +48,42 @@ JOINT_HALF_WIDTH = 0.04
 class DollyParams(LimitedMoveParams):
     """A dolly pushed along straight track."""
 
-    track_start: Vec3 = Field(
-        (-3.0, -5.0, 0.0), description="Ground point where the track begins (x, y, z) [m]"
+    track_start: Vec3 = Param(
+        (-3.0, -5.0, 0.0), description="Ground point where the track begins (x, y, z)", unit="m"
     )
-    track_heading: float = Field(
-        0.0, ge=-360.0, le=360.0, description="Direction the track runs, from +X toward +Y [deg]"
+    track_heading: float = Param(
+        0.0, ge=-360.0, le=360.0, description="Direction the track runs, from +X toward +Y",
+        unit="deg"
     )
-    track_length: float = Field(6.0, gt=0.0, le=500.0, description="Length of track laid [m]")
-    move_start: float = Field(
-        0.5, ge=0.0, le=500.0, description="Dolly position on the track at the start [m]"
+    track_length: float = Param(6.0, gt=0.0, le=500.0, description="Length of track laid", unit="m")
+    move_start: float = Param(
+        0.5, ge=0.0, le=500.0, description="Dolly position on the track at the start", unit="m"
     )
-    move_end: float = Field(
-        5.5, ge=0.0, le=500.0, description="Dolly position on the track at the end [m]"
+    move_end: float = Param(
+        5.5, ge=0.0, le=500.0, description="Dolly position on the track at the end", unit="m"
     )
-    lens_height: float = Field(
-        1.2, ge=0.1, le=6.0, description="Lens height above the rails [m]"
+    lens_height: float = Param(
+        1.2, ge=0.1, le=6.0, description="Lens height above the rails", unit="m"
     )
-    v_max: float = Field(0.6, gt=0.0, le=5.0, description="Top dolly speed along the track [m/s]")
-    a_max: float = Field(0.5, gt=0.0, le=10.0, description="Top dolly acceleration [m/s^2]")
-    j_max: float = Field(1.5, gt=0.0, le=100.0, description="Top dolly jerk [m/s^3]")
-    bump_height: float = Field(
-        0.0008, ge=0.0, le=0.02, description="Rail unevenness, peak height of the bumps [m]"
+    v_max: float = Param(0.6, gt=0.0, le=5.0, description="Top dolly speed along the track",
+                         unit="m/s")
+    a_max: float = Param(0.5, gt=0.0, le=10.0, description="Top dolly acceleration", unit="m/s^2")
+    j_max: float = Param(1.5, gt=0.0, le=100.0, description="Top dolly jerk", unit="m/s^3")
+    bump_height: float = Param(
+        0.0008, ge=0.0, le=0.02, description="Rail unevenness, peak height of the bumps", unit="m"
     )
-    bump_wavelength: float = Field(
-        0.8, gt=0.05, le=20.0, description="Typical length of a rail bump [m]"
+    bump_wavelength: float = Param(
+        0.8, gt=0.05, le=20.0, description="Typical length of a rail bump", unit="m"
     )
-    joint_spacing: float = Field(
-        2.44, ge=0.3, le=20.0, description="Length of one track section (8 ft = 2.44) [m]"
+    joint_spacing: float = Param(
+        2.44, ge=0.3, le=20.0, description="Length of one track section (8 ft = 2.44)", unit="m"
     )
-    joint_bump: float = Field(
-        0.0005, ge=0.0, le=0.01, description="Height of the step at a track joint, peak [m]"
+    joint_bump: float = Param(
+        0.0005, ge=0.0, le=0.01, description="Height of the step at a track joint, peak", unit="m"
     )
-    wheelbase: float = Field(0.6, gt=0.1, le=3.0, description="Front-to-rear wheel distance [m]")
-    track_gauge: float = Field(0.62, gt=0.1, le=3.0, description="Distance between rails [m]")
+    wheelbase: float = Param(0.6, gt=0.1, le=3.0, description="Front-to-rear wheel distance",
+                             unit="m")
+    track_gauge: float = Param(0.62, gt=0.1, le=3.0, description="Distance between rails", unit="m")
 
     def direction(self) -> np.ndarray:
         h = math.radians(self.track_heading)

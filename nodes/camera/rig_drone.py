@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import Field, model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
@@ -42,42 +43,44 @@ class DroneParams(LimitedMoveParams):
 
     path: Literal["orbit", "reveal"] = Field(
         "orbit",
-        description="Flight path: orbit around the subject, or a straight reveal [orbit|reveal]",
+        description="Flight path: orbit around the subject, or a straight reveal (orbit|reveal)",
     )
-    orbit_center: Vec3 | None = Field(
-        None, description="Centre of the orbit; empty = the target [m]"
+    orbit_center: Vec3 | None = Param(
+        None, description="Centre of the orbit; empty = the target", unit="m"
     )
-    orbit_radius_start: float = Field(
-        8.0, ge=0.5, le=2000.0, description="Orbit radius at the start [m]"
+    orbit_radius_start: float = Param(
+        8.0, ge=0.5, le=2000.0, description="Orbit radius at the start", unit="m"
     )
-    orbit_radius_end: float = Field(
-        8.0, ge=0.5, le=2000.0, description="Orbit radius at the end [m]"
+    orbit_radius_end: float = Param(
+        8.0, ge=0.5, le=2000.0, description="Orbit radius at the end", unit="m"
     )
-    orbit_height_start: float = Field(
-        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the start [m]"
+    orbit_height_start: float = Param(
+        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the start",
+        unit="m"
     )
-    orbit_height_end: float = Field(
-        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the end [m]"
+    orbit_height_end: float = Param(
+        4.0, ge=-500.0, le=2000.0, description="Height above the orbit centre at the end", unit="m"
     )
-    orbit_azimuth_start: float = Field(
-        -90.0, ge=-720.0, le=720.0, description="Drone's bearing from the centre at the start [deg]"
+    orbit_azimuth_start: float = Param(
+        -90.0, ge=-720.0, le=720.0, description="Drone's bearing from the centre at the start",
+        unit="deg"
     )
-    orbit_sweep: float = Field(
+    orbit_sweep: float = Param(
         180.0, ge=-3600.0, le=3600.0,
-        description="How far the drone goes round, counter-clockwise from above [deg]",
+        description="How far the drone goes round, counter-clockwise from above", unit="deg",
     )
-    reveal_start: Vec3 = Field((0.0, -6.0, 1.5), description="Reveal flight start point [m]")
-    reveal_end: Vec3 = Field((0.0, -20.0, 12.0), description="Reveal flight end point [m]")
-    v_max: float = Field(6.0, gt=0.0, le=40.0, description="Top flight speed [m/s]")
-    a_max: float = Field(3.0, gt=0.0, le=30.0, description="Top flight acceleration [m/s^2]")
-    j_max: float = Field(6.0, gt=0.0, le=300.0, description="Top flight jerk [m/s^3]")
-    gust_strength: float = Field(
-        0.12, ge=0.0, le=10.0, description="Wind-gust position error, peak [m]"
+    reveal_start: Vec3 = Param((0.0, -6.0, 1.5), description="Reveal flight start point", unit="m")
+    reveal_end: Vec3 = Param((0.0, -20.0, 12.0), description="Reveal flight end point", unit="m")
+    v_max: float = Param(6.0, gt=0.0, le=40.0, description="Top flight speed", unit="m/s")
+    a_max: float = Param(3.0, gt=0.0, le=30.0, description="Top flight acceleration", unit="m/s^2")
+    j_max: float = Param(6.0, gt=0.0, le=300.0, description="Top flight jerk", unit="m/s^3")
+    gust_strength: float = Param(
+        0.12, ge=0.0, le=10.0, description="Wind-gust position error, peak", unit="m"
     )
-    gust_frequency_hz: float = Field(
-        0.4, gt=0.0, le=20.0, description="Typical rate of the gusts [Hz]"
+    gust_frequency_hz: float = Param(
+        0.4, gt=0.0, le=20.0, description="Typical rate of the gusts", unit="Hz"
     )
-    buffet: float = Field(0.03, ge=0.0, le=5.0, description="Gimbal buffet, peak [deg]")
+    buffet: float = Param(0.03, ge=0.0, le=5.0, description="Gimbal buffet, peak", unit="deg")
 
     def flight_path(self) -> OrbitPath | LinePath:
         if self.path == "reveal":

@@ -23,8 +23,9 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
 from moks_graph.nodes.camera.noise import fbm
@@ -44,36 +45,38 @@ from moks_graph.timebase import TimeArray
 class HandheldParams(LimitedMoveParams):
     """An operator with the camera in hand (or on the shoulder)."""
 
-    position: Vec3 = Field((0.0, -3.0, 1.55), description="Camera position, operator standing [m]")
-    walk_to: Vec3 | None = Field(
-        None, description="Where the operator walks the camera to; empty = stands still [m]"
+    position: Vec3 = Param((0.0, -3.0, 1.55), description="Camera position, operator standing",
+                           unit="m")
+    walk_to: Vec3 | None = Param(
+        None, description="Where the operator walks the camera to; empty = stands still", unit="m"
     )
-    v_max: float = Field(1.2, gt=0.0, le=8.0, description="Walking speed [m/s]")
-    a_max: float = Field(0.8, gt=0.0, le=10.0, description="Top walking acceleration [m/s^2]")
-    j_max: float = Field(2.0, gt=0.0, le=100.0, description="Top walking jerk [m/s^3]")
-    energy: float = Field(
-        1.0, ge=0.0, le=3.0, description="Operator energy: 0 braced, 1 normal, 3 agitated [x]"
+    v_max: float = Param(1.2, gt=0.0, le=8.0, description="Walking speed", unit="m/s")
+    a_max: float = Param(0.8, gt=0.0, le=10.0, description="Top walking acceleration", unit="m/s^2")
+    j_max: float = Param(2.0, gt=0.0, le=100.0, description="Top walking jerk", unit="m/s^3")
+    energy: float = Param(
+        1.0, ge=0.0, le=3.0, description="Operator energy: 0 braced, 1 normal, 3 agitated", unit="x"
     )
-    jitter: float = Field(
-        0.25, ge=0.0, le=5.0, description="Hand-held angular jitter (pink velocity), RMS [deg]"
+    jitter: float = Param(
+        0.25, ge=0.0, le=5.0, description="Hand-held angular jitter (pink velocity), RMS",
+        unit="deg"
     )
-    tremor: float = Field(0.02, ge=0.0, le=1.0, description="Physiological tremor, RMS [deg]")
-    tremor_frequency_hz: float = Field(
-        9.0, ge=6.0, le=12.0, description="Centre of the tremor band [Hz]"
+    tremor: float = Param(0.02, ge=0.0, le=1.0, description="Physiological tremor, RMS", unit="deg")
+    tremor_frequency_hz: float = Param(
+        9.0, ge=6.0, le=12.0, description="Centre of the tremor band", unit="Hz"
     )
-    breathing_rate_hz: float = Field(
-        0.25, ge=0.1, le=1.0, description="Breathing rate (0.25 = 15 breaths a minute) [Hz]"
+    breathing_rate_hz: float = Param(
+        0.25, ge=0.1, le=1.0, description="Breathing rate (0.25 = 15 breaths a minute)", unit="Hz"
     )
-    breathing_height: float = Field(
-        0.003, ge=0.0, le=0.05, description="Camera rise on each inhale, peak [m]"
+    breathing_height: float = Param(
+        0.003, ge=0.0, le=0.05, description="Camera rise on each inhale, peak", unit="m"
     )
-    breathing_tilt: float = Field(
-        0.05, ge=0.0, le=2.0, description="Camera tilt on each inhale, peak [deg]"
+    breathing_tilt: float = Param(
+        0.05, ge=0.0, le=2.0, description="Camera tilt on each inhale, peak", unit="deg"
     )
-    body_sway: float = Field(0.008, ge=0.0, le=0.3, description="Body sway, peak [m]")
-    step_length: float = Field(0.7, ge=0.2, le=2.0, description="Walking step length [m]")
-    step_bob: float = Field(
-        0.012, ge=0.0, le=0.1, description="Up-and-down bob of each step, peak to peak [m]"
+    body_sway: float = Param(0.008, ge=0.0, le=0.3, description="Body sway, peak", unit="m")
+    step_length: float = Param(0.7, ge=0.2, le=2.0, description="Walking step length", unit="m")
+    step_bob: float = Param(
+        0.012, ge=0.0, le=0.1, description="Up-and-down bob of each step, peak to peak", unit="m"
     )
 
     def walk(self) -> LinePath:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
@@ -31,19 +32,23 @@ from moks_graph.timebase import TimeArray
 class MocoParams(LimitedMoveParams):
     """A motion-control rig playing back a programmed move."""
 
-    start_position: Vec3 = Field((-2.0, -6.0, 1.4), description="Lens position at the start [m]")
-    end_position: Vec3 = Field((2.0, -6.0, 1.8), description="Lens position at the end [m]")
-    target_end: Vec3 | None = Field(
-        None, description="Aim point at the end of the move; empty = keep aiming at target [m]"
+    start_position: Vec3 = Param((-2.0, -6.0, 1.4), description="Lens position at the start",
+                                 unit="m")
+    end_position: Vec3 = Param((2.0, -6.0, 1.8), description="Lens position at the end", unit="m")
+    target_end: Vec3 | None = Param(
+        None, description="Aim point at the end of the move; empty = keep aiming at target",
+        unit="m"
     )
-    v_max: float = Field(1.0, gt=0.0, le=20.0, description="Top arm speed at the lens [m/s]")
-    a_max: float = Field(1.0, gt=0.0, le=50.0, description="Top acceleration at the lens [m/s^2]")
-    j_max: float = Field(4.0, gt=0.0, le=500.0, description="Top jerk at the lens [m/s^3]")
-    noise_amplitude: float = Field(
-        0.0, ge=0.0, le=0.1, description="Servo hunting noise, peak; 0 = exactly repeatable [m]"
+    v_max: float = Param(1.0, gt=0.0, le=20.0, description="Top arm speed at the lens", unit="m/s")
+    a_max: float = Param(1.0, gt=0.0, le=50.0, description="Top acceleration at the lens",
+                         unit="m/s^2")
+    j_max: float = Param(4.0, gt=0.0, le=500.0, description="Top jerk at the lens", unit="m/s^3")
+    noise_amplitude: float = Param(
+        0.0, ge=0.0, le=0.1, description="Servo hunting noise, peak; 0 = exactly repeatable",
+        unit="m"
     )
-    noise_frequency_hz: float = Field(
-        2.0, gt=0.0, le=50.0, description="Typical rate of the servo noise [Hz]"
+    noise_frequency_hz: float = Param(
+        2.0, gt=0.0, le=50.0, description="Typical rate of the servo noise", unit="Hz"
     )
 
     def aim_end(self) -> Vec3:

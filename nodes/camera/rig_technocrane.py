@@ -20,8 +20,9 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import ArmPath, FixedPoint
@@ -41,40 +42,45 @@ from moks_graph.timebase import TimeArray
 class TechnocraneParams(LimitedMoveParams):
     """A telescoping crane move: swing, boom and telescope together."""
 
-    pivot: Vec3 = Field((0.0, -7.0, 1.8), description="Arm pivot at the top of the column [m]")
-    arm_length_start: float = Field(
-        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the start [m]"
+    pivot: Vec3 = Param((0.0, -7.0, 1.8), description="Arm pivot at the top of the column",
+                        unit="m")
+    arm_length_start: float = Param(
+        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the start", unit="m"
     )
-    arm_length_end: float = Field(
-        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the end (telescope) [m]"
+    arm_length_end: float = Param(
+        6.0, ge=0.5, le=35.0, description="Pivot-to-lens arm length at the end (telescope)",
+        unit="m"
     )
-    swing_start: float = Field(
-        60.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the start [deg]"
+    swing_start: float = Param(
+        60.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the start",
+        unit="deg"
     )
-    swing_end: float = Field(
-        120.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the end [deg]"
+    swing_end: float = Param(
+        120.0, ge=-720.0, le=720.0, description="Arm swing (azimuth from +X) at the end", unit="deg"
     )
-    boom_start: float = Field(
-        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the start [deg]"
+    boom_start: float = Param(
+        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the start",
+        unit="deg"
     )
-    boom_end: float = Field(
-        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the end [deg]"
+    boom_end: float = Param(
+        10.0, ge=-80.0, le=80.0, description="Arm boom (elevation above level) at the end",
+        unit="deg"
     )
-    v_max: float = Field(1.5, gt=0.0, le=20.0, description="Top lens speed [m/s]")
-    a_max: float = Field(1.0, gt=0.0, le=20.0, description="Top lens acceleration [m/s^2]")
-    j_max: float = Field(3.0, gt=0.0, le=200.0, description="Top lens jerk [m/s^3]")
-    flex_frequency_hz: float = Field(
-        1.2, ge=0.1, le=20.0, description="Natural frequency of the arm bending [Hz]"
+    v_max: float = Param(1.5, gt=0.0, le=20.0, description="Top lens speed", unit="m/s")
+    a_max: float = Param(1.0, gt=0.0, le=20.0, description="Top lens acceleration", unit="m/s^2")
+    j_max: float = Param(3.0, gt=0.0, le=200.0, description="Top lens jerk", unit="m/s^3")
+    flex_frequency_hz: float = Param(
+        1.2, ge=0.1, le=20.0, description="Natural frequency of the arm bending", unit="Hz"
     )
-    flex_damping: float = Field(
+    flex_damping: float = Param(
         0.08, ge=0.02, le=2.0,
-        description="Damping of the arm bending, small = long ringing [ratio]",
+        description="Damping of the arm bending, small = long ringing", unit="ratio",
     )
-    vibration: float = Field(
-        0.0005, ge=0.0, le=0.05, description="Seeded tip vibration, peak [m]"
+    vibration: float = Param(
+        0.0005, ge=0.0, le=0.05, description="Seeded tip vibration, peak", unit="m"
     )
-    vibration_frequency_hz: float = Field(
-        4.0, gt=0.0, le=50.0, description="Typical rate of the tip vibration [Hz]"
+    vibration_frequency_hz: float = Param(
+        4.0, gt=0.0, le=50.0, description="Typical rate of the tip vibration", unit="Hz"
     )
 
     def arm(self) -> ArmPath:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.rig_common import (
@@ -29,14 +30,14 @@ from moks_graph.timebase import TimeArray
 class TripodLockedParams(LensAimParams):
     """A camera locked off on a tripod with a fluid head."""
 
-    position: Vec3 = Field(
-        (0.0, -5.0, 1.5), description="Lens position on the tripod (x, y, z) [m]"
+    position: Vec3 = Param(
+        (0.0, -5.0, 1.5), description="Lens position on the tripod (x, y, z)", unit="m"
     )
-    head_drift: float = Field(
-        0.003, ge=0.0, le=1.0, description="Fluid-head micro pan/tilt drift, peak [deg]"
+    head_drift: float = Param(
+        0.003, ge=0.0, le=1.0, description="Fluid-head micro pan/tilt drift, peak", unit="deg"
     )
-    drift_frequency_hz: float = Field(
-        0.7, gt=0.0, le=20.0, description="Typical rate of the head drift [Hz]"
+    drift_frequency_hz: float = Param(
+        0.7, gt=0.0, le=20.0, description="Typical rate of the head drift", unit="Hz"
     )
 
     @model_validator(mode="after")

@@ -21,8 +21,9 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import EllipsePath, FixedPoint, ShiftedPath
@@ -44,38 +45,39 @@ GRAVITY = 9.80665
 class WirecamParams(LimitedMoveParams):
     """A single-span cable cam."""
 
-    target: Vec3 = Field(
-        (0.0, 12.0, 1.0), description="Point the camera frames and focuses on (x, y, z) [m]"
+    target: Vec3 = Param(
+        (0.0, 12.0, 1.0), description="Point the camera frames and focuses on (x, y, z)", unit="m"
     )
-    anchor_a: Vec3 = Field((-30.0, 0.0, 14.0), description="Cable anchor on tower A [m]")
-    anchor_b: Vec3 = Field((30.0, 0.0, 14.0), description="Cable anchor on tower B [m]")
-    sag: float = Field(
-        3.0, gt=0.0, le=200.0, description="Carriage drop below the chord at mid-span [m]"
+    anchor_a: Vec3 = Param((-30.0, 0.0, 14.0), description="Cable anchor on tower A", unit="m")
+    anchor_b: Vec3 = Param((30.0, 0.0, 14.0), description="Cable anchor on tower B", unit="m")
+    sag: float = Param(
+        3.0, gt=0.0, le=200.0, description="Carriage drop below the chord at mid-span", unit="m"
     )
-    move_start: float = Field(
+    move_start: float = Param(
         10.0, ge=0.0, le=5000.0,
-        description="Carriage start, distance from anchor A along the span [m]",
+        description="Carriage start, distance from anchor A along the span", unit="m",
     )
-    move_end: float = Field(
+    move_end: float = Param(
         50.0, ge=0.0, le=5000.0,
-        description="Carriage end, distance from anchor A along the span [m]",
+        description="Carriage end, distance from anchor A along the span", unit="m",
     )
-    hang_length: float = Field(
-        0.6, ge=0.05, le=10.0, description="Camera drop below the carriage (pendulum length) [m]"
+    hang_length: float = Param(
+        0.6, ge=0.05, le=10.0, description="Camera drop below the carriage (pendulum length)",
+        unit="m"
     )
-    sway_damping: float = Field(
+    sway_damping: float = Param(
         0.15, ge=0.02, le=2.0,
-        description="Damping of the pendulum sway, small = long swinging [ratio]",
+        description="Damping of the pendulum sway, small = long swinging", unit="ratio",
     )
-    wind_sway: float = Field(
-        0.02, ge=0.0, le=2.0, description="Seeded lateral wind sway of the camera, peak [m]"
+    wind_sway: float = Param(
+        0.02, ge=0.0, le=2.0, description="Seeded lateral wind sway of the camera, peak", unit="m"
     )
-    wind_frequency_hz: float = Field(
-        0.5, gt=0.0, le=20.0, description="Typical rate of the wind sway [Hz]"
+    wind_frequency_hz: float = Param(
+        0.5, gt=0.0, le=20.0, description="Typical rate of the wind sway", unit="Hz"
     )
-    v_max: float = Field(6.0, gt=0.0, le=50.0, description="Top camera speed [m/s]")
-    a_max: float = Field(2.0, gt=0.0, le=50.0, description="Top camera acceleration [m/s^2]")
-    j_max: float = Field(4.0, gt=0.0, le=500.0, description="Top camera jerk [m/s^3]")
+    v_max: float = Param(6.0, gt=0.0, le=50.0, description="Top camera speed", unit="m/s")
+    a_max: float = Param(2.0, gt=0.0, le=50.0, description="Top camera acceleration", unit="m/s^2")
+    j_max: float = Param(4.0, gt=0.0, le=500.0, description="Top camera jerk", unit="m/s^3")
 
     def cable(self) -> EllipsePath:
         return EllipsePath(self.anchor_a, self.anchor_b, self.sag, self.move_start, self.move_end)

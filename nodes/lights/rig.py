@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.node import Param
 from moks_graph.nodes.lights.emitters import (
     exposure_hold_ev,
     light_illuminance_per_cd,
@@ -252,109 +253,118 @@ class _LightParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: LightKind = Field("light.area", description="light type [light.point|spot|area]")
-    azimuth_deg: float = Field(
+    kind: LightKind = Field("light.area", description="light type (light.point|spot|area)")
+    azimuth_deg: float = Param(
         45.0, ge=-180.0, le=180.0,
-        description="angle around the subject from the camera side, + = camera right [deg]",
+        description="angle around the subject from the camera side, + = camera right", unit="deg",
     )
-    elevation_deg: float = Field(
-        30.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    elevation_deg: float = Param(
+        30.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead", unit="deg"
     )
-    distance_m: float = Field(3.0, gt=0.0, le=1000.0, description="light-to-subject distance [m]")
-    cct_K: float = Field(
+    distance_m: float = Param(3.0, gt=0.0, le=1000.0, description="light-to-subject distance",
+                              unit="m")
+    cct_K: float = Param(
         5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
-        description="correlated colour temperature [K]",
+        description="correlated colour temperature", unit="K",
     )
-    tint: float = Field(
+    tint: float = Param(
         0.0, ge=-DUV_LIMIT, le=DUV_LIMIT,
-        description="offset from the Planckian locus, + = green [Duv]",
+        description="offset from the Planckian locus, + = green", unit="Duv",
     )
-    spot_angle_deg: float = Field(
-        DEFAULT_SPOT_ANGLE_DEG, gt=0.0, le=180.0, description="spot cone full angle (spots) [deg]"
+    spot_angle_deg: float = Param(
+        DEFAULT_SPOT_ANGLE_DEG, gt=0.0, le=180.0, description="spot cone full angle (spots)",
+        unit="deg"
     )
-    spot_blend: float = Field(
-        DEFAULT_SPOT_BLEND, ge=0.0, le=1.0, description="spot penumbra fraction (spots) [0-1]"
+    spot_blend: float = Param(
+        DEFAULT_SPOT_BLEND, ge=0.0, le=1.0, description="spot penumbra fraction (spots)", unit="0-1"
     )
-    size_m: float = Field(
-        DEFAULT_SIZE_M, gt=0.0, le=100.0, description="area light edge length (area lights) [m]"
+    size_m: float = Param(
+        DEFAULT_SIZE_M, gt=0.0, le=100.0, description="area light edge length (area lights)",
+        unit="m"
     )
     mount: Literal["stand", "subject"] = Field(
         "stand",
         description="with a moving subject: on a stand around the target (aims at the subject, "
-                    "intensity held for its distance) or riding with the subject [stand|subject]",
+                    "intensity held for its distance) or riding with the subject (stand|subject)",
     )
 
 
 class KeyLightParams(_LightParams):
     """The key light: the main source, ~45 deg off the camera axis, ~30 deg up."""
 
-    intensity_cd: float = Field(
-        2000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance [cd]"
+    intensity_cd: float = Param(
+        2000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance",
+        unit="cd"
     )
-    compensate: bool = Field(
-        True, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    compensate: bool = Param(
+        True, description="inverse-square compensation: constant illuminance at the subject",
+        unit="bool"
     )
 
 
 class FillLightParams(_LightParams):
     """The fill: opposite side of the key, intensity set by the key/fill ratio."""
 
-    azimuth_deg: float = Field(
+    azimuth_deg: float = Param(
         -45.0, ge=-180.0, le=180.0,
-        description="angle around the subject from the camera side, + = camera right [deg]",
+        description="angle around the subject from the camera side, + = camera right", unit="deg",
     )
-    elevation_deg: float = Field(
-        15.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    elevation_deg: float = Param(
+        15.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead", unit="deg"
     )
-    size_m: float = Field(
-        1.5, gt=0.0, le=100.0, description="area light edge length (area lights) [m]"
+    size_m: float = Param(
+        1.5, gt=0.0, le=100.0, description="area light edge length (area lights)", unit="m"
     )
-    key_fill_ratio: float = Field(
+    key_fill_ratio: float = Param(
         4.0, ge=1.0, le=256.0,
-        description="key over fill illuminance at the subject, 4 = 4:1 = 2 stops [ratio]",
+        description="key over fill illuminance at the subject, 4 = 4:1 = 2 stops", unit="ratio",
     )
 
 
 class RimLightParams(_LightParams):
     """The rim / back light: behind the subject (~±150 deg), above it."""
 
-    kind: LightKind = Field("light.spot", description="light type [light.point|spot|area]")
-    azimuth_deg: float = Field(
+    kind: LightKind = Field("light.spot", description="light type (light.point|spot|area)")
+    azimuth_deg: float = Param(
         150.0, ge=-180.0, le=180.0,
-        description="angle around the subject from the camera side, ±150 = behind [deg]",
+        description="angle around the subject from the camera side, ±150 = behind", unit="deg",
     )
-    elevation_deg: float = Field(
-        35.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    elevation_deg: float = Param(
+        35.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead", unit="deg"
     )
-    intensity_cd: float = Field(
-        3000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance [cd]"
+    intensity_cd: float = Param(
+        3000.0, ge=0.0, le=1e7, description="luminous intensity at the reference distance",
+        unit="cd"
     )
-    compensate: bool = Field(
-        True, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    compensate: bool = Param(
+        True, description="inverse-square compensation: constant illuminance at the subject",
+        unit="bool"
     )
 
 
 class PracticalLightParams(_LightParams):
     """A practical: a visible in-shot lamp, warm and dim, not distance-compensated by default."""
 
-    kind: LightKind = Field("light.point", description="light type [light.point|spot|area]")
-    azimuth_deg: float = Field(
+    kind: LightKind = Field("light.point", description="light type (light.point|spot|area)")
+    azimuth_deg: float = Param(
         -120.0, ge=-180.0, le=180.0,
-        description="angle around the subject from the camera side, + = camera right [deg]",
+        description="angle around the subject from the camera side, + = camera right", unit="deg",
     )
-    elevation_deg: float = Field(
-        5.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead [deg]"
+    elevation_deg: float = Param(
+        5.0, ge=-90.0, le=90.0, description="angle above subject height, 90 = overhead", unit="deg"
     )
-    distance_m: float = Field(2.0, gt=0.0, le=1000.0, description="light-to-subject distance [m]")
-    cct_K: float = Field(
+    distance_m: float = Param(2.0, gt=0.0, le=1000.0, description="light-to-subject distance",
+                              unit="m")
+    cct_K: float = Param(
         2700.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
-        description="correlated colour temperature [K]",
+        description="correlated colour temperature", unit="K",
     )
-    intensity_cd: float = Field(
-        60.0, ge=0.0, le=1e7, description="luminous intensity [cd]"
+    intensity_cd: float = Param(
+        60.0, ge=0.0, le=1e7, description="luminous intensity", unit="cd"
     )
-    compensate: bool = Field(
-        False, description="inverse-square compensation: constant illuminance at the subject [bool]"
+    compensate: bool = Param(
+        False, description="inverse-square compensation: constant illuminance at the subject",
+        unit="bool"
     )
 
 

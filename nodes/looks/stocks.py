@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from moks_graph.node import Param
 from moks_graph.rng import counter_normal
 
 StockName = Literal["kodachrome", "vision3_500t", "vision3_250d", "tri_x"]
@@ -312,10 +313,11 @@ class LookParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    stock: StockName = Field("vision3_250d", description="film stock [name]")
-    exposure_ev: float = Field(
-        0.0, ge=-8.0, le=8.0, description="exposure before the film, + = brighter [EV]"
+    stock: StockName = Param("vision3_250d", description="film stock", unit="name")
+    exposure_ev: float = Param(
+        0.0, ge=-8.0, le=8.0, description="exposure before the film, + = brighter", unit="EV"
     )
-    grain_strength: float = Field(
-        1.0, ge=0.0, le=4.0, description="grain relative to the stock's granularity, 0 = off [x]"
+    grain_strength: float = Param(
+        1.0, ge=0.0, le=4.0, description="grain relative to the stock's granularity, 0 = off",
+        unit="x"
     )

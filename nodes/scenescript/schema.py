@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moks_graph.node import Param
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.nodes.looks.stocks import StockName
 
@@ -37,13 +38,13 @@ class SubjectSlot(_Slot):
     """Who or what the shot is about."""
 
     kind: SubjectKind = Field("person", description="subject kind")
-    height_m: float = Field(1.75, gt=0.01, le=500.0, description="subject height [m]")
+    height_m: float = Param(1.75, gt=0.01, le=500.0, description="subject height", unit="m")
     motion: SubjectMotion = Field(
         "still", description="subject motion: still, walk_in (toward the camera, stopping on "
                              "its mark), walk_away (from its mark), cross (across the frame "
                              "through its mark)")
-    travel_m: float = Field(3.0, gt=0.0, le=100.0,
-                            description="how far a moving subject walks [m]")
+    travel_m: float = Param(3.0, gt=0.0, le=100.0,
+                            description="how far a moving subject walks", unit="m")
 
 
 class ShotSlot(_Slot):
@@ -63,18 +64,18 @@ class CameraSlot(_Slot):
     rig: RigName = Field("tripod_locked", description="camera rig")
     move: CameraMove = Field("static", description="camera move")
     energy: float = Field(0.5, ge=0.0, le=1.0, description="operator energy / imperfection (0-1)")
-    fstop: float = Field(2.8, ge=0.7, le=32.0, description="aperture [f-number]")
+    fstop: float = Param(2.8, ge=0.7, le=32.0, description="aperture", unit="f-number")
 
 
 class KeySlot(_Slot):
     """The key light, by SceneScript angles."""
 
-    azimuth_deg: float = Field(45.0, ge=-180.0, le=180.0, description="key azimuth [deg]")
-    elevation_deg: float = Field(30.0, ge=-90.0, le=90.0, description="key elevation [deg]")
-    illuminance_lux: float = Field(800.0, gt=0.0, le=200_000.0,
-                                   description="illuminance at the subject [lux]")
-    cct_K: float = Field(5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
-                         description="colour temperature [K]")
+    azimuth_deg: float = Param(45.0, ge=-180.0, le=180.0, description="key azimuth", unit="deg")
+    elevation_deg: float = Param(30.0, ge=-90.0, le=90.0, description="key elevation", unit="deg")
+    illuminance_lux: float = Param(800.0, gt=0.0, le=200_000.0,
+                                   description="illuminance at the subject", unit="lux")
+    cct_K: float = Param(5600.0, ge=CCT_RANGE_K[0], le=CCT_RANGE_K[1],
+                         description="colour temperature", unit="K")
     softness: float = Field(0.5, ge=0.0, le=1.0, description="0 hard (small source) .. 1 soft")
 
 
@@ -83,7 +84,8 @@ class FillRimSlot(_Slot):
 
     key_fill_ratio: float = Field(4.0, ge=1.0, le=64.0, description="key/fill illuminance ratio")
     rim: RimMode = Field("none", description="rim light mode")
-    rim_ev: float = Field(0.0, ge=-6.0, le=6.0, description="rim level relative to the key [EV]")
+    rim_ev: float = Param(0.0, ge=-6.0, le=6.0, description="rim level relative to the key",
+                          unit="EV")
     practical: bool = Field(False, description="a practical light in frame")
 
 
@@ -97,7 +99,7 @@ class LookSlot(_Slot):
     """Film stock and exposure."""
 
     stock: StockName = Field("vision3_250d", description="film stock")
-    exposure_ev: float = Field(0.0, ge=-6.0, le=6.0, description="exposure offset [EV]")
+    exposure_ev: float = Param(0.0, ge=-6.0, le=6.0, description="exposure offset", unit="EV")
     grain: float = Field(0.5, ge=0.0, le=2.0, description="grain strength")
 
 

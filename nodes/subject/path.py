@@ -32,12 +32,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.motion import PathMotion, plan_path_motion
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.timebase import TimeArray
 
-Vec3 = Annotated[tuple[float, float, float], Field(description="x, y, z [m]")]
+Vec3 = Annotated[
+    tuple[float, float, float], Field(description="x, y, z", json_schema_extra={"unit": "m"})
+]
 #: One key: time [s], x, y, z [m].
 Key = tuple[float, float, float, float]
 
@@ -48,31 +51,31 @@ class SubjectPathParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     mode: Literal["walk", "keys"] = Field(
-        "walk", description="How the subject moves: a walk line or keyframes [walk|keys]"
+        "walk", description="How the subject moves: a walk line or keyframes (walk|keys)"
     )
-    start: Vec3 = Field((0.0, 3.0, 1.6), description="Where the walk starts (walk) [m]")
-    end: Vec3 = Field((0.0, 0.0, 1.6), description="Where the walk stops (walk) [m]")
-    start_time: float = Field(
-        0.5, ge=-86400.0, le=86400.0, description="When the subject sets off (walk) [s]"
+    start: Vec3 = Param((0.0, 3.0, 1.6), description="Where the walk starts (walk)", unit="m")
+    end: Vec3 = Param((0.0, 0.0, 1.6), description="Where the walk stops (walk)", unit="m")
+    start_time: float = Param(
+        0.5, ge=-86400.0, le=86400.0, description="When the subject sets off (walk)", unit="s"
     )
-    walk_duration: float = Field(
+    walk_duration: float = Param(
         0.0, ge=0.0, le=86400.0,
-        description="Length of the walk, 0 = at walking pace within the limits (walk) [s]",
+        description="Length of the walk, 0 = at walking pace within the limits (walk)", unit="s",
     )
-    speed: float = Field(1.2, gt=0.0, le=15.0, description="Top walking speed (walk) [m/s]")
-    acceleration: float = Field(
-        0.8, gt=0.0, le=20.0, description="Top acceleration, setting off and stopping [m/s^2]"
+    speed: float = Param(1.2, gt=0.0, le=15.0, description="Top walking speed (walk)", unit="m/s")
+    acceleration: float = Param(
+        0.8, gt=0.0, le=20.0, description="Top acceleration, setting off and stopping", unit="m/s^2"
     )
-    jerk: float = Field(2.0, gt=0.0, le=200.0, description="Top jerk (walk) [m/s^3]")
-    keys: tuple[Key, ...] = Field(
-        (), description="Keyframes: (time, x, y, z) per key, times increasing (keys) [s, m]"
+    jerk: float = Param(2.0, gt=0.0, le=200.0, description="Top jerk (walk)", unit="m/s^3")
+    keys: tuple[Key, ...] = Param(
+        (), description="Keyframes: (time, x, y, z) per key, times increasing (keys)", unit="s, m"
     )
     interpolation: Literal["smooth", "linear"] = Field(
-        "smooth", description="Between keys: smooth (C1 cubic) or linear [smooth|linear]"
+        "smooth", description="Between keys: smooth (C1 cubic) or linear (smooth|linear)"
     )
-    mark_time: float | None = Field(
+    mark_time: float | None = Param(
         None, ge=-86400.0, le=86400.0,
-        description="When the subject stands on its mark; empty = where the path ends [s]",
+        description="When the subject stands on its mark; empty = where the path ends", unit="s",
     )
 
     def line(self) -> LinePath:
