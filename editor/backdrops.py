@@ -189,12 +189,12 @@ class Backdrops(QtCore.QObject):
         for item in items:
             v = MoksBackdrop()
             v.owner = self
-            v.set_name(item["title"])
-            v.model.width, v.model.height = item["size"]
-            v.view.width, v.view.height = item["size"]
-            v.set_property("backdrop_text", item["text"], push_undo=False)
-            self.canvas.graph.add_node(v, pos=[float(p) for p in item["pos"]], selected=False,
-                                       push_undo=False)
+            v.NODE_NAME = item["title"]  # read by NodeGraphQt's add_node: the title
+            self.canvas.graph.add_node(v, selected=False, push_undo=False)
+            for name, value in (("width", item["size"][0]), ("height", item["size"][1]),
+                                ("pos", [float(p) for p in item["pos"]]),
+                                ("backdrop_text", item["text"])):
+                v.set_property(name, value, push_undo=False)
             v.view.setZValue(-10)
             self.views.append(v)
         for message in bad:
