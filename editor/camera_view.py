@@ -42,7 +42,7 @@ DEFAULT_SUBJECT = (0.0, 0.0, 1.6)
 #: Subject proxy: box width (x), depth (y), head radius, head room above the point [m].
 PROXY_SIZE = (0.5, 0.3, 0.12, 0.15)
 #: Ground grid half extent bounds [m].
-GRID_EXTENT = (5.0, 60.0)
+GRID_EXTENT = (10.0, 80.0)
 FALLOFF_FACTOR = float(np.sqrt(2.0))  # one stop under the subject's level (inverse square)
 
 LIGHT_COLORS = {"light.spot": (255, 170, 60), "light.area": (255, 225, 120),
@@ -238,8 +238,8 @@ class CameraView(QtWidgets.QWidget):
     def _grid(self, p: QtGui.QPainter, pose: CameraPose, gate: QtCore.QRectF,
               subject: np.ndarray) -> None:
         reach = float(np.hypot(*(pose.position[:2] - subject[:2])))
-        half = float(np.clip(3.0 * reach, *GRID_EXTENT))
-        step = grid_step(2 * half)
+        half = float(np.clip(6.0 * reach, *GRID_EXTENT))
+        step = grid_step(half)  # the top/side rule over the camera's own neighbourhood
         cx, cy = (np.round(subject[:2] / step) * step)
         ks = np.arange(-np.ceil(half / step), np.ceil(half / step) + 1) * step
         n = len(ks)

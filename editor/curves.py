@@ -25,6 +25,7 @@ from moks_graph.editor.viewers import CURVE_COLORS, PANEL_BG
 PLOT_HEIGHT = 150
 EMPTY_TEXT = "no channels: select a node with curve outputs"
 CHECKED, UNCHECKED = QtCore.Qt.CheckState.Checked, QtCore.Qt.CheckState.Unchecked
+UNTICKED_COLOR = (150, 154, 160)
 
 
 def channel_unit(name: str) -> str:
@@ -48,12 +49,6 @@ def object_groups(channels: Channels, names: list[str]) -> dict[str, list[str]]:
     for name in names:
         groups.setdefault(name.split(".", 1)[0], []).append(name)
     return {obj: groups[obj] for obj in sorted(groups, key=rank)}
-
-
-def curve_color(channels: Channels, name: str) -> tuple[int, int, int]:
-    """A channel's colour: distinct within its object (its place among the object's channels)."""
-    obj = name.split(".", 1)[0]
-    return CURVE_COLORS[list(channels.of(obj)).index(name.split(".", 1)[1]) % len(CURVE_COLORS)]
 
 
 def legend_label(name: str, values: np.ndarray, normalised: bool) -> str:
@@ -223,7 +218,7 @@ class CurveViewer(QtWidgets.QWidget):
                 item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(0, previous.get(name, CHECKED if name in ticked
                                                    else UNCHECKED))
-                item.setForeground(0, QtGui.QColor(*curve_color(channels, name)))
+                item.setForeground(0, QtGui.QColor(*UNTICKED_COLOR))  # ticked: its curve's
                 top.addChild(item)
                 self.items[name] = item
             top.setExpanded(True)
@@ -264,6 +259,9 @@ class CurveViewer(QtWidgets.QWidget):
         self.graphics.clear()
         self.plots, self.curves, self.cursors = {}, {}, []
         visible = self.visible_names() if self.channels is not None else []
+        with QtCore.QSignalBlocker(self.tree):
+            for item in self.items.values():
+                item.setForeground(0, QtGui.QColor(*UNTICKED_COLOR))
         if self.channels is None or not visible:
             plot = self._new_plot(0, "")
             self.empty = pg.TextItem(self.empty_text, color=(150, 154, 160), anchor=(0.5, 0.5))
@@ -285,14 +283,16 @@ class CurveViewer(QtWidgets.QWidget):
             self.graphics.addItem(legend, row=row, col=1)  # beside its plot, never over it
             units = {channel_unit(n) for n in members}
             norm = self.normalise.isChecked() or len(units) > 1
-            for name in members:
+            for j, name in enumerate(members):  # colours distinct within a plot
+                color = CURVE_COLORS[j % len(CURVE_COLORS)]
                 y = channels[name]
                 if norm:
                     lo, span = float(y.min()), float(np.ptp(y))
                     y = (y - lo) / span if span > 0 else np.zeros_like(y) + 0.5
-                self.curves[name] = plot.plot(x, y, pen=pg.mkPen(curve_color(channels, name),
-                                                                 width=1.6))
+                self.curves[name] = plot.plot(x, y, pen=pg.mkPen(color, width=1.6))
                 legend.addItem(self.curves[name], legend_label(name, channels[name], norm))
+                with QtCore.QSignalBlocker(self.tree):
+                    self.items[name].setForeground(0, QtGui.QColor(*color))
             (unit,) = units if len(units) == 1 else ("",)
             plot.setLabel("left", "normalised 0-1" if norm else (unit or "value"))
             plot.legend = legend
