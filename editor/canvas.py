@@ -46,6 +46,8 @@ BACKGROUND = (29, 31, 35)
 GRID = (40, 43, 48)
 _SELECTED_CHANGE = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemSelectedChange
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+#: Furthest "frame all" zooms out: node titles (9 pt) stay >= 8 px, port labels legible.
+MIN_FIT_ZOOM = 0.72
 #: Layout spacing of :func:`layered_layout` (scene units).
 COLUMN, ROW = 300.0, 150.0
 
@@ -351,14 +353,16 @@ class GraphCanvas(QtWidgets.QWidget):
         self._install_tools()
 
     def _install_tools(self) -> None:
-        """Copy / paste / duplicate, bypass and backdrops (issue 18), each in its own module."""
+        """Copy / paste / duplicate, bypass, backdrops and keys (issue 18), each in its module."""
         from moks_graph.editor.backdrops import Backdrops
         from moks_graph.editor.bypass_control import BypassControl
         from moks_graph.editor.clipboard import Clipboard
+        from moks_graph.editor.keys_control import KeysControl
 
         self.clipboard = Clipboard(self)
         self.bypass = BypassControl(self)
         self.backdrops = Backdrops(self)
+        self.keys = KeysControl(self)
 
     # -- queries --------------------------------------------------------------------
     def node_view(self, node_id: str) -> MoksNode | None:
@@ -631,7 +635,8 @@ class GraphCanvas(QtWidgets.QWidget):
 
     # -- view helpers ---------------------------------------------------------------
     def fit_all(self) -> None:
-        """Zoom to show every node, with a margin (never closer than 1:1)."""
+        """Zoom to show every node, with a margin (never closer than 1:1, never further than
+        :data:`MIN_FIT_ZOOM`: a graph too big for that shows its left, source end, legibly)."""
         items = [n.view for n in self._nodes.values()]
         if not items:
             self.viewer.reset_zoom()
@@ -643,6 +648,9 @@ class GraphCanvas(QtWidgets.QWidget):
         if rect.width() < view.width() and rect.height() < view.height():
             rect = QtCore.QRectF(0, 0, view.width(), view.height()).translated(
                 rect.center() - QtCore.QPointF(view.width() / 2, view.height() / 2))
+        elif min(view.width() / rect.width(), view.height() / rect.height()) < MIN_FIT_ZOOM:
+            w, h = view.width() / MIN_FIT_ZOOM, view.height() / MIN_FIT_ZOOM
+            rect = QtCore.QRectF(rect.left(), rect.center().y() - h / 2, w, h)
         self.viewer.fit_rect(rect)
 
     def center_on(self, node_id: str) -> None:
@@ -697,9 +705,9 @@ class GraphCanvas(QtWidgets.QWidget):
         delete.setEnabled(bool(self.selected_ids()))
         for action in (self.clipboard.copy_action, self.clipboard.paste_action,
                        self.clipboard.duplicate_action, self.bypass.action,
-                       self.backdrops.action, self.backdrops.title_action):
+                       self.keys.action, self.backdrops.action, self.backdrops.title_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction("Frame all", self.fit_all)
-        menu.addAction("Auto layout", self.auto_layout)
+        menu.addAction("Layout graph", self.auto_layout)
         menu.popup(global_pos)

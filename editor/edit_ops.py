@@ -81,3 +81,24 @@ class SetMetaOp(Op):
         else:
             doc.graph.meta.pop(self.key, None)
         doc.meta_changed.emit(self.key)
+
+
+class SetKeysOp(Op):
+    """``graph.set_keys(node, param, curve)`` (None removes the keys); revert restores them."""
+
+    def __init__(self, node_id: str, param: str, curve: dict[str, Any] | None) -> None:
+        self.node_id, self.param, self.curve = node_id, param, copy.deepcopy(curve)
+        self.old: dict[str, Any] | None = None
+
+    def apply(self, doc: EditorDocument) -> None:
+        self.old = copy.deepcopy(require(doc.graph, self.node_id).keys.get(self.param))
+        doc.graph.set_keys(self.node_id, self.param, copy.deepcopy(self.curve))
+        doc.params_changed.emit(self.node_id)
+
+    def revert(self, doc: EditorDocument) -> None:
+        rec = doc.graph.nodes[self.node_id]
+        rec.keys = {k: v for k, v in rec.keys.items() if k != self.param}
+        if self.old is not None:
+            rec.keys[self.param] = copy.deepcopy(self.old)
+        doc.graph.refresh(rec)
+        doc.params_changed.emit(self.node_id)

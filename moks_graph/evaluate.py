@@ -47,6 +47,7 @@ from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
 from moks_graph.frames import work_problem
 from moks_graph.graph import Graph, NodeRecord
+from moks_graph.keyframes import keyed_params
 from moks_graph.mgraph import paused_gc
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
@@ -392,6 +393,8 @@ class Evaluator:
                 key = _key(record.static_key, node_id, step, keys, context)
                 if step.files:
                     key = _with_files(key, record, step.files)
+                if record.keys:  # a curve's samples depend on the frame range
+                    key = hashlib.sha256(key + context.frame).digest()
                 known[node_id] = (record.revision, key)
                 if seen is None or seen[1] != key:
                     stale.add(node_id)
@@ -470,12 +473,14 @@ class Evaluator:
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
         limit = self.time_limit if self.time_limit is not None else node_time_limit()
+        params = (record.validated if not record.keys
+                  else keyed_params(record.validated, record.keys, time.frames))
         try:
             if limit is None:
-                outs = node.compute(ctx, record.validated, **inputs)
+                outs = node.compute(ctx, params, **inputs)
             else:
                 with deadline(limit):
-                    outs = node.compute(ctx, record.validated, **inputs)
+                    outs = node.compute(ctx, params, **inputs)
             checked = {port: outs[port] for port, _ in step.outputs if port in outs}
         except ComputeTimeout:
             result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) ran past "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import heapq
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ class NodeRecord:
     raw: dict[str, Any] | None = None
     #: passes its first same-typed input through instead of computing (:mod:`moks_graph.bypass`)
     bypass: bool = False
+    #: param -> ``{"interp", "keys": [[frame, value], ...]}`` (:mod:`moks_graph.keyframes`)
+    keys: dict[str, Any] = field(default_factory=dict)
     # derived, kept current by Graph
     validated: BaseModel | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -97,6 +100,8 @@ class NodeRecord:
             h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
             if self.bypass:  # absent when off: keys of graphs without bypass are unchanged
                 h.update(b"bypass\0")
+            if self.keys:  # likewise for keyed params
+                h.update(b"keys\0" + json.dumps(self.keys, sort_keys=True).encode())
             try:  # = model_dump_json(); a plugin's serializer may raise anything
                 h.update(type(model).__pydantic_serializer__.to_json(model))
             except BaseException as exc:  # contained and reported
@@ -118,13 +123,15 @@ class NodeRecord:
                "ui": self.ui}
         if self.bypass:
             out["bypass"] = True
+        if self.keys:
+            out["keys"] = self.keys
         return out
 
     def clone(self, node_id: str | None = None) -> NodeRecord:
         """A deep copy of what is stored (params, ui, raw, bypass), optionally under a new id."""
         return NodeRecord(self.id if node_id is None else node_id, self.type, self.type_version,
                           copy.deepcopy(self.params), copy.deepcopy(self.ui),
-                          copy.deepcopy(self.raw), self.bypass)
+                          copy.deepcopy(self.raw), self.bypass, copy.deepcopy(self.keys))
 
 
 def _set_checked(record: NodeRecord, checked: validation.Checked, revision: int) -> None:
@@ -429,6 +436,25 @@ class Graph:
             if problems:
                 raise GraphEditError(problems)
         record.bypass = bool(bypass)
+        self.refresh(record)
+
+    def set_keys(self, node_id: str, param: str, curve: dict[str, Any] | None) -> None:
+        """Drive ``param`` by keys (None: remove them); refused when the curve is invalid."""
+        from moks_graph.keyframes import key_problems
+
+        record = self._require(node_id)
+        cls = self.registry.get(record.type)
+        if cls is None:
+            raise GraphEditError(Problem("MG101", f"node {node_id!r} is a placeholder of unknown "
+                                         f"type {record.type!r}; it cannot be keyed",
+                                         problem_path("nodes", node_id), node_id))
+        keys = {k: v for k, v in record.keys.items() if k != param}
+        if curve is not None:
+            keys[param] = copy.deepcopy(curve)
+            problems = key_problems(node_id, cls, record.params, {param: keys[param]})
+            if problems:
+                raise GraphEditError(problems)
+        record.keys = keys
         self.refresh(record)
 
     def set_ui(self, node_id: str, **ui: Any) -> None:

@@ -68,6 +68,7 @@ class NodeModel(TypedDict):
     params: NotRequired[dict[str, Any]]
     ui: NotRequired[dict[str, Any]]
     bypass: NotRequired[StrictBool]
+    keys: NotRequired[dict[str, Any]]
 
 
 EdgeModel = TypedDict(  # "from" is a keyword, hence the functional form
@@ -125,7 +126,8 @@ def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
         if (type(type_version) is not int or type_version < 1
                 or type(node.get("params", _EMPTY)) is not dict
                 or type(node.get("ui", _EMPTY)) is not dict
-                or type(node.get("bypass", False)) is not bool):
+                or type(node.get("bypass", False)) is not bool
+                or type(node.get("keys", _EMPTY)) is not dict):
             return None
     for edge in edges:
         if type(edge) is not dict or len(edge) != 2:
@@ -450,7 +452,7 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
         if raw is not None:  # the record's params/ui must not alias what saves back verbatim
             params, ui = dict(params), dict(ui)
         records.append(NodeRecord(node_id, type_id, version, params, ui, raw,
-                                  node.get("bypass", False)))
+                                  node.get("bypass", False), node.get("keys", {})))
     graph.insert_nodes(records)
     # each end is a validated [node, port] pair: tuple.__new__ skips the NamedTuple arity check
     graph.insert_edges([tuple.__new__(Edge, e["from"] + e["to"]) for e in model.edges])

@@ -59,14 +59,17 @@ def Param(
     lt: float | None = None,
     widget: str | None = None,
 ) -> Any:
-    """A parameter field: default, range, unit and help text in one place."""
+    """A parameter field: default, range, unit and help text in one place.
+
+    ``unit`` is the one way a parameter declares its unit: it goes to the JSON schema as
+    ``"unit"`` (read by the editor and ``moks nodes``), never into the description text.
+    """
     extra: dict[str, Any] = {}
     if unit:
         extra["unit"] = unit
     if widget:
         extra["widget"] = widget
-    text = f"{description} [{unit}]" if unit and description else description
-    return Field(default, description=text, ge=ge, le=le, gt=gt, lt=lt,
+    return Field(default, description=description, ge=ge, le=le, gt=gt, lt=lt,
                  json_schema_extra=extra or None)
 
 
@@ -151,6 +154,9 @@ class Node:
     #: fingerprint of each file's content into the node's cache key, so a rewritten file
     #: recomputes (locally and through a shared disk cache).
     file_params: ClassVar[tuple[str, ...]] = ()
+    #: Float params that keys may drive (:mod:`moks_graph.keyframes`): ``compute`` then gets
+    #: an array with one value per time sample there.
+    keyable: ClassVar[tuple[str, ...]] = ()
     #: ``{v: f}``: pure function upgrading raw params from version ``v`` to ``v + 1``.
     migrations: ClassVar[Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 

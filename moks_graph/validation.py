@@ -56,10 +56,32 @@ def pydantic_problems(
     return problems
 
 
+def plugin_check_limit(cls: type[Node]) -> float | None:
+    """Seconds a plugin node's parameter validation may take: the plugin import limit
+    (``MOKS_PLUGIN_IMPORT_LIMIT``, default 20 s); built-in nodes have none."""
+    if cls.__module__.startswith("moks_graph."):
+        return None
+    from moks_graph.registry import plugin_import_limit
+
+    return plugin_import_limit()[0]
+
+
 def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Checked:
-    """Validate raw params against the node's model: the model, or the problems."""
+    """Validate raw params against the node's model: the model, or the problems.
+
+    A plugin's validator runs under :func:`plugin_check_limit` (a validator that loops is
+    MG116, not a hung command)."""
+    from moks_graph.evaluate import ComputeTimeout, deadline
+
+    limit = plugin_check_limit(cls)
     try:
-        return cls.Params.model_validate(params), []
+        with deadline(limit):
+            return cls.Params.model_validate(params), []
+    except ComputeTimeout:
+        path = problem_path("nodes", node_id, "params")
+        return None, [Problem("MG116", f"node {node_id!r} ({cls.type_id}): its parameter "
+                              f"validation did not finish in {limit:g} s "
+                              "(MOKS_PLUGIN_IMPORT_LIMIT)", path, node_id, "params")]
     except PydanticValidationError as exc:
         return None, pydantic_problems(exc, ("nodes", node_id, "params"), node_id)
     except (ValueError, TypeError) as exc:  # a model_validator raising directly
@@ -94,6 +116,10 @@ def check_node(graph: Graph, record: NodeRecord) -> Checked:
         from moks_graph.bypass import bypass_problems
 
         problems = [*problems, *bypass_problems(record.id, cls)]
+    if record.keys:
+        from moks_graph.keyframes import key_problems
+
+        problems = [*problems, *key_problems(record.id, cls, record.params, record.keys)]
     return validated, problems
 
 
@@ -117,7 +143,8 @@ def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
     groups: dict[type[Node], list[int]] = {}
     for i, record in enumerate(records):
         cls = graph.registry.get(record.type)
-        if cls is None or record.type_version > cls.type_version or record.bypass:
+        if (cls is None or record.type_version > cls.type_version or record.bypass
+                or record.keys):
             results[i] = check_node(graph, record)
         else:
             groups.setdefault(cls, []).append(i)

@@ -35,6 +35,7 @@ class Oscillator(Node):
     category = "Channels"
     reads = frozenset({"frame", "seed"})
     outputs = {"channels": Output(CHANNELS)}
+    keyable = ("amplitude", "offset")
     migrations = {1: lambda p: {("frequency_hz" if k == "freq" else k): v for k, v in p.items()}}
 
     class Params(NodeParams):
@@ -81,6 +82,7 @@ class ChannelGain(Node):
     category = "Channels"
     inputs = {"channels": Input(CHANNELS), "offset": Input(FLOAT, required=False, default=0.0)}
     outputs = {"channels": Output(CHANNELS)}
+    keyable = ("gain",)
 
     class Params(NodeParams):
         gain: float = Param(1.0, ge=-1e6, le=1e6, description="multiplier")
