@@ -124,7 +124,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.match_action.setEnabled(False)
             self.match_action.setToolTip(MATCH_MISSING)
             self.match_action.setStatusTip(MATCH_MISSING)
-        self.layout_action = self._action("Auto &layout", self.editor.canvas.auto_layout, "Ctrl+L")
+        self.layout_action = self._action("&Layout graph", self.editor.canvas.auto_layout, "Ctrl+L",
+                                          "lay the graph out left to right in DAG columns")
         self.search_action = self._action("&Add node…", lambda: self.editor.canvas.show_search(),
                                           None, "Tab on the canvas")
         self.editor.undo_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
