@@ -87,6 +87,20 @@ def display_images(graph: Graph, values: Mapping[str, Any],
     return out
 
 
+def overlay_mask(graph: Graph, node_id: str | None, image: np.ndarray) -> np.ndarray | None:
+    """The node class's ``overlay_mask(image)`` (values in [0, 1], any grid) as a boolean mask
+    of the image's shape (nearest sample), or None when it declares none."""
+    cls = graph.node_class(node_id) if node_id is not None and node_id in graph.nodes else None
+    fn = getattr(cls, "overlay_mask", None)
+    if fn is None or not isinstance(image, np.ndarray) or image.ndim != 3:
+        return None
+    mask = np.asarray(fn(image)) > 0.5
+    h, w = image.shape[:2]
+    rows = np.minimum((np.arange(h) + 0.5) * mask.shape[0] / h, mask.shape[0] - 1).astype(int)
+    cols = np.minimum((np.arange(w) + 0.5) * mask.shape[1] / w, mask.shape[1] - 1).astype(int)
+    return mask[rows][:, cols]
+
+
 def overlay_points(graph: Graph, values: Mapping[str, Any], node_id: str,
                    shape: tuple[int, int]) -> list[tuple[float, float, str]]:
     """A node's points on its image: Metrics ``*_x/*_y`` pairs (:func:`metric_points`) and

@@ -31,6 +31,7 @@ from moks_graph.editor.viewers import (
     LayoutView,
     display_channels,
     display_images,
+    overlay_mask,
     overlay_points,
 )
 from moks_graph.errors import MoksError, Problem
@@ -339,6 +340,8 @@ class EditorWidget(QtWidgets.QWidget):
             shown = [im for im, m in zip(images, is_mask, strict=True) if not m]
             masks = [im for im, m in zip(images, is_mask, strict=True) if m]
             mask = masks[0][1].mean(axis=2) > 0.5 if masks and shown else None
+            if mask is None and node is not None:  # an analysis node's own mask (specular)
+                mask = overlay_mask(graph, node, (shown or images)[0][1])
             self.images.set_images(shown or images, points, mask)
         else:
             self.images.set_images([])

@@ -37,6 +37,8 @@ class ImageMetrics(Node):
     category = "Images"
     inputs = {"image": Input(IMAGE)}
     outputs = {"metrics": Output(METRICS)}
+    #: the mask a viewer draws over the input image: the specular highlights measured
+    overlay_mask = staticmethod(specular_mask_of)
 
     class Params(NodeParams):
         method: Literal["heuristic", "geometric"] = Param("heuristic", description="estimator")
@@ -68,6 +70,7 @@ class BettiSignature(Node):
     category = "Images"
     inputs = {"image": Input(IMAGE)}
     outputs = {"betti": Output(METRICS), "label": Output(ENUM)}
+    overlay_mask = staticmethod(specular_mask_of)  # the mask whose Betti numbers it counts
 
     def compute(self, ctx: NodeContext, params: Any, image: np.ndarray) -> dict[str, Any]:
         sig = betti_signature(specular_mask_of(image) > 0.5)

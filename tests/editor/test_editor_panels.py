@@ -77,3 +77,44 @@ def test_the_lotus_point_node_shows_its_image_with_the_point(qtbot) -> None:
     assert abs(x - 60) <= 2 and abs(y - 12) <= 2  # on the bright spot
     texts = [i.text() for i in editor.images.scene.items() if hasattr(i, "text")]
     assert "point" in texts  # the overlay is drawn on the image
+
+
+class Glints(mg.Node):
+    """A synthetic still: grey with two 2x2 specular glints (top-left at x 60/20, y 11)."""
+
+    type_id = "test.glints"
+    category = "Imaging"
+    outputs = {"image": mg.Output(mg.IMAGE)}
+
+    def compute(self, ctx, params):
+        img = np.full((48, 96, 3), 0.1, np.float32)
+        img[11:13, 60:62] = 50.0
+        img[11:13, 20:22] = 50.0
+        return {"image": img}
+
+
+def test_the_metrics_node_shows_its_image_with_the_specular_mask(qtbot) -> None:
+    from moks_graph.editor.widget import EditorWidget
+    from moks_graph.nodes.imaging.metrics import specular_mask_of
+    from moks_graph.nodes.imaging.nodes import ImageMetrics
+
+    reg = mg.Registry()
+    reg.register(Glints)
+    reg.register(ImageMetrics)
+    editor = EditorWidget(registry=reg)
+    qtbot.addWidget(editor)
+    doc = editor.doc
+    assert doc.add_node("test.glints", (0, 0), node_id="still")
+    assert doc.add_node("moks.image.metrics", (300, 0), node_id="metrics")
+    assert doc.connect("still.image", "metrics.image")
+    qtbot.waitUntil(lambda: editor.live.latest is not None and not editor.live.busy
+                    and "metrics.metrics" in editor.live.latest.result.values, timeout=20000)
+    editor.canvas.select(["metrics"])
+    assert [ref for ref, _ in editor.images.images] == ["still.image"]
+    mask = editor.images.mask
+    image = editor.live.latest.result.values["still.image"]
+    assert mask is not None and mask.shape == image.shape[:2]
+    assert mask[12, 60] and mask[11, 21] and not mask[40, 10]  # the glints, not the ground
+    np.testing.assert_array_equal(mask, specular_mask_of(image) > 0.5)  # same grid here
+    shown = editor.images.pixmap_item.pixmap().toImage().pixelColor(60, 12)
+    assert shown.red() > shown.green()  # tinted over the white glint
