@@ -29,6 +29,7 @@ from moks_graph.registry import Registry, default_registry
 if TYPE_CHECKING:
     from moks_graph.evaluate import EvalResult
     from moks_graph.node import Node
+    from moks_graph.subgraphs import Subgraph
 
 _NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
@@ -162,6 +163,8 @@ class Graph:
         self.meta: dict[str, Any] = meta or {}
         self.nodes: dict[str, NodeRecord] = {}
         self.edges: list[Edge] = []
+        #: collapsed groups by id (:mod:`moks_graph.subgraphs`); the nodes stay in ``nodes``
+        self.subgraphs: dict[str, Subgraph] = {}
         self.source: str | None = None
         self._in: dict[str, list[Edge]] = {}
         self._out: dict[str, list[Edge]] = {}
@@ -282,7 +285,7 @@ class Graph:
         if stem[0].isdigit():
             stem = "n_" + stem
         n = 1
-        while f"{stem}{n}" in self.nodes:
+        while f"{stem}{n}" in self.nodes or f"{stem}{n}" in self.subgraphs:
             n += 1
         return f"{stem}{n}"
 
@@ -349,7 +352,7 @@ class Graph:
         if not _NODE_ID.match(node_id):
             raise GraphEditError(Problem("MG110", f"node id {node_id!r} must be an identifier",
                                          problem_path("nodes", node_id), node_id))
-        if node_id in self.nodes:
+        if node_id in self.nodes or node_id in self.subgraphs:
             raise GraphEditError(Problem("MG109", f"node id {node_id!r} already exists",
                                          problem_path("nodes", node_id), node_id))
         record = NodeRecord(node_id, type_id, cls.type_version, dict(params or {}), dict(ui or {}))
@@ -366,6 +369,11 @@ class Graph:
         self._in.pop(node_id, None)
         self._out.pop(node_id, None)
         del self.nodes[node_id]
+        for sub_id, sub in list(self.subgraphs.items()):
+            if node_id in sub.members:
+                sub.members = tuple(m for m in sub.members if m != node_id)
+                if not sub.members:
+                    del self.subgraphs[sub_id]
         self._touch()
 
     def connect(self, src: str, dst: str, src_port: str | None = None,
@@ -473,6 +481,7 @@ class Graph:
             g.insert_node(rec.clone())
         for e in self.edges:
             g.insert_edge(e)
+        g.subgraphs = {k: s.clone() for k, s in self.subgraphs.items()}
         g.source = self.source
         return g
 

@@ -44,6 +44,7 @@ from moks_graph.migrations import (
     schema_version_of,
 )
 from moks_graph.registry import Registry
+from moks_graph.subgraphs import expand_document, nest_document
 from moks_graph.validation import pydantic_problems
 
 try:  # an accelerator: the standard library parses whatever jiter refuses or when it is absent
@@ -160,13 +161,14 @@ def canonical_text(doc: Any) -> str:
 
 
 def to_document(graph: Graph) -> dict[str, Any]:
-    return {
+    """The document of a graph; subgraph members nested in their subgraph nodes."""
+    return nest_document({
         "schema_version": SCHEMA_VERSION,
         "settings": graph.settings.model_dump(mode="json"),
         "nodes": {nid: rec.to_json() for nid, rec in graph.nodes.items()},
         "edges": [e.to_json() for e in graph.edges],
         "meta": graph.meta,
-    }
+    }, graph)
 
 
 def dumps(graph: Graph) -> str:
@@ -404,13 +406,16 @@ def _loads(text: str | bytes, source: str, registry: Registry | None) -> Graph:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GraphFileError(Problem("MG110", f"cannot migrate schema {version}: malformed "
                                      f"document ({type(exc).__name__}: {exc})"), source) from None
+    doc, subgraphs = expand_document(doc, source)
     model = _plain_model(doc)
     if model is None:
         try:
             model = GraphFileModel.model_validate(doc)
         except PydanticValidationError as exc:
             raise GraphFileError(_schema_problems(exc), source) from None
-    return _build(model, doc, source, registry)
+    graph = _build(model, doc, source, registry)
+    graph.subgraphs = subgraphs
+    return graph
 
 
 def _schema_problems(exc: PydanticValidationError) -> list[Problem]:
