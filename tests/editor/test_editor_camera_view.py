@@ -176,3 +176,31 @@ def test_play_runs_the_shot_through_the_camera_view(editor, qtbot, tmp_path) -> 
     scrubber.set_frame(12)
     scrubber.step()  # loops after the last frame
     assert scrubber.frame() == 1 and editor.camera_view.frame == 1
+
+
+def test_a_walking_subject_stays_where_the_rig_frames_it(qtbot) -> None:
+    """The proxy follows a moks.subject.path track (a null), and the tripod panning with it
+    keeps it at its screen position on every frame."""
+    g = mg.Graph(mg.Settings(frame_start=1, frame_end=48), mg.default_registry())
+    g.add_node("moks.subject.path", "walker", {"start": (-2.0, 2.0, 1.6), "end": (2.0, 0.0, 1.6),
+                                               "start_time": 0.0})
+    g.add_node("moks.rig.tripod_locked", "cam", {"position": (0.0, -6.0, 1.7), "focal_length": 35.0,
+                                                 "screen_x": SCREEN[0], "screen_y": SCREEN[1],
+                                                 "noise_scale": 0.0})
+    g.connect("walker.channels", "cam.subject")
+    g.add_node("moks.channels.merge", "scene")
+    g.connect("cam.channels", "scene.a")
+    g.connect("walker.channels", "scene.b")
+    view = view_of(qtbot, g)
+    walker = view.channels.of("subject")  # the path node's object name
+    np.testing.assert_allclose(view.subject[:, 0], walker["tx"])  # the track, not a target
+    seen = []
+    for frame in (1, 16, 32, 48):
+        view.set_frame(frame)
+        view.grab()
+        gate = view.gate()
+        seen.append(view.subject[view.index(), 0])
+        x, y = view.drawn["subject"]
+        assert x == pytest.approx(gate.center().x() + SCREEN[0] * gate.width(), abs=1.0)
+        assert y == pytest.approx(gate.center().y() - SCREEN[1] * gate.height(), abs=1.0)
+    assert np.ptp(seen) > 1.0  # it really walked
