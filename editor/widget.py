@@ -5,7 +5,7 @@ global style (its dark style sheet is set on itself only), so the same widget
 is the standalone app's central widget and a panel inside Maya or Blender
 (see :mod:`moks_graph.editor.embed`).
 
-Layout: palette | node canvas over the viewers (curves, image, layout) |
+Layout: palette | node canvas over the viewers (curves, image | camera, top/side) |
 properties over the problem list, with a status line underneath. Edits go to
 the :class:`~moks_graph.editor.model.EditorDocument`; after each one the
 problem list refreshes and a live evaluation is scheduled in the worker
