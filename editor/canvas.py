@@ -358,11 +358,13 @@ class GraphCanvas(QtWidgets.QWidget):
         from moks_graph.editor.bypass_control import BypassControl
         from moks_graph.editor.clipboard import Clipboard
         from moks_graph.editor.keys_control import KeysControl
+        from moks_graph.editor.subgraph_view import SubgraphOverlay
 
         self.clipboard = Clipboard(self)
         self.bypass = BypassControl(self)
         self.backdrops = Backdrops(self)
         self.keys = KeysControl(self)
+        self.subgraphs = SubgraphOverlay(self)
 
     # -- queries --------------------------------------------------------------------
     def node_view(self, node_id: str) -> MoksNode | None:
@@ -705,7 +707,8 @@ class GraphCanvas(QtWidgets.QWidget):
         delete.setEnabled(bool(self.selected_ids()))
         for action in (self.clipboard.copy_action, self.clipboard.paste_action,
                        self.clipboard.duplicate_action, self.bypass.action,
-                       self.keys.action, self.backdrops.action, self.backdrops.title_action):
+                       self.keys.action, self.backdrops.action, self.backdrops.title_action,
+                       self.subgraphs.collapse_action, self.subgraphs.expand_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction("Frame all", self.fit_all)

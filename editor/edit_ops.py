@@ -102,3 +102,51 @@ class SetKeysOp(Op):
             rec.keys[self.param] = copy.deepcopy(self.old)
         doc.graph.refresh(rec)
         doc.params_changed.emit(self.node_id)
+
+
+class CollapseOp(Op):
+    """:func:`moks_graph.subgraphs.collapse` a selection; revert dissolves it."""
+
+    def __init__(self, node_ids: list[str], title: str = "") -> None:
+        self.node_ids, self.title = node_ids, title
+        self.sub_id: str | None = None
+
+    def apply(self, doc: EditorDocument) -> None:
+        from moks_graph import subgraphs
+
+        self.sub_id = subgraphs.collapse(doc.graph, self.node_ids, self.sub_id, self.title)
+
+    def revert(self, doc: EditorDocument) -> None:
+        assert self.sub_id is not None
+        doc.graph.subgraphs.pop(self.sub_id, None)
+
+
+class DissolveOp(Op):
+    """Expand a subgraph back into its nodes; revert collapses it again (same id, title, ui)."""
+
+    def __init__(self, sub_id: str) -> None:
+        self.sub_id = sub_id
+        self.old: Any = None
+
+    def apply(self, doc: EditorDocument) -> None:
+        from moks_graph import subgraphs
+
+        self.old = subgraphs.dissolve(doc.graph, self.sub_id)
+
+    def revert(self, doc: EditorDocument) -> None:
+        doc.graph.subgraphs[self.sub_id] = self.old.clone()
+
+
+class SubgraphUiOp(Op):
+    """Set a subgraph's ui (its node's position on the canvas)."""
+
+    def __init__(self, sub_id: str, ui: dict[str, Any]) -> None:
+        self.sub_id, self.ui = sub_id, copy.deepcopy(ui)
+        self.old: dict[str, Any] = {}
+
+    def apply(self, doc: EditorDocument) -> None:
+        sub = doc.graph.subgraphs[self.sub_id]
+        self.old, sub.ui = sub.ui, copy.deepcopy(self.ui)
+
+    def revert(self, doc: EditorDocument) -> None:
+        doc.graph.subgraphs[self.sub_id].ui = copy.deepcopy(self.old)
