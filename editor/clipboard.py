@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from moks_graph import fragments
-from moks_graph.editor.edit_ops import InsertRecordOp
+from moks_graph.editor.edit_ops import AddSubgraphOp, InsertRecordOp
 from moks_graph.editor.model import ConnectOp, EditorDocument, Op
 from moks_graph.editor.qtcompat import QtCore, QtGui
 from moks_graph.errors import MoksError
@@ -57,9 +57,10 @@ def paste_fragment(doc: EditorDocument, text: str,
     except MoksError as exc:
         doc.refused.emit(f"paste refused: {exc.describe()}", list(exc.problems))
         return None
-    plan = fragments.paste_plan(part, doc.graph.nodes, offset)
+    plan = fragments.paste_plan(part, [*doc.graph.nodes, *doc.graph.subgraphs], offset)
     ops: list[Op] = [InsertRecordOp(rec) for rec in plan.records]
     ops += [ConnectOp(f"{e.src}.{e.src_port}", f"{e.dst}.{e.dst_port}") for e in plan.edges]
+    ops += [AddSubgraphOp(sub) for sub in plan.subgraphs]
     n = len(plan.records)
     label = f"paste {plan.records[0].id}" if n == 1 else f"paste {n} nodes"
     return [rec.id for rec in plan.records] if n and doc.perform(label, ops) else None
@@ -86,9 +87,15 @@ class Clipboard(QtCore.QObject):
         self.canvas.viewer.addAction(action)
         return action
 
+    def _selection(self) -> list[str]:
+        """Selected node ids plus the members of selected subgraph nodes."""
+        graph = self.canvas.doc.graph
+        members = [m for s in self.canvas.subgraphs.selected() for m in graph.subgraphs[s].members]
+        return list(dict.fromkeys([*self.canvas.selected_ids(), *members]))
+
     def copy(self) -> bool:
         """The selection on the clipboard; False when nothing is selected."""
-        ids = self.canvas.selected_ids()
+        ids = self._selection()
         if not ids:
             self.canvas.message.emit("copy: select nodes first")
             return False
@@ -109,7 +116,7 @@ class Clipboard(QtCore.QObject):
 
     def duplicate(self) -> list[str] | None:
         """A copy of the selection next to it (the clipboard is left alone)."""
-        ids = self.canvas.selected_ids()
+        ids = self._selection()
         if not ids:
             self.canvas.message.emit("duplicate: select nodes first")
             return None
@@ -119,4 +126,7 @@ class Clipboard(QtCore.QObject):
     def _select(self, ids: list[str] | None) -> list[str] | None:
         if ids:
             self.canvas.select(ids)
+            for sub_id, sub in self.canvas.doc.graph.subgraphs.items():
+                if set(sub.members) <= set(ids) and sub_id in self.canvas.subgraphs.proxies:
+                    self.canvas.subgraphs.proxies[sub_id].view.setSelected(True)
         return ids

@@ -150,3 +150,19 @@ class SubgraphUiOp(Op):
 
     def revert(self, doc: EditorDocument) -> None:
         doc.graph.subgraphs[self.sub_id].ui = copy.deepcopy(self.old)
+
+
+class AddSubgraphOp(Op):
+    """Insert a subgraph as it is (pasted: members already added); revert removes it."""
+
+    def __init__(self, sub: Any) -> None:
+        self.sub = sub
+
+    def apply(self, doc: EditorDocument) -> None:
+        from moks_graph import subgraphs
+
+        subgraphs.collapse(doc.graph, list(self.sub.members), self.sub.id, self.sub.title)
+        doc.graph.subgraphs[self.sub.id].ui = copy.deepcopy(self.sub.ui)
+
+    def revert(self, doc: EditorDocument) -> None:
+        doc.graph.subgraphs.pop(self.sub.id, None)

@@ -5,7 +5,8 @@ clipboard. A fragment *is* an ``.mgraph`` document (same schema, same canonical
 text) whose ``meta`` carries ``{"fragment": {"nodes": n}}``; it is read back with
 :func:`moks_graph.mgraph.loads`, so pasting runs the loader's checks and schema
 and node-type migrations and never executes code. Edges to nodes outside the
-selection are left out.
+selection are left out. Subgraphs whose members are all selected travel collapsed
+(nested in the fragment, as in a file).
 
 :func:`paste_plan` gives the records and edges to insert into a target graph:
 ids that are taken there are renamed (``key`` -> ``key1``, ``key2``...), every
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from moks_graph import mgraph
 from moks_graph.graph import Edge, Graph, NodeRecord
 from moks_graph.registry import Registry
+from moks_graph.subgraphs import Subgraph
 
 #: The key of ``meta`` that marks a document as a fragment.
 FRAGMENT_KEY = "fragment"
@@ -40,6 +42,8 @@ def extract(graph: Graph, node_ids: Iterable[str]) -> Graph:
     keep = set(wanted)
     part.insert_nodes([graph.nodes[n].clone() for n in wanted])
     part.insert_edges(e for e in graph.edges if e.src in keep and e.dst in keep)
+    part.subgraphs = {sub_id: sub.clone() for sub_id, sub in graph.subgraphs.items()
+                      if set(sub.members) <= keep}  # whole subgraphs travel collapsed
     return part
 
 
@@ -70,6 +74,7 @@ class PastePlan:
     records: tuple[NodeRecord, ...]
     edges: tuple[Edge, ...]
     ids: Mapping[str, str]  # fragment id -> id in the target graph
+    subgraphs: tuple[Subgraph, ...] = ()  # with new ids, members renamed, offset
 
 
 def unique_id(node_id: str, taken: set[str]) -> str:
@@ -85,7 +90,8 @@ def unique_id(node_id: str, taken: set[str]) -> str:
 
 def paste_plan(fragment: Graph, taken: Iterable[str],
                offset: tuple[float, float] = (40.0, 40.0)) -> PastePlan:
-    """Records and edges to insert ``fragment`` into a graph whose ids are ``taken``."""
+    """Records, edges and subgraphs to insert ``fragment`` into a graph whose node and
+    subgraph ids are ``taken``."""
     used = set(taken)
     ids: dict[str, str] = {}
     records = []
@@ -100,4 +106,14 @@ def paste_plan(fragment: Graph, taken: Iterable[str],
         records.append(rec)
     edges = tuple(Edge(ids[e.src], e.src_port, ids[e.dst], e.dst_port) for e in fragment.edges
                   if e.src in ids and e.dst in ids)
-    return PastePlan(tuple(records), edges, ids)
+    subs = []
+    for old in sorted(fragment.subgraphs):
+        new = unique_id(old, used)
+        used.add(new)
+        sub = fragment.subgraphs[old].clone()
+        sub.id, sub.members = new, tuple(sorted(ids[m] for m in sub.members if m in ids))
+        pos = sub.ui.get("pos")
+        if isinstance(pos, list | tuple) and len(pos) == 2:
+            sub.ui["pos"] = [round(float(pos[0]) + offset[0]), round(float(pos[1]) + offset[1])]
+        subs.append(sub)
+    return PastePlan(tuple(records), edges, ids, tuple(subs))

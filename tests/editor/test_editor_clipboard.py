@@ -137,3 +137,18 @@ def test_context_menu_lists_the_tools(chain, qtbot, monkeypatch):
     chain.canvas._context_menu(QtCore.QPoint(0, 0), QtCore.QPointF(0, 0))
     for text in ("Copy", "Paste", "Duplicate", "Bypass", "Backdrop around selection…"):
         assert text in shown[-1]
+
+
+def test_copy_a_collapsed_subgraph(chain, qtbot):
+    canvas, doc = chain.canvas, chain.doc
+    sub_id = canvas.subgraphs.collapse(["gain", "merge"], title="tail")
+    canvas.select([])
+    canvas.subgraphs.proxies[sub_id].view.setSelected(True)
+    canvas.clipboard.duplicate_action.trigger()
+    assert set(doc.graph.subgraphs) == {sub_id, "subgraph2"}
+    assert doc.graph.subgraphs["subgraph2"].members == ("gain1", "merge1")
+    assert canvas.subgraphs.proxies["subgraph2"].view.isSelected()
+    assert not canvas.node_view("gain1").view.isVisible()
+    assert "gain1.channels -> merge1.a" in {str(e) for e in doc.graph.edges}
+    doc.undo_stack.undo()
+    assert set(doc.graph.subgraphs) == {sub_id} and "gain1" not in doc.graph.nodes

@@ -54,3 +54,19 @@ def test_fragment_text_is_checked_like_a_file():
     assert "<clipboard>" in str(e.value)
     assert fragments.is_fragment_text('{"nodes": {}, "schema_version": 2}')
     assert not fragments.is_fragment_text("hello")
+
+
+def test_whole_subgraphs_travel_collapsed(chain_graph):
+    from moks_graph import subgraphs
+
+    sub_id = subgraphs.collapse(chain_graph, ["merge", "gain"], title="tail")
+    text = fragments.dumps(chain_graph, ["osc_a", "merge", "gain"])
+    assert json.loads(text)["nodes"][sub_id]["type"] == "moks.subgraph"
+    part = fragments.loads(text)
+    plan = fragments.paste_plan(part, [*chain_graph.nodes, *chain_graph.subgraphs])
+    (sub,) = plan.subgraphs
+    assert sub.id == "subgraph2" and sub.title == "tail"
+    assert sub.members == ("gain1", "merge1")
+    # a subgraph only partly selected is left out (its selected nodes come flat)
+    part = fragments.loads(fragments.dumps(chain_graph, ["gain"]))
+    assert part.subgraphs == {}
