@@ -61,6 +61,8 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
         raise click.UsageError(f"--matte is the matte of one image; got {len(images)} "
                                "images (give each its own alpha, or match them one by one)")
     extra = {"matte": str(Path(matte).resolve())} if matte else {}
+    if matte is not None:
+        _check_matte(images[0], matte)
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
                          max_iterations=iterations, rounds=rounds, use_alpha=use_alpha,
@@ -69,3 +71,19 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
     console.print(report.table())
     if not report.ok:
         sys.exit(1)
+
+
+def _check_matte(image: str, matte: str) -> None:
+    """A matte that cannot be used is one message naming it, before anything is written
+    (an image that cannot be read is left to the batch, which reports it)."""
+    from moks_graph.hosts.inverse.match import check_matte
+    from moks_graph.nodes.imaging.io import read_array
+
+    try:
+        shape = read_array(image).shape
+    except (ValueError, OSError):
+        return
+    try:
+        check_matte(matte, shape)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--matte") from None

@@ -53,6 +53,7 @@ from moks_graph.nodes.inverse.interfaces import (
 )
 from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
 from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
+from moks_graph.nodes.inverse.subject import matte_mask, working_size
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 
@@ -140,7 +141,8 @@ def load_reference(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
 
 
 def coverage(data: np.ndarray) -> np.ndarray:
-    """0..1 coverage ``H x W`` of a stored matte: its alpha (RGBA), else its grey level."""
+    """0..1 coverage ``H x W`` of a stored matte: its alpha (RGBA, grey+alpha), else its
+    grey level (the mean of its colours)."""
     arr = np.asarray(data)
     if arr.dtype.kind == "u":
         scale = float(np.iinfo(arr.dtype).max)
@@ -150,27 +152,87 @@ def coverage(data: np.ndarray) -> np.ndarray:
         raise TypeError(f"matte: dtype {arr.dtype} is not a coverage (uint or float)")
     arr = arr.astype(np.float64) / scale
     if arr.ndim == 3:
-        arr = arr[..., 3] if arr.shape[-1] == 4 else arr[..., :3].mean(axis=-1)
-    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
-        raise ValueError(f"matte: expected a finite H x W coverage, got shape {arr.shape}")
+        channels = arr.shape[-1]
+        arr = arr[..., channels - 1] if channels in (2, 4) else arr[..., :3].mean(axis=-1)
+    if arr.ndim != 2:
+        raise ValueError(f"matte: expected an H x W coverage, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"matte: {int(np.sum(~np.isfinite(arr)))} pixels are not finite "
+                         "(NaN or infinite)")
     return np.clip(arr, 0.0, 1.0)
 
 
+_OIIO_FORMAT: Final[dict[str, str]] = {"uint8": "UINT8", "uint16": "UINT16",
+                                       "float32": "FLOAT"}
+
+
+def read_stored(path: str | os.PathLike[str]) -> np.ndarray:
+    """A file's pixels as stored (:func:`~moks_graph.nodes.imaging.io.read_array`), with
+    the alpha of a grey+alpha file kept (``H x W x 2``): ``read_array`` keeps only its grey,
+    and a grey+alpha matte or render says where its subject is in that alpha."""
+    data = read_array(path)
+    if (data.ndim == 3 and data.shape[-1] != 1) or str(data.dtype) not in _OIIO_FORMAT:
+        return data
+    try:
+        import OpenImageIO as oiio
+    except ImportError:  # imageio keeps grey+alpha as H x W x 2 already
+        return data
+    config = oiio.ImageSpec()
+    config.attribute("oiio:UnassociatedAlpha", 1)
+    inp = oiio.ImageInput.open(str(path), config)
+    if inp is None:
+        return data
+    try:
+        spec = inp.spec()
+        if spec.nchannels != 2 or (spec.height, spec.width) != data.shape[:2]:
+            return data
+        both = inp.read_image(0, 0, 0, 2, getattr(oiio, _OIIO_FORMAT[str(data.dtype)]))
+    finally:
+        inp.close()
+    return data if both is None else np.asarray(both).reshape(*data.shape[:2], 2)
+
+
+def _reason(exc: BaseException, path: str) -> str:
+    """An error's text without the reader's own ``image: cannot read PATH:`` prefix."""
+    text = str(exc)
+    for prefix in (f"image: cannot read {path}: ", f"image: cannot read {path} ",
+                   "image: cannot read ", "image: ", "matte: "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
 def load_matte(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
-    """A matte file or array (white or alpha = subject) as 0..1 coverage; errors name it."""
+    """A matte file or array (white or alpha = subject) as 0..1 coverage; errors name it
+    (``ValueError``, also for a missing or unreadable file)."""
     if isinstance(source, np.ndarray):
         return coverage(source)
     try:
-        return coverage(read_array(source))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"matte {source}: {exc}") from None
+        return coverage(read_stored(source))
+    except (TypeError, ValueError, OSError) as exc:
+        raise ValueError(f"matte {source}: {_reason(exc, str(Path(source)))}") from None
+
+
+def check_matte(matte: str | os.PathLike[str] | np.ndarray, shape: tuple[int, ...],
+                label: str | None = None) -> np.ndarray:
+    """The coverage of ``matte`` (:func:`load_matte`), checked against an image of
+    ``shape`` as the matcher will use it (its aspect, and a subject's share of the frame on
+    the working grid); ``ValueError`` naming the matte (or ``label``) otherwise."""
+    cover = load_matte(matte)
+    w, h = working_size(shape)
+    try:
+        matte_mask(cover, (h, w))
+    except ValueError as exc:
+        name = label or ("the matte" if isinstance(matte, np.ndarray) else str(matte))
+        raise ValueError(f"matte {name}: {_reason(exc, name)}") from None
+    return cover
 
 
 def reference_alpha(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray | None:
-    """The reference's own alpha as a matte, when it has one that cuts the subject out
-    (some pixels under half coverage, some over); ``None`` otherwise."""
-    data = source if isinstance(source, np.ndarray) else read_array(source)
-    if data.ndim != 3 or data.shape[-1] != 4:
+    """The reference's own alpha (RGBA or grey+alpha) as a matte, when it has one that cuts
+    the subject out (some pixels under half coverage, some over); ``None`` otherwise."""
+    data = source if isinstance(source, np.ndarray) else read_stored(source)
+    if data.ndim != 3 or data.shape[-1] not in (2, 4):
         return None
     alpha = coverage(data)
     return alpha if float(alpha.min()) < 0.5 <= float(alpha.max()) else None
@@ -403,11 +465,17 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                          reasons=[problem])
         return MatchOutcome(result, None, reference, None)
     start = base or SceneScript()
-    cut, cut_from = (load_matte(matte), "matte") if matte is not None else (
-        reference_alpha(source) if use_alpha else None, "image's alpha")
+    cut, note = None, ""
+    if matte is not None:
+        cut, cut_from, subject_from = check_matte(matte, full.shape), "matte", "matte"
+    elif use_alpha and (alpha := reference_alpha(source)) is not None:
+        try:  # an alpha that does not cut out a subject: find it instead, and say so
+            cut = check_matte(alpha, full.shape, "the image's alpha")
+        except ValueError as exc:
+            note = f"{exc}; the subject was found in the image instead"
+        cut_from, subject_from = "image's alpha", "alpha"
     if cut is not None:
         est = estimate_still(full, matte=cut, matte_source=cut_from)
-        subject_from = "matte" if matte is not None else "alpha"
     else:
         faces = [box for box in detect_faces(full) if face_plausible(full, box)]
         est = estimate_still(full, face=faces[0] if faces else None)
@@ -486,6 +554,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                "centre_y": est.subject.centre[1],
                "height_fraction": est.subject.height_fraction,
                "key_colour": est.fit.key_colour_source}
+    if note:
+        subject["note"] = note
     message = "; ".join(reasons) if reasons else "the residual supports the match"
     result = _result(label, state.script, iterations=steps, residual=float(state.residual),
                      seconds=time.perf_counter() - t0, forward=model.name,
