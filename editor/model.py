@@ -86,11 +86,14 @@ class RemoveNodeOp(Op):
         self.node_id = node_id
         self.record: NodeRecord | None = None
         self.edges: list[tuple[int, Edge]] = []
+        self.subgraph: Any = None  # the subgraph it belonged to, as it was
 
     def apply(self, doc: EditorDocument) -> None:
         g = doc.graph
         rec = require(g, self.node_id)
         self.record = rec.clone()
+        self.subgraph = next((s.clone() for s in g.subgraphs.values()
+                              if self.node_id in s.members), None)
         self.edges = [(i, e) for i, e in enumerate(g.edges) if self.node_id in (e.src, e.dst)]
         g.remove_node(self.node_id)
         for _, e in self.edges:
@@ -101,6 +104,8 @@ class RemoveNodeOp(Op):
         assert self.record is not None
         rec = self.record
         doc.graph.insert_node(rec.clone())
+        if self.subgraph is not None:
+            doc.graph.subgraphs[self.subgraph.id] = self.subgraph.clone()
         doc.node_added.emit(rec.id)
         restore_edges(doc, self.edges)
 

@@ -81,3 +81,21 @@ def test_collapse_undo_and_refusal(editor, qtbot):
     assert "already in a subgraph" in messages[-1]
     doc.undo_stack.undo()
     assert doc.graph.subgraphs == {} and canvas.node_view("gain").view.isVisible()
+
+
+def test_deleting_a_member_and_undo_restores_the_subgraph(editor, qtbot):
+    doc, canvas = editor.doc, editor.canvas
+    doc.add_node("moks.channels.oscillator", (0, 0),
+                 {"object": "cam", "kind": "camera", "attribute": "tx"}, node_id="osc")
+    doc.add_node("moks.channels.gain", (250, 0), node_id="gain")
+    doc.connect("osc.channels", "gain.channels")
+    sub_id = canvas.subgraphs.collapse(["osc", "gain"], title="both")
+    assert doc.remove_nodes(["gain"])
+    assert doc.graph.subgraphs[sub_id].members == ("osc",)
+    assert doc.remove_nodes(["osc"])
+    assert doc.graph.subgraphs == {} and canvas.subgraphs.proxies == {}
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.graph.subgraphs[sub_id].members == ("gain", "osc")
+    assert list(canvas.subgraphs.proxies) == [sub_id]
+    assert [str(e) for e in doc.graph.edges] == ["osc.channels -> gain.channels"]
