@@ -19,6 +19,9 @@ from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 if TYPE_CHECKING:
     from moks_graph.editor.canvas import GraphCanvas, MoksNode
 
+#: Body colour of a subgraph node (RGB).
+SUBGRAPH_BODY = (38, 72, 96)
+
 
 class SubgraphOverlay(QtCore.QObject):
     """Draws each subgraph of the document as one node over its hidden members."""
@@ -120,6 +123,7 @@ class SubgraphOverlay(QtCore.QObject):
             for name, (node_id, port) in outputs.items():
                 proxy.add_output(name, multi_output=True,
                                  color=canvas.port_color(node_id, port, True))
+            proxy.model.color = (*SUBGRAPH_BODY, 255)
             pos = sub.ui.get("pos") or [0, 0]
             canvas.graph.add_node(proxy, pos=[float(pos[0]), float(pos[1])], selected=False,
                                   push_undo=False)

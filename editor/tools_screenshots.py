@@ -1,0 +1,77 @@
+"""Screenshots of the everyday tools for docs/editor-tools.md (issue 18).
+
+``python -m moks_graph.editor.tools_screenshots [--out DIR]``.
+
+Offscreen. Opens a starter in the editor, collapses its lights into a subgraph, bypasses
+the camera weather, draws a backdrop around the camera rig, and grabs the canvas
+(``editor-tools-canvas.png``); then the Bake dialog with its options set
+(``editor-bake-dialog.png``). Each file stays under 200 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+STARTER = "handheld_chase"
+
+
+def _app() -> object:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from moks_graph.editor import qtcompat  # noqa: F401  (binding bootstrap)
+    from moks_graph.editor.qtcompat import QtWidgets
+
+    return QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+
+
+def shoot(graphs: Path, out: Path) -> list[Path]:
+    """Write the two PNGs into ``out``; returns their paths."""
+    app = _app()
+    from moks_graph.editor.bake_dialog import BakeDialog
+    from moks_graph.editor.widget import EditorWidget
+
+    out.mkdir(parents=True, exist_ok=True)
+    editor = EditorWidget()
+    editor.resize(1600, 1000)
+    editor.show()
+    editor.open_file(graphs / f"{STARTER}.mgraph")
+    canvas = editor.canvas
+    canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
+    canvas.bypass.toggle(["camera_weather"])
+    canvas.backdrops.add("camera", around=["camera_rig"])
+    canvas.select([])
+    canvas.fit_all()
+    app.processEvents()  # type: ignore[attr-defined]
+    shots = [out / "editor-tools-canvas.png", out / "editor-bake-dialog.png"]
+    canvas.grab().save(str(shots[0]))
+    dialog = BakeDialog(editor.doc.graph, None, str(out))
+    dialog.host.setCurrentIndex(dialog.host.findData("usd"))
+    dialog.subframes.setValue(2)
+    dialog.up_axis.setCurrentIndex(dialog.up_axis.findData("Y"))
+    dialog.meters_per_unit.setValue(1.0)
+    dialog.phi_enabled.setChecked(True)
+    dialog.phi.setValue(0.6)
+    dialog.scene_map.setText("layout_scene_map.json")
+    dialog.path.setText("out/handheld_chase.usda")
+    dialog.show()
+    app.processEvents()  # type: ignore[attr-defined]
+    dialog.grab().save(str(shots[1]))
+    dialog.close()
+    editor.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--out", type=Path, default=root / "docs" / "images")
+    args = parser.parse_args(argv)
+    for path in shoot(root / "graphs", args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

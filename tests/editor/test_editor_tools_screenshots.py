@@ -1,0 +1,23 @@
+"""The everyday-tools screenshots for docs/editor-tools.md are drawn offscreen from a starter
+(subgraph, bypass, backdrop; the Bake dialog with its options) and stay small (issue 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from moks_graph.editor.qtcompat import QtGui
+from moks_graph.editor.tools_screenshots import shoot
+
+GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+
+
+def test_tools_screenshots(qapp, tmp_path):
+    shots = shoot(GRAPHS, tmp_path)
+    assert [p.name for p in shots] == ["editor-tools-canvas.png", "editor-bake-dialog.png"]
+    for path in shots:
+        assert 5_000 < path.stat().st_size < 200_000
+        image = QtGui.QImage(str(path))
+        assert image.width() > 500 and image.height() > 300
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+                   for y in range(0, image.height(), 5)}
+        assert len(colours) > 3  # not a blank grab
