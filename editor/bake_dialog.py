@@ -24,6 +24,7 @@ evaluates, the UI thread writes (:func:`~moks_graph.hosts.bake.write_bake`).
 from __future__ import annotations
 
 import importlib.util
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,9 @@ class BakeDialog(QtWidgets.QDialog):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.command = QtWidgets.QLineEdit()
+        self.command.setReadOnly(True)
+        self.command.setToolTip("the same bake from a shell or a farm job")
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         self.bake_button = QtWidgets.QPushButton("Bake")
@@ -138,6 +142,8 @@ class BakeDialog(QtWidgets.QDialog):
         self.cancel_button.clicked.connect(self._cancel_or_close)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(self._form())
+        layout.addWidget(QtWidgets.QLabel("command line"))
+        layout.addWidget(self.command)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         buttons = QtWidgets.QHBoxLayout()
@@ -150,6 +156,13 @@ class BakeDialog(QtWidgets.QDialog):
         self.host.currentIndexChanged.connect(lambda _i: self._update_host_options())
         self._suggest_path()
         self._update_host_options()
+        for signal in (self.host.currentIndexChanged, self.path.textChanged,
+                       self.start.valueChanged, self.end.valueChanged,
+                       self.subframes.valueChanged, self.scene_map.textChanged,
+                       self.up_axis.currentIndexChanged, self.meters_per_unit.valueChanged,
+                       self.phi_enabled.toggled, self.phi.valueChanged, self.link.toggled):
+            signal.connect(lambda *_: self._update_command())
+        self._update_command()
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = _Signals()
@@ -273,6 +286,29 @@ class BakeDialog(QtWidgets.QDialog):
                                                         "scene map (*.json)")
         if path:
             self.scene_map.setText(path)
+
+    def command_line(self) -> list[str]:
+        """The ``moks bake`` arguments that bake what the form describes (shown in the
+        dialog, to copy into a shell or a farm job)."""
+        args = self.bake_arguments()
+        first, last = args["frames"]
+        line = ["moks", "bake", self.graph.source or "GRAPH.mgraph", "--host", args["host"],
+                "--out", args["out"], "--frames", f"{first}-{last}"]
+        if args["subframes"] is not None:
+            line += ["--subframes", str(args["subframes"])]
+        if args["scene_map"] is not None:
+            line += ["--scene-map", args["scene_map"]]
+        for name, value in sorted(args["options"].items()):
+            line += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float)
+                     else str(value)]
+        if args["phi"] is not None:
+            line += ["--phi", f"{args['phi']:g}"]
+        if args["link_to_target"]:
+            line.append("--link-to-target")
+        return line
+
+    def _update_command(self) -> None:
+        self.command.setText(shlex.join(self.command_line()))
 
     def bake_arguments(self) -> dict[str, Any]:
         """The form as keyword arguments of :func:`~moks_graph.hosts.bake.evaluate_bake`

@@ -5,11 +5,15 @@ own :func:`~moks_graph.hosts.bake.bake_file` given the same options."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
+
+from click.testing import CliRunner
 
 import moks_graph as mg
 from moks_graph.editor.bake_dialog import BakeDialog
 from moks_graph.hosts.bake import bake_file
+from moks_graph.hosts.commands.bake import bake as bake_command
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 SELECTORS = {"table": {"select": "name:set_table", "at": [9.0, 9.0, 9.0]}}
@@ -95,10 +99,16 @@ def test_dialog_bake_writes_what_the_cli_writes(qtbot, tmp_path):
     assert "startTimeCode = 2" in text and "endTimeCode = 6" in text
     assert "2.5:" in text  # a sub-frame sample
     assert "MISSING_TARGET_name_set_table" not in text  # the scene map resolved it
+    # the command line the dialog shows bakes the same bytes through `moks bake`
     cli = tmp_path / "cli.usda"
-    bake_file(str(graph_file), "usd", str(cli), frames=(2, 6), subframes=2,
-              scene_map=str(scene_map), options={"up_axis": "Y", "meters_per_unit": 1.0},
-              phi=0.8)
+    dialog.path.setText(str(cli))
+    line = dialog.command_line()
+    assert shlex.split(dialog.command.text()) == line
+    assert line[:3] == ["moks", "bake", str(graph_file)]
+    for flag in ("--subframes", "--scene-map", "--up-axis", "--meters-per-unit", "--phi"):
+        assert flag in line
+    run = CliRunner().invoke(bake_command, line[2:])
+    assert run.exit_code == 0, run.output
     assert cli.read_text() == text
     calm = tmp_path / "calm.usda"  # phi reached the bake: without it the file differs
     bake_file(str(graph_file), "usd", str(calm), frames=(2, 6), subframes=2,
