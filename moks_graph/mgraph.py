@@ -149,6 +149,10 @@ def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
 def json_schema() -> dict[str, Any]:
     """The published JSON Schema of ``.mgraph`` files."""
     schema = GraphFileModel.model_json_schema(by_alias=True)
+    node = schema["$defs"]["NodeModel"]["properties"]
+    node["subgraph"] = {"type": "object", "description": (
+        "only on nodes of type moks.subgraph: nodes, edges, inputs, outputs "
+        "(docs/file-format.md, Subgraphs)")}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://moks-graph.dev/schema/mgraph-2.json"
     return schema

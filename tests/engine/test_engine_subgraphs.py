@@ -115,3 +115,9 @@ def test_collapse_refusals(chain_graph):
     assert chain_graph.copy().subgraphs[sub_id].members == ("gain", "merge")
     chain_graph.remove_node("gain")
     assert chain_graph.subgraphs[sub_id].members == ("merge",)
+
+
+def test_published_schema_names_the_new_node_fields():
+    props = mg.mgraph.json_schema()["$defs"]["NodeModel"]["properties"]
+    assert {"bypass", "keys", "subgraph"} <= set(props)
+    assert "moks.subgraph" in props["subgraph"]["description"]
