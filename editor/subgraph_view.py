@@ -3,9 +3,9 @@
 **Ctrl+G** collapses the selected nodes into a subgraph (:mod:`moks_graph.subgraphs`):
 the canvas hides them and their pipes and draws one node, titled with the subgraph's
 title, whose ports are the exposed ones (derived from the edges crossing the
-boundary), wired to the outside nodes. **Ctrl+Shift+G** expands the selected subgraph
-node. Both are undo steps; moving the subgraph node is recorded in the file. The graph
-itself stays flat, so live evaluation and bakes are unchanged by collapsing.
+boundary), wired to the outside nodes. **Ctrl+Shift+G** (or a double-click) expands the
+selected subgraph node. Both are undo steps; moving the subgraph node is recorded in the
+file. The graph itself stays flat, so live evaluation and bakes are unchanged by collapsing.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class SubgraphOverlay(QtCore.QObject):
         canvas.doc.changed.connect(self.refresh)
         canvas.doc.reset.connect(self.refresh)
         canvas.viewer.moved_nodes.connect(lambda _data: self._record_moves())
+        canvas.graph.node_double_clicked.connect(self._double_clicked)
         self.refresh()
 
     def _action(self, text: str, key: str, slot: Any) -> QtGui.QAction:
@@ -75,6 +76,13 @@ class SubgraphOverlay(QtCore.QObject):
         if ok:
             self.canvas.select(members)
         return ok
+
+    def _double_clicked(self, node: Any) -> None:
+        """Double-clicking a subgraph node expands it."""
+        for sub_id, proxy in self.proxies.items():
+            if proxy is node:
+                self.expand(sub_id)
+                return
 
     def selected(self) -> list[str]:
         return [s for s, p in self.proxies.items() if p.view.isSelected()]

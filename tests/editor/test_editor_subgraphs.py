@@ -81,6 +81,10 @@ def test_collapse_undo_and_refusal(editor, qtbot):
     assert "already in a subgraph" in messages[-1]
     doc.undo_stack.undo()
     assert doc.graph.subgraphs == {} and canvas.node_view("gain").view.isVisible()
+    # a double-click on the subgraph node expands it
+    sub_id = canvas.subgraphs.collapse(["gain"], title="g")
+    canvas.graph.node_double_clicked.emit(canvas.subgraphs.proxies[sub_id])
+    assert doc.graph.subgraphs == {} and canvas.selected_ids() == ["gain"]
 
 
 def test_deleting_a_member_and_undo_restores_the_subgraph(editor, qtbot):
