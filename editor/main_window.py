@@ -7,8 +7,10 @@
 changes, the problem list as a dock, a status bar, and the Bake and Match
 actions. Match needs the inverse-cinematography match application
 (``moks_graph.hosts.inverse``, issue 6): the action is disabled, with a
-tooltip saying so, until that module is importable; then it calls its
-``match_still(image_path, graph) -> Graph`` and merges the nodes it returns.
+tooltip saying so, until that module is importable; then its dialog
+(:mod:`~moks_graph.editor.match_dialog`: the still, an optional matte, the alpha switch)
+calls ``match_still(image_path, graph, matte=, use_alpha=) -> Graph`` and merges the
+nodes it returns; the result view and status bar say where the subject came from.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from moks_graph.editor.match_dialog import MatchDialog, subject_text
 from moks_graph.editor.model import AddNodeOp, ConnectOp, Op
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.editor.widget import EditorWidget
@@ -49,6 +52,9 @@ def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any) -> QtWidget
             f"{result.key_elevation_deg:.0f}° (±{doubt:.0f}°), "
             f"key/fill {result.key_fill_ratio:.1f}, {result.key_cct_K:.0f} K, rim "
             f"{result.rim_mode}; residual {result.residual:.3f}. {result.message}")
+    where = subject_text(getattr(result, "subject", None))
+    if where:
+        text += f"\n{where[0].upper()}{where[1:]}."
     caption = QtWidgets.QLabel(text)
     caption.setObjectName("match_caption")
     caption.setWordWrap(True)
@@ -257,13 +263,26 @@ class MainWindow(QtWidgets.QMainWindow):
         if match_still is None:
             self.statusBar().showMessage(f"{MATCH_MODULE} has no match_still(image, graph)")
             return
-        image, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Reference still", "", "Images (*.png *.jpg *.jpeg *.exr *.hdr *.tif *.tiff)")
-        if not image:
-            return
+        dialog = self.match_dialog()
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def match_dialog(self) -> QtWidgets.QDialog:
+        """The Match still dialog (reference, optional matte, alpha switch); ``Match``
+        runs :meth:`run_match` with its choices."""
+        folder = str(Path(self.editor.doc.path).parent) if self.editor.doc.path else ""
+        dialog = MatchDialog(self, folder)
+        dialog.accepted.connect(lambda: self.run_match(dialog.image(), **dialog.options()))
+        return dialog
+
+    def run_match(self, image: str, matte: str | None = None, use_alpha: bool = True) -> None:
+        """Match ``image`` (the subject from ``matte`` or its alpha) and insert the result."""
+        module = importlib.import_module(MATCH_MODULE)
+        match_still = module.match_still
         outcomes: list[Any] = []
         try:
-            fitted = match_still(image, self.editor.doc.graph, on_outcome=outcomes.append)
+            fitted = match_still(image, self.editor.doc.graph, on_outcome=outcomes.append,
+                                 matte=matte or None, use_alpha=use_alpha)
         except Exception as exc:
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
             return
@@ -279,6 +298,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if doc.perform("match still", ops):
             info = fitted.meta.get("match", {})
             why = "; ".join(info.get("reasons", []))
+            where = subject_text(info.get("subject"))
             self.statusBar().showMessage(f"match inserted {len(new)} nodes: "
                                          f"{info.get('status', '?')}" + (f" ({why})" if why
-                                                                        else ""))
+                                                                        else "")
+                                         + (f"; {where}" if where else ""))

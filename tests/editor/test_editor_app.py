@@ -86,7 +86,9 @@ def test_match_still_inserts_the_matched_graph_as_one_undo_step(window, demo_pat
     window.open_path(str(demo_path))
     doc = window.editor.doc
     before = set(doc.graph.nodes)
-    window.match()
+    dialog = window.match_dialog()  # Graph > Match still: reference, matte, alpha
+    dialog.image_button.click()  # the file dialog patched above
+    dialog.match_button.click()
     added = set(doc.graph.nodes) - before
     assert "camera_rig" in added or "match_camera_rig" in added
     # the TD sees reference | fitted preview | residual heat map and the status

@@ -1,0 +1,124 @@
+"""Graph > Match still with a matte or the image's alpha (issue 13): the dialog's real
+widgets offscreen, the real match loop, and where the subject came from in the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from moks_graph.editor.qtcompat import QtCore, QtWidgets
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    from moks_graph.editor.main_window import MainWindow
+
+    # closing at teardown with the matched nodes unsaved: discard, no modal question
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Discard)
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    return win
+
+
+def _sphere(h: int = 144, w: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """sRGB codes of a lit sphere right of centre on a grey, and its 0/1 coverage."""
+    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+    cx, cy, r = 0.62 * w, 0.55 * h, 0.25 * h
+    nx, ny = (xx - cx) / r, -(yy - cy) / r
+    inside = nx**2 + ny**2 < 1.0
+    nz = np.sqrt(np.clip(1.0 - nx**2 - ny**2, 0.0, 1.0))
+    key = np.array([0.5, 0.5, 0.7]) / np.linalg.norm([0.5, 0.5, 0.7])
+    lin = np.full((h, w), 0.18)
+    lin[inside] = 0.5 * np.clip(np.stack([nx, ny, nz], -1) @ key, 0, None)[inside] + 0.05
+    code = (255 * np.clip(lin, 0, 1) ** (1 / 2.2) + 0.5).astype(np.uint8)
+    return np.dstack([code] * 3), inside
+
+
+def _files(tmp_path: Path) -> dict[str, Path]:
+    rgb, inside = _sphere()
+    paths = {"plate": tmp_path / "plate.png", "roto": tmp_path / "plate_roto.png",
+             "render": tmp_path / "render.png"}
+    iio.imwrite(paths["plate"], rgb)
+    iio.imwrite(paths["roto"], (inside * 255).astype(np.uint8))
+    iio.imwrite(paths["render"], np.dstack([rgb, (inside * 255).astype(np.uint8)]))
+    return paths
+
+
+def _caption(window) -> str:
+    return window.match_view.findChild(QtWidgets.QLabel, "match_caption").text()
+
+
+def test_the_dialog_has_a_matte_chooser_and_an_alpha_switch(window, tmp_path, monkeypatch):
+    from moks_graph.editor.match_dialog import MatchDialog
+
+    files = _files(tmp_path)
+    window.match()  # Graph > Match still opens the dialog, no file dialog yet
+    dialog = window.findChild(MatchDialog, "match_dialog")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.alpha_check.isChecked() and dialog.alpha_check.isEnabled()
+    assert not dialog.match_button.isEnabled()  # no reference yet
+    assert dialog.matte_button.text() == "Matte…"
+    picked = iter([str(files["plate"]), str(files["roto"])])
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (next(picked), ""))  # the modal dialogs only
+    dialog.image_button.click()
+    dialog.matte_button.click()
+    assert dialog.image() == str(files["plate"]) and dialog.matte() == str(files["roto"])
+    assert dialog.match_button.isEnabled()
+    assert not dialog.alpha_check.isEnabled()  # a matte given replaces the alpha
+    assert dialog.options() == {"matte": str(files["roto"]), "use_alpha": True}
+    dialog.matte_edit.clear()
+    dialog.alpha_check.setChecked(False)
+    assert dialog.options() == {"matte": None, "use_alpha": False}
+    dialog.reject()
+
+
+def test_match_with_a_matte_says_the_subject_came_from_it(window, tmp_path):
+    files = _files(tmp_path)
+    doc = window.editor.doc
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["plate"]))
+    dialog.set_matte(str(files["roto"]))
+    dialog.match_button.click()
+    assert doc.graph.nodes, window.statusBar().currentMessage()
+    assert "Subject from the matte." in _caption(window)
+    assert "subject from the matte" in window.statusBar().currentMessage()
+    assert window.editor.doc.graph.validate() == []
+
+
+def test_match_uses_the_images_alpha_unless_switched_off(window, tmp_path):
+    files = _files(tmp_path)
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["render"]))
+    dialog.match_button.click()
+    assert "Subject from the image's alpha." in _caption(window)
+    assert "subject from the image's alpha" in window.statusBar().currentMessage()
+    window.editor.doc.undo_stack.undo()
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["render"]))
+    dialog.alpha_check.setChecked(False)
+    dialog.match_button.click()
+    assert "alpha" not in _caption(window).splitlines()[-1]
+    assert "subject " in window.statusBar().currentMessage()
+
+
+def test_a_bad_matte_is_one_status_message_naming_it(window, tmp_path):
+    files = _files(tmp_path)
+    square = tmp_path / "square_roto.png"
+    iio.imwrite(square, np.full((64, 64), 255, np.uint8))
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["plate"]))
+    dialog.set_matte(str(square))
+    dialog.match_button.click()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("match failed") and "square_roto.png" in message
+    assert "aspect" in message
+    assert not window.editor.doc.graph.nodes
