@@ -6,6 +6,7 @@ Registered on the ``moks`` command by :func:`install` (called from
     moks farm bake shots/*.mgraph --frames 1-2400 --chunk 100 --host usd --out baked/
     moks farm bake shot.mgraph --host usd --out baked/ --scheduler tcp://head:8786
     moks farm match refs/*.png --out matched/
+    moks farm match renders/*.png --out matched/ --alpha   # each render's alpha: its subject
     moks farm export --format openjd shot.mgraph --frames 1-2400 --chunk 100 --out shot.json
     moks farm chunk baked/job-1a2b3c4d5e6f --graph shot --frames 101-200
     moks farm merge baked/job-1a2b3c4d5e6f --graph shot --out shot.usda
@@ -136,13 +137,23 @@ def _function(spec: str) -> Any:
 @click.option("--function", "function", default=None, metavar="MODULE:NAME",
               help="Per-image function (default: the matcher, writing one moks match "
                    "folder per image).")
+@click.option("--alpha/--no-alpha", "use_alpha", default=None,
+              help="Use each image's own alpha as its matte when it cuts a subject out "
+                   "(the matcher's default: on). The batch way to give the subject: a "
+                   "per-image --matte does not fit a batch, so render with alpha.")
 @_common
 def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function: str | None,
-          scheduler: str | None, workers: int, retries: int, timeout: float | None,
-          progress: bool, as_json: bool) -> None:
+          use_alpha: bool | None, scheduler: str | None, workers: int, retries: int,
+          timeout: float | None, progress: bool, as_json: bool) -> None:
     """Match reference IMAGES on Dask (the batch form of moks match)."""
     fn = _function(function) if function else None
-    report = farm_match(list(images), out, match_fn=fn, options=_option_pairs(options),
+    opts = _option_pairs(options)
+    if use_alpha is not None:  # only when given: the options (and cache keys) stay as before
+        opts["use_alpha"] = use_alpha
+    if opts.get("matte") is not None and len(images) != 1:
+        raise click.UsageError(f"--option matte= is the matte of one image; got {len(images)} "
+                               "images (give each image its own alpha: --alpha)")
+    report = farm_match(list(images), out, match_fn=fn, options=opts,
                         scheduler=scheduler, workers=workers, progress=progress,
                         retries=retries, timeout=timeout)
     _print_report(report, as_json)
