@@ -41,8 +41,9 @@ SHARP_OUTLINE: Final[float] = 0.15
 SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
 SHADOW_FLAT: Final[float] = 0.3
-"""... and flat inside: its 10-90 % luminance spread is under this [stops] (a lit object
-spans its terminator, a stop or more)."""
+"""... and flat inside: its interquartile (25-75 %) luminance spread is under this [stops]
+(a lit object spans its terminator, a stop or more; a soft penumbra stays outside the
+quartiles)."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
