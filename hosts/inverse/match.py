@@ -171,7 +171,8 @@ def read_stored(path: str | os.PathLike[str]) -> np.ndarray:
     the alpha of a grey+alpha file kept (``H x W x 2``): ``read_array`` keeps only its grey,
     and a grey+alpha matte or render says where its subject is in that alpha."""
     data = read_array(path)
-    if (data.ndim == 3 and data.shape[-1] != 1) or str(data.dtype) not in _OIIO_FORMAT:
+    if ((data.ndim == 3 and data.shape[-1] != 1) or str(data.dtype) not in _OIIO_FORMAT
+            or Path(path).suffix.lower() in (".npy", ".hdr")):
         return data
     try:
         import OpenImageIO as oiio
