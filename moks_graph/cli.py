@@ -217,7 +217,11 @@ def _param_rows(cls: Any) -> list[tuple[str, str, str, str]]:
         rng = f"{lo} .. {hi}" if lo is not None or hi is not None else ""
         if "enum" in prop:
             rng = " | ".join(map(str, prop["enum"]))
-        rows.append((name, json.dumps(prop.get("default")), rng, prop.get("description", "")))
+        unit = prop.get("unit") or next(
+            (v["unit"] for v in prop.get("anyOf", []) if isinstance(v, dict) and "unit" in v), "")
+        text = prop.get("description", "")
+        rows.append((name, json.dumps(prop.get("default")), rng,
+                     f"{text} [{unit}]" if unit and text else text))
     return rows
 
 
