@@ -1,10 +1,9 @@
 """The properties panel, generated from each node's pydantic ``Params`` JSON schema.
 
 :func:`param_specs` turns ``cls.Params.model_json_schema()`` into
-:class:`ParamSpec` rows (no Qt): kind, range, unit, choices. Units come from
-``json_schema_extra["unit"]`` (what :func:`moks_graph.Param` writes) or the
-trailing ``[unit]`` of the field description (the convention of the node
-library). Widgets by kind:
+:class:`ParamSpec` rows (no Qt): kind, range, unit, choices. A unit comes from
+one place only, ``json_schema_extra["unit"]`` (what ``Param(unit=...)`` writes);
+the description text is shown as written. Widgets by kind:
 
 =========  ===================================================================
 float/int  spin box with unit suffix, plus a slider when the range is finite
@@ -38,7 +37,6 @@ from moks_graph.editor.model import EditorDocument
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.node import Node
 
-_UNIT = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
 SLIDER_STEPS = 1000
 #: Width of the parameter names column (longer names are elided; the tooltip has them).
 LABEL_WIDTH = 128
@@ -80,13 +78,6 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         return {**schema.get("$defs", {}).get(ref.rsplit("/", 1)[1], {}),
                 **{k: v for k, v in node.items() if k != "$ref"}}
     return node
-
-
-def _split_unit(description: str) -> tuple[str, str]:
-    m = _UNIT.search(description or "")
-    if not m:
-        return description or "", ""
-    return description[: m.start()].rstrip(), m.group(1).strip()
 
 
 def _number_kind(node: dict[str, Any]) -> str | None:
@@ -132,8 +123,8 @@ def spec_from_schema(name: str, field: dict[str, Any], schema: dict[str, Any]) -
         optional = len(non_null) < len(variants)
         node = {**non_null[0], **{k: v for k, v in field.items() if k != "anyOf"}} if len(
             non_null) == 1 else field
-    description, unit_from_text = _split_unit(field.get("description", ""))
-    unit = str(node.get("unit") or unit_from_text)
+    description = str(field.get("description") or "")
+    unit = str(node.get("unit") or "")
     widget = str(node.get("widget") or "")
     label = name.replace("_", " ")
     base: dict[str, Any] = {"name": name, "label": label, "default": field.get("default"),
@@ -167,8 +158,8 @@ def spec_from_schema(name: str, field: dict[str, Any], schema: dict[str, Any]) -
 
 
 def shown_unit(unit: str) -> bool:
-    """Units worth a suffix (not vocabularies like ``[a|b]`` or type words)."""
-    return bool(unit) and "|" not in unit and unit not in ("bool", "name", "x")
+    """Units worth a spin-box suffix (all but the bare multiplier ``x``)."""
+    return bool(unit) and unit != "x"
 
 
 # -- colour helpers -------------------------------------------------------------------

@@ -42,6 +42,34 @@ _TYPE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _PORT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+#: The units a parameter may declare with ``Param(unit=...)``, each with what it means.
+#: Descriptions never carry a unit (no trailing ``[m]``): the editor and ``moks nodes``
+#: read this one field. ``docs/writing-nodes.md`` lists the same set.
+PARAM_UNITS: dict[str, str] = {
+    "m": "metres",
+    "mm": "millimetres (lens focal length, sensor and film back)",
+    "1/m": "per metre (extinction)",
+    "deg": "degrees (every user-facing angle)",
+    "s": "seconds",
+    "frame": "frames at the graph's fps",
+    "Hz": "cycles per second",
+    "m/s": "metres per second",
+    "m/s^2": "metres per second squared",
+    "m/s^3": "metres per second cubed (jerk)",
+    "K": "kelvin (correlated colour temperature)",
+    "Duv": "distance from the Planckian locus",
+    "cd": "candela (luminous intensity)",
+    "EV": "exposure value, stops",
+    "f-number": "aperture as N = focal length / pupil diameter",
+    "px": "pixels",
+    "x": "multiplier",
+    "ratio": "dimensionless ratio",
+    "0-1": "fraction from 0 to 1",
+    "linear RGB": "scene-linear RGB triple",
+    "s, m": "keys of (time [s], x, y, z [m])",
+}
+
+
 class NodeParams(BaseModel):
     """Base for parameter models: unknown fields refused, instances immutable."""
 
@@ -61,8 +89,9 @@ def Param(
 ) -> Any:
     """A parameter field: default, range, unit and help text in one place.
 
-    ``unit`` is the one way a parameter declares its unit: it goes to the JSON schema as
-    ``"unit"`` (read by the editor and ``moks nodes``), never into the description text.
+    ``unit`` is the one way a parameter declares its unit, one of :data:`PARAM_UNITS`: it goes
+    to the JSON schema as ``"unit"`` (read by the editor and ``moks nodes``), never into the
+    description text.
     """
     extra: dict[str, Any] = {}
     if unit:

@@ -77,7 +77,7 @@ class WeatherParams(BaseModel):
     rig: Literal["drone", "wirecam", "technocrane", "handheld", "tripod_locked", "moco",
                  "dolly"] = Param(
         "drone", description="the rig whose wind susceptibility applies (tripod_locked, moco "
-                             "and dolly: none)", unit="rig")
+                             "and dolly: none)")
     susceptibility: float = Param(
         1.0, ge=0.0, le=10.0, description="scale of the rig's documented susceptibility", unit="x")
 

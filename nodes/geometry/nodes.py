@@ -41,7 +41,7 @@ class TargetMesh(Node):
     class Params(NodeParams):
         shape: Literal["sphere", "cylinder", "torus"] = Param("sphere", description="shape")
         size: float = Param(1.0, gt=0.01, le=1000.0, unit="m", description="radius")
-        center: tuple[float, float, float] = Param((0.0, 0.0, 1.0), description="centre [m]")
+        center: tuple[float, float, float] = Param((0.0, 0.0, 1.0), description="centre", unit="m")
         detail: int = Param(3, ge=1, le=6, description="subdivision level")
 
     def compute(self, ctx: NodeContext, params: Any) -> dict[str, Any]:
@@ -97,8 +97,9 @@ class SurfaceLinkLight(Node):
 
     class Params(NodeParams):
         object_name: str = Param("surface_light", description="light name")
-        start: tuple[float, float, float] = Param((1.0, 0.0, 1.0), description="path start [m]")
-        end: tuple[float, float, float] = Param((-1.0, 0.0, 1.0), description="path end [m]")
+        start: tuple[float, float, float] = Param((1.0, 0.0, 1.0), description="path start",
+                                                  unit="m")
+        end: tuple[float, float, float] = Param((-1.0, 0.0, 1.0), description="path end", unit="m")
         up_hint: tuple[float, float, float] = Param((0.0, 0.0, 1.0),
                                                    description="initial tangent direction")
         start_time_s: float = Param(0.0, ge=-1e5, le=1e5, unit="s", description="move start")

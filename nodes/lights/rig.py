@@ -297,8 +297,7 @@ class KeyLightParams(_LightParams):
         unit="cd"
     )
     compensate: bool = Param(
-        True, description="inverse-square compensation: constant illuminance at the subject",
-        unit="bool"
+        True, description="inverse-square compensation: constant illuminance at the subject"
     )
 
 
@@ -337,8 +336,7 @@ class RimLightParams(_LightParams):
         unit="cd"
     )
     compensate: bool = Param(
-        True, description="inverse-square compensation: constant illuminance at the subject",
-        unit="bool"
+        True, description="inverse-square compensation: constant illuminance at the subject"
     )
 
 
@@ -363,8 +361,7 @@ class PracticalLightParams(_LightParams):
         60.0, ge=0.0, le=1e7, description="luminous intensity", unit="cd"
     )
     compensate: bool = Param(
-        False, description="inverse-square compensation: constant illuminance at the subject",
-        unit="bool"
+        False, description="inverse-square compensation: constant illuminance at the subject"
     )
 
 

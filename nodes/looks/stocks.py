@@ -313,7 +313,7 @@ class LookParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    stock: StockName = Param("vision3_250d", description="film stock", unit="name")
+    stock: StockName = Param("vision3_250d", description="film stock")
     exposure_ev: float = Param(
         0.0, ge=-8.0, le=8.0, description="exposure before the film, + = brighter", unit="EV"
     )

@@ -23,6 +23,7 @@ from moks_graph.editor.properties import (
     spec_from_schema,
 )
 from moks_graph.editor.qtcompat import QtCore, QtGui
+from moks_graph.node import Param
 from moks_graph.registry import default_registry
 
 
@@ -32,16 +33,17 @@ class Mode(StrEnum):
 
 
 class Sample(BaseModel):
-    gain: float = Field(1.0, ge=0.0, le=10.0, description="multiplier [x]")
-    freq: float = Field(2.0, ge=0.1, le=1e4, json_schema_extra={"unit": "Hz"})
+    gain: float = Param(1.0, ge=0.0, le=10.0, description="multiplier", unit="x")
+    freq: float = Param(2.0, ge=0.1, le=1e4, unit="Hz")
     count: int = Field(3, ge=1, le=64)
     op: Literal["add", "max"] = "add"
     mode: Mode = Mode.FAST
     on: bool = True
-    target: tuple[float, float, float] = Field((0.0, 0.0, 1.6), description="aim point [m]")
+    target: tuple[float, float, float] = Param((0.0, 0.0, 1.6), description="aim point", unit="m")
     key_color: tuple[float, float, float] = (1.0, 0.5, 0.25)
-    cct_K: float = Field(5600.0, ge=1000.0, le=20000.0, description="temperature [K]")
-    focus: float | None = Field(None, gt=0.0, le=100.0, description="focus [m]")
+    cct_K: float = Param(5600.0, ge=1000.0, le=20000.0, description="temperature", unit="K")
+    focus: float | None = Param(None, gt=0.0, le=100.0, description="focus", unit="m")
+    legacy: float = Field(1.0, description="old spelling [m]")
     tags: dict[str, int] = Field(default_factory=dict)
 
 
@@ -66,6 +68,8 @@ def test_specs_from_schema():
     assert s["focus"].optional and s["focus"].kind == "float" and s["focus"].unit == "m"
     assert s["focus"].exclusive_minimum and s["focus"].minimum == 0.0
     assert s["tags"].kind == "json"
+    # one way only: a bracket in the text is text, not a unit
+    assert (s["legacy"].unit, s["legacy"].description) == ("", "old spelling [m]")
 
 
 def test_editor_classes(qapp):
@@ -106,6 +110,18 @@ def test_oscillator_rows(qapp):
     assert rows["frequency_hz"].unit == "Hz" and rows["frequency_hz"].maximum == 1000.0
     assert rows["phase_deg"].unit == "deg" and rows["phase_deg"].minimum == -360.0
     assert rows["object"].kind == "string"
+
+
+def test_panel_shows_a_node_units_from_param(qapp):
+    """A real rig's Param(unit=...) is the spin box suffix and the tooltip; the text has none."""
+    cls = default_registry().get("moks.rig.dolly")
+    rows = {s.name: s for s in param_specs(cls)}
+    length = rows["track_length"]
+    assert (length.unit, length.description) == ("m", "Length of track laid")
+    editor = make_editor(length, lambda v, m: None)
+    assert editor.spin.suffix() == " m"
+    heading = make_editor(rows["track_heading"], lambda v, m: None)
+    assert heading.spin.suffix() == " deg"
 
 
 def test_panel_edits_are_undoable_and_merge_slider_drags(editor, demo_path):

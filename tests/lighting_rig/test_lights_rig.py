@@ -92,10 +92,11 @@ def test_models_forbid_extra_and_are_frozen() -> None:
     with pytest.raises(pydantic.ValidationError):
         key.intensity_cd = 5.0  # type: ignore[misc]
     for name, field in KeyLightParams.model_fields.items():
-        # the unit is declared structurally (Param(unit=...)); a choice field lists its choices
+        # the unit is declared structurally (Param(unit=...)); a choice field lists its
+        # choices; a flag has no unit
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        assert field.description and (extra.get("unit") or typing.get_origin(
-            field.annotation) is typing.Literal), name
+        choice = typing.get_origin(field.annotation) is typing.Literal
+        assert field.description and (extra.get("unit") or field.annotation is bool or choice), name
 
 
 def test_fill_intensity_formula() -> None:
