@@ -7,9 +7,11 @@ can never disagree.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -56,14 +58,31 @@ def pydantic_problems(
     return problems
 
 
+def _is_builtin(cls: type[Node]) -> bool:
+    return cls.__module__.startswith("moks_graph.")
+
+
 def plugin_check_limit(cls: type[Node]) -> float | None:
     """Seconds a plugin node's parameter validation may take: the plugin import limit
     (``MOKS_PLUGIN_IMPORT_LIMIT``, default 20 s); built-in nodes have none."""
-    if cls.__module__.startswith("moks_graph."):
+    if _is_builtin(cls):
         return None
     from moks_graph.registry import plugin_import_limit
 
     return plugin_import_limit()[0]
+
+
+@contextlib.contextmanager
+def _guarded(cls: type[Node]) -> Iterator[None]:
+    """Run a node type's parameter validators: a plugin's under :func:`plugin_check_limit`
+    with what it prints sent to stderr (never into a command's JSON on stdout)."""
+    if _is_builtin(cls):
+        yield
+        return
+    from moks_graph.timelimit import deadline
+
+    with contextlib.redirect_stdout(sys.stderr), deadline(plugin_check_limit(cls)):
+        yield
 
 
 def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Checked:
@@ -71,16 +90,15 @@ def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Check
 
     A plugin's validator runs under :func:`plugin_check_limit` (a validator that loops is
     MG116, not a hung command)."""
-    from moks_graph.evaluate import ComputeTimeout, deadline
+    from moks_graph.timelimit import ComputeTimeout
 
-    limit = plugin_check_limit(cls)
     try:
-        with deadline(limit):
+        with _guarded(cls):
             return cls.Params.model_validate(params), []
     except ComputeTimeout:
         path = problem_path("nodes", node_id, "params")
         return None, [Problem("MG116", f"node {node_id!r} ({cls.type_id}): its parameter "
-                              f"validation did not finish in {limit:g} s "
+                              f"validation did not finish in {plugin_check_limit(cls):g} s "
                               "(MOKS_PLUGIN_IMPORT_LIMIT)", path, node_id, "params")]
     except PydanticValidationError as exc:
         return None, pydantic_problems(exc, ("nodes", node_id, "params"), node_id)
@@ -150,8 +168,9 @@ def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
             groups.setdefault(cls, []).append(i)
     for cls, indices in groups.items():
         try:
-            models = _list_adapter(cls.Params).validate_python(
-                [records[i].params for i in indices])
+            with _guarded(cls):
+                models = _list_adapter(cls.Params).validate_python(
+                    [records[i].params for i in indices])
         except BaseException:  # checked node by node, which words it
             for i in indices:
                 results[i] = check_params(records[i].id, cls, records[i].params)
@@ -238,15 +257,34 @@ def find_cycles(graph: Graph) -> list[Problem]:
 
 @dataclass(frozen=True)
 class WiringReport:
-    """What validating the wiring found: its problems, and the edges found sound.
+    """What validating one structure of a graph found: its problems, the edges found sound,
+    and each runnable node's number of Channels outputs (what the work budget counts).
 
     ``sound`` holds ``(source class, source port, destination class, destination port)`` of
     every edge whose ends exist and whose types connect; the evaluation plan wires exactly
     those (:func:`moks_graph.evaluate.evaluation_plan`), so wiring is checked once, here.
+    ``revision`` is the graph's ``structure_revision`` the report describes.
     """
 
     problems: list[Problem]
     sound: frozenset[tuple[Any, ...]]
+    channel_outputs: Mapping[str, int] = field(default_factory=dict)
+    revision: int = -1
+
+
+def _channel_outputs(live: Live) -> dict[str, int]:
+    """Each runnable node's number of Channels outputs (nodes with none left out)."""
+    per_class: dict[type[Node], int] = {}
+    out = {}
+    for node_id, cls in live.items():
+        if cls is None:
+            continue
+        count = per_class.get(cls)
+        if count is None:
+            count = per_class[cls] = sum(1 for s in cls.outputs.values() if s.type is CHANNELS)
+        if count:
+            out[node_id] = count
+    return out
 
 
 def check_wiring(graph: Graph) -> WiringReport:
@@ -277,12 +315,19 @@ def check_wiring(graph: Graph) -> WiringReport:
         problems += check_inputs(graph, graph.nodes[node_id], live)
     if len(graph.topological_order()) < len(graph.nodes):
         problems += find_cycles(graph)
-    return WiringReport(problems, frozenset(sound))
+    return WiringReport(problems, frozenset(sound), _channel_outputs(live),
+                        graph.structure_revision)
+
+
+#: The latest wiring report of each graph (replaced when its structure changes).
+_REPORTS: weakref.WeakKeyDictionary[Graph, WiringReport] = weakref.WeakKeyDictionary()
 
 
 def wiring_report(graph: Graph) -> WiringReport:
     """:func:`check_wiring` of the graph's current structure (computed once per structure)."""
-    report: WiringReport = graph.memo("structure", lambda: check_wiring(graph))
+    report = _REPORTS.get(graph)
+    if report is None or report.revision != graph.structure_revision:
+        report = _REPORTS[graph] = check_wiring(graph)
     return report
 
 
@@ -291,40 +336,32 @@ def structural_problems(graph: Graph) -> list[Problem]:
     return wiring_report(graph).problems
 
 
-def channel_outputs(graph: Graph, only: frozenset[str] | set[str] | None = None) -> int:
+def channel_outputs(graph: Graph, only: frozenset[str] | set[str] | None = None,
+                    report: WiringReport | None = None) -> int:
     """How many Channels outputs the graph's runnable nodes (or those of ``only``) have."""
-    def count() -> int:
-        return sum(1 for cls in live_classes(graph).values() if cls is not None
-                   for spec in cls.outputs.values() if spec.type is CHANNELS)
-
+    counts = (wiring_report(graph) if report is None else report).channel_outputs
     if only is None:
-        return int(graph.memo("channel-outputs", count))
-    wanted = frozenset(only)
-
-    def count_only() -> int:
-        live = live_classes(graph, tuple(wanted))
-        return sum(1 for cls in live.values() if cls is not None
-                   for spec in cls.outputs.values() if spec.type is CHANNELS)
-
-    return int(graph.memo("channel-outputs-of", count_only, wanted))
+        return sum(counts.values())
+    return sum(counts.get(n, 0) for n in only)
 
 
-def budget_problems(graph: Graph) -> list[Problem]:
+def budget_problems(graph: Graph, report: WiringReport | None = None) -> list[Problem]:
     """MG131 when the graph's own frame range, fps or work is over the work budget."""
     s = graph.settings
-    found = work_problem(s.frame_start, s.frame_end, s.fps, s.subframes, channel_outputs(graph))
+    found = work_problem(s.frame_start, s.frame_end, s.fps, s.subframes,
+                         channel_outputs(graph, report=report))
     return [found] if found is not None else []
 
 
-def validate(graph: Graph) -> list[Problem]:
-    """Every problem of the graph: nodes and params, then edges, inputs and cycles, then the
-    work budget of its settings."""
+def validate(graph: Graph, report: WiringReport | None = None) -> list[Problem]:
+    """Every problem of the graph: nodes and params, then edges, inputs and cycles (``report``,
+    default the graph's current :func:`wiring_report`), then the work budget of its settings."""
+    report = wiring_report(graph) if report is None else report
     problems: list[Problem] = []
     for record in graph.nodes.values():
         if record.problems:
             problems += record.problems
-    return (problems + wiring_report(graph).problems
-            + budget_problems(graph))
+    return problems + report.problems + budget_problems(graph, report)
 
 
 def broken_nodes(graph: Graph, problems: list[Problem]) -> set[str]:

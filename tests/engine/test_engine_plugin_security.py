@@ -211,3 +211,44 @@ def test_builtins_kept_when_a_plugin_registers_through_default_registry(tmp_path
                        env={**os.environ, "MOKS_NODE_PATH": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["moks_graph.nodes.core.channel_ops", "1"]
+
+
+LOOPING_VALIDATOR = '''
+            @field_validator("value")
+            @classmethod
+            def check(cls, v):
+                print("validator talking")
+                while True:
+                    pass
+'''
+
+
+def test_a_looping_parameter_validator_is_mg116_under_the_limit(tmp_path, monkeypatch):
+    """Loading checks every node of a type in one batch first: the batch is bounded too."""
+    monkeypatch.setenv(IMPORT_LIMIT_ENV, "0.3")
+    plugin(tmp_path, "loop", params=LOOPING_VALIDATOR,
+           imports="from pydantic import field_validator")
+    reg = Registry()
+    reg.load_entry_points()
+    reg.load_path([str(tmp_path)])
+    t0 = time.monotonic()
+    graph = mgraph.load(demo_with(tmp_path, "studio.loop", {"value": 3}), registry=reg)
+    (problem,) = graph.validate()
+    assert time.monotonic() - t0 < 10
+    assert problem.code == "MG116" and problem.node == "extra"
+    assert "did not finish in 0.3 s" in problem.message and IMPORT_LIMIT_ENV in problem.message
+
+
+def test_cli_validate_json_stays_json_when_a_validator_prints_and_loops(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    plugin(plugins, "loop", params=LOOPING_VALIDATOR,
+           imports="from pydantic import field_validator")
+    graph = demo_with(tmp_path, "studio.loop", {"value": 3})
+    t0 = time.monotonic()
+    r = moks("validate", "--json", str(graph), node_path=plugins, MOKS_PLUGIN_IMPORT_LIMIT="0.5")
+    assert time.monotonic() - t0 < 60
+    assert r.returncode == 1, r.stderr
+    (problem,) = json.loads(r.stdout)[str(graph)]
+    assert problem["code"] == "MG116" and problem["node"] == "extra"
+    assert "validator talking" in r.stderr and "Traceback" not in r.stderr
