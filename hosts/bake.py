@@ -97,8 +97,10 @@ HOSTS: dict[str, HostSpec] = {
     "blender": HostSpec("moks_graph.hosts.blender.writer", "write_blend", "bpy", "blender",
                         (".blend",)),
     "maya": HostSpec("moks_graph.hosts.maya.ma_writer", "write_ma", "", "", (".ma",)),
-    "unreal": HostSpec("moks_graph.hosts.usd.writer", "write_usd", "pxr", "usd",
-                       (".usda", ".usdc", ".usd")),
+    "unreal": HostSpec("moks_graph.hosts.unreal.writer", "write_unreal", "bpy", "blender",
+                       (".fbx",)),
+    "alembic": HostSpec("moks_graph.hosts.alembic.writer", "write_abc", "bpy", "blender",
+                        (".abc",)),
     "chan": HostSpec("moks_graph.hosts.nuke.chan", "write_chan", "", "", (".chan",)),
 }
 #: Hosts whose writers take a :class:`~moks_graph.hosts.linkage.Linkage` (``--link-to-target``).
@@ -106,7 +108,6 @@ LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
 #: Writer options a host accepts (``moks bake --up-axis/--meters-per-unit``).
 HOST_OPTIONS: dict[str, frozenset[str]] = {
     "usd": frozenset({"up_axis", "meters_per_unit"}),
-    "unreal": frozenset({"up_axis", "meters_per_unit"}),
     "chan": frozenset({"meters_per_unit"}),
 }
 

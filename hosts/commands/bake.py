@@ -12,7 +12,8 @@ from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--host", required=True,
-              help="usd | blender | maya | unreal | chan (Nuke camera .chan)")
+              help="usd | blender | maya | unreal (FBX + Level Sequence script) | alembic "
+                   "(.abc camera and transforms) | chan (Nuke camera .chan)")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
 @frames_option
 @click.option("--scene-map", type=click.Path(dir_okay=False), default=None,

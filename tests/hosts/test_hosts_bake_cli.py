@@ -68,13 +68,14 @@ def test_cli_unknown_host(tmp_path):
     proc = moks("bake", str(GRAPH), "--host", "houdini", "--out", str(tmp_path / "x.usda"))
     assert proc.returncode == 2
     err = flat(proc.stderr)
-    assert "unknown host 'houdini'" in err and "blender, chan, maya, unreal, usd" in err
+    assert "unknown host 'houdini'" in err and "alembic, blender, chan, maya, unreal, usd" in err
     assert listing(tmp_path) == []
 
 
 @pytest.mark.parametrize(("host", "module", "extra", "suffix"),
                          [("usd", "pxr", "usd", ".usda"), ("blender", "bpy", "blender", ".blend"),
-                          ("unreal", "pxr", "usd", ".usdc")])
+                          ("unreal", "bpy", "blender", ".fbx"),
+                          ("alembic", "bpy", "blender", ".abc")])
 def test_cli_host_library_not_installed(tmp_path, host, module, extra, suffix):
     out = tmp_path / f"x{suffix}"
     proc = moks("bake", str(GRAPH), "--host", host, "--out", str(out), without=module)

@@ -1,0 +1,197 @@
+"""``--host unreal`` (issue 17): an FBX through Blender's own exporter plus a Level Sequence
+script for Unreal's ``unreal`` module, both read back here.
+
+The FBX is imported with Blender's own FBX importer into a fresh factory scene; each object's
+world matrix (metres, Z-up) and the camera's lens (mm) at every sample, sub-frames included,
+must equal the engine's channels within 1e-5. The FBX header is read with Blender's FBX
+parser (Z up, -Y front, 100 cm per unit, object scale 1). The script is parsed with ``ast``
+(never run as text we did not write) and its keys must equal the engine's, value for value;
+the script body is then run against a stand-in ``unreal`` module to check the calls it makes.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import runpy
+import sys
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from moks_graph import rotations
+from moks_graph.channels import Channels
+from moks_graph.hosts.bake import bake
+from moks_graph.hosts.unreal.mapping import TRANSFORM_TRACK, plan_unreal_sequence
+from moks_graph.hosts.unreal.script import DATA_NAME, script_data, unreal_script
+from moks_graph.hosts.unreal.writer import script_path, sequence_path, write_unreal
+
+pytest.importorskip("bpy")
+
+TOL = 1e-5  # metres for positions, unitless for rotation matrix entries, mm for the lens
+GRAPH = Path(__file__).resolve().parents[2] / "graphs" / "dolly_walk_and_talk.mgraph"
+
+
+def _engine_pose(channels: Channels, obj: str) -> tuple[np.ndarray, np.ndarray]:
+    r = rotations.euler_angles_to_matrix(*(channels[f"{obj}.r{a}"] for a in "xyz"))
+    return r, np.stack([channels[f"{obj}.t{a}"] for a in "xyz"], axis=-1)
+
+
+def test_fbx_reads_back_in_blender_equal_to_the_engine(tmp_path, scene):
+    from moks_graph.hosts.blender.interchange import import_interchange, sample_objects
+
+    out = write_unreal(scene, tmp_path / "shot.fbx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.fbx", "shot.py"]
+    got = sample_objects(import_interchange(out), scene.time.frames)
+    movers = [o for o, k in scene.kinds.items() if k != "atmosphere"]
+    assert sorted(got) == sorted(movers)
+    assert len(scene.time) == 47 and scene.time.frames[1] == 1.5  # sub-frames included
+    for obj in movers:
+        r, t = _engine_pose(scene, obj)
+        np.testing.assert_allclose(got[obj].matrix[:, :3, :3], r, atol=TOL, err_msg=obj)
+        np.testing.assert_allclose(got[obj].matrix[:, :3, 3], t, atol=TOL, err_msg=obj)
+    lens = got["cam"].lens
+    assert np.ptp(scene["cam.focal_length"]) > 10.0  # a real zoom
+    np.testing.assert_allclose(lens, scene["cam.focal_length"], atol=TOL)
+
+
+def test_fbx_header_is_what_unreal_expects(tmp_path, scene):
+    from io_scene_fbx import parse_fbx
+
+    out = write_unreal(scene, tmp_path / "shot.fbx")
+    root, _ = parse_fbx.parse(str(out))
+
+    def children(elem, name: bytes) -> list:
+        return [c for c in elem.elems if c.id == name]
+
+    def props(elem) -> dict[bytes, list]:
+        return {p.props[0]: p.props[4:] for p in children(children(elem, b"Properties70")[0],
+                                                            b"P")}
+
+    settings = props(children(root, b"GlobalSettings")[0])
+    assert settings[b"UpAxis"] == [2] and settings[b"UpAxisSign"] == [1]  # Z up
+    assert settings[b"FrontAxis"] == [1] and settings[b"FrontAxisSign"] == [-1]  # -Y front
+    assert settings[b"CoordAxis"] == [0] and settings[b"CoordAxisSign"] == [1]  # right-handed
+    assert settings[b"UnitScaleFactor"] == [100.0]  # 1 unit = 100 cm: values in metres
+    models = children(children(root, b"Objects")[0], b"Model")
+    assert len(models) == 6
+    for model in models:
+        np.testing.assert_allclose(props(model)[b"Lcl Scaling"], 1.0, atol=1e-6)
+
+
+def test_script_keys_equal_the_engine(tmp_path, scene):
+    out = write_unreal(scene, tmp_path / "shot.fbx")
+    data = script_data(script_path(out).read_text("utf-8"))
+    plan = plan_unreal_sequence(scene)
+    assert data["fbx"] == "shot.fbx" and data["sequence_path"] == "/Game/MOKS/shot"
+    assert data["frame_rate"] == [24, 1] and data["playback"] == list(plan.playback)
+    assert data["frames"] == plan.frame_numbers.tolist()
+    assert data["sub_frames"] == plan.sub_frames.tolist()
+    assert [a["name"] for a in data["actors"]] == [a.name for a in plan.actors]
+    keyed = 0
+    for actor, spec in zip(data["actors"], plan.actors, strict=True):
+        assert actor["actor_class"] == spec.actor_class
+        want = [t for t in spec.tracks if t.track_class != TRANSFORM_TRACK]
+        assert [t["property_path"] for t in actor["tracks"]] == [t.property_path for t in want]
+        for track, t in zip(actor["tracks"], want, strict=True):
+            for (name, values), (want_name, want_values) in zip(track["channels"], t.channels,
+                                                                 strict=True):
+                assert name == want_name
+                held = want_values[:1] if np.all(want_values == want_values[0]) else want_values
+                assert values == held.tolist()  # exact: repr round-trips a float
+                keyed += len(values)
+    cam = next(a for a in data["actors"] if a["name"] == "cam")
+    assert cam["actor_class"] == "CineCameraActor"
+    focal = next(t for t in cam["tracks"] if t["property_name"] == "CurrentFocalLength")
+    np.testing.assert_array_equal(focal["channels"][0][1], scene["cam.focal_length"])
+    key = next(a for a in data["actors"] if a["name"] == "key")
+    intensity = next(t for t in key["tracks"] if t["property_name"] == "Intensity")
+    assert len(intensity["channels"][0][1]) == len(scene.time)
+    assert keyed > 10 * len(scene.time)
+
+
+def test_script_body_calls_the_documented_api(tmp_path, scene, monkeypatch):
+    out = write_unreal(scene, tmp_path / "shot.fbx")
+    ue = mock.MagicMock(name="unreal")
+    ue.load_asset.return_value = None
+    ue.FrameNumber = lambda value: ("frame", value)
+    monkeypatch.setitem(sys.modules, "unreal", ue)
+    runpy.run_path(str(script_path(out)), run_name="__main__")
+    data = script_data(script_path(out).read_text("utf-8"))
+    tools = ue.AssetToolsHelpers.get_asset_tools.return_value
+    tools.create_asset.assert_called_once_with("shot", "/Game/MOKS", ue.LevelSequence,
+                                               ue.LevelSequenceFactoryNew.return_value)
+    sequence = tools.create_asset.return_value
+    sequence.set_display_rate.assert_called_once_with(ue.FrameRate.return_value)
+    ue.FrameRate.assert_called_once_with(24, 1)
+    spawned = ue.get_editor_subsystem.return_value.spawn_actor_from_class
+    assert spawned.call_count == len(data["actors"])
+    channel = sequence.add_possessable.return_value.add_track.return_value.add_section \
+        .return_value.get_all_channels.return_value.__getitem__.return_value
+    keys = [c.args for c in channel.add_key.call_args_list]
+    want = sum(len(v) for a in data["actors"] for t in a["tracks"] for _, v in t["channels"])
+    assert len(keys) == want
+    focal = [k for k in keys if k[1] in set(scene["cam.focal_length"].tolist())]
+    assert [(k[0][1], k[2]) for k in focal[:3]] == [(1, 0.0), (1, 0.5), (2, 0.0)]
+    call = ue.SequencerTools.import_level_sequence_fbx.call_args
+    assert call.args[4] == str(out) and len(call.args[2]) == len(data["actors"])
+
+
+def _plan_named(scene: Channels, name: str):
+    plan = plan_unreal_sequence(scene)
+    actors = (dataclasses.replace(plan.actors[0], name=name), *plan.actors[1:])
+    return dataclasses.replace(plan, actors=actors)
+
+
+@pytest.mark.parametrize("name", ['a"b', "it's", "x'); import os; os.system('rm -rf /') #",
+                                  '"""', "back\\slash", "ünïcode ✓"])
+def test_names_with_quotes_stay_data(scene, name):
+    text = unreal_script(_plan_named(scene, name), sequence_path="/Game/MOKS/s",
+                         fbx=f"{name}.fbx")
+    tree = ast.parse(text)
+    kinds = [type(n).__name__ for n in tree.body]
+    assert kinds.count("Assign") == 1 and "Expr" in kinds
+    assert all(k in ("Expr", "Import", "Assign", "FunctionDef", "If") for k in kinds)
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert names == ["_here", "_sequence", "_settings", "_key_track", "build"]
+    data = script_data(text)
+    assert data["actors"][0]["name"] == name and data["fbx"] == f"{name}.fbx"
+
+
+@pytest.mark.parametrize("bad", ["two\nlines", "cr\r", "nul\x00", "tab\t", "sep\u2028"])
+def test_control_characters_are_refused(scene, bad):
+    with pytest.raises(ValueError, match="control character") as err:
+        unreal_script(_plan_named(scene, bad), sequence_path="/Game/MOKS/s", fbx="s.fbx")
+    assert repr(bad) in str(err.value) and DATA_NAME in str(err.value)
+
+
+def test_file_name_with_a_newline_writes_nothing(tmp_path, scene):
+    with pytest.raises(ValueError, match="FBX file name"):
+        write_unreal(scene, tmp_path / "shot\nimport os.fbx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sequence_asset_name_is_sanitised():
+    assert sequence_path("/x/my shot 'A'.fbx") == "/Game/MOKS/my_shot__A_"
+
+
+def test_failed_bake_leaves_no_file(tmp_path, scene):
+    bad = Channels(scene.time, {**scene.values, "cam.tx": np.full(len(scene.time), np.nan)},
+                   scene.kinds)
+    with pytest.raises(ValueError, match="NaN"):
+        write_unreal(bad, tmp_path / "shot.fbx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_moks_bake_host_unreal(tmp_path):
+    import moks_graph as mg
+
+    result = bake(mg.load(GRAPH), "unreal", tmp_path / "walk.fbx")
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"walk.fbx", "walk.py"} <= names and not any(".tmp" in n for n in names)
+    assert result.path.read_bytes()[:18] == b"Kaydara FBX Binary"
+    data = script_data((tmp_path / "walk.py").read_text("utf-8"))
+    assert set(data["side_files"]) == names - {"walk.fbx", "walk.py"}  # look files, if any
+    assert {a["name"] for a in data["actors"]} >= {"camera", "key", "fill", "subject"}
