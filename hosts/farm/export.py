@@ -32,8 +32,9 @@ _TOKEN = re.compile(r"[^A-Za-z0-9_.-]+")
 #: and OpenJD's ``{{...}}``, which the manager replaces before anything runs.
 _BARE = re.compile(r"^[A-Za-z0-9_./:@%+,<>#{}=-]+$")
 #: Characters that cannot travel inside double quotes to both a shell and a Windows/.NET
-#: argument parser with the same meaning.
-_UNQUOTABLE = re.compile(r'["\\$`!\n]')
+#: argument parser with the same meaning, and every control or line-breaking character
+#: (a manager's file format may end a line there: text from a file name would become a key).
+_UNQUOTABLE = re.compile(r'["\\$`!\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
 @dataclass(frozen=True)
@@ -256,9 +257,15 @@ def opencue_spec(job: Job, moks: str = "moks", *, name: str | None = None,
 
 # -- Deadline ------------------------------------------------------------------------
 def _keyvalue(pairs: dict[str, str]) -> str:
+    """Deadline's ``Key=Value`` lines. A key or value holding a control or line-breaking
+    character (``\\r`` included: Deadline ends a line there too, so a graph file named
+    ``x\\rPostJobScript=...`` would add a key) is refused, as is ``=`` in a key."""
     for key, value in pairs.items():
-        if "\n" in value or "=" in key:
-            raise ValueError(f"deadline: key {key!r} or its value cannot be written on one line")
+        bad = next((ch for ch in key + value if not ch.isprintable()), None)
+        if bad is not None or "=" in key:
+            why = f"holds the control character U+{ord(bad):04X}" if bad else "has '='"
+            raise ValueError(f"deadline: {key[:80]!r}={value[:200]!r} cannot be written on "
+                             f"one line: it {why} (rename the file or graph)")
     return "".join(f"{k}={v}\n" for k, v in pairs.items())
 
 
@@ -325,6 +332,12 @@ def farm_export(fmt: str, graphs: Sequence[str | os.PathLike[str]],
         raise ValueError(f"fmt: choose one of {', '.join(FORMATS)}, got {fmt!r}")
     opts = options or FarmOptions()
     opts.environment()  # bad variable names or rules fail before the snapshot
+    for label, text in [*(("graph", os.fspath(g)) for g in graphs), ("out", os.fspath(out)),
+                        ("job_dir", os.fspath(job_dir or "")), ("name", name or "")]:
+        bad = next((ch for ch in text if not ch.isprintable()), None)
+        if bad is not None:  # it would reach the manager's files (and could end a line there)
+            raise ValueError(f"{label} {text[:200]!r} holds the control character "
+                             f"U+{ord(bad):04X}: a farm job cannot name it; rename it")
     farm_writer(host)
     target = Path(out)
     base = Path(job_dir) if job_dir is not None else (

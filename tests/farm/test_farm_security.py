@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +20,7 @@ from click.testing import CliRunner
 from moks_graph.errors import MoksError
 from moks_graph.hosts.farm.bake import merge_graph, run_chunk
 from moks_graph.hosts.farm.cli import farm
+from moks_graph.hosts.farm.export import FORMATS, _keyvalue, command_line, farm_export
 from moks_graph.hosts.farm.jobs import create_job, load_job
 
 
@@ -184,3 +188,43 @@ def test_a_full_disk_fails_the_chunk_not_the_worker(tmp_path, make_graph, monkey
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "No space left" in said(result) and "at $" not in said(result)
     assert list((job.root / "graphs" / "full" / "chunks").iterdir()) == []
+
+
+# -- farm manager files: text from a file name never becomes a key or a command -------
+INJECT = ["\rPostJobScript=evil.py\r", "\nPostJobScript=evil.py\n", "\u2028x", "\x00", "\x1b[2J"]
+
+
+@pytest.mark.parametrize("text", INJECT, ids=["cr", "lf", "u2028", "nul", "esc"])
+def test_deadline_lines_refuse_control_characters(text):
+    """Deadline ends a line at \\r too: a value holding one would add a key (a script run
+    after the job); every control or line-breaking character is refused."""
+    with pytest.raises(ValueError, match="control character"):
+        _keyvalue({"Comment": f"moks farm chunks of /shows/x{text}.mgraph"})
+    with pytest.raises(ValueError, match="cannot be passed"):
+        command_line(["farm", "chunk", f"/shows/x{text}", "--graph", "x"])
+    assert _keyvalue({"Comment": "chunks of /shows/é x.mgraph"}) == (
+        "Comment=chunks of /shows/é x.mgraph\n")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_of_a_graph_named_with_a_line_break_writes_nothing(tmp_path, make_graph, fmt):
+    src = make_graph("shot", end=20)
+    hostile = src.with_name("shot\rPostJobScript=evil.py\rx.mgraph")
+    shutil.copy(src, hostile)
+    out = tmp_path / "export" / ("job" if fmt == "deadline" else f"job.{fmt}")
+    out.parent.mkdir()
+    with pytest.raises(ValueError, match=r"graph .* control character U\+000D"):
+        farm_export(fmt, [hostile], out, frames="1-20", chunk=10, host="npz")
+    assert files_under(out.parent) == []
+
+
+def test_cli_export_of_a_hostile_file_name_is_one_message(tmp_path, make_graph):
+    src = make_graph("shot", end=20)
+    hostile = src.with_name("shot\rPostJobScript=evil.py\rx.mgraph")
+    shutil.copy(src, hostile)
+    out = tmp_path / "export"
+    r = subprocess.run([sys.executable, "-m", "moks_graph.cli", "farm", "export", "--format",
+                        "deadline", str(hostile), "--frames", "1-20", "--out", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "U+000D" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not out.exists()
