@@ -1,7 +1,8 @@
-"""Channel nodes: a seeded oscillator, merge, and gain/offset."""
+"""Channel nodes: a seeded oscillator, merge (two inputs or up to eight), and gain/offset."""
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,29 @@ class MergeChannels(Node):
     def compute(self, ctx: NodeContext, params: Any, a: Channels,
                 b: Channels | None) -> dict[str, Any]:
         return {"channels": a if b is None else a.merged(b)}
+
+
+#: Inputs of :class:`MergeMany` (the engine has no variadic ports: a fixed set, all but the
+#: first optional).
+MERGE_INPUTS = 8
+
+
+class MergeMany(Node):
+    """Channels of up to eight inputs together (a later input wins on the same name).
+
+    ``in_1`` .. ``in_8`` merge in port order; unconnected inputs are skipped. One node for a
+    whole scene instead of a chain of two-input merges
+    (:func:`moks_graph.migrations.collapse_merge_chains` rewrites such chains into it).
+    """
+
+    type_id = "moks.channels.merge_many"
+    category = "Channels"
+    inputs = {f"in_{i}": Input(CHANNELS, required=i == 1) for i in range(1, MERGE_INPUTS + 1)}
+    outputs = {"channels": Output(CHANNELS)}
+
+    def compute(self, ctx: NodeContext, params: Any, **inputs: Channels | None) -> dict[str, Any]:
+        given = [inputs[f"in_{i}"] for i in range(1, MERGE_INPUTS + 1)]
+        return {"channels": reduce(Channels.merged, (c for c in given if c is not None))}
 
 
 class ChannelGain(Node):
