@@ -35,7 +35,8 @@ from NodeGraphQt.widgets.viewer import NodeViewer
 from moks_graph.editor.model import EditorDocument
 from moks_graph.editor.palette import NODE_MIME, NodeSearchPopup, category_color
 from moks_graph.errors import Problem
-from moks_graph.graph import Edge, Graph
+from moks_graph.graph import Edge
+from moks_graph.layout import layered_layout
 from moks_graph.types import PORT_TYPES
 
 #: Port colour of placeholders and unknown types.
@@ -46,37 +47,8 @@ BACKGROUND = (29, 31, 35)
 GRID = (40, 43, 48)
 _SELECTED_CHANGE = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemSelectedChange
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-#: Furthest "frame all" zooms out: node titles (9 pt) stay >= 8 px, port labels legible.
-MIN_FIT_ZOOM = 0.72
-#: Layout spacing of :func:`layered_layout` (scene units).
-COLUMN, ROW = 300.0, 150.0
-
-
-def layered_layout(graph: Graph,
-                   only: Iterable[str] | None = None) -> dict[str, tuple[float, float]]:
-    """Positions from the DAG: column = longest path from a source, rows stacked per column.
-
-    Nodes on a cycle (not in the topological order) go in column 0.
-    """
-    order = graph.topological_order()
-    rank: dict[str, int] = {}
-    for n in order:
-        rank[n] = max((rank.get(e.src, 0) + 1 for e in graph.edges_into(n)), default=0)
-    for n in graph.nodes:
-        rank.setdefault(n, 0)
-    wanted = set(graph.nodes if only is None else only)
-    columns: dict[int, list[str]] = defaultdict(list)
-    position = {n: i for i, n in enumerate(order)}
-    for n in sorted(wanted, key=lambda n: (rank[n], position.get(n, -1), n)):
-        columns[rank[n]].append(n)
-    out = {}
-    for col, ids in columns.items():
-        top = -ROW * (len(ids) - 1) / 2.0
-        for i, n in enumerate(ids):
-            out[n] = (col * COLUMN, top + i * ROW)
-    return out
-
-
+#: Furthest "frame all" zooms out: node titles and port labels (9 pt) stay >= 9 px on screen.
+MIN_FIT_ZOOM = 0.8
 class MoksPortItem(PortItem):
     """NodeGraphQt's port without a Python ``itemChange``: Qt then never calls into Python
     for the ~14 notifications each port gets while built; its node redraws the pipes."""
@@ -644,7 +616,7 @@ class GraphCanvas(QtWidgets.QWidget):
             self.viewer.reset_zoom()
             return
         rect = self.viewer._combined_rect(items)
-        margin = max(40.0, 0.05 * max(rect.width(), rect.height()))
+        margin = 30.0
         rect = rect.adjusted(-margin, -margin, margin, margin)
         view = self.viewer.viewport().rect()
         if rect.width() < view.width() and rect.height() < view.height():
@@ -665,11 +637,16 @@ class GraphCanvas(QtWidgets.QWidget):
         self.viewer.fit_rect(rect)
 
     def auto_layout(self) -> bool:
-        """Lay every node out by DAG columns (one undoable move)."""
-        positions = layered_layout(self.doc.graph)
+        """Lay every node out by DAG columns, left to right, at their drawn sizes (one undoable
+        move; :mod:`moks_graph.layout`)."""
+        positions = layered_layout(self.doc.graph, size=self._drawn_size)
         moved = self.doc.move_nodes(positions)
         self.fit_all()
         return moved
+
+    def _drawn_size(self, node_id: str) -> tuple[float, float]:
+        rect = self._nodes[node_id].view.boundingRect()
+        return rect.width(), rect.height()
 
     def show_search(self, global_pos: QtCore.QPoint | None = None) -> None:
         """The Tab menu at the cursor; the chosen node type is added there."""

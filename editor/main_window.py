@@ -132,6 +132,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.match_action.setStatusTip(MATCH_MISSING)
         self.layout_action = self._action("&Layout graph", self.editor.canvas.auto_layout, "Ctrl+L",
                                           "lay the graph out left to right in DAG columns")
+        self.compact_action = self._action(
+            "&Compact merges", self.editor.doc.compact_merges, None,
+            "collapse chains of two-input merges into one eight-input merge (same channels)")
         self.search_action = self._action("&Add node…", lambda: self.editor.canvas.show_search(),
                                           None, "Tab on the canvas")
         self.editor.undo_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
@@ -159,6 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.editor.canvas.fit_action)
         view.addAction(self.layout_action)
+        view.addAction(self.compact_action)
         view.addAction(self.problems_dock.toggleViewAction())
         graph = bar.addMenu("&Graph")
         graph.addAction(self.evaluate_action)

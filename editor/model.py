@@ -26,6 +26,7 @@ import moks_graph as mg
 from moks_graph.editor.qtcompat import QtCore, QtGui
 from moks_graph.errors import GraphEditError, Problem, problem_path
 from moks_graph.graph import Edge, Graph, NodeRecord, Settings
+from moks_graph.migrations import MERGE_MANY_TYPE, MERGE_TYPE, collapse_merge_chains
 from moks_graph.registry import Registry
 
 Pos = tuple[float, float]
@@ -472,6 +473,23 @@ class EditorDocument(QtCore.QObject):
             return False
         label = f"move {next(iter(changes))}" if len(changes) == 1 else f"move {len(changes)} nodes"
         return self.perform(label, [MoveOp(changes)])
+
+    def compact_merges(self) -> bool:
+        """Collapse chains of two-input merges into ``moks.channels.merge_many`` nodes (one undo
+        step; :func:`moks_graph.migrations.collapse_merge_chains`, the same channels)."""
+        old = self.graph.nodes
+        doc = collapse_merge_chains(mg.mgraph.to_document(self.graph))
+        new = {n: r for n, r in doc["nodes"].items() if r.get("type") == MERGE_MANY_TYPE
+               and (n not in old or old[n].type != MERGE_MANY_TYPE)}
+        gone = [n for n, r in old.items() if r.type == MERGE_TYPE
+                and (n not in doc["nodes"] or n in new)]
+        if not new:
+            return False
+        ops: list[Op] = [RemoveNodeOp(n) for n in gone]
+        ops += [AddNodeOp(MERGE_MANY_TYPE, n, {}, r["ui"].get("pos")) for n, r in new.items()]
+        ops += [ConnectOp(".".join(e["from"]), ".".join(e["to"])) for e in doc["edges"]
+                if e["from"][0] in new or e["to"][0] in new]
+        return self.perform(f"compact {len(gone)} merges", ops)
 
     def set_settings(self, **changes: Any) -> bool:
         return self.perform("graph settings", [SettingsOp(changes)])

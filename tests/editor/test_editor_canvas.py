@@ -120,7 +120,7 @@ def test_tab_search_and_palette_filter(editor, qtbot):
     # the dolly rig, and nodes whose description names it (the weather node's)
     assert "moks.rig.dolly" in found and 1 <= len(found) <= 3
     editor.palette.search.setText("merge channels")
-    assert editor.palette.visible_type_ids() == ["moks.channels.merge"]
+    assert editor.palette.visible_type_ids() == ["moks.channels.merge", "moks.channels.merge_many"]
     popup = editor.canvas.search_popup
     editor.canvas.show_search()
     assert popup.isVisible()

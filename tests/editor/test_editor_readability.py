@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from moks_graph import mgraph
 from moks_graph.editor.canvas import MIN_FIT_ZOOM
+from moks_graph.layout import tidy_graph
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+STARTERS = sorted(GRAPHS.glob("*.mgraph"))
 
 
 @pytest.fixture
@@ -29,19 +33,47 @@ def pixels(font, scale: float, dpi: float) -> float:
     return size * scale
 
 
-@pytest.mark.parametrize("name", ["interrogation_low_key", "handheld_follow_walk_away"])
-def test_frame_all_keeps_titles_and_port_labels_legible(window, qapp, name: str) -> None:
-    assert window.open_path(str(GRAPHS / f"{name}.mgraph"))
-    canvas = window.editor.canvas
+def smallest_text(canvas) -> tuple[float, float]:
+    """The smallest node title and port label on screen, in pixels, at the canvas's zoom."""
+    scale, dpi = canvas.viewer.transform().m11(), canvas.viewer.logicalDpiY()
+    views = [n.view for n in canvas._nodes.values()]
+    titles = min(pixels(v._text_item.font(), scale, dpi) for v in views)
+    labels = min(pixels(label.font(), scale, dpi) for v in views
+                 for label in [*v._input_items.values(), *v._output_items.values()])
+    return titles, labels
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
+def test_default_zoom_keeps_titles_and_port_labels_legible(window, qapp, path: Path) -> None:
+    """What a TD sees on opening a starter (frame all, then the window settles): >= 9 px."""
+    assert window.open_path(str(path))
     qapp.processEvents()
-    canvas.fit_all()
-    scale = canvas.viewer.transform().m11()
-    assert scale >= MIN_FIT_ZOOM - 0.01
-    dpi = canvas.viewer.logicalDpiY()
-    for node in canvas._nodes.values():
-        assert pixels(node.view._text_item.font(), scale, dpi) >= 8.0  # titles
-        for label in node.view._input_items.values():
-            assert pixels(label.font(), scale, dpi) >= 7.0  # port labels
+    canvas = window.editor.canvas
+    assert canvas.viewer.transform().m11() >= 0.95 * MIN_FIT_ZOOM
+    titles, labels = smallest_text(canvas)
+    assert titles >= 9.0 and labels >= 9.0, (titles, labels)
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
+def test_tidy_starter_reads_left_to_right_in_the_drawn_editor(window, qapp, tmp_path,
+                                                              path: Path) -> None:
+    """The starter with its merges compacted and laid out headless (moks_graph.layout): the
+    drawn nodes do not overlap, every pipe runs left to right, one merge node takes all."""
+    tidy = tmp_path / path.name
+    mgraph.save(tidy_graph(mgraph.load(path)), tidy)
+    assert window.open_path(str(tidy))
+    qapp.processEvents()
+    canvas, graph = window.editor.canvas, window.editor.doc.graph
+    rects = {n: canvas.node_view(n).view.sceneBoundingRect() for n in graph.nodes}
+    for a in rects:
+        for b in rects:
+            assert a >= b or not rects[a].intersects(rects[b]), (a, b)
+    for edge in graph.edges:
+        assert rects[edge.src].right() < rects[edge.dst].left(), edge
+    (merge,) = [n for n, r in graph.nodes.items() if "merge" in r.type]
+    assert graph.nodes[merge].type == "moks.channels.merge_many"
+    assert len(canvas.node_view(merge).view._input_items) == 8
+    assert min(smallest_text(canvas)) >= 9.0
 
 
 def test_layout_graph_reads_left_to_right_in_one_undo_step(window, qapp) -> None:
@@ -56,3 +88,27 @@ def test_layout_graph_reads_left_to_right_in_one_undo_step(window, qapp) -> None
         assert pos[edge.src][0] < pos[edge.dst][0], edge  # every wire runs left to right
     doc.undo_stack.undo()
     assert {n: tuple(r.ui["pos"]) for n, r in doc.graph.nodes.items()} == before
+
+
+def test_compact_merges_from_the_view_menu_in_one_undo_step(window, qapp) -> None:
+    assert window.open_path(str(GRAPHS / "interrogation_low_key.mgraph"))
+    doc = window.editor.doc
+    merges = sorted(n for n, r in doc.graph.nodes.items() if r.type == "moks.channels.merge")
+    assert len(merges) >= 3
+    before = doc.graph.evaluate(["scene.channels"], frames=(1, 8))["scene.channels"]
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert window.compact_action in menu.actions()
+    window.compact_action.trigger()
+    assert [n for n, r in doc.graph.nodes.items() if "merge" in r.type] == ["scene"]
+    assert doc.graph.nodes["scene"].type == "moks.channels.merge_many"
+    assert doc.problems() == []
+    drawn = window.editor.canvas.node_view("scene").view
+    assert len([p for p in drawn._input_items if p.connected_pipes]) == len(merges) + 1
+    after = doc.graph.evaluate(["scene.channels"], frames=(1, 8))["scene.channels"]
+    assert sorted(after) == sorted(before)
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name])
+    assert not doc.compact_merges() and doc.undo_stack.count() == 1  # nothing left to compact
+    doc.undo_stack.undo()
+    assert sorted(n for n, r in doc.graph.nodes.items() if "merge" in r.type) == merges
+    assert window.editor.canvas.view_edges() == set(doc.graph.edges)
