@@ -23,7 +23,7 @@ from rich.markup import escape
 from moks_graph import mgraph
 from moks_graph.cache import atomic_write_bytes
 from moks_graph.channels import Channels
-from moks_graph.errors import NO_PATH, MoksError, Problem, shorten
+from moks_graph.errors import NO_PATH, MoksError, Problem, shorten, visible
 from moks_graph.frames import parse_frame_range
 from moks_graph.listing import Listing, MoksConsole
 from moks_graph.registry import default_registry
@@ -48,8 +48,8 @@ def _fail(exc: MoksError) -> None:
     if len(exc.problems) == 1:
         where = f"{exc.source}: " if exc.source else ""
         p = exc.problems[0]
-        err_console.print(f"[bold red]error[/] {escape(where + p.message)} [dim]({p.code} "
-                          f"{p.name}{escape(p.where)})[/]")
+        err_console.print(f"[bold red]error[/] {escape(visible(where + p.message))} [dim]"
+                          f"({p.code} {p.name}{escape(visible(p.where))})[/]")
     else:
         print_problems(exc.problems, exc.source)
     sys.exit(exc.exit_code)
@@ -202,7 +202,7 @@ def info(file: str, as_json: bool) -> None:
             f"{e.dst_port}<-{e.src}.{e.src_port}" for e in graph.edges_into(node_id)
         )
         status = "placeholder" if rec.is_placeholder else ("ok" if not rec.problems else "invalid")
-        table.add_row(node_id, rec.type, str(rec.type_version), sources, status)
+        table.add_row(escape(node_id), escape(rec.type), str(rec.type_version), sources, status)
     console.print(table)
     problems = graph.validate()
     console.print(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges, {len(problems)} problems")

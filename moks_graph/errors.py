@@ -7,6 +7,7 @@ problems; only :class:`MoksError` (and subclasses) ever escape the loader.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: Stable problem codes. Never renumber; add new ones at the end.
@@ -53,6 +54,20 @@ def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     head = max(1, limit * 2 // 3)
     tail = max(1, limit - head - 40)
     return f"{text[:head]}...[{len(text) - head - tail} characters cut]...{text[-tail:]}"
+
+
+#: Characters a terminal acts on or that reorder or break a line: C0/C1 controls but tab and
+#: newline (ESC starts colour, cursor and title sequences), line/paragraph separators and the
+#: bidirectional overrides.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                        "\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` for a terminal: each character in :data:`_INVISIBLE` written as its Python
+    escape (``\\x1b``, ``\\u202e``), so a name from a file cannot move the cursor, recolour,
+    retitle or hide lines of a command's report."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 #: The ``path`` of a problem that is not about a place in a ``.mgraph`` (an output file that

@@ -22,6 +22,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from moks_graph.errors import visible
+
 #: Width used off a terminal: wide enough that no record is ever wrapped or cropped.
 UNLIMITED_WIDTH = 1 << 20
 
@@ -61,6 +63,12 @@ class Listing(Table):
     def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("overflow", "fold")  # a narrow terminal folds, never "moks.rig…"
         super().add_column(header, *args, **kwargs)
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        """A row; text cells shown with :func:`~moks_graph.errors.visible` (a node id or
+        path from a file holding ESC cannot drive the terminal)."""
+        super().add_row(*(visible(r) if isinstance(r, str) else r for r in renderables),
+                        **kwargs)
 
     @property
     def headers(self) -> list[str]:

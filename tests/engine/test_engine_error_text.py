@@ -71,3 +71,56 @@ def test_foreign_exceptions_at_the_command_line_are_one_message():
     assert r.exit_code == 2 and "out of memory" in r.output
     r = CliRunner().invoke(group, ["boom", "usage"])  # click's own errors stay click's
     assert r.exit_code == 2 and "Usage:" in r.output and "bad usage" in r.output
+
+
+HOSTILE_ID = "x\x1b]0;PWNED\x07\x1b[2K\x1b[1A\u202e[bold]red"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "moks_graph.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "250"})
+
+
+def _no_terminal_codes(text: str) -> None:
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in text, (raw, text)
+    assert "\\x1b]0;PWNED\\x07\\x1b[2K" in text  # shown, not obeyed
+
+
+def test_names_from_a_file_cannot_drive_the_terminal(tmp_path):
+    """A node id or key holding ESC (title, erase-line, cursor-up), BEL or a bidi override is
+    printed as escapes by validate, info and a one-line error, never sent raw."""
+    doc = json.loads(DEMO.read_text())
+    doc["nodes"][HOSTILE_ID] = {"type": "moks.nope", "type_version": 1}
+    path = tmp_path / "esc.mgraph"
+    path.write_text(json.dumps(doc))
+    r = _cli("validate", str(path))
+    assert r.returncode == 1 and "MG101" in r.stderr
+    _no_terminal_codes(r.stdout + r.stderr)
+    r = _cli("info", str(path))
+    assert r.returncode == 0 and "[bold]red" in r.stdout, r.stderr  # markup shown, not applied
+    _no_terminal_codes(r.stdout + r.stderr)
+    doc = json.loads(DEMO.read_text())
+    doc[HOSTILE_ID] = 1  # one schema problem: the one-line error
+    path.write_text(json.dumps(doc))
+    r = _cli("validate", str(path))
+    assert r.returncode == 2 and "MG110" in r.stderr
+    _no_terminal_codes(r.stdout + r.stderr)
+
+
+def test_a_terminal_listing_shows_control_characters_as_escapes():
+    """On a terminal (rich renders the table with its own colour codes) a cell from data
+    still sends no title, erase or bidi sequence."""
+    import io
+
+    from moks_graph.listing import Listing, MoksConsole
+
+    out = io.StringIO()
+    console = MoksConsole(file=out, force_terminal=True, width=200)
+    table = Listing("node")
+    table.add_row(HOSTILE_ID)
+    console.print(table)
+    text = out.getvalue()
+    assert "\x1b]0;" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\x1b[2K" not in text and "\x1b[1A" not in text
+    assert "\\x1b]0;PWNED" in text
