@@ -5,8 +5,9 @@
 Offscreen (no display needed). Each view is filled from a real evaluation of a starter in
 ``graphs/`` and grabbed with ``QWidget.grab``; the PNGs go to ``docs/images/`` (or ``--out``):
 ``editor-window.png`` (the whole editor, camera tab), ``editor-camera-view.png``,
-``editor-curves.png`` and ``editor-top-side.png``. The window is scaled to 1120 px wide so
-that every file stays small (< 200 KB).
+``editor-curves.png``, ``editor-top-side.png`` and ``editor-graph-compact.png`` (a starter
+with its merges compacted and laid out, :func:`moks_graph.layout.tidy_graph`, at its default
+zoom). The window is scaled to 1120 px wide so that every file stays small (< 200 KB).
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def shoot_views(graphs: Path, out: Path) -> list[Path]:
     return written
 
 
-def shoot_window(graphs: Path, out: Path) -> Path:
-    """The whole editor on the camera tab, the scene selected, scaled to 1120 px wide."""
+def _window() -> tuple[object, object]:
+    """The themed application and a 1600 x 1000 editor window, shown."""
     import tempfile
 
     from moks_graph.editor.main_window import MainWindow
@@ -95,6 +96,33 @@ def shoot_window(graphs: Path, out: Path) -> Path:
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
+    return app, window
+
+
+def shoot_graph(graphs: Path, out: Path) -> Path:
+    """The canvas of a starter with its merges compacted and laid out, at the default zoom."""
+    import tempfile
+
+    from moks_graph import mgraph
+    from moks_graph.layout import tidy_graph
+
+    app, window = _window()
+    with tempfile.TemporaryDirectory() as tmp:
+        tidy = Path(tmp) / f"{SHOT}.mgraph"
+        mgraph.save(tidy_graph(mgraph.load(graphs / f"{SHOT}.mgraph")), tidy)
+        window.open_path(str(tidy))
+    app.processEvents()
+    target = out / "editor-graph-compact.png"
+    window.editor.canvas.viewer.grab().save(str(target), "PNG", 0)
+    window.close()
+    return target
+
+
+def shoot_window(graphs: Path, out: Path) -> Path:
+    """The whole editor on the camera tab, the scene selected, scaled to 1120 px wide."""
+    from moks_graph.editor.qtcompat import QtCore
+
+    app, window = _window()
     window.open_path(str(graphs / f"{WIDE}.mgraph"))
     editor = window.editor
     editor.wait_for_evaluation(120000)
@@ -120,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = _app()
     args.out.mkdir(parents=True, exist_ok=True)
-    written = [*shoot_views(args.graphs, args.out), shoot_window(args.graphs, args.out)]
+    written = [*shoot_views(args.graphs, args.out), shoot_window(args.graphs, args.out),
+               shoot_graph(args.graphs, args.out)]
     for path in written:
         print(f"{path} ({path.stat().st_size // 1024} KB)")
     del app

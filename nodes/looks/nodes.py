@@ -18,7 +18,8 @@ class FilmStock(Node):
     """A film look: Kodachrome, Vision3 500T / 250D or Tri-X, with exposure and grain.
 
     The same look exports as an OpenColorIO config, a .cube or a CLF with
-    ``moks look export``.
+    ``moks look export``. In a starter it feeds no other node on purpose: a bake writes it
+    beside the host file (an OCIO config and a CLF); ``moks.look.apply`` takes it for images.
     """
 
     type_id = "moks.look.film_stock"
