@@ -7,7 +7,7 @@ The details (moved from this docstring): docs/classic-mode.md, "Module notes",
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -140,14 +140,18 @@ def look_transform(
 
 
 def build_config(
-    stocks: Sequence[str | FilmStock] = STOCK_NAMES, exposure_ev: float = 0.0
+    stocks: Sequence[str | FilmStock] = STOCK_NAMES, exposure_ev: float = 0.0,
+    look_files: Mapping[str, str] | None = None,
 ) -> ocio.Config:
     """An OCIO v2 config with one look (and one sRGB view) per stock, built in memory.
 
     Colour spaces: ``lin_rec709`` (reference, scene linear), ``film_log2_shaper``
     (input of the exported .cube), ``srgb_display`` (sRGB encoded) and ``raw``.
     Looks are named after the stocks, process space ``lin_rec709``; views are
-    ``"Film <stock>"`` on display ``sRGB`` plus ``"Raw"``.
+    ``"Film <stock>"`` on display ``sRGB`` plus ``"Raw"``. ``look_files``: stock ->
+    LUT file name (e.g. a :func:`export_clf` CLF next to the config, found through the
+    config's search path ``.``); those looks read the file instead of the inline spline
+    (a config other OCIO builds load: Blender's rejects a 20-point spline).
     """
     chosen = [get_stock(s) for s in stocks]
     if not chosen:
@@ -175,10 +179,15 @@ def build_config(
     ):
         config.setRole(role, name)
     config.addDisplayView(DISPLAY_NAME, "Raw", DISPLAY_SPACE, "")
+    files = dict(look_files or {})
+    if files:
+        config.setSearchPath(".")
     for s in chosen:
+        transform: ocio.Transform = (
+            ocio.FileTransform(src=files[s.name], interpolation=ocio.INTERP_LINEAR)
+            if s.name in files else look_transform(s, exposure_ev, "spline"))
         look = ocio.Look(
-            name=s.name, processSpace=SCENE_LINEAR,
-            transform=look_transform(s, exposure_ev, "spline"),
+            name=s.name, processSpace=SCENE_LINEAR, transform=transform,
             description=f"{s.title}; {s.source}; output display-linear",
         )
         config.addLook(look)
