@@ -160,7 +160,8 @@ class BakeDialog(QtWidgets.QDialog):
                        self.start.valueChanged, self.end.valueChanged,
                        self.subframes.valueChanged, self.scene_map.textChanged,
                        self.up_axis.currentIndexChanged, self.meters_per_unit.valueChanged,
-                       self.phi_enabled.toggled, self.phi.valueChanged, self.link.toggled):
+                       self.phi_enabled.toggled, self.phi.valueChanged, self.link.toggled,
+                       self.look.toggled, self.ambient.toggled):
             signal.connect(lambda *_: self._update_command())
         self._update_command()
         self.pool = QtCore.QThreadPool(self)
@@ -210,6 +211,21 @@ class BakeDialog(QtWidgets.QDialog):
         self.link = QtWidgets.QCheckBox("link lights and camera aim to the moving subject")
         self.link.setToolTip("moks bake --link-to-target: children / constraints of the "
                              "subject's null in the host (usd, blender, maya)")
+        self.look = QtWidgets.QCheckBox("write the film look (OCIO config + CLF beside the file)")
+        self.look.setToolTip("moks bake --look/--no-look: the stock's OCIO look, and the host's "
+                             "colour management pointed at it (usd, blender, maya)")
+        self.ambient = QtWidgets.QCheckBox("write the SH ambient (dome light / world / skydome)")
+        self.ambient.setToolTip("moks bake --ambient/--no-ambient: an environment image beside "
+                                "the file and the host's own ambient light (usd, blender, maya)")
+        for box, has in ((self.look, self._has(("moks.look.film_stock",))),
+                         (self.ambient, self._has(("moks.lighting.sh_preset",
+                                                   "moks.lighting.project_sh")))):
+            box.setChecked(True)  # nothing to write without the node: offered only with it
+            box.setEnabled(has)
+
+    def _has(self, types: tuple[str, ...]) -> bool:
+        """Whether the graph has a node of one of ``types``."""
+        return any(n.type in types for n in self.graph.nodes.values())
 
     def _form(self) -> QtWidgets.QFormLayout:
         form = QtWidgets.QFormLayout()
@@ -229,6 +245,8 @@ class BakeDialog(QtWidgets.QDialog):
         phi.addWidget(self.phi, 1)
         form.addRow("phi (atmosphere)", phi)
         form.addRow("", self.link)
+        form.addRow("", self.look)
+        form.addRow("", self.ambient)
         return form
 
     def _with_browse(self, edit: QtWidgets.QLineEdit, slot: Any) -> QtWidgets.QHBoxLayout:
@@ -305,6 +323,8 @@ class BakeDialog(QtWidgets.QDialog):
             line += ["--phi", f"{args['phi']:g}"]
         if args["link_to_target"]:
             line.append("--link-to-target")
+        line += [flag for flag, on in (("--no-look", args["look"]),
+                                       ("--no-ambient", args["ambient"])) if not on]
         return line
 
     def _update_command(self) -> None:
@@ -328,6 +348,8 @@ class BakeDialog(QtWidgets.QDialog):
             "options": options,
             "link_to_target": self.link.isChecked(),
             "phi": self.phi.value() if self.phi_enabled.isChecked() else None,
+            "look": self.look.isChecked(),
+            "ambient": self.ambient.isChecked(),
         }
 
     # -- running -----------------------------------------------------------------------

@@ -61,8 +61,10 @@ from moks_graph.errors import NO_PATH, HostError, MoksError, Problem, problem_pa
 from moks_graph.graph import Graph
 from moks_graph.types import CHANNELS, VEC3
 
+from .ambient import ambient_refs, write_ambient
 from .common import output_path
 from .linkage import Linkage, graph_linkage, linkage_refs
+from .look import look_files, look_refs, remove_files, write_look
 from .selectors import (
     MappingResolver,
     Resolver,
@@ -105,6 +107,9 @@ HOSTS: dict[str, HostSpec] = {
 }
 #: Hosts whose writers take a :class:`~moks_graph.hosts.linkage.Linkage` (``--link-to-target``).
 LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
+#: Hosts whose writers take the film look and the SH ambient (``look=`` / ``ambient=``;
+#: :mod:`moks_graph.hosts.look`, :mod:`moks_graph.hosts.ambient`).
+FEATURE_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
 #: Writer options a host accepts (``moks bake --up-axis/--meters-per-unit``).
 HOST_OPTIONS: dict[str, frozenset[str]] = {
     "usd": frozenset({"up_axis", "meters_per_unit"}),
@@ -415,6 +420,8 @@ class BakeResult:
     evaluate_s: float
     write_s: float
     linkage: Linkage = field(default_factory=Linkage)
+    #: The film look's and the ambient's files written beside ``path``.
+    side_files: tuple[Path, ...] = ()
 
 
 def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
@@ -427,10 +434,22 @@ def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
 
 def _bake_channels(graph: Graph, frames: tuple[int, int] | None, subframes: int | None,
                    resolver: Resolver | None, progress: BakeProgress | None,
-                   link: bool) -> tuple[Channels, Targets, Linkage]:
+                   link: bool, features: Sequence[str] = ()
+                   ) -> tuple[Channels, Targets, Linkage]:
+    channels, targets, linkage, _ = _bake_values(graph, frames, subframes, resolver, progress,
+                                                 link, features)
+    return channels, targets, linkage
+
+
+def _bake_values(graph: Graph, frames: tuple[int, int] | None, subframes: int | None,
+                 resolver: Resolver | None, progress: BakeProgress | None,
+                 link: bool, features: Sequence[str] = ()
+                 ) -> tuple[Channels, Targets, Linkage, dict[str, Any]]:
+    """:func:`_bake_channels` and the evaluated values (``features``: extra ``"node.port"``
+    outputs evaluated with the channels: the film look, the SH ambient)."""
     specs = graph_targets(graph)
     at_refs = sorted({s.at for s in specs if isinstance(s.at, str)})
-    extra = linkage_refs(graph) if link else []
+    extra = (linkage_refs(graph) if link else []) + list(features)
     values = _evaluate(graph, sink_refs(graph) + at_refs + extra, frames, subframes, progress)
     channels, targets = apply_targets(sink_channels(graph, values), specs, resolver, values)
     linkage = graph_linkage(graph, values) if link else Linkage()
@@ -440,7 +459,7 @@ def _bake_channels(graph: Graph, frames: tuple[int, int] | None, subframes: int 
                          "subject input)")
     if link:
         linkage.check(channels)
-    return channels, targets, linkage
+    return channels, targets, linkage, values
 
 
 def check_options(host: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -472,14 +491,31 @@ class EvaluatedBake:
     targets: Targets
     linkage: Linkage
     evaluate_s: float
+    #: The film look (``LookParams``) and the SH ambient ``(9, 3)`` to write, or ``None``.
+    look: Any = None
+    ambient: Any = None
+
+
+def feature_refs(graph: Graph, host: str, look: bool, ambient: bool) -> tuple[str, str]:
+    """``(look ref, ambient ref)`` a bake of ``host`` writes (``""``: none); ``ValueError``
+    when the graph has several of one (:mod:`.look`, :mod:`.ambient`)."""
+    if host not in FEATURE_HOSTS:
+        return "", ""
+    looks = look_refs(graph) if look else []
+    ambients = ambient_refs(graph) if ambient else []
+    return (looks[0] if looks else ""), (ambients[0] if ambients else "")
 
 
 def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
                   frames: tuple[int, int] | None = None, subframes: int | None = None,
                   resolver: Resolver | None = None, progress: BakeProgress | None = None,
                   options: Mapping[str, Any] | None = None,
-                  link_to_target: bool = False) -> EvaluatedBake:
+                  link_to_target: bool = False, look: bool = True,
+                  ambient: bool = True) -> EvaluatedBake:
     """The first half of :func:`bake`: check host, options and output, evaluate, resolve.
+
+    ``look`` / ``ambient``: also evaluate the graph's film look and SH ambient (when it has
+    them and the host is in :data:`FEATURE_HOSTS`), written by :func:`write_bake`.
 
     Safe on a worker thread (the editor's Bake dialog runs it there, then
     :func:`write_bake` on the UI thread: host libraries such as ``bpy`` are not
@@ -489,13 +525,29 @@ def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     opts = check_options(host, options)
     check_link(host, link_to_target)
     target = check_output(host, out)
+    look_ref, ambient_ref = feature_refs(graph, host, look, ambient)
     t0 = time.perf_counter()
-    channels, targets, linkage = _bake_channels(graph, frames, subframes, resolver, progress,
-                                                link_to_target)
+    channels, targets, linkage, values = _bake_values(
+        graph, frames, subframes, resolver, progress, link_to_target,
+        [r for r in (look_ref, ambient_ref) if r])
     if linkage:
         opts["linkage"] = linkage
     return EvaluatedBake(host, target, opts, channels, targets, linkage,
-                         time.perf_counter() - t0)
+                         time.perf_counter() - t0, values.get(look_ref), values.get(ambient_ref))
+
+
+def _write_features(job: EvaluatedBake) -> dict[str, Any]:
+    """Write the look's and the ambient's files beside the target; the writer's options."""
+    out: dict[str, Any] = {}
+    try:
+        if job.look is not None:
+            out["look"] = write_look(look_files(job.target, job.look))
+        if job.ambient is not None:
+            out["ambient"] = write_ambient(job.target, job.ambient)
+    except BaseException:
+        remove_files(tuple(p for f in out.values() for p in f.created))
+        raise
+    return out
 
 
 def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
@@ -505,30 +557,38 @@ def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
     t1 = time.perf_counter()
     if progress is not None:
         progress("write", 0, 1, job.host)
+    features: dict[str, Any] = {}
     try:
-        writer(job.channels, job.target, **job.options)
-    except OSError as exc:
+        features = _write_features(job)
+        writer(job.channels, job.target, **job.options, **features)
+    except BaseException as exc:
+        remove_files(tuple(p for f in features.values() for p in f.created))
+        if not isinstance(exc, OSError):
+            raise
         raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH,
                                 field="--out"), str(out or job.target)) from None
     t2 = time.perf_counter()
     if progress is not None:
         progress("write", 1, 1, job.host)
     return BakeResult(job.target, job.host, job.channels, job.targets, job.evaluate_s, t2 - t1,
-                      job.linkage)
+                      job.linkage, tuple(p for f in features.values() for p in f.paths()))
 
 
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
          frames: tuple[int, int] | None = None, subframes: int | None = None,
          resolver: Resolver | None = None, progress: BakeProgress | None = None,
          options: Mapping[str, Any] | None = None,
-         link_to_target: bool = False) -> BakeResult:
+         link_to_target: bool = False, look: bool = True, ambient: bool = True) -> BakeResult:
     """Check the host and output, evaluate, resolve selectors and write ``out`` atomically.
 
     ``options``: keyword arguments for the host's writer (:data:`HOST_OPTIONS`:
     ``up_axis`` / ``meters_per_unit`` for USD, ``meters_per_unit`` for chan).
     ``link_to_target``: write the lights and camera that follow a moving subject as
     children / constraints of its null (:mod:`moks_graph.hosts.linkage`; hosts in
-    :data:`LINK_HOSTS`; ``ValueError`` when the graph links nothing).
+    :data:`LINK_HOSTS`; ``ValueError`` when the graph links nothing). ``look`` /
+    ``ambient``: write the graph's film look (an OCIO config and CLF beside ``out``) and its
+    SH ambient (an environment image and the host's dome/world), when it has them
+    (:mod:`moks_graph.hosts.look`, :mod:`moks_graph.hosts.ambient`).
     Raises :class:`~moks_graph.errors.HostError` (exit code 2) for an unknown
     or uninstalled host and an unwritable output,
     :class:`~moks_graph.errors.MoksError` (exit code 1) for graph problems,
@@ -536,7 +596,8 @@ def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     nothing is left at ``out`` then. :func:`evaluate_bake` then :func:`write_bake`.
     """
     job = evaluate_bake(graph, host, out, frames=frames, subframes=subframes, resolver=resolver,
-                        progress=progress, options=options, link_to_target=link_to_target)
+                        progress=progress, options=options, link_to_target=link_to_target,
+                        look=look, ambient=ambient)
     return write_bake(job, progress, out)
 
 
@@ -607,6 +668,8 @@ def print_summary(console: Any, result: BakeResult) -> None:
                   f"to {result.path} ({result.host}) in "
                   f"{result.evaluate_s + result.write_s:.2f} s "
                   f"(evaluate {result.evaluate_s:.2f} s, write {result.write_s:.2f} s)")
+    if result.side_files:
+        console.print("with " + ", ".join(p.name for p in result.side_files))
 
 
 #: The node type whose ``phi`` parameter ``moks bake --phi`` sets.
@@ -632,7 +695,8 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
               progress: BakeProgress | None = None, scene_map: str | None = None,
               resolver: Resolver | None = None,
               options: Mapping[str, Any] | None = None,
-              link_to_target: bool = False, phi: float | None = None) -> Path:
+              link_to_target: bool = False, phi: float | None = None, look: bool = True,
+              ambient: bool = True) -> Path:
     """Load, validate, evaluate and write ``out`` for ``host``. Returns the path written.
 
     ``console`` (a rich Console): progress bar while baking (interactive
@@ -642,6 +706,7 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     ``resolver``: any resolver (asked before the scene map). ``options``: the
     writer's options (:func:`bake`). ``link_to_target``: see :func:`bake`. ``phi``: the
     atmospheric phase for every atmosphere node (:func:`set_phi`, ``moks bake --phi``).
+    ``look`` / ``ambient``: see :func:`bake` (``moks bake --no-look / --no-ambient``).
     """
     host_writer(host)
     check_options(host, options)
@@ -653,7 +718,8 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
     chain = bake_resolver(scene_map, resolver)
     if console is None:
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=progress, options=options, link_to_target=link_to_target)
+                      progress=progress, options=options, link_to_target=link_to_target,
+                      look=look, ambient=ambient)
         return result.path
     with rich_progress(console, host) as bar:
 
@@ -663,6 +729,7 @@ def bake_file(file: str, host: str, out: str, *, frames: tuple[int, int] | None 
                 progress(phase, done, total, detail)
 
         result = bake(graph, host, out, frames=frames, subframes=subframes, resolver=chain,
-                      progress=both, options=options, link_to_target=link_to_target)
+                      progress=both, options=options, link_to_target=link_to_target,
+                      look=look, ambient=ambient)
     print_summary(console, result)
     return result.path

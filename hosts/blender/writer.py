@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from moks_graph.channels import Channels
+from moks_graph.hosts.ambient import AmbientFiles, blender_ambient
 from moks_graph.hosts.blender.keyframes import (
     COLOR_DERIVED_PROPERTY,
     FOG_NODE_NAME,
@@ -35,6 +36,7 @@ from moks_graph.hosts.blender.keyframes import (
 )
 from moks_graph.hosts.common import atomic_output, output_path
 from moks_graph.hosts.linkage import Linkage, linked_channels
+from moks_graph.hosts.look import LookFiles, blender_look_properties, blender_set_view
 from moks_graph.hosts.units import DEFAULT_AREA_SIZE_M, DEFAULT_SPHERE_SIZE_M
 
 #: Suffixes the Blender writer accepts.
@@ -390,9 +392,12 @@ def _setter(blender_id: Any, data_path: str, index: int) -> tuple[Callable[[floa
     return set_attr, False
 
 
-def save_blend(path: str | os.PathLike[str]) -> Path:
+def save_blend(path: str | os.PathLike[str],
+               finish: Callable[[Path], None] | None = None) -> Path:
     """Save the current Blender session to ``path`` atomically (temp file + rename).
 
+    ``finish(temp_path)`` runs on the saved temporary file before the rename (the film
+    look's view, set by another Blender: :func:`moks_graph.hosts.look.blender_set_view`).
     Raises ``OSError`` when Blender cannot write (Blender reports it as a
     ``RuntimeError``); nothing is left at ``path`` then. No ``.blend1`` backup.
     """
@@ -404,6 +409,8 @@ def save_blend(path: str | os.PathLike[str]) -> Path:
             _save_copy(bpy, tmp)
         except RuntimeError as exc:
             raise OSError(f"cannot write {str(target)!r}: {exc}") from None
+        if finish is not None:
+            finish(tmp)
     return target
 
 
@@ -478,7 +485,8 @@ def link_objects(built: BlenderScene, linkage: Linkage) -> None:
 
 def _write(channels: Channels, path: str | os.PathLike[str], scene_name: str,
            write_keys: Callable[[BlenderScene, Sequence[CurveKeys]], None],
-           linkage: Linkage | None = None) -> Path:
+           linkage: Linkage | None = None, look: LookFiles | None = None,
+           ambient: AmbientFiles | None = None) -> Path:
     _check_scene_name(scene_name)
     output_path(path, SUFFIXES)  # fail before any Blender work
     if linkage:
@@ -488,19 +496,26 @@ def _write(channels: Channels, path: str | os.PathLike[str], scene_name: str,
     write_keys(built, curves)
     if linkage:
         link_objects(built, linkage)
-    return save_blend(path)
+    if ambient is not None:
+        blender_ambient(import_bpy(), built.scene, ambient)
+    if look is not None:
+        blender_look_properties(built.scene, look)
+    return save_blend(path, (lambda tmp: blender_set_view(tmp, look)) if look else None)
 
 
 def write_blend(channels: Channels, path: str | os.PathLike[str], *,
-                scene_name: str = "MOKS", linkage: Linkage | None = None) -> Path:
+                scene_name: str = "MOKS", linkage: Linkage | None = None,
+                look: LookFiles | None = None, ambient: AmbientFiles | None = None) -> Path:
     """Write ``channels`` to the .blend at ``path`` (bulk keys, layered actions). Returns the path.
 
     ``linkage``: lights and the camera aim as constraints of their moving target (module
-    docstring). Replaces the current Blender session's data (factory settings). Raises
-    ``TypeError``/``ValueError`` for bad input and ``OSError`` when the file
-    cannot be written; a failed write leaves no file at ``path``.
+    docstring); ``look`` / ``ambient``: the film look's view and the SH ambient's world
+    (:mod:`moks_graph.hosts.look`, :mod:`moks_graph.hosts.ambient`). Replaces the current
+    Blender session's data (factory settings). Raises ``TypeError``/``ValueError`` for bad
+    input and ``OSError`` when the file cannot be written; a failed write leaves no file at
+    ``path``.
     """
-    return _write(channels, path, scene_name, write_keys_bulk, linkage)
+    return _write(channels, path, scene_name, write_keys_bulk, linkage, look, ambient)
 
 
 def write_blend_keyframe_insert(channels: Channels, path: str | os.PathLike[str], *,

@@ -29,9 +29,15 @@ from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
 @click.option("--link-to-target", is_flag=True,
               help="Write the lights and camera aim that follow a moving subject as children / "
                    "constraints of its null (usd, blender, maya; docs/moving-targets.md).")
+@click.option("--look/--no-look", default=True, show_default=True,
+              help="Write the graph's film look (an OCIO config and CLF beside OUT) and point "
+                   "the host at it (usd, blender, maya; docs/hosts.md).")
+@click.option("--ambient/--no-ambient", default=True, show_default=True,
+              help="Write the graph's SH ambient as the host's dome light / world / skydome "
+                   "with an environment image beside OUT (docs/hosts.md).")
 def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
          scene_map: str | None, up_axis: str | None, meters_per_unit: float | None,
-         link_to_target: bool, phi: float | None) -> None:
+         link_to_target: bool, phi: float | None, look: bool, ambient: bool) -> None:
     """Bake a graph's Channels to a host file (atomic; progress on a terminal)."""
     options = {k: v for k, v in (("up_axis", up_axis), ("meters_per_unit", meters_per_unit))
                if v is not None}
@@ -48,8 +54,8 @@ def bake(file: str, host: str, out: str, frames: str | None, subframes: int | No
     try:
         bake_file(file, host, out, frames=rng, subframes=subframes, console=console,
                   scene_map=scene_map, options=options, link_to_target=link_to_target,
-                  phi=phi)
+                  phi=phi, look=look, ambient=ambient)
     except ValueError as exc:
-        if phi is None or "phi" not in str(exc):
+        if not (phi is not None and "phi" in str(exc)) and "--no-" not in str(exc):
             raise
         raise click.UsageError(str(exc)) from None

@@ -30,10 +30,14 @@ from moks_graph.nodes.scenescript.vocabulary import (
 @click.option("--phi", type=click.FloatRange(0.0, 1.0), default=None,
               help="Atmospheric phase, 0 calm .. 1 storm (overrides the prose's haze/fog/storm "
                    "words): camera wind, fog, flicker.")
+@click.option("--ambient", type=click.Choice(["sun", "overcast", "studio"]), default=None,
+              help="Add an SH ambient (a procedural sky projected to L=2 SH) that moks bake "
+                   "writes as each host's dome light / world / skydome.")
 @click.option("--starters", type=click.Path(file_okay=False),
               help="Write every starter scenario graph into this folder.")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
-          vocabulary: bool, starters: str | None, phi: float | None) -> None:
+          vocabulary: bool, starters: str | None, phi: float | None,
+          ambient: str | None) -> None:
     """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""
     if vocabulary:
         for phrase, slots in sorted(PHRASES.items()):
@@ -63,6 +67,10 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None
     except ValueError as exc:
         raise MoksError(Problem("MG116", str(exc), "$.prose", field="prose")) from None
+    if ambient:
+        from moks_graph.hosts.ambient import add_sky_ambient
+
+        add_sky_ambient(graph, ambient)
     if out:
         mgraph.save(graph, out)
         click.echo(f"wrote {out}: {len(graph.nodes)} nodes, rig {script.camera.rig}")

@@ -4,7 +4,8 @@ Understood statements: ``currentUnit`` (linear, angle and time units),
 ``createNode <type> -n <name> [-p <parent>]``, ``addAttr`` (``-ln`` with
 ``-at``/``-dt``), ``setAttr`` on the current node (scalars, ``yes``/``no``,
 ``-type "string"``, ``-type "double3"``/``"float3"`` compounds, and
-``.ktv[a:b]`` key lists), ``select -ne <node>`` (changes the current node)
+``.ktv[a:b]`` key lists), ``select -ne <node>`` (changes the current node; a
+``:``-prefixed shared node such as ``:defaultColorMgtGlobals`` lands in ``MayaScene.shared``)
 ``fileInfo "moks_frames"`` (the sample frames), and
 ``connectAttr "<curve>.o" "<node>.<attr>"`` (other connections, e.g. a
 light's ``.iog -> :defaultLightSet.dsm``, are kept in ``MayaScene.connections``).
@@ -64,6 +65,7 @@ _ARG_FLAGS: dict[str, frozenset[str]] = {
     "createNode": frozenset({"-n", "-name", "-p", "-parent"}),
     "currentUnit": frozenset({"-l", "-linear", "-a", "-angle", "-t", "-time"}),
     "connectAttr": frozenset(),
+    "select": frozenset(),
 }
 
 
@@ -144,6 +146,7 @@ class _Parser:
         self.deg_per_unit = 1.0
         self.time_unit = "film"
         self.frames: np.ndarray | None = None
+        self.shared: dict[str, _Node] = {}
 
     def run(self, text: str) -> None:
         for stmt in statements(text):
@@ -183,7 +186,15 @@ class _Parser:
 
     def _do_select(self, args: list[_Token]) -> None:
         _, rest = _split_flags("select", args)
-        self.current = self.nodes.get(rest[0].text.lstrip(":")) if rest else None
+        if not rest:
+            self.current = None
+            return
+        name = rest[0].text.lstrip(":")
+        if name not in self.nodes and rest[0].text.startswith(":"):
+            self.shared.setdefault(name, _Node(name, "", None))
+            self.current = self.shared[name]
+            return
+        self.current = self.nodes.get(name)
 
     def _do_addAttr(self, args: list[_Token]) -> None:
         if self.current is None:
@@ -287,8 +298,10 @@ class _Parser:
             curves.append(MayaCurve(c.name, c.node_type, target.split("|")[-1],
                                     long_name(attr), times, values))
         fps = units.fps_from_maya_time_unit(self.time_unit)
+        shared = tuple(MayaNode(n.name, n.node_type, None, tuple(n.custom),
+                                tuple(n.static.items())) for n in self.shared.values())
         return MayaScene(fps, self.time_unit, tuple(nodes), tuple(curves),
-                         connections=tuple(others), frames=self.frames)
+                         connections=tuple(others), frames=self.frames, shared=shared)
 
 
 def parse_frames_text(text: str) -> np.ndarray:

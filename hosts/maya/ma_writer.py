@@ -24,15 +24,17 @@ it, so a failed write leaves nothing behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from moks_graph.channels import Channels
 from moks_graph.timebase import sample_frames
 
+from ..ambient import AmbientFiles, maya_ambient_lines
 from ..common import atomic_output, output_path
 from ..linkage import Linkage
+from ..look import LookFiles, maya_look_lines
 from .mapping import FRAMES_INFO, MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
 
 MA_SUFFIXES: tuple[str, ...] = (".ma",)
@@ -134,8 +136,10 @@ def frames_text(frames: np.ndarray) -> str:
     return "list " + " ".join(fmt(v) for v in f)
 
 
-def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
-    """The ``.ma`` file text of a planned scene."""
+def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma",
+            extra: Sequence[str] = ()) -> str:
+    """The ``.ma`` file text of a planned scene; ``extra``: statements (lines) written after
+    the scene's own, before its connections (the film look, the ambient's skydome)."""
     start, end = scene.frame_range
     unit = scene.time_unit
     unit_text = unit if not unit.endswith("fps") else quote(unit)
@@ -163,6 +167,7 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
         f'\tsetAttr ".b" -type "string" {quote(playback)};',
         '\tsetAttr ".st" 6;',
     ]
+    lines.extend(extra)
     for curve in scene.curves:
         lines.append(f"connectAttr {quote(curve.name + '.o')} "
                      f"{quote(curve.node + '.' + curve.attr)};")
@@ -175,16 +180,22 @@ def ma_text(scene: MayaScene, *, file_name: str = "untitled.ma") -> str:
 
 
 def write_ma(channels: Channels, path: str | os.PathLike[str], *,
-             linkage: Linkage | None = None) -> str:
+             linkage: Linkage | None = None, look: LookFiles | None = None,
+             ambient: AmbientFiles | None = None) -> str:
     """Write ``channels`` to a Maya ASCII file; returns the path written.
 
     ``linkage``: lights and the camera aim under their moving target
-    (:func:`moks_graph.hosts.maya.mapping.plan_maya_scene`). Raises ``ValueError`` /
+    (:func:`moks_graph.hosts.maya.mapping.plan_maya_scene`); ``look``: colour management
+    set to the film look's config (:func:`moks_graph.hosts.look.maya_look_lines`);
+    ``ambient``: an ``aiSkyDomeLight`` (:func:`moks_graph.hosts.ambient.maya_ambient_lines`).
+    Raises ``ValueError`` /
     ``TypeError`` for bad input and an ``OSError`` subclass when ``path`` cannot be
     written; nothing is left at ``path`` then.
     """
     target = output_path(path, MA_SUFFIXES)
-    text = ma_text(plan_maya_scene(channels, linkage), file_name=target.name)
+    extra = ((maya_ambient_lines(ambient) if ambient is not None else [])
+             + (maya_look_lines(look) if look is not None else []))
+    text = ma_text(plan_maya_scene(channels, linkage), file_name=target.name, extra=extra)
     with atomic_output(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return str(target)

@@ -147,6 +147,9 @@ class MayaScene:
     frames: np.ndarray | None = None
     #: Plain connections ``(source plug, destination plug)`` (a linked camera's aimConstraint).
     links: tuple[tuple[str, str], ...] = field(default=())
+    #: Maya's shared nodes a file sets with ``select -ne :<node>`` (read back only, e.g.
+    #: ``defaultColorMgtGlobals``; node type ``""``).
+    shared: tuple[MayaNode, ...] = field(default=())
 
     @property
     def frame_range(self) -> tuple[float, float]:

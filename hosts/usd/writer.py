@@ -15,6 +15,7 @@ import numpy as np
 from moks_graph.channels import Channels
 
 from .. import fog, units
+from ..ambient import AmbientFiles, usd_ambient
 from ..common import (
     TRANSFORM_ATTRS,
     TRANSFORM_KINDS,
@@ -25,6 +26,7 @@ from ..common import (
     output_path,
 )
 from ..linkage import Linkage, linked_channels
+from ..look import LookFiles, usd_look
 from ..selectors import is_proxy_name
 
 USD_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
@@ -131,8 +133,12 @@ def _check_args(channels: Channels, up_axis: str, meters_per_unit: float,
 
 
 def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: float = 0.01,
-                fps: float | None = None, linkage: Linkage | None = None) -> Any:
-    """The in-memory ``Usd.Stage`` that :func:`write_usd` exports (see the module docstring)."""
+                fps: float | None = None, linkage: Linkage | None = None,
+                look: LookFiles | None = None, ambient: AmbientFiles | None = None) -> Any:
+    """The in-memory ``Usd.Stage`` that :func:`write_usd` exports (see the module docstring).
+
+    ``look`` / ``ambient``: the bake's film look and SH ambient files (:mod:`..look`,
+    :mod:`..ambient`): layer colour metadata and a DomeLight."""
     mpu, rate = _check_args(channels, up_axis, meters_per_unit, fps)
     parents: dict[str, str] = {}
     if linkage:  # lights become child prims of their target; no aim constraint in USD
@@ -154,25 +160,31 @@ def build_stage(channels: Channels, *, up_axis: str = "Z", meters_per_unit: floa
     writer = _StageWriter(stage, channels, up_axis, mpu)
     for obj, kind in sorted(channels.kinds.items(), key=lambda item: item[0] in parents):
         writer.write_object(obj, kind, parents.get(obj))
+    if look is not None:
+        usd_look(stage, look)
+    if ambient is not None:
+        usd_ambient(stage, ambient, up_axis)
     return stage
 
 
 def write_usd(channels: Channels, path: str | os.PathLike[str], *, up_axis: str = "Z",
               meters_per_unit: float = 0.01, fps: float | None = None,
-              linkage: Linkage | None = None) -> str:
+              linkage: Linkage | None = None, look: LookFiles | None = None,
+              ambient: AmbientFiles | None = None) -> str:
     """Write ``channels`` to a USD file (``.usda`` text, ``.usdc``/``.usd`` crate).
 
     ``up_axis``: ``"Z"`` (default, as internal) or ``"Y"``; ``meters_per_unit``:
     stage linear unit (default 0.01 = cm); ``fps``: stage time codes per second
     (default ``channels.time.fps``; time codes stay the channel frame numbers);
-    ``linkage``: lights as child prims of their moving target (module docstring).
+    ``linkage``: lights as child prims of their moving target (module docstring);
+    ``look`` / ``ambient``: see :func:`build_stage`.
     Returns the path written. Raises ``ValueError`` / ``TypeError`` on bad
     input and an ``OSError`` subclass when the path cannot be written; either
     way nothing is left at ``path``.
     """
     target = output_path(path, USD_SUFFIXES)
     stage = build_stage(channels, up_axis=up_axis, meters_per_unit=meters_per_unit, fps=fps,
-                        linkage=linkage)
+                        linkage=linkage, look=look, ambient=ambient)
     with atomic_output(target) as tmp:
         try:
             done = stage.GetRootLayer().Export(str(tmp))

@@ -50,7 +50,7 @@ def test_every_widget_reaches_the_bake_arguments(qtbot, tmp_path):
         "host": "usd", "out": str(tmp_path / "x.usda"), "frames": (3, 9), "subframes": 4,
         "scene_map": str(tmp_path / "map.json"),
         "options": {"up_axis": "Y", "meters_per_unit": 0.5}, "link_to_target": False,
-        "phi": 0.25}
+        "phi": 0.25, "look": True, "ambient": True}
     # defaults: the graph's sub-frames, the host's units, no phi, no scene map
     dialog.subframes.setValue(0)
     dialog.up_axis.setCurrentIndex(0)

@@ -53,7 +53,9 @@ def test_cli_bakes_usd_with_frames_and_subframes(tmp_path):
     proc = moks("bake", str(GRAPH), "--host", "usd", "--out", str(out),
                 "--frames", "1-24", "--subframes", "2")
     assert proc.returncode == 0, proc.stderr
-    assert listing(tmp_path) == ["chase.usda"]  # no temporary file left beside it
+    # no temporary file left beside it; the starter's film look travels with it (issue 17)
+    assert listing(tmp_path) == ["chase.usda", "moks_look_vision3_250d.clf",
+                                 "moks_look_vision3_250d.ocio"]
     assert "baked 51 channels x 47 samples" in flat(proc.stdout)
     got = read_usd(out)
     np.testing.assert_array_equal(got.time.frames, np.arange(2, 49) / 2.0)  # 1, 1.5, ..., 24
@@ -165,7 +167,7 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     """A writer failing half-way (after creating its temporary file) leaves no file behind."""
     from moks_graph.hosts.common import atomic_output
 
-    def half_writer(channels, path):
+    def half_writer(channels, path, **features):  # features: the look and ambient files
         with atomic_output(Path(path)) as tmp:
             tmp.write_text("partial")
             raise OSError(28, "No space left on device")
