@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from moks_graph.channels import Channels
-from moks_graph.hosts.blender.keyframes import blender_curves, infer_subframes
+from moks_graph.hosts.blender.keyframes import blender_curves, blender_fps, infer_subframes
 from moks_graph.hosts.blender.writer import (
     build_scene,
     import_bpy,
@@ -130,13 +130,21 @@ def _fbx_light_import() -> Iterator[None]:
             del cls.cast_shadow
 
 
-def import_interchange(path: str | os.PathLike[str]) -> Any:
+def import_interchange(path: str | os.PathLike[str], fps: float | None = None) -> Any:
     """A fresh factory-empty Blender scene with ``path`` (.fbx / .abc) imported by Blender's own
-    importer (FBX with no animation offset). Returns the scene."""
+    importer (FBX with no animation offset). Returns the scene.
+
+    ``fps``: the scene rate to import at. An .abc stores its samples in seconds and Blender maps
+    them to frames at the scene's rate (the factory 24 fps unless given); the FBX importer sets
+    the rate from the file.
+    """
     source = Path(path)
     bpy = import_bpy()
     with quiet_blender():
         bpy.ops.wm.read_factory_settings(use_empty=True)
+        if fps is not None:
+            scene = bpy.context.scene
+            scene.render.fps, scene.render.fps_base = blender_fps(fps)
         if source.suffix.lower() == ".fbx":
             with _fbx_light_import():
                 bpy.ops.import_scene.fbx(filepath=str(source), anim_offset=0.0,
@@ -146,6 +154,14 @@ def import_interchange(path: str | os.PathLike[str]) -> Any:
         else:
             raise ValueError(f"{str(source)!r}: expected a .fbx or .abc file")
     return bpy.context.scene
+
+
+def fbx_import_frames(scene: Any, frames: Sequence[float]) -> np.ndarray:
+    """Where Blender 5.0's FBX importer put the keys of the bake's ``frames``: it keys time ``t``
+    on frame ``t * render.fps``, leaving out ``fps_base``, so a 29.97 fps file (``fps`` 30,
+    ``fps_base`` 1.001) has frame 1 at 1.001. The file itself holds the right times
+    (``KeyTime`` = frame / 29.97 s); this undoes the importer's scaling for the read-back."""
+    return np.asarray(frames, dtype=np.float64) * float(scene.render.fps_base)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """``--host alembic`` (issue 17): an .abc through Blender's own Alembic exporter, read back.
 
-Blender's Alembic importer, in a fresh factory scene, gives every object's world matrix at
-every sample (sub-frames included): it must equal the engine's within 1e-5 (metres for
-positions, unitless for rotation matrix entries). Lights come back as xforms (empties):
-Alembic has no light schema, so intensity, colour, size and cone are not in the file.
+Blender's Alembic importer, in a fresh factory scene at the bake's frame rate, gives every
+object's world matrix at every sample (sub-frames included; 24, 25 and 29.97 fps): it must equal
+the engine's within 1e-5 (metres for positions, unitless for rotation matrix entries). Lights
+come back as xforms (empties): Alembic has no light schema, so intensity, colour, size and cone
+are not in the file.
 
 Blender 5.0's Alembic importer reads a camera's lens once (the first sample), so the zoom is
 checked in the file itself: the camera's CameraSample records (Alembic's ``.core`` property,
@@ -45,12 +46,15 @@ def camera_records(path: Path, sensor_width_mm: float, sensor_height_mm: float) 
     return np.array([record for _, record in sorted(found, key=lambda f: f[0])])
 
 
-def test_abc_reads_back_in_blender_equal_to_the_engine(tmp_path, scene):
+@pytest.mark.parametrize("fps", [24.0, 25.0, 30000 / 1001])
+def test_abc_reads_back_in_blender_equal_to_the_engine(tmp_path, make_scene_fn, fps):
     from moks_graph.hosts.blender.interchange import import_interchange, sample_objects
 
+    scene = make_scene_fn(fps=fps)
     out = write_abc(scene, tmp_path / "shot.abc")
     assert [p.name for p in tmp_path.iterdir()] == ["shot.abc"]
-    got = sample_objects(import_interchange(out), scene.time.frames)
+    # an .abc keeps seconds: Blender maps them to frames at the scene rate it is given
+    got = sample_objects(import_interchange(out, fps), scene.time.frames)
     movers = {o: k for o, k in scene.kinds.items() if k != "atmosphere"}
     assert sorted(got) == sorted(movers)
     assert len(scene.time) == 47 and scene.time.frames[1] == 1.5  # sub-frames included

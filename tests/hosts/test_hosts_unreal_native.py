@@ -39,12 +39,19 @@ def _engine_pose(channels: Channels, obj: str) -> tuple[np.ndarray, np.ndarray]:
     return r, np.stack([channels[f"{obj}.t{a}"] for a in "xyz"], axis=-1)
 
 
-def test_fbx_reads_back_in_blender_equal_to_the_engine(tmp_path, scene):
-    from moks_graph.hosts.blender.interchange import import_interchange, sample_objects
+@pytest.mark.parametrize("fps", [24.0, 25.0, 30000 / 1001])
+def test_fbx_reads_back_in_blender_equal_to_the_engine(tmp_path, make_scene_fn, fps):
+    from moks_graph.hosts.blender.interchange import (
+        fbx_import_frames,
+        import_interchange,
+        sample_objects,
+    )
 
+    scene = make_scene_fn(fps=fps)
     out = write_unreal(scene, tmp_path / "shot.fbx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.fbx", "shot.py"]
-    got = sample_objects(import_interchange(out), scene.time.frames)
+    imported = import_interchange(out)  # at the file's own rate
+    got = sample_objects(imported, fbx_import_frames(imported, scene.time.frames))
     movers = [o for o, k in scene.kinds.items() if k != "atmosphere"]
     assert sorted(got) == sorted(movers)
     assert len(scene.time) == 47 and scene.time.frames[1] == 1.5  # sub-frames included
