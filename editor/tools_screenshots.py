@@ -5,7 +5,9 @@
 Offscreen. Opens a starter in the editor, collapses its lights into a subgraph, bypasses
 the camera weather, draws a backdrop around the camera rig, and grabs the canvas
 (``editor-tools-canvas.png``); then the Bake dialog with its options set
-(``editor-bake-dialog.png``). Each file stays under 200 KB.
+(``editor-bake-dialog.png``); then the key light's parameter panel as an area light and as a
+spot, side by side (``editor-panels.png``: the cone rows only on the spot). Each file stays
+under 200 KB.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
     editor.resize(1600, 1000)
     editor.show()
     editor.open_file(graphs / f"{STARTER}.mgraph")
+    panels = _shoot_panels(editor, out / "editor-panels.png")
     canvas = editor.canvas
     canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
     canvas.bypass.toggle(["camera_weather"])
@@ -59,8 +62,33 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
     app.processEvents()  # type: ignore[attr-defined]
     dialog.grab().save(str(shots[1]))
     dialog.close()
+    shots.append(panels)
     editor.close()
     return shots
+
+
+def _shoot_panels(editor: object, target: Path) -> Path:
+    """The key light's panel as an area light, then as a spot (undone after), side by side."""
+    from moks_graph.editor.qtcompat import QtGui
+
+    editor.canvas.select(["key"])  # type: ignore[attr-defined]
+    panel, doc = editor.properties, editor.doc  # type: ignore[attr-defined]
+    if panel.node_id != "key":
+        raise RuntimeError(f"the starter has no selectable 'key' node (panel: {panel.node_id})")
+    grabs = []
+    for kind in ("light.area", "light.spot"):
+        doc.set_param("key", "kind", kind)
+        grabs.append(panel.grab().toImage())
+    doc.undo_stack.undo()
+    image = QtGui.QImage(sum(g.width() for g in grabs) + 8, max(g.height() for g in grabs),
+                         QtGui.QImage.Format.Format_RGB32)
+    image.fill(QtGui.QColor(29, 31, 35))
+    painter = QtGui.QPainter(image)
+    painter.drawImage(0, 0, grabs[0])
+    painter.drawImage(grabs[0].width() + 8, 0, grabs[1])
+    painter.end()
+    image.save(str(target), "PNG", 0)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:

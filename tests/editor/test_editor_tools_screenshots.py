@@ -1,5 +1,6 @@
 """The everyday-tools screenshots for docs/editor-tools.md are drawn offscreen from a starter
-(subgraph, bypass, backdrop; the Bake dialog with its options) and stay small (issue 18)."""
+(subgraph, bypass, backdrop; the Bake dialog with its options; an area and a spot light's
+panels) and stay small (issue 18)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 
 def test_tools_screenshots(qapp, tmp_path):
     shots = shoot(GRAPHS, tmp_path)
-    assert [p.name for p in shots] == ["editor-tools-canvas.png", "editor-bake-dialog.png"]
+    assert [p.name for p in shots] == ["editor-tools-canvas.png", "editor-bake-dialog.png",
+                                       "editor-panels.png"]
     for path in shots:
         assert 5_000 < path.stat().st_size < 200_000
         image = QtGui.QImage(str(path))
