@@ -1,22 +1,27 @@
-"""Motion control (moco): a programmed, exactly repeatable straight move.
+"""Motion control (moco): a programmed, exactly repeatable straight move or orbit.
 
-The lens travels from ``start_position`` to ``end_position`` on a jerk-limited S-curve
-(:mod:`.limits`) while the aim point glides from ``target`` to ``target_end`` on the same curve,
-so every pass is identical to the last bit for bit, whatever the seed. Imperfection signature:
-none unless ``noise_amplitude > 0``, which adds seeded octave gradient noise (servo hunt) to the
-position.
+``path = "line"`` (default): the lens travels from ``start_position`` to ``end_position`` on a
+jerk-limited S-curve (:mod:`.limits`) while the aim point glides from ``target`` to
+``target_end`` on the same curve. ``path = "orbit"``: the arm carries the lens round the target
+(a product turntable seen from the product) from ``orbit_azimuth_start`` through
+``orbit_sweep`` degrees at ``orbit_radius`` and ``orbit_height`` above the target
+(:class:`.paths.OrbitPath`). Every pass is identical to the last bit for bit, whatever the
+seed. Imperfection signature: none unless ``noise_amplitude > 0``, which adds seeded octave
+gradient noise (servo hunt) to the position.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import LinePath
+from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
@@ -32,6 +37,9 @@ from moks_graph.timebase import TimeArray
 class MocoParams(LimitedMoveParams):
     """A motion-control rig playing back a programmed move."""
 
+    path: Literal["line", "orbit"] = Field(
+        "line", description="Programmed path: a straight line or an orbit round the target "
+                            "(line|orbit)")
     start_position: Vec3 = Param((-2.0, -6.0, 1.4), description="Lens position at the start",
                                  unit="m")
     end_position: Vec3 = Param((2.0, -6.0, 1.8), description="Lens position at the end", unit="m")
@@ -39,6 +47,16 @@ class MocoParams(LimitedMoveParams):
         None, description="Aim point at the end of the move; empty = keep aiming at target",
         unit="m"
     )
+    orbit_radius: float = Param(1.0, ge=0.05, le=50.0, description="Orbit radius (orbit)",
+                                unit="m")
+    orbit_height: float = Param(0.0, ge=-50.0, le=50.0,
+                                description="Lens height above the target (orbit)", unit="m")
+    orbit_azimuth_start: float = Param(
+        -90.0, ge=-720.0, le=720.0, description="Lens bearing from the target at the start (orbit)",
+        unit="deg")
+    orbit_sweep: float = Param(
+        360.0, ge=-3600.0, le=3600.0,
+        description="How far the lens goes round, counter-clockwise from above (orbit)", unit="deg")
     v_max: float = Param(1.0, gt=0.0, le=20.0, description="Top arm speed at the lens", unit="m/s")
     a_max: float = Param(1.0, gt=0.0, le=50.0, description="Top acceleration at the lens",
                          unit="m/s^2")
@@ -54,8 +72,20 @@ class MocoParams(LimitedMoveParams):
     def aim_end(self) -> Vec3:
         return self.target if self.target_end is None else self.target_end
 
+    def lens_path(self) -> LinePath | OrbitPath:
+        """The lens's programmed path."""
+        if self.path == "orbit":
+            return OrbitPath(self.target, self.orbit_radius, self.orbit_radius,
+                             self.orbit_azimuth_start,
+                             self.orbit_azimuth_start + self.orbit_sweep, self.orbit_height,
+                             self.orbit_height)
+        return LinePath(self.start_position, self.end_position)
+
     @model_validator(mode="after")
     def _check(self) -> MocoParams:
+        if self.path == "orbit":
+            plan_rig_move(self.lens_path(), self)
+            return self
         # closest approach of the lens to the (moving) aim point: |r0 + u (r1 - r0)|, u in [0, 1]
         r0 = np.subtract(self.start_position, self.target)
         r1 = np.subtract(self.end_position, self.aim_end())
@@ -63,7 +93,7 @@ class MocoParams(LimitedMoveParams):
         u = 0.0 if float(dr @ dr) == 0.0 else float(np.clip(-(r0 @ dr) / (dr @ dr), 0.0, 1.0))
         if float(np.linalg.norm(r0 + u * dr)) < 1e-3:
             raise ValueError("end_position: the lens would pass through its aim point")
-        plan_rig_move(LinePath(self.start_position, self.end_position), self)
+        plan_rig_move(self.lens_path(), self)
         return self
 
 
@@ -75,8 +105,9 @@ def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int,
     (:func:`.rig_common.aim_points`).
     """
     t = seconds_of(time)
-    path = LinePath(params.start_position, params.end_position)
-    aim = LinePath(params.target, params.aim_end())
+    path = params.lens_path()
+    aim = FixedPoint(params.target) if params.path == "orbit" else LinePath(
+        params.target, params.aim_end())
     motion = plan_rig_move(path, params)
     u = motion.u(t)
     positions = path.points(u)
