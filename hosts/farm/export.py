@@ -333,7 +333,9 @@ def farm_export(fmt: str, graphs: Sequence[str | os.PathLike[str]],
     opts = options or FarmOptions()
     opts.environment()  # bad variable names or rules fail before the snapshot
     for label, text in [*(("graph", os.fspath(g)) for g in graphs), ("out", os.fspath(out)),
-                        ("job_dir", os.fspath(job_dir or "")), ("name", name or "")]:
+                        ("job_dir", os.fspath(job_dir or "")), ("name", name or ""),
+                        ("show", opts.show), ("shot", opts.shot), ("user", opts.user or ""),
+                        ("pool", opts.pool or "")]:
         bad = next((ch for ch in text if not ch.isprintable()), None)
         if bad is not None:  # it would reach the manager's files (and could end a line there)
             raise ValueError(f"{label} {text[:200]!r} holds the control character "

@@ -20,7 +20,13 @@ from click.testing import CliRunner
 from moks_graph.errors import MoksError
 from moks_graph.hosts.farm.bake import merge_graph, run_chunk
 from moks_graph.hosts.farm.cli import farm
-from moks_graph.hosts.farm.export import FORMATS, _keyvalue, command_line, farm_export
+from moks_graph.hosts.farm.export import (
+    FORMATS,
+    FarmOptions,
+    _keyvalue,
+    command_line,
+    farm_export,
+)
 from moks_graph.hosts.farm.jobs import create_job, load_job
 
 
@@ -215,6 +221,10 @@ def test_export_of_a_graph_named_with_a_line_break_writes_nothing(tmp_path, make
     out.parent.mkdir()
     with pytest.raises(ValueError, match=r"graph .* control character U\+000D"):
         farm_export(fmt, [hostile], out, frames="1-20", chunk=10, host="npz")
+    assert files_under(out.parent) == []
+    with pytest.raises(ValueError, match=r"shot .* control character U\+001B"):
+        farm_export(fmt, [src], out, frames="1-20", chunk=10, host="npz",
+                    options=FarmOptions(shot="sh010\x1b]0;x\x07"))
     assert files_under(out.parent) == []
 
 
