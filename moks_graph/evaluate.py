@@ -25,16 +25,12 @@ against the work budget before anything is computed (MG131, see
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import math
 import operator
 import os
-import signal
-import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -46,13 +42,20 @@ from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import EvaluationError, Problem, problem_path
 from moks_graph.frames import work_problem
-from moks_graph.graph import Graph, NodeRecord
+from moks_graph.graph import Graph, NodeRecord, use_evaluator
 from moks_graph.keyframes import keyed_params
 from moks_graph.mgraph import paused_gc
 from moks_graph.node import Node, NodeContext
 from moks_graph.timebase import TimeArray, time_array
+from moks_graph.timelimit import (  # re-exported: the engine's one deadline
+    TIME_LIMIT_ENV,
+    ComputeTimeout,
+    deadline,
+    node_time_limit,
+)
 from moks_graph.types import PortType
 from moks_graph.validation import (
+    WiringReport,
     broken_nodes,
     channel_outputs,
     live_classes,
@@ -60,65 +63,12 @@ from moks_graph.validation import (
     wiring_report,
 )
 
+__all__ = ["TIME_LIMIT_ENV", "ComputeTimeout", "EvalResult", "Evaluator", "deadline",
+           "default_evaluator", "evaluation_plan", "file_fingerprint", "node_time_limit",
+           "output_digests"]
+
 Progress = Callable[[int, int, str], None]
 _MISSING = object()
-
-TIME_LIMIT_ENV = "MOKS_NODE_TIME_LIMIT"
-
-
-class ComputeTimeout(BaseException):
-    """Raised into a node's compute when it passes the per-node time limit."""
-
-
-def node_time_limit() -> float | None:
-    """The per-node compute time limit in seconds from ``MOKS_NODE_TIME_LIMIT`` (None: none)."""
-    text = os.environ.get(TIME_LIMIT_ENV, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise EvaluationError(Problem(
-            "MG120", f"{TIME_LIMIT_ENV}={text!r} is not a number of seconds")) from None
-    return value if math.isfinite(value) and value > 0 else None
-
-
-@contextlib.contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`ComputeTimeout` in the running code after ``seconds`` (None: no limit)."""
-    if seconds is None:
-        yield
-        return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        def expire(signum: int, frame: Any) -> None:
-            raise ComputeTimeout
-
-        previous = signal.signal(signal.SIGALRM, expire)
-        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            if old_delay:  # an outer timer (e.g. a test timeout) keeps running
-                signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
-        return
-    ident = threading.get_ident()
-    done = threading.Event()
-
-    def fire() -> None:
-        if not done.is_set():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                                       ctypes.py_object(ComputeTimeout))
-
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        done.set()
-        timer.cancel()
 
 
 class _Wire(NamedTuple):
@@ -157,46 +107,60 @@ def _link(src_cls: type[Node], src_port: str, cls: type[Node], dst_port: str) ->
             _coercion(cls.inputs[dst_port].type, src_cls.outputs[src_port].type))
 
 
-def evaluation_plan(graph: Graph) -> dict[str, _Step]:
-    """Per valid node: its class, wires (sorted by port) and defaults (memoized per structure).
+#: Each graph's evaluation plan and the wiring report it was built from: reused while
+#: validation hands back that same report (the graph's structure has not changed).
+_PLANS: weakref.WeakKeyDictionary[Graph, tuple[WiringReport, dict[str, _Step]]] = (
+    weakref.WeakKeyDictionary())
 
-    Everything that depends only on (class, ports) is derived once per distinct
+
+def evaluation_plan(graph: Graph, report: WiringReport | None = None) -> dict[str, _Step]:
+    """Per valid node: its class, wires (sorted by port) and defaults, built from validation's
+    :class:`~moks_graph.validation.WiringReport` (default: the graph's current one).
+
+    The plan wires exactly the edges the report found sound: wiring is checked once, by
+    validation. Everything that depends only on (class, ports) is derived once per distinct
     combination, so a graph of many nodes of few types costs a lookup per edge.
     """
-
-    def build() -> dict[str, _Step]:
-        plan = {}
-        live = live_classes(graph)
-        sound = wiring_report(graph).sound  # wiring is checked once, by validation
-        links: dict[tuple[Any, ...], _Link] = {}
-        shapes: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[tuple[str, PortType], ...]]] = {}
-        for node_id, cls in live.items():
-            if cls is None:
-                continue
-            wires: list[_Wire] = []
-            shape_key: list[Any] = [cls]
-            for src, src_port, _, dst_port in sorted(graph.edges_into(node_id), key=_DST_PORT):
-                link = (live.get(src), src_port, cls, dst_port)
-                if link not in sound:
-                    continue  # invalid wiring: validation reported it, the node is not evaluated
-                known = links.get(link)
-                if known is None:
-                    known = links[link] = _link(*link)
-                wires.append(_Wire(dst_port, src, src_port, *known))
-                shape_key.append(dst_port)
-            shape_id = tuple(shape_key)
-            shape = shapes.get(shape_id)
-            if shape is None:
-                connected = set(shape_id[1:])  # a subset of the class's inputs
-                shape = shapes[shape_id] = (
-                    {p: spec.default for p, spec in cls.inputs.items() if p not in connected},
-                    tuple((p, s.type) for p, s in cls.outputs.items()))
-            plan[node_id] = _Step(cls, tuple(wires), tuple([w.src for w in wires]), shape[0],
-                                  cls.reads, shape[1], cls.file_params)
-        return plan
-
+    report = wiring_report(graph) if report is None else report
+    cached = _PLANS.get(graph)
+    if cached is not None and cached[0] is report:
+        return cached[1]
     with paused_gc():  # bounded bookkeeping of acyclic tuples (see mgraph.paused_gc)
-        return graph.memo("evaluation-plan", build)
+        plan = _build_plan(graph, report.sound)
+    _PLANS[graph] = (report, plan)
+    return plan
+
+
+def _build_plan(graph: Graph, sound: frozenset[tuple[Any, ...]]) -> dict[str, _Step]:
+    """The steps of every runnable node, wiring only the edges in ``sound``."""
+    plan = {}
+    live = live_classes(graph)
+    links: dict[tuple[Any, ...], _Link] = {}
+    shapes: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[tuple[str, PortType], ...]]] = {}
+    for node_id, cls in live.items():
+        if cls is None:
+            continue
+        wires: list[_Wire] = []
+        shape_key: list[Any] = [cls]
+        for src, src_port, _, dst_port in sorted(graph.edges_into(node_id), key=_DST_PORT):
+            link = (live.get(src), src_port, cls, dst_port)
+            if link not in sound:
+                continue  # invalid wiring: validation reported it, the node is not evaluated
+            known = links.get(link)
+            if known is None:
+                known = links[link] = _link(*link)
+            wires.append(_Wire(dst_port, src, src_port, *known))
+            shape_key.append(dst_port)
+        shape_id = tuple(shape_key)
+        shape = shapes.get(shape_id)
+        if shape is None:
+            connected = set(shape_id[1:])  # a subset of the class's inputs
+            shape = shapes[shape_id] = (
+                {p: spec.default for p, spec in cls.inputs.items() if p not in connected},
+                tuple((p, s.type) for p, s in cls.outputs.items()))
+        plan[node_id] = _Step(cls, tuple(wires), tuple([w.src for w in wires]), shape[0],
+                              cls.reads, shape[1], cls.file_params)
+    return plan
 
 
 @dataclass(frozen=True)
@@ -206,6 +170,18 @@ class _Context:
     frame: bytes
     fps: bytes
     seed: int
+
+
+@dataclass
+class _WarmKeys:
+    """An evaluator's cache keys of one graph's nodes, for one evaluation context.
+
+    ``keys[node] = (record revision, key)``: a node whose record, inputs and files are unchanged
+    keeps its key without hashing again.
+    """
+
+    context: _Context
+    keys: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -326,8 +302,7 @@ class Evaluator:
         #: per-node compute limit in seconds; None: ``MOKS_NODE_TIME_LIMIT`` (unset: no limit)
         self.time_limit = time_limit
         self._instances: dict[type[Node], Node] = {}
-        self._memo: weakref.WeakKeyDictionary[Graph, dict[str, Any]] = (
-            weakref.WeakKeyDictionary())
+        self._warm: weakref.WeakKeyDictionary[Graph, _WarmKeys] = weakref.WeakKeyDictionary()
 
     def _instance(self, cls: type[Node]) -> Node:
         inst = self._instances.get(cls)
@@ -359,6 +334,7 @@ class Evaluator:
         except ValueError as exc:
             raise EvaluationError(Problem("MG131", str(exc), problem_path("settings"))) from exc
         # the settings' own budget is checked above for the range actually evaluated
+        report = wiring_report(graph)
         problems = [p for p in validate(graph) if not (p.code == "MG131" and p.node is None)]
         broken = broken_nodes(graph, problems) if problems else set()
         problems = problems + missing
@@ -368,12 +344,11 @@ class Evaluator:
             fps=f"fps:{s.fps!r}".encode(),
             seed=s.seed,
         )
-        memo = self._memo.setdefault(graph, {})
-        if memo.get("context") != context:
-            memo.clear()
-            memo["context"] = context
-        known: dict[str, tuple[int, bytes]] = memo.setdefault("keys", {})
-        plan = evaluation_plan(graph)
+        warm = self._warm.get(graph)
+        if warm is None or warm.context != context:
+            warm = self._warm[graph] = _WarmKeys(context)
+        known = warm.keys
+        plan = evaluation_plan(graph, report)
         cache = self.cache
         result = EvalResult({}, problems)
         keys: dict[str, bytes] = {}
@@ -537,6 +512,14 @@ def default_evaluator() -> Evaluator:
         folder = os.environ.get("MOKS_CACHE_DIR")
         _DEFAULT = Evaluator(disk=DiskCache(folder) if folder else None)
     return _DEFAULT
+
+
+def _evaluate_with_default(graph: Graph, outputs: Iterable[str] | None = None,
+                           **options: Any) -> EvalResult:
+    return default_evaluator().evaluate(graph, outputs, **options)
+
+
+use_evaluator(_evaluate_with_default)  # Graph.evaluate runs the process-wide evaluator
 
 
 def output_digests(result: EvalResult) -> dict[str, str]:

@@ -142,6 +142,32 @@ def _set_checked(record: NodeRecord, checked: validation.Checked, revision: int)
     record.revision = revision
 
 
+@dataclass(slots=True)
+class StructureCache:
+    """What the graph derives from one structure (nodes and edges, not params), computed on
+    first use; the next structural edit starts an empty one."""
+
+    revision: int
+    topo: list[str] | None = None
+    networkx: nx.MultiDiGraph | None = None
+    ancestors: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+
+#: What :meth:`Graph.evaluate` calls: the process-wide evaluator, installed by
+#: :mod:`moks_graph.evaluate` with :func:`use_evaluator` (the model never imports its evaluator).
+_EVALUATOR: Callable[..., EvalResult] | None = None
+
+
+def use_evaluator(evaluate: Callable[..., EvalResult]) -> None:
+    """Make ``evaluate(graph, outputs, **options)`` what :meth:`Graph.evaluate` runs."""
+    global _EVALUATOR
+    _EVALUATOR = evaluate
+
+
+#: Ancestor sets kept per structure (the editor asks for a few output sets at a time).
+_MAX_ANCESTOR_SETS = 64
+
+
 def _split_port(ref: str) -> tuple[str, str]:
     node_id, dot, port = ref.rpartition(".")
     if not dot or not node_id or not port:
@@ -169,9 +195,10 @@ class Graph:
         self._in: dict[str, list[Edge]] = {}
         self._out: dict[str, list[Edge]] = {}
         self._clock = 0
-        #: bumped by every change of nodes or edges (not params): keys the memos below
+        #: bumped by every change of nodes or edges (not params): what derived caches key on
+        #: (this graph's :class:`StructureCache`, validation's report, the evaluation plan)
         self.structure_revision = 0
-        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._derived = StructureCache(0)
 
     # -- queries -----------------------------------------------------------
     def node_class(self, node_id: str) -> type[Node] | None:
@@ -183,18 +210,18 @@ class Graph:
     def edges_from(self, node_id: str) -> list[Edge]:
         return self._out.get(node_id, [])
 
-    def memo(self, name: str, compute: Callable[[], Any], *extra: Any) -> Any:
-        """A value derived from the structure, recomputed only after structural edits."""
-        key = (name, self.structure_revision, *extra)
-        if key not in self._memo:
-            if len(self._memo) > 64:
-                self._memo.clear()
-            self._memo[key] = compute()
-        return self._memo[key]
+    def _structure(self) -> StructureCache:
+        """The derived values of the current structure."""
+        if self._derived.revision != self.structure_revision:
+            self._derived = StructureCache(self.structure_revision)
+        return self._derived
 
     def topological_order(self) -> list[str]:
         """Nodes in a stable topological order (ties by id); nodes on cycles are left out."""
-        return self.memo("topo", self._topological_order)
+        derived = self._structure()
+        if derived.topo is None:
+            derived.topo = self._topological_order()
+        return derived.topo
 
     def _topological_order(self) -> list[str]:
         nodes, out = self.nodes, self._out
@@ -217,11 +244,15 @@ class Graph:
         return order
 
     def ancestors(self, node_ids: Iterable[str]) -> frozenset[str]:
-        """The nodes and everything upstream of them (memoized per structure)."""
+        """The nodes and everything upstream of them (kept per structure)."""
         wanted = frozenset(node_ids)
-
-        return self.memo(
-            "ancestors", lambda: frozenset(self._reach(wanted, self._in, lambda e: e.src)), wanted)
+        known = self._structure().ancestors
+        found = known.get(wanted)
+        if found is None:
+            if len(known) >= _MAX_ANCESTOR_SETS:
+                known.clear()
+            found = known[wanted] = frozenset(self._reach(wanted, self._in, lambda e: e.src))
+        return found
 
     def _touch(self) -> None:
         self.structure_revision += 1
@@ -232,8 +263,11 @@ class Graph:
 
     @property
     def topology(self) -> nx.MultiDiGraph:
-        """The wiring as a networkx multigraph (built on demand, memoized per structure)."""
-        return self.memo("networkx", self._networkx)
+        """The wiring as a networkx multigraph (built on demand, kept per structure)."""
+        derived = self._structure()
+        if derived.networkx is None:
+            derived.networkx = self._networkx()
+        return derived.networkx
 
     def _networkx(self) -> nx.MultiDiGraph:
         dag = nx.MultiDiGraph()
@@ -487,9 +521,9 @@ class Graph:
 
     def evaluate(self, outputs: Iterable[str] | None = None, **options: Any) -> EvalResult:
         """Evaluate with the process-wide cache (see :class:`moks_graph.evaluate.Evaluator`)."""
-        from moks_graph.evaluate import default_evaluator
-
-        return default_evaluator().evaluate(self, outputs, **options)
+        if _EVALUATOR is None:  # moks_graph/__init__ loads the evaluator with the graph
+            raise RuntimeError("import moks_graph.evaluate before evaluating a graph")
+        return _EVALUATOR(self, outputs, **options)
 
     def __repr__(self) -> str:
         return f"<Graph {len(self.nodes)} nodes, {len(self.edges)} edges>"

@@ -1,0 +1,76 @@
+"""Time limits: the one deadline of the engine (node computes, plugin imports and validators).
+
+On the main thread on POSIX a deadline is a ``SIGALRM`` timer, which interrupts Python code
+and sleeps but not one long C call; on other threads the stop is raised asynchronously into
+the thread and lands at its next Python bytecode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from moks_graph.errors import EvaluationError, Problem
+
+TIME_LIMIT_ENV = "MOKS_NODE_TIME_LIMIT"
+
+
+class ComputeTimeout(BaseException):
+    """Raised into a node's compute when it passes the per-node time limit."""
+
+
+def node_time_limit() -> float | None:
+    """The per-node compute time limit in seconds from ``MOKS_NODE_TIME_LIMIT`` (None: none)."""
+    text = os.environ.get(TIME_LIMIT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise EvaluationError(Problem(
+            "MG120", f"{TIME_LIMIT_ENV}={text!r} is not a number of seconds")) from None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ComputeTimeout` in the running code after ``seconds`` (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        def expire(signum: int, frame: Any) -> None:
+            raise ComputeTimeout
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if old_delay:  # an outer timer (e.g. a test timeout) keeps running
+                signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+        return
+    ident = threading.get_ident()
+    done = threading.Event()
+
+    def fire() -> None:
+        if not done.is_set():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                       ctypes.py_object(ComputeTimeout))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        timer.cancel()
