@@ -57,12 +57,12 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always", ProseConflict)
             script = parse_prose(prose)
+            if phi is not None:
+                script = script.model_copy(update={
+                    "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})
+            graph = compile_scene(script, fps=fps, frames=parse_frame_range(frames), seed=seed)
         for w in said:
             click.echo(f"warning: {w.message}", err=True)
-        if phi is not None:
-            script = script.model_copy(update={
-                "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})
-        graph = compile_scene(script, fps=fps, frames=parse_frame_range(frames), seed=seed)
     except VocabularyError as exc:
         raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None
     except ValueError as exc:
@@ -73,6 +73,7 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         add_sky_ambient(graph, ambient)
     if out:
         mgraph.save(graph, out)
-        click.echo(f"wrote {out}: {len(graph.nodes)} nodes, rig {script.camera.rig}")
+        rig = graph.meta["scene_script"]["camera"]["rig"]
+        click.echo(f"wrote {out}: {len(graph.nodes)} nodes, rig {rig}")
     else:
         click.echo(mgraph.dumps(graph), nl=False)

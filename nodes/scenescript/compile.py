@@ -17,14 +17,18 @@ is merged into the scene as a null (:func:`subject_walk`, docs/moving-targets.md
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from moks_graph.graph import Graph, Settings
+from moks_graph.nodes.camera.rigs import RIGS
 from moks_graph.nodes.lights.emitters import light_illuminance_per_cd
 from moks_graph.nodes.lights.rig import PracticalLightParams
 from moks_graph.nodes.scenescript.schema import SceneScript
+from moks_graph.nodes.scenescript.vocabulary import ProseConflict
 from moks_graph.nodes.subject.path import SubjectPathParams, path_end_time
 
 #: Frame height as a multiple of the subject height, per shot size.
@@ -65,37 +69,135 @@ def _v(p: np.ndarray) -> list[float]:
     return [round(float(x), 6) for x in p]
 
 
-def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) -> dict[str, Any]:
-    """Parameters of the rig node for the camera slot."""
+#: How far a push-in or pull-out travels, as a fraction of the framing distance: a push-in
+#: ends on the framing, a pull-out starts on it.
+PUSH_TRAVEL = 0.3
+#: The moves each rig makes; another move is made on :data:`MOVE_RIG`'s rig, with a warning.
+RIG_MOVES: dict[str, frozenset[str]] = {
+    "tripod_locked": frozenset({"static"}),
+    "moco": frozenset({"static", "track", "push_in", "pull_out", "orbit", "turntable"}),
+    "dolly": frozenset({"static", "push_in", "pull_out", "track", "chase"}),
+    "technocrane": frozenset({"static", "sweep", "push_in", "pull_out"}),
+    "wirecam": frozenset({"static", "track", "chase"}),
+    "drone": frozenset({"static", "orbit", "reveal", "turntable", "push_in", "pull_out"}),
+    "handheld": frozenset({"static", "push_in", "pull_out", "chase", "track"}),
+}
+#: The rig that makes a move the said rig cannot.
+MOVE_RIG: dict[str, str] = {"push_in": "dolly", "pull_out": "dolly", "track": "dolly",
+                            "orbit": "drone", "reveal": "drone", "turntable": "moco",
+                            "chase": "handheld", "sweep": "technocrane"}
+#: Default orbit angles [deg].
+ORBIT_SWEEP_DEG = 90.0
+TURNTABLE_SWEEP_DEG = 360.0
+#: Time-scalings tried on a rig's default limits when its move must be faster to fit the shot.
+LIMIT_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+def playable(script: SceneScript) -> SceneScript:
+    """``script`` with a rig that can make its move: a tripod cannot push in, so "tripod
+    push-in" is made on a dolly, with a :class:`ProseConflict` warning saying so."""
+    rig, move = script.camera.rig, script.camera.move
+    if move in RIG_MOVES[rig]:
+        return script
+    other, word = MOVE_RIG[move], move.replace("_", "-")
+    warnings.warn(ProseConflict(f"a {rig} cannot make a {word} move: the {word} is made on a "
+                                f"{other} instead"), stacklevel=3)
+    return script.with_slot("camera", rig=other)
+
+
+def move_window(script: SceneScript, settings: Settings) -> tuple[float, float]:
+    """When the move starts and how long it lasts [s]: the shot less a lead-in and a tail of
+    10 % (at most 0.5 s) each, or the script's ``duration_s`` after the lead-in."""
+    t0, t1 = settings.frame_start / settings.fps, settings.frame_end / settings.fps
+    lead = min(0.5, 0.1 * (t1 - t0))
+    length = script.camera.duration_s or max(t1 - t0 - 2.0 * lead, 1.0 / settings.fps)
+    if t0 + lead + length > t1 + 1e-9:
+        warnings.warn(ProseConflict(f"the {length:g} s move is longer than the "
+                                    f"{t1 - t0:g} s shot: it ends after the last frame"),
+                      stacklevel=3)
+    return t0 + lead, length
+
+
+def _fit_limits(rig: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` whose speed, acceleration and jerk limits let the move last its
+    ``move_duration``: the rig's defaults time-scaled by k (v k, a k², j k³), smallest k first."""
+    if not params.get("move_duration"):
+        return params
+    model = RIGS[rig][0]
+    base = {name: model.model_fields[name].default for name in ("v_max", "a_max", "j_max")}
+    first: str | None = None
+    for k in LIMIT_SCALES:
+        trial = params if k == 1.0 else {
+            **params, **{name: round(value * k ** (1 + i), 6)
+                         for i, (name, value) in enumerate(base.items())}}
+        try:
+            model.model_validate(trial)
+        except ValidationError as exc:
+            first = first or str(exc.errors()[0]["msg"])
+            continue
+        return trial
+    raise ValueError(f"the move does not fit {params['move_duration']:g} s on a {rig}, even "
+                     f"with its limits time-scaled x{LIMIT_SCALES[-1]:g}: {first}")
+
+
+def _sweep(c: Any) -> float:
+    if c.sweep_deg is not None:
+        return float(c.sweep_deg)
+    return TURNTABLE_SWEEP_DEG if c.move == "turntable" else ORBIT_SWEEP_DEG
+
+
+def rig_params(script: SceneScript, frame: dict[str, Any], window: tuple[float, float],
+               walk: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Parameters of the rig node for the camera slot (docs/classic-mode.md, moves).
+
+    ``window``: the move's start and length [s] (:func:`move_window`); ``walk``: the moving
+    subject's ``moks.subject.path`` parameters, which a handheld chase keeps pace with.
+    """
     cam, tgt, d = frame["camera"], frame["target"], frame["distance"]
     c = script.camera
     lens = {"target": _v(tgt), "focal_length": frame["focal"], "fstop": c.fstop,
             "roll": frame["roll"], "screen_x": script.shot.screen_x,
             "screen_y": script.shot.screen_y}
-    move = {"start_time": 0.5, "move_duration": 0.0}  # as fast as the rig's limits allow
+    move = {"start_time": round(window[0], 6), "move_duration": round(window[1], 6)}
+    hold = c.move == "static"  # every rig holds its framing: no travel
+    if hold:
+        move["move_duration"] = 0.0
     noise = {"noise_scale": round(2.0 * c.energy, 6)}
     rig, mv = c.rig, c.move
-    toward = mv in ("push_in", "chase")
+    push = PUSH_TRAVEL * d
+    far = cam - np.array([0.0, push, 0.0])  # the camera is on the -Y side of the subject
+    travel = {"push_in": (far, cam), "chase": (far, cam), "pull_out": (cam, far)}.get(mv)
     if rig == "tripod_locked":
         return {**lens, **noise, "position": _v(cam)}
     if rig == "handheld":
         out = {**lens, "position": _v(cam), "energy": round(3.0 * c.energy, 6)}
-        if mv in ("push_in", "chase", "track"):
-            step = np.array([0.0, 0.35 * d, 0.0]) if toward else np.array([0.6 * d, 0.0, 0.0])
-            out.update(move, walk_to=_v(cam + step))
+        if mv == "chase" and walk is not None:  # keep pace with the subject: same walk, limits
+            mark = np.asarray(tgt)
+            return {**out, "position": _v(cam + np.subtract(walk["start"], mark)),
+                    "walk_to": _v(cam + np.subtract(walk["end"], mark)),
+                    "start_time": walk["start_time"], "move_duration": 0.0,
+                    "v_max": walk["speed"], "a_max": SubjectPathParams().acceleration,
+                    "j_max": SubjectPathParams().jerk}
+        if travel is not None:
+            out.update(move, position=_v(travel[0]), walk_to=_v(travel[1]))
+        elif mv == "track":
+            out.update(move, walk_to=_v(cam + np.array([0.6 * d, 0.0, 0.0])))
         return out
     if rig == "moco":
-        offset = np.array([0.0, 0.3 * d, 0.0]) if mv in ("push_in", "pull_out") else np.array(
-            [0.3 * d, 0.0, 0.0])
-        start, end = (cam - offset, cam + offset) if mv != "pull_out" else (cam + offset,
-                                                                            cam - offset)
+        if mv in ("orbit", "turntable"):
+            return {**lens, **move, "path": "orbit",
+                    "orbit_radius": round(max(math.hypot(*(cam - tgt)[:2]), 0.05), 6),
+                    "orbit_height": round(float(cam[2] - tgt[2]), 6),
+                    "orbit_azimuth_start": -90.0, "orbit_sweep": _sweep(c)}
+        offset = np.array([0.0, 0.0, 0.0]) if hold else np.array([0.3 * d, 0.0, 0.0])
+        start, end = travel if travel is not None else (cam - offset, cam + offset)
         return {**lens, **move, "start_position": _v(start), "end_position": _v(end)}
     if rig == "dolly":
-        length = round(0.8 * d + 1.0, 6)
+        length = round((PUSH_TRAVEL + 0.5) * d + 1.0, 6)
         if mv in ("push_in", "pull_out", "static"):
-            start = np.array([cam[0], cam[1] - 0.4 * d - 0.5, 0.0])
-            a, b = 0.5 + 0.4 * d, 0.5 + 0.1 * d  # positions along the track [m]
-            a, b = (b, a) if mv == "push_in" else (a, b)
+            start = np.array([cam[0], cam[1] - (PUSH_TRAVEL + 0.1) * d - 0.5, 0.0])
+            a, b = 0.5 + (PUSH_TRAVEL + 0.1) * d, 0.5 + 0.1 * d  # positions along the track
+            a, b = (b, a) if mv == "push_in" else (a, a) if hold else (a, b)
             heading = 90.0
         else:
             start = np.array([cam[0] - length / 2, cam[1], 0.0])
@@ -105,11 +207,22 @@ def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) ->
                 "lens_height": round(float(cam[2]), 6)}
     if rig == "technocrane":
         arm = round(min(max(0.5 * d, 2.0), 12.0), 6)
+        if travel is not None:  # telescope straight at the subject
+            lengths = (arm, round(arm + push, 6))
+            lengths = lengths if mv == "push_in" else lengths[::-1]
+            return {**lens, **move, **noise, "pivot": _v(cam - np.array([0.0, arm + push, 0.0])),
+                    "arm_length_start": lengths[0], "arm_length_end": lengths[1],
+                    "swing_start": 90.0, "swing_end": 90.0, "boom_start": 0.0, "boom_end": 0.0}
         pivot = cam - np.array([0.0, arm, 0.0])
+        swing = (90.0, 90.0) if hold else (60.0, 120.0)
         return {**lens, **move, **noise, "pivot": _v(pivot), "arm_length_start": arm,
-                "arm_length_end": arm, "swing_start": 60.0, "swing_end": 120.0,
+                "arm_length_end": arm, "swing_start": swing[0], "swing_end": swing[1],
                 "boom_start": 0.0, "boom_end": 0.0 if mv != "sweep" else 15.0}
     if rig == "drone":
+        if travel is not None or hold:  # a straight flight, or a hover
+            start, end = (cam, cam) if travel is None else travel
+            return {**lens, **move, **noise, "path": "reveal", "reveal_start": _v(start),
+                    "reveal_end": _v(end)}
         if mv == "reveal":
             end = cam + np.array([0.0, -2.0 * d, max(d, 2.0)])
             return {**lens, **move, **noise, "path": "reveal", "reveal_start": _v(cam),
@@ -118,13 +231,14 @@ def rig_params(script: SceneScript, frame: dict[str, Any], duration_s: float) ->
         return {**lens, **move, **noise, "path": "orbit", "orbit_radius_start": radius,
                 "orbit_radius_end": radius, "orbit_height_start": round(float(cam[2]), 6),
                 "orbit_height_end": round(float(cam[2]), 6), "orbit_azimuth_start": -90.0,
-                "orbit_sweep": 90.0}
+                "orbit_sweep": _sweep(c)}
     # wirecam: a span across the subject, moving along it
     height = round(float(max(cam[2], tgt[2] + 2.0)) + 3.0, 6)
     span = max(4.0 * d, 20.0)
     return {**lens, **move, **noise, "anchor_a": _v(np.array([-span / 2, cam[1], height])),
             "anchor_b": _v(np.array([span / 2, cam[1], height])), "sag": round(0.05 * span, 6),
-            "move_start": round(0.3 * span, 6), "move_end": round(0.7 * span, 6)}
+            "move_start": round((0.5 if hold else 0.3) * span, 6),
+            "move_end": round((0.5 if hold else 0.7) * span, 6)}
 
 
 #: Walking pace of a moving subject [m/s], and when it sets off [s].
@@ -192,11 +306,13 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
                   seed: int = 0, graph: Graph | None = None) -> Graph:
     """Build the bake graph of a SceneScript (validated through the normal graph edits)."""
     g = graph or Graph(Settings(fps=fps, frame_start=frames[0], frame_end=frames[1], seed=seed))
-    duration = (g.settings.frame_end - g.settings.frame_start) / g.settings.fps
+    script = playable(script)
     frame = framing(script)
+    walk = subject_walk(script, frame["target"])
+    rig = script.camera.rig
     try:
-        g.add_node(f"moks.rig.{script.camera.rig}", "camera_rig",
-                   rig_params(script, frame, duration), ui={"pos": [0, 0]})
+        params = rig_params(script, frame, move_window(script, g.settings), walk)
+        g.add_node(f"moks.rig.{rig}", "camera_rig", _fit_limits(rig, params), ui={"pos": [0, 0]})
     except Exception as exc:
         raise ValueError(f"camera slot: {exc}") from exc
     key, fr = script.key, script.fill_rim
@@ -239,7 +355,6 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
         g.connect("camera_rig.target", f"{node}.target")
     for light in lights:
         g.connect("atmosphere.channels", f"{light}.atmosphere")
-    walk = subject_walk(script, frame["target"])
     if walk is not None:
         g.add_node("moks.subject.path", "subject", walk, ui={"pos": [-300, -200]})
         for node in ["camera_rig", *lights]:
@@ -266,5 +381,8 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
     if script.subject.motion == "still":  # graphs of still subjects read as they always did
         for name in ("motion", "travel_m"):
             meta["subject"].pop(name)
+    for name in ("sweep_deg", "duration_s"):  # unsaid: fitted to the move and the shot
+        if meta["camera"][name] is None:
+            meta["camera"].pop(name)
     g.meta["scene_script"] = meta
     return g

@@ -1,7 +1,8 @@
 """The starter scenarios: each a SceneScript in prose plus its frame range.
 
-The first eight have a still subject; the last three a moving one (an actor walking to a
-mark, across the frame, away from a following camera: docs/moving-targets.md).
+Four have a moving subject (an actor crossing the frame with a handheld camera
+keeping pace, walking to a mark, crossing, walking away from a following camera:
+docs/moving-targets.md); the others a still one.
 
 ``graphs/<name>.mgraph`` are these compiled (``moks scene --starters graphs/``
 writes them; a test keeps the committed files in sync).
@@ -32,8 +33,8 @@ STARTERS: tuple[Scenario, ...] = (
              "rim from camera right, 250D", (1, 240)),
     Scenario("dolly_push_in_dialogue", "dolly push-in on dialogue, medium close-up, soft "
              "rembrandt key, tungsten, 500T", (1, 192)),
-    Scenario("handheld_chase", "handheld chase full shot, shaky, hard daylight, smoke, "
-             "grainy 250D", (1, 120), fps=25.0),
+    Scenario("handheld_chase", "handheld chase full shot, actor crossing, shaky, hard "
+             "daylight, smoke, grainy 250D", (1, 120), fps=25.0),
     Scenario("technocrane_crowd_sweep", "technocrane crowd sweep wide, high angle, "
              "daylight, haze, Kodachrome", (1, 216)),
     Scenario("wirecam_stadium", "wirecam stadium extreme wide, high angle, night, double rim, "

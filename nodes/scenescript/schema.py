@@ -64,6 +64,13 @@ class CameraSlot(_Slot):
     rig: RigName = Field("tripod_locked", description="camera rig")
     move: CameraMove = Field("static", description="camera move")
     energy: float = Field(0.5, ge=0.0, le=1.0, description="operator energy / imperfection (0-1)")
+    sweep_deg: float | None = Param(
+        None, ge=-3600.0, le=3600.0,
+        description="angle an orbit sweeps round the subject; empty = 90 (orbit), 360 "
+                    "(turntable)", unit="deg")
+    duration_s: float | None = Param(
+        None, gt=0.0, le=3600.0, description="length of the move; empty = fits the shot",
+        unit="s")
     fstop: float = Param(2.8, ge=0.7, le=32.0, description="aperture", unit="f-number")
 
 

@@ -69,8 +69,8 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
     "tripod": {"camera": {"rig": "tripod_locked", "move": "static"}},
     "locked-off": {"camera": {"rig": "tripod_locked", "move": "static"}},
     "static": {"camera": {"move": "static"}},
-    "moco": {"camera": {"rig": "moco", "energy": 0.0}},
-    "motion control": {"camera": {"rig": "moco", "energy": 0.0}},
+    "moco": {"camera": {"rig": "moco", "move": "track", "energy": 0.0}},
+    "motion control": {"camera": {"rig": "moco", "move": "track", "energy": 0.0}},
     "technocrane": {"camera": {"rig": "technocrane", "move": "sweep"}},
     "crane": {"camera": {"rig": "technocrane", "move": "sweep"}},
     "wirecam": {"camera": {"rig": "wirecam", "move": "track"}},
@@ -86,6 +86,9 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
     "pull-out": {"camera": {"move": "pull_out"}},
     "pull out": {"camera": {"move": "pull_out"}},
     "orbit": {"camera": {"move": "orbit"}},
+    "quarter orbit": {"camera": {"move": "orbit", "sweep_deg": 90.0}},
+    "half orbit": {"camera": {"move": "orbit", "sweep_deg": 180.0}},
+    "full orbit": {"camera": {"move": "orbit", "sweep_deg": 360.0}},
     "reveal": {"camera": {"move": "reveal"}},
     "tracking": {"camera": {"move": "track"}},
     "sweep": {"camera": {"move": "sweep"}},
@@ -102,8 +105,8 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
     "cool": {"key": {"cct_K": 7000.0}},
     "cold": {"key": {"cct_K": 7500.0}},
     "moody": {"fill_rim": {"key_fill_ratio": 8.0}, "look": {"exposure_ev": -0.5}},
-    "low-key": {"fill_rim": {"key_fill_ratio": 8.0}, "key": {"elevation_deg": 40.0}},
-    "high-key": {"fill_rim": {"key_fill_ratio": 1.5}},
+    "low-key": {"fill_rim": {"key_fill_ratio": 8.0}, "look": {"exposure_ev": -1.0}},
+    "high-key": {"fill_rim": {"key_fill_ratio": 1.5}, "look": {"exposure_ev": 0.5}},
     "chiaroscuro": {"fill_rim": {"key_fill_ratio": 16.0}, "key": {"azimuth_deg": 80.0}},
     "rembrandt": {"key": {"azimuth_deg": 45.0, "elevation_deg": 45.0}},
     "butterfly": {"key": {"azimuth_deg": 0.0, "elevation_deg": 50.0}},
@@ -159,10 +162,19 @@ PHRASES: dict[str, dict[str, dict[str, Any]]] = {
 
 #: A focal length written as ``85mm`` (whole millimetres: prose punctuation is dropped).
 LENS_PATTERN = re.compile(r"^(\d{1,3})mm$")
+#: An orbit's angle (``180°``, ``180deg``, ``180-degree``) or a move's length (``6s``,
+#: ``6-second``), one word; or a number and a unit word (``180 degrees``, ``6 seconds``).
+MEASURE_PATTERN = re.compile(r"^(\d{1,4})(°|deg|-degree|s|sec|-second)$")
+#: Unit words after a number -> the camera field they set.
+MEASURE_UNITS: dict[str, str] = {
+    "°": "sweep_deg", "deg": "sweep_deg", "-degree": "sweep_deg", "degree": "sweep_deg",
+    "degrees": "sweep_deg", "s": "duration_s", "sec": "duration_s", "-second": "duration_s",
+    "second": "duration_s", "seconds": "duration_s"}
 
 
 class ProseConflict(UserWarning):
-    """Two phrases of one prose set the same field differently; the later one wins."""
+    """Two phrases of one prose set the same field differently (the later one wins), or a
+    move the chosen rig cannot make (the compiler names the rig it uses instead)."""
 
 
 #: Words that carry no meaning of their own.
@@ -194,13 +206,16 @@ def _merge(into: dict[str, dict[str, Any]], patch: Mapping[str, Mapping[str, Any
            phrase: str, said: dict[tuple[str, str], str], conflicts: list[str]) -> None:
     """``patch`` over ``into``; a field an earlier phrase set differently is a conflict.
 
-    A rig's own move and energy are defaults: they neither override a move said in words
-    ("push-in tripod") nor conflict with one.
+    A rig's own move and energy, and a move's own energy, are defaults: they neither
+    override a move or energy said in words ("push-in tripod", "shaky chase") nor conflict
+    with one.
     """
-    rig = "rig" in patch.get("camera", {})
+    camera = patch.get("camera", {})
     for slot, fields in patch.items():
         for name, value in fields.items():
-            soft = rig and slot == "camera" and name in ("move", "energy")
+            soft = slot == "camera" and (
+                (name == "move" and "rig" in camera)
+                or (name == "energy" and ("rig" in camera or "move" in camera)))
             earlier = said.get((slot, name))
             if soft and earlier:
                 continue
@@ -209,6 +224,21 @@ def _merge(into: dict[str, dict[str, Any]], patch: Mapping[str, Mapping[str, Any
                                  f"({into[slot][name]!r} vs {value!r}): {phrase!r} wins")
             said[(slot, name)] = "" if soft else phrase
             into.setdefault(slot, {})[name] = value
+
+
+def _measure(words: list[str], i: int) -> tuple[str, float, int] | None:
+    """An angle or a duration at ``words[i]``: (camera field, value, words used), else None."""
+    one = MEASURE_PATTERN.match(words[i])
+    if one:
+        number, unit, n = one.group(1), one.group(2), 1
+    elif words[i].isdigit() and i + 1 < len(words) and words[i + 1] in MEASURE_UNITS:
+        number, unit, n = words[i], words[i + 1], 2
+    else:
+        return None
+    field, value = MEASURE_UNITS[unit], float(number)
+    if field == "duration_s" and value == 0.0:
+        raise ValueError(f"{' '.join(words[i:i + n])!r}: a move lasts more than 0 s")
+    return field, value, n
 
 
 def parse_prose(text: str, base: SceneScript | None = None) -> SceneScript:
@@ -229,6 +259,13 @@ def parse_prose(text: str, base: SceneScript | None = None) -> SceneScript:
                 i += n
                 break
         else:
+            measured = _measure(words, i)
+            if measured is not None:
+                field, value, n = measured
+                _merge(slots, {"camera": {field: value}}, " ".join(words[i:i + n]), said,
+                       conflicts)
+                i += n
+                continue
             lens = LENS_PATTERN.match(words[i])
             if lens and not 8.0 <= float(lens.group(1)) <= 600.0:
                 raise ValueError(f"{words[i]!r} in {text!r}: a focal length is 8-600 mm")

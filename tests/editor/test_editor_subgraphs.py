@@ -27,13 +27,13 @@ def test_collapse_expand_save_and_reopen(editor, qtbot, tmp_path, monkeypatch):
     proxy = canvas.subgraphs.proxies[sub_id]
     assert proxy.name() == "lights" and proxy.view.isVisible()
     assert canvas.subgraphs.proxy_ports(sub_id) == (
-        ["camera", "target"], ["channels", "fill_channels", "key_channels"])
+        ["camera", "target", "subject"], ["channels", "fill_channels", "key_channels"])
     for node_id in ("atmosphere", "key", "fill"):
         assert not canvas.node_view(node_id).view.isVisible()
     assert canvas.node_view("camera_rig").view.isVisible()
-    # drawn pipes: camera_rig -> camera, target; atmosphere -> camera_weather, merge_0;
-    # key -> merge_1; fill -> scene
-    assert len(canvas.subgraphs.pipes) == 2 + 4
+    # drawn pipes: camera_rig -> camera, target; subject -> subject; atmosphere ->
+    # camera_weather, merge_0; key -> merge_1; fill -> merge_2
+    assert len(canvas.subgraphs.pipes) == 3 + 4
     assert canvas.view_edges() == edges  # the engine's edges are untouched
     after = doc.graph.evaluate(["scene.channels"], frames=(1, 6))["scene.channels"]
     for name in before:

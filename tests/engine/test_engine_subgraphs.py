@@ -26,13 +26,14 @@ def test_collapsed_starter_saves_nested_and_bakes_bit_identical(tmp_path):
     inputs, outputs = subgraphs.exposed_ports(graph, sub_id)
     assert inputs == {"camera": [("atmosphere", "camera"), ("fill", "camera"), ("key", "camera")],
                       "target": [("atmosphere", "target"), ("fill", "target"),
-                                 ("key", "target")]}
+                                 ("key", "target")],
+                      "subject": [("fill", "subject"), ("key", "subject")]}  # the chased actor
     assert set(outputs) == {"channels", "fill_channels", "key_channels"}
     path = tmp_path / "collapsed.mgraph"
     mg.save(graph, path)
     doc = json.loads(path.read_text())
     assert sorted(doc["nodes"]) == ["camera_rig", "camera_weather", "look", "merge_0",
-                                    "merge_1", "scene", sub_id]
+                                    "merge_1", "merge_2", "scene", sub_id, "subject"]
     body = doc["nodes"][sub_id]["subgraph"]
     assert doc["nodes"][sub_id]["type"] == "moks.subgraph"
     assert sorted(body["nodes"]) == sorted(LIGHTS)

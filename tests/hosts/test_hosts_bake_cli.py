@@ -56,7 +56,7 @@ def test_cli_bakes_usd_with_frames_and_subframes(tmp_path):
     # no temporary file left beside it; the starter's film look travels with it (issue 17)
     assert listing(tmp_path) == ["chase.usda", "moks_look_vision3_250d.clf",
                                  "moks_look_vision3_250d.ocio"]
-    assert "baked 51 channels x 47 samples" in flat(proc.stdout)
+    assert "baked 57 channels x 47 samples" in flat(proc.stdout)
     got = read_usd(out)
     np.testing.assert_array_equal(got.time.frames, np.arange(2, 49) / 2.0)  # 1, 1.5, ..., 24
     want = bake_graph(mg.load(GRAPH), (1, 24), 2)
@@ -202,7 +202,7 @@ def test_rich_progress_bar_on_a_terminal(tmp_path):
     text = buf.getvalue()
     assert path == tmp_path / "x.ma" and path.is_file()
     assert "evaluating" in text and "writing maya" in text  # the live bar was drawn
-    assert "baked 51 channels x 120 samples" in text  # then the summary
+    assert "baked 57 channels x 120 samples" in text  # then the summary
     assert seen[0] == "evaluate" and seen[-1] == "write"
 
 
@@ -212,7 +212,7 @@ def test_no_bar_when_not_a_terminal(tmp_path):
               console=Console(file=buf, force_terminal=False, width=200))
     text = buf.getvalue()
     assert "evaluating" not in text
-    assert text.startswith("baked 51 channels x 120 samples (4 objects) to ")
+    assert text.startswith("baked 57 channels x 120 samples (5 objects) to ")
 
 
 def test_bake_file_keeps_its_old_call(tmp_path):

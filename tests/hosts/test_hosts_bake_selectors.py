@@ -266,4 +266,4 @@ def test_cli_warns_and_lists_proxies_in_the_summary(tmp_path, graph_file):
                f"'{proxy}'" in text
         assert re.search(rf"{selector} .*{proxy} \(proxy null\)", text)
     assert re.search(r"\bkey .*name:key .*\bkey\b", text)
-    assert "(8 objects, 4 proxy nulls)" in text
+    assert "(9 objects, 4 proxy nulls)" in text  # camera, key, fill, atmosphere, subject, proxies

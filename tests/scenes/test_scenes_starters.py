@@ -43,9 +43,12 @@ def test_eight_different_rigs_and_shots():
     assert len({s.name for s in STARTERS}) == len(STARTERS) == 11
 
 
-#: Chunked against whole: four still starters and the moving ones (the subject's walk, the
-#: lights' aim and exposure hold are pure functions of absolute time too).
-CHUNKED = [*STARTERS[:4], *(s for s in STARTERS if parse_prose(s.prose).subject.motion != "still")]
+#: Chunked against whole: four still starters, the moco turntable's orbit and the moving
+#: ones (the subject's walk, the lights' aim and exposure hold are pure functions of absolute
+#: time too).
+CHUNKED = list(dict.fromkeys(
+    [*STARTERS[:4], *(s for s in STARTERS if s.name == "moco_product_turntable"),
+     *(s for s in STARTERS if parse_prose(s.prose).subject.motion != "still")]))
 
 
 @pytest.mark.parametrize("scenario", CHUNKED, ids=lambda s: s.name)
