@@ -24,7 +24,8 @@ USD      ``/World/Ambient``, a ``UsdLux.DomeLight``: ``inputs:texture:file``
 Blender  the scene's world (the fog world when there is one) gets an Environment Texture
          (the EXR, Linear Rec.709) into a Background node of ``Strength = 2**exposure``
 Maya     ``aiSkyDomeLight`` ``moks_ambient`` (format 2 = latlong, ``intensity =
-         2**exposure``) fed by a ``file`` node reading the EXR, in ``:defaultLightSet``
+         2**exposure``; ``requires`` the mtoa plug-in) fed by a ``file`` node reading the
+         EXR (colour space from Maya's file rules: scene linear), in ``:defaultLightSet``
 =======  ==============================================================================
 """
 
@@ -50,6 +51,8 @@ BLENDER_TEXTURE_NODE = "MOKS ambient texture"
 BLENDER_BACKGROUND_NODE = "MOKS ambient"
 MAYA_DOME = "moks_ambient"
 MAYA_FILE = "moks_ambient_file"
+#: The Arnold plug-in the skydome needs (``requires -nodeType "aiSkyDomeLight" "mtoa" ...``).
+MTOA_VERSION = "5.0"
 #: Maya ``aiSkyDomeLight.format`` value of a lat-long map.
 MAYA_LATLONG = 2
 
@@ -186,13 +189,13 @@ def maya_ambient_lines(files: AmbientFiles) -> list[str]:
 
     shape = MAYA_DOME + "Shape"
     return [
+        f"requires -nodeType \"aiSkyDomeLight\" \"mtoa\" {quote(MTOA_VERSION)};",
         f"createNode transform -n {quote(MAYA_DOME)};",
         f"createNode aiSkyDomeLight -n {quote(shape)} -p {quote(MAYA_DOME)};",
         f'\tsetAttr ".format" {MAYA_LATLONG};',
         f'\tsetAttr ".intensity" {fmt(files.strength)};',
         f"createNode file -n {quote(MAYA_FILE)};",
         f'\tsetAttr ".ftn" -type "string" {quote(files.image.name)};',
-        '\tsetAttr ".cs" -type "string" "lin_rec709";',
         f"connectAttr {quote(MAYA_FILE + '.oc')} {quote(shape + '.color')};",
         f"connectAttr {quote(MAYA_DOME + '.iog')} \":defaultLightSet.dsm\" -na;",
         f"connectAttr {quote(shape + '.ltd')} \":lightList1.l\" -na;",
