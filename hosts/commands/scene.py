@@ -13,6 +13,7 @@ from moks_graph.frames import parse_frame_range
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.vocabulary import (
+    PATTERNS,
     PHRASES,
     ProseConflict,
     VocabularyError,
@@ -43,6 +44,8 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         for phrase, slots in sorted(PHRASES.items()):
             fields = "; ".join(f"{slot}: {vals}" for slot, vals in slots.items())
             click.echo(f"{phrase:24} {fields}")
+        for pattern, meaning in PATTERNS.items():
+            click.echo(f"{pattern:24} {meaning}")
         return
     if starters:
         folder = Path(starters)

@@ -165,6 +165,12 @@ LENS_PATTERN = re.compile(r"^(\d{1,3})mm$")
 #: An orbit's angle (``180°``, ``180deg``, ``180-degree``) or a move's length (``6s``,
 #: ``6-second``), one word; or a number and a unit word (``180 degrees``, ``6 seconds``).
 MEASURE_PATTERN = re.compile(r"^(\d{1,4})(°|deg|-degree|s|sec|-second)$")
+#: The numeric words, as ``moks scene --vocabulary`` lists them after the phrases.
+PATTERNS: dict[str, str] = {
+    "<N>mm": "shot: focal_length_mm = N (8-600)",
+    "<N>°, <N>deg, <N>-degree, <N> degrees": "camera: sweep_deg = N (an orbit's angle)",
+    "<N>s, <N>sec, <N>-second, <N> seconds": "camera: duration_s = N (the move's length)",
+}
 #: Unit words after a number -> the camera field they set.
 MEASURE_UNITS: dict[str, str] = {
     "°": "sweep_deg", "deg": "sweep_deg", "-degree": "sweep_deg", "degree": "sweep_deg",

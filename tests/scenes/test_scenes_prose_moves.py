@@ -211,3 +211,15 @@ def test_moks_scene_warns_that_a_tripod_does_not_push(tmp_path):
     assert out.exit_code == 0, out.output
     assert "warning: a tripod_locked cannot make a push-in move" in out.stderr
     assert "rig dolly" in out.stdout
+
+
+def test_moks_scene_vocabulary_lists_the_numeric_words():
+    from click.testing import CliRunner
+
+    from moks_graph.hosts.commands.scene import scene
+
+    out = CliRunner().invoke(scene, ["--vocabulary"])
+    assert out.exit_code == 0
+    for line in ("half orbit", "turntable", "<N>mm", "camera: sweep_deg = N",
+                 "camera: duration_s = N"):
+        assert line in out.output
