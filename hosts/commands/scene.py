@@ -36,10 +36,17 @@ from moks_graph.nodes.scenescript.vocabulary import (
                    "writes as each host's dome light / world / skydome.")
 @click.option("--starters", type=click.Path(file_okay=False),
               help="Write every starter scenario graph into this folder.")
+@click.option("--bake", "bake_host", default=None, metavar="HOST",
+              help="Also bake the compiled graph, as moks bake --host HOST does (usd, blender, "
+                   "maya, unreal, alembic, chan); needs --bake-out.")
+@click.option("--bake-out", type=click.Path(dir_okay=False), default=None,
+              help="The host file --bake writes (e.g. shot.fbx for unreal, shot.abc).")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
           vocabulary: bool, starters: str | None, phi: float | None,
-          ambient: str | None) -> None:
+          ambient: str | None, bake_host: str | None, bake_out: str | None) -> None:
     """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""
+    if (bake_host is None) != (bake_out is None):
+        raise click.UsageError("--bake HOST and --bake-out PATH go together")
     if vocabulary:
         for phrase, slots in sorted(PHRASES.items()):
             fields = "; ".join(f"{slot}: {vals}" for slot, vals in slots.items())
@@ -74,6 +81,12 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         from moks_graph.hosts.ambient import add_sky_ambient
 
         add_sky_ambient(graph, ambient)
+    if bake_host is not None and bake_out is not None:
+        from moks_graph.hosts.bake import bake
+
+        result = bake(graph, bake_host, bake_out)
+        click.echo(f"baked {len(result.channels)} channels to {result.path} ({bake_host})",
+                   err=not out)
     if out:
         mgraph.save(graph, out)
         rig = graph.meta["scene_script"]["camera"]["rig"]

@@ -113,3 +113,22 @@ def test_moks_bake_python_api_alembic(tmp_path):
 
     result = bake(mg.load(GRAPH), "alembic", tmp_path / "walk.abc")
     assert result.path == tmp_path / "walk.abc" and result.path.stat().st_size > 1000
+
+
+@pytest.mark.parametrize(("host", "suffix"), [("alembic", ".abc"), ("unreal", ".fbx")])
+def test_moks_scene_bakes_to_the_new_hosts(tmp_path, host, suffix):
+    from click.testing import CliRunner
+
+    from moks_graph.cli import main
+
+    out = tmp_path / f"shot{suffix}"
+    result = CliRunner().invoke(main, ["scene", "handheld close-up", "--frames", "1-12",
+                                       "--out", str(tmp_path / "shot.mgraph"),
+                                       "--bake", host, "--bake-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"({host})" in result.output and out.stat().st_size > 1000
+    assert (tmp_path / "shot.mgraph").exists()
+    if host == "unreal":
+        assert (tmp_path / "shot.py").exists()
+    lonely = CliRunner().invoke(main, ["scene", "handheld close-up", "--bake", host])
+    assert lonely.exit_code == 2 and "--bake-out" in lonely.output
