@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,31 @@ def print_problems(problems: list[Problem], source: str | None = None) -> None:
     for p in problems:
         table.add_row(p.code, p.name, escape(p.path), escape(p.message))
     err_console.print(table)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(active: bool = True) -> Iterator[None]:
+    """Send what runs inside to stderr: Python prints, C code and child processes started
+    inside (Dask workers) alike, so stdout carries only the command's machine-readable
+    output, written after. ``active=False``: a no-op."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved: int | None = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no file descriptor 1: Python's redirect alone
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(Exception):
+                sys.__stdout__.flush()  # type: ignore[union-attr]
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _fail(exc: MoksError) -> None:
@@ -171,6 +197,39 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     sys.exit(worst)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the tidied graph here (default: print it).")
+@click.option("--in-place", is_flag=True, help="Rewrite FILE itself (atomically).")
+def tidy(file: str, out: str | None, in_place: bool) -> None:
+    """Collapse merge chains into one eight-input merge and lay FILE out left to right.
+
+    The same channels, bit for bit (moks_graph.layout.tidy_graph). A graph with problems is
+    refused (exit 1) and nothing is written.
+    """
+    from moks_graph.layout import tidy_graph
+    from moks_graph.migrations import MERGE_MANY_TYPE, MERGE_TYPE
+
+    if out and in_place:
+        raise click.UsageError("give --out or --in-place, not both")
+    graph = _load(file)
+    problems = graph.validate()
+    if problems:
+        print_problems(problems, file)
+        sys.exit(1)
+    before = sum(r.type in (MERGE_TYPE, MERGE_MANY_TYPE) for r in graph.nodes.values())
+    tidied = tidy_graph(graph)
+    target = file if in_place else out
+    if target is None:
+        click.echo(mgraph.dumps(tidied), nl=False)
+        return
+    mgraph.save(tidied, target)
+    after = sum(r.type in (MERGE_TYPE, MERGE_MANY_TYPE) for r in tidied.nodes.values())
+    console.print(f"wrote {escape(visible(target))}: {before} merge nodes -> {after}, "
+                  f"{len(tidied.nodes)} nodes laid out")
 
 
 @main.command()
@@ -354,7 +413,7 @@ def eval_cmd(file: str, outputs: tuple[str, ...], frames: str | None, subframes:
     graph = _load(file)
     rng = parse_frame_range(frames) if frames else None
     # stdout carries the JSON: what a node prints while it computes goes to stderr
-    with contextlib.redirect_stdout(sys.stderr):
+    with stdout_to_stderr():
         result = graph.evaluate(list(outputs), frames=rng, subframes=subframes)
     relevant = [p for p in result.problems if any(o.startswith(f"{p.node}.") for o in outputs)
                 or p.node is None]
