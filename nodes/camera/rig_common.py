@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
+from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import key_of
+from moks_graph.nodes.camera._checks import key_of, seconds_of
 from moks_graph.nodes.camera.lookat import column, look_at_euler
 from moks_graph.nodes.camera.motion import Path, PathMotion, plan_path_motion
+from moks_graph.nodes.camera.paths import FixedPoint, LinePath
 from moks_graph.rng import stream_key
+from moks_graph.timebase import TimeArray
 
 #: A point or offset in metres (world Z-up).
 Vec3 = Annotated[
@@ -115,6 +119,49 @@ def plan_rig_move(
         path, params.start_time, params.v_max, params.a_max, params.j_max,
         params.move_duration, spring,
     )
+
+
+@dataclass(frozen=True)
+class Move:
+    """A rig's programmed move sampled on a time array: seconds ``t``, the lens ``path`` (the
+    heading reference follows it), the planned ``motion``, its parameters ``u(t)`` and the lens
+    ``positions`` on the path before any imperfection."""
+
+    t: np.ndarray
+    path: Path
+    motion: PathMotion
+    u: np.ndarray
+    positions: np.ndarray
+
+
+def sample_move(time: TimeArray | ArrayLike, path: Path, params: LimitedMoveParams,
+                spring: tuple[float, float] | None = None, lens: Path | None = None) -> Move:
+    """Plan ``path`` under ``params``' limits (:func:`plan_rig_move`) and sample it at ``time``;
+    ``lens``: where the lens rides when it is not on the planned path itself (a hanging
+    wirecam)."""
+    t = seconds_of(time)
+    motion = plan_rig_move(path, params, spring)
+    u = motion.u(t)
+    lens = path if lens is None else lens
+    return Move(t, lens, motion, u, lens.points(u))
+
+
+def framed_channels(
+    params: LensAimParams,
+    move: Move,
+    positions: np.ndarray,
+    target: np.ndarray | None = None,
+    world_rotation: np.ndarray | None = None,
+    local_rotation_deg: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """A moving rig's channels: the camera at ``positions`` aimed at the subject (``target``'s
+    track, else ``params.target``: :func:`aim_points`), its heading continuous along
+    ``move.path`` (:func:`path_azimuth_reference`)."""
+    targets = aim_points(params, move.t.shape[0], target)
+    reference = path_azimuth_reference(move.path, FixedPoint(params.target), move.motion.u_range,
+                                       move.u)
+    return camera_channels(params, positions, targets, reference,
+                           world_rotation=world_rotation, local_rotation_deg=local_rotation_deg)
 
 
 def channel_key(key: int, rig: str, channel: str) -> int:
@@ -212,6 +259,31 @@ def aim_points(params: LensAimParams, n: int, target: np.ndarray | None = None) 
 def static_azimuth(position: Vec3, target: Vec3) -> float:
     """Azimuth (deg) from a fixed camera position to a fixed target: a constant reference."""
     return math.degrees(math.atan2(target[1] - position[1], target[0] - position[0]))
+
+
+#: How near (m) a rig's lens may come to its target: nearer, the aim direction is undefined.
+TARGET_CLEARANCE = 1e-3
+
+
+def nearest_approach(path: Path, point: Vec3 | np.ndarray, samples: int = 257) -> float:
+    """Least distance (m) from ``point`` to ``path`` over ``u`` in [0, 1]: exact on a straight
+    :class:`.paths.LinePath`, else the least over ``samples`` evenly spaced ``u``."""
+    p = np.asarray(point, dtype=np.float64)
+    if isinstance(path, LinePath):
+        a, b = np.asarray(path.start, dtype=np.float64), np.asarray(path.end, dtype=np.float64)
+        d = b - a
+        u = 0.0 if float(d @ d) == 0.0 else float(np.clip((p - a) @ d / (d @ d), 0.0, 1.0))
+        return float(np.linalg.norm(a + u * d - p))
+    points = path.points(np.linspace(0.0, 1.0, samples))
+    return float(np.min(np.linalg.norm(points - p, axis=1)))
+
+
+def check_clears_target(path: Path, target: Vec3, field: str, mover: str = "the lens",
+                        samples: int = 257, verb: str = "pass") -> None:
+    """``ValueError`` naming ``field`` when ``mover`` on ``path`` would pass through ``target``
+    (within :data:`TARGET_CLEARANCE`): the one "passes through the target" check of the rigs."""
+    if nearest_approach(path, target, samples) < TARGET_CLEARANCE:
+        raise ValueError(f"{field}: {mover} would {verb} through the target")
 
 
 def check_not_target(name: str, position: tuple[float, float, float], target: Vec3) -> None:

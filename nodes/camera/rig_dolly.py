@@ -25,18 +25,17 @@ from numpy.typing import ArrayLike
 from pydantic import model_validator
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.lookat import matmul3
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import FixedPoint, LinePath
+from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
-    aim_points,
-    camera_channels,
     channel_key,
-    path_azimuth_reference,
+    check_clears_target,
+    framed_channels,
     plan_rig_move,
+    sample_move,
 )
 from moks_graph.rng import counter_uniform
 from moks_graph.timebase import TimeArray
@@ -106,12 +105,7 @@ class DollyParams(LimitedMoveParams):
                     f"(track_length = {self.track_length:g} m); lay more track or move less"
                 )
         path = self.lens_path()
-        tgt = np.asarray(self.target)
-        a, b = np.asarray(path.start), np.asarray(path.end)
-        d = b - a
-        u = 0.0 if float(d @ d) == 0.0 else float(np.clip((tgt - a) @ d / (d @ d), 0.0, 1.0))
-        if float(np.linalg.norm(a + u * d - tgt)) < 1e-3:
-            raise ValueError("target: the lens would pass through the target")
+        check_clears_target(path, self.target, "target")
         plan_rig_move(path, self)
         return self
 
@@ -151,11 +145,8 @@ def dolly(
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
     (:func:`.rig_common.aim_points`).
     """
-    t = seconds_of(time)
-    path = params.lens_path()
-    motion = plan_rig_move(path, params)
-    u = motion.u(t)
-    s = params.move_start + u * (params.move_end - params.move_start)
+    move = sample_move(time, params.lens_path(), params)
+    s = params.move_start + move.u * (params.move_end - params.move_start)
     d = params.direction()
     half = params.wheelbase / 2.0
     front_l = rail_height(s + half, params, key, "left")
@@ -171,6 +162,4 @@ def dolly(
     chassis = np.asarray(params.track_start) + s[:, None] * d
     positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
     positions = positions + column
-    targets = aim_points(params, t.shape[0], target)
-    reference = path_azimuth_reference(path, FixedPoint(params.target), motion.u_range, u)
-    return camera_channels(params, positions, targets, reference, world_rotation=tilt)
+    return framed_channels(params, move, positions, target, world_rotation=tilt)

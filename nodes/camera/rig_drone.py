@@ -23,17 +23,16 @@ from numpy.typing import ArrayLike
 from pydantic import Field, model_validator
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
+from moks_graph.nodes.camera.paths import LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
-    aim_points,
-    camera_channels,
     channel_key,
-    path_azimuth_reference,
+    check_clears_target,
+    framed_channels,
     plan_rig_move,
+    sample_move,
 )
 from moks_graph.timebase import TimeArray
 
@@ -95,10 +94,9 @@ class DroneParams(LimitedMoveParams):
     @model_validator(mode="after")
     def _check(self) -> DroneParams:
         flight = self.flight_path()
-        pts = flight.points(np.linspace(0.0, 1.0, 1025))
-        if float(np.min(np.linalg.norm(pts - np.asarray(self.target), axis=1))) < 1e-3:
-            name = "reveal_end" if self.path == "reveal" else "orbit_center"
-            raise ValueError(f"{name}: the drone would fly through the target")
+        check_clears_target(flight, self.target,
+                            "reveal_end" if self.path == "reveal" else "orbit_center",
+                            "the drone", samples=1025, verb="fly")
         plan_rig_move(flight, self)
         return self
 
@@ -111,12 +109,8 @@ def drone(
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
     (:func:`.rig_common.aim_points`).
     """
-    t = seconds_of(time)
-    n = t.shape[0]
-    flight = params.flight_path()
-    motion = plan_rig_move(flight, params)
-    u = motion.u(t)
-    positions = flight.points(u)
+    move = sample_move(time, params.flight_path(), params)
+    t, positions = move.t, move.positions
     scale = params.noise_scale
     local = None
     if params.gust_strength * scale > 0.0:
@@ -133,6 +127,4 @@ def drone(
             [buffet * fbm(t, f, channel_key(key, "drone", f"buffet.{a}")) for a in "xyz"],
             axis=-1,
         )
-    targets = aim_points(params, n, target)
-    reference = path_azimuth_reference(flight, FixedPoint(params.target), motion.u_range, u)
-    return camera_channels(params, positions, targets, reference, local_rotation_deg=local)
+    return framed_channels(params, move, positions, target, local_rotation_deg=local)

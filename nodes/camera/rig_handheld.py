@@ -26,18 +26,17 @@ from numpy.typing import ArrayLike
 from pydantic import model_validator
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import FixedPoint, LinePath
+from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
-    aim_points,
-    camera_channels,
     channel_key,
-    path_azimuth_reference,
+    check_clears_target,
+    framed_channels,
     plan_rig_move,
+    sample_move,
 )
 from moks_graph.timebase import TimeArray
 
@@ -85,11 +84,7 @@ class HandheldParams(LimitedMoveParams):
     @model_validator(mode="after")
     def _check(self) -> HandheldParams:
         walk = self.walk()
-        a, b, tgt = np.asarray(walk.start), np.asarray(walk.end), np.asarray(self.target)
-        d = b - a
-        u = 0.0 if float(d @ d) == 0.0 else float(np.clip((tgt - a) @ d / (d @ d), 0.0, 1.0))
-        if float(np.linalg.norm(a + u * d - tgt)) < 1e-3:
-            raise ValueError("walk_to: the camera would pass through the target")
+        check_clears_target(walk, self.target, "walk_to", "the camera")
         plan_rig_move(walk, self)
         return self
 
@@ -102,12 +97,9 @@ def handheld(
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
     (:func:`.rig_common.aim_points`).
     """
-    t = seconds_of(time)
-    n = t.shape[0]
     walk = params.walk()
-    motion = plan_rig_move(walk, params)
-    u = motion.u(t)
-    positions = walk.points(u)
+    move = sample_move(time, walk, params)
+    t, u, positions = move.t, move.u, move.positions
     scale = params.noise_scale
     local = None
     if scale > 0.0:
@@ -142,6 +134,4 @@ def handheld(
             tremor_hz=params.tremor_frequency_hz,
         )
         local[:, 0] += scale * params.breathing_tilt * breath
-    targets = aim_points(params, n, target)
-    reference = path_azimuth_reference(walk, FixedPoint(params.target), motion.u_range, u)
-    return camera_channels(params, positions, targets, reference, local_rotation_deg=local)
+    return framed_channels(params, move, positions, target, local_rotation_deg=local)

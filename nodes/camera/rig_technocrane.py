@@ -23,18 +23,16 @@ from numpy.typing import ArrayLike
 from pydantic import model_validator
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import ArmPath, FixedPoint
+from moks_graph.nodes.camera.paths import ArmPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
-    PathMotion,
     Vec3,
-    aim_points,
-    camera_channels,
     channel_key,
-    path_azimuth_reference,
+    check_clears_target,
+    framed_channels,
     plan_rig_move,
+    sample_move,
 )
 from moks_graph.timebase import TimeArray
 
@@ -99,14 +97,8 @@ class TechnocraneParams(LimitedMoveParams):
         for u, name in ((lo, "arm_length_start"), (hi, "arm_length_end")):
             if float(self.arm().lengths(u)) <= 0.1:
                 raise ValueError(f"{name}: the flexing arm would telescope to nothing")
-        tip = self.arm().points(np.linspace(0.0, 1.0, 257))
-        if float(np.min(np.linalg.norm(tip - np.asarray(self.target), axis=1))) < 1e-3:
-            raise ValueError("target: the lens would pass through the target")
+        check_clears_target(self.arm(), self.target, "target")
         return self
-
-
-def _motion(params: TechnocraneParams) -> PathMotion:
-    return plan_rig_move(params.arm(), params, params.flex())
 
 
 def technocrane(
@@ -118,11 +110,8 @@ def technocrane(
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
     (:func:`.rig_common.aim_points`).
     """
-    t = seconds_of(time)
-    arm = params.arm()
-    motion = _motion(params)
-    u = motion.u(t)
-    positions = arm.points(u)
+    move = sample_move(time, params.arm(), params, params.flex())
+    t, positions = move.t, move.positions
     amplitude = params.vibration * params.noise_scale
     if amplitude > 0.0:
         shake = [
@@ -130,6 +119,4 @@ def technocrane(
             for a in ("tx", "ty", "tz")
         ]
         positions = positions + np.stack(shake, axis=-1)
-    targets = aim_points(params, t.shape[0], target)
-    reference = path_azimuth_reference(arm, FixedPoint(params.target), motion.u_range, u)
-    return camera_channels(params, positions, targets, reference)
+    return framed_channels(params, move, positions, target)

@@ -24,17 +24,16 @@ from numpy.typing import ArrayLike
 from pydantic import model_validator
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.paths import EllipsePath, FixedPoint, ShiftedPath
+from moks_graph.nodes.camera.paths import EllipsePath, ShiftedPath
 from moks_graph.nodes.camera.rig_common import (
     LimitedMoveParams,
     Vec3,
-    aim_points,
-    camera_channels,
     channel_key,
-    path_azimuth_reference,
+    check_clears_target,
+    framed_channels,
     plan_rig_move,
+    sample_move,
 )
 from moks_graph.timebase import TimeArray
 
@@ -103,9 +102,8 @@ class WirecamParams(LimitedMoveParams):
                     f"{name}: {where:g} m is beyond anchor B (the span is {span:g} m long)"
                 )
         path = self.cable()
-        lens = path.points(np.linspace(0.0, 1.0, 257)) - np.array([0.0, 0.0, self.hang_length])
-        if float(np.min(np.linalg.norm(lens - np.asarray(self.target), axis=1))) < 1e-3:
-            raise ValueError("target: the camera would pass through the target")
+        check_clears_target(ShiftedPath(path, (0.0, 0.0, -self.hang_length)), self.target,
+                            "target", "the camera")
         plan_rig_move(path, self, self.pendulum())
         return self
 
@@ -118,12 +116,10 @@ def wirecam(
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
     (:func:`.rig_common.aim_points`).
     """
-    t = seconds_of(time)
     cable = params.cable()
-    lens = ShiftedPath(cable, (0.0, 0.0, -params.hang_length))
-    motion = plan_rig_move(cable, params, params.pendulum())
-    u = motion.u(t)
-    positions = lens.points(u)
+    move = sample_move(time, cable, params, params.pendulum(),
+                       lens=ShiftedPath(cable, (0.0, 0.0, -params.hang_length)))
+    t, positions = move.t, move.positions
     amplitude = params.wind_sway * params.noise_scale
     if amplitude > 0.0:
         chord = np.subtract(params.anchor_b, params.anchor_a)
@@ -133,6 +129,4 @@ def wirecam(
             t, params.wind_frequency_hz, channel_key(key, "wirecam", "lift")
         )
         positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
-    targets = aim_points(params, t.shape[0], target)
-    reference = path_azimuth_reference(lens, FixedPoint(params.target), motion.u_range, u)
-    return camera_channels(params, positions, targets, reference)
+    return framed_channels(params, move, positions, target)
