@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from moks_graph import codec, mgraph
 from moks_graph.channels import Channels
-from moks_graph.cli import MoksGroup, console, err_console
+from moks_graph.cli import MoksGroup, console, err_console, stdout_to_stderr
 from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.frames import parse_frame_range
 from moks_graph.hosts.farm.bake import (
@@ -92,9 +92,10 @@ def bake(graphs: tuple[str, ...], frames: str | None, chunk: int, host: str, out
          subframes: int | None, batch: int | None, scheduler: str | None, workers: int,
          retries: int, timeout: float | None, progress: bool, as_json: bool) -> None:
     """Bake GRAPHS in frame chunks on Dask and merge each into one host file."""
-    report = farm_bake(list(graphs), frames, chunk, host, out, scheduler=scheduler,
-                       workers=workers, progress=progress, subframes=subframes,
-                       retries=retries, timeout=timeout, batch=batch)
+    with stdout_to_stderr(as_json):  # a node's or worker's prints never mix with the JSON
+        report = farm_bake(list(graphs), frames, chunk, host, out, scheduler=scheduler,
+                           workers=workers, progress=progress, subframes=subframes,
+                           retries=retries, timeout=timeout, batch=batch)
     _print_report(report, as_json)
     if not report.ok:
         for failure in report.failures:
@@ -153,9 +154,10 @@ def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function:
     if opts.get("matte") is not None and len(images) != 1:
         raise click.UsageError(f"--option matte= is the matte of one image; got {len(images)} "
                                "images (give each image its own alpha: --alpha)")
-    report = farm_match(list(images), out, match_fn=fn, options=opts,
-                        scheduler=scheduler, workers=workers, progress=progress,
-                        retries=retries, timeout=timeout)
+    with stdout_to_stderr(as_json):
+        report = farm_match(list(images), out, match_fn=fn, options=opts,
+                            scheduler=scheduler, workers=workers, progress=progress,
+                            retries=retries, timeout=timeout)
     _print_report(report, as_json)
     if not report.ok:
         sys.exit(1)

@@ -238,3 +238,46 @@ def test_cli_export_of_a_hostile_file_name_is_one_message(tmp_path, make_graph):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "U+000D" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not out.exists()
+
+
+CHATTY = '''
+import sys
+from moks_graph import CHANNELS, Channels, Node, Output
+print("chatty at import")
+
+
+class Chatty(Node):
+    """A studio node that prints."""
+
+    type_id = "studio.chatty"
+    reads = frozenset({"frame"})
+    outputs = {"channels": Output(CHANNELS)}
+
+    def compute(self, ctx, params):
+        print("chatty computing", flush=True)
+        return {"channels": Channels(ctx.time, {"probe.tx": ctx.time.frames * 0.0},
+                                     {"probe": "null"})}
+'''
+
+
+def test_farm_bake_json_stays_json_when_a_plugin_prints_in_the_workers(tmp_path, make_graph):
+    """The workers are processes sharing the command's stdout: what a plugin prints there
+    goes to stderr while ``--json`` is on, and the report on stdout parses."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "chatty_nodes.py").write_text(CHATTY)
+    src = make_graph("shot", end=20)
+    doc = json.loads(src.read_text())
+    doc["nodes"]["extra"] = {"type": "studio.chatty", "type_version": 1, "params": {}, "ui": {}}
+    doc["edges"] = [e for e in doc["edges"] if e["to"] != ["scene", "b"]]
+    doc["edges"].append({"from": ["extra", "channels"], "to": ["scene", "b"]})
+    src.write_text(json.dumps(doc))
+    r = subprocess.run([sys.executable, "-m", "moks_graph.cli", "farm", "bake", str(src),
+                        "--chunk", "10", "--host", "npz", "--out", str(tmp_path / "out"),
+                        "--workers", "1", "--no-progress", "--json"],
+                       capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "MOKS_NODE_PATH": str(plugins)})
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)["rows"]
+    assert row["failed"] == "0" and row["result"].endswith("shot.npz")
+    assert "chatty computing" in r.stderr and "chatty computing" not in r.stdout
