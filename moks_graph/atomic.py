@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -77,6 +79,31 @@ def atomic_output(target: str | os.PathLike[str], *, keep_suffix: bool = True,
         raise
     if durable:
         _fsync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``target``; when the block succeeds, it replaces
+    ``target`` (a folder), so a reader sees the old set of files or the new one, never a mix.
+
+    The old folder is moved aside and removed after the swap. On any exception the staging
+    folder is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield staging
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.{os.getpid()}.old"
+            os.rename(target, old)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_folder(target.parent)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Iterable[bytes], *,

@@ -635,9 +635,7 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
     so a reader sees the old set or the new one, never a mix; a failed result writes
     ``match.json`` only.
     """
-    import shutil
-    import tempfile
-
+    from moks_graph.atomic import atomic_folder
     from moks_graph.mgraph import save
 
     if not isinstance(result, MatchResult):
@@ -646,8 +644,7 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / name
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
-    try:
+    with atomic_folder(folder) as staging:
         if result.status != "failed":
             if script is None or preview is None:
                 raise ValueError("script, preview: a match needs its script and preview")
@@ -658,16 +655,6 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
         text = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True,
                           allow_nan=False) + "\n"
         (staging / "match.json").write_text(text)
-        old = None
-        if folder.exists():
-            old = root / f".{name}.{os.getpid()}.old"
-            folder.rename(old)
-        staging.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 
