@@ -10,6 +10,7 @@ import click
 from moks_graph import mgraph
 from moks_graph.errors import MoksError, Problem
 from moks_graph.frames import parse_frame_range
+from moks_graph.layout import tidy_graph
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.vocabulary import (
@@ -44,7 +45,11 @@ from moks_graph.nodes.scenescript.vocabulary import (
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
           vocabulary: bool, starters: str | None, phi: float | None,
           ambient: str | None, bake_host: str | None, bake_out: str | None) -> None:
-    """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X")."""
+    """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X").
+
+    The graphs it writes (and the starters) are tidied: one eight-input merge, laid out left
+    to right (moks_graph.layout.tidy_graph).
+    """
     if (bake_host is None) != (bake_out is None):
         raise click.UsageError("--bake HOST and --bake-out PATH go together")
     if vocabulary:
@@ -58,7 +63,7 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         folder = Path(starters)
         folder.mkdir(parents=True, exist_ok=True)
         for scenario in STARTERS:
-            mgraph.save(starter_graph(scenario), folder / f"{scenario.name}.mgraph")
+            mgraph.save(tidy_graph(starter_graph(scenario)), folder / f"{scenario.name}.mgraph")
             click.echo(f"wrote {folder / (scenario.name + '.mgraph')}")
         return
     if not prose:
@@ -81,6 +86,7 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         from moks_graph.hosts.ambient import add_sky_ambient
 
         add_sky_ambient(graph, ambient)
+    graph = tidy_graph(graph)  # one merge node, laid out left to right (the same channels)
     if bake_host is not None and bake_out is not None:
         from moks_graph.hosts.bake import bake
 

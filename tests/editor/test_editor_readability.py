@@ -55,13 +55,12 @@ def test_default_zoom_keeps_titles_and_port_labels_legible(window, qapp, path: P
 
 
 @pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
-def test_tidy_starter_reads_left_to_right_in_the_drawn_editor(window, qapp, tmp_path,
-                                                              path: Path) -> None:
-    """The starter with its merges compacted and laid out headless (moks_graph.layout): the
-    drawn nodes do not overlap, every pipe runs left to right, one merge node takes all."""
-    tidy = tmp_path / path.name
-    mgraph.save(tidy_graph(mgraph.load(path)), tidy)
-    assert window.open_path(str(tidy))
+def test_starter_reads_left_to_right_in_the_drawn_editor(window, qapp, path: Path) -> None:
+    """The committed starter, its merges compacted and laid out headless (moks scene
+    --starters: moks_graph.layout.tidy_graph): the drawn nodes do not overlap, every pipe runs
+    left to right, one merge node takes all."""
+    assert mgraph.dumps(tidy_graph(mgraph.load(path))) == path.read_text()  # already tidy
+    assert window.open_path(str(path))
     qapp.processEvents()
     canvas, graph = window.editor.canvas, window.editor.doc.graph
     rects = {n: canvas.node_view(n).view.sceneBoundingRect() for n in graph.nodes}
@@ -76,8 +75,19 @@ def test_tidy_starter_reads_left_to_right_in_the_drawn_editor(window, qapp, tmp_
     assert min(smallest_text(canvas)) >= 9.0
 
 
-def test_layout_graph_reads_left_to_right_in_one_undo_step(window, qapp) -> None:
-    assert window.open_path(str(GRAPHS / "interrogation_low_key.mgraph"))
+def compiled(tmp_path: Path, name: str = "interrogation_low_key") -> str:
+    """A starter as the SceneScript compiler makes it (a chain of two-input merges, the
+    compiler's own positions), saved: what an old file looks like."""
+    from moks_graph.nodes.scenescript.scenarios import STARTERS as SCENARIOS
+    from moks_graph.nodes.scenescript.scenarios import starter_graph
+
+    path = tmp_path / f"{name}.mgraph"
+    mgraph.save(starter_graph(next(s for s in SCENARIOS if s.name == name)), path)
+    return str(path)
+
+
+def test_layout_graph_reads_left_to_right_in_one_undo_step(window, qapp, tmp_path) -> None:
+    assert window.open_path(compiled(tmp_path))
     doc = window.editor.doc
     before = {n: tuple(r.ui["pos"]) for n, r in doc.graph.nodes.items()}
     assert window.layout_action.text() == "&Layout graph"
@@ -90,8 +100,8 @@ def test_layout_graph_reads_left_to_right_in_one_undo_step(window, qapp) -> None
     assert {n: tuple(r.ui["pos"]) for n, r in doc.graph.nodes.items()} == before
 
 
-def test_compact_merges_from_the_view_menu_in_one_undo_step(window, qapp) -> None:
-    assert window.open_path(str(GRAPHS / "interrogation_low_key.mgraph"))
+def test_compact_merges_from_the_view_menu_in_one_undo_step(window, qapp, tmp_path) -> None:
+    assert window.open_path(compiled(tmp_path))
     doc = window.editor.doc
     merges = sorted(n for n, r in doc.graph.nodes.items() if r.type == "moks.channels.merge")
     assert len(merges) >= 3
