@@ -174,10 +174,11 @@ def test_rebake_replaces_objects_and_resolves_scene_selectors(bpy, tmp_path):
     assert run_bake(bpy, path, (1, 30)) == {"FINISHED"}  # again, longer: replaces, no .001
     names = sorted(o.name for o in scene.objects)
     assert names == ["chase_MISSING_TARGET_tag_villain", "chase_camera", "chase_fill",
-                     "chase_key", "extra_01", "hero_body"]
+                     "chase_key", "chase_subject", "extra_01", "hero_body"]  # + the chased actor
     assert bpy.data.objects["chase_MISSING_TARGET_tag_villain"].type == "EMPTY"
     assert sorted(a.name for a in bpy.data.actions) == [
-        "chase_atmosphereAction", "chase_cameraAction", "chase_fillAction", "chase_keyAction"]
+        "chase_atmosphereAction", "chase_cameraAction", "chase_fillAction", "chase_keyAction",
+        "chase_subjectAction"]
     assert [w.name for w in bpy.data.worlds] == ["chase_atmosphere"]
     got = scene_channels(bpy, tmp_path)
     assert len(got.time) == 30
