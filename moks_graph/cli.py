@@ -8,11 +8,9 @@ Nothing is ever left half-written at an output path.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from moks_graph.errors import NO_PATH, MoksError, Problem, shorten, visible
 from moks_graph.frames import parse_frame_range
 from moks_graph.listing import Listing, MoksConsole
 from moks_graph.registry import default_registry
+from moks_graph.streams import stdout_to_stderr
 from moks_graph.timebase import TimeArray
 
 #: Rich on a terminal; off one (piped, redirected) no width limit and :class:`Listing`
@@ -43,31 +42,6 @@ def print_problems(problems: list[Problem], source: str | None = None) -> None:
     for p in problems:
         table.add_row(p.code, p.name, escape(p.path), escape(p.message))
     err_console.print(table)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr(active: bool = True) -> Iterator[None]:
-    """Send what runs inside to stderr: Python prints, C code and child processes started
-    inside (Dask workers) alike, so stdout carries only the command's machine-readable
-    output, written after. ``active=False``: a no-op."""
-    if not active:
-        yield
-        return
-    sys.stdout.flush()
-    try:
-        saved: int | None = os.dup(1)
-        os.dup2(2, 1)
-    except OSError:  # no file descriptor 1: Python's redirect alone
-        saved = None
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        if saved is not None:
-            with contextlib.suppress(Exception):
-                sys.__stdout__.flush()  # type: ignore[union-attr]
-            os.dup2(saved, 1)
-            os.close(saved)
 
 
 def _fail(exc: MoksError) -> None:

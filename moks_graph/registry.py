@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from moks_graph.node import Node, check_node_class
+from moks_graph.streams import stdout_to_stderr
 
 ENTRY_POINT_GROUP = "moks_graph.nodes"
 NODE_PATH_ENV = "MOKS_NODE_PATH"
@@ -128,7 +129,7 @@ class Registry:
             before = dict(registry._types)
             registry._loading = source
             try:
-                with contextlib.redirect_stdout(sys.stderr), deadline(limit):
+                with stdout_to_stderr(), deadline(limit):
                     yield
             finally:
                 registry._loading = None

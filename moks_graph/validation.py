@@ -8,7 +8,6 @@ can never disagree.
 from __future__ import annotations
 
 import contextlib
-import sys
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from moks_graph.errors import Problem, problem_path
 from moks_graph.frames import work_problem
+from moks_graph.streams import stdout_to_stderr
 from moks_graph.types import CHANNELS
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _guarded(cls: type[Node]) -> Iterator[None]:
         return
     from moks_graph.timelimit import deadline
 
-    with contextlib.redirect_stdout(sys.stderr), deadline(plugin_check_limit(cls)):
+    with stdout_to_stderr(), deadline(plugin_check_limit(cls)):
         yield
 
 

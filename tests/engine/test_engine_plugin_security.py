@@ -252,3 +252,18 @@ def test_cli_validate_json_stays_json_when_a_validator_prints_and_loops(tmp_path
     (problem,) = json.loads(r.stdout)[str(graph)]
     assert problem["code"] == "MG116" and problem["node"] == "extra"
     assert "validator talking" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [("eval", str(DEMO), "--output", "sway.channels"),
+                                  ("validate", "--json", str(DEMO)), ("nodes", "--json")],
+                         ids=["eval", "validate", "nodes"])
+def test_a_child_process_printing_at_import_stays_off_stdout(tmp_path, args):
+    """Printing below Python (a child process, C code) shares the command's file descriptor
+    1: the import guard sends it to stderr too, so the JSON on stdout parses."""
+    (tmp_path / "shell_nodes.py").write_text(
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'print(\"child says hi\")'], check=True)\n")
+    r = moks(*args, node_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    json.loads(r.stdout)
+    assert "child says hi" in r.stderr and "child says hi" not in r.stdout
