@@ -3,7 +3,7 @@
 ``python -m moks_graph.editor.tools_screenshots [--out DIR]``.
 
 Offscreen. Opens a starter in the editor, collapses its lights into a subgraph, bypasses
-the camera weather, draws a backdrop around the camera rig, and grabs the canvas
+the camera weather, draws a backdrop around the camera rig, and grabs the whole canvas
 (``editor-tools-canvas.png``); then the Bake dialog with its options set
 (``editor-bake-dialog.png``); then the key light's parameter panel as an area light and as a
 spot, side by side (``editor-panels.png``: the cone rows only on the spot). Each file stays
@@ -41,11 +41,15 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
     editor.open_file(graphs / f"{STARTER}.mgraph")
     panels = _shoot_panels(editor, out / "editor-panels.png")
     canvas = editor.canvas
-    canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
+    free = canvas.node_view("key").view.xy_pos  # below the camera weather, left of the fill
+    sub_id = canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
+    canvas.subgraphs.proxies[sub_id].view.xy_pos = free  # not over the camera weather
+    canvas.viewer.moved_nodes.emit({})
     canvas.bypass.toggle(["camera_weather"])
     canvas.backdrops.add("camera", around=["camera_rig"])
     canvas.select([])
-    canvas.fit_all()
+    shown = [v for v in canvas.viewer.scene().items() if v.isVisible()]
+    canvas.viewer.fit_rect(canvas.viewer._combined_rect(shown).adjusted(-30, -30, 30, 30))
     app.processEvents()  # type: ignore[attr-defined]
     shots = [out / "editor-tools-canvas.png", out / "editor-bake-dialog.png"]
     canvas.grab().save(str(shots[0]))
