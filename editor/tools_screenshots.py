@@ -73,7 +73,7 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
 
 def _shoot_panels(editor: object, target: Path) -> Path:
     """The key light's panel as an area light, then as a spot (undone after), side by side."""
-    from moks_graph.editor.qtcompat import QtGui
+    from moks_graph.editor.qtcompat import QtGui, QtWidgets
 
     editor.canvas.select(["key"])  # type: ignore[attr-defined]
     panel, doc = editor.properties, editor.doc  # type: ignore[attr-defined]
@@ -82,6 +82,7 @@ def _shoot_panels(editor: object, target: Path) -> Path:
     grabs = []
     for kind in ("light.area", "light.spot"):
         doc.set_param("key", "kind", kind)
+        QtWidgets.QApplication.processEvents()  # the form lays its shown rows out again
         grabs.append(panel.grab().toImage())
     doc.undo_stack.undo()
     image = QtGui.QImage(sum(g.width() for g in grabs) + 8, max(g.height() for g in grabs),
