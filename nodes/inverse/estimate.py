@@ -209,7 +209,7 @@ def judge(est: StillEstimate, residual: float) -> tuple[str, list[str]]:
     ratio = fit.ratio
     if not RATIO_RANGE[0] < ratio < RATIO_RANGE[1]:
         reasons.append("ratio at the bound" if math.isfinite(ratio)
-                       else "ratio at the bound (no fill seen)")
+                       else "ratio at the bound (nothing lights the shadow side)")
     return ("approximate" if reasons else "matched"), reasons
 
 

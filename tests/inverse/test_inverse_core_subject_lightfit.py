@@ -24,6 +24,7 @@ from moks_graph.nodes.inverse.lightfit import (
     jacobian,
     nnls_batch,
     nnls_one,
+    shadow_term,
 )
 from moks_graph.nodes.inverse.subject import estimate_subject, inflate_normals
 
@@ -212,3 +213,25 @@ def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept()
     assert (kept & far).sum() <= 0.01 * far.sum()
     assert (kept & strip & ~mask).sum() < 0.4 * (strip & ~mask).sum()
     assert kept[handle & ~mask].all() and kept[mask].all()
+
+
+def test_with_no_fill_seen_the_ratio_is_read_against_the_ambient():
+    """Key plus a flat ambient only: the ratio is key over ambient, not the 64:1 bound."""
+    mask, normals = _disc()
+    key = direction(60.0, 30.0)
+    shade = np.clip(normals @ key, 0.0, None) + 0.125  # 8:1 against a uniform ambient
+    img = np.full((*mask.shape, 3), 0.04)
+    img[mask] = 0.6 * shade[mask, None]
+    fit = fit_lights(img, estimate_subject(img))
+    assert fit.coef[1] < fit.coef[0] / 64.0
+    assert shadow_term(fit.coef) == 2
+    assert fit.ratio == pytest.approx(8.0, rel=0.15)
+    assert math.isfinite(fit.sigma["key_fill_ratio_stops"])
+    assert any("read against the ambient" in note for note in fit.notes)
+
+
+def test_the_shadow_term_is_the_fill_then_the_ambient_then_none():
+    assert shadow_term(np.array([1.0, 0.25, 0.1])) == 1
+    assert shadow_term(np.array([1.0, 0.0, 0.1])) == 2
+    assert shadow_term(np.array([1.0, 0.01, 0.1])) == 2  # past the 64:1 bound: no fill
+    assert shadow_term(np.array([1.0, 0.0, 0.0])) is None
