@@ -100,7 +100,7 @@ def playable(script: SceneScript) -> SceneScript:
     if move in RIG_MOVES[rig]:
         return script
     other, word = MOVE_RIG[move], move.replace("_", "-")
-    warnings.warn(ProseConflict(f"a {rig} cannot make a {word} move: the {word} is made on a "
+    warnings.warn(ProseConflict(f"a {rig} cannot make the {word} move: it is made on a "
                                 f"{other} instead"), stacklevel=3)
     return script.with_slot("camera", rig=other)
 

@@ -69,8 +69,8 @@ def test_static_holds_the_framing_on_every_rig(rig):
 
 
 def test_a_tripod_does_not_push_it_warns_and_a_dolly_travels():
-    with pytest.warns(ProseConflict, match=r"a tripod_locked cannot make a push-in move: "
-                                           r"the push-in is made on a dolly"):
+    with pytest.warns(ProseConflict, match=r"a tripod_locked cannot make the push-in move: "
+                                           r"it is made on a dolly instead"):
         graph = compiled("tripod push-in medium")
     assert graph.nodes["camera_rig"].type == "moks.rig.dolly"
     assert graph.meta["scene_script"]["camera"]["rig"] == "dolly"
@@ -93,7 +93,8 @@ def test_orbit_sweeps_its_stated_angle_round_the_target(prose, degrees):
 
 
 def test_an_orbit_on_a_rig_that_cannot_orbit_warns_and_flies():
-    with pytest.warns(ProseConflict, match="a dolly cannot make a orbit move"):
+    with pytest.warns(ProseConflict, match="a dolly cannot make the orbit move: it is made on a "
+                                           "drone"):
         graph = compiled("dolly orbit medium")
     _, p, target = camera_track(graph)
     assert swept_deg(p, target)[-1] == pytest.approx(90.0, abs=1.0)
@@ -209,7 +210,7 @@ def test_moks_scene_warns_that_a_tripod_does_not_push(tmp_path):
 
     out = CliRunner().invoke(scene, ["tripod push-in medium", "--out", str(tmp_path / "p.mgraph")])
     assert out.exit_code == 0, out.output
-    assert "warning: a tripod_locked cannot make a push-in move" in out.stderr
+    assert "warning: a tripod_locked cannot make the push-in move" in out.stderr
     assert "rig dolly" in out.stdout
 
 
