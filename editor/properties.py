@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from moks_graph.editor.edit_ops import SetKeysOp
 from moks_graph.editor.model import EditorDocument
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.node import Node
@@ -553,6 +554,10 @@ def make_editor(spec: ParamSpec, commit: Commit) -> _Editor:
 
 
 # -- the panel ------------------------------------------------------------------------
+#: Before the name of a parameter driven by keys.
+KEYED_MARK = "\u25c6"
+
+
 class PropertiesPanel(QtWidgets.QScrollArea):
     """Parameters of the selected node (or the graph settings when none is selected)."""
 
@@ -669,6 +674,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         editor.setToolTip(label.toolTip())
         label.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         label.customContextMenuRequested.connect(lambda _p, k=key: self._reset(k))
+        label.setProperty("moks_text", spec.label)
+        label.setProperty("moks_tip", label.toolTip())
         form.addRow(label, editor)
         self.editors[key] = editor
         self.labels[key] = label
@@ -689,6 +696,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         values = self._values()
         explicit = (set(self.doc.graph.nodes[self.node_id].params) if self.node_id is not None
                     else set())
+        keys = self.doc.graph.nodes[self.node_id].keys if self.node_id is not None else {}
         for key, editor in self.editors.items():
             editor.set_value(values.get(key))
             rule = self.rules.get(key, {})
@@ -698,9 +706,28 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             font = label.font()
             font.setBold(key in explicit)
             label.setFont(font)
+            self._show_keyed(key, label, editor, keys.get(key))
         if self.node_id is not None and hasattr(self, "problem_label"):
             problems = [p for p in self.doc.graph.nodes[self.node_id].problems]
             self.problem_label.setText("\n".join(f"{p.code}: {p.message}" for p in problems))
+
+    @staticmethod
+    def _show_keyed(key: str, label: QtWidgets.QLabel, editor: _Editor,
+                    curve: dict[str, Any] | None) -> None:
+        """A keyed parameter: ``◆`` before its name, its keys in the tooltip, the static value
+        greyed out (the curve drives it; K on the canvas sets keys, right-click deletes them)."""
+        text, tip = str(label.property("moks_text")), str(label.property("moks_tip"))
+        if curve:
+            frames = [k[0] for k in curve["keys"]]
+            text = f"{KEYED_MARK} {text}"
+            tip = (f"{key}: keyed, {len(frames)} key(s) at frames {frames[0]:g}–{frames[-1]:g} "
+                   f"({curve.get('interp', 'linear')}); the curve drives it, the value here is "
+                   f"not used.\nK on the canvas sets a key; right-click: delete the keys")
+        label.setText(label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideRight,
+                                                     LABEL_WIDTH))
+        label.setToolTip(tip)
+        editor.setToolTip(tip)
+        editor.setEnabled(not curve)
 
     def _params_changed(self, node_id: str) -> None:
         if node_id == self.node_id:
@@ -714,5 +741,11 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.doc.set_settings(**{name: value})
 
     def _reset(self, name: str) -> None:
-        if self.node_id is not None:
+        """Right-click on a name: delete its keys when keyed, else reset it to its default."""
+        if self.node_id is None:
+            return
+        if name in self.doc.graph.nodes[self.node_id].keys:
+            self.doc.perform(f"delete keys {self.node_id}.{name}",
+                             [SetKeysOp(self.node_id, name, None)])
+        else:
             self.doc.reset_param(self.node_id, name)

@@ -51,3 +51,34 @@ def test_set_key_at_the_current_frame(editor, qtbot, tmp_path):
     canvas.select(["merge"])
     canvas.keys.action.trigger()
     assert "no selected node" in messages[-1]
+
+
+def test_the_panel_marks_a_keyed_parameter_and_deletes_its_keys(editor, qtbot):
+    """A keyed param: ◆ before its name, its keys in the tooltip, the static value greyed out
+    (the curve drives it); right-click on the name deletes the keys (one undo step)."""
+    from moks_graph.editor.properties import KEYED_MARK
+
+    doc, canvas, panel = editor.doc, editor.canvas, editor.properties
+    doc.set_settings(frame_start=1, frame_end=24)
+    doc.add_node("moks.channels.oscillator", (0, 0),
+                 {"object": "cam", "kind": "camera", "attribute": "tx"}, node_id="osc")
+    doc.add_node("moks.channels.gain", (250, 0), {"gain": 3.0}, node_id="gain")
+    doc.connect("osc.channels", "gain.channels")
+    canvas.select(["gain"])
+    label, field = panel.labels["gain"], panel.editors["gain"]
+    assert not label.text().startswith(KEYED_MARK) and field.isEnabled()
+    assert canvas.keys.set_key("gain", "gain", 3.0, frame=1)
+    assert canvas.keys.set_key("gain", "gain", 5.0, frame=12)
+    assert panel.labels["gain"] is label  # the same form, refreshed
+    assert label.text().startswith(KEYED_MARK) and not field.isEnabled()
+    assert "2 key(s) at frames 1–12 (linear)" in label.toolTip()
+    label.customContextMenuRequested.emit(label.rect().center())  # right-click
+    assert doc.graph.nodes["gain"].keys == {}
+    assert not label.text().startswith(KEYED_MARK) and field.isEnabled()
+    assert doc.undo_stack.undoText() == "delete keys gain.gain"
+    doc.undo_stack.undo()
+    assert doc.graph.nodes["gain"].keys["gain"]["keys"] == [[1, 3.0], [12, 5.0]]
+    assert label.text().startswith(KEYED_MARK)
+    label.customContextMenuRequested.emit(label.rect().center())
+    label.customContextMenuRequested.emit(label.rect().center())  # not keyed: a reset
+    assert "gain" not in doc.graph.nodes["gain"].params
