@@ -10,13 +10,13 @@ descendants only: everything else is a cache hit.
 Outputs whose branch is valid evaluate even when another branch is invalid;
 the problems of the invalid branch are returned with the result.
 
-A node's compute is contained: any ``BaseException`` it raises (``SystemExit``
-and ``KeyboardInterrupt`` included) becomes MG120 naming the node. An optional
-per-node time limit, ``MOKS_NODE_TIME_LIMIT`` seconds (or ``Evaluator(time_limit=)``),
-stops a compute that runs longer (MG120 with the limit). On the main thread on
-POSIX it is a ``SIGALRM`` deadline, which interrupts Python code and sleeps but not
-one long C call; on other threads the stop is raised asynchronously into the thread
-and lands at its next Python bytecode.
+A node's compute is contained: any ``BaseException`` it raises (``SystemExit`` and
+``KeyboardInterrupt`` included) becomes MG120 naming the node. A per-node time limit,
+``MOKS_NODE_TIME_LIMIT`` seconds (or ``Evaluator(time_limit=)``; unset: 600 s for a
+plugin's nodes, none for built-ins), stops a compute that runs longer (MG120 with the
+limit). On the main thread on POSIX it is a ``SIGALRM`` deadline, which interrupts
+Python code and sleeps but not one long C call; on other threads the stop is raised
+asynchronously into the thread and lands at its next Python bytecode.
 
 The work of an evaluation (frames x sub-frames x Channels outputs) is checked
 against the work budget before anything is computed (MG131, see
@@ -58,6 +58,7 @@ from moks_graph.validation import (
     WiringReport,
     broken_nodes,
     channel_outputs,
+    is_builtin,
     live_classes,
     validate,
     wiring_report,
@@ -447,7 +448,8 @@ class Evaluator:
             return _passed_through(record, cls, inputs, result)
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
-        limit = self.time_limit if self.time_limit is not None else node_time_limit()
+        limit = (self.time_limit if self.time_limit is not None
+                 else node_time_limit(plugin=not is_builtin(cls)))
         params = (record.validated if not record.keys
                   else keyed_params(record.validated, record.keys, time.frames))
         try:

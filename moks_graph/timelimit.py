@@ -25,10 +25,18 @@ class ComputeTimeout(BaseException):
     """Raised into a node's compute when it passes the per-node time limit."""
 
 
-def node_time_limit() -> float | None:
-    """The per-node compute time limit in seconds from ``MOKS_NODE_TIME_LIMIT`` (None: none)."""
+#: Seconds a plugin node's compute may take when ``MOKS_NODE_TIME_LIMIT`` is unset (a plugin
+#: that hangs in compute must not hang a bake or a farm worker); built-in nodes: no limit.
+DEFAULT_PLUGIN_TIME_LIMIT = 600.0
+
+
+def node_time_limit(plugin: bool = False) -> float | None:
+    """The per-node compute time limit in seconds from ``MOKS_NODE_TIME_LIMIT`` (``0``,
+    ``off``: none); unset: :data:`DEFAULT_PLUGIN_TIME_LIMIT` for a ``plugin`` node, else none."""
     text = os.environ.get(TIME_LIMIT_ENV, "").strip()
     if not text:
+        return DEFAULT_PLUGIN_TIME_LIMIT if plugin else None
+    if text.lower() in ("off", "none"):
         return None
     try:
         value = float(text)

@@ -58,14 +58,15 @@ def pydantic_problems(
     return problems
 
 
-def _is_builtin(cls: type[Node]) -> bool:
+def is_builtin(cls: type) -> bool:
+    """A class of MOKS Graph itself (a built-in node), not a plugin's."""
     return cls.__module__.startswith("moks_graph.")
 
 
 def plugin_check_limit(cls: type[Node]) -> float | None:
     """Seconds a plugin node's parameter validation may take: the plugin import limit
     (``MOKS_PLUGIN_IMPORT_LIMIT``, default 20 s); built-in nodes have none."""
-    if _is_builtin(cls):
+    if is_builtin(cls):
         return None
     from moks_graph.registry import plugin_import_limit
 
@@ -76,7 +77,7 @@ def plugin_check_limit(cls: type[Node]) -> float | None:
 def _guarded(cls: type[Node]) -> Iterator[None]:
     """Run a node type's parameter validators: a plugin's under :func:`plugin_check_limit`
     with what it prints sent to stderr (never into a command's JSON on stdout)."""
-    if _is_builtin(cls):
+    if is_builtin(cls):
         yield
         return
     from moks_graph.timelimit import deadline
@@ -270,6 +271,9 @@ class WiringReport:
     sound: frozenset[tuple[Any, ...]]
     channel_outputs: Mapping[str, int] = field(default_factory=dict)
     revision: int = -1
+    #: totals of :func:`channel_outputs` asked so far, by node set (None: every node)
+    counted: dict[frozenset[str] | None, int] = field(default_factory=dict, compare=False,
+                                                       repr=False)
 
 
 def _channel_outputs(live: Live) -> dict[str, int]:
@@ -339,10 +343,17 @@ def structural_problems(graph: Graph) -> list[Problem]:
 def channel_outputs(graph: Graph, only: frozenset[str] | set[str] | None = None,
                     report: WiringReport | None = None) -> int:
     """How many Channels outputs the graph's runnable nodes (or those of ``only``) have."""
-    counts = (wiring_report(graph) if report is None else report).channel_outputs
-    if only is None:
-        return sum(counts.values())
-    return sum(counts.get(n, 0) for n in only)
+    report = wiring_report(graph) if report is None else report
+    wanted = None if only is None else frozenset(only)  # a frozenset is its own copy
+    total = report.counted.get(wanted)
+    if total is None:
+        counts = report.channel_outputs
+        total = sum(counts.values()) if wanted is None else sum(
+            counts.get(n, 0) for n in wanted)
+        if len(report.counted) >= 64:
+            report.counted.clear()
+        report.counted[wanted] = total
+    return total
 
 
 def budget_problems(graph: Graph, report: WiringReport | None = None) -> list[Problem]:

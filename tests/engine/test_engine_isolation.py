@@ -295,3 +295,25 @@ def test_evaluate_api_refuses_over_budget_before_computing():
     with pytest.raises(MoksError) as info:
         Evaluator().evaluate(graph, ["scene.channels"], frames=(1, 9_000_000), subframes=64)
     assert info.value.code == "MG131" and "cap" in str(info.value)
+
+
+def test_a_plugin_compute_has_a_limit_by_default(tmp_path, monkeypatch):
+    """Unset MOKS_NODE_TIME_LIMIT: a plugin's node stops at DEFAULT_PLUGIN_TIME_LIMIT; built-in
+    nodes have none; 'off' lifts it."""
+    from moks_graph import timelimit
+    from moks_graph.timelimit import node_time_limit
+
+    monkeypatch.delenv("MOKS_NODE_TIME_LIMIT", raising=False)
+    assert node_time_limit() is None and node_time_limit(plugin=True) == 600.0
+    monkeypatch.setattr(timelimit, "DEFAULT_PLUGIN_TIME_LIMIT", 0.3)
+    graph = _sleeper_graph(tmp_path)
+    result = Evaluator().evaluate(graph, ["scene.channels", "sway.channels"])
+    (p,) = [p for p in result.problems if p.code == "MG120"]
+    assert p.node == "extra" and "time limit of 0.3 s" in p.message
+    assert "sway.channels" in result.values
+    monkeypatch.setattr(timelimit, "DEFAULT_PLUGIN_TIME_LIMIT", 1e-6)  # would stop any compute
+    demo = Evaluator().evaluate(mgraph.load(DEMO), ["scene.channels"])
+    assert demo.problems == [] and "scene.channels" in demo.values  # built-ins: no limit
+    for off in ("off", "0"):
+        monkeypatch.setenv("MOKS_NODE_TIME_LIMIT", off)
+        assert node_time_limit(plugin=True) is None
