@@ -11,7 +11,8 @@ two ``2**exposure`` at or above its peak (lossless:
 conversion). The map is Z-up with the equirect mapping of
 :mod:`moks_graph.nodes.lighting.hdri` (column centre ``u = 0.5`` faces +X, ``u = 0.25``
 faces +Y, the top row is +Z), which is Cycles' own lat-long mapping (checked by a test
-render); the USD dome's and Arnold's azimuth conventions are not checked against a renderer.
+render); the USD dome's, Arnold's and Unreal's azimuth conventions are not checked against a
+renderer.
 
 =======  ==============================================================================
 host     what is written
@@ -26,6 +27,9 @@ Blender  the scene's world (the fog world when there is one) gets an Environment
 Maya     ``aiSkyDomeLight`` ``moks_ambient`` (format 2 = latlong, ``intensity =
          2**exposure``; ``requires`` the mtoa plug-in) fed by a ``file`` node reading the
          EXR (colour space from Maya's file rules: scene linear), in ``:defaultLightSet``
+Unreal   the Level Sequence script's ``MOKS_SEQUENCE["ambient"]``: the script imports the
+         EXR as a long-lat ``TextureCube`` and spawns a ``SkyLight`` (specified cubemap,
+         ``intensity = 2**exposure``) (:mod:`moks_graph.hosts.unreal.script`)
 =======  ==============================================================================
 """
 

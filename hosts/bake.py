@@ -109,7 +109,7 @@ HOSTS: dict[str, HostSpec] = {
 LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
 #: Hosts whose writers take the film look and the SH ambient (``look=`` / ``ambient=``;
 #: :mod:`moks_graph.hosts.look`, :mod:`moks_graph.hosts.ambient`).
-FEATURE_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
+FEATURE_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya", "unreal"})
 #: Writer options a host accepts (``moks bake --up-axis/--meters-per-unit``).
 HOST_OPTIONS: dict[str, frozenset[str]] = {
     "usd": frozenset({"up_axis", "meters_per_unit"}),

@@ -21,8 +21,7 @@ host     what is written
 =======  ==============================================================================
 USD      layer metadata ``colorConfiguration`` (``@./moks_look_<stock>.ocio@``) and
          ``colorManagementSystem = "OCIO"``, and ``customLayerData["moks:look"]``
-         (stock, exposure, config, LUT, display, view, look); the Unreal output (a USD
-         stage) carries the same
+         (stock, exposure, config, LUT, display, view, look)
 Blender  ``scene.display_settings.display_device = "sRGB"``,
          ``scene.view_settings.view_transform = "Film <stock>"`` (look ``None``: the view
          applies it once), set by a Blender started with ``OCIO=<config>`` (Blender reads
@@ -32,6 +31,9 @@ Maya     ``:defaultColorMgtGlobals``: ``cmEnabled``, ``configFileEnabled``,
          ``configFilePath`` (the config's name, relative to the scene), display ``sRGB``,
          view ``Film <stock>``, view transform ``Film <stock> (sRGB)``, working space
          ``lin_rec709``
+Unreal   the Level Sequence script's ``MOKS_SEQUENCE["look"]``: the script imports the
+         config as an ``OpenColorIOConfiguration`` asset and makes it the viewport's
+         display configuration, view ``Film <stock>`` (:mod:`moks_graph.hosts.unreal.script`)
 =======  ==============================================================================
 """
 

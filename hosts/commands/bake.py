@@ -31,10 +31,11 @@ from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
                    "constraints of its null (usd, blender, maya; docs/moving-targets.md).")
 @click.option("--look/--no-look", default=True, show_default=True,
               help="Write the graph's film look (an OCIO config and CLF beside OUT) and point "
-                   "the host at it (usd, blender, maya; docs/hosts.md).")
+                   "the host at it (usd, blender, maya, unreal; docs/hosts.md).")
 @click.option("--ambient/--no-ambient", default=True, show_default=True,
               help="Write the graph's SH ambient as the host's dome light / world / skydome "
-                   "with an environment image beside OUT (docs/hosts.md).")
+                   "/ SkyLight with an environment image beside OUT (usd, blender, maya, "
+                   "unreal; docs/hosts.md).")
 def bake(file: str, host: str, out: str, frames: str | None, subframes: int | None,
          scene_map: str | None, up_axis: str | None, meters_per_unit: float | None,
          link_to_target: bool, phi: float | None, look: bool, ambient: bool) -> None:

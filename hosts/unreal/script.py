@@ -21,6 +21,18 @@ text of a script for the Unreal Editor's ``unreal`` module. The script is two pa
   from the FBX beside the script: ``SequencerTools.import_level_sequence_fbx(world, sequence,
   bindings, MovieSceneUserImportFBXSettings, path)`` with ``match_by_name_only``,
   ``convert_scene_unit`` (the FBX is in metres) and ``replace_transform_track``.
+* the film look and the SH ambient, when the bake wrote them beside the FBX (``look`` /
+  ``ambient`` in the data, ``None`` otherwise): the look's OCIO config becomes an
+  ``OpenColorIOConfiguration`` asset (``create_asset(..., OpenColorIOConfigurationFactoryNew())``,
+  ``configuration_file``, ``desired_color_spaces`` / ``desired_display_views``) applied as the
+  editor viewport's display configuration (``OpenColorIODisplayConfiguration`` of an
+  ``OpenColorIOColorConversionSettings`` from the scene-linear space to the ``Film <stock>``
+  view, ``OpenColorIOEditorBlueprintLibrary.set_active_viewport_configuration``); the
+  ambient's lat-long EXR is imported as a ``TextureCube`` (``AssetImportTask`` with an
+  ``InterchangeGenericTexturePipeline`` whose ``file_extensions_to_import_as_long_lat_cubemap``
+  holds ``exr``) and becomes the source of a ``SkyLight`` (``SLS_SPECIFIED_CUBEMAP``,
+  ``set_cubemap``, ``set_intensity(2**exposure)``, lower hemisphere not black,
+  ``recapture_sky``). Written for Unreal 5.3 or later (the OCIO structs' constructors).
 
 :func:`script_data` is the reverse: the ``MOKS_SEQUENCE`` literal of a script, read with
 ``ast`` (never executed).
@@ -32,7 +44,7 @@ import ast
 import math
 import pprint
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,8 +54,11 @@ from .mapping import TRANSFORM_TRACK, UnrealPlan
 
 #: Name of the data literal in the script.
 DATA_NAME = "MOKS_SEQUENCE"
-#: Version of the data layout.
-DATA_FORMAT = 1
+#: Version of the data layout (2: ``look`` and ``ambient``).
+DATA_FORMAT = 2
+#: Keys the script's body reads from the look and the ambient records.
+LOOK_KEYS: tuple[str, ...] = ("config", "working_space", "display", "view", "asset_path")
+AMBIENT_KEYS: tuple[str, ...] = ("image", "intensity", "texture_path", "name")
 
 SCRIPT_HEADER = '''"""MOKS Graph bake: run in the Unreal Editor (Tools > Execute Python Script, or
 ``py "<this file>"``) to build the Level Sequence. Generated: edit the bake, not this file."""
@@ -108,6 +123,66 @@ def _key_track(binding, track, data):
                                     data["sub_frames"][i], unit.DISPLAY_RATE, linear)
 
 
+def _look(data):
+    look = data["look"]
+    folder, name = look["asset_path"].rsplit("/", 1)
+    config = unreal.load_asset(look["asset_path"])
+    if config is None:
+        config = unreal.AssetToolsHelpers.get_asset_tools().create_asset(
+            name, folder, unreal.OpenColorIOConfiguration,
+            unreal.OpenColorIOConfigurationFactoryNew())
+    config_file = unreal.FilePath()
+    config_file.set_editor_property("file_path", os.path.join(_here(), look["config"]))
+    config.set_editor_property("configuration_file", config_file)
+    space = unreal.OpenColorIOColorSpace(color_space_name=look["working_space"])
+    view = unreal.OpenColorIODisplayView(display=look["display"], view=look["view"])
+    config.set_editor_property("desired_color_spaces", [space])
+    config.set_editor_property("desired_display_views", [view])
+    config.reload_existing_colorspaces()
+    conversion = unreal.OpenColorIOColorConversionSettings()
+    conversion.set_editor_property("configuration_source", config)
+    conversion.set_editor_property("source_color_space", space)
+    conversion.set_editor_property("destination_display_view", view)
+    conversion.set_editor_property("display_view_direction",
+                                   unreal.OpenColorIOViewTransformDirection.FORWARD)
+    display = unreal.OpenColorIODisplayConfiguration()
+    display.set_editor_property("is_enabled", True)
+    display.set_editor_property("color_configuration", conversion)
+    unreal.OpenColorIOEditorBlueprintLibrary.set_active_viewport_configuration(display)
+    return config
+
+
+def _ambient(data, actors):
+    ambient = data["ambient"]
+    folder, name = ambient["texture_path"].rsplit("/", 1)
+    task = unreal.AssetImportTask()
+    for key, value in (("filename", os.path.join(_here(), ambient["image"])),
+                       ("destination_path", folder), ("destination_name", name),
+                       ("automated", True), ("replace_existing", True), ("save", False)):
+        task.set_editor_property(key, value)
+    pipeline = unreal.InterchangeGenericTexturePipeline()
+    pipeline.set_editor_property("file_extensions_to_import_as_long_lat_cubemap", ["exr", "hdr"])
+    stack = unreal.InterchangePipelineStackOverride()
+    stack.add_pipeline(pipeline)
+    task.set_editor_property("options", stack)
+    unreal.AssetToolsHelpers.get_asset_tools().import_asset_tasks([task])
+    cubemap = unreal.load_asset(ambient["texture_path"])
+    if cubemap is None or not isinstance(cubemap, unreal.TextureCube):
+        raise RuntimeError("moks_graph: " + ambient["image"] + " did not import as a "
+                           "long-lat TextureCube; the SkyLight needs one")
+    actor = actors.spawn_actor_from_class(unreal.SkyLight, unreal.Vector(0.0, 0.0, 0.0),
+                                          unreal.Rotator(roll=0.0, pitch=0.0, yaw=0.0))
+    actor.set_actor_label(ambient["name"])
+    light = actor.get_component_by_class(unreal.SkyLightComponent)
+    light.set_editor_property("mobility", unreal.ComponentMobility.MOVABLE)
+    light.set_editor_property("source_type", unreal.SkyLightSourceType.SLS_SPECIFIED_CUBEMAP)
+    light.set_editor_property("lower_hemisphere_is_black", False)
+    light.set_cubemap(cubemap)
+    light.set_intensity(ambient["intensity"])
+    light.recapture_sky()
+    return actor
+
+
 def build(data=MOKS_SEQUENCE):
     """Create or update the Level Sequence; returns it."""
     sequence = _sequence(data)
@@ -139,16 +214,27 @@ def build(data=MOKS_SEQUENCE):
         world = unreal.get_editor_subsystem(unreal.UnrealEditorSubsystem).get_editor_world()
         unreal.SequencerTools.import_level_sequence_fbx(
             world, sequence, bindings, settings, os.path.join(_here(), data["fbx"]))
+    if data["look"]:
+        _look(data)
+    if data["ambient"]:
+        _ambient(data, actors)
     for line in data["report"]:
         unreal.log_warning("moks_graph: " + line)
     for name in data["side_files"]:
-        unreal.log("moks_graph: written beside this script (not applied here): " + name)
+        unreal.log("moks_graph: written beside this script: " + name)
     return sequence
 
 
 if __name__ == "__main__":
     build()
 '''
+
+
+def check_asset_path(path: str) -> str:
+    """``path`` if it is an asset path like ``/Game/MOKS/shot``, else ``ValueError``."""
+    if not path.startswith("/") or "/" not in path.rstrip("/")[1:]:
+        raise ValueError(f"an Unreal asset path must look like '/Game/MOKS/shot', got {path!r}")
+    return path
 
 
 def check_text(value: str, where: str) -> str:
@@ -190,8 +276,10 @@ def _held(values: np.ndarray) -> list[float]:
 
 
 def plan_data(plan: UnrealPlan, *, sequence_path: str, fbx: str,
-              side_files: Sequence[str] = ()) -> dict[str, Any]:
-    """The ``MOKS_SEQUENCE`` data of ``plan``: every track but the transforms (the FBX's)."""
+              side_files: Sequence[str] = (), look: Mapping[str, Any] | None = None,
+              ambient: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``MOKS_SEQUENCE`` data of ``plan``: every track but the transforms (the FBX's),
+    and the look and ambient records (:func:`unreal_script`)."""
     actors = []
     for actor in plan.actors:
         tracks = [{"on_component": t.on_component, "track_class": t.track_class,
@@ -205,23 +293,35 @@ def plan_data(plan: UnrealPlan, *, sequence_path: str, fbx: str,
     return {"format": DATA_FORMAT, "sequence_path": sequence_path, "fbx": fbx,
             "frame_rate": list(plan.frame_rate), "playback": list(plan.playback),
             "frames": plan.frame_numbers.tolist(), "sub_frames": plan.sub_frames.tolist(),
-            "actors": actors, "report": list(plan.report), "side_files": list(side_files)}
+            "actors": actors, "report": list(plan.report), "side_files": list(side_files),
+            "look": dict(look) if look else None, "ambient": dict(ambient) if ambient else None}
 
 
 def unreal_script(plan: UnrealPlan, *, sequence_path: str, fbx: str,
-                  side_files: Sequence[str] = ()) -> str:
+                  side_files: Sequence[str] = (), look: Mapping[str, Any] | None = None,
+                  ambient: Mapping[str, Any] | None = None) -> str:
     """The script text for ``plan`` (module docstring). ``sequence_path``: the asset, e.g.
     ``"/Game/MOKS/shot010"``; ``fbx``: the FBX file name beside the script (``""``: none);
-    ``side_files``: names of other files the bake wrote beside it (listed, not applied).
+    ``side_files``: names of other files the bake wrote beside it (listed and logged).
+    ``look``: ``config`` (the OCIO config's file name beside the script), ``working_space``,
+    ``display``, ``view`` and ``asset_path`` (the ``OpenColorIOConfiguration`` asset);
+    ``ambient``: ``image`` (the lat-long EXR's file name), ``intensity`` (the SkyLight's
+    scale, ``2**exposure``), ``texture_path`` (the ``TextureCube`` asset) and ``name`` (the
+    SkyLight's label); more keys are kept as data. ``None``: not applied.
 
     ``ValueError`` naming the field for a control character in any string or a non-finite
     number.
     """
-    if not sequence_path.startswith("/") or "/" not in sequence_path.rstrip("/")[1:]:
-        raise ValueError(f"sequence_path must be an asset path like '/Game/MOKS/shot', "
-                         f"got {sequence_path!r}")
+    check_asset_path(sequence_path)
+    for record, keys in ((look, LOOK_KEYS), (ambient, AMBIENT_KEYS)):
+        missing = sorted(set(keys) - set(record or keys))
+        if missing:
+            raise ValueError(f"the Unreal script's record lacks {', '.join(missing)}")
+    for path in (look or {}).get("asset_path"), (ambient or {}).get("texture_path"):
+        if path is not None:
+            check_asset_path(path)
     data = _checked(plan_data(plan, sequence_path=sequence_path, fbx=fbx,
-                              side_files=side_files), DATA_NAME)
+                              side_files=side_files, look=look, ambient=ambient), DATA_NAME)
     literal = pprint.pformat(data, width=100, sort_dicts=False)
     if ast.literal_eval(literal) != data:  # pragma: no cover - repr of plain data round-trips
         raise ValueError("the Unreal script's data does not read back as written")

@@ -11,7 +11,13 @@
   (:mod:`moks_graph.hosts.unreal.script`) that builds the Level Sequence ``/Game/MOKS/shot``:
   a ``CineCameraActor`` binding with focal length, aperture, focus and film back tracks, the
   light actors with intensity (cd; lux for a sun), colour, cone and size tracks, the fog,
-  and the transforms imported from ``shot.fbx`` onto those bindings.
+  and the transforms imported from ``shot.fbx`` onto those bindings. With the film look
+  and the SH ambient beside the FBX (``moks bake`` writes them: :mod:`moks_graph.hosts.look`,
+  :mod:`moks_graph.hosts.ambient`), the script also imports the look's OCIO config as the
+  ``OpenColorIOConfiguration`` asset ``/Game/MOKS/moks_look_<stock>`` and makes it the
+  viewport's display configuration (view ``Film <stock>``), and imports the ambient's
+  lat-long EXR as the ``TextureCube`` ``/Game/MOKS/moks_ambient_<hash>``, the source of a
+  ``SkyLight`` of intensity ``2**exposure`` (:func:`look_record`, :func:`ambient_record`).
 
 Both are written to temporary siblings and renamed; a failure leaves neither.
 """
@@ -34,6 +40,8 @@ from .script import check_text, unreal_script
 SUFFIXES: tuple[str, ...] = (".fbx",)
 #: Asset folder of the Level Sequence the script makes.
 SEQUENCE_FOLDER = "/Game/MOKS"
+#: Label of the SkyLight actor the script makes for the SH ambient.
+SKYLIGHT_LABEL = "moks_ambient"
 
 
 def script_path(fbx: str | os.PathLike[str]) -> Path:
@@ -41,11 +49,32 @@ def script_path(fbx: str | os.PathLike[str]) -> Path:
     return Path(fbx).with_suffix(".py")
 
 
+def asset_path(stem: str, default: str = "moks_bake") -> str:
+    """``/Game/MOKS/<stem>``, characters an Unreal asset name cannot hold replaced by ``_``."""
+    return f"{SEQUENCE_FOLDER}/{re.sub(r'[^A-Za-z0-9_]', '_', stem) or default}"
+
+
 def sequence_path(fbx: str | os.PathLike[str]) -> str:
-    """The Level Sequence asset for ``fbx``: ``/Game/MOKS/<stem>``, characters an Unreal asset
-    name cannot hold replaced by ``_``."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", Path(fbx).stem) or "moks_bake"
-    return f"{SEQUENCE_FOLDER}/{name}"
+    """The Level Sequence asset for ``fbx``: :func:`asset_path` of its stem."""
+    return asset_path(Path(fbx).stem)
+
+
+def look_record(look: Any) -> dict[str, Any]:
+    """The script's ``look`` record of a :class:`~moks_graph.hosts.look.LookFiles`: its host
+    record, the scene-linear working space and the ``OpenColorIOConfiguration`` asset."""
+    from moks_graph.nodes.looks.ocio_looks import SCENE_LINEAR
+
+    return {**look.record(), "working_space": SCENE_LINEAR,
+            "asset_path": asset_path(look.config.stem)}
+
+
+def ambient_record(ambient: Any) -> dict[str, Any]:
+    """The script's ``ambient`` record of an :class:`~moks_graph.hosts.ambient.AmbientFiles`:
+    the EXR's name, the SkyLight's intensity ``2**exposure``, the ``TextureCube`` asset and
+    the nine SH coefficients (data)."""
+    return {"image": ambient.image.name, "exposure": float(ambient.exposure),
+            "intensity": ambient.strength, "texture_path": asset_path(ambient.image.stem),
+            "name": SKYLIGHT_LABEL, "coefficients": ambient.coeffs.ravel().tolist()}
 
 
 def write_unreal(channels: Channels, path: str | os.PathLike[str], *, look: Any = None,
@@ -53,8 +82,9 @@ def write_unreal(channels: Channels, path: str | os.PathLike[str], *, look: Any 
     """Write ``<path>.fbx`` and its ``.py`` Level Sequence script (module docstring).
 
     ``look`` / ``ambient``: the film look's and the SH ambient's files the bake wrote beside
-    ``path`` (anything with ``paths()``); the script lists their names in ``side_files`` and
-    logs them, it does not apply them in Unreal. Returns the FBX path. ``ValueError`` for
+    ``path`` (:class:`~moks_graph.hosts.look.LookFiles`,
+    :class:`~moks_graph.hosts.ambient.AmbientFiles`); the script lists their names in
+    ``side_files`` and applies them (module docstring). Returns the FBX path. ``ValueError`` for
     channels Unreal cannot take or a file name with a control character (before anything is
     written); ``OSError`` when a file cannot be written, leaving neither file.
     """
@@ -65,7 +95,9 @@ def write_unreal(channels: Channels, path: str | os.PathLike[str], *, look: Any 
     check_text(target.name, "the FBX file name")
     side = [p.name for f in (look, ambient) if f is not None for p in f.paths()]
     text = unreal_script(plan_unreal_sequence(channels), sequence_path=sequence_path(target),
-                         fbx=target.name, side_files=side)
+                         fbx=target.name, side_files=side,
+                         look=None if look is None else look_record(look),
+                         ambient=None if ambient is None else ambient_record(ambient))
     from moks_graph.hosts.blender.interchange import export_interchange
 
     written = False

@@ -1,12 +1,14 @@
-"""Issue 17: the film look and the SH ambient travel with a bake into USD, .ma and .blend.
+"""Issue 17: the film look and the SH ambient travel with a bake into USD, .ma, .blend and the
+Unreal FBX + Level Sequence script.
 
 One starter (golden_hour_drone_reveal: a Vision3 250D look) with an SH ambient projected from
 the engine's own sun sky is baked once per host. The look is read back through the real
 PyOpenColorIO (the config beside the file loads, validates and processes pixels like the
 engine's stock transform) and through each host's reader (pxr layer metadata, the .ma parser,
-a Blender started with ``OCIO=<config>``). The ambient is read back through pxr, the .ma
-parser and bpy; its environment image, integrated with cosine weights at 50 normals, gives the
-SH irradiance within 1 %.
+a Blender started with ``OCIO=<config>``, the Unreal script's data literal read with ``ast``).
+The ambient is read back through pxr, the .ma parser, bpy and the Unreal script's literal; its
+environment image, integrated with cosine weights at 50 normals, gives the SH irradiance within
+1 %. The Unreal script's body runs against a stand-in ``unreal`` module (no Unreal here).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("look_ambient")
     graph = with_ambient(sky_coeffs())
     out = {}
-    for host, name in (("usd", "shot.usda"), ("maya", "shot.ma"), ("blender", "shot.blend")):
+    for host, name in (("usd", "shot.usda"), ("maya", "shot.ma"), ("blender", "shot.blend"),
+                       ("unreal", "shot.fbx")):
         out[host] = bake(graph, host, folder / name, frames=(1, 12)).path
     return out
 
@@ -252,6 +255,82 @@ def test_blender_world_gives_the_sh_irradiance(baked: dict[str, Path]) -> None:
     c, n = sky_coeffs(), normals()
     got = reference_irradiance(rows.astype(np.float64) * strength, n)
     assert np.abs(got / irradiance(c, n) - 1.0).max() < IRRADIANCE_RTOL
+
+
+def _unreal_data(fbx: Path) -> dict[str, Any]:
+    from moks_graph.hosts.unreal.script import script_data
+    from moks_graph.hosts.unreal.writer import script_path
+
+    return script_data(script_path(fbx).read_text(encoding="utf-8"))
+
+
+def test_unreal_script_names_the_look_config_beside_the_fbx(baked: dict[str, Path]) -> None:
+    look = _unreal_data(baked["unreal"])["look"]
+    folder = baked["unreal"].parent
+    assert look["config"] == f"moks_look_{STOCK}.ocio" and look["lut"] == f"moks_look_{STOCK}.clf"
+    assert look["asset_path"] == f"/Game/MOKS/moks_look_{STOCK}"
+    config = _config(folder / look["config"])  # the very file the USD stage points at
+    assert look["look"] in list(config.getLookNames())
+    assert look["working_space"] in list(config.getColorSpaceNames())
+    assert look["view"] in list(config.getViews(look["display"]))
+    assert (folder / look["lut"]).is_file()
+
+
+def test_unreal_skylight_gives_the_sh_irradiance(baked: dict[str, Path]) -> None:
+    ambient = _unreal_data(baked["unreal"])["ambient"]
+    image = baked["unreal"].parent / ambient["image"]
+    assert ambient["texture_path"] == f"/Game/MOKS/{image.stem}"
+    assert ambient["intensity"] == 2.0 ** ambient["exposure"]
+    np.testing.assert_allclose(np.reshape(ambient["coefficients"], (9, 3)), sky_coeffs(),
+                               rtol=1e-12)
+    _check_irradiance(image, ambient["intensity"])
+
+
+def test_unreal_script_applies_the_look_and_the_skylight(baked: dict[str, Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+    from unittest import mock
+
+    from moks_graph.hosts.unreal.writer import script_path
+
+    data = _unreal_data(baked["unreal"])
+    folder = baked["unreal"].parent.resolve()
+
+    class TextureCube:  # what the long-lat import makes
+        pass
+
+    cube = TextureCube()
+    ue = mock.MagicMock(name="unreal")
+    ue.TextureCube = TextureCube
+    ue.load_asset.side_effect = lambda path: cube if path == data["ambient"]["texture_path"] \
+        else None
+    monkeypatch.setitem(sys.modules, "unreal", ue)
+    runpy.run_path(str(script_path(baked["unreal"])), run_name="__main__")
+    tools = ue.AssetToolsHelpers.get_asset_tools.return_value
+    tools.create_asset.assert_any_call(f"moks_look_{STOCK}", "/Game/MOKS",
+                                       ue.OpenColorIOConfiguration,
+                                       ue.OpenColorIOConfigurationFactoryNew.return_value)
+    config_file = ue.FilePath.return_value.set_editor_property.call_args.args
+    assert config_file[0] == "file_path" and Path(config_file[1]) == folder / data["look"]["config"]
+    ue.OpenColorIODisplayView.assert_called_with(display="sRGB", view=f"Film {STOCK}")
+    shown = ue.OpenColorIOEditorBlueprintLibrary.set_active_viewport_configuration
+    shown.assert_called_once_with(ue.OpenColorIODisplayConfiguration.return_value)
+    task = dict(c.args for c in ue.AssetImportTask.return_value.set_editor_property.call_args_list)
+    assert Path(task["filename"]) == folder / data["ambient"]["image"]
+    assert Path(task["filename"]).is_file() and task["automated"] is True
+    pipeline = ue.InterchangeGenericTexturePipeline.return_value.set_editor_property
+    pipeline.assert_called_once_with("file_extensions_to_import_as_long_lat_cubemap",
+                                     ["exr", "hdr"])
+    spawned = ue.get_editor_subsystem.return_value.spawn_actor_from_class
+    assert spawned.call_args_list[-1].args[0] is ue.SkyLight
+    light = spawned.return_value.get_component_by_class.return_value
+    light.set_editor_property.assert_any_call("source_type",
+                                              ue.SkyLightSourceType.SLS_SPECIFIED_CUBEMAP)
+    light.set_cubemap.assert_called_once_with(cube)
+    light.set_intensity.assert_called_once_with(data["ambient"]["intensity"])
+    ue.load_asset.side_effect = lambda path: None  # an EXR that came in as a 2-D texture
+    with pytest.raises(RuntimeError, match="did not import as a long-lat TextureCube"):
+        runpy.run_path(str(script_path(baked["unreal"])), run_name="__main__")
 
 
 # --------------------------------------------------------------------------- switches and errors

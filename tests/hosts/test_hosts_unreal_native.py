@@ -162,7 +162,8 @@ def test_names_with_quotes_stay_data(scene, name):
     assert kinds.count("Assign") == 1 and "Expr" in kinds
     assert all(k in ("Expr", "Import", "Assign", "FunctionDef", "If") for k in kinds)
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
-    assert names == ["_here", "_sequence", "_settings", "_key_track", "build"]
+    assert names == ["_here", "_sequence", "_settings", "_key_track", "_look", "_ambient",
+                     "build"]
     data = script_data(text)
     assert data["actors"][0]["name"] == name and data["fbx"] == f"{name}.fbx"
 
@@ -172,6 +173,38 @@ def test_control_characters_are_refused(scene, bad):
     with pytest.raises(ValueError, match="control character") as err:
         unreal_script(_plan_named(scene, bad), sequence_path="/Game/MOKS/s", fbx="s.fbx")
     assert repr(bad) in str(err.value) and DATA_NAME in str(err.value)
+
+
+LOOK = {"config": "moks_look_x.ocio", "working_space": "lin_rec709", "display": "sRGB",
+        "view": "Film x", "asset_path": "/Game/MOKS/moks_look_x"}
+AMBIENT = {"image": "moks_ambient_0.exr", "intensity": 2.0, "texture_path": "/Game/MOKS/a",
+           "name": "moks_ambient"}
+
+
+@pytest.mark.parametrize(("record", "key", "bad"), [
+    ("look", "config", "x.ocio\nimport os"), ("look", "view", "Film\rx"),
+    ("ambient", "image", "a\x00.exr"), ("ambient", "name", "sky\u2028")])
+def test_look_and_ambient_records_refuse_control_characters(scene, record, key, bad):
+    records = {"look": dict(LOOK), "ambient": dict(AMBIENT)}
+    records[record][key] = bad
+    with pytest.raises(ValueError, match="control character") as err:
+        unreal_script(plan_unreal_sequence(scene), sequence_path="/Game/MOKS/s", fbx="s.fbx",
+                      **records)
+    assert f"{DATA_NAME}.{record}.{key}" in str(err.value)
+
+
+def test_look_and_ambient_records_stay_data(scene):
+    look = {**LOOK, "view": "Film x'); import os #"}
+    text = unreal_script(plan_unreal_sequence(scene), sequence_path="/Game/MOKS/s",
+                         fbx="s.fbx", look=look, ambient=AMBIENT)
+    data = script_data(text)
+    assert data["look"] == look and data["ambient"] == AMBIENT
+    with pytest.raises(ValueError, match="lacks texture_path"):
+        unreal_script(plan_unreal_sequence(scene), sequence_path="/Game/MOKS/s", fbx="s.fbx",
+                      ambient={k: v for k, v in AMBIENT.items() if k != "texture_path"})
+    with pytest.raises(ValueError, match="asset path"):
+        unreal_script(plan_unreal_sequence(scene), sequence_path="/Game/MOKS/s", fbx="s.fbx",
+                      look={**LOOK, "asset_path": "moks_look_x"})
 
 
 def test_file_name_with_a_newline_writes_nothing(tmp_path, scene):
