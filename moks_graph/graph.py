@@ -14,6 +14,7 @@ import hashlib
 import heapq
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -25,6 +26,7 @@ from moks_graph import validation
 from moks_graph.errors import GraphEditError, MoksError, Problem, problem_path
 from moks_graph.frames import FRAME_MAX, FRAME_MIN, MIN_FPS
 from moks_graph.registry import Registry, default_registry
+from moks_graph.timelimit import ComputeTimeout
 
 if TYPE_CHECKING:
     from moks_graph.evaluate import EvalResult
@@ -103,12 +105,19 @@ class NodeRecord:
                 h.update(b"bypass\0")
             if self.keys:  # likewise for keyed params
                 h.update(b"keys\0" + json.dumps(self.keys, sort_keys=True).encode())
-            try:  # = model_dump_json(); a plugin's serializer may raise anything
-                h.update(type(model).__pydantic_serializer__.to_json(model))
+            started = time.monotonic()
+            try:  # = model_dump_json(); a plugin's serializer may raise or loop
+                with validation.plugin_guard(type(model)):
+                    h.update(type(model).__pydantic_serializer__.to_json(model))
             except BaseException as exc:  # contained and reported
+                limit = validation.plugin_check_limit(type(model))
+                late = limit is not None and time.monotonic() - started >= limit
+                why = (f"did not finish in {limit:g} s (MOKS_PLUGIN_IMPORT_LIMIT)"
+                       if isinstance(exc, ComputeTimeout) or late  # pydantic wraps it
+                       else f"{type(exc).__name__}: {str(exc)[:500]}")
                 raise MoksError(Problem(
                     "MG116", f"node {self.id!r} ({self.type}): its parameters cannot be "
-                    f"serialized: {type(exc).__name__}: {str(exc)[:500]}",
+                    f"serialized: {why}",
                     problem_path("nodes", self.id, "params"), self.id, "params")) from None
             self._static_key = h.digest()
         return self._static_key

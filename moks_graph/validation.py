@@ -63,7 +63,7 @@ def is_builtin(cls: type) -> bool:
     return cls.__module__.startswith("moks_graph.")
 
 
-def plugin_check_limit(cls: type[Node]) -> float | None:
+def plugin_check_limit(cls: type) -> float | None:
     """Seconds a plugin node's parameter validation may take: the plugin import limit
     (``MOKS_PLUGIN_IMPORT_LIMIT``, default 20 s); built-in nodes have none."""
     if is_builtin(cls):
@@ -74,9 +74,10 @@ def plugin_check_limit(cls: type[Node]) -> float | None:
 
 
 @contextlib.contextmanager
-def _guarded(cls: type[Node]) -> Iterator[None]:
-    """Run a node type's parameter validators: a plugin's under :func:`plugin_check_limit`
-    with what it prints sent to stderr (never into a command's JSON on stdout)."""
+def plugin_guard(cls: type) -> Iterator[None]:
+    """Run a node type's parameter validators or serializer (``cls``: the node or its
+    ``Params``): a plugin's under :func:`plugin_check_limit` with what it prints sent to
+    stderr (never into a command's JSON on stdout)."""
     if is_builtin(cls):
         yield
         return
@@ -94,7 +95,7 @@ def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Check
     from moks_graph.timelimit import ComputeTimeout
 
     try:
-        with _guarded(cls):
+        with plugin_guard(cls):
             return cls.Params.model_validate(params), []
     except ComputeTimeout:
         path = problem_path("nodes", node_id, "params")
@@ -169,7 +170,7 @@ def check_nodes(graph: Graph, records: Sequence[NodeRecord]) -> list[Checked]:
             groups.setdefault(cls, []).append(i)
     for cls, indices in groups.items():
         try:
-            with _guarded(cls):
+            with plugin_guard(cls):
                 models = _list_adapter(cls.Params).validate_python(
                     [records[i].params for i in indices])
         except BaseException:  # checked node by node, which words it

@@ -267,3 +267,21 @@ def test_a_child_process_printing_at_import_stays_off_stdout(tmp_path, args):
     assert r.returncode == 0, r.stderr
     json.loads(r.stdout)
     assert "child says hi" in r.stderr and "child says hi" not in r.stdout
+
+
+def test_a_looping_serializer_is_mg116_under_the_limit(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    plugin(plugins, "ser", imports="from pydantic import field_serializer", params='''
+            @field_serializer("value")
+            def dump(self, v):
+                while True:
+                    pass
+''')
+    out = tmp_path / "out.chan"
+    t0 = time.monotonic()
+    r = moks("bake", str(demo_with(tmp_path, "studio.ser")), "--host", "chan", "--out", str(out),
+             node_path=plugins, MOKS_PLUGIN_IMPORT_LIMIT="0.5")
+    assert time.monotonic() - t0 < 60
+    assert r.returncode == 1 and "MG116" in r.stderr and "did not finish in 0.5 s" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
