@@ -109,6 +109,11 @@ def test_work_budget_counts_channels_from_the_report() -> None:
     assert validation.channel_outputs(graph) == by_class == sum(report.channel_outputs.values())
     assert validation.channel_outputs(graph, {"look"}) == 0
     assert validation.channel_outputs(graph, {"scene", "key"}) == 2
+    # totals are kept on the report (an evaluation asks once per call with the same set)
+    assert report.counted == {None: by_class, frozenset({"look"}): 0,
+                              frozenset({"scene", "key"}): 2}
+    graph.disconnect("fill.key")
+    assert validation.wiring_report(graph).counted == {}  # a new structure counts afresh
 
 
 def test_graph_evaluate_runs_the_process_evaluator() -> None:
