@@ -213,14 +213,17 @@ class BakeDialog(QtWidgets.QDialog):
                              "subject's null in the host (usd, blender, maya)")
         self.look = QtWidgets.QCheckBox("write the film look (OCIO config + CLF beside the file)")
         self.look.setToolTip("moks bake --look/--no-look: the stock's OCIO look, and the host's "
-                             "colour management pointed at it (usd, blender, maya)")
+                             "colour management pointed at it (usd, blender, maya, unreal)")
         self.ambient = QtWidgets.QCheckBox("write the SH ambient (dome light / world / skydome)")
         self.ambient.setToolTip("moks bake --ambient/--no-ambient: an environment image beside "
-                                "the file and the host's own ambient light (usd, blender, maya)")
-        for box, has in ((self.look, self._has(("moks.look.film_stock",))),
-                         (self.ambient, self._has(("moks.lighting.sh_preset",
-                                                   "moks.lighting.project_sh")))):
-            box.setChecked(True)  # nothing to write without the node: offered only with it
+                                "the file and the host's own ambient light (usd, blender, maya, "
+                                "unreal)")
+        #: Each feature box and whether the graph has its node (nothing to write without it).
+        self._feature_nodes = {self.look: self._has(("moks.look.film_stock",)),
+                               self.ambient: self._has(("moks.lighting.sh_preset",
+                                                        "moks.lighting.project_sh"))}
+        for box, has in self._feature_nodes.items():
+            box.setChecked(True)
             box.setEnabled(has)
 
     def _has(self, types: tuple[str, ...]) -> bool:
@@ -278,6 +281,17 @@ class BakeDialog(QtWidgets.QDialog):
         self.up_axis.setEnabled("up_axis" in takes)
         self.meters_per_unit.setEnabled("meters_per_unit" in takes)
         self._update_link()
+        self._update_features()
+
+    def _update_features(self) -> None:
+        """The look and ambient boxes are offered for hosts that write them, on graphs with
+        the node (:data:`~moks_graph.hosts.bake.FEATURE_HOSTS`)."""
+        try:
+            from moks_graph.hosts.bake import FEATURE_HOSTS as hosts
+        except Exception:  # hosts missing: nothing offered
+            hosts = frozenset()
+        for box, has in self._feature_nodes.items():
+            box.setEnabled(has and self.host.currentData() in hosts)
 
     def _update_link(self) -> None:
         """The link box is offered for hosts that write links, on graphs with a subject."""

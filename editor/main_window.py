@@ -117,6 +117,8 @@ class MainWindow(QtWidgets.QMainWindow):
         keys = QtGui.QKeySequence.StandardKey
         self.new_action = self._action("&New", self.new_file, keys.New)
         self.open_action = self._action("&Open…", self.open_dialog, keys.Open)
+        self.prose_action = self._action("New from &prose…", self.new_from_prose, None,
+                                         "compile a SceneScript prose line, as moks scene does")
         self.save_action = self._action("&Save", self.save, keys.Save)
         self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S")
         self.quit_action = self._action("&Quit", self.close, keys.Quit)
@@ -143,7 +145,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.new_action, self.open_action):
+        for action in (self.new_action, self.prose_action, self.open_action):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -201,6 +203,32 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.editor.confirm_discard():
             return False
         self.editor.new_file()
+        return True
+
+    def prose_dialog(self) -> QtWidgets.QDialog:
+        from moks_graph.editor.prose_dialog import ProseDialog
+
+        return ProseDialog(self)
+
+    def new_from_prose(self) -> bool:
+        """File > New from prose…: the compiled graph replaces the document (after the
+        unsaved-changes prompt)."""
+        if not self.editor.confirm_discard():
+            return False
+        dialog = self.prose_dialog()
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        return self.show_compiled(dialog)
+
+    def show_compiled(self, dialog: Any) -> bool:
+        """Show the graph a :class:`~moks_graph.editor.prose_dialog.ProseDialog` compiled."""
+        graph = dialog.graph
+        if graph is None:
+            return False
+        rig = graph.meta.get("scene_script", {}).get("camera", {}).get("rig", "?")
+        said = f"; warning: {dialog.warnings[0]}" if dialog.warnings else ""
+        self.editor.new_from_graph(graph, f"compiled from prose: {len(graph.nodes)} nodes, "
+                                          f"rig {rig}{said}")
         return True
 
     def open_dialog(self) -> bool:

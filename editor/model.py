@@ -340,6 +340,11 @@ class EditorDocument(QtCore.QObject):
         """An empty graph (settings default)."""
         self._replace(Graph(settings, self.registry), None)
 
+    def adopt(self, graph: Graph) -> list[Problem]:
+        """Show ``graph`` as a new, unsaved document (e.g. compiled from prose); its problems."""
+        self._replace(graph, None)
+        return self.problems()
+
     def open(self, path: str | Path) -> list[Problem]:
         """Load a file with the engine's loader; returns its problems (the graph opens anyway).
 

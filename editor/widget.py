@@ -36,6 +36,7 @@ from moks_graph.editor.viewers import (
 )
 from moks_graph.errors import MoksError, Problem
 from moks_graph.evaluate import Evaluator
+from moks_graph.graph import Graph
 from moks_graph.registry import Registry
 
 
@@ -233,10 +234,19 @@ class EditorWidget(QtWidgets.QWidget):
 
     def new_file(self) -> None:
         self.doc.new()
+        self._fresh("new graph")
+
+    def new_from_graph(self, graph: Graph, text: str) -> None:
+        """Show ``graph`` as a new, unsaved document; ``text`` goes to the status line."""
+        self.doc.adopt(graph)
+        self._fresh(text)
+
+    def _fresh(self, text: str) -> None:
+        """A new document's problems at once, no stale evaluation errors."""
         self.eval_problems = []
         self._refresh_timer.stop()
         self.refresh()
-        self.show_message("new graph")
+        self.show_message(text)
 
     def save_file(self, path: str | Path | None = None) -> bool:
         try:

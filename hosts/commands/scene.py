@@ -10,6 +10,7 @@ import click
 from moks_graph import mgraph
 from moks_graph.errors import MoksError, Problem
 from moks_graph.frames import parse_frame_range
+from moks_graph.graph import Graph
 from moks_graph.layout import tidy_graph
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
@@ -20,6 +21,38 @@ from moks_graph.nodes.scenescript.vocabulary import (
     VocabularyError,
     parse_prose,
 )
+
+#: The procedural skies ``--ambient`` (and the editor's New from prose dialog) offers.
+AMBIENT_SKIES: tuple[str, ...] = ("sun", "overcast", "studio")
+
+
+def prose_graph(prose: str, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
+                seed: int = 0, phi: float | None = None,
+                ambient: str | None = None) -> tuple[Graph, list[str]]:
+    """The tidied graph ``moks scene PROSE`` writes, and the prose warnings it prints.
+
+    ``phi``: the atmosphere's phase (``--phi``); ``ambient``: one of :data:`AMBIENT_SKIES`
+    projected to SH (``--ambient``). :class:`~moks_graph.errors.MoksError` ``MG110`` for an
+    unknown word (with "did you mean"), ``MG116`` for prose that cannot compile.
+    """
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", ProseConflict)
+            script = parse_prose(prose)
+            if phi is not None:
+                script = script.model_copy(update={
+                    "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})
+            graph = compile_scene(script, fps=fps, frames=frames, seed=seed)
+    except VocabularyError as exc:
+        raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None
+    except ValueError as exc:
+        raise MoksError(Problem("MG116", str(exc), "$.prose", field="prose")) from None
+    if ambient:
+        from moks_graph.hosts.ambient import add_sky_ambient
+
+        add_sky_ambient(graph, ambient)
+    # one merge node, laid out left to right (the same channels)
+    return tidy_graph(graph), [str(w.message) for w in said]
 
 
 @click.command()
@@ -32,7 +65,7 @@ from moks_graph.nodes.scenescript.vocabulary import (
 @click.option("--phi", type=click.FloatRange(0.0, 1.0), default=None,
               help="Atmospheric phase, 0 calm .. 1 storm (overrides the prose's haze/fog/storm "
                    "words): camera wind, fog, flicker.")
-@click.option("--ambient", type=click.Choice(["sun", "overcast", "studio"]), default=None,
+@click.option("--ambient", type=click.Choice(AMBIENT_SKIES), default=None,
               help="Add an SH ambient (a procedural sky projected to L=2 SH) that moks bake "
                    "writes as each host's dome light / world / skydome.")
 @click.option("--starters", type=click.Path(file_okay=False),
@@ -68,25 +101,10 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
         return
     if not prose:
         raise click.UsageError("give PROSE, --vocabulary or --starters DIR")
-    try:
-        with warnings.catch_warnings(record=True) as said:
-            warnings.simplefilter("always", ProseConflict)
-            script = parse_prose(prose)
-            if phi is not None:
-                script = script.model_copy(update={
-                    "atmosphere": script.atmosphere.model_copy(update={"phi": phi})})
-            graph = compile_scene(script, fps=fps, frames=parse_frame_range(frames), seed=seed)
-        for w in said:
-            click.echo(f"warning: {w.message}", err=True)
-    except VocabularyError as exc:
-        raise MoksError(Problem("MG110", str(exc), "$.prose", field="prose")) from None
-    except ValueError as exc:
-        raise MoksError(Problem("MG116", str(exc), "$.prose", field="prose")) from None
-    if ambient:
-        from moks_graph.hosts.ambient import add_sky_ambient
-
-        add_sky_ambient(graph, ambient)
-    graph = tidy_graph(graph)  # one merge node, laid out left to right (the same channels)
+    graph, said = prose_graph(prose, fps=fps, frames=parse_frame_range(frames), seed=seed,
+                              phi=phi, ambient=ambient)
+    for message in said:
+        click.echo(f"warning: {message}", err=True)
     if bake_host is not None and bake_out is not None:
         from moks_graph.hosts.bake import bake
 
