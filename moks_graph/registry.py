@@ -122,7 +122,7 @@ class Registry:
         """Load one plugin: its prints go to stderr, it cannot replace registered types, and
         it is stopped after ``limit`` seconds (``ComputeTimeout``, see the module doc)."""
         registry = self
-        from moks_graph.evaluate import deadline  # the engine's one deadline (import cycle)
+        from moks_graph.timelimit import deadline  # the engine's one deadline
 
         @contextlib.contextmanager
         def guard() -> Iterator[None]:
@@ -244,7 +244,7 @@ class Registry:
 
     def record_failure(self, source: str, exc: BaseException,
                        files: list[str] | tuple[str, ...] = ()) -> None:
-        from moks_graph.evaluate import ComputeTimeout
+        from moks_graph.timelimit import ComputeTimeout
 
         if isinstance(exc, ComputeTimeout):
             message = (f"its import took longer than {self.import_limit:g} s "

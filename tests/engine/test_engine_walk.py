@@ -1,7 +1,8 @@
 """The engine's walk: validation's report feeds the evaluation plan; no scratchpad, no circle.
 
-* graph, evaluate, mgraph and validation import one another without a circle (every import,
-  at the top or inside a function; ``if TYPE_CHECKING:`` blocks are annotations only);
+* graph, evaluate, mgraph and validation import one another without a circle, and no engine
+  module is on one (every import, at the top or inside a function; ``if TYPE_CHECKING:``
+  blocks are annotations only);
 * the graph keeps no string-keyed scratchpad: its derived values are a typed
   :class:`~moks_graph.graph.StructureCache`, validation's is a :class:`WiringReport`, the
   evaluation plan is built from that report and kept while the report is current.
@@ -65,6 +66,18 @@ def test_no_import_circle_among_graph_evaluate_mgraph_validation() -> None:
     dag = walk_imports()
     assert ("evaluate", "graph") in dag.edges and ("graph", "validation") in dag.edges
     assert nx.is_directed_acyclic_graph(dag), list(nx.simple_cycles(dag))
+
+
+def test_no_import_circle_in_the_engine() -> None:
+    """Nor through any other engine module (the registry's deadline comes from timelimit)."""
+    modules = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem != "__init__")
+    dag = nx.DiGraph()
+    dag.add_nodes_from(modules)
+    for module in modules:
+        text = (ENGINE / f"{module}.py").read_text(encoding="utf-8")
+        dag.add_edges_from((module, other) for other in engine_imports(text)
+                           if other in modules and other != module)
+    assert nx.is_directed_acyclic_graph(dag), list(nx.simple_cycles(dag))[:5]
 
 
 def test_the_import_check_sees_a_circle() -> None:
