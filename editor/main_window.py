@@ -126,6 +126,9 @@ class MainWindow(QtWidgets.QMainWindow):
                                             "evaluate the graph now (it also runs after edits)")
         self.bake_action = self._action("&Bake…", self.bake, "Ctrl+B",
                                         "evaluate and write keyframes for a host")
+        self.subject_action = self._action(
+            "&Subject from scene…", self.subject_from_scene, None,
+            "a host scene object's animated position becomes the moving subject (moks track)")
         self.match_action = self._action("&Match still…", self.match, None,
                                          "fit the lighting to a reference still")
         if not match_available():
@@ -168,6 +171,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view.addAction(self.problems_dock.toggleViewAction())
         graph = bar.addMenu("&Graph")
         graph.addAction(self.evaluate_action)
+        graph.addAction(self.subject_action)
         graph.addSeparator()
         graph.addAction(self.bake_action)
         graph.addAction(self.match_action)
@@ -282,6 +286,34 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog.finished_bake.connect(lambda _ok, text: self.statusBar().showMessage(
             text.splitlines()[0]))
         return dialog
+
+    def subject_dialog(self) -> QtWidgets.QDialog:
+        from moks_graph.editor.subject_dialog import SubjectDialog
+
+        folder = str(Path(self.editor.doc.path).parent) if self.editor.doc.path else None
+        return SubjectDialog(self, folder)
+
+    def subject_from_scene(self) -> bool:
+        """Graph > Subject from scene…: read the track, then wire it (one undo step)."""
+        dialog = self.subject_dialog()
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        return self.use_subject(dialog)
+
+    def use_subject(self, dialog: Any) -> bool:
+        """Wire the track a :class:`~moks_graph.editor.subject_dialog.SubjectDialog` read into
+        every ``subject`` input and the scene merge (:func:`subject_ops`)."""
+        from moks_graph.editor.subject_dialog import subject_ops
+
+        if dialog.track_path is None:
+            return False
+        node_id, ops = subject_ops(self.editor.doc.graph, str(dialog.track_path.resolve()))
+        if not self.editor.doc.perform(f"Subject from {dialog.track.source}", ops):
+            return False
+        fed = sum(1 for op in ops if isinstance(op, ConnectOp))
+        self.editor.show_message(f"{node_id}: {dialog.track.object} from "
+                                 f"{dialog.track.source} feeds {fed} inputs")
+        return True
 
     def bake(self) -> None:
         self.bake_dialog().open()
