@@ -108,3 +108,31 @@ def test_unresolved_selector_writes_and_changes_nothing(window, qtbot, tmp_path)
     assert not (tmp_path / "nobody.json").exists()
     assert not window.use_subject(dialog)
     assert mgraph.dumps(window.editor.doc.graph) == before
+
+
+def test_target_from_another_node_wired_in_the_editor(qtbot, tmp_path):
+    """A still shot; a moks.subject.path from the palette wired into the rig's and the key's
+    subject inputs (one undo step): the camera's focus and the key's exposure hold follow it."""
+    from moks_graph.editor.model import AddNodeOp, ConnectOp, EditorDocument
+    from moks_graph.editor.palette import palette_entries
+
+    doc = EditorDocument()
+    graph, _ = prose_graph("tripod medium shot", frames=(FIRST, LAST))
+    doc.adopt(graph)
+    assert {"moks.subject.path", "moks.subject.track"} <= {
+        e.type_id for e in palette_entries(doc.registry)}
+    walk = {"start": [-1.5, 1.0, 1.6], "end": [1.5, 0.0, 1.6], "start_time": 0.2}
+    assert doc.perform("walker", [AddNodeOp("moks.subject.path", "walker", walk, (0, 0)),
+                                  ConnectOp("walker.channels", "camera_rig.subject"),
+                                  ConnectOp("walker.channels", "key.subject")])
+    channels, _ = bake_channels(doc.graph)
+    values = doc.graph.evaluate(["walker.channels"])["walker.channels"]  # not merged: read it
+    at = np.stack([values[f"subject.t{a}"] for a in "xyz"], axis=1)
+    assert np.ptp(at[:, 0]) > 0.5  # it walks
+    cam = next(o for o, k in channels.kinds.items() if k == "camera")
+    lens = np.stack([channels[f"{cam}.t{a}"] for a in "xyz"], axis=1)
+    np.testing.assert_allclose(channels[f"{cam}.focus_distance"],
+                               np.linalg.norm(at - lens, axis=1), rtol=1e-6)
+    assert np.ptp(channels["key.intensity"]) > 0.0  # the exposure hold follows the distance
+    doc.undo_stack.undo()
+    assert not any(e.dst_port == "subject" for e in doc.graph.edges)
