@@ -4,10 +4,11 @@ The dialog takes a scene file (``.usd/.usda/.usdc``, ``.blend``, ``.ma``), a sel
 (``name:<object>`` or ``tag:<tag>``) and the track file to write, and calls the functions
 behind ``moks track`` (:func:`moks_graph.hosts.scene_targets.scene_track` and
 :func:`~moks_graph.hosts.scene_targets.write_track`). Then, in one undo step
-(:func:`subject_ops`), a ``moks.subject.track`` node reading that file feeds every
-``subject`` input of the graph (camera rigs and lights, which then frame it, aim at it and
-hold its illuminance) and the scene merge, in place of the subject the graph had (a prose
-``moks.subject.path`` left with nothing to feed is removed). A scene or selector that does not
+(:func:`subject_ops`, the plan ``moks scene --subject-track`` applies:
+:mod:`moks_graph.hosts.subject_wiring`), a ``moks.subject.track`` node reading that file
+feeds every ``subject`` input of the graph (camera rigs and lights, which then frame it, aim
+at it and hold its illuminance) and the scene merge, in place of the subject the graph had (a
+prose ``moks.subject.path`` left with nothing to feed is removed). A scene or selector that does not
 resolve is shown in the dialog and nothing is written or changed. The rigs' ``target``
 parameter (the subject's mark) is left as it was.
 """
@@ -21,69 +22,25 @@ from typing import Any
 from moks_graph.editor.model import AddNodeOp, ConnectOp, DisconnectOp, Op, RemoveNodeOp
 from moks_graph.editor.qtcompat import QtWidgets
 from moks_graph.graph import Graph
-from moks_graph.types import CHANNELS
 
-#: The node a scene subject becomes, and the input it feeds.
-TRACK_TYPE = "moks.subject.track"
-SUBJECT_PORT = "subject"
-MERGE_TYPE = "moks.channels.merge_many"
 #: Scene files the dialog offers (``moks track``'s).
 SCENE_FILTER = "scenes (*.usd *.usda *.usdc *.blend *.ma)"
 
 
-def _free_id(graph: Graph, base: str) -> str:
-    node_id, n = base, 1
-    while node_id in graph.nodes:
-        n += 1
-        node_id = f"{base}_{n}"
-    return node_id
-
-
-def _subject_inputs(graph: Graph) -> list[str]:
-    """``"node.subject"`` of every node with a Channels ``subject`` input."""
-    out = []
-    for node_id in sorted(graph.nodes):
-        cls = graph.node_class(node_id)
-        port = None if cls is None else cls.inputs.get(SUBJECT_PORT)
-        if port is not None and port.type is CHANNELS:
-            out.append(f"{node_id}.{SUBJECT_PORT}")
-    return out
-
-
-def _free_merge_input(graph: Graph) -> str | None:
-    """A free input of the scene merge (a ``merge_many`` that feeds nothing), or None."""
-    for node_id in sorted(graph.nodes):
-        if graph.nodes[node_id].type != MERGE_TYPE or graph.edges_from(node_id):
-            continue
-        taken = {e.dst_port for e in graph.edges_into(node_id)}
-        cls = graph.node_class(node_id)
-        free = [p for p in (cls.inputs if cls else {}) if p not in taken]
-        if free:
-            return f"{node_id}.{free[0]}"
-    return None
-
-
 def subject_ops(graph: Graph, track_path: str, object_name: str = "subject",
                 node_id: str = "scene_subject") -> tuple[str, list[Op]]:
-    """The id of the new ``moks.subject.track`` node and the ops that wire it (module doc)."""
-    new = _free_id(graph, node_id)
-    old = {e.src for e in graph.edges if e.dst_port == SUBJECT_PORT}
-    targets = set(_subject_inputs(graph))
-    targets |= {f"{e.dst}.{e.dst_port}" for e in graph.edges if e.src in old}
-    if not old:
-        merge = _free_merge_input(graph)
-        targets |= {merge} if merge else set()
-    ops: list[Op] = [AddNodeOp(TRACK_TYPE, new, {"path": track_path,
-                                                 "object_name": object_name}, (-300, -320))]
-    connected = {f"{e.dst}.{e.dst_port}" for e in graph.edges}
-    for dst in sorted(targets):
-        if dst in connected:
+    """The id of the new ``moks.subject.track`` node and the edits that wire it: the plan of
+    :func:`moks_graph.hosts.subject_wiring.subject_wiring` as undoable ops."""
+    from moks_graph.hosts.subject_wiring import TRACK_TYPE, subject_wiring
+
+    plan = subject_wiring(graph, track_path, object_name, node_id)
+    ops: list[Op] = [AddNodeOp(TRACK_TYPE, plan.node_id, plan.params, plan.pos)]
+    for dst in plan.connect:
+        if dst in plan.disconnect:
             ops.append(DisconnectOp(dst))
-        ops.append(ConnectOp(f"{new}.channels", dst))
-    kept = {e.src for e in graph.edges if e.src in old
-            and f"{e.dst}.{e.dst_port}" not in targets}
-    ops += [RemoveNodeOp(n) for n in sorted(old - kept)]
-    return new, ops
+        ops.append(ConnectOp(f"{plan.node_id}.channels", dst))
+    ops += [RemoveNodeOp(n) for n in plan.remove]
+    return plan.node_id, ops
 
 
 class SubjectDialog(QtWidgets.QDialog):

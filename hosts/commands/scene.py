@@ -27,13 +27,15 @@ AMBIENT_SKIES: tuple[str, ...] = ("sun", "overcast", "studio")
 
 
 def prose_graph(prose: str, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
-                seed: int = 0, phi: float | None = None,
-                ambient: str | None = None) -> tuple[Graph, list[str]]:
+                seed: int = 0, phi: float | None = None, ambient: str | None = None,
+                subject_track: str | None = None) -> tuple[Graph, list[str]]:
     """The tidied graph ``moks scene PROSE`` writes, and the prose warnings it prints.
 
     ``phi``: the atmosphere's phase (``--phi``); ``ambient``: one of :data:`AMBIENT_SKIES`
-    projected to SH (``--ambient``). :class:`~moks_graph.errors.MoksError` ``MG110`` for an
-    unknown word (with "did you mean"), ``MG116`` for prose that cannot compile.
+    projected to SH (``--ambient``); ``subject_track``: a ``moks track`` file that becomes the
+    moving subject (``--subject-track``, :mod:`moks_graph.hosts.subject_wiring`).
+    :class:`~moks_graph.errors.MoksError` ``MG110`` for an unknown word (with "did you
+    mean"), ``MG116`` for prose that cannot compile.
     """
     try:
         with warnings.catch_warnings(record=True) as said:
@@ -51,6 +53,10 @@ def prose_graph(prose: str, *, fps: float = 24.0, frames: tuple[int, int] = (1, 
         from moks_graph.hosts.ambient import add_sky_ambient
 
         add_sky_ambient(graph, ambient)
+    if subject_track:
+        from moks_graph.hosts.subject_wiring import apply_subject_wiring, subject_wiring
+
+        apply_subject_wiring(graph, subject_wiring(graph, subject_track))
     # one merge node, laid out left to right (the same channels)
     return tidy_graph(graph), [str(w.message) for w in said]
 
@@ -75,9 +81,16 @@ def prose_graph(prose: str, *, fps: float = 24.0, frames: tuple[int, int] = (1, 
                    "maya, unreal, alembic, chan); needs --bake-out.")
 @click.option("--bake-out", type=click.Path(dir_okay=False), default=None,
               help="The host file --bake writes (e.g. shot.fbx for unreal, shot.abc).")
+@click.option("--subject-track", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A moks track file (a host scene object's positions) that becomes the moving "
+                   "subject the camera and lights follow (docs/moving-targets.md).")
+@click.option("--link-to-target", is_flag=True,
+              help="With --bake: write the lights and camera aim that follow the moving subject "
+                   "as children / constraints of its null (usd, blender, maya).")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
           vocabulary: bool, starters: str | None, phi: float | None,
-          ambient: str | None, bake_host: str | None, bake_out: str | None) -> None:
+          ambient: str | None, bake_host: str | None, bake_out: str | None,
+          subject_track: str | None, link_to_target: bool) -> None:
     """Compile a SceneScript from PROSE (e.g. "low-key handheld close-up, light fog, Tri-X").
 
     The graphs it writes (and the starters) are tidied: one eight-input merge, laid out left
@@ -85,6 +98,8 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
     """
     if (bake_host is None) != (bake_out is None):
         raise click.UsageError("--bake HOST and --bake-out PATH go together")
+    if link_to_target and bake_host is None:
+        raise click.UsageError("--link-to-target goes with --bake HOST --bake-out PATH")
     if vocabulary:
         for phrase, slots in sorted(PHRASES.items()):
             fields = "; ".join(f"{slot}: {vals}" for slot, vals in slots.items())
@@ -102,13 +117,13 @@ def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int
     if not prose:
         raise click.UsageError("give PROSE, --vocabulary or --starters DIR")
     graph, said = prose_graph(prose, fps=fps, frames=parse_frame_range(frames), seed=seed,
-                              phi=phi, ambient=ambient)
+                              phi=phi, ambient=ambient, subject_track=subject_track)
     for message in said:
         click.echo(f"warning: {message}", err=True)
     if bake_host is not None and bake_out is not None:
         from moks_graph.hosts.bake import bake
 
-        result = bake(graph, bake_host, bake_out)
+        result = bake(graph, bake_host, bake_out, link_to_target=link_to_target)
         click.echo(f"baked {len(result.channels)} channels to {result.path} ({bake_host})",
                    err=not out)
     if out:
