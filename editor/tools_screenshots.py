@@ -41,10 +41,7 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
     editor.open_file(graphs / f"{STARTER}.mgraph")
     panels = _shoot_panels(editor, out / "editor-panels.png")
     canvas = editor.canvas
-    free = canvas.node_view("key").view.xy_pos  # below the camera weather, left of the fill
-    sub_id = canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
-    canvas.subgraphs.proxies[sub_id].view.xy_pos = free  # not over the camera weather
-    canvas.viewer.moved_nodes.emit({})
+    canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
     canvas.bypass.toggle(["camera_weather"])
     canvas.backdrops.add("camera", around=["camera_rig"])
     canvas.select([])

@@ -112,11 +112,21 @@ def collapse(graph: Graph, node_ids: list[str], sub_id: str | None = None,
                                 problem_path("nodes", sub_id), sub_id))
     if problems:
         raise GraphEditError(problems)
-    positions = [graph.nodes[n].ui["pos"] for n in members if graph.nodes[n].ui.get("pos")]
-    ui = ({"pos": [round(sum(p[0] for p in positions) / len(positions)),
-                   round(sum(p[1] for p in positions) / len(positions))]} if positions else {})
+    ui = _proxy_ui(graph, members)
     graph.subgraphs[sub_id] = Subgraph(sub_id, title or sub_id, members, ui)
     return sub_id
+
+
+def _proxy_ui(graph: Graph, members: tuple[str, ...]) -> dict[str, Any]:
+    """Where the subgraph node goes: at its most upstream placed member (first in topological
+    order), whose place the collapse frees, so it covers no other node and its pipes still
+    run downstream (a mean of the members' positions can land on a node outside)."""
+    order = {n: i for i, n in enumerate(graph.topological_order())}
+    placed = [n for n in members if graph.nodes[n].ui.get("pos")]
+    if not placed:
+        return {}
+    first = min(placed, key=lambda n: (order.get(n, len(order)), n))
+    return {"pos": [round(v) for v in graph.nodes[first].ui["pos"]]}
 
 
 def dissolve(graph: Graph, sub_id: str) -> Subgraph:

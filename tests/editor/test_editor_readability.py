@@ -122,3 +122,23 @@ def test_compact_merges_from_the_view_menu_in_one_undo_step(window, qapp, tmp_pa
     doc.undo_stack.undo()
     assert sorted(n for n, r in doc.graph.nodes.items() if "merge" in r.type) == merges
     assert window.editor.canvas.view_edges() == set(doc.graph.edges)
+
+
+def test_a_collapsed_selection_takes_its_first_members_place(window, qapp) -> None:
+    """Ctrl+G on a laid-out starter: the subgraph node sits where its most upstream member
+    was (that place is freed), over no other node, its pipes still running left to right."""
+    assert window.open_path(str(GRAPHS / "handheld_chase.mgraph"))
+    canvas, graph = window.editor.canvas, window.editor.doc.graph
+    where = list(graph.nodes["atmosphere"].ui["pos"])
+    sub_id = canvas.subgraphs.collapse(["atmosphere", "key", "fill"], title="lights")
+    qapp.processEvents()
+    assert graph.subgraphs[sub_id].ui["pos"] == where
+    proxy = canvas.subgraphs.proxies[sub_id].view.sceneBoundingRect()
+    shown = [n for n in canvas.node_ids() if canvas.node_view(n).view.isVisible()]
+    assert shown and not [n for n in shown
+                          if canvas.node_view(n).view.sceneBoundingRect().intersects(proxy)]
+    for pipe in canvas.subgraphs.pipes:
+        start, end = pipe.path().pointAtPercent(0.0), pipe.path().pointAtPercent(1.0)
+        assert start.x() < end.x()
+    window.editor.doc.undo_stack.undo()  # expanded again (and nothing to save on close)
+    assert graph.subgraphs == {} and not window.editor.doc.modified
