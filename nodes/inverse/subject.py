@@ -10,7 +10,8 @@ Everything here works in the reference's own framing, on a working grid of at mo
   the backdrop (regions running along the frame border) from what an edge encloses.
 - :func:`find_silhouette`: the most salient compact region unlike the border (or, grey on
   grey, enclosed by an edge), its parts settled by contrast and outline sharpness, then
-  snapped to the strongest edges by a watershed flooding in from the frame border.
+  snapped to the strongest edges by a watershed flooding in from the frame border, then
+  completed by colour (:func:`grow_by_colour`, GrabCut).
 - :func:`inflate_normals`: normals from the silhouette by Poisson inflation; exact on the
   occluding contour, a sphere for a disc, a cylinder for a slab; the frame border is not a
   contour (a bust cut by the frame edge keeps its depth there).
@@ -41,6 +42,9 @@ SHARP_OUTLINE: Final[float] = 0.15
 SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
 SHADOW_FLAT: Final[float] = 0.3
+GRABCUT_ITERATIONS: Final[int] = 5
+GRABCUT_MARGIN: Final[float] = 0.6
+"""Around the silhouette, this fraction of its larger side may still become subject."""
 """... and flat inside: its interquartile (25-75 %) luminance spread is under this [stops]
 (a lit object spans its terminator, a stop or more; a soft penumbra stays outside the
 quartiles)."""
@@ -387,7 +391,64 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    return _checked(drop_thin_shadows(mask, log_y))
+    return _checked(grow_by_colour(rgb, drop_thin_shadows(mask, log_y)))
+
+
+def _display_bgr(rgb: np.ndarray) -> np.ndarray:
+    """8-bit BGR of linear ``rgb``, white at its 99.5th percentile, gamma 2.2."""
+    top = max(float(np.percentile(rgb, 99.5)), 1e-6)
+    shown = np.clip(rgb / top, 0.0, 1.0) ** (1.0 / 2.2)
+    return np.ascontiguousarray((shown * 255.0).astype(np.uint8)[..., ::-1])
+
+
+def _largest(mask: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
+    """The component of ``mask`` holding ``seed``'s first pixel, else its largest."""
+    comps, n = ndimage.label(mask)
+    if n <= 1:
+        return mask
+    if seed is not None and (mask & seed).any():
+        return comps == comps[mask & seed][0]
+    return comps == 1 + int(np.argmax(np.bincount(comps.ravel())[1:]))
+
+
+def _body(mask: np.ndarray) -> np.ndarray:
+    """``mask`` opened by a third of its largest inscribed radius (its thin parts gone)."""
+    radius = float(ndimage.distance_transform_edt(mask).max())
+    return ndimage.binary_opening(mask, _disk(max(2, round(radius / 3.0))))
+
+
+def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` completed by GrabCut (colour models of subject and surroundings, graph cut).
+
+    A silhouette found by contrast can stop at the terminator (the lit half of a cone) or a
+    neck; the subject's own colour carries it on. The body is likely subject, the rest of
+    ``mask`` and a margin around it may be either, the frame beyond is backdrop. Thin parts
+    the cut adds (a floor streak, a shadow) are dropped unless ``mask`` had them. Seeded,
+    so the same image gives the same silhouette.
+    """
+    import cv2
+
+    if mask.sum() < 30:
+        return mask
+    h, w = mask.shape
+    rows, cols = np.nonzero(mask)
+    pad = round(GRABCUT_MARGIN * max(np.ptp(rows) + 1, np.ptp(cols) + 1))
+    labels = np.full((h, w), cv2.GC_BGD, np.uint8)
+    labels[max(rows.min() - pad, 0):rows.max() + pad + 1,
+           max(cols.min() - pad, 0):cols.max() + pad + 1] = cv2.GC_PR_BGD
+    labels[mask] = cv2.GC_PR_FGD
+    core = ndimage.binary_erosion(mask, iterations=2)
+    if core.sum() > 20:
+        labels[core] = cv2.GC_FGD
+    cv2.setRNGSeed(0)
+    models = (np.zeros((1, 65)), np.zeros((1, 65)))
+    cv2.grabCut(_display_bgr(rgb), labels, None, *models, GRABCUT_ITERATIONS,
+                cv2.GC_INIT_WITH_MASK)
+    grown = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    grown = ndimage.binary_fill_holes(_largest(grown, core if core.any() else mask))
+    body = _body(grown)
+    grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
+    return _largest(grown)
 
 
 def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
@@ -399,8 +460,7 @@ def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
     against the ground around them); thin parts of the subject itself (a neck, a handle)
     are lit and stay.
     """
-    radius = float(ndimage.distance_transform_edt(mask).max())
-    body = ndimage.binary_opening(mask, _disk(max(2, round(radius / 3.0))))
+    body = _body(mask)
     if not body.any():
         return mask
     thin = mask & ~ndimage.binary_dilation(body, iterations=1)
@@ -410,10 +470,7 @@ def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
         part = parts == k
         if shadow_like(part, log_y, mask):
             out &= ~part
-    comps, n = ndimage.label(out)
-    if n > 1:
-        out = comps == 1 + int(np.argmax(np.bincount(comps.ravel())[1:]))
-    return out
+    return _largest(out)
 
 
 def _checked(mask: np.ndarray) -> tuple[np.ndarray | None, str]:
