@@ -118,14 +118,18 @@ def move_window(script: SceneScript, settings: Settings) -> tuple[float, float]:
     return t0 + lead, length
 
 
-def _fit_limits(rig: str, params: dict[str, Any]) -> dict[str, Any]:
+def _fit_limits(rig: str, params: dict[str, Any], stated: bool = False) -> dict[str, Any]:
     """``params`` whose speed, acceleration and jerk limits let the move last its
-    ``move_duration``: the rig's defaults time-scaled by k (v k, a k², j k³), smallest k first."""
+    ``move_duration``: the rig's defaults time-scaled by k (v k, a k², j k³), smallest k first.
+
+    A move that cannot fit even at the last scaling is an error when its length was
+    ``stated`` in the prose; fitted to a short shot, it runs at the rig's own limits past
+    the last frame, with a :class:`ProseConflict` warning."""
     if not params.get("move_duration"):
         return params
     model = RIGS[rig][0]
     base = {name: model.model_fields[name].default for name in ("v_max", "a_max", "j_max")}
-    first: str | None = None
+    first = ""
     for k in LIMIT_SCALES:
         trial = params if k == 1.0 else {
             **params, **{name: round(value * k ** (1 + i), 6)
@@ -136,8 +140,14 @@ def _fit_limits(rig: str, params: dict[str, Any]) -> dict[str, Any]:
             first = first or str(exc.errors()[0]["msg"])
             continue
         return trial
-    raise ValueError(f"the move does not fit {params['move_duration']:g} s on a {rig}, even "
-                     f"with its limits time-scaled x{LIMIT_SCALES[-1]:g}: {first}")
+    if stated:
+        raise ValueError(f"the move does not fit {params['move_duration']:g} s on a {rig}, "
+                         f"even with its limits time-scaled x{LIMIT_SCALES[-1]:g}: {first}")
+    warnings.warn(ProseConflict(
+        f"the move does not fit {params['move_duration']:g} s on a {rig}, even with its "
+        f"limits time-scaled x{LIMIT_SCALES[-1]:g}: it runs at the rig's own limits and ends "
+        f"after the last frame (lengthen the shot or state a length, e.g. '4s')"), stacklevel=3)
+    return {**params, "move_duration": 0.0}
 
 
 def _sweep(c: Any) -> float:
@@ -312,7 +322,9 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
     rig = script.camera.rig
     try:
         params = rig_params(script, frame, move_window(script, g.settings), walk)
-        g.add_node(f"moks.rig.{rig}", "camera_rig", _fit_limits(rig, params), ui={"pos": [0, 0]})
+        stated = script.camera.duration_s is not None
+        g.add_node(f"moks.rig.{rig}", "camera_rig", _fit_limits(rig, params, stated),
+                   ui={"pos": [0, 0]})
     except Exception as exc:
         raise ValueError(f"camera slot: {exc}") from exc
     key, fr = script.key, script.fill_rim

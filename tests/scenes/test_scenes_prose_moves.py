@@ -224,3 +224,11 @@ def test_moks_scene_vocabulary_lists_the_numeric_words():
     for line in ("half orbit", "turntable", "<N>mm", "camera: sweep_deg = N",
                  "camera: duration_s = N"):
         assert line in out.output
+
+
+def test_a_short_shot_runs_the_move_as_fast_as_allowed_with_a_warning():
+    """No stated length: a one-second drone shot compiles, warns, and its move runs on."""
+    with pytest.warns(ProseConflict, match=r"does not fit .* ends after the last frame"):
+        graph = compiled("drone wide, practical", frames=(1, 24))
+    _, p, _ = camera_track(graph)
+    assert np.linalg.norm(p[-1] - p[0]) > 0.0, "the move has started"
