@@ -58,6 +58,7 @@ import numpy as np
 from moks_graph import mgraph
 from moks_graph.channels import Channels
 from moks_graph.errors import NO_PATH, HostError, MoksError, Problem, problem_path
+from moks_graph.extras import MissingExtra, require
 from moks_graph.graph import Graph
 from moks_graph.types import CHANNELS, VEC3
 
@@ -422,6 +423,8 @@ class BakeResult:
     linkage: Linkage = field(default_factory=Linkage)
     #: The film look's and the ambient's files written beside ``path``.
     side_files: tuple[Path, ...] = ()
+    #: What the bake left out and why (a look without PyOpenColorIO), one line each.
+    notes: tuple[str, ...] = ()
 
 
 def bake_channels(graph: Graph, *, frames: tuple[int, int] | None = None,
@@ -494,15 +497,32 @@ class EvaluatedBake:
     #: The film look (``LookParams``) and the SH ambient ``(9, 3)`` to write, or ``None``.
     look: Any = None
     ambient: Any = None
+    notes: tuple[str, ...] = ()
 
 
-def feature_refs(graph: Graph, host: str, look: bool, ambient: bool) -> tuple[str, str]:
+def ocio_missing() -> str:
+    """Why a film look cannot be written here (``""`` when PyOpenColorIO imports)."""
+    try:
+        require("PyOpenColorIO", "ocio", "the film look in a baked file")
+    except MissingExtra as exc:
+        return (f"film look not written: {exc.purpose} needs {exc.module}; install it with "
+                f"pip install 'moks-graph[{exc.extra}]'")
+    return ""
+
+
+def feature_refs(graph: Graph, host: str, look: bool, ambient: bool,
+                 notes: list[str] | None = None) -> tuple[str, str]:
     """``(look ref, ambient ref)`` a bake of ``host`` writes (``""``: none); ``ValueError``
-    when the graph has several of one (:mod:`.look`, :mod:`.ambient`)."""
+    when the graph has several of one (:mod:`.look`, :mod:`.ambient`). A look that needs
+    the missing ``ocio`` extra is left out, with a line in ``notes``."""
     if host not in FEATURE_HOSTS:
         return "", ""
     looks = look_refs(graph) if look else []
     ambients = ambient_refs(graph) if ambient else []
+    if looks and (why := ocio_missing()):
+        looks = []
+        if notes is not None:
+            notes.append(why)
     return (looks[0] if looks else ""), (ambients[0] if ambients else "")
 
 
@@ -525,7 +545,8 @@ def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     opts = check_options(host, options)
     check_link(host, link_to_target)
     target = check_output(host, out)
-    look_ref, ambient_ref = feature_refs(graph, host, look, ambient)
+    notes: list[str] = []
+    look_ref, ambient_ref = feature_refs(graph, host, look, ambient, notes)
     t0 = time.perf_counter()
     channels, targets, linkage, values = _bake_values(
         graph, frames, subframes, resolver, progress, link_to_target,
@@ -533,7 +554,8 @@ def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
     if linkage:
         opts["linkage"] = linkage
     return EvaluatedBake(host, target, opts, channels, targets, linkage,
-                         time.perf_counter() - t0, values.get(look_ref), values.get(ambient_ref))
+                         time.perf_counter() - t0, values.get(look_ref), values.get(ambient_ref),
+                         tuple(notes))
 
 
 def _write_features(job: EvaluatedBake) -> dict[str, Any]:
@@ -571,7 +593,8 @@ def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
     if progress is not None:
         progress("write", 1, 1, job.host)
     return BakeResult(job.target, job.host, job.channels, job.targets, job.evaluate_s, t2 - t1,
-                      job.linkage, tuple(p for f in features.values() for p in f.paths()))
+                      job.linkage, tuple(p for f in features.values() for p in f.paths()),
+                      job.notes)
 
 
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
@@ -651,7 +674,7 @@ def rich_progress(console: Any, host: str) -> Iterator[BakeProgress]:
 
 def print_summary(console: Any, result: BakeResult) -> None:
     """The bake summary: warnings for proxy nulls, the target table, channels x samples, timings."""
-    for line in result.targets.warnings:
+    for line in (*result.targets.warnings, *result.notes):
         console.print(f"[yellow]warning[/] {line}")
     if result.targets.targets:
         from moks_graph.listing import Listing

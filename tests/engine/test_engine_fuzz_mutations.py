@@ -110,8 +110,9 @@ def test_mutated_starters_validate_and_bake_or_give_coded_errors(text):
     frames = (start, min(graph.settings.frame_end, start + 2))
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "shot.ma"
+        written: list[str] = []
         try:
-            bake(graph, "maya", out, frames=frames)
+            result = bake(graph, "maya", out, frames=frames)
         except MoksError as exc:
             _coded(exc)
             event(f"bake refused {exc.code}")
@@ -119,4 +120,5 @@ def test_mutated_starters_validate_and_bake_or_give_coded_errors(text):
         else:
             event("baked")
             assert out.stat().st_size > 0
-        assert [p.name for p in Path(folder).iterdir()] in ([], ["shot.ma"])  # no temp files
+            written = sorted(["shot.ma", *(p.name for p in result.side_files)])
+        assert sorted(p.name for p in Path(folder).iterdir()) == written  # no temp files
