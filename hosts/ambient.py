@@ -46,6 +46,8 @@ from moks_graph.atomic import atomic_output
 from moks_graph.graph import Graph
 from moks_graph.types import SH9
 
+from .look import single_feature_refs
+
 #: Node types whose SH9 output is the bake's ambient.
 AMBIENT_TYPES: frozenset[str] = frozenset({"moks.lighting.sh_preset", "moks.lighting.project_sh"})
 #: USD prim path, Blender node names, Maya node names, metadata key.
@@ -83,16 +85,7 @@ class AmbientFiles:
 def ambient_refs(graph: Graph) -> list[str]:
     """``"node.port"`` of the graph's SH ambient (none, or one); ``ValueError`` naming the
     nodes when there are several."""
-    ids = sorted(i for i, node in graph.nodes.items() if node.type in AMBIENT_TYPES)
-    if len(ids) > 1:
-        raise ValueError(f"the graph has {len(ids)} SH ambients ({', '.join(ids)}): a bake "
-                         "writes one; remove the others or bake with --no-ambient")
-    refs = []
-    for node_id in ids:
-        cls = graph.node_class(node_id)
-        refs += [f"{node_id}.{p}" for p, out in (cls.outputs if cls else {}).items()
-                 if out.type is SH9]
-    return refs
+    return single_feature_refs(graph, AMBIENT_TYPES, SH9, "SH ambients", "--no-ambient")
 
 
 def add_sky_ambient(graph: Graph, sky: str) -> str:

@@ -44,7 +44,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -93,19 +93,26 @@ class LookFiles:
         return (self.config, self.clf)
 
 
-def look_refs(graph: Graph) -> list[str]:
-    """``"node.look"`` of the graph's film-stock node (none, or one); ``ValueError`` naming
-    the nodes when there are several (the bake would not know which look to write)."""
-    ids = sorted(i for i, node in graph.nodes.items() if node.type == LOOK_TYPE)
+def single_feature_refs(graph: Graph, types: Collection[str], port_type: Any, what: str,
+                        flag: str) -> list[str]:
+    """``"node.port"`` (ports of ``port_type``) of the graph's one node of ``types`` (none,
+    or one); ``ValueError`` naming the nodes when there are several (the bake would not
+    know which to write; ``what``: their plural, ``flag``: the option leaving them out)."""
+    ids = sorted(i for i, node in graph.nodes.items() if node.type in types)
     if len(ids) > 1:
-        raise ValueError(f"the graph has {len(ids)} film looks ({', '.join(ids)}): a bake "
-                         "writes one; remove the others or bake with --no-look")
+        raise ValueError(f"the graph has {len(ids)} {what} ({', '.join(ids)}): a bake "
+                         f"writes one; remove the others or bake with {flag}")
     refs = []
     for node_id in ids:
         cls = graph.node_class(node_id)
         refs += [f"{node_id}.{p}" for p, out in (cls.outputs if cls else {}).items()
-                 if out.type is LOOK]
+                 if out.type is port_type]
     return refs
+
+
+def look_refs(graph: Graph) -> list[str]:
+    """``"node.look"`` of the graph's film-stock node (none, or one)."""
+    return single_feature_refs(graph, (LOOK_TYPE,), LOOK, "film looks", "--no-look")
 
 
 def look_files(target: Path, look: Any) -> LookFiles:
