@@ -8,8 +8,8 @@ from __future__ import annotations
 from moks_graph.registry import Registry
 
 _MODULES = (
-    "moks_graph.nodes.core.values",
-    "moks_graph.nodes.core.channel_ops",
+    "moks_graph.nodes.utility.value_nodes",
+    "moks_graph.nodes.utility.channel_nodes",
     "moks_graph.nodes.camera.nodes",
     "moks_graph.nodes.lights.nodes",
     "moks_graph.nodes.subject.nodes",
@@ -18,7 +18,7 @@ _MODULES = (
     "moks_graph.nodes.lighting.nodes",
     "moks_graph.nodes.imaging.nodes",
     "moks_graph.nodes.geometry.nodes",
-    "moks_graph.nodes.lighting.check_node",
+    "moks_graph.nodes.utility.check_nodes",
     "moks_graph.nodes.inverse.nodes",
 )
 

@@ -196,7 +196,7 @@ def test_decorator_node_in_a_dozen_lines():
 
     reg = mg.Registry()
     reg.register(exposure_offset)
-    from moks_graph.nodes.core.values import FloatValue
+    from moks_graph.nodes.utility.value_nodes import FloatValue
 
     reg.register(FloatValue)
     g = mg.Graph(registry=reg)

@@ -202,7 +202,7 @@ def test_builtins_kept_when_a_plugin_registers_through_default_registry(tmp_path
                 return {}
 
 
-        default_registry().register(Merge, "built-in moks_graph.nodes.core.channel_ops")
+        default_registry().register(Merge, "built-in moks_graph.nodes.utility.channel_nodes")
     '''))
     code = ("from moks_graph.registry import default_registry\n"
             "r = default_registry()\n"
@@ -210,7 +210,7 @@ def test_builtins_kept_when_a_plugin_registers_through_default_registry(tmp_path
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "MOKS_NODE_PATH": str(tmp_path)})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["moks_graph.nodes.core.channel_ops", "1"]
+    assert r.stdout.split() == ["moks_graph.nodes.utility.channel_nodes", "1"]
 
 
 LOOPING_VALIDATOR = '''

@@ -1,1 +1,0 @@
-"""Core nodes: constants, time, and channel plumbing."""

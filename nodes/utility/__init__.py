@@ -1,0 +1,1 @@
+"""Utility nodes: constants, arithmetic, frames, channel plumbing and the shareable-file check."""
