@@ -1,7 +1,7 @@
 """Benchmark: L=2 SH projection of a 2048x1024 HDRI against numpy.sum over it x27.
 
 Run: ``.venv/bin/python bench/sh.py``. Prints the best-of-N wall time of
-:func:`moks_graph.nodes.lighting.sh.project_hdri` on a float32 2048x1024 RGB
+:func:`moks_graph.nodes.environment.sh.project_hdri` on a float32 2048x1024 RGB
 map and of 27 ``numpy.sum`` passes over the same map (one per output float),
 and their ratio. Target: ratio <= 2 (projection costs no more than reading
 the map 54 times); a ratio, not an absolute time, so it holds across machines.
@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from moks_graph.nodes.lighting.sh import project_hdri
-from moks_graph.nodes.lighting.skies import sun_sky
+from moks_graph.nodes.environment.sh import project_hdri
+from moks_graph.nodes.environment.skies import sun_sky
 
 
 def best_of(fn: Callable[[], object], repeats: int = 7) -> float:

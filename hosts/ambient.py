@@ -3,13 +3,13 @@
 A graph's L=2 SH ambient (a ``moks.lighting.sh_preset`` or ``moks.lighting.project_sh``
 node) travels with a bake as ``moks_ambient_<hash>.exr`` beside the host file (named by a
 digest of the nine coefficients, so the host file's bytes do not depend on its own name): the
-non-negative radiance map of :func:`moks_graph.nodes.lighting.ambient.sh_environment` (64 x
+non-negative radiance map of :func:`moks_graph.nodes.environment.ambient.sh_environment` (64 x
 128, float32 RGB, OpenEXR through OpenImageIO, written atomically), divided by the power of
 two ``2**exposure`` at or above its peak (lossless:
-:func:`~moks_graph.nodes.lighting.ambient.exposure_split`). Radiance = texture value x
+:func:`~moks_graph.nodes.environment.ambient.exposure_split`). Radiance = texture value x
 ``2**exposure``, in the preset's scene-linear units (an HDRI's own units; no photometric
 conversion). The map is Z-up with the equirect mapping of
-:mod:`moks_graph.nodes.lighting.hdri` (column centre ``u = 0.5`` faces +X, ``u = 0.25``
+:mod:`moks_graph.nodes.environment.hdri` (column centre ``u = 0.5`` faces +X, ``u = 0.25``
 faces +Y, the top row is +Z), which is Cycles' own lat-long mapping (checked by a test
 render); the USD dome's, Arnold's and Unreal's azimuth conventions are not checked against a
 renderer.
@@ -123,7 +123,7 @@ def write_exr(path: Path, image: np.ndarray) -> None:
 
 def write_ambient(target: Path, coeffs: Any) -> AmbientFiles:
     """Write the environment image of ``coeffs`` beside ``target``."""
-    from moks_graph.nodes.lighting.ambient import exposure_split, sh_environment
+    from moks_graph.nodes.environment.ambient import exposure_split, sh_environment
 
     c = np.asarray(coeffs, dtype=np.float64).reshape(9, 3)
     texture, exposure = exposure_split(sh_environment(c))

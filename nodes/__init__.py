@@ -15,7 +15,7 @@ _MODULES = (
     "moks_graph.nodes.subject.nodes",
     "moks_graph.nodes.atmosphere.nodes",
     "moks_graph.nodes.looks.nodes",
-    "moks_graph.nodes.lighting.nodes",
+    "moks_graph.nodes.environment.environment_nodes",
     "moks_graph.nodes.imaging.nodes",
     "moks_graph.nodes.geometry.nodes",
     "moks_graph.nodes.utility.check_nodes",

@@ -8,9 +8,9 @@ import sys
 import click
 
 from moks_graph.errors import NO_PATH, MoksError, Problem
+from moks_graph.nodes.environment.hdri import check_hdri
+from moks_graph.nodes.environment.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.nodes.imaging.io import read_array
-from moks_graph.nodes.lighting.hdri import check_hdri
-from moks_graph.nodes.lighting.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.shareable import check_file
 
 

@@ -7,7 +7,7 @@ One reader for every image the project takes in (``moks.image.load``, ``moks met
   formats OpenImageIO reads, at the precision they are stored in (16-bit PNG/TIFF stay
   ``uint16``, half/float EXR become ``float32``);
 * Radiance ``.hdr`` (by suffix or ``#?`` header) through the built-in RGBE decoder of
-  :mod:`moks_graph.nodes.lighting.hdri`;
+  :mod:`moks_graph.nodes.environment.hdri`;
 * ``.npy`` arrays (never pickles).
 
 Every reader checks the size the file's header claims against the image budget
@@ -146,7 +146,7 @@ def read_array(path: str | Path) -> np.ndarray:
     with p.open("rb") as f:
         head = f.read(32)
     if suffix == ".hdr" or head.startswith((b"#?RADIANCE", b"#?RGBE")):
-        from moks_graph.nodes.lighting.hdri import _decode_radiance
+        from moks_graph.nodes.environment.hdri import _decode_radiance
 
         try:
             return _decode_radiance(p.read_bytes(), p)

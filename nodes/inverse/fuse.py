@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from moks_graph.nodes.environment.sh import irradiance
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K
 from moks_graph.nodes.imaging.metrics import extract_metrics
 from moks_graph.nodes.inverse.calibrate import Analysis, analyse
@@ -33,7 +34,6 @@ from moks_graph.nodes.inverse.render import (
     scene_geometry,
     smooth_cosine,
 )
-from moks_graph.nodes.lighting.sh import irradiance
 from moks_graph.nodes.looks.stocks import LOG2_EXPOSURE_RANGE, STOCK_NAMES, transfer
 from moks_graph.nodes.scenescript.compile import framing
 from moks_graph.nodes.scenescript.schema import SceneScript

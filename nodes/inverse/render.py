@@ -14,9 +14,9 @@ from typing import Final
 import numpy as np
 
 from moks_graph.nodes.atmosphere.phase import AtmosphereParams, smoothstep
+from moks_graph.nodes.environment.sh import irradiance, project_hdri
+from moks_graph.nodes.environment.skies import overcast_sky
 from moks_graph.nodes.inverse.interfaces import PREVIEW_SIZE
-from moks_graph.nodes.lighting.sh import irradiance, project_hdri
-from moks_graph.nodes.lighting.skies import overcast_sky
 from moks_graph.nodes.lights.photometry import LUMA_709, cct_to_rgb
 from moks_graph.nodes.lights.placement import ground_frame, light_direction
 from moks_graph.nodes.looks.stocks import (

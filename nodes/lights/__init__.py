@@ -1,1 +1,4 @@
-"""Light rigs: SceneScript placement, photometry, colour temperature and light channels."""
+"""Light rigs: placed fixtures (key, fill, rim, practical), photometry, colour and channels.
+
+The ambient environment (skies, HDRIs, SH presets) is :mod:`moks_graph.nodes.environment`.
+"""

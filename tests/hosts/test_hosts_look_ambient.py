@@ -25,10 +25,10 @@ import pytest
 
 from moks_graph import mgraph
 from moks_graph.graph import Graph
+from moks_graph.nodes.environment.ambient import sh_environment
+from moks_graph.nodes.environment.sh import irradiance, project_hdri, reference_irradiance
+from moks_graph.nodes.environment.skies import overcast_sky, studio_sky, sun_sky
 from moks_graph.nodes.imaging.io import read_array
-from moks_graph.nodes.lighting.ambient import sh_environment
-from moks_graph.nodes.lighting.sh import irradiance, project_hdri, reference_irradiance
-from moks_graph.nodes.lighting.skies import overcast_sky, studio_sky, sun_sky
 from moks_graph.nodes.looks.stocks import apply_stock
 
 ocio = pytest.importorskip("PyOpenColorIO")
@@ -447,7 +447,7 @@ def test_cycles_sees_the_map_the_engine_way_round(tmp_path: Path) -> None:
     is Cycles' own: a camera looking along +X / +Y renders the lobe painted there."""
     bpy = pytest.importorskip("bpy")
     from moks_graph.hosts.ambient import write_exr
-    from moks_graph.nodes.lighting.hdri import equirect_directions
+    from moks_graph.nodes.environment.hdri import equirect_directions
 
     d = equirect_directions(32)
     write_exr(tmp_path / "env.exr", np.maximum(d, 0.0) ** 8)  # red +X, green +Y, blue +Z

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 import moks_graph as mg
 from moks_graph.cli import main
 from moks_graph.evaluate import Evaluator
+from moks_graph.nodes.environment.hdri import load_hdri
+from moks_graph.nodes.environment.sh import preset_to_sh, project_hdri
+from moks_graph.nodes.environment.skies import sun_sky
 from moks_graph.nodes.imaging.colorimetry import srgb_decode
 from moks_graph.nodes.imaging.io import load_image, read_array
-from moks_graph.nodes.lighting.hdri import load_hdri
-from moks_graph.nodes.lighting.sh import preset_to_sh, project_hdri
-from moks_graph.nodes.lighting.skies import sun_sky
 
 oiio = pytest.importorskip("OpenImageIO")
 

@@ -20,10 +20,10 @@ from click.testing import CliRunner
 import moks_graph as mg
 from moks_graph.cli import main
 from moks_graph.evaluate import Evaluator
+from moks_graph.nodes.environment.hdri import load_hdri
 from moks_graph.nodes.imaging import limits
 from moks_graph.nodes.imaging.io import load_image, read_array
 from moks_graph.nodes.imaging.limits import ImageTooLarge, check_dimensions, max_pixels
-from moks_graph.nodes.lighting.hdri import load_hdri
 
 
 def png_claiming(path: Path, width: int, height: int) -> Path:

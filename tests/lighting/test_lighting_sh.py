@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moks_graph.nodes.lighting import hdri, sh, skies
+from moks_graph.nodes.environment import hdri, sh, skies
 from moks_graph.rng import generator
 
 FOUR_PI = 4.0 * math.pi

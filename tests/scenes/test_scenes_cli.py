@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from moks_graph import mgraph
 from moks_graph.cli import main
-from moks_graph.nodes.lighting.sh import preset_to_sh
-from moks_graph.nodes.lighting.skies import overcast_sky
+from moks_graph.nodes.environment.sh import preset_to_sh
+from moks_graph.nodes.environment.skies import overcast_sky
 
 
 def run(*args):

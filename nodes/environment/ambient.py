@@ -3,7 +3,7 @@
 A host's own ambient (a UsdLux DomeLight, a Blender world, an Arnold skydome) is a radiance
 image, so the nine SH coefficients are turned into one: the map's pixels are ``L(w) = max(0,
 sum_k a_k Y_k(w))`` per channel, with ``a`` chosen so that the map's discrete SH projection
-(:func:`~moks_graph.nodes.lighting.sh.project_hdri`) equals the preset. Where the plain L=2
+(:func:`~moks_graph.nodes.environment.sh.project_hdri`) equals the preset. Where the plain L=2
 reconstruction is non-negative ``a`` is the preset corrected for the pixels' discrete
 quadrature (one Newton step); where it rings below zero (a sun-like preset) the clamp is
 compensated by moment matching: ``a`` minimises the convex ``F(a) = sum_p dOmega_p max(0,
@@ -11,7 +11,7 @@ a.Y_p)^2 / 2 - a.c`` (Newton with backtracking), whose gradient is the projectio
 Bands 0-2 of the map are then the preset's, so its cosine-weighted irradiance is the SH
 irradiance up to the clamp's own l >= 4 content (weighted by the cosine lobe's ``A_4 =
 pi/24``) and the quadrature of the map's pixels. Z-up, the equirect mapping of
-:mod:`moks_graph.nodes.lighting.hdri`; radiance in the preset's scene-linear units.
+:mod:`moks_graph.nodes.environment.hdri`; radiance in the preset's scene-linear units.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from moks_graph.nodes.lighting.hdri import equirect_directions, equirect_row_solid_angles
-from moks_graph.nodes.lighting.sh import _check_coeffs, sh_basis
+from moks_graph.nodes.environment.hdri import equirect_directions, equirect_row_solid_angles
+from moks_graph.nodes.environment.sh import _check_coeffs, sh_basis
 
 #: Default map height (width is twice that): 64 x 128 pixels.
 DEFAULT_HEIGHT = 64

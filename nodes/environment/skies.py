@@ -1,7 +1,7 @@
 """Procedural equirectangular skies for tests and lighting presets.
 
 All skies are linear RGB radiance maps of shape ``(H, 2H, 3)`` float32 in the
-Z-up mapping of :mod:`moks_graph.nodes.lighting.hdri` (azimuth 0 deg = +X,
+Z-up mapping of :mod:`moks_graph.nodes.environment.hdri` (azimuth 0 deg = +X,
 +90 deg = +Y; elevation 0 deg = horizon, +90 deg = zenith). Radiance units
 are arbitrary but consistent: a surface facing a light of ``irradiance`` E
 receives E from it.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from moks_graph.nodes.lighting.hdri import (
+from moks_graph.nodes.environment.hdri import (
     check_height,
     equirect_angles,
     equirect_directions,
@@ -185,7 +185,7 @@ def studio_sky(
     """Studio softboxes over a uniform ambient (white cyc / bounce), summed where they overlap.
 
     The defaults are large, soft sources; small hard boxes behave like the
-    point-light case of :mod:`moks_graph.nodes.lighting.sh` (up to ~9 % SH
+    point-light case of :mod:`moks_graph.nodes.environment.sh` (up to ~9 % SH
     irradiance error).
     """
     h = check_height(height)

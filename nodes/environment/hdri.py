@@ -1,7 +1,7 @@
 """Equirectangular HDRI conventions and loading.
 
 The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
-`nodes/lighting/hdri.py`.
+`nodes/environment/hdri.py`.
 """
 
 from __future__ import annotations

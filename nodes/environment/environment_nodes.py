@@ -7,9 +7,9 @@ from typing import Any, Literal
 import numpy as np
 
 from moks_graph.node import Input, Node, NodeContext, NodeParams, Output, Param
-from moks_graph.nodes.lighting.hdri import load_hdri
-from moks_graph.nodes.lighting.sh import project_hdri
-from moks_graph.nodes.lighting.skies import overcast_sky, studio_sky, sun_sky
+from moks_graph.nodes.environment.hdri import load_hdri
+from moks_graph.nodes.environment.sh import project_hdri
+from moks_graph.nodes.environment.skies import overcast_sky, studio_sky, sun_sky
 from moks_graph.types import IMAGE, SH9
 
 

@@ -1,7 +1,7 @@
 """Order-2 (L=2) real spherical-harmonic environment lighting.
 
 The details (moved from this docstring): docs/measuring-stills.md, "Module notes",
-`nodes/lighting/sh.py`.
+`nodes/environment/sh.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from moks_graph.nodes.lighting.hdri import (
+from moks_graph.nodes.environment.hdri import (
     check_hdri,
     equirect_angles,
     equirect_directions,
@@ -142,7 +142,7 @@ def project_hdri(hdri: np.ndarray) -> np.ndarray:
     """Project an equirectangular radiance map onto the nine L=2 SH functions.
 
     ``hdri``: ``(H, 2H, 3)`` float32/float64 linear RGB radiance, Z-up mapping
-    of :mod:`moks_graph.nodes.lighting.hdri`. Returns ``(9, 3)`` float64
+    of :mod:`moks_graph.nodes.environment.hdri`. Returns ``(9, 3)`` float64
     coefficients ``L_lm = sum_p L_p Y_lm(w_p) dOmega_p`` (27 floats).
 
     Column sums use the map's own precision (float32 maps accumulate each row

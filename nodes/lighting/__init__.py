@@ -1,1 +1,0 @@
-"""Lighting math: spherical-harmonic environment lighting, HDRI I/O and procedural skies."""
