@@ -10,16 +10,16 @@ from moks_graph.registry import Registry
 _MODULES = (
     "moks_graph.nodes.utility.value_nodes",
     "moks_graph.nodes.utility.channel_nodes",
-    "moks_graph.nodes.camera.nodes",
-    "moks_graph.nodes.lights.nodes",
-    "moks_graph.nodes.subject.nodes",
-    "moks_graph.nodes.atmosphere.nodes",
-    "moks_graph.nodes.looks.nodes",
+    "moks_graph.nodes.camera.camera_nodes",
+    "moks_graph.nodes.lights.light_nodes",
+    "moks_graph.nodes.subject.subject_nodes",
+    "moks_graph.nodes.atmosphere.atmosphere_nodes",
+    "moks_graph.nodes.looks.look_nodes",
     "moks_graph.nodes.environment.environment_nodes",
-    "moks_graph.nodes.imaging.nodes",
-    "moks_graph.nodes.geometry.nodes",
+    "moks_graph.nodes.imaging.imaging_nodes",
+    "moks_graph.nodes.geometry.geometry_nodes",
     "moks_graph.nodes.utility.check_nodes",
-    "moks_graph.nodes.inverse.nodes",
+    "moks_graph.nodes.inverse.inverse_nodes",
 )
 
 

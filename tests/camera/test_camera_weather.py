@@ -128,7 +128,7 @@ def test_unknown_rig_is_refused():
 def test_node_offers_every_rig_of_the_table():
     from typing import get_args
 
-    from moks_graph.nodes.camera.nodes import WeatherParams
+    from moks_graph.nodes.camera.camera_nodes import WeatherParams
     from moks_graph.nodes.camera.rigs import RIGS
 
     assert set(get_args(WeatherParams.model_fields["rig"].annotation)) == set(WIND_RESPONSE)

@@ -7,7 +7,7 @@ import numpy as np
 
 import moks_graph as mg
 from moks_graph.editor.properties import applicability
-from moks_graph.nodes.imaging.nodes import LotusPoint
+from moks_graph.nodes.imaging.imaging_nodes import LotusPoint
 
 
 def shown(panel, name: str) -> bool:
@@ -32,7 +32,7 @@ def test_spot_cone_rows_only_on_spot_lights(editor) -> None:
 
 
 def test_rules_come_from_the_node_class() -> None:
-    from moks_graph.nodes.lights.nodes import FillLight, KeyLight
+    from moks_graph.nodes.lights.light_nodes import FillLight, KeyLight
 
     rules = applicability(KeyLight)
     assert rules["spot_angle_deg"] == {"kind": ("light.spot",)}
@@ -95,8 +95,8 @@ class Glints(mg.Node):
 
 def test_the_metrics_node_shows_its_image_with_the_specular_mask(qtbot) -> None:
     from moks_graph.editor.widget import EditorWidget
+    from moks_graph.nodes.imaging.imaging_nodes import ImageMetrics
     from moks_graph.nodes.imaging.metrics import specular_mask_of
-    from moks_graph.nodes.imaging.nodes import ImageMetrics
 
     reg = mg.Registry()
     reg.register(Glints)

@@ -14,7 +14,7 @@ from moks_graph.hosts.farm.match import match_batch, unique_stems
 from moks_graph.hosts.inverse.cli import match
 from moks_graph.node import NodeContext, check_node_class
 from moks_graph.nodes.imaging.colorimetry import srgb_encode
-from moks_graph.nodes.inverse import nodes as N
+from moks_graph.nodes.inverse import inverse_nodes as N
 from moks_graph.nodes.inverse.render import BuiltinRenderer
 from moks_graph.nodes.scenescript.schema import SceneScript
 from moks_graph.timebase import TimeArray

@@ -156,7 +156,7 @@ def _bounds(model: type, field: str) -> tuple[float, float]:
 
 
 def test_every_cct_parameter_has_the_one_range() -> None:
-    from moks_graph.nodes.geometry.nodes import SurfaceLinkLight
+    from moks_graph.nodes.geometry.geometry_nodes import SurfaceLinkLight
     from moks_graph.nodes.lights.rig import KeyLightParams, PracticalLightParams
     from moks_graph.nodes.scenescript.schema import KeySlot
 

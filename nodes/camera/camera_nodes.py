@@ -123,5 +123,5 @@ class WeatheredCamera(Node):
 
 def register(registry: Any) -> None:
     for cls in RIG_NODES.values():
-        registry.register(cls, "built-in moks_graph.nodes.camera.nodes")
-    registry.register(WeatheredCamera, "built-in moks_graph.nodes.camera.nodes")
+        registry.register(cls, "built-in moks_graph.nodes.camera.camera_nodes")
+    registry.register(WeatheredCamera, "built-in moks_graph.nodes.camera.camera_nodes")
