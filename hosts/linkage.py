@@ -15,7 +15,7 @@ import numpy as np
 
 from moks_graph.channels import Channels
 from moks_graph.nodes.camera.lookat import look_at_matrix
-from moks_graph.nodes.common import track_object
+from moks_graph.nodes.channel_access import track_object
 from moks_graph.rotations import continuous_euler_xyz, euler_angles_to_matrix, matmul3
 from moks_graph.types import CHANNELS
 

@@ -9,7 +9,8 @@ import numpy as np
 from moks_graph.channels import Channels
 from moks_graph.node import Input, Node, NodeContext, Output
 from moks_graph.nodes.atmosphere.phase import AtmosphereParams, atmosphere_channels
-from moks_graph.nodes.common import camera_positions, named_params, object_channels, same_time
+from moks_graph.nodes.channel_access import camera_positions, object_channels, same_time
+from moks_graph.nodes.param_models import named_params
 from moks_graph.types import CHANNELS, FLOAT, VEC3
 
 

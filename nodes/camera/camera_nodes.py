@@ -21,14 +21,14 @@ from moks_graph.channels import Channels
 from moks_graph.node import Input, Node, NodeContext, Output, Param
 from moks_graph.nodes.camera.rigs import RIGS, RigFunction
 from moks_graph.nodes.camera.weather import weathered_camera
-from moks_graph.nodes.common import (
+from moks_graph.nodes.channel_access import (
     camera_object,
-    named_params,
     object_channels,
     one_channel,
     same_time,
     track_positions,
 )
+from moks_graph.nodes.param_models import named_params
 from moks_graph.types import CHANNELS, VEC3
 
 #: The rigs' ``subject`` input.

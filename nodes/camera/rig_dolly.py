@@ -28,7 +28,7 @@ from moks_graph.node import Param
 from moks_graph.nodes.camera.lookat import matmul3
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
     Vec3,
     channel_key,
@@ -143,7 +143,7 @@ def dolly(
     """Channels of a dolly move over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     move = sample_move(time, params.lens_path(), params)
     s = params.move_start + move.u * (params.move_end - params.move_start)

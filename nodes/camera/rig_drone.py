@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath, OrbitPath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
     Vec3,
     channel_key,
@@ -107,7 +107,7 @@ def drone(
     """Channels of a drone flight over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     move = sample_move(time, params.flight_path(), params)
     t, positions = move.t, move.positions

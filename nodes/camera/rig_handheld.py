@@ -29,7 +29,7 @@ from moks_graph.node import Param
 from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
     Vec3,
     channel_key,
@@ -95,7 +95,7 @@ def handheld(
     """Channels of a handheld shot over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     walk = params.walk()
     move = sample_move(time, walk, params)

@@ -22,7 +22,7 @@ from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
     Vec3,
     aim_points,
@@ -102,7 +102,7 @@ def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int,
     """Channels of a motion-control move over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of the programmed aim glide
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     t = seconds_of(time)
     path = params.lens_path()

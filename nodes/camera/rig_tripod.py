@@ -15,7 +15,7 @@ from pydantic import model_validator
 from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import seconds_of
 from moks_graph.nodes.camera.noise import fbm
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LensAimParams,
     Vec3,
     aim_points,
@@ -53,7 +53,7 @@ def tripod_locked(
     """Channels of a locked-off tripod shot over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     t = seconds_of(time)
     n = t.shape[0]

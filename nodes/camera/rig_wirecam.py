@@ -26,7 +26,7 @@ from pydantic import model_validator
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import EllipsePath, ShiftedPath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
     Vec3,
     channel_key,
@@ -114,7 +114,7 @@ def wirecam(
     """Channels of a cable-cam move over the whole time array (see module docstring).
 
     ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_common.aim_points`).
+    (:func:`.rig_parts.aim_points`).
     """
     cable = params.cable()
     move = sample_move(time, cable, params, params.pendulum(),

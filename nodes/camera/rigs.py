@@ -4,8 +4,8 @@ Each rig is ``rig(time, params, key, target=None) -> dict[str, np.ndarray]``: ``
 :class:`moks_graph.timebase.TimeArray` (or seconds), ``params`` the rig's frozen pydantic model,
 ``key`` an integer noise key (e.g. ``moks_graph.rng.stream_key(graph_seed, node_id, "rig")``),
 ``target`` an optional ``(N, 3)`` moving subject to frame (default: ``params.target``,
-:func:`.rig_common.aim_points`).
-The channels (see :mod:`.rig_common`) cover the whole time array in one vectorised call and are
+:func:`.rig_parts.aim_points`).
+The channels (see :mod:`.rig_parts`) cover the whole time array in one vectorised call and are
 pure functions of absolute time: chunks, frame rates and sub-frame counts agree.
 
 =================  ==========================================================================
@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from moks_graph.nodes.camera.rig_common import CHANNELS
 from moks_graph.nodes.camera.rig_dolly import DollyParams, dolly
 from moks_graph.nodes.camera.rig_drone import DroneParams, drone
 from moks_graph.nodes.camera.rig_handheld import HandheldParams, handheld
 from moks_graph.nodes.camera.rig_moco import MocoParams, moco
+from moks_graph.nodes.camera.rig_parts import CHANNELS
 from moks_graph.nodes.camera.rig_technocrane import TechnocraneParams, technocrane
 from moks_graph.nodes.camera.rig_tripod import TripodLockedParams, tripod_locked
 from moks_graph.nodes.camera.rig_wirecam import WirecamParams, wirecam

@@ -18,7 +18,7 @@ from pydantic import model_validator
 
 from moks_graph.codec import register_value_class
 from moks_graph.node import Input, Node, NodeContext, NodeParams, Output, Param
-from moks_graph.nodes.common import object_channels
+from moks_graph.nodes.channel_access import object_channels
 from moks_graph.nodes.geometry.mesh import TriangleMesh, closest_points, cylinder, icosphere, torus
 from moks_graph.nodes.geometry.target_link import linked_frame
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K

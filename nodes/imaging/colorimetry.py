@@ -12,8 +12,6 @@ from typing import Final
 
 import numpy as np
 
-from moks_graph.nodes.common import apply_matrix
-
 SRGB_TO_XYZ: Final[np.ndarray] = np.array(
     [
         [0.4124564, 0.3575761, 0.1804375],
@@ -45,6 +43,20 @@ DUV_LIMIT: Final[float] = 0.05
 
 LOCUS_TABLE_FILE: Final[str] = "planckian_locus.json"
 """The shipped Planckian-locus table, beside this module."""
+
+
+def apply_matrix(vectors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``vectors @ matrix.T`` for (..., n) rows, summed in a fixed order per element.
+
+    BLAS picks kernels by array size, so ``@`` can round a row differently when it
+    is alone (a one-frame chunk) than inside a longer array; this never does.
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    m = np.asarray(matrix, dtype=np.float64)
+    out = v[..., 0:1] * m[:, 0]
+    for k in range(1, m.shape[1]):
+        out = out + v[..., k:k + 1] * m[:, k]
+    return out
 
 
 def _load_locus() -> tuple[np.ndarray, ...]:
@@ -358,7 +370,7 @@ def cct_to_rgb(cct_K: np.ndarray | float, tint: np.ndarray | float = 0.0) -> np.
     ``(u, v) = P(T) + tint n(T) -> (x, y) -> XYZ (Y = 1) -> RGB`` with :data:`XYZ_TO_REC709`,
     then negatives (out-of-gamut chromaticities) clipped to 0 and the result re-normalised to
     luminance ``Y = LUMA_709 . rgb = 1``. Element-wise in a fixed
-    order (:func:`moks_graph.nodes.common.apply_matrix`), so any chunking of a time array gives
+    order (:func:`apply_matrix`), so any chunking of a time array gives
     the same bits. ``ValueError`` naming ``cct_K`` or ``tint`` when out of range.
     """
     t = check_cct(cct_K, "cct_K")

@@ -23,10 +23,9 @@ import numpy as np
 
 from moks_graph.channels import Channels
 from moks_graph.node import Input, Node, NodeContext, Output
-from moks_graph.nodes.common import (
+from moks_graph.nodes.channel_access import (
     camera_object,
     camera_positions,
-    named_params,
     object_channels,
     one_channel,
     same_time,
@@ -41,6 +40,7 @@ from moks_graph.nodes.lights.rig import (
     key_base_illuminance,
     role_channels,
 )
+from moks_graph.nodes.param_models import named_params
 from moks_graph.types import CHANNELS, VEC3
 
 DEFAULT_TARGET = np.array([0.0, 0.0, 1.6])

@@ -19,7 +19,8 @@ import numpy as np
 from pydantic import Field
 
 from moks_graph.node import Node, NodeContext, NodeParams, Output, Param
-from moks_graph.nodes.common import IDENTIFIER, named_params, object_channels
+from moks_graph.nodes.channel_access import object_channels
+from moks_graph.nodes.param_models import IDENTIFIER, named_params
 from moks_graph.nodes.subject.path import SubjectPathParams, subject_channels, subject_mark
 from moks_graph.nodes.subject.track import load_track, track_positions_at
 from moks_graph.types import CHANNELS, VEC3

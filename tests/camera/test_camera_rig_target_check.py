@@ -1,4 +1,4 @@
-"""One "passes through the target" check for every moving rig (rig_common.check_clears_target)."""
+"""One "passes through the target" check for every moving rig (rig_parts.check_clears_target)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 import moks_graph.nodes.camera as camera
 from moks_graph.nodes.camera.paths import LinePath, OrbitPath
-from moks_graph.nodes.camera.rig_common import (
+from moks_graph.nodes.camera.rig_parts import (
     TARGET_CLEARANCE,
     check_clears_target,
     nearest_approach,
@@ -75,11 +75,11 @@ def test_nearest_approach_is_exact_on_a_line_and_sampled_elsewhere() -> None:
 
 
 def test_no_rig_writes_its_own_target_check() -> None:
-    """The message is written once, in rig_common; rigs call the shared check."""
+    """The message is written once, in rig_parts; rigs call the shared check."""
     folder = Path(camera.__file__).parent
     writers = sorted({
         file.name for file in folder.glob("rig_*.py")
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
         and "through the target" in node.value})
-    assert writers == ["rig_common.py"]
+    assert writers == ["rig_parts.py"]

@@ -1,35 +1,12 @@
-"""Small helpers shared by node wrappers: object names, camera positions, parameter models."""
+"""Reading and building the Channels node wrappers pass around: the camera, a target track,
+one object's channels, a time-array check."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
-
-IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-def named_params(model: type[BaseModel], default_name: str, doc: str | None = None) -> type[Any]:
-    """``model`` plus an ``object_name`` field: the name of the object the node animates."""
-    return create_model(  # type: ignore[call-overload]
-        f"{model.__name__}WithName",
-        __base__=model,
-        __doc__=doc or model.__doc__,
-        object_name=(str, Field(default_name, pattern=IDENTIFIER,
-                                description="name of the animated object in the scene")),
-    )
-
-
-def strict_params(model: type[BaseModel]) -> type[Any]:
-    """A copy of ``model`` that refuses unknown fields and NaN (node parameter models must)."""
-    return create_model(  # type: ignore[call-overload]
-        model.__name__, __base__=model, __doc__=model.__doc__,
-        __config__=None if "extra" in model.model_config else ConfigDict(extra="forbid"),
-    )
 
 
 def camera_object(channels: Channels) -> str:
@@ -97,17 +74,3 @@ def one_channel(channels: Channels | None, attr: str) -> np.ndarray | None:
 def object_channels(time: TimeArray, obj: str, kind: str, attrs: dict[str, np.ndarray]) -> Channels:
     """Channels for one object from ``{attr: array}``."""
     return Channels(time, {f"{obj}.{a}": v for a, v in attrs.items()}, {obj: kind})
-
-
-def apply_matrix(vectors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """``vectors @ matrix.T`` for (..., n) rows, summed in a fixed order per element.
-
-    BLAS picks kernels by array size, so ``@`` can round a row differently when it
-    is alone (a one-frame chunk) than inside a longer array; this never does.
-    """
-    v = np.asarray(vectors, dtype=np.float64)
-    m = np.asarray(matrix, dtype=np.float64)
-    out = v[..., 0:1] * m[:, 0]
-    for k in range(1, m.shape[1]):
-        out = out + v[..., k:k + 1] * m[:, k]
-    return out

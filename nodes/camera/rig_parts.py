@@ -1,4 +1,5 @@
-"""Shared pieces of the camera rigs: lens/aim parameters, move planning and channel assembly.
+"""The parts every camera rig is built from: lens/aim parameters, move planning, channel assembly
+and the target checks.
 
 Every rig returns the camera channels keyed by attribute (moks_graph.channels units):
 ``tx, ty, tz`` (m), ``rx, ry, rz`` (deg, Euler XYZ of a camera looking down -Z, +Y up),
