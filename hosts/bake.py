@@ -63,9 +63,9 @@ from moks_graph.graph import Graph
 from moks_graph.types import CHANNELS, VEC3
 
 from .ambient import ambient_refs, write_ambient
-from .common import output_path
 from .linkage import Linkage, graph_linkage, linkage_refs
 from .look import look_files, look_refs, remove_files, write_look
+from .output_paths import output_path
 from .selectors import (
     MappingResolver,
     Resolver,

@@ -19,7 +19,7 @@ from moks_graph.nodes.channel_access import track_object
 from moks_graph.rotations import continuous_euler_xyz, euler_angles_to_matrix, matmul3
 from moks_graph.types import CHANNELS
 
-from .common import TRANSFORM_ATTRS
+from .writer_channels import TRANSFORM_ATTRS
 
 #: The input port a target track is wired into (camera rigs and lights).
 SUBJECT_PORT = "subject"

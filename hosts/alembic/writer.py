@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from moks_graph.channels import Channels
-from moks_graph.hosts.common import check_kinds, output_path
+from moks_graph.hosts.output_paths import output_path
+from moks_graph.hosts.writer_channels import check_kinds
 
 #: Suffixes the Alembic writer accepts.
 SUFFIXES: tuple[str, ...] = (".abc",)

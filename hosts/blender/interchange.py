@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 from moks_graph.hosts.blender.keyframes import blender_curves, blender_fps, infer_subframes
 from moks_graph.hosts.blender.writer import (
@@ -38,7 +39,7 @@ from moks_graph.hosts.blender.writer import (
     quiet_blender,
     write_keys_bulk,
 )
-from moks_graph.hosts.common import atomic_output, output_path
+from moks_graph.hosts.output_paths import output_path
 
 #: The FBX exporter's settings (module docstring); ``bake_anim_step`` is set per bake.
 FBX_EXPORT: dict[str, Any] = {

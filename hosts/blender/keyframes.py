@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from moks_graph.channels import OBJECT_KINDS, Channels, split_name
-from moks_graph.hosts.common import check_kinds, held_keys
 from moks_graph.hosts.units import COLOR_ATTRS, light_color, light_from_host, light_to_host
+from moks_graph.hosts.writer_channels import check_kinds, held_keys
 from moks_graph.timebase import TimeArray
 
 FloatArray = NDArray[np.float64]
@@ -240,7 +240,7 @@ def blender_curves(channels: Channels) -> list[CurveKeys]:
     One curve per channel (in channel-name order), plus the derived mist depth
     of an atmosphere with ``fog_density``. Keys sit at ``x = frame number``
     (fractional for sub-frames); a constant channel gets one key at the first
-    frame, which Blender holds at every frame (:func:`moks_graph.hosts.common.held_keys`).
+    frame, which Blender holds at every frame (:func:`moks_graph.hosts.writer_channels.held_keys`).
     """
     check_for_blender(channels)
     frames = np.asarray(channels.time.frames, dtype=np.float64)

@@ -50,8 +50,8 @@ from moks_graph.hosts.blender.writer import (
     import_bpy,
     quiet_blender,
 )
-from moks_graph.hosts.common import TRANSFORM_ATTRS
 from moks_graph.hosts.units import COLOR_ATTRS
+from moks_graph.hosts.writer_channels import TRANSFORM_ATTRS
 from moks_graph.rotations import continuous_euler_xyz
 from moks_graph.timebase import TimeArray, sample_frames
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 from moks_graph.hosts.ambient import AmbientFiles, blender_ambient
 from moks_graph.hosts.blender.keyframes import (
@@ -34,9 +35,9 @@ from moks_graph.hosts.blender.keyframes import (
     frame_range,
     infer_subframes,
 )
-from moks_graph.hosts.common import atomic_output, output_path
 from moks_graph.hosts.linkage import Linkage, linked_channels
 from moks_graph.hosts.look import LookFiles, blender_look_properties, blender_set_view
+from moks_graph.hosts.output_paths import output_path
 from moks_graph.hosts.units import DEFAULT_AREA_SIZE_M, DEFAULT_SPHERE_SIZE_M
 
 #: Suffixes the Blender writer accepts.

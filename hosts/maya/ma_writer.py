@@ -28,13 +28,14 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 from moks_graph.timebase import sample_frames
 
 from ..ambient import AmbientFiles, maya_ambient_lines
-from ..common import atomic_output, output_path
 from ..linkage import Linkage
 from ..look import LookFiles, maya_look_lines
+from ..output_paths import output_path
 from .mapping import FRAMES_INFO, MayaCurve, MayaNode, MayaScene, StaticValue, plan_maya_scene
 
 MA_SUFFIXES: tuple[str, ...] = (".ma",)

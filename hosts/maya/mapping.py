@@ -17,7 +17,8 @@ from moks_graph.rotations import continuous_euler_xyz
 from moks_graph.timebase import TimeArray
 
 from .. import fog, units
-from ..common import (
+from ..linkage import Linkage, linked_channels, world_from_local
+from ..writer_channels import (
     TRANSFORM_ATTRS,
     TRANSFORM_KINDS,
     attr_or,
@@ -25,7 +26,6 @@ from ..common import (
     held_keys,
     object_transform,
 )
-from ..linkage import Linkage, linked_channels, world_from_local
 
 TL, TA, TU = "animCurveTL", "animCurveTA", "animCurveTU"
 MAYA_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})

@@ -26,11 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
-from ..common import atomic_output, attr_or, check_kinds, object_transform, output_path
+from ..output_paths import output_path
+from ..writer_channels import attr_or, check_kinds, object_transform
 
 CHAN_SUFFIXES: tuple[str, ...] = (".chan",)
 #: Sensor height (mm) and focal length (mm) of a camera without those channels.

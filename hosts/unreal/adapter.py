@@ -23,7 +23,7 @@ import numpy as np
 
 from moks_graph.channels import Channels
 
-from ..common import is_constant
+from ..writer_channels import is_constant
 from .mapping import UnrealActor, UnrealPlan, plan_unreal_sequence
 
 
@@ -31,7 +31,7 @@ def key_stream(plan: UnrealPlan, values: np.ndarray) -> Iterator[tuple[int, floa
     """``(frame number, sub_frame, value)`` per sample, the arguments of one ``add_key``.
 
     A channel that holds one value gets one key at the first sample (Sequencer
-    holds it): :func:`moks_graph.hosts.common.is_constant`.
+    holds it): :func:`moks_graph.hosts.writer_channels.is_constant`.
     """
     v = np.asarray(values, dtype=np.float64)
     if v.shape != plan.frame_numbers.shape:

@@ -13,7 +13,7 @@ import numpy as np
 from moks_graph.channels import Channels
 
 from .. import fog, units
-from ..common import TRANSFORM_ATTRS, attr_or, check_kinds, object_transform
+from ..writer_channels import TRANSFORM_ATTRS, attr_or, check_kinds, object_transform
 
 UNREAL_KINDS: frozenset[str] = frozenset(
     {"camera", "light.point", "light.spot", "light.area", "light.sun", "null", "atmosphere"}

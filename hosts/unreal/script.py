@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ..common import is_constant
+from ..writer_channels import is_constant
 from .mapping import TRANSFORM_TRACK, UnrealPlan
 
 #: Name of the data literal in the script.

@@ -30,8 +30,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
-from moks_graph.hosts.common import atomic_output, output_path
+from moks_graph.hosts.output_paths import output_path
 
 from .mapping import plan_unreal_sequence
 from .script import check_text, unreal_script

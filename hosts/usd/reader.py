@@ -26,8 +26,8 @@ from moks_graph.channels import Channels
 from moks_graph.timebase import TimeArray
 
 from .. import units
-from ..common import TRANSFORM_ATTRS
 from ..linkage import world_from_local
+from ..writer_channels import TRANSFORM_ATTRS
 from .writer import ATMOSPHERE, CAMERA_ATTRS, COLOR_DERIVED_KEY, FRAMES_KEY, NS, _pxr
 
 

@@ -12,22 +12,22 @@ from typing import Any
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 
 from .. import fog, units
 from ..ambient import AmbientFiles, usd_ambient
-from ..common import (
+from ..linkage import Linkage, linked_channels
+from ..look import LookFiles, usd_look
+from ..output_paths import output_path
+from ..selectors import is_proxy_name
+from ..writer_channels import (
     TRANSFORM_ATTRS,
     TRANSFORM_KINDS,
-    atomic_output,
     attr_or,
     check_kinds,
     object_transform,
-    output_path,
 )
-from ..linkage import Linkage, linked_channels
-from ..look import LookFiles, usd_look
-from ..selectors import is_proxy_name
 
 USD_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
 USD_KINDS: frozenset[str] = frozenset(TRANSFORM_KINDS | {"atmosphere"})

@@ -51,7 +51,7 @@ def test_mgraph_save_mode(tmp_path, umask):
 
 
 def test_host_atomic_output_mode(tmp_path, umask):
-    from moks_graph.hosts.common import atomic_output
+    from moks_graph.atomic import atomic_output
 
     target = tmp_path / "scene.usda"
     with atomic_output(target) as tmp:

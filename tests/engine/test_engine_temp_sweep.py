@@ -80,7 +80,7 @@ def test_saves_through_atomic_write_bytes_sweep_too(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from moks_graph.hosts.common import atomic_output
+from moks_graph.atomic import atomic_output
 with atomic_output(Path(sys.argv[1])) as tmp:
     tmp.write_text("half a scene")
     print(tmp.name, flush=True)

@@ -165,7 +165,7 @@ def test_cli_graph_with_validation_errors(tmp_path):
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     """A writer failing half-way (after creating its temporary file) leaves no file behind."""
-    from moks_graph.hosts.common import atomic_output
+    from moks_graph.atomic import atomic_output
 
     def half_writer(channels, path, **features):  # features: the look and ambient files
         with atomic_output(Path(path)) as tmp:

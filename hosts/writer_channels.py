@@ -1,18 +1,13 @@
-"""Helpers shared by the host writers: atomic output files and per-object channel access.
+"""How the host writers read Channels: supported kinds, one object's transform or attribute,
+and the keys a channel is written as (one when constant).
 
-No unit conversion lives here (that is ``hosts.units``); only the plumbing
-every writer needs the same way.
+Unit and axis conversion is ``hosts.units``; the output path check is ``hosts.output_paths``.
 """
 
 from __future__ import annotations
 
-import errno
-import os
-from pathlib import Path
-
 import numpy as np
 
-from moks_graph.atomic import atomic_output as atomic_output  # re-exported for the writers
 from moks_graph.channels import Channels
 
 #: Transform attributes in their channel order.
@@ -21,34 +16,6 @@ TRANSFORM_ATTRS: tuple[str, ...] = ("tx", "ty", "tz", "rx", "ry", "rz")
 TRANSFORM_KINDS: frozenset[str] = frozenset(
     {"camera", "light.point", "light.spot", "light.area", "light.sun", "null"}
 )
-
-
-def output_path(path: str | os.PathLike[str], suffixes: tuple[str, ...]) -> Path:
-    """Check an output path before anything is written.
-
-    Raises ``TypeError`` (not a path), ``ValueError`` (wrong suffix), and the
-    ``OSError`` subclasses ``FileNotFoundError`` / ``NotADirectoryError`` /
-    ``IsADirectoryError`` / ``PermissionError`` naming the path.
-    """
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    target = Path(path)
-    if target.suffix.lower() not in suffixes:
-        raise ValueError(f"path {str(target)!r} must end in one of {', '.join(suffixes)}")
-    parent = target.parent
-    if not parent.exists():
-        raise FileNotFoundError(errno.ENOENT, f"cannot write {str(target)!r}: folder "
-                                f"{str(parent)!r} does not exist", str(parent))
-    if not parent.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {str(target)!r}: "
-                                 f"{str(parent)!r} is not a folder", str(parent))
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {str(target)!r}: it is a folder",
-                                str(target))
-    if not os.access(parent, os.W_OK):
-        raise PermissionError(errno.EACCES, f"cannot write {str(target)!r}: folder "
-                              f"{str(parent)!r} is not writable", str(parent))
-    return target
 
 
 def check_kinds(channels: Channels, supported: frozenset[str] | set[str], host: str) -> None:
