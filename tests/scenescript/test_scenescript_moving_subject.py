@@ -1,5 +1,5 @@
 """Moving subjects (issue 17): the subject track, rigs that frame it, lights that follow it,
-the prose and the starters that make it (their chunked bakes: test_scenes_starters).
+the prose and the starters that make it (their chunked bakes: test_scenescript_starters).
 
 See docs/moving-targets.md. The cross-host illuminance check is
 tests/hosts/test_hosts_moving_subject.py; the live linkage tests/hosts/test_hosts_link_to_target.py.
@@ -211,7 +211,7 @@ def test_subject_mounted_lights_ride_along_at_their_distance():
 
 def test_unwired_lights_are_placed_exactly_as_before():
     """No subject input: the light nodes give the same numbers as without the feature
-    (the starters' digests are checked bit for bit in test_scenes_starters)."""
+    (the starters' digests are checked bit for bit in test_scenescript_starters)."""
     values = _lit("stand")
     g = _graph("tripod_locked", walk={"start": [0.0, 3.0, 1.6], "end": [0.0, 0.0, 1.6]})
     g.add_node("moks.light.key", "key")
