@@ -1,9 +1,8 @@
-"""``moks sh`` (HDRI -> 27 SH floats) and ``moks check`` (Math-Over-Matter on shareables)."""
+"""``moks sh``: an equirectangular HDRI -> the 27 floats of an L=2 SH preset."""
 
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -11,7 +10,6 @@ from moks_graph.errors import NO_PATH, MoksError, Problem
 from moks_graph.nodes.environment.hdri import check_hdri
 from moks_graph.nodes.environment.sh import load_hdri, project_hdri, sh_to_preset
 from moks_graph.nodes.imaging.io import read_array
-from moks_graph.shareable import check_file
 
 
 @click.command()
@@ -30,24 +28,3 @@ def sh(hdri: str, as_json: bool) -> None:
     names = ["L00", "L1-1", "L10", "L11", "L2-2", "L2-1", "L20", "L21", "L22"]
     for name, (r, g, b) in zip(names, coeffs, strict=True):
         click.echo(f"{name:5} {r: .6f} {g: .6f} {b: .6f}")
-
-
-@click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(files: tuple[str, ...]) -> None:
-    """Math-Over-Matter: shareable presets and graphs carry math, not binary assets or paths."""
-    bad = 0
-    for f in files:
-        try:
-            violations = check_file(f)
-        except FileNotFoundError:
-            click.echo(f"{f}: no such file", err=True)
-            bad += 1
-            continue
-        for v in violations:
-            click.echo(f"{f}: {v}", err=True)
-        if violations:
-            bad += 1
-        else:
-            click.echo(f"ok {f}")
-    sys.exit(1 if bad else 0)
