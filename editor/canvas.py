@@ -47,8 +47,10 @@ BACKGROUND = (29, 31, 35)
 GRID = (40, 43, 48)
 _SELECTED_CHANGE = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemSelectedChange
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-#: Furthest "frame all" zooms out: node titles and port labels (9 pt) stay >= 9 px on screen.
-MIN_FIT_ZOOM = 0.8
+#: Furthest "frame all" zooms out: node titles and port labels (9 pt) stay >= 9 px on screen
+#: (9.1 px at 96 dpi); a laid-out graph up to :data:`moks_graph.layout.FIT_WIDTH` wide fits
+#: whole at this zoom in the default 1600 x 1000 window.
+MIN_FIT_ZOOM = 0.76
 class MoksPortItem(PortItem):
     """NodeGraphQt's port without a Python ``itemChange``: Qt then never calls into Python
     for the ~14 notifications each port gets while built; its node redraws the pipes."""

@@ -55,6 +55,20 @@ def test_default_zoom_keeps_titles_and_port_labels_legible(window, qapp, path: P
 
 
 @pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
+def test_starter_opens_whole_at_the_default_zoom(window, qapp, path: Path) -> None:
+    """Every starter, six-column ones included, opens with every node inside the view (none
+    cut by an edge), at that legible zoom: the layout packs long chains into FIT_WIDTH."""
+    assert window.open_path(str(path))
+    qapp.processEvents()
+    canvas = window.editor.canvas
+    seen = canvas.viewer.mapToScene(canvas.viewer.viewport().rect()).boundingRect()
+    outside = [n for n in canvas.node_ids()
+               if not seen.contains(canvas.node_view(n).view.sceneBoundingRect())]
+    assert outside == [], (outside, seen)
+    assert min(smallest_text(canvas)) >= 9.0
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=lambda p: p.stem)
 def test_starter_reads_left_to_right_in_the_drawn_editor(window, qapp, path: Path) -> None:
     """The committed starter, its merges compacted and laid out headless (moks scene
     --starters: moks_graph.layout.tidy_graph): the drawn nodes do not overlap, every pipe runs
