@@ -86,6 +86,9 @@ RIG_MOVES: dict[str, frozenset[str]] = {
 MOVE_RIG: dict[str, str] = {"push_in": "dolly", "pull_out": "dolly", "track": "dolly",
                             "orbit": "drone", "reveal": "drone", "turntable": "moco",
                             "chase": "handheld", "sweep": "technocrane"}
+#: Rigs that make a chase of a still subject (a sideways track) but cannot keep pace with a
+#: moving one: that chase is handed to a handheld, with a warning (:func:`playable`).
+UNPACED_CHASE_RIGS: frozenset[str] = frozenset({"wirecam"})
 #: Default orbit angles [deg].
 ORBIT_SWEEP_DEG = 90.0
 TURNTABLE_SWEEP_DEG = 360.0
@@ -97,6 +100,12 @@ def playable(script: SceneScript) -> SceneScript:
     """``script`` with a rig that can make its move: a tripod cannot push in, so "tripod
     push-in" is made on a dolly, with a :class:`ProseConflict` warning saying so."""
     rig, move = script.camera.rig, script.camera.move
+    if rig in UNPACED_CHASE_RIGS and move == "chase" and script.subject.motion != "still":
+        warnings.warn(ProseConflict(f"a {rig} cannot keep pace with a moving subject (its "
+                                    "cable sags, so its speed along the span is not the "
+                                    "subject's): the chase is made on a handheld instead"),
+                      stacklevel=3)
+        return script.with_slot("camera", rig="handheld")
     if move in RIG_MOVES[rig]:
         return script
     other, word = MOVE_RIG[move], move.replace("_", "-")
@@ -184,10 +193,7 @@ def rig_params(script: SceneScript, frame: dict[str, Any], window: tuple[float, 
         if mv == "chase" and walk is not None:  # keep pace with the subject: same walk, limits
             mark = np.asarray(tgt)
             return {**out, "position": _v(cam + np.subtract(walk["start"], mark)),
-                    "walk_to": _v(cam + np.subtract(walk["end"], mark)),
-                    "start_time": walk["start_time"], "move_duration": 0.0,
-                    "v_max": walk["speed"], "a_max": SubjectPathParams().acceleration,
-                    "j_max": SubjectPathParams().jerk}
+                    "walk_to": _v(cam + np.subtract(walk["end"], mark)), **_pace(walk)}
         if travel is not None:
             out.update(move, position=_v(travel[0]), walk_to=_v(travel[1]))
         elif mv == "track":
@@ -202,6 +208,8 @@ def rig_params(script: SceneScript, frame: dict[str, Any], window: tuple[float, 
         offset = np.array([0.0, 0.0, 0.0]) if hold else np.array([0.3 * d, 0.0, 0.0])
         start, end = travel if travel is not None else (cam - offset, cam + offset)
         return {**lens, **move, "start_position": _v(start), "end_position": _v(end)}
+    if rig == "dolly" and mv == "chase" and walk is not None:
+        return {**lens, **noise, **_dolly_chase(cam, tgt, walk)}
     if rig == "dolly":
         length = round((PUSH_TRAVEL + 0.5) * d + 1.0, 6)
         if mv in ("push_in", "pull_out", "static"):
@@ -249,6 +257,33 @@ def rig_params(script: SceneScript, frame: dict[str, Any], window: tuple[float, 
             "anchor_b": _v(np.array([span / 2, cam[1], height])), "sag": round(0.05 * span, 6),
             "move_start": round((0.5 if hold else 0.3) * span, 6),
             "move_end": round((0.5 if hold else 0.7) * span, 6)}
+
+
+def _pace(walk: dict[str, Any]) -> dict[str, Any]:
+    """A rig's timing that keeps pace with ``walk``: same start, speed and limits as the
+    subject's S-curve (``move_duration`` 0: as fast as those limits allow)."""
+    return {"start_time": walk["start_time"], "move_duration": 0.0, "v_max": walk["speed"],
+            "a_max": SubjectPathParams().acceleration, "j_max": SubjectPathParams().jerk}
+
+
+#: Track laid beyond each end of a chase's travel [m].
+CHASE_TRACK_MARGIN = 0.5
+
+
+def _dolly_chase(cam: np.ndarray, mark: np.ndarray, walk: dict[str, Any]) -> dict[str, Any]:
+    """A dolly chase of a moving subject: straight track laid beside the walk, the lens
+    keeping the framing offset ``cam - mark`` and the subject's own timing (:func:`_pace`)."""
+    offset = cam - np.asarray(mark)
+    start, end = np.add(walk["start"], offset), np.add(walk["end"], offset)
+    run = float(np.linalg.norm((end - start)[:2]))
+    heading = math.degrees(math.atan2(end[1] - start[1], end[0] - start[0]))
+    direction = np.array([math.cos(math.radians(heading)), math.sin(math.radians(heading)), 0])
+    track = start - CHASE_TRACK_MARGIN * direction
+    return {**_pace(walk), "track_start": _v(np.array([track[0], track[1], 0.0])),
+            "track_heading": round(heading, 6),
+            "track_length": round(run + 2.0 * CHASE_TRACK_MARGIN, 6),
+            "move_start": CHASE_TRACK_MARGIN, "move_end": round(CHASE_TRACK_MARGIN + run, 6),
+            "lens_height": round(float(cam[2]), 6)}
 
 
 #: Walking pace of a moving subject [m/s], and when it sets off [s].

@@ -232,3 +232,37 @@ def test_a_short_shot_runs_the_move_as_fast_as_allowed_with_a_warning():
         graph = compiled("drone wide, practical", frames=(1, 24))
     _, p, _ = camera_track(graph)
     assert np.linalg.norm(p[-1] - p[0]) > 0.0, "the move has started"
+
+
+def _camera_and_subject(prose: str) -> tuple[np.ndarray, np.ndarray]:
+    channels = bake_graph(compiled(prose))
+    return tuple(np.stack([channels[f"{name}.t{a}"] for a in "xyz"], axis=-1)
+                 for name in ("camera", "subject"))
+
+
+@pytest.mark.parametrize("motion", ["actor crossing", "walks in", "walks away"])
+def test_a_dolly_chase_keeps_pace_with_a_moving_subject(motion):
+    """The dolly's track is laid beside the walk and it runs on the subject's own timing:
+    the camera travels as far as the subject and the gap stays within the rails' bumps."""
+    camera, subject = _camera_and_subject(f"dolly chase full shot, {motion}, steady")
+    walked = np.linalg.norm(subject[-1] - subject[0])
+    assert walked >= 2.5, "the subject walks"
+    assert np.linalg.norm(camera[-1] - camera[0]) == pytest.approx(walked, abs=0.01)
+    gap = np.linalg.norm(camera - subject, axis=1)
+    assert np.ptp(gap) < 0.005, "the camera keeps pace: only the rail bumps vary the gap"
+
+
+def test_a_wirecam_chase_of_a_moving_subject_is_handed_to_a_handheld():
+    with pytest.warns(ProseConflict, match="a wirecam cannot keep pace .* handheld instead"):
+        graph = compiled("wirecam chase full shot, actor crossing")
+    assert graph.nodes["camera_rig"].type == "moks.rig.handheld"
+    camera, subject = _camera_and_subject("handheld chase full shot, actor crossing")
+    gap = np.linalg.norm(camera - subject, axis=1)
+    assert np.ptp(gap) < 0.05 * gap.mean()
+
+
+def test_a_chase_of_a_still_subject_stays_on_its_rig():
+    """Nothing to keep pace with: the wirecam and the dolly make their sideways chase."""
+    for rig in ("wirecam", "dolly"):
+        graph = compiled(f"{rig} chase full shot")
+        assert graph.nodes["camera_rig"].type == f"moks.rig.{rig}"
