@@ -7,6 +7,7 @@ Each is an :class:`~moks_graph.editor.model.Op` applied through the engine's edi
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from moks_graph.editor.model import EditorDocument, Op, require
@@ -105,16 +106,21 @@ class SetKeysOp(Op):
 
 
 class CollapseOp(Op):
-    """:func:`moks_graph.subgraphs.collapse` a selection; revert dissolves it."""
+    """:func:`moks_graph.subgraphs.collapse` a selection; revert dissolves it. ``place``
+    (given the new subgraph's id) returns the ui its node gets instead of the engine's."""
 
-    def __init__(self, node_ids: list[str], title: str = "") -> None:
-        self.node_ids, self.title = node_ids, title
+    def __init__(self, node_ids: list[str], title: str = "",
+                 place: Callable[[str], dict[str, Any]] | None = None) -> None:
+        self.node_ids, self.title, self.place = node_ids, title, place
         self.sub_id: str | None = None
 
     def apply(self, doc: EditorDocument) -> None:
         from moks_graph import subgraphs
 
         self.sub_id = subgraphs.collapse(doc.graph, self.node_ids, self.sub_id, self.title)
+        if self.place is not None:
+            sub = doc.graph.subgraphs[self.sub_id]
+            sub.ui = {**sub.ui, **self.place(self.sub_id)}
 
     def revert(self, doc: EditorDocument) -> None:
         assert self.sub_id is not None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from moks_graph import subgraphs
 from moks_graph.editor.edit_ops import CollapseOp, DissolveOp, SubgraphUiOp
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
+from moks_graph.layout import clear_place
 
 if TYPE_CHECKING:
     from moks_graph.editor.canvas import GraphCanvas, MoksNode
@@ -61,8 +62,28 @@ class SubgraphOverlay(QtCore.QObject):
             if not ok:
                 return None
             title = text
-        op = CollapseOp(ids, title)
+        op = CollapseOp(ids, title, place=self.clear_spot)
         return op.sub_id if self.canvas.doc.perform(f"collapse {len(ids)} nodes", [op]) else None
+
+    def clear_spot(self, sub_id: str) -> dict[str, Any]:
+        """The new subgraph node's ui: the engine's place (its most upstream member's), moved
+        up or down clear of the drawn nodes its own drawn size would cover
+        (:func:`moks_graph.layout.clear_place`; its exposed ports can make it wide)."""
+        canvas, sub = self.canvas, self.canvas.doc.graph.subgraphs[sub_id]
+        pos = sub.ui.get("pos")
+        if not pos:
+            return {}
+        proxy = self._proxy_node(sub_id)
+        canvas.graph.add_node(proxy, pos=[float(pos[0]), float(pos[1])], selected=False,
+                              push_undo=False)
+        size = proxy.view.boundingRect()
+        canvas.graph.remove_node(proxy, push_undo=False)
+        hidden = self.hidden()
+        drawn = [canvas.node_view(n).view for n in canvas.node_ids() if n not in hidden]
+        rects = [v.sceneBoundingRect() for v in [*drawn, *(p.view for p in self.proxies.values())]]
+        x, y = clear_place((float(pos[0]), float(pos[1]), size.width(), size.height()),
+                           [(r.x(), r.y(), r.width(), r.height()) for r in rects])
+        return {"pos": [round(x), round(y)]}
 
     def expand(self, sub_id: str | None = None) -> bool:
         """Expand a subgraph (default: the selected subgraph node) back into its nodes."""
@@ -104,8 +125,6 @@ class SubgraphOverlay(QtCore.QObject):
 
     def refresh(self) -> None:
         """Redraw: members hidden with their pipes, one node per subgraph, wired outside."""
-        from moks_graph.editor.canvas import MoksNode
-
         canvas, graph = self.canvas, self.canvas.doc.graph
         for proxy in self.proxies.values():
             canvas.graph.remove_node(proxy, push_undo=False)
@@ -123,20 +142,27 @@ class SubgraphOverlay(QtCore.QObject):
                             canvas._ids.get(pipe.output_port.node.id)}
                     pipe.setVisible(not (ends & hidden))
         for sub_id, sub in sorted(graph.subgraphs.items()):
-            inputs, outputs = subgraphs.exposed_ports(graph, sub_id)
-            proxy = MoksNode(sub.title or sub_id)
-            for name, targets in inputs.items():
-                proxy.add_input(name, multi_input=False,
-                                color=canvas.port_color(*targets[0], False))
-            for name, (node_id, port) in outputs.items():
-                proxy.add_output(name, multi_output=True,
-                                 color=canvas.port_color(node_id, port, True))
-            proxy.model.color = (*SUBGRAPH_BODY, 255)
+            proxy = self._proxy_node(sub_id)
             pos = sub.ui.get("pos") or [0, 0]
             canvas.graph.add_node(proxy, pos=[float(pos[0]), float(pos[1])], selected=False,
                                   push_undo=False)
             self.proxies[sub_id] = proxy
-            self._wire(sub_id, proxy, inputs, outputs)
+            self._wire(sub_id, proxy, *subgraphs.exposed_ports(graph, sub_id))
+
+    def _proxy_node(self, sub_id: str) -> MoksNode:
+        """A subgraph's node (not yet on the canvas): its title, its exposed ports."""
+        from moks_graph.editor.canvas import MoksNode
+
+        canvas, graph = self.canvas, self.canvas.doc.graph
+        inputs, outputs = subgraphs.exposed_ports(graph, sub_id)
+        proxy = MoksNode(graph.subgraphs[sub_id].title or sub_id)
+        for name, targets in inputs.items():
+            proxy.add_input(name, multi_input=False, color=canvas.port_color(*targets[0], False))
+        for name, (node_id, port) in outputs.items():
+            proxy.add_output(name, multi_output=True,
+                             color=canvas.port_color(node_id, port, True))
+        proxy.model.color = (*SUBGRAPH_BODY, 255)
+        return proxy
 
     def _wire(self, sub_id: str, proxy: MoksNode, inputs: dict[str, list[tuple[str, str]]],
               outputs: dict[str, tuple[str, str]]) -> None:

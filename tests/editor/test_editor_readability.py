@@ -156,3 +156,30 @@ def test_a_collapsed_selection_takes_its_first_members_place(window, qapp) -> No
         assert start.x() < end.x()
     window.editor.doc.undo_stack.undo()  # expanded again (and nothing to save on close)
     assert graph.subgraphs == {} and not window.editor.doc.modified
+
+
+def test_a_wide_collapsed_node_is_placed_clear_of_the_others(window, qapp) -> None:
+    """Ctrl+G on the camera rig and its weather (wirecam_stadium): the subgraph node's
+    exposed ports make it wider than a column, which at the rig's place covers the
+    atmosphere; it is moved up or down (x kept) clear of every drawn node, in the same undo
+    step, and redo puts it there again."""
+    assert window.open_path(str(GRAPHS / "wirecam_stadium.mgraph"))
+    canvas, doc = window.editor.canvas, window.editor.doc
+    where = doc.graph.nodes["camera_rig"].ui["pos"]
+    sub_id = canvas.subgraphs.collapse(["camera_rig", "camera_weather"], title="camera")
+    qapp.processEvents()
+    proxy = canvas.subgraphs.proxies[sub_id].view.sceneBoundingRect()
+    assert proxy.width() > canvas.node_view("atmosphere").view.sceneBoundingRect().width()
+    pos = doc.graph.subgraphs[sub_id].ui["pos"]
+    assert pos[0] == where[0] and pos != where  # moved off the atmosphere, same column
+    shown = [n for n in canvas.node_ids() if canvas.node_view(n).view.isVisible()]
+    assert "atmosphere" in shown
+    assert [n for n in shown
+            if canvas.node_view(n).view.sceneBoundingRect().intersects(proxy)] == []
+    assert doc.undo_stack.count() == 1
+    doc.undo_stack.undo()
+    assert doc.graph.subgraphs == {}
+    doc.undo_stack.redo()
+    assert doc.graph.subgraphs[sub_id].ui["pos"] == pos
+    doc.undo_stack.undo()
+    assert not doc.modified
