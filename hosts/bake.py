@@ -18,7 +18,7 @@ Pipeline (:func:`bake`, wrapped by :func:`bake_file` for ``moks bake``):
    channels and a warning to the report instead of failing the bake.
 5. With ``link_to_target`` (``moks bake --link-to-target``), the lights and camera that
    follow a moving subject are written as children / constraints of its null
-   (:mod:`moks_graph.hosts.linkage`; USD, Blender and Maya), with the same world numbers
+   (:mod:`moks_graph.hosts.linkage`; USD, Blender, Maya and Unreal), with the same world numbers
    at every baked sample.
 6. The host writer writes a temporary file next to the target and renames it
    (``os.replace``): a failed bake leaves nothing at the output path.
@@ -107,7 +107,7 @@ HOSTS: dict[str, HostSpec] = {
     "chan": HostSpec("moks_graph.hosts.nuke.chan", "write_chan", "", "", (".chan",)),
 }
 #: Hosts whose writers take a :class:`~moks_graph.hosts.linkage.Linkage` (``--link-to-target``).
-LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya"})
+LINK_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya", "unreal"})
 #: Hosts whose writers take the film look and the SH ambient (``look=`` / ``ambient=``;
 #: :mod:`moks_graph.hosts.look`, :mod:`moks_graph.hosts.ambient`).
 FEATURE_HOSTS: frozenset[str] = frozenset({"usd", "blender", "maya", "unreal"})

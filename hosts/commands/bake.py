@@ -28,7 +28,7 @@ from moks_graph.hosts.bake import HOST_OPTIONS, LINK_HOSTS, bake_file
                    "(docs/classic-mode.md).")
 @click.option("--link-to-target", is_flag=True,
               help="Write the lights and camera aim that follow a moving subject as children / "
-                   "constraints of its null (usd, blender, maya; docs/moving-targets.md).")
+                   "constraints of its null (usd, blender, maya, unreal; docs/moving-targets.md).")
 @click.option("--look/--no-look", default=True, show_default=True,
               help="Write the graph's film look (an OCIO config and CLF beside OUT) and point "
                    "the host at it (usd, blender, maya, unreal; docs/hosts.md).")

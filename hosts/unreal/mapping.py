@@ -6,13 +6,15 @@ The details (moved from this docstring): docs/hosts.md, "Module notes",
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from moks_graph.channels import Channels
+from moks_graph.rotations import continuous_euler_xyz
 
 from .. import fog, units
+from ..linkage import Linkage, aim_transforms
 from ..writer_channels import TRANSFORM_ATTRS, attr_or, check_kinds, object_transform
 
 UNREAL_KINDS: frozenset[str] = frozenset(
@@ -87,6 +89,20 @@ class UnrealActor:
 
 
 @dataclass(frozen=True)
+class UnrealLinks:
+    """Live linkage in Unreal (``--link-to-target``): ``attach``: (child, parent) actors,
+    the child attached keeping its world transform, its transform track keyed relative to the
+    parent; ``track``: (aim, target) actors, the aim's look-at tracking following the target."""
+
+    attach: tuple[tuple[str, str], ...] = ()
+    track: tuple[tuple[str, str], ...] = ()
+
+    def keyed(self) -> frozenset[str]:
+        """Actors whose transform the script keys (relative or aim) instead of the FBX."""
+        return frozenset({c for c, _ in self.attach} | {a for a, _ in self.track})
+
+
+@dataclass(frozen=True)
 class UnrealPlan:
     """A Level Sequence: display rate, key times and actors."""
 
@@ -96,6 +112,7 @@ class UnrealPlan:
     playback: tuple[int, int]  # [start, end) in display-rate frames
     actors: tuple[UnrealActor, ...]
     report: tuple[str, ...] = field(default=())
+    links: UnrealLinks = field(default_factory=UnrealLinks)
 
 
 def split_frames(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,3 +236,69 @@ def plan_unreal_sequence(channels: Channels) -> UnrealPlan:
     end = int(np.floor(frames[-1])) + 1
     return UnrealPlan(units.fps_to_frame_rate(channels.time.fps), numbers, subs, (start, end),
                       tuple(actors), tuple(report))
+
+
+#: Actor class of a linked camera's aim: a CineCameraActor, whose look-at tracking turns it
+#: toward the target (the camera hangs off it, like the Blender / Maya aim null).
+AIM_ACTOR = "CineCameraActor"
+
+
+def _transform_track(six: tuple[np.ndarray, ...]) -> UnrealTrack:
+    return UnrealTrack(False, TRANSFORM_TRACK, "Transform", "Transform",
+                       tuple(zip(TRANSFORM_CHANNELS, six, strict=True)))
+
+
+def unreal_world(channels: Channels, obj: str) -> tuple[np.ndarray, ...]:
+    """``(x, y, z cm, roll, pitch, yaw deg)`` of ``obj`` in Unreal's world at every sample."""
+    return units.to_unreal_transform(*(attr_or(channels, obj, a, 0.0) for a in TRANSFORM_ATTRS))
+
+
+def unreal_relative(parent: tuple[np.ndarray, ...],
+                    child: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The child's transform relative to its attach parent, both Unreal ``(x, y, z, roll,
+    pitch, yaw)``: ``R_rel = R_p^T R_c``, ``t_rel = R_p^T (t_c - t_p)`` (unit scale), so
+    Unreal's ``parent * relative`` gives the child's world transform back."""
+    rp = units.unreal_rotator_to_matrix(*parent[3:])
+    rc = units.unreal_rotator_to_matrix(*child[3:])
+    inv = np.swapaxes(rp, -1, -2)
+    offset = np.stack(child[:3], axis=-1) - np.stack(parent[:3], axis=-1)
+    loc = np.einsum("nij,nj->ni", inv, offset)
+    ea, eb, ec = continuous_euler_xyz(inv @ rc, gimbal_zero="a")
+    return loc[:, 0], loc[:, 1], loc[:, 2], -ea, -eb, ec
+
+
+def _keyed(actor: UnrealActor, six: tuple[np.ndarray, ...]) -> UnrealActor:
+    """``actor`` with its transform track holding ``six`` (the script keys it)."""
+    tracks = tuple(t for t in actor.tracks if t.track_class != TRANSFORM_TRACK)
+    return replace(actor, tracks=(_transform_track(six), *tracks))
+
+
+def link_plan(plan: UnrealPlan, channels: Channels, linkage: Linkage) -> UnrealPlan:
+    """``plan`` with ``linkage`` (:mod:`moks_graph.hosts.linkage`) in Unreal's terms: each
+    linked light attached to its target's actor, keyed relative to it; each linked camera
+    attached to an aim actor (:data:`AIM_ACTOR`, keyed at the camera's position with the plain
+    look-at toward the target) whose look-at tracking follows the target, and keyed relative
+    to that aim. At every sample ``parent * relative`` is the plan's world transform."""
+    linkage.check(channels)
+    actors = {a.name: a for a in plan.actors}
+    attach: list[tuple[str, str]] = []
+    track: list[tuple[str, str]] = []
+    aims: list[UnrealActor] = []
+    for child, parent in sorted(linkage.children.items()):
+        relative = unreal_relative(unreal_world(channels, parent), unreal_world(channels, child))
+        actors[child] = _keyed(actors[child], relative)
+        attach.append((child, parent))
+    for camera, target in sorted(linkage.aims.items()):
+        aim = aim_transforms(channels, camera, target)[0]
+        aim_six = units.to_unreal_transform(*(aim[a] for a in TRANSFORM_ATTRS))
+        name = linkage.aim_name(camera)
+        aims.append(UnrealActor(name, "null", AIM_ACTOR, None, (),
+                                (_transform_track(aim_six),),
+                                tuple(float(a[0]) + 0.0 for a in aim_six)))
+        actors[camera] = _keyed(actors[camera],
+                                unreal_relative(aim_six, unreal_world(channels, camera)))
+        attach.append((camera, name))
+        track.append((name, target))
+    return replace(plan, actors=tuple(actors[a.name] for a in plan.actors) + tuple(aims),
+                   links=UnrealLinks(tuple(attach), tuple(track)))
+

@@ -33,6 +33,13 @@ text of a script for the Unreal Editor's ``unreal`` module. The script is two pa
   holds ``exr``) and becomes the source of a ``SkyLight`` (``SLS_SPECIFIED_CUBEMAP``,
   ``set_cubemap``, ``set_intensity(2**exposure)``, lower hemisphere not black,
   ``recapture_sky``). Written for Unreal 5.3 or later (the OCIO structs' constructors).
+* the live linkage (``moks bake --link-to-target``, ``links`` in the data): each linked light
+  is attached to its target's actor (``Actor.attach_to_actor(parent, "", KEEP_WORLD,
+  KEEP_WORLD, KEEP_WORLD, False)``), each linked camera to its aim, a ``CineCameraActor``
+  whose ``lookat_tracking_settings`` (``CameraLookatTrackingSettings``: tracking on,
+  ``actor_to_track`` the target, no smoothing, no roll) turn it toward the target; those
+  actors' transform tracks are keyed by the script, relative to the parent (the FBX's world
+  transforms are not imported onto them).
 
 :func:`script_data` is the reverse: the ``MOKS_SEQUENCE`` literal of a script, read with
 ``ast`` (never executed).
@@ -54,8 +61,8 @@ from .mapping import TRANSFORM_TRACK, UnrealPlan
 
 #: Name of the data literal in the script.
 DATA_NAME = "MOKS_SEQUENCE"
-#: Version of the data layout (2: ``look`` and ``ambient``).
-DATA_FORMAT = 2
+#: Version of the data layout (2: ``look`` and ``ambient``; 3: ``links``).
+DATA_FORMAT = 3
 #: Keys the script's body reads from the look and the ambient records.
 LOOK_KEYS: tuple[str, ...] = ("config", "working_space", "display", "view", "asset_path")
 AMBIENT_KEYS: tuple[str, ...] = ("image", "intensity", "texture_path", "name")
@@ -183,10 +190,25 @@ def _ambient(data, actors):
     return actor
 
 
+def _link(data, spawned):
+    keep = unreal.AttachmentRule.KEEP_WORLD
+    for child, parent in data["links"]["attach"]:
+        spawned[child].attach_to_actor(spawned[parent], "", keep, keep, keep, False)
+    for aim, target in data["links"]["track"]:
+        tracking = unreal.CameraLookatTrackingSettings()
+        tracking.set_editor_property("enable_look_at_tracking", True)
+        tracking.set_editor_property("actor_to_track", spawned[target])
+        tracking.set_editor_property("look_at_tracking_interp_speed", 0.0)
+        tracking.set_editor_property("allow_roll", False)
+        spawned[aim].set_editor_property("lookat_tracking_settings", tracking)
+
+
 def build(data=MOKS_SEQUENCE):
     """Create or update the Level Sequence; returns it."""
     sequence = _sequence(data)
     actors = unreal.get_editor_subsystem(unreal.EditorActorSubsystem)
+    keyed = {pair[0] for pair in data["links"]["attach"] + data["links"]["track"]}
+    spawned = {}
     bindings = []
     for spec in data["actors"]:
         x, y, z, roll, pitch, yaw = spec["spawn"]
@@ -194,12 +216,14 @@ def build(data=MOKS_SEQUENCE):
                                               unreal.Vector(x, y, z),
                                               unreal.Rotator(roll=roll, pitch=pitch, yaw=yaw))
         actor.set_actor_label(spec["name"])
+        spawned[spec["name"]] = actor
         component = None
         if spec["component_class"]:
             component = actor.get_component_by_class(getattr(unreal, spec["component_class"]))
             _settings(actor, component, spec["settings"])
         binding = sequence.add_possessable(actor)
-        bindings.append(binding)
+        if spec["name"] not in keyed:  # a linked actor's relative keys are the script's
+            bindings.append(binding)
         component_binding = sequence.add_possessable(component) if component else None
         for track in spec["tracks"]:
             _key_track(component_binding if track["on_component"] else binding, track, data)
@@ -214,6 +238,7 @@ def build(data=MOKS_SEQUENCE):
         world = unreal.get_editor_subsystem(unreal.UnrealEditorSubsystem).get_editor_world()
         unreal.SequencerTools.import_level_sequence_fbx(
             world, sequence, bindings, settings, os.path.join(_here(), data["fbx"]))
+    _link(data, spawned)
     if data["look"]:
         _look(data)
     if data["ambient"]:
@@ -278,14 +303,17 @@ def _held(values: np.ndarray) -> list[float]:
 def plan_data(plan: UnrealPlan, *, sequence_path: str, fbx: str,
               side_files: Sequence[str] = (), look: Mapping[str, Any] | None = None,
               ambient: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The ``MOKS_SEQUENCE`` data of ``plan``: every track but the transforms (the FBX's),
-    and the look and ambient records (:func:`unreal_script`)."""
+    """The ``MOKS_SEQUENCE`` data of ``plan``: every track but the transforms (the FBX's;
+    a linked actor's relative transform is the script's), the look and ambient records
+    (:func:`unreal_script`) and the links (:class:`~.mapping.UnrealLinks`)."""
     actors = []
+    keyed = plan.links.keyed()
     for actor in plan.actors:
         tracks = [{"on_component": t.on_component, "track_class": t.track_class,
                    "property_name": t.property_name, "property_path": t.property_path,
                    "channels": [[name, _held(values)] for name, values in t.channels]}
-                  for t in actor.tracks if t.track_class != TRANSFORM_TRACK]
+                  for t in actor.tracks
+                  if t.track_class != TRANSFORM_TRACK or actor.name in keyed]
         actors.append({"name": actor.name, "kind": actor.kind, "actor_class": actor.actor_class,
                        "component_class": actor.component_class or "",
                        "settings": [[k, v] for k, v in actor.settings],
@@ -294,7 +322,9 @@ def plan_data(plan: UnrealPlan, *, sequence_path: str, fbx: str,
             "frame_rate": list(plan.frame_rate), "playback": list(plan.playback),
             "frames": plan.frame_numbers.tolist(), "sub_frames": plan.sub_frames.tolist(),
             "actors": actors, "report": list(plan.report), "side_files": list(side_files),
-            "look": dict(look) if look else None, "ambient": dict(ambient) if ambient else None}
+            "look": dict(look) if look else None, "ambient": dict(ambient) if ambient else None,
+            "links": {"attach": [list(p) for p in plan.links.attach],
+                      "track": [list(p) for p in plan.links.track]}}
 
 
 def unreal_script(plan: UnrealPlan, *, sequence_path: str, fbx: str,

@@ -18,6 +18,9 @@
   viewport's display configuration (view ``Film <stock>``), and imports the ambient's
   lat-long EXR as the ``TextureCube`` ``/Game/MOKS/moks_ambient_<hash>``, the source of a
   ``SkyLight`` of intensity ``2**exposure`` (:func:`look_record`, :func:`ambient_record`).
+  With ``--link-to-target`` the script also attaches the lights to the moving subject's
+  actor and hangs the camera off an aim whose look-at tracking follows it
+  (:func:`~moks_graph.hosts.unreal.mapping.link_plan`).
 
 Both are written to temporary siblings and renamed; a failure leaves neither.
 """
@@ -34,7 +37,7 @@ from moks_graph.atomic import atomic_output
 from moks_graph.channels import Channels
 from moks_graph.hosts.output_paths import output_path
 
-from .mapping import plan_unreal_sequence
+from .mapping import link_plan, plan_unreal_sequence
 from .script import check_text, unreal_script
 
 #: Suffixes the Unreal writer accepts (the script goes beside it as ``<stem>.py``).
@@ -79,13 +82,17 @@ def ambient_record(ambient: Any) -> dict[str, Any]:
 
 
 def write_unreal(channels: Channels, path: str | os.PathLike[str], *, look: Any = None,
-                 ambient: Any = None) -> Path:
+                 ambient: Any = None, linkage: Any = None) -> Path:
     """Write ``<path>.fbx`` and its ``.py`` Level Sequence script (module docstring).
 
     ``look`` / ``ambient``: the film look's and the SH ambient's files the bake wrote beside
     ``path`` (:class:`~moks_graph.hosts.look.LookFiles`,
     :class:`~moks_graph.hosts.ambient.AmbientFiles`); the script lists their names in
-    ``side_files`` and applies them (module docstring). Returns the FBX path. ``ValueError`` for
+    ``side_files`` and applies them (module docstring). ``linkage``: a
+    :class:`~moks_graph.hosts.linkage.Linkage` (``moks bake --link-to-target``): the script
+    attaches the linked lights to their target's actor and the camera to an aim actor whose
+    look-at tracking follows the target (:func:`~.mapping.link_plan`); the FBX keeps every
+    world transform. Returns the FBX path. ``ValueError`` for
     channels Unreal cannot take or a file name with a control character (before anything is
     written); ``OSError`` when a file cannot be written, leaving neither file.
     """
@@ -95,7 +102,10 @@ def write_unreal(channels: Channels, path: str | os.PathLike[str], *, look: Any 
         raise IsADirectoryError(f"cannot write {str(script)!r}: it is a folder")
     check_text(target.name, "the FBX file name")
     side = [p.name for f in (look, ambient) if f is not None for p in f.paths()]
-    text = unreal_script(plan_unreal_sequence(channels), sequence_path=sequence_path(target),
+    plan = plan_unreal_sequence(channels)
+    if linkage:
+        plan = link_plan(plan, channels, linkage)
+    text = unreal_script(plan, sequence_path=sequence_path(target),
                          fbx=target.name, side_files=side,
                          look=None if look is None else look_record(look),
                          ambient=None if ambient is None else ambient_record(ambient))

@@ -4,9 +4,12 @@ an atmosphere and a null, at 24 fps with 2 samples per frame."""
 from __future__ import annotations
 
 import math
+import runpy
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -295,3 +298,27 @@ def raw_light_readers() -> dict[str, tuple[str, RawReader]]:
 def lambert_area_lux() -> Callable[..., np.ndarray]:
     """:func:`area_lux`: Lambert's polygon formula for a subject facing a rectangle."""
     return area_lux
+
+
+@pytest.fixture
+def unreal_stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], mock.MagicMock]:
+    """``run(script)``: run a generated Level Sequence script as ``__main__`` against a
+    stand-in ``unreal`` module (a ``MagicMock`` recording every call; ``load_asset`` finds
+    nothing, ``FrameNumber(v)`` is ``("frame", v)``, each spawned actor its own mock, listed
+    in ``spawned_actors``) and return that module."""
+    def run(script: Path) -> mock.MagicMock:
+        ue = mock.MagicMock(name="unreal")
+        ue.load_asset.return_value = None
+        ue.FrameNumber = lambda value: ("frame", value)
+        ue.spawned_actors = []
+
+        def spawn(*args: Any, **kwargs: Any) -> mock.MagicMock:
+            ue.spawned_actors.append(mock.MagicMock(name="actor"))
+            return ue.spawned_actors[-1]
+
+        ue.get_editor_subsystem.return_value.spawn_actor_from_class.side_effect = spawn
+        monkeypatch.setitem(sys.modules, "unreal", ue)
+        runpy.run_path(str(script), run_name="__main__")
+        return ue
+    return run
+

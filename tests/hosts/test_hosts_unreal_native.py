@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import runpy
-import sys
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import pytest
 
+import moks_graph as mg
 from moks_graph import rotations
 from moks_graph.channels import Channels
+from moks_graph.hosts import units
 from moks_graph.hosts.bake import bake
 from moks_graph.hosts.unreal.mapping import TRANSFORM_TRACK, plan_unreal_sequence
 from moks_graph.hosts.unreal.script import DATA_NAME, script_data, unreal_script
@@ -119,13 +118,9 @@ def test_script_keys_equal_the_engine(tmp_path, scene):
     assert keyed > 10 * len(scene.time)
 
 
-def test_script_body_calls_the_documented_api(tmp_path, scene, monkeypatch):
+def test_script_body_calls_the_documented_api(tmp_path, scene, unreal_stand_in):
     out = write_unreal(scene, tmp_path / "shot.fbx")
-    ue = mock.MagicMock(name="unreal")
-    ue.load_asset.return_value = None
-    ue.FrameNumber = lambda value: ("frame", value)
-    monkeypatch.setitem(sys.modules, "unreal", ue)
-    runpy.run_path(str(script_path(out)), run_name="__main__")
+    ue = unreal_stand_in(script_path(out))
     data = script_data(script_path(out).read_text("utf-8"))
     tools = ue.AssetToolsHelpers.get_asset_tools.return_value
     tools.create_asset.assert_called_once_with("shot", "/Game/MOKS", ue.LevelSequence,
@@ -163,7 +158,7 @@ def test_names_with_quotes_stay_data(scene, name):
     assert all(k in ("Expr", "Import", "Assign", "FunctionDef", "If") for k in kinds)
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert names == ["_here", "_sequence", "_settings", "_key_track", "_look", "_ambient",
-                     "build"]
+                     "_link", "build"]
     data = script_data(text)
     assert data["actors"][0]["name"] == name and data["fbx"] == f"{name}.fbx"
 
@@ -235,3 +230,101 @@ def test_moks_bake_host_unreal(tmp_path):
     data = script_data((tmp_path / "walk.py").read_text("utf-8"))
     assert set(data["side_files"]) == names - {"walk.fbx", "walk.py"}  # look files, if any
     assert {a["name"] for a in data["actors"]} >= {"camera", "key", "fill", "subject"}
+
+
+LINKED = Path(__file__).resolve().parents[2] / "graphs" / "handheld_follow_walk_away.mgraph"
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory) -> tuple[Path, Channels]:
+    """``moks bake --host unreal --link-to-target`` of a starter whose key, fill, rim and
+    camera follow a walking subject (a handheld: the camera's aim is off the subject by up to
+    2 deg of shake), and the engine's channels."""
+    graph = mg.load(LINKED)
+    out = tmp_path_factory.mktemp("linked") / "walk.fbx"
+    result = bake(graph, "unreal", out, link_to_target=True, look=False, ambient=False)
+    return script_path(result.path), result.channels
+
+
+def _keys(actor: dict, n: int) -> tuple[np.ndarray, ...]:
+    """The six transform channels of a script actor, each held key spread over ``n``."""
+    track = next(t for t in actor["tracks"] if t["track_class"] == TRANSFORM_TRACK)
+    return tuple(np.broadcast_to(np.asarray(v, np.float64), (n,)) for _, v in track["channels"])
+
+
+def _world(parent: tuple[np.ndarray, ...], relative: tuple[np.ndarray, ...]):
+    """Unreal's ``parent * relative``: world location (N, 3) and rotation matrices."""
+    rp = units.unreal_rotator_to_matrix(*parent[3:])
+    loc = np.stack(parent[:3], -1) + np.einsum("nij,nj->ni", rp, np.stack(relative[:3], -1))
+    return loc, rp @ units.unreal_rotator_to_matrix(*relative[3:])
+
+
+def test_linked_script_keys_give_the_engine_world_at_every_sample(linked):
+    """Each linked actor's relative keys, composed with its parent the way Unreal composes an
+    attachment, give the engine's world transform (cm, rotation matrix entries); the aim's
+    keyed rotation is what its look-at tracking computes (Unreal's FVector::Rotation() of the
+    direction to the subject, roll 0), so tracking leaves the baked numbers unchanged."""
+    script, channels = linked
+    data = script_data(script.read_text("utf-8"))
+    n = len(channels.time)
+    engine = {a.name: tuple(v for _, v in next(t for t in a.tracks
+                                                if t.track_class == TRANSFORM_TRACK).channels)
+              for a in plan_unreal_sequence(channels).actors if a.kind != "atmosphere"}
+    actors = {a["name"]: a for a in data["actors"]}
+    assert data["links"] == {"attach": [["fill", "subject"], ["key", "subject"],
+                                        ["rim", "subject"], ["camera", "camera_aim"]],
+                             "track": [["camera_aim", "subject"]]}
+    for child, parent in data["links"]["attach"]:
+        base = _keys(actors[parent], n) if parent == "camera_aim" else engine[parent]
+        loc, rot = _world(base, _keys(actors[child], n))
+        np.testing.assert_allclose(loc, np.stack(engine[child][:3], -1), atol=1e-6)
+        np.testing.assert_allclose(rot, units.unreal_rotator_to_matrix(*engine[child][3:]),
+                                   atol=1e-9)
+    aim = _keys(actors["camera_aim"], n)
+    to = np.stack(engine["subject"][:3], -1) - np.stack(aim[:3], -1)
+    yaw = np.degrees(np.arctan2(to[:, 1], to[:, 0]))
+    pitch = np.degrees(np.arctan2(to[:, 2], np.hypot(to[:, 0], to[:, 1])))
+    np.testing.assert_allclose(units.unreal_rotator_to_matrix(np.zeros(n), pitch, yaw),
+                               units.unreal_rotator_to_matrix(*aim[3:]), atol=1e-9)
+    np.testing.assert_allclose(np.stack(aim[:3], -1), np.stack(engine["camera"][:3], -1),
+                               atol=1e-9)
+    off = np.degrees(np.arccos(np.clip(np.einsum(
+        "ni,ni->n", units.unreal_rotator_to_matrix(*aim[3:])[:, :, 0],
+        units.unreal_rotator_to_matrix(*engine["camera"][3:])[:, :, 0]), -1, 1)))
+    assert off.max() > 0.5, "the handheld camera is off the plain look-at: the aim keeps it"
+
+
+def test_linked_script_attaches_and_tracks_in_unreal(linked, unreal_stand_in):
+    script, _ = linked
+    data = script_data(script.read_text("utf-8"))
+    ue = unreal_stand_in(script)
+    made = {actor.set_actor_label.call_args.args[0]: actor for actor in ue.spawned_actors}
+    assert sorted(made) == sorted(a["name"] for a in data["actors"])
+    keep = ue.AttachmentRule.KEEP_WORLD
+    for child, parent in data["links"]["attach"]:
+        made[child].attach_to_actor.assert_called_once_with(made[parent], "", keep, keep, keep,
+                                                            False)
+    tracking = ue.CameraLookatTrackingSettings.return_value
+    set_calls = dict(c.args for c in tracking.set_editor_property.call_args_list)
+    assert set_calls == {"enable_look_at_tracking": True, "actor_to_track": made["subject"],
+                         "look_at_tracking_interp_speed": 0.0, "allow_roll": False}
+    made["camera_aim"].set_editor_property.assert_called_once_with("lookat_tracking_settings",
+                                                                   tracking)
+    assert data["actors"][-1]["actor_class"] == "CineCameraActor"
+    fbx = ue.SequencerTools.import_level_sequence_fbx.call_args
+    keyed = {c for c, _ in data["links"]["attach"]} | {"camera_aim"}
+    assert len(fbx.args[2]) == len(data["actors"]) - len(keyed)
+
+
+def test_link_to_target_reaches_unreal_from_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from moks_graph.cli import main
+
+    out = tmp_path / "walk.fbx"
+    ok = CliRunner().invoke(main, ["bake", str(LINKED.parent / "tripod_walk_to_mark.mgraph"),
+                                   "--host", "unreal", "--out", str(out), "--link-to-target",
+                                   "--no-look", "--no-ambient"])
+    assert ok.exit_code == 0, ok.output
+    links = script_data(script_path(out).read_text("utf-8"))["links"]
+    assert ["key", "subject"] in links["attach"] and links["track"] == [["camera_aim", "subject"]]
