@@ -6,8 +6,10 @@ Offscreen. Opens a starter in the editor, collapses its lights into a subgraph, 
 the camera weather, draws a backdrop around the camera rig, and grabs the whole canvas
 (``editor-tools-canvas.png``); then the Bake dialog with its options set
 (``editor-bake-dialog.png``); then the key light's parameter panel as an area light and as a
-spot, side by side (``editor-panels.png``: the cone rows only on the spot). Each file stays
-under 200 KB.
+spot, side by side (``editor-panels.png``: the cone rows only on the spot); then a still
+rendered by the built-in forward model loaded into a ``moks.image.load`` node feeding a
+``moks.image.lotus_point`` node, the latter selected: the Image viewer shows the still with
+the Lotus point overlaid (``editor-image-overlay.png``). Each file stays under 200 KB.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def _app() -> object:
 
 
 def shoot(graphs: Path, out: Path) -> list[Path]:
-    """Write the two PNGs into ``out``; returns their paths."""
+    """Write the PNGs into ``out``; returns their paths."""
     app = _app()
     from moks_graph.editor.bake_dialog import BakeDialog
     from moks_graph.editor.widget import EditorWidget
@@ -65,7 +67,52 @@ def shoot(graphs: Path, out: Path) -> list[Path]:
     dialog.close()
     shots.append(panels)
     editor.close()
+    shots.append(_shoot_image_overlay(out / "editor-image-overlay.png"))
     return shots
+
+
+def _shoot_image_overlay(target: Path, timeout_s: float = 60.0) -> Path:
+    """A rendered still into a Lotus-point node, selected: the editor with its Image tab."""
+    import tempfile
+    import time
+
+    import numpy as np
+
+    from moks_graph.editor.qtcompat import QtWidgets
+    from moks_graph.editor.widget import EditorWidget
+    from moks_graph.nodes.inverse.render import BuiltinRenderer
+    from moks_graph.nodes.scenescript.vocabulary import parse_prose
+
+    editor = EditorWidget()
+    editor.resize(1280, 760)
+    editor.show()
+    with tempfile.TemporaryDirectory() as folder:
+        still = Path(folder) / "still.npy"
+        np.save(still, BuiltinRenderer().render(parse_prose("split light medium"), (320, 180)))
+        doc = editor.doc
+        doc.add_node("moks.image.load", (0, 0), {"path": str(still)}, node_id="still")
+        doc.add_node("moks.image.lotus_point", (260, 0), node_id="lotus")
+        doc.connect("still.image", "lotus.image")
+        deadline = time.monotonic() + timeout_s
+        while not (editor.live.latest is not None and not editor.live.busy
+                   and "lotus.point" in editor.live.latest.result.values):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Lotus point was not evaluated in time")
+            QtWidgets.QApplication.processEvents()
+            time.sleep(0.01)
+        editor.canvas.select(["lotus"])
+        editor.viewer_tabs.setCurrentWidget(editor.images)
+        editor.canvas.parentWidget().setSizes([220, 540])  # the graph | the viewers
+        editor.viewer_tabs.parentWidget().setSizes([520, 130])  # the image | the camera
+        QtWidgets.QApplication.processEvents()
+        editor.canvas.fit_all()
+        QtWidgets.QApplication.processEvents()
+        if not editor.images.points:
+            raise RuntimeError("the image viewer shows no Lotus point")
+        editor.grab().save(str(target))
+    doc.undo_stack.setClean()
+    editor.close()
+    return target
 
 
 def _shoot_panels(editor: object, target: Path) -> Path:

@@ -252,6 +252,14 @@ class ImageViewer(QtWidgets.QWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Fitted again when its tab is brought forward (set while hidden, it was not)."""
+        super().showEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
         if self.pixmap_item is not None:
             self.view.fitInView(self.scene.sceneRect(), QtCore.Qt.AspectRatioMode.KeepAspectRatio)
 

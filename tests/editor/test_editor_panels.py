@@ -77,6 +77,15 @@ def test_the_lotus_point_node_shows_its_image_with_the_point(qtbot) -> None:
     assert abs(x - 60) <= 2 and abs(y - 12) <= 2  # on the bright spot
     texts = [i.text() for i in editor.images.scene.items() if hasattr(i, "text")]
     assert "point" in texts  # the overlay is drawn on the image
+    editor.resize(1280, 760)
+    editor.show()
+    editor.viewer_tabs.setCurrentWidget(editor.images)  # set while hidden, fitted on show
+    qtbot.waitExposed(editor)
+    view = editor.images.view
+    drawn = view.mapFromScene(editor.images.scene.sceneRect()).boundingRect()
+    port = view.viewport().rect()
+    assert drawn.width() <= port.width() + 4 and drawn.height() <= port.height() + 4, drawn
+    assert drawn.width() > 0.9 * port.width() or drawn.height() > 0.9 * port.height(), drawn
 
 
 class Glints(mg.Node):
