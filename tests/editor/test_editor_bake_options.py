@@ -8,6 +8,7 @@ import json
 import shlex
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 import moks_graph as mg
@@ -124,3 +125,16 @@ def test_dialog_bake_writes_what_the_cli_writes(qtbot, tmp_path):
     dialog.scene_map.setText(str(tmp_path / "nope.json"))
     assert not dialog.start_bake()
     assert "no such file" in results[-1][1]
+
+
+def test_no_moks_bake_option_is_missing_from_the_dialog(qtbot, tmp_path):
+    """Each option ``moks bake`` declares (read from the click command itself, so a new one
+    fails here until the dialog has it) is an argument the dialog fills."""
+    dialog = _dialog(qtbot, mg.load(_graph_file(tmp_path)), tmp_path)
+    dialog.host.setCurrentIndex(dialog.host.findData("usd"))
+    dialog.up_axis.setCurrentIndex(dialog.up_axis.findData("Y"))
+    dialog.meters_per_unit.setValue(0.5)
+    args = dialog.bake_arguments()
+    filled = set(args) | set(args["options"])
+    declared = {p.name for p in bake_command.params if isinstance(p, click.Option)}
+    assert declared and declared - filled == set(), declared - filled

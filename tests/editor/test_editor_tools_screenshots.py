@@ -4,6 +4,7 @@ panels; a Lotus-point node's image with its point overlaid) and stay small (issu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from moks_graph.editor.qtcompat import QtGui
@@ -33,3 +34,15 @@ def test_tools_screenshots(qapp, tmp_path):
 
 def _near(colour, rgb, tol: int = 40) -> bool:
     return all(abs(a - b) <= tol for a, b in zip(colour.getRgb()[:3], rgb, strict=True))
+
+
+def test_the_tools_page_shows_its_committed_images() -> None:
+    """docs/editor-tools.md links each shot (the image node's overlay among them), committed
+    and under 200 KB."""
+    root = GRAPHS.parent
+    page = (root / "docs" / "editor-tools.md").read_text(encoding="utf-8")
+    linked = re.findall(r"\]\(images/(editor-[a-z-]+\.png)\)", page)
+    assert "editor-image-overlay.png" in linked and len(linked) == 4
+    for name in linked:
+        path = root / "docs" / "images" / name
+        assert path.is_file() and path.stat().st_size < 200_000, name
