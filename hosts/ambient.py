@@ -106,7 +106,9 @@ def ambient_image_path(target: Path, coeffs: np.ndarray) -> Path:
 
 
 def write_exr(path: Path, image: np.ndarray) -> None:
-    """A float32 RGB OpenEXR through OpenImageIO, atomically; ``OSError`` when it fails."""
+    """A float32 RGB OpenEXR through OpenImageIO, atomically; ``OSError`` when it fails.
+    Reproducible: the header's capture date (``capDate``, otherwise the time of writing) is
+    left empty, so a farm bake and a plain bake write the same bytes."""
     import OpenImageIO as oiio
 
     pixels = np.ascontiguousarray(image, dtype=np.float32)
@@ -115,6 +117,7 @@ def write_exr(path: Path, image: np.ndarray) -> None:
         if out is None:
             raise OSError(f"OpenImageIO cannot write {path}: {oiio.geterror()}")
         spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], 3, "float")
+        spec.attribute("DateTime", "")  # no capture date: the same coefficients, the same bytes
         ok = out.open(str(tmp), spec) and out.write_image(pixels)
         out.close()
         if not ok:

@@ -558,18 +558,50 @@ def evaluate_bake(graph: Graph, host: str, out: str | os.PathLike[str], *,
                          tuple(notes))
 
 
-def _write_features(job: EvaluatedBake) -> dict[str, Any]:
-    """Write the look's and the ambient's files beside the target; the writer's options."""
+def evaluate_features(graph: Graph, host: str, frames: tuple[int, int] | None = None,
+                      subframes: int | None = None, *, look: bool = True, ambient: bool = True,
+                      notes: list[str] | None = None) -> tuple[Any, Any]:
+    """``(film look, SH ambient)`` a bake of ``host`` writes for ``graph`` (``None``: none;
+    :func:`feature_refs`), evaluated alone: what ``moks farm bake`` and the Blender add-on
+    evaluate beside the channels they bake themselves."""
+    look_ref, ambient_ref = feature_refs(graph, host, look, ambient, notes)
+    refs = [r for r in (look_ref, ambient_ref) if r]
+    values = _evaluate(graph, refs, frames, subframes, None) if refs else {}
+    return values.get(look_ref), values.get(ambient_ref)
+
+
+def write_features(target: Path, look: Any = None, ambient: Any = None) -> dict[str, Any]:
+    """Write the look's and the ambient's files beside ``target``; the host writer's ``look``
+    / ``ambient`` options. A failure removes what it wrote."""
     out: dict[str, Any] = {}
     try:
-        if job.look is not None:
-            out["look"] = write_look(look_files(job.target, job.look))
-        if job.ambient is not None:
-            out["ambient"] = write_ambient(job.target, job.ambient)
+        if look is not None:
+            out["look"] = write_look(look_files(target, look))
+        if ambient is not None:
+            out["ambient"] = write_ambient(target, ambient)
     except BaseException:
-        remove_files(tuple(p for f in out.values() for p in f.created))
+        remove_files(feature_created(out))
         raise
     return out
+
+
+def feature_created(features: Mapping[str, Any]) -> tuple[Path, ...]:
+    """The files :func:`write_features` created (to remove after a failed host write)."""
+    return tuple(p for f in features.values() for p in f.created)
+
+
+def write_with_features(writer: Callable[..., Any], channels: Channels, target: Path,
+                        look: Any = None, ambient: Any = None,
+                        **options: Any) -> tuple[Path, ...]:
+    """Write the look's and ambient's side files, then ``writer(channels, target, ...)``
+    pointing the host at them; a failure leaves none of the side files. Returns their paths."""
+    features = write_features(target, look, ambient)
+    try:
+        writer(channels, target, **options, **features)
+    except BaseException:
+        remove_files(feature_created(features))
+        raise
+    return tuple(p for f in features.values() for p in f.paths())
 
 
 def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
@@ -579,12 +611,10 @@ def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
     t1 = time.perf_counter()
     if progress is not None:
         progress("write", 0, 1, job.host)
-    features: dict[str, Any] = {}
     try:
-        features = _write_features(job)
-        writer(job.channels, job.target, **job.options, **features)
+        side = write_with_features(writer, job.channels, job.target, job.look, job.ambient,
+                                   **job.options)
     except BaseException as exc:
-        remove_files(tuple(p for f in features.values() for p in f.created))
         if not isinstance(exc, OSError):
             raise
         raise HostError(Problem("MG141", f"cannot write: {exc.strerror or exc}", NO_PATH,
@@ -593,8 +623,7 @@ def write_bake(job: EvaluatedBake, progress: BakeProgress | None = None,
     if progress is not None:
         progress("write", 1, 1, job.host)
     return BakeResult(job.target, job.host, job.channels, job.targets, job.evaluate_s, t2 - t1,
-                      job.linkage, tuple(p for f in features.values() for p in f.paths()),
-                      job.notes)
+                      job.linkage, side, job.notes)
 
 
 def bake(graph: Graph, host: str, out: str | os.PathLike[str], *,

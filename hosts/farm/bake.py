@@ -22,7 +22,7 @@ from moks_graph.channels import Channels
 from moks_graph.errors import NO_PATH, HostError, MoksError, Problem
 from moks_graph.evaluate import Evaluator
 from moks_graph.graph import Graph
-from moks_graph.hosts.bake import sink_channels
+from moks_graph.hosts.bake import evaluate_features, sink_channels, write_with_features
 from moks_graph.hosts.farm.cluster import (
     BatchTimes,
     FarmEvent,
@@ -287,6 +287,8 @@ class MergeResult:
     seconds: float = 0.0
     error: str | None = None
     chunks: tuple[ChunkResult, ...] = ()
+    #: The film look's and SH ambient's files written beside ``output`` (as ``moks bake``).
+    side_files: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -296,7 +298,9 @@ class MergeResult:
 def merge_graph(job_root: str, name: str,
                 results: Sequence[ChunkResult | Sequence[ChunkResult]] = (),
                 out: str | None = None) -> MergeResult:
-    """The merge task: concatenate ``name``'s chunks and write the host file atomically.
+    """The merge task: concatenate ``name``'s chunks and write the host file atomically, with
+    the graph's film look and SH ambient beside it for the hosts that take them (the side
+    files and host pointers of ``moks bake``: :func:`~moks_graph.hosts.bake.write_with_features`).
 
     ``results``: the chunk results, one by one or as the lists batch tasks return.
     """
@@ -315,7 +319,9 @@ def merge_graph(job_root: str, name: str,
         if not target.parent.is_dir():
             raise HostError(Problem("MG141", f"output folder {str(target.parent)!r} does not "
                                     "exist", NO_PATH), str(target))
-        farm_writer(job.host)(channels, target)
+        look, ambient = evaluate_features(_snapshot(job, g), job.host, (g.first, g.last),
+                                          g.subframes)
+        side = write_with_features(farm_writer(job.host), channels, target, look, ambient)
     except MoksError as exc:
         message = "; ".join(f"{p.code} {p.message}" for p in exc.problems)
         return MergeResult(name, error=f"{g.source} frames {g.frames}: merge failed: {message}",
@@ -324,7 +330,8 @@ def merge_graph(job_root: str, name: str,
         return MergeResult(name, error=f"{g.source} frames {g.frames}: writing {target} "
                            f"({job.host}) failed: {type(exc).__name__}: {exc}", chunks=done)
     return MergeResult(name, str(target), codec.digest(channels), len(channels.time),
-                       len(channels), time.perf_counter() - t0, chunks=done)
+                       len(channels), time.perf_counter() - t0, chunks=done,
+                       side_files=tuple(str(p) for p in side))
 
 
 # -- the batch ------------------------------------------------------------------

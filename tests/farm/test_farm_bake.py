@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import moks_graph as mg
 from moks_graph import codec
 from moks_graph.errors import HostError
 from moks_graph.hosts.farm.bake import concat_chunks, evaluate_chunk, farm_bake
@@ -213,3 +214,27 @@ def test_live_progress_draws_chunk_cells():
     assert "out/shot.usda" in buffer.getvalue() and "2/3" in buffer.getvalue()
     many = LiveProgress({"long": [str(i) for i in range(500)]}, console)
     assert many._cells("long").count("·") == 48
+
+
+def test_chunked_bake_carries_the_look_and_ambient_like_moks_bake(tmp_path, farm_client):
+    """A two-chunk farm bake to .ma writes the same host file and the same film look (OCIO
+    config, CLF) and SH ambient (EXR) side files, byte for byte, as a plain ``moks bake``."""
+    from moks_graph.hosts.bake import bake
+    from moks_graph.hosts.commands.scene import prose_graph
+
+    pytest.importorskip("PyOpenColorIO")
+    graph, _ = prose_graph("tripod medium, warm, Vision3 250D", frames=(1, 24),
+                           ambient="overcast")
+    path = tmp_path / "lookshot.mgraph"
+    mg.save(graph, path)
+    report = farm_bake([path], None, 12, "maya", tmp_path / "farm", scheduler=farm_client,
+                       progress=False, timeout=120)
+    assert report.ok, report.failures
+    assert len(report.chunks) == 2
+    (tmp_path / "plain").mkdir()
+    plain = bake(mg.load(path), "maya", tmp_path / "plain" / "lookshot.ma")
+    side = sorted(Path(p).name for p in report.graphs["lookshot"].side_files)
+    assert side == sorted(p.name for p in plain.side_files)
+    assert any(n.endswith(".ocio") for n in side) and any(n.endswith(".exr") for n in side)
+    for name in ["lookshot.ma", *side]:
+        assert (tmp_path / "farm" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
