@@ -331,3 +331,63 @@ def test_disable_and_enable_again(bpy):
     assert addon_utils.enable(MODULE, default_set=True) is not None
     assert addon_utils.check(MODULE) == (True, True)
     assert hasattr(bpy.types.Scene, "moks_bake") and hasattr(bpy.ops.moks, "bake_graph")
+
+
+def test_in_scene_bake_carries_the_look_and_ambient_like_moks_bake(bpy, tmp_path):
+    """Into a saved .blend, the operator writes the same film look (OCIO config, CLF) and SH
+    ambient (EXR) files, byte for byte, as ``moks bake --host blender`` beside its file, and
+    points the scene at them: the look's record on the scene, the ambient as the world's
+    background (relative image path, strength 2**exposure)."""
+    from moks_graph.hosts.ambient import BLENDER_BACKGROUND_NODE, BLENDER_TEXTURE_NODE
+    from moks_graph.hosts.bake import evaluate_features
+    from moks_graph.hosts.commands.scene import prose_graph
+    from moks_graph.hosts.look import read_blender_look
+    from moks_graph.nodes.environment.ambient import exposure_split, sh_environment
+
+    pytest.importorskip("PyOpenColorIO")
+    graph, _ = prose_graph("tripod medium, warm, Vision3 250D", frames=(1, 12),
+                           ambient="overcast")
+    path = tmp_path / "lookshot.mgraph"
+    mg.save(graph, path)
+    (tmp_path / "plain").mkdir()  # moks bake in its own process: it resets Blender's session
+    moks = Path(sys.executable).with_name("moks")
+    done = subprocess.run([str(moks), "bake", str(path), "--host", "blender", "--out",
+                           str(tmp_path / "plain" / "lookshot.blend")], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scene = clear(bpy)
+    (tmp_path / "scene").mkdir()
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "scene" / "shot.blend"),
+                                check_existing=False)
+    scene = bpy.context.scene
+    scene.moks_bake.replace_world = True
+    try:
+        assert run_bake(bpy, path) == {"FINISHED"}
+    finally:
+        scene.moks_bake.replace_world = False
+    names = sorted(p.name for p in (tmp_path / "plain").iterdir() if p.suffix != ".blend")
+    assert any(n.endswith(".ocio") for n in names) and any(n.endswith(".exr") for n in names)
+    assert sorted(p.name for p in (tmp_path / "scene").iterdir()) == sorted(
+        ["shot.blend", *names])
+    for name in names:
+        assert (tmp_path / "scene" / name).read_bytes() == \
+            (tmp_path / "plain" / name).read_bytes()
+    record = read_blender_look(scene)
+    assert record["config"] in names and record["lut"] in names
+    assert record["view"] == f"Film {record['stock']}"
+    tree = scene.world.node_tree
+    texture = tree.nodes[BLENDER_TEXTURE_NODE]
+    exr = next(n for n in names if n.endswith(".exr"))
+    assert texture.image.filepath == f"//{exr}" and tuple(texture.image.size) != (0, 0)
+    coeffs = evaluate_features(mg.load(path), "blender")[1]
+    exposure = exposure_split(sh_environment(np.asarray(coeffs).reshape(9, 3)))[1]
+    strength = tree.nodes[BLENDER_BACKGROUND_NODE].inputs["Strength"].default_value
+    assert strength == pytest.approx(2.0**exposure, rel=1e-6)
+    assert exr in scene.moks_bake.last_result
+    # the user's world stays untouched: the ambient goes on the bake's world kept beside it
+    hdri = bpy.data.worlds.new("studio_hdri")
+    scene.world = hdri
+    assert run_bake(bpy, path) == {"FINISHED"}
+    assert scene.world == hdri and BLENDER_TEXTURE_NODE not in hdri.node_tree.nodes
+    kept = bpy.data.worlds[scene["moks_world"]]
+    assert kept.node_tree.nodes[BLENDER_TEXTURE_NODE].image.filepath == f"//{exr}"

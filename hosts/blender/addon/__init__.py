@@ -131,7 +131,7 @@ class MOKS_OT_bake_graph(bpy.types.Operator):
             return {"CANCELLED"}
         finally:
             wm.progress_end()
-        for line in result.targets.warnings:
+        for line in (*result.targets.warnings, *result.notes):
             self.report({"WARNING"}, line)
         settings.last_result = result.summary()
         self.report({"INFO"}, settings.last_result)

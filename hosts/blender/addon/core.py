@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,18 @@ from typing import Any
 
 from moks_graph import mgraph
 from moks_graph.channels import Channels
-from moks_graph.hosts.bake import BakeProgress, Targets, bake_channels
+from moks_graph.hosts.ambient import blender_ambient
+from moks_graph.hosts.bake import (
+    BakeProgress,
+    Targets,
+    bake_channels,
+    evaluate_features,
+    feature_created,
+    write_features,
+)
 from moks_graph.hosts.blender.keyframes import KIND_PROPERTY, blender_curves
 from moks_graph.hosts.blender.writer import (
+    WORLD_PROPERTY,
     BlenderScene,
     collection_name,
     configure_scene,
@@ -26,6 +36,7 @@ from moks_graph.hosts.blender.writer import (
     populate_scene,
     write_keys_bulk,
 )
+from moks_graph.hosts.look import blender_look_properties, remove_files
 from moks_graph.hosts.selectors import MappingResolver
 
 #: Object custom property listing an object's selector tags.
@@ -185,19 +196,79 @@ class SceneBake:
     channels: Channels
     targets: Targets
     built: BlenderScene
+    #: The film look's and SH ambient's files written beside the .blend (as ``moks bake``).
+    side_files: tuple[Path, ...] = ()
+    #: What the bake left out or could not show, and why, one line each.
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         ch = self.channels
         start, end = ch.time.frames[0], ch.time.frames[-1]
         proxies = len(self.targets.proxies)
+        side = ", ".join(p.name for p in self.side_files)
         return (f"baked {len(ch)} channels x {len(ch.time)} samples, frames {start:g}-{end:g}, "
-                f"{len(ch.kinds)} objects" + (f", {proxies} proxy null(s)" if proxies else ""))
+                f"{len(ch.kinds)} objects" + (f", {proxies} proxy null(s)" if proxies else "")
+                + (f", with {side}" if side else ""))
+
+
+def _ambient_world(bpy: Any, scene: Any) -> Any:
+    """What carries the ambient: the scene when its world is the bake's (or it has none),
+    else the MOKS world the bake kept beside the user's (``None``: there is none)."""
+    if scene.world is None or scene.world.get(KIND_PROPERTY) is not None:
+        return scene
+    kept = scene.get(WORLD_PROPERTY)
+    world = bpy.data.worlds.get(kept) if kept else None
+    return None if world is None else types.SimpleNamespace(world=world)
+
+
+def _show_look(scene: Any, files: Any) -> str:
+    """Set the film view when the running Blender's OCIO config has it; else why not."""
+    display, view = scene.display_settings.display_device, scene.view_settings.view_transform
+    try:
+        scene.display_settings.display_device = files.display
+        scene.view_settings.view_transform = files.view
+    except TypeError:  # not an item of the running config's enums
+        scene.display_settings.display_device = display
+        scene.view_settings.view_transform = view
+        return (f"film look {files.view!r} written ({files.config.name}); Blender shows it "
+                f"when started with OCIO={files.config.name} (the running config lacks it)")
+    scene.view_settings.look = "None"
+    return ""
+
+
+def write_beside_blend(bpy: Any, look: Any, ambient: Any) -> tuple[dict[str, Any], list[str]]:
+    """Write the film look's and SH ambient's files beside the saved .blend, as ``moks bake``
+    does (:func:`~moks_graph.hosts.bake.write_features`); an unsaved .blend gets none, and a
+    note says why."""
+    if look is None and ambient is None:
+        return {}, []
+    if not bpy.data.filepath:
+        return {}, ["film look / ambient not written: save the .blend first (their files go "
+                    "beside it)"]
+    return write_features(Path(bpy.path.abspath(bpy.data.filepath)), look, ambient), []
+
+
+def point_scene(bpy: Any, scene: Any, features: dict[str, Any]) -> list[str]:
+    """Point ``scene`` at the written look (its scene properties and, when the running config
+    has it, its view: :func:`_show_look`) and ambient (the bake's world background); notes."""
+    notes: list[str] = []
+    if "look" in features:
+        blender_look_properties(scene, features["look"])
+        notes.append(_show_look(scene, features["look"]))
+    if "ambient" in features:
+        holder = _ambient_world(bpy, scene)
+        if holder is None:
+            notes.append("ambient written but not applied: the scene keeps its own world")
+        else:
+            blender_ambient(bpy, holder, features["ambient"])
+    return [n for n in notes if n]
 
 
 def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
                     frames: tuple[int, int] | None = None, subframes: int | None = None,
                     progress: BakeProgress | None = None, replace_world: bool = False,
-                    keep_camera: bool = False) -> SceneBake:
+                    keep_camera: bool = False, look: bool = True,
+                    ambient: bool = True) -> SceneBake:
     """Load ``graph_path``, bake it with the engine and key it into ``scene`` (default: current).
 
     ``frames``/``subframes``: the bake range (default: the graph's). The
@@ -205,6 +276,9 @@ def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
     ``replace_world`` / ``keep_camera``: see :func:`write_into_scene`. Selectors
     resolve against ``scene`` (:func:`scene_resolver`); unresolved ones become
     proxy Empties ``MISSING_TARGET_<selector>``, listed in ``targets.warnings``.
+    ``look`` / ``ambient``: write the graph's film look and SH ambient beside the saved .blend
+    and point the scene at them, as ``moks bake --host blender`` does (:func:`write_beside_blend`,
+    :func:`point_scene`).
     Raises :class:`~moks_graph.errors.MoksError` for graph problems and
     ``ValueError`` for channels Blender cannot hold; the scene is unchanged then.
     """
@@ -213,6 +287,16 @@ def bake_into_scene(graph_path: str | os.PathLike[str], scene: Any = None, *,
     graph = mgraph.load(graph_path)
     channels, targets = bake_channels(graph, frames=frames, subframes=subframes,
                                       resolver=scene_resolver(scene), progress=progress)
-    built = write_into_scene(channels, scene, graph_name=Path(graph_path).stem,
-                             replace_world=replace_world, keep_camera=keep_camera)
-    return SceneBake(channels, targets, built)
+    notes: list[str] = []
+    film, sky = evaluate_features(graph, "blender", frames, subframes, look=look,
+                                  ambient=ambient, notes=notes)
+    features, unsaved = write_beside_blend(bpy, film, sky)
+    try:
+        built = write_into_scene(channels, scene, graph_name=Path(graph_path).stem,
+                                 replace_world=replace_world, keep_camera=keep_camera)
+        notes += unsaved + point_scene(bpy, scene, features)
+    except BaseException:
+        remove_files(feature_created(features))
+        raise
+    side = tuple(p for f in features.values() for p in f.paths())
+    return SceneBake(channels, targets, built, side, tuple(notes))
