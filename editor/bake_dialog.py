@@ -210,7 +210,7 @@ class BakeDialog(QtWidgets.QDialog):
         self.phi_enabled.toggled.connect(self.phi.setEnabled)
         self.link = QtWidgets.QCheckBox("link lights and camera aim to the moving subject")
         self.link.setToolTip("moks bake --link-to-target: children / constraints of the "
-                             "subject's null in the host (usd, blender, maya)")
+                             "subject's null in the host (usd, blender, maya, unreal)")
         self.look = QtWidgets.QCheckBox("write the film look (OCIO config + CLF beside the file)")
         self.look.setToolTip("moks bake --look/--no-look: the stock's OCIO look, and the host's "
                              "colour management pointed at it (usd, blender, maya, unreal)")

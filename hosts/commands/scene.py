@@ -86,7 +86,7 @@ def prose_graph(prose: str, *, fps: float = 24.0, frames: tuple[int, int] = (1, 
                    "subject the camera and lights follow (docs/moving-targets.md).")
 @click.option("--link-to-target", is_flag=True,
               help="With --bake: write the lights and camera aim that follow the moving subject "
-                   "as children / constraints of its null (usd, blender, maya).")
+                   "as children / constraints of its null (usd, blender, maya, unreal).")
 def scene(prose: str | None, out: str | None, fps: float, frames: str, seed: int,
           vocabulary: bool, starters: str | None, phi: float | None,
           ambient: str | None, bake_host: str | None, bake_out: str | None,
