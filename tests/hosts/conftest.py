@@ -301,12 +301,13 @@ def lambert_area_lux() -> Callable[..., np.ndarray]:
 
 
 @pytest.fixture
-def unreal_stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], mock.MagicMock]:
-    """``run(script)``: run a generated Level Sequence script as ``__main__`` against a
-    stand-in ``unreal`` module (a ``MagicMock`` recording every call; ``load_asset`` finds
-    nothing, ``FrameNumber(v)`` is ``("frame", v)``, each spawned actor its own mock, listed
-    in ``spawned_actors``) and return that module."""
-    def run(script: Path) -> mock.MagicMock:
+def unreal_stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[..., mock.MagicMock]:
+    """``run(script, configure=None)``: run a generated Level Sequence script as ``__main__``
+    against a stand-in ``unreal`` module (a ``MagicMock`` recording every call; ``load_asset``
+    finds nothing, ``FrameNumber(v)`` is ``("frame", v)``, each spawned actor its own mock,
+    listed in ``spawned_actors``; ``configure(module)`` changes it first) and return it."""
+    def run(script: Path,
+            configure: Callable[[mock.MagicMock], None] | None = None) -> mock.MagicMock:
         ue = mock.MagicMock(name="unreal")
         ue.load_asset.return_value = None
         ue.FrameNumber = lambda value: ("frame", value)
@@ -317,6 +318,8 @@ def unreal_stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], mock.Ma
             return ue.spawned_actors[-1]
 
         ue.get_editor_subsystem.return_value.spawn_actor_from_class.side_effect = spawn
+        if configure is not None:
+            configure(ue)
         monkeypatch.setitem(sys.modules, "unreal", ue)
         runpy.run_path(str(script), run_name="__main__")
         return ue

@@ -287,10 +287,7 @@ def test_unreal_skylight_gives_the_sh_irradiance(baked: dict[str, Path]) -> None
 
 
 def test_unreal_script_applies_the_look_and_the_skylight(baked: dict[str, Path],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import runpy
-    from unittest import mock
-
+                                                         unreal_stand_in: Any) -> None:
     from moks_graph.hosts.unreal.writer import script_path
 
     data = _unreal_data(baked["unreal"])
@@ -300,12 +297,13 @@ def test_unreal_script_applies_the_look_and_the_skylight(baked: dict[str, Path],
         pass
 
     cube = TextureCube()
-    ue = mock.MagicMock(name="unreal")
-    ue.TextureCube = TextureCube
-    ue.load_asset.side_effect = lambda path: cube if path == data["ambient"]["texture_path"] \
-        else None
-    monkeypatch.setitem(sys.modules, "unreal", ue)
-    runpy.run_path(str(script_path(baked["unreal"])), run_name="__main__")
+
+    def with_cube(ue: Any) -> None:
+        ue.TextureCube = TextureCube
+        ue.load_asset.side_effect = lambda path: cube if path == data["ambient"]["texture_path"] \
+            else None
+
+    ue = unreal_stand_in(script_path(baked["unreal"]), with_cube)
     tools = ue.AssetToolsHelpers.get_asset_tools.return_value
     tools.create_asset.assert_any_call(f"moks_look_{STOCK}", "/Game/MOKS",
                                        ue.OpenColorIOConfiguration,
@@ -323,14 +321,15 @@ def test_unreal_script_applies_the_look_and_the_skylight(baked: dict[str, Path],
                                      ["exr", "hdr"])
     spawned = ue.get_editor_subsystem.return_value.spawn_actor_from_class
     assert spawned.call_args_list[-1].args[0] is ue.SkyLight
-    light = spawned.return_value.get_component_by_class.return_value
+    light = ue.spawned_actors[-1].get_component_by_class.return_value
     light.set_editor_property.assert_any_call("source_type",
                                               ue.SkyLightSourceType.SLS_SPECIFIED_CUBEMAP)
     light.set_cubemap.assert_called_once_with(cube)
     light.set_intensity.assert_called_once_with(data["ambient"]["intensity"])
-    ue.load_asset.side_effect = lambda path: None  # an EXR that came in as a 2-D texture
     with pytest.raises(RuntimeError, match="did not import as a long-lat TextureCube"):
-        runpy.run_path(str(script_path(baked["unreal"])), run_name="__main__")
+        # load_asset finds nothing: an EXR that came in as a 2-D texture
+        unreal_stand_in(script_path(baked["unreal"]),
+                        lambda ue: setattr(ue, "TextureCube", TextureCube))
 
 
 # --------------------------------------------------------------------------- switches and errors
