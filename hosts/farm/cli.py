@@ -311,8 +311,9 @@ def merge(sources: tuple[str, ...], graph_name: str | None, host: str | None,
         for name in names:
             res = merge_graph(str(job.root), name, out=out)
             if res.ok:
+                side = ", ".join(Path(p).name for p in res.side_files)
                 console.print(f"merged {name}: {res.channels} channels x {res.samples} samples "
-                              f"-> {res.output}")
+                              f"-> {res.output}" + (f" with {side}" if side else ""))
             else:
                 console.print(f"[red]failed[/] {name}: {res.error}")
                 failed = True

@@ -238,3 +238,14 @@ def test_chunked_bake_carries_the_look_and_ambient_like_moks_bake(tmp_path, farm
     assert any(n.endswith(".ocio") for n in side) and any(n.endswith(".exr") for n in side)
     for name in ["lookshot.ma", *side]:
         assert (tmp_path / "farm" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+    from click.testing import CliRunner
+
+    from moks_graph.cli import main
+
+    (tmp_path / "cli").mkdir()  # the farm manager's merge unit: moks farm merge JOBDIR
+    merged = CliRunner().invoke(main, ["farm", "merge", str(report.job.root), "--graph",
+                                       "lookshot", "--out", str(tmp_path / "cli" / "lookshot.ma")])
+    assert merged.exit_code == 0, merged.output
+    assert all(name in merged.output for name in side)
+    for name in ["lookshot.ma", *side]:
+        assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
