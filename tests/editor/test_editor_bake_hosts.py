@@ -39,7 +39,7 @@ def test_unreal_from_the_dialog_carries_the_look_and_the_ambient(qtbot, tmp_path
     qtbot.addWidget(dialog)
     dialog.host.setCurrentIndex(dialog.host.findData("unreal"))
     assert dialog.look.isEnabled() and dialog.ambient.isEnabled()
-    assert not dialog.link.isEnabled()  # Unreal gets no host links
+    assert dialog.link.isEnabled()  # Unreal links by attachment and look-at (efb7ae0)
     assert "--host unreal" in " ".join(dialog.command_line())
     ok, text = _bake(dialog, "unreal", tmp_path / "shot.fbx")
     assert ok, text
