@@ -459,13 +459,19 @@ class Graph:
         params.pop(name, None)
         self.set_params(node_id, params)
 
-    def set_params(self, node_id: str, params: dict[str, Any]) -> None:
+    def _known(self, node_id: str, verb: str) -> tuple[NodeRecord, type]:
+        """The node's record and class; MG101 when it is a placeholder of an unknown type
+        (it cannot be ``verb``: edited, bypassed, keyed)."""
         record = self._require(node_id)
         cls = self.registry.get(record.type)
         if cls is None:
             raise GraphEditError(Problem("MG101", f"node {node_id!r} is a placeholder of unknown "
-                                         f"type {record.type!r}; it cannot be edited",
+                                         f"type {record.type!r}; it cannot be {verb}",
                                          problem_path("nodes", node_id), node_id))
+        return record, cls
+
+    def set_params(self, node_id: str, params: dict[str, Any]) -> None:
+        record, cls = self._known(node_id, "edited")
         _, problems = validation.check_params(node_id, cls, params)
         if problems:
             raise GraphEditError(problems)
@@ -474,12 +480,7 @@ class Graph:
 
     def set_bypass(self, node_id: str, bypass: bool) -> None:
         """Turn a node's bypass on or off; refused (MG117) when no input can feed an output."""
-        record = self._require(node_id)
-        cls = self.registry.get(record.type)
-        if cls is None:
-            raise GraphEditError(Problem("MG101", f"node {node_id!r} is a placeholder of unknown "
-                                         f"type {record.type!r}; it cannot be bypassed",
-                                         problem_path("nodes", node_id), node_id))
+        record, cls = self._known(node_id, "bypassed")
         if bypass:
             from moks_graph.bypass import bypass_problems
 
@@ -493,12 +494,7 @@ class Graph:
         """Drive ``param`` by keys (None: remove them); refused when the curve is invalid."""
         from moks_graph.keyframes import key_problems
 
-        record = self._require(node_id)
-        cls = self.registry.get(record.type)
-        if cls is None:
-            raise GraphEditError(Problem("MG101", f"node {node_id!r} is a placeholder of unknown "
-                                         f"type {record.type!r}; it cannot be keyed",
-                                         problem_path("nodes", node_id), node_id))
+        record, cls = self._known(node_id, "keyed")
         keys = {k: v for k, v in record.keys.items() if k != param}
         if curve is not None:
             keys[param] = copy.deepcopy(curve)
