@@ -20,7 +20,14 @@ import numpy as np
 
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K, cct_duv_from_rgb, cct_to_rgb
 from moks_graph.nodes.imaging.metrics import haze
-from moks_graph.nodes.inverse.lightfit import LUMA, LightFit, fit_lights, predict, shading_pixels
+from moks_graph.nodes.inverse.lightfit import (
+    FILL_SEEN_RATIO,
+    LUMA,
+    LightFit,
+    fit_lights,
+    predict,
+    shading_pixels,
+)
 from moks_graph.nodes.inverse.subject import (
     SubjectEstimate,
     estimate_subject,
@@ -31,7 +38,7 @@ from moks_graph.nodes.inverse.subject import (
 from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
 from moks_graph.nodes.scenescript.schema import SceneScript
 
-RATIO_RANGE: Final[tuple[float, float]] = (1.0, 64.0)
+RATIO_RANGE: Final[tuple[float, float]] = (1.0, FILL_SEEN_RATIO)
 MATCHED_RESIDUAL: Final[float] = 0.12
 """Largest robust relative RMS residual on the subject for ``matched``."""
 MATCHED_INLIERS: Final[float] = 0.7

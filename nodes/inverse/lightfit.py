@@ -36,7 +36,8 @@ RIM_MIN_COEF: Final[float] = 0.05
 RIM_EXCESS: Final[float] = 0.35
 """Edge brightness above the fit (of the subject's mean level) that reads as a rim."""
 FILL_SEEN_RATIO: Final[float] = 64.0
-"""A fill dimmer than the key over this (the key/fill ratio's upper bound) is no fill."""
+"""A fill dimmer than the key over this is no fill: the key/fill ratio's upper bound
+(``estimate.RATIO_RANGE`` takes it from here)."""
 TUKEY_C: Final[float] = 4.685
 CORRELATION_RADII: Final[float] = 1.6
 """Length over which the residual is taken as correlated, in subject radii: the inflated
