@@ -1,36 +1,9 @@
 """The SH ambient in the host file: a small lat-long environment image and each host's own ambient.
 
-A graph's L=2 SH ambient (a ``moks.lighting.sh_preset`` or ``moks.lighting.project_sh``
-node) travels with a bake as ``moks_ambient_<hash>.exr`` beside the host file (named by a
-digest of the nine coefficients, so the host file's bytes do not depend on its own name): the
-non-negative radiance map of :func:`moks_graph.nodes.environment.ambient.sh_environment` (64 x
-128, float32 RGB, OpenEXR through OpenImageIO, written atomically), divided by the power of
-two ``2**exposure`` at or above its peak (lossless:
-:func:`~moks_graph.nodes.environment.ambient.exposure_split`). Radiance = texture value x
-``2**exposure``, in the preset's scene-linear units (an HDRI's own units; no photometric
-conversion). The map is Z-up with the equirect mapping of
-:mod:`moks_graph.nodes.environment.hdri` (column centre ``u = 0.5`` faces +X, ``u = 0.25``
-faces +Y, the top row is +Z), which is Cycles' own lat-long mapping (checked by a test
-render); the USD dome's, Arnold's and Unreal's azimuth conventions are not checked against a
-renderer.
+Entry points: :func:`write_ambient`, :func:`usd_ambient`, :func:`blender_ambient`,
+:func:`maya_ambient_lines`.
 
-=======  ==============================================================================
-host     what is written
-=======  ==============================================================================
-USD      ``/World/Ambient``, a ``UsdLux.DomeLight``: ``inputs:texture:file``
-         ``@./moks_ambient_<hash>.exr@``, ``inputs:texture:format = "latlong"``,
-         ``inputs:intensity = 1``, ``inputs:exposure = exposure`` (UsdLux scales by
-         ``intensity * 2**exposure``); a +90 deg X rotation on a Z-up stage (a DomeLight's
-         pole is its +Y); ``customData["moks:ambient"]`` holds the nine coefficients
-Blender  the scene's world (the fog world when there is one) gets an Environment Texture
-         (the EXR, Linear Rec.709) into a Background node of ``Strength = 2**exposure``
-Maya     ``aiSkyDomeLight`` ``moks_ambient`` (format 2 = latlong, ``intensity =
-         2**exposure``; ``requires`` the mtoa plug-in) fed by a ``file`` node reading the
-         EXR (colour space from Maya's file rules: scene linear), in ``:defaultLightSet``
-Unreal   the Level Sequence script's ``MOKS_SEQUENCE["ambient"]``: the script imports the
-         EXR as a long-lat ``TextureCube`` and spawns a ``SkyLight`` (specified cubemap,
-         ``intensity = 2**exposure``) (:mod:`moks_graph.hosts.unreal.script`)
-=======  ==============================================================================
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsambientpy
 """
 
 from __future__ import annotations

@@ -1,44 +1,9 @@
 """``moks bake``: evaluate a graph's Channels, resolve its selectors, hand them to one host writer.
 
-Pipeline (:func:`bake`, wrapped by :func:`bake_file` for ``moks bake``):
+Entry points: :func:`bake`, :func:`bake_file`, :func:`evaluate_bake`, :func:`write_bake`,
+:func:`graph_targets`.
 
-1. ``host_writer(host)`` and :func:`check_output`: an unknown host, a host
-   library that is not installed (the message names the extra:
-   ``pip install 'moks-graph[usd]'`` / ``'[blender]'``) or an output path that
-   cannot be written fails *before* any evaluation.
-2. The graph must validate (every problem is reported, exit code 1).
-3. Evaluation of the Channels outputs of the sink nodes (nodes whose outputs
-   feed nothing), merged in node-id order, through the engine's evaluator
-   with its ``progress(i, n, node_id)`` callback.
-4. Selectors (:func:`graph_targets`): ``graph.meta["selectors"]`` names scene
-   objects by role. Each selector is resolved by a
-   :class:`~moks_graph.hosts.selectors.Resolver` (the caller's, e.g. a scene
-   map file or the Blender scene, then the baked objects themselves); an
-   unresolved one adds a proxy null ``MISSING_TARGET_<selector>`` to the
-   channels and a warning to the report instead of failing the bake.
-5. With ``link_to_target`` (``moks bake --link-to-target``), the lights and camera that
-   follow a moving subject are written as children / constraints of its null
-   (:mod:`moks_graph.hosts.linkage`; USD, Blender, Maya and Unreal), with the same world numbers
-   at every baked sample.
-6. The host writer writes a temporary file next to the target and renames it
-   (``os.replace``): a failed bake leaves nothing at the output path.
-
-Selectors in a graph (``graph.meta["selectors"]``, role -> selector)::
-
-    "meta": {"selectors": {
-        "hero":  {"select": "tag:hero", "at": "camera_rig.target"},
-        "table": {"select": "name:set_table", "at": [1.0, 0.0, 0.8]},
-        "key":   "name:key"
-    }}
-
-A value is a selector string (``name:<object>`` or ``tag:<tag>``) or an object
-with ``select`` and an optional ``at``: where the proxy null stands if the
-selector does not resolve, either a literal ``[x, y, z]`` (metres, internal
-Z-up) or ``"node.port"``, a Vec3 output of the graph (a constant 3-vector or
-one row per time sample), e.g. the point a camera rig frames. Without ``at``
-a proxy stands at the origin. The baked objects resolve ``name:<object>``
-and the tags ``camera``, ``light``, ``light.<type>``, ``null`` and
-``atmosphere`` from their kinds.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsbakepy
 """
 
 from __future__ import annotations

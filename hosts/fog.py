@@ -1,28 +1,9 @@
 """Fog in every host that has fog: the atmosphere's ``fog_density`` converted per host.
 
-The graph's fog is homogeneous Beer-Lambert extinction ``σ`` [1/m] (``fog_density``) with
-the haze colour ``haze_r/g/b`` (linear RGB). Each host gets its own fog, keyed per sample;
-this module only converts units (no fog math):
+Entry points: :func:`fog_of`, :func:`usd_coefficients`, :func:`maya_saturation_cm`,
+:func:`unreal_fog_density`.
 
-=======  ===========================================================  =====================
-host     what is keyed                                                unit
-=======  ===========================================================  =====================
-Blender  world Principled Volume ``Density`` / ``Color``              1/m (:mod:`.blender`)
-USD      MaterialX ``ND_anisotropic_vdf`` of a fog box's volume       1/scene unit:
-         material: ``scattering = σ m haze``, ``absorption = σ m      ``σ · metersPerUnit``
-         (1 - haze)`` (extinction ``σ`` in every channel, split by
-         the haze colour as Blender's Principled Volume splits it)
-Maya     ``envFog`` (simple fog) ``saturationDistance`` and colour,   cm, the visibility
-         on an ``environmentFog`` in its shading group               ``100 · 3.912 / σ``
-Unreal   ``ExponentialHeightFogComponent.FogDensity`` (falloff        ``10 σ``: Unreal's
-         ``FOG_FALLOFF``: uniform over a shot's heights)              density per cm is
-                                                                      ``FogDensity / 1000``
-=======  ===========================================================  =====================
-
-Maya's simple fog has one distance, the one at which the fog reaches its colour; it is set
-to the meteorological visibility ``-ln(0.02) / σ`` (Koschmieder: 2 % contrast left), capped
-at :data:`MAYA_MAX_SATURATION_CM` as ``σ -> 0``. A bake whose fog density is 0 everywhere
-(φ = 0) writes no fog object at all, so calm bakes are the files they were.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsfogpy
 """
 
 from __future__ import annotations

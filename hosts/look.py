@@ -1,40 +1,9 @@
 """The film look in the host file: the stock's OCIO config and CLF beside it, hosts pointed at it.
 
-A graph's ``moks.look.film_stock`` node (:mod:`moks_graph.nodes.looks`) travels with a
-bake as two files next to the host file, written atomically before the host file (and
-removed again when the host write fails):
+Entry points: :func:`look_files`, :func:`write_look`, :func:`usd_look`,
+:func:`maya_look_lines`, :func:`blender_look_properties`.
 
-* ``moks_look_<stock>.clf`` (``moks_look_<stock>_<ev>ev.clf`` with an exposure): the look,
-  scene linear -> display linear (:func:`~moks_graph.nodes.looks.ocio_looks.export_clf`,
-  the 4096-entry 1-D LUT form);
-* ``moks_look_<stock>.ocio``: an OCIO v2 config
-  (:func:`~moks_graph.nodes.looks.ocio_looks.build_config`) whose look ``<stock>`` reads
-  that CLF (search path ``.``), with the view ``"Film <stock>"`` (look applied, sRGB
-  encoded) on the display ``sRGB``.
-
-The names follow from the look alone, so the host file's bytes do not depend on its own name
-and bakes of one shot share the files; a failed bake removes only the files it created.
-Each host is pointed at the config:
-
-=======  ==============================================================================
-host     what is written
-=======  ==============================================================================
-USD      layer metadata ``colorConfiguration`` (``@./moks_look_<stock>.ocio@``) and
-         ``colorManagementSystem = "OCIO"``, and ``customLayerData["moks:look"]``
-         (stock, exposure, config, LUT, display, view, look)
-Blender  ``scene.display_settings.display_device = "sRGB"``,
-         ``scene.view_settings.view_transform = "Film <stock>"`` (look ``None``: the view
-         applies it once), set by a Blender started with ``OCIO=<config>`` (Blender reads
-         its colour config from that variable only), and the scene properties
-         ``moks_look`` / ``moks_ocio_config``. Open it with ``OCIO=<config> blender``.
-Maya     ``:defaultColorMgtGlobals``: ``cmEnabled``, ``configFileEnabled``,
-         ``configFilePath`` (the config's name, relative to the scene), display ``sRGB``,
-         view ``Film <stock>``, view transform ``Film <stock> (sRGB)``, working space
-         ``lin_rec709``
-Unreal   the Level Sequence script's ``MOKS_SEQUENCE["look"]``: the script imports the
-         config as an ``OpenColorIOConfiguration`` asset and makes it the viewport's
-         display configuration, view ``Film <stock>`` (:mod:`moks_graph.hosts.unreal.script`)
-=======  ==============================================================================
+Details (moved from this docstring, issue 15): docs/hosts.md#hostslookpy
 """
 
 from __future__ import annotations

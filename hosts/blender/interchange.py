@@ -1,22 +1,8 @@
 """FBX and Alembic through Blender's own exporters and importers (issue 17).
 
-:func:`export_interchange` builds the bake's scene exactly as :func:`.writer.write_blend` does
-(:func:`.writer.build_scene` + :func:`.writer.write_keys_bulk`: same objects, names and keys,
-in process like the .blend writer), then hands it to ``bpy.ops.export_scene.fbx`` or
-``bpy.ops.wm.alembic_export``, writing a temporary sibling that is renamed over the target
-(nothing is left at the target when the export fails). :func:`import_interchange` and
-:func:`sample_objects` are the other direction, used by the read-back tests: a fresh factory
-scene, Blender's importer, and each object's evaluated world matrix (metres, Blender Z-up) and
-camera lens (mm) at every sample frame.
+Entry points: :func:`export_interchange`, :func:`import_interchange`, :func:`sample_objects`.
 
-FBX settings (for Unreal's FBX importer, docs/hosts.md "Unreal"): ``axis_up='Z'``,
-``axis_forward='Y'``, Blender's own axes with no rotation applied, which the file's
-GlobalSettings declare as Z up, -Y front, right-handed: the system Unreal's importer converts to
-before mirroring Y, so no rotation happens there either;
-``apply_scale_options='FBX_SCALE_UNITS'`` (values in metres with ``UnitScaleFactor`` 100 cm per
-unit and object scale 1; Unreal's "Convert Scene Unit" turns them into centimetres), baked
-animation with one key per sample (``bake_anim_step`` = 1 / sub-frames, no simplification),
-cameras, lights and empties only.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsblenderinterchangepy
 """
 
 from __future__ import annotations

@@ -1,22 +1,8 @@
 """Read a .blend written by :mod:`.writer` back into internal :class:`Channels`.
 
-Opens the file with ``bpy.ops.wm.open_mainfile``, finds the MOKS objects
-(objects and the world carrying the ``moks_kind`` custom property), and for
-each animated ID reads the F-curves of its action slot from every layer's
-keyframe strips (``strip.channelbag(slot)``) with ``keyframe_points.foreach_get``.
-Values go back to internal units through :func:`.keyframes.channels_from_curves`.
-The time array is the scene's ``moks_frames`` (a constant channel holds one
-key), else the longest curve's key frame numbers, snapped to the scene's
-``moks_subframes`` grid (Blender stores key times as float32), at the scene's
-exact ``moks_fps`` (or ``render.fps / render.fps_base`` for other files).
+Entry points: :func:`read_blend`.
 
-A linked bake (``moks bake --link-to-target``): objects constrained to a parent (the
-``moks_parent`` property) are read in world space as Blender evaluates them (the scene is
-stepped through every sample, ``matrix_world`` of the evaluated object), and a camera's
-aim Empty (``moks_aim_of``) is a rig helper, not returned.
-
-Used by the tests and the cross-host equality test; replaces the current
-Blender session's data.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsblenderreaderpy
 """
 
 from __future__ import annotations

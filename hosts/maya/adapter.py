@@ -1,17 +1,8 @@
 """The in-Maya adapter: create nodes and bulk-key curves in a running Maya session.
 
-Everything Maya-independent (node names, attribute mapping, unit conversion,
-per-curve ``(times, values)`` arrays) is :func:`moks_graph.hosts.maya.mapping.plan_maya_scene`
-and :func:`key_arrays`, tested without Maya. :func:`apply_to_maya` is the thin
-part that imports ``maya.cmds`` and ``maya.api.OpenMaya``/``OpenMayaAnim``
-lazily and replays the plan: ``cmds.currentUnit`` (cm, degrees, the plan's
-time unit), ``cmds.createNode`` / ``cmds.addAttr`` / ``cmds.setAttr`` for
-nodes and static values, then one ``MFnAnimCurve.create(plug)`` plus one
-``MFnAnimCurve.addKeys(times, values, kTangentLinear, kTangentLinear)`` call
-per curve (bulk keys; values in Maya internal units: radians for angular
-curves, see :func:`moks_graph.hosts.maya.mapping.api_key_values`). Every light
-joins the default light set (``cmds.sets(light, add="defaultLightSet")``) and
-the light list (``connectAttr <shape>.ltd :lightList1.lights -na``).
+Entry points: :func:`apply_to_maya`, :func:`key_arrays`.
+
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsmayaadapterpy
 """
 
 from __future__ import annotations

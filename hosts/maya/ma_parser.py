@@ -1,23 +1,8 @@
 """Parse the Maya ASCII subset that :mod:`moks_graph.hosts.maya.ma_writer` writes.
 
-Understood statements: ``currentUnit`` (linear, angle and time units),
-``createNode <type> -n <name> [-p <parent>]``, ``addAttr`` (``-ln`` with
-``-at``/``-dt``), ``setAttr`` on the current node (scalars, ``yes``/``no``,
-``-type "string"``, ``-type "double3"``/``"float3"`` compounds, and
-``.ktv[a:b]`` key lists), ``select -ne <node>`` (changes the current node; a
-``:``-prefixed shared node such as ``:defaultColorMgtGlobals`` lands in ``MayaScene.shared``)
-``fileInfo "moks_frames"`` (the sample frames), and
-``connectAttr "<curve>.o" "<node>.<attr>"`` (other connections, e.g. a
-light's ``.iog -> :defaultLightSet.dsm``, are kept in ``MayaScene.connections``).
-Anything else (``requires``, ``fileInfo``, ``rename``, ``relationship``...) is
-skipped. Statements are split on ``;`` outside string literals, so line wrapping anywhere between
-tokens is fine; ``//`` comments are dropped. Short attribute names are mapped
-to long ones for the subset (``tx`` -> ``translateX``).
+Entry points: :func:`read_ma`, :func:`parse_ma_text`.
 
-Values are brought to centimetres and degrees when the file declares other
-units (``currentUnit -l meter`` / ``-a radian``), then
-:func:`moks_graph.hosts.maya.mapping.channels_from_maya_scene` converts them
-to internal units.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsmayama_parserpy
 """
 
 from __future__ import annotations

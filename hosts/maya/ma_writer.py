@@ -1,24 +1,8 @@
 """Write Channels as a Maya ASCII (``.ma``) scene, without Maya.
 
-The file holds what :func:`moks_graph.hosts.maya.mapping.plan_maya_scene`
-plans: a ``//Maya ASCII 2024 scene`` header, ``requires maya "2024"``,
-``currentUnit -l centimeter -a degree -t <unit>`` (``film`` for 24 fps,
-``pal`` 25, ``ntsc`` 30, ``show`` 48, ``palf`` 50, ``ntscf`` 60, ``game`` 15,
-else e.g. ``"23.976fps"``: :func:`moks_graph.hosts.units.maya_time_unit`),
-``createNode`` for every transform and shape (shapes parented with ``-p``),
-one ``animCurveTL``/``TA``/``TU`` per keyed attribute with linear tangents
-and its keys in one ``setAttr -s N ".ktv[0:N-1]" t v t v ...`` statement
-(one key for a constant; the sample frames in ``fileInfo "moks_frames"``)
-(times in frames, fractional for sub-frame samples; values in centimetres,
-degrees or the attribute's own unit), a ``sceneConfigurationScriptNode``
-setting the playback range, ``connectAttr "<curve>.o" "<node>.<attr>";``, and
-for every light ``connectAttr "<light>.iog" ":defaultLightSet.dsm" -na;`` and
-``connectAttr "<lightShape>.ltd" ":lightList1.l" -na;`` (as ``shadingNode
--asLight`` does: a light outside the default light set lights nothing).
-Long key lists are wrapped over lines the way Maya wraps them; numbers are
-written with ``repr`` (shortest text that reads back to the same double).
-The file is written to a temporary file next to the target and renamed over
-it, so a failed write leaves nothing behind.
+Entry points: :func:`write_ma`, :func:`ma_text`.
+
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsmayama_writerpy
 """
 
 from __future__ import annotations

@@ -1,21 +1,8 @@
 """Write a graph's camera as a Nuke ``.chan`` file, and read one back.
 
-A ``.chan`` file is what Nuke's Camera node imports and exports (Camera >
-File > Import chan file): one line per sample, space-separated::
+Entry points: :func:`write_chan`, :func:`read_chan`, :func:`chan_text`.
 
-    frame  tx ty tz  rx ry rz  vfov
-
-``frame`` is the frame number (fractional for sub-frame samples); translate in
-scene units of a **Y-up** world (``metersPerUnit`` 0.01 by default, centimetres,
-the same as the Maya and USD defaults); rotate in degrees for the Camera's
-default ``rot_order`` **ZXY**; ``vfov`` the vertical field of view in degrees,
-``2 atan(sensor_height / (2 focal_length))``, from which Nuke sets the focal
-length for the camera's vertical aperture (set the Camera's ``vaperture`` to the
-sensor height, :attr:`ChanCamera.sensor_height_mm`). Axes and angles come from
-:func:`moks_graph.hosts.units.to_nuke_transform`. A missing ``sensor_height`` or
-``focal_length`` channel takes the documented defaults below (24 mm, 35 mm).
-Numbers are written with ``repr`` (they read back to the same double). The
-file is written atomically (temporary file + rename).
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsnukechanpy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """The in-editor Unreal adapter: bake Channels into a Level Sequence.
 
-The plan (actors, tracks, key values in Unreal units, sub-frame split) is
-:func:`moks_graph.hosts.unreal.mapping.plan_unreal_sequence`, tested without
-Unreal. :func:`apply_to_unreal` is the thin part: it imports ``unreal``
-lazily, creates or loads the ``LevelSequence`` asset, sets its display rate
-(``FrameRate(num, den)``) and playback range, spawns one actor per object
-(``EditorActorSubsystem.spawn_actor_from_class`` at the first sample's pose), applies the component
-settings (light ``intensity_units``, ``use_temperature``, camera manual focus
-method), binds actor and component as possessables, adds the tracks
-(``add_track`` + ``set_property_name_and_path``), one section spanning the
-range, and keys every channel with ``add_key(FrameNumber, value, sub_frame,
-DISPLAY_RATE, LINEAR)``. The Python Sequencer API has no bulk key setter for
-these channels, so keys go one ``add_key`` call each.
+Entry points: :func:`apply_to_unreal`.
+
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsunrealadapterpy
 """
 
 from __future__ import annotations

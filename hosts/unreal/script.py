@@ -1,48 +1,8 @@
 """The Python script that builds the bake's Level Sequence inside Unreal (``--host unreal``).
 
-:func:`unreal_script` turns a :class:`~moks_graph.hosts.unreal.mapping.UnrealPlan` into the
-text of a script for the Unreal Editor's ``unreal`` module. The script is two parts:
+Entry points: :func:`unreal_script`, :func:`script_data`, :data:`SCRIPT_BODY`.
 
-* ``MOKS_SEQUENCE = {...}``: the data, one Python literal written with ``repr`` (through
-  ``pprint``) of plain ``dict`` / ``list`` / ``str`` / ``int`` / ``float`` / ``bool`` values
-  only. Every string is checked first: a control character (newline, carriage return, NUL, ...)
-  or a line or paragraph separator anywhere is refused with a ``ValueError`` naming the field,
-  and a non-finite number too. The literal is parsed back with ``ast.literal_eval`` before it is
-  returned and must give the same data, so no name, path or value can become code.
-* a fixed body (:data:`SCRIPT_BODY`, no text substituted into it), written against the
-  documented Python API: ``AssetToolsHelpers.get_asset_tools().create_asset(...,
-  unreal.LevelSequence, unreal.LevelSequenceFactoryNew())``, ``set_display_rate(FrameRate)``,
-  ``set_playback_start/end``, ``EditorActorSubsystem.spawn_actor_from_class`` (a
-  ``CineCameraActor`` per camera, the light actors), ``add_possessable``, ``add_track`` +
-  ``set_property_name_and_path``, ``add_section`` / ``set_range``, and
-  ``MovieSceneScriptingFloatChannel.add_key(FrameNumber, value, sub_frame, DISPLAY_RATE,
-  LINEAR)`` for the camera's focal length, aperture, focus distance and film back and the
-  lights' intensity (cd, lux for a sun), colour, cone and source size. The transforms come
-  from the FBX beside the script: ``SequencerTools.import_level_sequence_fbx(world, sequence,
-  bindings, MovieSceneUserImportFBXSettings, path)`` with ``match_by_name_only``,
-  ``convert_scene_unit`` (the FBX is in metres) and ``replace_transform_track``.
-* the film look and the SH ambient, when the bake wrote them beside the FBX (``look`` /
-  ``ambient`` in the data, ``None`` otherwise): the look's OCIO config becomes an
-  ``OpenColorIOConfiguration`` asset (``create_asset(..., OpenColorIOConfigurationFactoryNew())``,
-  ``configuration_file``, ``desired_color_spaces`` / ``desired_display_views``) applied as the
-  editor viewport's display configuration (``OpenColorIODisplayConfiguration`` of an
-  ``OpenColorIOColorConversionSettings`` from the scene-linear space to the ``Film <stock>``
-  view, ``OpenColorIOEditorBlueprintLibrary.set_active_viewport_configuration``); the
-  ambient's lat-long EXR is imported as a ``TextureCube`` (``AssetImportTask`` with an
-  ``InterchangeGenericTexturePipeline`` whose ``file_extensions_to_import_as_long_lat_cubemap``
-  holds ``exr``) and becomes the source of a ``SkyLight`` (``SLS_SPECIFIED_CUBEMAP``,
-  ``set_cubemap``, ``set_intensity(2**exposure)``, lower hemisphere not black,
-  ``recapture_sky``). Written for Unreal 5.3 or later (the OCIO structs' constructors).
-* the live linkage (``moks bake --link-to-target``, ``links`` in the data): each linked light
-  is attached to its target's actor (``Actor.attach_to_actor(parent, "", KEEP_WORLD,
-  KEEP_WORLD, KEEP_WORLD, False)``), each linked camera to its aim, a ``CineCameraActor``
-  whose ``lookat_tracking_settings`` (``CameraLookatTrackingSettings``: tracking on,
-  ``actor_to_track`` the target, no smoothing, no roll) turn it toward the target; those
-  actors' transform tracks are keyed by the script, relative to the parent (the FBX's world
-  transforms are not imported onto them).
-
-:func:`script_data` is the reverse: the ``MOKS_SEQUENCE`` literal of a script, read with
-``ast`` (never executed).
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsunrealscriptpy
 """
 
 from __future__ import annotations

@@ -1,28 +1,8 @@
 """``--host unreal``: what Unreal imports natively, an FBX plus a Level Sequence script (issue 17).
 
-``write_unreal(channels, "shot.fbx")`` writes two files side by side:
+Entry points: :func:`write_unreal`, :func:`look_record`, :func:`ambient_record`.
 
-* ``shot.fbx``: the camera, lights and nulls with their baked animation (one key per
-  sample), through Blender's own FBX exporter
-  (:func:`moks_graph.hosts.blender.interchange.export_interchange`: Z up, -Y front, metres
-  with the unit in the file, camera focal length and focus distance animated). Unreal's
-  importers (File > Import Into Level, Sequencer > Import FBX) read it directly.
-* ``shot.py``: a script for the Unreal Editor's ``unreal`` module
-  (:mod:`moks_graph.hosts.unreal.script`) that builds the Level Sequence ``/Game/MOKS/shot``:
-  a ``CineCameraActor`` binding with focal length, aperture, focus and film back tracks, the
-  light actors with intensity (cd; lux for a sun), colour, cone and size tracks, the fog,
-  and the transforms imported from ``shot.fbx`` onto those bindings. With the film look
-  and the SH ambient beside the FBX (``moks bake`` writes them: :mod:`moks_graph.hosts.look`,
-  :mod:`moks_graph.hosts.ambient`), the script also imports the look's OCIO config as the
-  ``OpenColorIOConfiguration`` asset ``/Game/MOKS/moks_look_<stock>`` and makes it the
-  viewport's display configuration (view ``Film <stock>``), and imports the ambient's
-  lat-long EXR as the ``TextureCube`` ``/Game/MOKS/moks_ambient_<hash>``, the source of a
-  ``SkyLight`` of intensity ``2**exposure`` (:func:`look_record`, :func:`ambient_record`).
-  With ``--link-to-target`` the script also attaches the lights to the moving subject's
-  actor and hangs the camera off an aim whose look-at tracking follows it
-  (:func:`~moks_graph.hosts.unreal.mapping.link_plan`).
-
-Both are written to temporary siblings and renamed; a failure leaves neither.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsunrealwriterpy
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """Read a USD stage written by :func:`moks_graph.hosts.usd.writer.write_usd` back into Channels.
 
-The inverse of the writer, in internal units (metres, Z-up, Euler XYZ degrees,
-candela): used by the tests and by the cross-host check. Object names and
-kinds come from each prim's ``customData`` (``moks:object``, ``moks:kind``);
-prims without them are classified by schema (Camera, SphereLight with or
-without ShapingAPI, RectLight, DistantLight, Xform, the ``/World/Atmosphere``
-Scope). A channel is produced for every attribute that has time samples; the
-time array is the writer's ``customLayerData["moks:frames"]`` or, for stages
-from elsewhere, the union of all time samples on the stage (values in between
-an attribute's own samples are USD's interpolation; a single sample is held),
-at the stage's ``timeCodesPerSecond``. Static attributes only feed conversions (e.g. a
-light's static radius for its intensity). An object prim nested under another (a light
-linked to its moving target, ``/World/<target>/<light>``) is read in world space: its own
-xformOps composed with its parent's (:func:`moks_graph.hosts.linkage.world_from_local`).
+Entry points: :func:`read_usd`.
+
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsusdreaderpy
 """
 
 from __future__ import annotations

@@ -1,23 +1,8 @@
 """MOKS Graph for Blender: bake a .mgraph into the current scene (a Blender 5.0+ extension).
 
-Adds, in the 3D viewport's sidebar (N panel), a **MOKS** tab with the graph
-file (``.mgraph``), the frame range (the graph's own, or a start/end picked
-in the panel), sub-frames, **Keep scene camera**, **Replace world** (off: the
-user's world stays; the baked objects go in a ``MOKS <graph>`` collection),
-and a **Bake MOKS graph** button
-(operator ``moks.bake_graph``). The operator evaluates the graph with the
-MOKS engine and keys the result into the current scene with the Blender host
-writer's layered-action bulk path (:mod:`moks_graph.hosts.blender.addon.core`);
-unresolved selectors become ``MISSING_TARGET_<selector>`` Empties and are
-reported as warnings.
+Entry points: :class:`MOKS_OT_bake_graph`, :class:`MOKS_PT_bake`, :func:`register`.
 
-The add-on needs the ``moks_graph`` package importable in Blender's Python:
-either install it there (``<blender>/<version>/python/bin/python3.11 -m pip
-install moks-graph``) or set the add-on preference **Python packages folder**
-to the ``site-packages`` folder of a Python 3.11 environment that has it
-(Blender 5.0 embeds Python 3.11). ``moks_graph`` is imported only when
-the operator runs, so the add-on registers (and shows that preference) even
-before the package can be found.
+Details (moved from this docstring, issue 15): docs/hosts.md#hostsblenderaddon__init__py
 """
 
 import os
