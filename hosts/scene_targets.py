@@ -1,26 +1,8 @@
 """A moving target from a host scene: an object's animated world position as a track file.
 
-``moks track SCENE --select SELECTOR --out TRACK.json`` resolves the selector in the scene and
-samples the object's world position at every frame of the scene (:func:`scene_track`):
+Entry points: :func:`scene_track`, :func:`write_track`.
 
-* USD (``.usd/.usda/.usdc``, pxr): prims by name or path (``name:actor``,
-  ``name:/World/set/actor``) or by the words of their ``customData["moks:tags"]``
-  (``tag:hero``); the world transform as USD composes it (``UsdGeom.XformCache``) at every
-  integer time code from the stage's start to its end; ``upAxis`` and ``metersPerUnit``
-  undone (:func:`moks_graph.hosts.units.from_usd_transform`); seconds = time code /
-  ``timeCodesPerSecond``.
-* Blender (``.blend``, bpy): objects by name or tag (the ``moks_tags`` property and the
-  collections an object is in, as the add-on reads tags; MOKS's own objects included);
-  ``matrix_world`` as Blender evaluates it (constraints, parents) at every frame of the
-  scene range; seconds = frame / fps.
-* Maya ASCII (``.ma``, the text parser): transforms by name or by the words of a string
-  attribute ``moks_tags``; world positions through the DAG (and MOKS's aimConstraints) at
-  every key frame (``moks_frames`` in MOKS files); Maya's Y-up centimetres undone.
-
-Selectors are :mod:`moks_graph.hosts.selectors` ones; an unresolved selector is an error
-naming the objects there are (a track needs an animated object, so no proxy null). The
-``moks.subject.track`` node reads the file into a subject track (``subject`` input of rigs
-and lights). See docs/moving-targets.md.
+Details (moved from this docstring, issue 15): docs/moving-targets.md#hostsscene_targetspy
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """A track file becomes a graph's moving subject: what to add, rewire and remove.
 
-:func:`subject_wiring` plans it for a ``moks track`` file (a host scene object's positions,
-:mod:`moks_graph.hosts.scene_targets`): a ``moks.subject.track`` node reading the file feeds
-every Channels ``subject`` input (camera rigs and lights, which then frame it, aim at it and
-hold its illuminance) and whatever the graph's own subject fed (the scene merge, so the null
-is baked and ``--link-to-target`` finds it); the old subject node, left feeding nothing, is
-removed. A graph with no subject gets the track into a free input of its scene merge (a
-``moks.channels.merge_many`` that feeds nothing), when there is one. The rigs' ``target``
-parameter (the subject's mark) is left as it was.
+Entry points: :func:`subject_wiring`, :func:`apply_subject_wiring`.
 
-:func:`apply_subject_wiring` applies the plan to a graph (``moks scene --subject-track``);
-the editor's Graph > Subject from scene… turns the same plan into undoable edits.
+Details (moved from this docstring, issue 15): docs/moving-targets.md#hostssubject_wiringpy
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """An L=2 SH ambient as a small non-negative lat-long radiance map (the hosts' environment).
 
-A host's own ambient (a UsdLux DomeLight, a Blender world, an Arnold skydome) is a radiance
-image, so the nine SH coefficients are turned into one: the map's pixels are ``L(w) = max(0,
-sum_k a_k Y_k(w))`` per channel, with ``a`` chosen so that the map's discrete SH projection
-(:func:`~moks_graph.nodes.environment.sh.project_hdri`) equals the preset. Where the plain L=2
-reconstruction is non-negative ``a`` is the preset corrected for the pixels' discrete
-quadrature (one Newton step); where it rings below zero (a sun-like preset) the clamp is
-compensated by moment matching: ``a`` minimises the convex ``F(a) = sum_p dOmega_p max(0,
-a.Y_p)^2 / 2 - a.c`` (Newton with backtracking), whose gradient is the projection error.
-Bands 0-2 of the map are then the preset's, so its cosine-weighted irradiance is the SH
-irradiance up to the clamp's own l >= 4 content (weighted by the cosine lobe's ``A_4 =
-pi/24``) and the quadrature of the map's pixels. Z-up, the equirect mapping of
-:mod:`moks_graph.nodes.environment.hdri`; radiance in the preset's scene-linear units.
+Entry points: :func:`sh_environment`, :func:`exposure_split`.
+
+Details (moved from this docstring, issue 15):
+docs/measuring-stills.md#nodesenvironmentambientpy
 """
 
 from __future__ import annotations

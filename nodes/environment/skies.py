@@ -1,24 +1,8 @@
 """Procedural equirectangular skies for tests and lighting presets.
 
-All skies are linear RGB radiance maps of shape ``(H, 2H, 3)`` float32 in the
-Z-up mapping of :mod:`moks_graph.nodes.environment.hdri` (azimuth 0 deg = +X,
-+90 deg = +Y; elevation 0 deg = horizon, +90 deg = zenith). Radiance units
-are arbitrary but consistent: a surface facing a light of ``irradiance`` E
-receives E from it.
+Entry points: :func:`sun_sky`, :func:`overcast_sky`, :func:`studio_sky`.
 
-* :func:`sun_sky` - a sun disk (with optional aureole) over a zenith-to-horizon
-  gradient and a uniform ground.
-* :func:`overcast_sky` - the CIE standard overcast sky (Moon & Spencer 1942,
-  CIE S 011/E:2003 type 16): ``L(theta) = L_z (1 + 2 cos theta) / 3``, theta
-  from the zenith, above a uniform ground. The horizontal irradiance of the
-  sky alone is ``7 pi L_z / 9``.
-* :func:`studio_sky` - rectangular softboxes (in azimuth/elevation) over a dim
-  ambient.
-
-Light sources are normalised on the discrete map: the pixel radiance of a
-disk is set so that ``sum_p L_p dOmega_p`` over its pixels equals the
-requested normal-incidence irradiance, so a source never vanishes between
-pixels and its power does not depend on resolution.
+Details (moved from this docstring, issue 15): docs/measuring-stills.md#nodesenvironmentskiespy
 """
 
 from __future__ import annotations

@@ -1,28 +1,8 @@
 """Per-vertex shape operator and principal curvatures of a triangle mesh.
 
-Method: S. Rusinkiewicz, "Estimating Curvatures and Their Derivatives on
-Triangle Meshes", 3DPVT 2004.
+Entry points: :func:`curvature`, :class:`Curvature`.
 
-1. Each face gets a tangent frame ``(u_f, v_f)`` (``u_f`` along edge
-   ``v1 - v0``). Its second fundamental form ``II_f = [[e, f], [f, g]]`` is the
-   least-squares solution of ``II_f (e_i . u_f, e_i . v_f) = (dn_i . u_f,
-   dn_i . v_f)`` over the three edges ``e_i`` and the differences ``dn_i`` of
-   the vertex normals along them (6 equations, 3 unknowns).
-2. Each vertex frame ``(u_p, v_p)`` (:func:`moks_graph.nodes.geometry.mesh.tangent_frames`
-   of the vertex normal) is rotated by the minimal rotation taking ``n_p`` to
-   the face normal, ``II_f`` is re-expressed in it, and the vertex takes the
-   area-weighted mean (weights: a third of each adjacent face's area).
-3. The symmetric 2x2 tensor is diagonalised: eigenvalues ``k1 >= k2`` are the
-   principal curvatures (1/m), eigenvectors the principal directions.
-
-Sign: the shape operator is ``S = dN``, the derivative of the unit normal
-along the surface, so with outward normals a sphere of radius ``r`` has
-``k1 = k2 = +1/r`` and a cylinder ``k1 = 1/r``, ``k2 = 0``. Mean curvature
-``H = (k1 + k2) / 2``, Gaussian curvature ``K = k1 k2``.
-
-Umbilics (``k1 = k2``, e.g. every point of a sphere) have no preferred
-directions; the eigen-solver then returns some orthonormal tangent pair, which
-is still a valid frame: ``d1``, ``d2`` are always orthonormal and tangent.
+Details (moved from this docstring, issue 15): docs/measuring-stills.md#nodesgeometrycurvaturepy
 """
 
 from __future__ import annotations

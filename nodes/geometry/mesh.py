@@ -1,20 +1,8 @@
 """A small immutable triangle mesh with the differential-geometry basics.
 
-:class:`TriangleMesh` holds ``vertices`` (float64, ``(N, 3)``, metres) and
-``faces`` (int64, ``(M, 3)``, counter-clockwise seen from the outside, so face
-normals ``(v1 - v0) x (v2 - v0)`` point outwards). Derived data (face normals
-and areas, unique edges, vertex normals, one-rings, boundary) are computed
-once on first use and are read-only.
+Entry points: :class:`TriangleMesh`, :func:`tangent_frames`, :func:`icosphere`.
 
-Vertex normals use Max's weights (N. Max, "Weights for Computing Vertex
-Normals from Facet Normals", J. Graphics Tools 4(2), 1999):
-``n_v ~ sum_faces (e1 x e2) / (|e1|^2 |e2|^2)`` over the two edges ``e1, e2``
-leaving ``v`` in each face. They are exact for any mesh whose vertices lie on
-a sphere, which is what the curvature and transport estimators need.
-
-Builders: :func:`icosphere`, :func:`uv_sphere` (its rings lie exactly on
-latitude circles), :func:`cylinder` (an open tube along +Z) and :func:`torus`.
-:func:`closest_points` locates points on the mesh as (face, barycentric).
+Details (moved from this docstring, issue 15): docs/measuring-stills.md#nodesgeometrymeshpy
 """
 
 from __future__ import annotations

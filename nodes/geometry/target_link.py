@@ -1,26 +1,9 @@
 """TargetLink frames: an orientation that rides along a path on a surface.
 
-A TargetLink attaches an object (a camera target, a light, a prop) to a
-surface and lets it travel. Its frame per time sample is
+Entry points: :func:`linked_frame`, :class:`LinkedFrames`.
 
-* ``normal``: the surface normal at the sample (vertex normal, or the
-  barycentric blend of the face's vertex normals, normalised);
-* ``tangent``: the ``initial_vector`` projected onto the first tangent plane,
-  then parallel-transported (Levi-Civita, see
-  :mod:`moks_graph.nodes.geometry.transport`) from sample to sample: each step
-  applies the minimal rotation taking the previous normal to the next one,
-  which adds no twist about the normal;
-* ``bitangent = normal x tangent`` (so ``(tangent, bitangent, normal)`` is a
-  right-handed orthonormal frame, the columns of :attr:`LinkedFrames.matrices`).
-
-Nothing is Euler-interpolated and no world "up" vector is used, so there is
-no gimbal lock and no flip at poles; umbilics (where principal directions are
-undefined) are no special case. Vectorised: each step's transport angle
-``rho_k`` between per-sample reference frames is computed at once and the
-tangent angle is their cumulative sum, so frames are orthonormal to rounding.
-
-A step between two samples whose normals are opposite has no minimal
-rotation and raises ``ValueError`` (sample the path more finely).
+Details (moved from this docstring, issue 15):
+docs/measuring-stills.md#nodesgeometrytarget_linkpy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Smooth building blocks for differentiable image metrics: logistic gates and soft quantiles.
 
-* ``sigmoid(z) = 1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2`` (evaluated with ``tanh``, which
-  never overflows).
-* ``soft_step(x, edge, width) = sigmoid((x - edge) / width)``: a logistic threshold, 0.5 at
-  ``edge``, 0.88 one ``width`` above it.
-* Soft quantile: the ``q``-quantile of the *logistic-smoothed* empirical distribution,
-  i.e. the root ``t`` of ``F(t) = mean_i sigmoid((t - x_i) / tau) = q``. ``F`` is smooth
-  and strictly increasing, so by the implicit function theorem ``t`` is a smooth function
-  of every ``x_i`` with ``dt/dx_i = sigmoid'_i / sum_j sigmoid'_j`` (unlike the hard
-  quantile, whose gradient touches one sample). For a constant sample ``c`` the result is
-  ``c + tau * logit(q)``; for samples spread over much more than ``tau`` it equals the
-  hard quantile to within about ``tau``. Solved by Newton's method from the hard quantile,
-  safeguarded by bisection.
+Entry points: :func:`sigmoid`, :func:`soft_step`, :func:`soft_quantile`.
+
+Details (moved from this docstring, issue 15): docs/measuring-stills.md#nodesimagingsoftpy
 """
 
 from __future__ import annotations

@@ -1,27 +1,8 @@
 """A moving subject's track: keyframed positions or a walk line, as a pure function of time.
 
-The track is the point the camera frames and the target-linked lights aim at (an actor's eye
-line, a product's centre), in metres, world Z-up. Two ways to describe it:
+Entry points: :func:`subject_positions`, :func:`subject_channels`, :class:`SubjectPathParams`.
 
-``walk``
-    From ``start`` to ``end`` along a straight line on a jerk-limited S-curve
-    (:func:`moks_graph.nodes.camera.motion.plan_path_motion`, the planner the camera rigs use):
-    the subject stands at ``start`` until ``start_time``, accelerates to at most ``speed``
-    within ``acceleration`` and ``jerk``, and stops exactly on ``end``. ``walk_duration`` slows
-    the walk to that length (0 = as fast as the limits allow).
-``keys``
-    Positions at given times ``(t, x, y, z)``, held before the first and after the last key.
-    ``interpolation = "smooth"``: a cubic Hermite curve through every key whose tangents are
-    the centred differences ``(p[i+1] - p[i-1]) / (t[i+1] - t[i-1])`` (Catmull-Rom for uneven
-    times), zero at the first and last key, so the subject starts and stops at rest and the
-    track is continuous in position and velocity (C1). ``"linear"``: straight segments.
-
-The **mark** (:func:`subject_mark`) is where the subject stands at ``mark_time`` (default: the
-end of the path, where the walk stops or the last key). It is a fixed point, so lights placed
-around it do not move with the time array (farm chunks agree with a whole bake).
-
-Every sample is computed elementwise from absolute time (no cumulative sums, no sequential
-state): a chunk of frames gets exactly the samples of the whole range.
+Details (moved from this docstring, issue 15): docs/moving-targets.md#nodessubjectpathpy
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """A subject track from a file: a host scene object's positions over time (``moks track``).
 
-The file is JSON (``.json``, text, diffable) written by ``moks track SCENE --select SEL``
-(:mod:`moks_graph.hosts.scene_targets`) from a USD prim, a Blender object or a Maya node::
+Entry points: :func:`load_track`, :func:`track_positions_at`, :class:`Track`.
 
-    {"format": "moks.track", "version": 1, "source": "layout.usda", "select": "name:actor",
-     "object": "actor", "seconds": [t0, t1, ...], "positions": [[x, y, z], ...]}
-
-``seconds`` increase strictly (the host's frames over its frame rate, so frame ``f`` of the
-host is frame ``f`` of a graph at the same rate); ``positions`` are world metres, internal
-Z-up. :func:`track_positions_at` samples it at any times: linear between samples (the
-host's own keys are every frame), held before the first and after the last. A pure
-function of absolute time: chunks agree with a whole bake.
+Details (moved from this docstring, issue 15): docs/moving-targets.md#nodessubjecttrackpy
 """
 
 from __future__ import annotations
