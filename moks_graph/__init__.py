@@ -1,17 +1,9 @@
 """MOKS Graph: Scene Stager's camera physics and dynamic lighting as a typed node-graph DAG.
 
-The Python API a TD uses::
+The Python API a TD uses: :func:`load`, :meth:`Graph.evaluate`, :func:`save`, :func:`node`,
+:func:`Param`.
 
-    import moks_graph as mg
-
-    graph = mg.load("graphs/dolly_push_in.mgraph")
-    result = graph.evaluate(["dolly.channels"], frames=(1, 48))
-    cam = result["dolly.channels"]          # Channels: cam["camera.tx"] ...
-
-    @mg.node("studio.gain", inputs={"value": mg.FLOAT}, outputs={"out": mg.FLOAT})
-    def gain(value, *, factor: float = mg.Param(2.0, ge=0, le=10)):
-        \"\"\"Multiplies a value.\"\"\"
-        return value * factor
+Details (moved from this docstring, issue 15): docs/quickstart.md#moks_graph__init__py
 """
 
 from moks_graph.cache import DiskCache, MemoryCache

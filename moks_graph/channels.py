@@ -1,20 +1,8 @@
 """Channels: named animation channels sampled on one time array.
 
-This is the contract between the nodes that compute motion and light and the
-host adapters that write keys. Hosts receive exactly these samples and only
-convert units and axes.
+Entry points: :class:`Channels`.
 
-Naming
-    A channel is ``"<object>.<attribute>"``, e.g. ``"camera.tx"`` or
-    ``"key.intensity"``. Object names are identifiers (``[A-Za-z_][A-Za-z0-9_]*``).
-    Each object has a *kind* (``Channels.kinds``) telling hosts what to create.
-
-Internal space and units (DESIGN.md)
-    Right-handed, Z-up, metres, seconds, degrees. Rotations are Euler XYZ in
-    degrees (rotation matrix ``Rz @ Ry @ Rx``) of an object whose local frame
-    looks down ``-Z`` with ``+Y`` up (the camera / light convention of Blender
-    and USD); a camera at rest (0, 0, 0) looks straight down. Rotation channels
-    are unwrapped (continuous, not folded into ±180).
+Details (moved from this docstring, issue 15): docs/architecture.md#moks_graphchannelspy
 """
 
 from __future__ import annotations

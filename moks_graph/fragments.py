@@ -1,16 +1,8 @@
 """Graph fragments: a selection of nodes and the edges among them, as ``.mgraph`` text.
 
-Copy / paste / duplicate in the editor (issue 18) move fragments through the
-clipboard. A fragment *is* an ``.mgraph`` document (same schema, same canonical
-text) whose ``meta`` carries ``{"fragment": {"nodes": n}}``; it is read back with
-:func:`moks_graph.mgraph.loads`, so pasting runs the loader's checks and schema
-and node-type migrations and never executes code. Edges to nodes outside the
-selection are left out. Subgraphs whose members are all selected travel collapsed
-(nested in the fragment, as in a file).
+Entry points: :func:`extract`, :func:`dumps`, :func:`loads`, :func:`paste_plan`.
 
-:func:`paste_plan` gives the records and edges to insert into a target graph:
-ids that are taken there are renamed (``key`` -> ``key1``, ``key2``...), every
-position is offset, and the internal edges are re-wired to the new ids.
+Details (moved from this docstring, issue 15): docs/file-format.md#moks_graphfragmentspy
 """
 
 from __future__ import annotations

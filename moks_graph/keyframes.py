@@ -1,18 +1,8 @@
 """Keyable parameters: a float parameter driven by keys, evaluated per sample.
 
-A node type lists the float params it can take as curves in ``Node.keyable``
-(its compute must accept an array of one value per time sample there, as plain
-numpy arithmetic does). A node then stores, per keyed param::
+Entry points: :func:`sample`, :func:`value_at`, :func:`keyed_params`, :func:`key_problems`.
 
-    "keys": {"gain": {"interp": "linear", "keys": [[1, 1.0], [24, 3.0]]}}
-
-``keys`` are ``[frame, value]`` pairs with strictly increasing frames (numbers,
-sub-frames allowed). ``interp``: ``"linear"`` (straight segments) or ``"smooth"``
-(each segment eased with flat tangents at the keys: ``3s² - 2s³``). Before the first
-key and after the last the value holds. Every key value must satisfy the
-parameter's own range. A keyed node's cache key covers the keys and the frame range.
-Absent when a node has no keys, so files and cache keys of graphs without keys are
-unchanged.
+Details (moved from this docstring, issue 15): docs/file-format.md#moks_graphkeyframespy
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """Listings that lose nothing when piped: rich tables on a terminal, plain lines otherwise.
 
-:class:`Listing` is a :class:`rich.table.Table`. On a terminal it renders as
-one, with every column folding instead of cutting with an ellipsis. Anywhere
-else (a pipe, a file, a test runner) it renders as plain text: one record per
-line, cells separated by a tab, no ANSI codes, no box drawing, nothing
-truncated; the title and caption become lines starting with ``# ``::
+Entry points: :class:`Listing`, :class:`MoksConsole`.
 
-    moks nodes | grep rig          # full type ids such as moks.rig.dolly
-    moks nodes | cut -f1
-
-:class:`MoksConsole` is the console the CLI prints through: off a terminal it
-has no width limit, so long lines are neither wrapped nor cropped.
+Details (moved from this docstring, issue 15): docs/cli.md#moks_graphlistingpy
 """
 
 from __future__ import annotations

@@ -1,23 +1,8 @@
 """Node specs: how a node type declares its ports, parameters and computation.
 
-A node class declares typed inputs and outputs, a pydantic parameter model, a
-stable ``type_id`` and ``type_version``, the context variables it reads, and a
-pure :meth:`Node.compute`. Math lives in plain functions; the node is a thin
-typed wrapper::
+Entry points: :class:`Node`, :class:`NodeParams`, :func:`Param`, :func:`node`.
 
-    class Gain(Node):
-        \"\"\"Multiplies a value.\"\"\"
-        type_id = "studio.gain"
-        inputs = {"value": Input(FLOAT)}
-        outputs = {"out": Output(FLOAT)}
-
-        class Params(NodeParams):
-            factor: float = Param(2.0, ge=0.0, le=10.0, unit="x", description="Gain")
-
-        def compute(self, ctx, params, value):
-            return {"out": value * params.factor}
-
-or, shorter, with the :func:`node` decorator (see its docstring).
+Details (moved from this docstring, issue 15): docs/writing-nodes.md#moks_graphnodepy
 """
 
 from __future__ import annotations

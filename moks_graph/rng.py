@@ -1,20 +1,9 @@
 """Counter-based randomness: the only source of randomness in MOKS Graph.
 
-Every random number is a pure function of ``(graph seed, node id, stream)`` and
-an integer counter, so results are identical on every machine, process, worker
-count, ``PYTHONHASHSEED`` and frame chunking.
+Entry points: :func:`generator`, :func:`counter_uniform`, :func:`counter_normal`,
+:func:`stream_key`.
 
-Two interfaces:
-
-* :func:`stream_key` hashes ``(graph seed, node id, stream)`` to a 64-bit key
-  with SHA-256 (never Python's ``hash``).
-* :func:`counter_uniform` / :func:`counter_normal` map ``(key, counters)`` to
-  numbers with the SplitMix64 finaliser, vectorised over any integer array of
-  counters. Use absolute indices (lattice points, frame numbers) as counters so
-  that a chunk of frames draws exactly what the whole range draws.
-* :func:`generator` returns a ``numpy.random.Generator`` on the counter-based
-  Philox bit generator keyed by the same hash, for bulk draws that do not need
-  to be indexed by absolute time.
+Details (moved from this docstring, issue 15): docs/determinism.md#moks_graphrngpy
 """
 
 from __future__ import annotations

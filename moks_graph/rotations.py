@@ -1,17 +1,9 @@
 """Rotation conventions, the one module for nodes and hosts.
 
-World Z-up, right-handed. Euler XYZ in degrees means ``R = Rz(rz) @ Ry(ry) @ Rx(rx)``
-(X applied first); for a camera the columns of ``R`` are its right, up and back axes.
-Quaternions are ``(w, x, y, z)``.
+Entry points: :func:`euler_xyz_to_matrix`, :func:`matrix_to_euler_xyz`,
+:func:`continuous_euler_xyz`.
 
-* Node math (elementwise, no BLAS, chunk-identical): :func:`euler_xyz_to_matrix` and
-  :func:`matrix_to_euler_xyz` on ``(..., 3)`` / ``(..., 3, 3)`` stacks, angles folded.
-* Host writers (per-sample continuity for animation curves): :func:`euler_angles_to_matrix`
-  takes the three angles as separate 1-D arrays, :func:`continuous_euler_xyz` returns them
-  unwrapped and branch-continuous; quaternions with sign continuity.
-
-Transcendental functions only see contiguous 1-D arrays (:func:`column`): numpy's SIMD
-``arctan2`` on strided views can round differently with memory alignment.
+Details (moved from this docstring, issue 15): docs/architecture.md#moks_graphrotationspy
 """
 
 from __future__ import annotations

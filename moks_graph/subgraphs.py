@@ -1,27 +1,9 @@
 """Subgraphs: a selection collapsed into one node with exposed ports, nested in the file.
 
-In the ``.mgraph`` a subgraph is a node of type :data:`SUBGRAPH_TYPE` that holds its
-member nodes and the edges among them, and maps its exposed ports to inner ports::
+Entry points: :func:`collapse`, :func:`dissolve`, :func:`expand_document`,
+:func:`nest_document`.
 
-    "rig": {"type": "moks.subgraph", "type_version": 1, "params": {"title": "camera rig"},
-            "ui": {"pos": [300, 0]},
-            "subgraph": {
-              "nodes": {"osc": {...}, "gain": {...}},
-              "edges": [{"from": ["osc", "channels"], "to": ["gain", "channels"]}],
-              "inputs": {"offset": [["gain", "offset"]]},
-              "outputs": {"channels": ["gain", "channels"]}}}
-
-and outer edges name the subgraph's ports (``{"from": ["rig", "channels"], ...}``).
-An exposed input feeds one or more inner inputs; an exposed output is one inner output.
-
-In memory the graph stays flat: loading (:func:`expand_document`, before the schema
-model and the node-type migrations run, so inner nodes migrate like any other) lifts the
-members into ``nodes`` under their own ids and re-wires the outer edges to the inner
-ports; :attr:`Graph.subgraphs` remembers the grouping (:class:`Subgraph`). Evaluation
-therefore sees exactly the graph that was collapsed: same ids, same edges, same cache
-keys, bit-identical bakes. Saving (:func:`nest_document`) nests the members again and
-derives the exposed ports from the boundary edges (:func:`exposed_ports`). Inner ids
-must not clash with outer ones (MG109 naming the subgraph). One level of nesting.
+Details (moved from this docstring, issue 15): docs/file-format.md#moks_graphsubgraphspy
 """
 
 from __future__ import annotations

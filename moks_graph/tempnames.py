@@ -1,17 +1,8 @@
 """Temporary files of the atomic writers, and sweeping the ones a killed writer left behind.
 
-Every atomic writer writes ``.<name>.moks-<host>-<pid>-<random>.tmp<suffix>`` beside its
-output, then renames it over the output. A writer killed with ``kill -9`` (or a machine
-that lost power) leaves that file; the next write of the same output removes it
-(:func:`sweep`) when
+Entry points: :func:`make`, :func:`sweep`, :func:`is_stale`.
 
-* it was made on this host by a process that no longer runs, or
-* it was made on another host, or by a version without the pid in the name
-  (``.<name>.<random>.tmp<suffix>``), and has not been modified for :data:`STALE_AGE`
-  seconds (a writer only holds its temporary file while it writes).
-
-Only names of exactly this pattern for this output are touched, never a folder or a link's
-target, never a temporary file of a live process on this host.
+Details (moved from this docstring, issue 15): docs/architecture.md#moks_graphtempnamespy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Dask plumbing shared by farm bake and farm match: the client, progress events, the live bar.
 
-:func:`connect` yields a ``distributed.Client``: a ``LocalCluster`` of
-``workers`` processes with one thread each by default, a scheduler address
-(``tcp://host:8786``, e.g. from dask-jobqueue or dask-kubernetes), or a Client
-you already hold (left open). On a LocalCluster the scheduler's
-``worker-saturation`` is set to infinity so every task is queued on a worker
-at once and no worker waits for a scheduler round trip between two chunks, and
-the workers' statistical profiler is off (:data:`LOCAL_CONFIG`).
+Entry points: :func:`connect`, :func:`collect`, :class:`LiveProgress`.
 
-Progress is reported as :class:`FarmEvent` values to any callable; with
-``progress=True`` a live rich bar shows one row per graph, one cell per chunk
-(``·`` waiting, ``■`` done, cyan ``■`` reused from an earlier run, red ``✗``
-failed).
+Details (moved from this docstring, issue 15): docs/farm.md#hostsfarmclusterpy
 """
 
 from __future__ import annotations

@@ -1,27 +1,8 @@
 """Frame sets: ``1-240``, ``1-240x2``, ``1,5,10-20``, negative frames; parsing and chunking.
 
-Grammar (whitespace allowed between tokens, not inside a number)::
+Entry points: :func:`parse_frameset`, :func:`chunks`, :class:`FrameSet`.
 
-    frameset := item ("," item)*
-    item     := frame ["-" frame [("x" | ":") step]]
-    frame    := ["-"] digits            (an integer, may be negative)
-    step     := digits                  (>= 1)
-
-``a-b`` is every frame from ``a`` to ``b`` inclusive (``b >= a``); ``a-bxs``
-(or ``a-b:s``, the OpenJD / OpenCue spelling) every ``s``-th frame from ``a``
-up to at most ``b``. Items may overlap; the set is their union.
-
-The canonical text of a set (:meth:`FrameSet.__str__`) is found greedily over
-the sorted frames: starting at the smallest frame not yet written, take the
-longest arithmetic run with the step of the next gap; write it as ``a-b``
-(step 1, two or more frames), ``a-bxs`` (step > 1, three or more frames) or
-else the single frame ``a``. The same set always gives the same text, and
-``parse(str(s)) == s``.
-
-:func:`chunks` splits a set into contiguous ``(start, end)`` ranges (inclusive)
-of at most ``size`` frames each: every maximal run of consecutive frames is cut
-into pieces from its first frame. The pieces cover the set exactly, without
-overlap, in frame order.
+Details (moved from this docstring, issue 15): docs/farm.md#hostsfarmframesetspy
 """
 
 from __future__ import annotations

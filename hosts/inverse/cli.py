@@ -1,18 +1,8 @@
 """``moks match``: reference stills in, matched SceneScripts and bake graphs out.
 
-::
+Entry points: :func:`match`.
 
-    moks match refs/*.png --out matched/
-    moks match still.jpg --out matched/ --forward blender --inspector anthropic
-    moks match refs/*.png --out matched/ --workers 2          # a local Dask cluster
-    moks match refs/*.png --out matched/ --scheduler tcp://head:8786
-    moks match plate.jpg --matte plate_roto.png --out matched/   # the subject from a matte
-
-Writes ``matched/<stem>/match.json``, ``scene.mgraph``, ``preview.png`` and
-``compare.png`` (reference | fitted preview | residual heat map) per image and prints a
-summary table with each image's status: ``matched`` when the residual supports it,
-``approximate`` with the reasons, ``failed`` when nothing could be measured. Exits 1 when
-any image failed (the others are still matched and written).
+Details (moved from this docstring, issue 15): docs/inverse-hosts.md#hostsinverseclipy
 """
 
 from __future__ import annotations

@@ -1,27 +1,8 @@
 """The preset promoter: an accepted match becomes a classic-mode preset in ``graphs/presets/``.
 
-``promote(match_dir, name)`` (or ``promote((script, result), name)``) compiles the
-matched SceneScript with :func:`moks_graph.nodes.scenescript.compile.compile_scene`
-into an ordinary bake graph and stores a summary of the match in its meta::
+Entry points: :func:`promote`, :func:`preset_graph`, :func:`promote_command`.
 
-    meta = {"preset": NAME, "description": ..., "scene_script": {...},
-            "match": {"key_azimuth_deg": ..., "key_elevation_deg": ..., "key_fill_ratio": ...,
-                      "key_cct_K": ..., "rim": ..., "rim_mode": ..., "haze": ...,
-                      "film_stock": ..., "iterations": ..., "residual": ...,
-                      "forward": ..., "inspector": ..., "reference": STEM}}
-
-The preset is shareable: before anything is written the canonical document is
-checked with :func:`moks_graph.shareable.check_artifact` (Math-Over-Matter: no
-binary-asset file names, absolute paths or inline payloads), so the reference
-image's path is not kept (only its stem, when that is a plain word), nor the
-match's wall-clock ``seconds``. Names must be Python identifiers (ASCII; they
-become ``NAME.mgraph``); the file is written atomically by
-:func:`moks_graph.mgraph.save` (temp file, fsync, rename), and an existing preset
-is replaced only with ``overwrite=True``. A promoted preset loads with
-``moks_graph.load`` and bakes like any starter graph.
-
-CLI: ``moks promote MATCH_DIR --name NAME [--presets DIR] [--force]``
-(:data:`promote_command`, registered by the CLI as ``promote``).
+Details (moved from this docstring, issue 15): docs/inverse-hosts.md#hostsinversepromotepy
 """
 
 from __future__ import annotations

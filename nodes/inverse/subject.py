@@ -1,20 +1,8 @@
 """The subject of a reference still: its silhouette, placement and surface normals.
 
-Everything here works in the reference's own framing, on a working grid of at most
-:data:`WORK_SIDE` pixels on the long side; the method is in ``docs/inverse.md``:
+Entry points: :func:`find_silhouette`, :class:`SubjectEstimate`.
 
-- :func:`background_distance`: how unlike the frame's border each pixel is (squared
-  Mahalanobis distance to the nearest of a few border colour clusters, in log luminance
-  and log chromaticity).
-- :func:`enclosed_regions`: a region segmentation (Felzenszwalb-Huttenlocher) that tells
-  the backdrop (regions running along the frame border) from what an edge encloses.
-- :func:`find_silhouette`: the most salient compact region unlike the border (or, grey on
-  grey, enclosed by an edge), its parts settled by contrast and outline sharpness, then
-  snapped to the strongest edges by a watershed flooding in from the frame border, then
-  completed by colour (:func:`grow_by_colour`, GrabCut).
-- :func:`inflate_normals`: normals from the silhouette by Poisson inflation; exact on the
-  occluding contour, a sphere for a disc, a cylinder for a slab; the frame border is not a
-  contour (a bust cut by the frame edge keeps its depth there).
+Details (moved from this docstring, issue 15): docs/inverse.md#nodesinversesubjectpy
 """
 
 from __future__ import annotations
