@@ -1,24 +1,8 @@
 """The Bake dialog: evaluate the graph in a worker (progress, cancel), then write one host file.
 
-Uses :mod:`moks_graph.hosts.bake` exactly as ``moks bake`` does: the merged
-Channels of the sink nodes (:func:`sink_channels`) go to the host's writer
-(:func:`host_writer`), which writes atomically. Hosts whose library is not
-installed are listed but disabled, with the install hint as tooltip; a
-:class:`~moks_graph.errors.HostError` (or any engine error) is shown in the
-dialog, never raised. Evaluation can be cancelled between nodes; the write
-itself runs on the UI thread after evaluation (host libraries such as ``bpy``
-are not thread-safe) and is atomic, so a cancelled or failed bake leaves no
-file behind. "Link to the moving subject" is ``moks bake --link-to-target``: the
-lights and camera aim that follow a subject track are written as its children /
-constraints (:mod:`moks_graph.hosts.linkage`; USD, Blender, Maya).
+Entry points: :class:`BakeDialog`, :meth:`BakeDialog.bake_arguments`, :func:`host_status`.
 
-Every ``moks bake`` option has a widget (issue 18): host, output, frame range,
-sub-frames (``--subframes``), scene map (``--scene-map``), up axis
-(``--up-axis``), metres per unit (``--meters-per-unit``), atmospheric phase
-(``--phi``) and link to target. :meth:`BakeDialog.bake_arguments` collects them
-as the keyword arguments of :func:`moks_graph.hosts.bake.evaluate_bake`, the
-first half of the CLI's own :func:`~moks_graph.hosts.bake.bake`; the worker
-evaluates, the UI thread writes (:func:`~moks_graph.hosts.bake.write_bake`).
+Details (moved from this docstring, issue 15): docs/editor-tools.md#editorbake_dialogpy
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
 """Camera viewport: the shot seen through the evaluated camera at the current frame.
 
-Projection is the engine's (:func:`moks_graph.nodes.camera.lookat.camera_space`): world
-Z-up metres, the camera's local frame looks down ``-Z`` with ``+Y`` up, rotation Euler XYZ
-degrees ``Rz @ Ry @ Rx``; a camera-space point ``(x, y, z)`` with ``z < 0`` lands at the frame
-fraction ``sx = (f / W) x / -z``, ``sy = (f / H) y / -z`` (``x`` right, ``y`` up, ``[-0.5, 0.5]``)
-for focal length ``f`` and film back ``W x H`` mm (the ``camera.*`` channels).
+Entry points: :class:`CameraView`, :func:`camera_pose`.
 
-Drawn with QPainter from the evaluated Channels only (a scrub repaints; nothing is
-re-evaluated): the film gate letterboxed to the film back's aspect, a ground grid on
-``z = 0`` (spacing from :func:`~moks_graph.editor.viewers.grid_step`, the rule of the top and
-side views), the subject proxy (a 0.5 x 0.3 m box from the ground to just above the framed
-point, a 0.12 m head circle and a cross on the point), light gizmos (position and name; spot
-cones to the subject's distance; area lights as their square; a falloff circle where the
-light's inverse-square illuminance is one stop under its level at the subject, radius
-``sqrt(2) d``), and the action-safe (93 %) and title-safe (90 %) guides of SMPTE ST 2046-1.
-Segments crossing the camera plane are clipped at a near plane of 5 cm.
+Details (moved from this docstring, issue 15): docs/editor.md#editorcamera_viewpy
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """The node canvas: a NodeGraphQt view kept in step with the :class:`EditorDocument`.
 
-NodeGraphQt only draws here. Its own model and undo stack are never the truth:
+Entry points: :class:`GraphCanvas`.
 
-* document -> view: the document's signals (node added/removed, edge
-  added/removed, node moved, reset) add, remove, connect or move view items,
-  with ``push_undo=False`` so NodeGraphQt's private undo stack stays empty.
-* view -> document: the gestures NodeGraphQt reports (a pipe dragged or cut,
-  nodes moved, a node dropped from the palette, Tab, Delete) become document
-  edits, which the engine validates. A refused connection (type mismatch,
-  cycle, ...) is undone in the view and its message goes to :attr:`message`.
-
-Ports are drawn in their type's colour (``moks_graph.types.PORT_TYPES``), nodes
-in a colour per category; placeholders (unknown node types kept from the file)
-are hatched with a dashed red border; nodes with problems get a red border and
-a badge, with the problems in their tooltip.
+Details (moved from this docstring, issue 15): docs/editor.md#editorcanvaspy
 """
 
 from __future__ import annotations

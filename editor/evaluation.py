@@ -1,16 +1,8 @@
 """Live evaluation off the UI thread, through one engine Evaluator per document.
 
-:meth:`LiveEvaluator.request` snapshots the graph on the UI thread
-(:meth:`Graph.copy`, a few microseconds per node: the worker must never see a
-graph the user is still editing) and hands it to a single worker thread of a
-``QThreadPool``. The worker calls :meth:`Evaluator.evaluate` on the snapshot;
-the evaluator's content-addressed cache makes a re-evaluation after one
-parameter edit recompute only that node and its downstream nodes (the rest are
-cache hits, listed in ``EvalResult.reused``).
+Entry points: :class:`LiveEvaluator`.
 
-Requests carry a generation number. While the worker is busy, only the newest
-request is kept; results of older generations are discarded on arrival
-(:attr:`discarded` counts them), so the views only ever show the newest graph.
+Details (moved from this docstring, issue 15): docs/editor.md#editorevaluationpy
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """The standalone editor window: menus, recent files, title marker, problem dock, Bake, Match.
 
-:class:`MainWindow` hosts one :class:`~moks_graph.editor.widget.EditorWidget`
-(the whole editor) and adds what only a top-level window has: the File menu
-(new, open, save, save as, recent files kept in ``QSettings``), the title
-``name.mgraph * — MOKS Graph`` while modified, a prompt before losing
-changes, the problem list as a dock, a status bar, and the Bake and Match
-actions. Match needs the inverse-cinematography match application
-(``moks_graph.hosts.inverse``, issue 6): the action is disabled, with a
-tooltip saying so, until that module is importable; then its dialog
-(:mod:`~moks_graph.editor.match_dialog`: the still, an optional matte, the alpha switch)
-calls ``match_still(image_path, graph, matte=, use_alpha=) -> Graph`` and merges the
-nodes it returns; the result view and status bar say where the subject came from.
+Entry points: :class:`MainWindow`.
+
+Details (moved from this docstring, issue 15): docs/editor.md#editormain_windowpy
 """
 
 from __future__ import annotations

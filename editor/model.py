@@ -1,18 +1,8 @@
 """The editor's document: a view-model over one engine :class:`~moks_graph.Graph`.
 
-The editor never holds its own truth. Every edit is an *operation* applied
-through the engine's own edit API (``add_node``, ``connect``, ``set_params``,
-...), which runs the same validation as a headless load and raises
-:class:`~moks_graph.GraphEditError` on refusal. :meth:`EditorDocument.perform`
-applies a list of operations; if any is refused, the ones already applied are
-reverted (the graph is exactly as before), :attr:`EditorDocument.refused` is
-emitted with the engine's message, and nothing is pushed to the undo stack.
-Otherwise one :class:`EditCommand` goes on the ``QUndoStack`` (Ctrl+Z /
-Ctrl+Shift+Z), and the document is "modified" until saved (the stack's clean
-index marks the saved state).
+Entry points: :class:`EditorDocument`.
 
-Views (canvas, properties, viewers) listen to the fine-grained signals and
-never write to the graph themselves.
+Details (moved from this docstring, issue 15): docs/editor.md#editormodelpy
 """
 
 from __future__ import annotations

@@ -1,21 +1,8 @@
 """The one place the editor imports Qt: PySide6, NodeGraphQt's binding choice, a binding guard.
 
-Every editor module imports ``QtCore``/``QtGui``/``QtWidgets`` from here, so the
-guards below run before any Qt call.
+Entry points: :func:`ensure_app`, :func:`guard_singleton_refcounts`.
 
-* NodeGraphQt reaches Qt through the ``Qt.py`` shim; ``QT_PREFERRED_BINDING``
-  pins it to PySide6 (inside Maya or Blender another binding may be importable).
-* PySide6 6.12.0 on CPython 3.11 drops references it does not own: every
-  ``void`` method returns ``None`` and every ``Signal.emit`` returns ``True``
-  without taking a reference to it (CPython 3.12+ hides this, because there
-  these singletons are immortal). Each ``setPos``/``setText``/``emit`` call
-  then drops one reference, and after some ten thousand calls CPython aborts
-  with ``Fatal Python error: none_dealloc`` (or ``bool_dealloc``).
-  :func:`guard_singleton_refcounts` detects each leak by probing a ``void``
-  method and a signal emission, and gives the leaking singletons a reference
-  count of about 2**48 (what 3.12's immortal objects do), so the process can
-  never reach zero. Pinning ``PySide6-Essentials<6.12`` avoids the bug
-  altogether; the guard keeps the editor safe on either.
+Details (moved from this docstring, issue 15): docs/editor.md#editorqtcompatpy
 """
 
 from __future__ import annotations

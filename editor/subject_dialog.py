@@ -1,16 +1,8 @@
 """Graph > Subject from scene…: a host scene object becomes the moving subject, as ``moks track``.
 
-The dialog takes a scene file (``.usd/.usda/.usdc``, ``.blend``, ``.ma``), a selector
-(``name:<object>`` or ``tag:<tag>``) and the track file to write, and calls the functions
-behind ``moks track`` (:func:`moks_graph.hosts.scene_targets.scene_track` and
-:func:`~moks_graph.hosts.scene_targets.write_track`). Then, in one undo step
-(:func:`subject_ops`, the plan ``moks scene --subject-track`` applies:
-:mod:`moks_graph.hosts.subject_wiring`), a ``moks.subject.track`` node reading that file
-feeds every ``subject`` input of the graph (camera rigs and lights, which then frame it, aim
-at it and hold its illuminance) and the scene merge, in place of the subject the graph had (a
-prose ``moks.subject.path`` left with nothing to feed is removed). A scene or selector that does not
-resolve is shown in the dialog and nothing is written or changed. The rigs' ``target``
-parameter (the subject's mark) is left as it was.
+Entry points: :class:`SubjectDialog`, :func:`subject_ops`.
+
+Details (moved from this docstring, issue 15): docs/editor-tools.md#editorsubject_dialogpy
 """
 
 from __future__ import annotations

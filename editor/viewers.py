@@ -1,18 +1,8 @@
 """Viewers of evaluated outputs: Images and a top/side layout view, and what to show.
 
-* The curve viewer lives in :mod:`moks_graph.editor.curves`, the camera viewport in
-  :mod:`moks_graph.editor.camera_view` (both use this module's colours and helpers).
-* :class:`ImageViewer`: a float32 linear ``Image`` shown sRGB-encoded
-  (IEC 61966-2-1, through an 4096-entry lookup table), with optional overlays:
-  labelled points and a tinted mask.
-* :class:`LayoutView`: a top view (X right, Y up) and a side view (X right,
-  Z up) of the camera path and light positions, read from the ``tx/ty/tz``
-  channels of ``camera`` and ``light.*`` objects, with the camera's viewing
-  direction at the current frame (local -Z rotated by ``Rz @ Ry @ Rx`` of the
-  ``rx/ry/rz`` channels, degrees; see :mod:`moks_graph.channels`).
+Entry points: :class:`ImageViewer`, :func:`display_channels`, :func:`display_images`.
 
-:func:`display_channels` and :func:`display_images` choose what to show from
-an evaluation: the selected node's outputs, else the graph's sinks.
+Details (moved from this docstring, issue 15): docs/editor.md#editorviewerspy
 """
 
 from __future__ import annotations

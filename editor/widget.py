@@ -1,16 +1,8 @@
 """``EditorWidget``: the whole MOKS graph editor as one plain QWidget.
 
-It makes no assumption about the application: no QMainWindow, no menu bar, no
-global style (its dark style sheet is set on itself only), so the same widget
-is the standalone app's central widget and a panel inside Maya or Blender
-(see :mod:`moks_graph.editor.embed`).
+Entry points: :class:`EditorWidget`.
 
-Layout: palette | node canvas over the viewers (curves, image | camera, top/side) |
-properties over the problem list, with a status line underneath. Edits go to
-the :class:`~moks_graph.editor.model.EditorDocument`; after each one the
-problem list refreshes and a live evaluation is scheduled in the worker
-(:class:`~moks_graph.editor.evaluation.LiveEvaluator`); both run from a
-zero-delay timer, so an edit returns control to the event loop at once.
+Details (moved from this docstring, issue 15): docs/editor.md#editorwidgetpy
 """
 
 from __future__ import annotations

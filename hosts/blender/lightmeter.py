@@ -1,26 +1,8 @@
 """A light meter made of Cycles: the illuminance each baked light really delivers at the subject.
 
-:func:`meter_lights` builds the Blender scene exactly as a bake writes it
-(:func:`~moks_graph.hosts.blender.writer.build_scene` and
-:func:`~moks_graph.hosts.blender.writer.write_keys_bulk`: the same light types, sizes,
-shapes and :func:`~moks_graph.hosts.units.light_to_host` watts), goes to a frame, and for
-each light alone renders a white Lambertian card at the subject point whose normal faces
-the light. An orthographic camera sees a small patch of the card (``view`` = 1% of the
-light's distance across, so the irradiance varies across it by under 1e-4); the card's
-radiance ``B`` (luminance-weighted, Rec.709 Y: the light colours have luminance 1) gives the
-illuminance ``E = 683 π B / albedo`` lux (``683 lm/W``, as the unit conversion).
+Entry points: :func:`meter_lights`, :class:`MeterReading`.
 
-Everything else is switched off so that the reading is the free-space irradiance of one
-light: the world is black with no volume (the bake's fog world is replaced), the other
-lights are hidden from the render, light paths stop at the first bounce
-(``max_bounces = 0``: direct light only), no denoising, no adaptive sampling, no clamping,
-a fixed seed, CPU, 2 threads. The noise of a reading (relative standard deviation over
-Cycles seeds, measured) is about ``0.065 / sqrt(samples * px²)`` for the area lights, even
-at distance = half the edge: 0.1% at 64 samples on 8 x 8 pixels, 0.05% at 256; a sphere's
-is under 0.02% at 64 samples.
-
-``bpy`` is imported inside the functions only; running a meter replaces the current Blender
-session's data (factory settings), like the writer.
+Details (moved from this docstring, issue 15): docs/light-units.md#hostsblenderlightmeterpy
 """
 
 from __future__ import annotations

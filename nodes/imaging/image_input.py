@@ -1,22 +1,8 @@
 """Validation and normalisation of images into the ``Image`` port convention.
 
-The convention (see DESIGN.md): float32 ``H x W x 3`` *linear* RGB (sRGB/Rec.709 primaries,
-D65 white), scene-referred, so values may exceed 1.
+Entry points: :func:`as_linear_rgb`.
 
-:func:`as_linear_rgb` accepts
-
-* dtypes: floating point (any width; taken as already linear), ``uint8`` and ``uint16``
-  (taken as sRGB-encoded display values, divided by 255 / 65535 and linearised with the
-  IEC 61966-2-1 EOTF, :func:`moks_graph.nodes.imaging.colorimetry.srgb_decode`);
-* shapes: ``H x W`` (grey, replicated to 3 channels), ``H x W x 1`` (same),
-  ``H x W x 3`` (RGB) and ``H x W x 4`` (RGBA, alpha dropped, colour taken as-is, i.e. not
-  un-premultiplied).
-
-It rejects, with a ``TypeError`` or ``ValueError`` that names the argument: non-array or
-non-numeric input, other integer dtypes and booleans, a wrong number of dimensions or
-channels, empty images, images smaller than :data:`MIN_SIZE` x :data:`MIN_SIZE` pixels,
-and NaN or infinite values. Negative float values (out-of-gamut scene data) are clamped
-to 0 because luminance and chromaticity are undefined for them.
+Details (moved from this docstring, issue 15): docs/install.md#nodesimagingimage_inputpy
 """
 
 from __future__ import annotations

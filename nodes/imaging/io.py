@@ -1,19 +1,8 @@
 """Reading stills from disk into the ``Image`` convention (float32 HxWx3 linear RGB).
 
-One reader for every image the project takes in (``moks.image.load``, ``moks metrics``,
-``moks match``, ``moks sh``, ``moks.lighting.load_hdri``):
+Entry points: :func:`load_image`, :func:`read_array`.
 
-* OpenEXR, PNG (8 and 16 bit), TIFF (8, 16 bit and float), JPEG, Radiance and the other
-  formats OpenImageIO reads, at the precision they are stored in (16-bit PNG/TIFF stay
-  ``uint16``, half/float EXR become ``float32``);
-* Radiance ``.hdr`` (by suffix or ``#?`` header) through the built-in RGBE decoder of
-  :mod:`moks_graph.nodes.environment.hdri`;
-* ``.npy`` arrays (never pickles).
-
-Every reader checks the size the file's header claims against the image budget
-(:mod:`moks_graph.nodes.imaging.limits`) *before* decoding. Without OpenImageIO (a
-stripped-down install) imageio reads what its plugins can, after a header check through
-Pillow; 16-bit RGB PNGs then lose precision and OpenEXR needs OpenImageIO.
+Details (moved from this docstring, issue 15): docs/install.md#nodesimagingiopy
 """
 
 from __future__ import annotations

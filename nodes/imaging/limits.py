@@ -1,18 +1,8 @@
 """The image budget: dimensions read from a file's header are checked before decoding.
 
-A small compressed file can claim a huge raster (a 1.3 KB PNG of 8 x 30,000 pixels, a
-420 KB PNG of 12,000 x 12,000, an ``.npy`` or Radiance header claiming 100 GiB), so every
-reader checks the size its header states *before* it allocates or decodes:
+Entry points: :func:`check_dimensions`, :func:`max_pixels`.
 
-* at most :func:`max_pixels` pixels (width x height): ``MOKS_MAX_PIXELS`` in the
-  environment, default :data:`DEFAULT_MAX_PIXELS` (50 Mpx: an 8K x 4K HDRI or a 61 Mpx
-  still's half fits; a 16K HDRI needs ``MOKS_MAX_PIXELS=140000000``);
-* a longer side at most :data:`MAX_ASPECT` times the shorter one (analysis downsamples by
-  the longer side but keeps the shorter side at least 8 pixels, so a sliver would be
-  analysed at full resolution);
-* at most :data:`MAX_CHANNELS` channels.
-
-A refusal is an :class:`ImageTooLarge` (a ``ValueError``) naming the file and its size.
+Details (moved from this docstring, issue 15): docs/install.md#nodesimaginglimitspy
 """
 
 from __future__ import annotations

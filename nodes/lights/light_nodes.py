@@ -1,18 +1,9 @@
 """Target-linked light nodes: key, fill, rim and practical, placed by SceneScript angles.
 
-Each light is placed around the focal ``target`` by azimuth/elevation relative to
-the camera (azimuth 0 = camera side, +90 = camera right, ±180 = behind) and keeps
-the subject's illuminance constant as its distance changes (the exposure hold in EV,
-from the exact illuminance of the light's shape: inverse-square for point and spot
-lights, the square emitter's closed form for area lights) unless ``compensate`` is
-off. An ``atmosphere`` input adds its flicker (EV) to every light.
+Entry points: :class:`KeyLight`, :class:`FillLight`, :class:`RimLight`,
+:class:`PracticalLight`.
 
-A ``subject`` input (Channels: a moving subject's track, e.g. ``moks.subject.path``)
-makes the lights follow it by their ``mount``: ``"stand"`` (default) keeps each light
-where its angles put it around ``target`` (the subject's mark), aims it at the subject
-and holds the subject's illuminance as the distance changes (the same exact law of the
-light's shape); ``"subject"`` moves the light with the subject at ``distance_m``.
-Unconnected, nothing changes: the lights are placed around ``target``.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodeslightslight_nodespy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """SceneScript -> bake graph: the rig, the lights, the atmosphere and the look as nodes.
 
-The subject stands at the origin (Z up); the camera sits on the -Y side. Shot
-size sets how much of the subject the frame holds; with the lens that sets the
-camera distance (pinhole: ``d = frame_height * focal / sensor_height``). The
-camera angle sets the camera's elevation around the subject, the rig and move
-set the rig parameters, and the lights are placed by the SceneScript angles.
-The result is an ordinary :class:`moks_graph.Graph` (save it as ``.mgraph``);
-the script itself is kept in ``graph.meta["scene_script"]``.
+Entry points: :func:`compile_scene`, :func:`requested_illuminance`.
 
-A moving subject (``subject.motion`` other than ``still``) adds a ``moks.subject.path``
-node ``subject`` walking ``travel_m`` through its mark (the rig's ``target``): the rig
-frames it, the lights stand around the mark, aim at it and hold its illuminance, and it
-is merged into the scene as a null (:func:`subject_walk`, docs/moving-targets.md).
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodesscenescriptcompilepy
 """
 
 from __future__ import annotations
