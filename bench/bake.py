@@ -1,17 +1,11 @@
 """Bake benchmark: every starter scenario, 10,000 frames at 24 fps with 4 sub-frame samples.
 
-Measured in one run:
-
-(a) the vectorised rig math over the whole time array (one call per scenario),
-(b) the same rig math evaluated one frame per Python call (``rig_one_frame``), timed on the
-    first ``--slow-frames`` frames of every scenario and extrapolated linearly to the whole
-    range (stated in the output; the per-call cost does not depend on the frame),
-(c) the whole graph (rig, lights, atmosphere, merges) baked vectorised, for reference,
-(d) a chunked bake (8 chunks, concatenated) compared bit-for-bit with the whole bake.
-
-Target (issue #3): (b) / (a) >= 50x; (d) bit-identical.
+Prints vectorised rig math vs one frame per call (target >= 50x) and whether an 8-chunk bake
+is bit-identical to the whole bake.
 
 Usage: python bench/bake.py [--frames 10000] [--subframes 4] [--slow-frames 200]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchbakepy
 """
 
 from __future__ import annotations

@@ -1,19 +1,11 @@
 """Editor responsiveness (issue 7 targets), offscreen.
 
-(a) Opening a 500-node graph and drawing it in the editor, against the engine's
-    own ``mg.load`` + ``validate`` of the same file.
-    Target: editor <= 2 x engine + 1 s.
-(b) A parameter edit on a small graph (the demo, or a starter scenario):
-    time until control returns to the UI thread, through the real UI path
-    (the properties panel's spin box -> undoable engine command -> panel and
-    canvas refresh), plus the deferred refresh the event loop runs next
-    (problem list, graph snapshot handed to the worker). Evaluation itself
-    runs in the worker and is reported separately. Target: < 16 ms.
-
-The 500-node graph: 125 chains oscillator -> gain -> gain, joined by a binary
-tree of 124 merges, then one gain (500 nodes, 499 edges), laid out by columns.
+Prints the time to open and draw a 500-node graph against the engine's load + validate
+(target: editor <= 2 x engine + 1 s), and the UI-thread time of a parameter edit (< 16 ms).
 
 Usage: python bench/editor.py [--nodes 500] [--repeat 3] [--edits 40] [--graph FILE]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#bencheditorpy
 """
 
 from __future__ import annotations

@@ -1,25 +1,11 @@
 """Engine overhead on a synthetic 2,000-node graph of small numpy nodes.
 
-Measured in one run, all on the same math function ``mix``:
-
-(a) cold evaluation through the engine: the first evaluation of a freshly
-    loaded graph (empty output cache, no structure memo, no cache keys yet),
-(b) warm re-evaluation after changing one parameter near the end,
-(c) ``dask.delayed`` running the same functions on the synchronous scheduler:
-    building the delayed graph, then computing it (both timed, shown apart),
-(d) loading and validating the graph's ``.mgraph`` file,
-(e) the same calls in a bare Python loop, holding every output (the floor of
-    any engine that keeps outputs for warm re-evaluation) and holding only
-    what the next call reads (what dask's scheduler keeps).
-
-Prints the ratios against the targets of issue #2: cold >= 5x faster than
-dask.delayed (building + computing, what running the functions through
-dask.delayed costs each time); warm <= 5% of cold; load+validate <= 10% of
-cold. For transparency it also prints cold against dask's compute phase alone,
-load + cold against dask's build + compute, and the engine's overhead over the
-bare-loop floor. Every figure is the minimum of ``--repeat`` runs.
+Prints cold evaluation vs ``dask.delayed`` (target >= 5x faster), warm re-evaluation / cold
+(<= 5%), load + validate / cold (<= 10%), and the engine's overhead over a bare loop.
 
 Usage: python bench/engine_overhead.py [--nodes 2000] [--samples 10000] [--repeat 7]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchengine_overheadpy
 """
 
 from __future__ import annotations

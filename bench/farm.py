@@ -1,27 +1,13 @@
 """Farm bake throughput: 16 scenario bakes on a Dask LocalCluster, 2 workers vs 1.
 
-The 16 scenarios are the starter graphs in ``graphs/`` (each with two seeds),
-or the bundled demo graph with 16 seeds when ``graphs/`` is empty, all baked
-over the same frame range (default ``1-2400``) in 100-frame chunks, with the
-default (automatic) batching of chunks into Dask tasks unless ``--batch N``.
-
-Measured in one run:
-
-(a) the batch wall time with 1 worker and with 2 workers (one thread each;
-    cluster start and worker imports excluded: workers are warmed first; the
-    fastest of ``--repeat`` runs counts, as the machine may be shared);
-    throughput ratio = wall(1) / wall(2), target >= 1.7 on 2 cores;
-(b) scheduling overhead per chunk, from the 1-worker run:
-    ``(wall(1) - sum of chunk and merge times) / chunks``, as a fraction of the
-    mean 100-frame chunk compute time (target < 5%), with the default batching
-    and, for comparison, with one chunk per task (``batch=1``); the idle time
-    between two task computations on the worker from Dask's task stream, per
-    chunk; and, as a cross-check, the same bake run as a plain in-process loop
-    of the same chunk and merge functions: ``(wall(1) - wall(loop)) / chunks``;
-(c) every merged result is compared with a single-process bake (bit identity).
+Prints the 1- and 2-worker wall times and their ratio (target >= 1.7), the scheduling
+overhead per chunk against a chunk's compute (target < 5%), and whether every merged result
+is bit-identical to a single-process bake.
 
 Usage: python bench/farm.py [--frames 1-2400] [--chunk 100] [--host npz] [--subframes N]
                             [--repeat 3] [--batch N]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchfarmpy
 """
 
 from __future__ import annotations

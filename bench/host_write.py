@@ -1,40 +1,12 @@
-"""Host write speed, both parts in one run: Blender bulk keys vs ``keyframe_insert``, and USD
-writing vs the engine computing the same channels.
+"""Host write speed: Blender bulk keys vs ``keyframe_insert``, and USD writing vs the engine.
 
-Channels: by default a starter scenario (``graphs/<--scenario>.mgraph``, default
-``interrogation_low_key``: camera, four lights and fog, 81 channels) evaluated
-by the engine over frames 1..``--frames`` (10,000) at its own fps; with
-``--synthetic`` the Blender part uses the older synthetic camera + 3 lights
-(44 channels) instead. Both parts write every channel of every frame.
-
-Blender part: the channels are written to a .blend twice, sharing the scene
-building and the save:
-
-(a) ``write_keys_bulk``: per F-curve ``keyframe_points.add(n)`` + ``foreach_set``;
-(b) ``write_keys_keyframe_insert``: set the property, ``keyframe_insert`` once
-    per frame per channel (the naive per-frame bake).
-
-The ratio compares the key-writing phases (b / a), the target being >= 50x;
-whole-file times (fresh factory scene + keys + save) are printed too. When
-``--slow-frames`` is below ``--frames``, (b) runs on the first ``--slow-frames``
-frames of the same channels and its time is extrapolated linearly to all
-frames (stated in the output). ``keyframe_insert`` grows an F-curve one key
-at a time and its per-key cost rises with the curve's length (measured: 2x the
-frames -> about 4x the time), so the linear extrapolation flatters the slow
-path: the printed ratio is a lower bound. The slow path runs once; the bulk
-path ``--repeat`` times (median).
-
-USD part (a channel constant over the range becomes one held time sample, so the
-stage holds fewer samples than channels x frames; the count is printed): the
-engine's evaluation of the scenario's sink Channels (a fresh
-``Evaluator`` each time, so nothing is cached: load and validation excluded)
-against ``write_usd`` of the resulting channels to a ``.usdc`` (``--usd-suffix``)
-file, each the median of ``--repeat`` runs after one untimed warm-up (imports,
-USD plugin loading); the write is also split into stage authoring
-(``build_stage``) and export. Target: write <= 3x compute.
+Prints the Blender key-writing ratio (target >= 50x) with whole-file times, and the USD
+write / engine compute ratio (target <= 3x) split into stage authoring and export.
 
 Usage: python bench/host_write.py [--frames 10000] [--slow-frames 2000] [--repeat 3]
        [--scenario interrogation_low_key] [--synthetic] [--skip-blender] [--skip-usd]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchhost_writepy
 """
 
 from __future__ import annotations

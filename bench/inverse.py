@@ -1,40 +1,16 @@
 """Inverse cinematography on the built-in renderer's own images: accuracy, speed, Dask scaling.
 
-1. **Ground truth**: ``--n`` SceneScripts drawn with the engine's counter RNG
-   (:func:`truth_scripts`, seed ``--seed``): a person at eye level, shot size uniform over
-   close-up / medium close-up / medium, key azimuth uniform in [-110, 110] deg and
-   elevation in [-15, 60] deg, key/fill ratio log-uniform in [1.5, 16], CCT uniform in
-   [2800, 7500] K, rim mode over none (twice as likely) / camera_left / camera_right /
-   both / top with a level in [-1, 1] EV, atmosphere phi in [0, 0.6], stock uniform over
-   the four, exposure in [-1, 1] EV, grain 0.5. Each is rendered by
-   :class:`~moks_graph.nodes.inverse.render.BuiltinRenderer` with seeded film grain (the
-   loop's previews are grain-free).
-2. **Match** each render (float32, in memory) with
-   :func:`moks_graph.hosts.inverse.match.match` (built-in forward model, offline
-   inspector, at most 2 calibration iterations).
-3. **Score**: great-circle angle between the true and matched key directions; |azimuth|
-   and |elevation| errors; key/fill ratio error in stops ``|log2(r / r_true)|``; CCT error
-   in K over the colour stocks (Tri-X has no colour to measure); rim detection F1 (a rim
-   is present when the mode is not ``none``) and rim-mode accuracy; film-stock top-1;
-   iterations; converged share (final residual <= 0.1 leaf sigmas); seconds per match.
-4. **Throughput**: the first ``--throughput`` references written as 8-bit sRGB PNGs and
-   matched with :func:`moks_graph.hosts.farm.match.match_one` on a Dask LocalCluster
-   of 1 and of 2 single-threaded worker processes (warmed up first; cluster start not
-   counted): images per second and the 2-vs-1 ratio.
-
-``--measure-priors`` instead fuses ``--n`` (default 48) seeded renders with zero prior
-offsets and prints the median ``truth - fused`` biases that
-:data:`moks_graph.nodes.inverse.fuse.PRIORS` stores for ``"builtin"``.
-
-Targets (issue "Inverse Cinematography"): median key error <= 2 deg, p90 <= 8 deg, ratio
-within +-0.25 stop, CCT within +-150 K, <= 2 iterations in >= 90 % of matches, < 5 s median
-per match, >= 1.7x throughput with 2 workers.
+Renders seeded ground-truth SceneScripts, matches each, and prints the key-direction,
+ratio, CCT, rim and stock errors, iterations, seconds per match and the 2-vs-1-worker
+throughput against the targets; ``--measure-priors`` prints the fuse priors' biases instead.
 
 Usage::
 
     python bench/inverse.py [--n 24] [--seed 3] [--throughput 12] [--json out.json]
                             [--notes /tmp/moks_notes/inverse-core.md]
     python bench/inverse.py --measure-priors [--n 48] [--seed 1]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinversepy
 """
 
 from __future__ import annotations

@@ -1,32 +1,15 @@
 """Inverse cinematography against Blender renders: ground truth from Cycles, fit with the built-in.
 
-1. **Generate** ``N`` ground-truth SceneScripts (engine RNG, seed ``--seed``):
-   key azimuth uniform in [-120, 120] deg, elevation in [0, 55] deg, key/fill ratio
-   log-uniform in [2, 16], CCT uniform in [2800, 7000] K, rim mode cycling through
-   none / camera_left / camera_right / both / top, haze phi in [0, 0.3], film stock
-   cycling through the four stocks, shot size cycling close-up / medium close-up /
-   medium (a person, eye level, tripod). Each is rendered with
-   :class:`moks_graph.hosts.blender.forward.BlenderRenderer` (Cycles, CPU, 16
-   samples, OIDN when available) at 512 x 288 - a renderer that is *not* the one the
-   loop fits with (soft shadows, inter-reflection, area-light falloff, specular).
-   Renders are cached as ``.npy`` under ``--out`` by a hash of the script, the samples
-   and the renderer's source, so a rerun only matches.
-2. **Match** each render with ``moks_graph.hosts.inverse.match.match_image`` (built-in
-   forward model, offline inspector).
-3. **Score** (:func:`score`): great-circle angle between the true and fitted key
-   directions, ``dir(a, e) = (sin a cos e, -cos a cos e, sin e)`` (camera on -Y);
-   |azimuth error| wrapped to [0, 180]; |elevation error|; ratio error in stops
-   ``|log2(r_fit / r_true)|``; |CCT error| in K; rim detection F1 over the set (a rim is
-   present when the mode is not ``none``); rim-mode and film-stock top-1 accuracy;
-   iterations and seconds per match.
-
-Target (issue "Inverse Cinematography"): median key-direction error <= 10 deg on the
-Blender-rendered set.
+Prints per-render and summary errors (key direction, azimuth, elevation, ratio in stops,
+CCT, rim F1, rim-mode and stock accuracy, iterations, seconds per match); target: median
+key-direction error <= 10 deg.
 
 Usage::
 
     python bench/inverse_blender.py [--n 10] [--seed 7] [--out /tmp/moks_inverse_blender]
                                     [--samples 16] [--generate-only] [--json results.json]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinverse_blenderpy
 """
 
 from __future__ import annotations

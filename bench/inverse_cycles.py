@@ -1,16 +1,7 @@
 """Inverse cinematography on Blender Cycles references the matcher did not stage.
 
-The references come from :mod:`moks_graph.hosts.blender.references` (varied shapes,
-framing, 24-100 mm lenses, hard to soft keys, fills, rims, floors, walls, haze), a
-renderer and a scene that the matcher does not contain. Each still goes through the same
-``match`` a user runs (``moks match``); the errors are measured against the generator's
-truth in the subject's view frame (what the still shows):
-
-- key direction: angle between the fitted and the true key direction [deg];
-- key/fill ratio: |log2(fitted / true)| [stops] (the fit clipped to the 1..64 range);
-- key CCT: |fitted - true| [K], on colour stills;
-- rim: F1 of "a rim light is present", and the side when present;
-- subject: IoU of the found silhouette with the rendered subject mask.
+Prints the key-direction, key/fill ratio, CCT, rim and subject-IoU errors of ``moks match``
+against the generator's truth.
 
 Usage::
 
@@ -18,7 +9,7 @@ Usage::
     python bench/inverse_cycles.py --n 80 --seed 2 --json out.json
     python bench/inverse_cycles.py --cutout alpha          # each still with its own alpha
 
-Renders are cached in ``--cache`` (a folder per seed, size and sample count).
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinverse_cyclespy
 """
 
 from __future__ import annotations

@@ -1,31 +1,12 @@
 """Cycles as a light meter: does every light deliver the illuminance it promises? (issue 19)
 
-Every reading is a Cycles render (real ``bpy``, CPU) of a white Lambertian card at the
-subject, facing one light alone, in the scene the Blender writer bakes
-(:func:`moks_graph.hosts.blender.lightmeter.meter_lights`). Printed as ratios
-(measured / expected; 1.0000 is perfect), and per section the median and the max of the
-per-light error ``|measured / expected - 1|``:
-
-(a) every light of every starter (``graphs/*.mgraph``) at its first, middle and last frame:
-    measured / requested by the SceneScript
-    (:func:`moks_graph.nodes.scenescript.compile.requested_illuminance` x ``2**flicker``),
-    measured / the rig's exact model (:func:`moks_graph.nodes.lights.rig.subject_illuminance`),
-    and the measured key/fill ratio against the requested one, in stops;
-(b) a sweep of square area lights (what the rig writes), edge 0.25, 1 and 4 m, distance
-    from half the edge to 10 edges: measured / exact law and, for contrast, measured / the
-    point-source law ``I / d²``;
-(c) the same sweep for Blender's ``DISK`` (diameter = size) and ``RECTANGLE`` (size x size/2
-    and size x 2 size) area shapes against their closed forms;
-(d) point and spot spheres, radius / distance 0.01-0.5, spots with 40° and 60° cones: a
-    sphere obeys ``I / d²`` exactly, a spot only while the sphere seen from the subject stays
-    inside its full-strength cone (cells outside are marked ``*`` and left out of the figures);
-(e) the exposure hold: a key whose distance (0.6-4 m) and size (1.8-0.6 m) both animate,
-    against its constant target illuminance, and a fill at 2:1 whose distance goes 4-0.6 m.
-
-Each sweep row has its own Cycles seed, so its cells are independent noise draws. The noise
-of one reading (256 samples on 8 x 8 pixels) is about 0.05% (area lights), the target 1%.
+Prints measured / expected ratios (1.0000 is perfect) for every starter light, area-light
+sweeps, spheres and spots and the exposure hold, and per section the median and max of
+``|measured / expected - 1|`` (target 1%).
 
 Usage: python bench/light_meter.py [--samples 256] [--pixels 8] [--quick]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchlight_meterpy
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """Image metrics cost versus one Gaussian blur, on a 1920 x 1080 synthetic frame.
 
-Measured in one run on the same float32 linear RGB frame (a Lambertian sphere under a key
-and a fill, a textured backdrop, a blown-out window at the border and bright specks):
-
-(a) the reference: ``scipy.ndimage.gaussian_filter(img, sigma=2)`` (all three axes);
-(b) ``extract_metrics(img, method="geometric")``: the 15 metrics (18 numbers), which also
-    run the Lotus point and the Betti specular gate internally;
-(c) ``lotus_point`` on the full-resolution luminance;
-(d) ``betti_signature`` of a full-resolution mask (luminance above its median);
-(e) ``extract_metrics(img, method="heuristic")`` and ``persistent_betti`` (for information).
-
-Prints the median time of each and the ratio (b + c + d) / (a), the target being <= 10x.
-The metrics are cheap because they are measured on a block-averaged analysis image
-(longer side 384 pixels, see ``moks_graph.nodes.imaging.metrics.ANALYSIS_SIZE``).
+Prints the median time of the blur, the 15 metrics, Lotus and Betti, and the ratio
+(metrics + Lotus + Betti) / blur, the target being <= 10x.
 
 Usage: python bench/metrics.py [--repeat 7]
+
+Details (moved from this docstring, issue 15): docs/benchmarks.md#benchmetricspy
 """
 
 from __future__ import annotations
