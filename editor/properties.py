@@ -1,27 +1,8 @@
 """The properties panel, generated from each node's pydantic ``Params`` JSON schema.
 
-:func:`param_specs` turns ``cls.Params.model_json_schema()`` into
-:class:`ParamSpec` rows (no Qt): kind, range, unit, choices. A unit comes from
-one place only, ``json_schema_extra["unit"]`` (what ``Param(unit=...)`` writes);
-the description text is shown as written. Widgets by kind:
+Entry points: :func:`param_specs`, :func:`spec_from_schema`, :class:`ParamSpec`.
 
-=========  ===================================================================
-float/int  spin box with unit suffix, plus a slider when the range is finite
-           (logarithmic when ``min > 0`` and ``max/min > 1000``)
-enum       combo box (``Literal[...]`` or ``Enum``)
-bool       check box
-kelvin     ``widget="kelvin"`` or unit ``K``: slider + swatch of the blackbody
-           colour (``moks_graph.nodes.lights.photometry.cct_to_rgb``)
-color      ``widget="color"`` (or an RGB triple named ``*color*``): swatch opening
-           a colour dialog; values are linear RGB, shown sRGB-encoded
-vector     fixed-length number arrays (``tuple[float, float, float]``): x y z boxes
-optional   ``X | None``: a check box enabling the value
-other      JSON text
-=========  ===================================================================
-
-Every edit is sent to :meth:`EditorDocument.set_param` (an undoable command
-validated by the engine); slider drags merge into one undo step. A refused
-value is reverted in the panel and reported by the document.
+Details (moved from this docstring, issue 15): docs/editor.md#editorpropertiespy
 """
 
 from __future__ import annotations

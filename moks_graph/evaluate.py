@@ -1,26 +1,8 @@
 """Deterministic evaluation in topological order, through the content-addressed cache.
 
-Each node's cache key is ``SHA-256(static key, (input port, upstream key,
-upstream port)..., declared context variables)``, where the static key covers
-type id, type version and validated params (:meth:`Graph.refresh`). A node that
-declares ``seed`` also keys on its node id, since its random streams do.
-Editing one parameter therefore changes the keys of that node and its
-descendants only: everything else is a cache hit.
+Entry points: :class:`Evaluator`, :func:`evaluation_plan`, :func:`default_evaluator`.
 
-Outputs whose branch is valid evaluate even when another branch is invalid;
-the problems of the invalid branch are returned with the result.
-
-A node's compute is contained: any ``BaseException`` it raises (``SystemExit`` and
-``KeyboardInterrupt`` included) becomes MG120 naming the node. A per-node time limit,
-``MOKS_NODE_TIME_LIMIT`` seconds (or ``Evaluator(time_limit=)``; unset: 600 s for a
-plugin's nodes, none for built-ins), stops a compute that runs longer (MG120 with the
-limit). On the main thread on POSIX it is a ``SIGALRM`` deadline, which interrupts
-Python code and sleeps but not one long C call; on other threads the stop is raised
-asynchronously into the thread and lands at its next Python bytecode.
-
-The work of an evaluation (frames x sub-frames x Channels outputs) is checked
-against the work budget before anything is computed (MG131, see
-:mod:`moks_graph.frames`).
+Details (moved from this docstring, issue 15): docs/determinism.md#moks_graphevaluatepy
 """
 
 from __future__ import annotations
