@@ -5,7 +5,7 @@ CIE 1931 2° colour-matching functions (360-780 nm at 1 nm, colour-science's def
 its Ohno 2013 CCT uses); the base install reads the file and does not need colour-science.
 This file both regenerates it and checks it::
 
-    .venv/bin/python tests/imaging/test_imaging_planck_table.py --write
+    .venv/bin/python tests/nodes/imaging/test_imaging_planck_table.py --write
 
 The test recomputes every row and compares it with the shipped file.
 """
@@ -66,7 +66,7 @@ def build_table() -> dict:
             "cubic Hermite interpolation. Planck's law (c2 = 1.4388e-2 m K, n = 1) summed at "
             "1 nm over 360-780 nm against the CIE 1931 2-degree colour-matching functions. "
             "Regenerate with "
-            "tests/imaging/test_imaging_planck_table.py --write."
+            "tests/nodes/imaging/test_imaging_planck_table.py --write."
         ),
         "cmfs": "CIE 1931 2 Degree Standard Observer (colour-science "
                 f"{colour.__version__}), 360-780 nm, 1 nm",
@@ -84,7 +84,7 @@ def build_table() -> dict:
 
 
 def _table_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "nodes" / "imaging" / TABLE_NAME
+    return Path(__file__).resolve().parents[3] / "nodes" / "imaging" / TABLE_NAME
 
 
 def test_shipped_table_matches_planck_and_colour_science() -> None:

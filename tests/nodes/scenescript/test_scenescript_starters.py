@@ -19,7 +19,7 @@ from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.schema import SceneScript
 from moks_graph.nodes.scenescript.vocabulary import VocabularyError, parse_prose
 
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+GRAPHS = Path(__file__).resolve().parents[3] / "graphs"
 
 
 @pytest.mark.parametrize("scenario", STARTERS, ids=lambda s: s.name)

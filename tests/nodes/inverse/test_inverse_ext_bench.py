@@ -11,7 +11,7 @@ import pytest
 from moks_graph.nodes.inverse.interfaces import MatchResult
 from moks_graph.nodes.scenescript.schema import SceneScript
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "inverse_blender.py"
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "inverse_blender.py"
 _spec = importlib.util.spec_from_file_location("bench_inverse_blender", BENCH)
 assert _spec is not None and _spec.loader is not None
 ib = importlib.util.module_from_spec(_spec)

@@ -19,7 +19,7 @@ from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.nodes.scenescript.vocabulary import ProseConflict, VocabularyError, parse_prose
 
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+GRAPHS = Path(__file__).resolve().parents[3] / "graphs"
 #: A medium shot of a 1.75 m person on the default 50 mm lens: the frame holds 0.45 of the
 #: subject's height, so the camera stands 0.45 * 1.75 * 50 / 24 m from the eye line.
 MEDIUM_DISTANCE_M = 0.45 * 1.75 * 50.0 / 24.0
