@@ -3,7 +3,7 @@
 These check the math (inflation is exact where it should be, the NNLS is exact, the
 Jacobian is the derivative of the model, the robust fit ignores a cast shadow). How well
 the matcher does on references it did not make is measured on Cycles renders in
-``bench/inverse_cycles.py`` and ``tests/blender/test_blender_inverse_slice.py``.
+``bench/inverse_cycles.py`` and ``tests/hosts/blender/test_blender_inverse_slice.py``.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def aim_points(graph: mg.Graph, channels: mg.Channels) -> np.ndarray:
 @pytest.mark.parametrize("path", sorted(GRAPHS.glob("*.mgraph")), ids=lambda p: p.stem)
 def test_every_starter_light_is_set_for_its_requested_illuminance(path):
     """The rig's exact model puts each light's requested lux on the subject at every frame
-    (requested_illuminance x 2**flicker); tests/blender/test_blender_lightmeter.py measures
+    (requested_illuminance x 2**flicker); tests/hosts/blender/test_blender_lightmeter.py measures
     the same with Cycles (issue 19)."""
     graph = mgraph.load(path)
     channels = bake_graph(graph)

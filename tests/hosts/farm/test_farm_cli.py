@@ -151,7 +151,7 @@ def test_export_command(tmp_path, make_graph, fmt):
 def test_export_wrangler_flags_reach_the_job(tmp_path, make_graph):
     """The show/shot/user/priority/memory/env/path-map/pool flags of ``moks farm export``
     land in the OpenCue and Deadline files (issue 16; the options themselves are run in
-    tests/farm/test_farm_wrangler.py)."""
+    tests/hosts/farm/test_farm_wrangler.py)."""
     import xml.etree.ElementTree as ET
 
     path = make_graph("shot", end=60)

@@ -30,7 +30,7 @@ from moks_graph.hosts.unreal.writer import script_path, sequence_path, write_unr
 pytest.importorskip("bpy")
 
 TOL = 1e-5  # metres for positions, unitless for rotation matrix entries, mm for the lens
-GRAPH = Path(__file__).resolve().parents[2] / "graphs" / "dolly_walk_and_talk.mgraph"
+GRAPH = Path(__file__).resolve().parents[3] / "graphs" / "dolly_walk_and_talk.mgraph"
 
 
 def _engine_pose(channels: Channels, obj: str) -> tuple[np.ndarray, np.ndarray]:
@@ -232,7 +232,7 @@ def test_moks_bake_host_unreal(tmp_path):
     assert {a["name"] for a in data["actors"]} >= {"camera", "key", "fill", "subject"}
 
 
-LINKED = Path(__file__).resolve().parents[2] / "graphs" / "handheld_follow_walk_away.mgraph"
+LINKED = Path(__file__).resolve().parents[3] / "graphs" / "handheld_follow_walk_away.mgraph"
 
 
 @pytest.fixture(scope="module")

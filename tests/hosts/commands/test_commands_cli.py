@@ -68,7 +68,7 @@ def test_check_flags_binary_assets(tmp_path):
 def test_starter_graphs_pass_math_over_matter():
     from pathlib import Path
 
-    graphs = Path(__file__).resolve().parents[2] / "graphs"
+    graphs = Path(__file__).resolve().parents[3] / "graphs"
     files = sorted(str(p) for p in graphs.glob("*.mgraph"))
     assert len(files) >= 8
     r = run("check", *files)
@@ -91,7 +91,7 @@ def test_look_export_formats_read_back(tmp_path):
 def test_demo_bakes_folder_to_usd(tmp_path):
     from pathlib import Path
 
-    graphs = Path(__file__).resolve().parents[2] / "graphs"
+    graphs = Path(__file__).resolve().parents[3] / "graphs"
     r = run("demo", str(graphs / "moco_product_turntable.mgraph"), "--host", "usd",
             "--out", str(tmp_path))
     assert r.exit_code == 0, r.output

@@ -28,7 +28,7 @@ from moks_graph.hosts.bake import bake
 pytest.importorskip("bpy")
 
 TOL = 1e-5
-GRAPH = Path(__file__).resolve().parents[2] / "graphs" / "handheld_follow_walk_away.mgraph"
+GRAPH = Path(__file__).resolve().parents[3] / "graphs" / "handheld_follow_walk_away.mgraph"
 
 
 def camera_records(path: Path, sensor_width_mm: float, sensor_height_mm: float) -> np.ndarray:

@@ -160,7 +160,7 @@ def test_host_files_match_a_single_process_write(tmp_path, make_graph, reference
     assert out.read_bytes() == single.read_bytes()
 
 
-STARTERS = sorted((Path(__file__).resolve().parents[2] / "graphs").glob("*.mgraph"))
+STARTERS = sorted((Path(__file__).resolve().parents[3] / "graphs").glob("*.mgraph"))
 
 
 @pytest.mark.parametrize("size", [50, 100])

@@ -32,7 +32,7 @@ SAMPLES, PIXELS = 64, 8
 TOLERANCE, STOPS = 0.01, 0.02
 TARGET = np.array([0.0, 0.0, 1.0])
 CAMERA = np.array([0.0, -5.0, 1.2])
-STARTER_FILES = sorted((Path(__file__).resolve().parents[2] / "graphs").glob("*.mgraph"))
+STARTER_FILES = sorted((Path(__file__).resolve().parents[3] / "graphs").glob("*.mgraph"))
 
 
 def test_there_are_eleven_starters() -> None:

@@ -26,8 +26,8 @@ import moks_graph as mg
 from moks_graph import rotations
 from moks_graph.hosts.bake import bake_graph
 
-ADDON = Path(__file__).resolve().parents[2] / "hosts" / "blender" / "addon"
-GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+ADDON = Path(__file__).resolve().parents[3] / "hosts" / "blender" / "addon"
+GRAPHS = Path(__file__).resolve().parents[3] / "graphs"
 REPO_MODULE = "moks_addon_test"
 MODULE = f"bl_ext.{REPO_MODULE}.moks_graph"
 
