@@ -48,10 +48,11 @@ class KeysControl(QtCore.QObject):
 
     def current_value(self, node_id: str, param: str, frame: float) -> float:
         """What ``param`` evaluates to at ``frame`` (its curve, else its static value)."""
-        rec = self.canvas.doc.graph.nodes[node_id]
-        if param in rec.keys:
-            return value_at(rec.keys[param], frame)
-        return float(getattr(rec.validated, param))
+        graph = self.canvas.doc.graph
+        keys = graph.nodes[node_id].keys
+        if param in keys:
+            return value_at(keys[param], frame)
+        return float(getattr(graph.validated(node_id), param))
 
     def set_key(self, node_id: str, param: str, value: float | None = None,
                 frame: float | None = None) -> bool:

@@ -665,8 +665,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         if self.node_id is None:
             return self.doc.graph.settings.model_dump()
         rec = self.doc.graph.nodes[self.node_id]
-        if rec.validated is not None:
-            return {**rec.validated.model_dump(mode="json"), **rec.params}
+        validated = self.doc.graph.validated(self.node_id)
+        if validated is not None:
+            return {**validated.model_dump(mode="json"), **rec.params}
         cls = self.doc.graph.registry.get(rec.type)
         defaults = {s.name: s.default for s in param_specs(cls)} if cls is not None else {}
         return {**defaults, **rec.params}
@@ -689,7 +690,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             label.setFont(font)
             self._show_keyed(key, label, editor, keys.get(key))
         if self.node_id is not None and hasattr(self, "problem_label"):
-            problems = [p for p in self.doc.graph.nodes[self.node_id].problems]
+            problems = self.doc.graph.problems(self.node_id)
             self.problem_label.setText("\n".join(f"{p.code}: {p.message}" for p in problems))
 
     @staticmethod

@@ -189,7 +189,7 @@ def info(file: str, as_json: bool) -> None:
                        "inputs_from": {e.dst_port: [e.src, e.src_port]
                                        for e in graph.edges_into(node_id)},
                        "status": "placeholder" if rec.is_placeholder
-                       else ("ok" if not rec.problems else "invalid")}
+                       else ("ok" if not graph.problems(node_id) else "invalid")}
                       for node_id, rec in graph.nodes.items()],
             "edges": len(graph.edges),
             "problems": [p.to_json() for p in graph.validate()]}, indent=2, sort_keys=True))
@@ -201,7 +201,8 @@ def info(file: str, as_json: bool) -> None:
         sources = ", ".join(
             f"{e.dst_port}<-{e.src}.{e.src_port}" for e in graph.edges_into(node_id)
         )
-        status = "placeholder" if rec.is_placeholder else ("ok" if not rec.problems else "invalid")
+        status = ("placeholder" if rec.is_placeholder
+                  else "ok" if not graph.problems(node_id) else "invalid")
         table.add_row(escape(node_id), escape(rec.type), str(rec.type_version), sources, status)
     console.print(table)
     problems = graph.validate()

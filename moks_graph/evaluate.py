@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+from pydantic import BaseModel
 
 from moks_graph import codec
 from moks_graph.bypass import pass_through
@@ -159,7 +160,7 @@ class _Context:
 class _WarmKeys:
     """An evaluator's cache keys of one graph's nodes, for one evaluation context.
 
-    ``keys[node] = (record revision, key)``: a node whose record, inputs and files are unchanged
+    ``keys[node] = (node revision, key)``: a node whose record, inputs and files are unchanged
     keeps its key without hashing again.
     """
 
@@ -264,11 +265,12 @@ def file_fingerprint(path: str) -> bytes:
         return b"unreadable:" + str(path).encode("utf-8", "surrogatepass")
 
 
-def _with_files(key: bytes, record: NodeRecord, names: tuple[str, ...]) -> bytes:
+def _with_files(key: bytes, record: NodeRecord, validated: BaseModel | None,
+                names: tuple[str, ...]) -> bytes:
     """``key`` with the fingerprints of the files a node's params name folded in."""
     h = hashlib.sha256(key)
     for name in names:
-        value = getattr(record.validated, name, None) if record.validated is not None \
+        value = getattr(validated, name, None) if validated is not None \
             else record.params.get(name)
         if isinstance(value, str) and value:
             h.update(name.encode() + b"=" + file_fingerprint(value))
@@ -341,19 +343,19 @@ class Evaluator:
         for i, node_id in enumerate(order):
             if progress is not None:
                 progress(i, len(order), node_id)
-            record = nodes[node_id]
+            record, state = nodes[node_id], graph.state(node_id)
             step = plan[node_id]
             seen = known.get(node_id)
-            if (seen is not None and seen[0] == record.revision and not step.files
+            if (seen is not None and seen[0] == state.revision and not step.files
                     and stale.isdisjoint(step.sources)):
                 key = seen[1]
             else:
-                key = _key(record.static_key, node_id, step, keys, context)
+                key = _key(graph.static_key(node_id), node_id, step, keys, context)
                 if step.files:
-                    key = _with_files(key, record, step.files)
+                    key = _with_files(key, record, state.validated, step.files)
                 if record.keys:  # a curve's samples depend on the frame range
                     key = hashlib.sha256(key + context.frame).digest()
-                known[node_id] = (record.revision, key)
+                known[node_id] = (state.revision, key)
                 if seen is None or seen[1] != key:
                     stale.add(node_id)
             keys[node_id] = key
@@ -432,8 +434,9 @@ class Evaluator:
         node = self._instances.get(cls) or self._instance(cls)
         limit = (self.time_limit if self.time_limit is not None
                  else node_time_limit(plugin=not is_builtin(cls)))
-        params = (record.validated if not record.keys
-                  else keyed_params(record.validated, record.keys, time.frames))
+        validated = graph.validated(node_id)
+        params = (validated if not record.keys
+                  else keyed_params(validated, record.keys, time.frames))
         try:
             if limit is None:
                 outs = node.compute(ctx, params, **inputs)

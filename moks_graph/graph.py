@@ -71,7 +71,8 @@ class Edge(NamedTuple):
 
 @dataclass(slots=True)
 class NodeRecord:
-    """One node as stored: type, version, raw params (as written), ui data.
+    """One node as stored: type, version, raw params (as written), ui data; exactly what the
+    file holds (what the graph derives from it is its :class:`NodeState`).
 
     ``raw`` holds the node's whole original record for placeholders (unknown
     types, newer versions), which save back unchanged.
@@ -87,40 +88,6 @@ class NodeRecord:
     bypass: bool = False
     #: param -> ``{"interp", "keys": [[frame, value], ...]}`` (:mod:`moks_graph.keyframes`)
     keys: dict[str, Any] = field(default_factory=dict)
-    # derived, kept current by Graph
-    validated: BaseModel | None = None
-    problems: list[Problem] = field(default_factory=list)
-    revision: int = 0
-    _static_key: bytes = b""
-
-    @property
-    def static_key(self) -> bytes:
-        """SHA-256 of type, version and validated params: the node's own part of its cache key."""
-        if not self._static_key and self.validated is not None:
-            # the params as pydantic serializes the validated model: fields in declaration order,
-            # the same bytes in every process for one node type version
-            model = self.validated
-            h = hashlib.sha256(f"{self.type}\0{self.type_version}\0".encode())
-            if self.bypass:  # absent when off: keys of graphs without bypass are unchanged
-                h.update(b"bypass\0")
-            if self.keys:  # likewise for keyed params
-                h.update(b"keys\0" + json.dumps(self.keys, sort_keys=True).encode())
-            started = time.monotonic()
-            try:  # = model_dump_json(); a plugin's serializer may raise or loop
-                with validation.plugin_guard(type(model)):
-                    h.update(type(model).__pydantic_serializer__.to_json(model))
-            except BaseException as exc:  # contained and reported
-                limit = validation.plugin_check_limit(type(model))
-                late = limit is not None and time.monotonic() - started >= limit
-                why = (f"did not finish in {limit:g} s (MOKS_PLUGIN_IMPORT_LIMIT)"
-                       if isinstance(exc, ComputeTimeout) or late  # pydantic wraps it
-                       else f"{type(exc).__name__}: {str(exc)[:500]}")
-                raise MoksError(Problem(
-                    "MG116", f"node {self.id!r} ({self.type}): its parameters cannot be "
-                    f"serialized: {why}",
-                    problem_path("nodes", self.id, "params"), self.id, "params")) from None
-            self._static_key = h.digest()
-        return self._static_key
 
     @property
     def is_placeholder(self) -> bool:
@@ -144,11 +111,43 @@ class NodeRecord:
                           copy.deepcopy(self.raw), self.bypass, copy.deepcopy(self.keys))
 
 
-def _set_checked(record: NodeRecord, checked: validation.Checked, revision: int) -> None:
-    """Store a node's validated params and problems; its static key is recomputed on demand."""
-    record.validated, record.problems = checked
-    record._static_key = b""
-    record.revision = revision
+@dataclass(slots=True)
+class NodeState:
+    """What the graph derives from one node's record, replaced whenever the record is checked
+    again (:meth:`Graph.refresh`): the validated params (None when invalid), the node's own
+    problems, the revision its cache key was last invalidated at (params, bypass, keys or
+    inputs changed) and its static key (computed on first use, :meth:`Graph.static_key`)."""
+
+    validated: BaseModel | None
+    problems: list[Problem]
+    revision: int
+    static_key: bytes = b""
+
+
+def _static_key(record: NodeRecord, model: BaseModel) -> bytes:
+    """SHA-256 of type, version and validated params: the node's own part of its cache key."""
+    # the params as pydantic serializes the validated model: fields in declaration order,
+    # the same bytes in every process for one node type version
+    h = hashlib.sha256(f"{record.type}\0{record.type_version}\0".encode())
+    if record.bypass:  # absent when off: keys of graphs without bypass are unchanged
+        h.update(b"bypass\0")
+    if record.keys:  # likewise for keyed params
+        h.update(b"keys\0" + json.dumps(record.keys, sort_keys=True).encode())
+    started = time.monotonic()
+    try:  # = model_dump_json(); a plugin's serializer may raise or loop
+        with validation.plugin_guard(type(model)):
+            h.update(type(model).__pydantic_serializer__.to_json(model))
+    except BaseException as exc:  # contained and reported
+        limit = validation.plugin_check_limit(type(model))
+        late = limit is not None and time.monotonic() - started >= limit
+        why = (f"did not finish in {limit:g} s (MOKS_PLUGIN_IMPORT_LIMIT)"
+               if isinstance(exc, ComputeTimeout) or late  # pydantic wraps it
+               else f"{type(exc).__name__}: {str(exc)[:500]}")
+        raise MoksError(Problem(
+            "MG116", f"node {record.id!r} ({record.type}): its parameters cannot be "
+            f"serialized: {why}",
+            problem_path("nodes", record.id, "params"), record.id, "params")) from None
+    return h.digest()
 
 
 @dataclass(slots=True)
@@ -208,6 +207,8 @@ class Graph:
         #: (this graph's :class:`StructureCache`, validation's report, the evaluation plan)
         self.structure_revision = 0
         self._derived = StructureCache(0)
+        #: each node's derived state, replaced by :meth:`refresh` (every record edit)
+        self._states: dict[str, NodeState] = {}
 
     # -- queries -----------------------------------------------------------
     def node_class(self, node_id: str) -> type[Node] | None:
@@ -218,6 +219,27 @@ class Graph:
 
     def edges_from(self, node_id: str) -> list[Edge]:
         return self._out.get(node_id, [])
+
+    def state(self, node_id: str) -> NodeState:
+        """What the graph derives from the node's record (kept current by every edit)."""
+        return self._states[node_id]
+
+    def validated(self, node_id: str) -> BaseModel | None:
+        """The node's validated params model; None when its params (or type) are invalid."""
+        return self._states[node_id].validated
+
+    def problems(self, node_id: str) -> list[Problem]:
+        """The node's own problems (type, version, params, bypass, keys; not its wiring)."""
+        return self._states[node_id].problems
+
+    def static_key(self, node_id: str) -> bytes:
+        """The node's own part of its cache key (type, version, validated params, bypass,
+        keys); empty when its params are invalid. MG116 when a plugin's params cannot be
+        serialized."""
+        state = self._states[node_id]
+        if not state.static_key and state.validated is not None:
+            state.static_key = _static_key(self.nodes[node_id], state.validated)
+        return state.static_key
 
     def _structure(self) -> StructureCache:
         """The derived values of the current structure."""
@@ -343,7 +365,7 @@ class Graph:
         stamp = self.tick()
         for record, checked in zip(records, validation.check_nodes(self, records), strict=True):
             self.nodes[record.id] = record
-            _set_checked(record, checked, stamp)
+            self._states[record.id] = NodeState(*checked, stamp)
         self._touch()
 
     def insert_edge(self, edge: Edge) -> None:
@@ -351,21 +373,21 @@ class Graph:
 
     def insert_edges(self, edges: Iterable[Edge]) -> None:
         stamp = self.tick()
-        nodes, into, out_of = self.nodes, self._in, self._out
+        states, into, out_of = self._states, self._in, self._out
         for edge in edges:
             self.edges.append(edge)
             src, _, dst, _ = edge
             into.setdefault(dst, []).append(edge)
             out_of.setdefault(src, []).append(edge)
-            record = nodes.get(dst)
-            if record is not None:
-                record.revision = stamp
+            state = states.get(dst)
+            if state is not None:
+                state.revision = stamp
         self._touch()
 
     def _rewired(self, node_id: str) -> None:
         """A node's inputs changed: its cache key (and its memo) must be recomputed."""
-        if node_id in self.nodes:
-            self.nodes[node_id].revision = self.tick()
+        if node_id in self._states:
+            self._states[node_id].revision = self.tick()
         self._touch()
 
     def _drop_edge(self, edge: Edge) -> None:
@@ -375,8 +397,9 @@ class Graph:
         self._rewired(edge.dst)
 
     def refresh(self, record: NodeRecord) -> None:
-        """Recompute a node's own problems and validated params; bump its revision."""
-        _set_checked(record, validation.check_node(self, record), self.tick())
+        """Recompute a node's own problems and validated params (its :class:`NodeState`) after
+        its record changed; bump its revision."""
+        self._states[record.id] = NodeState(*validation.check_node(self, record), self.tick())
 
     # -- edits (validated, refused on new problems) ---------------------------
     def add_node(
@@ -412,6 +435,7 @@ class Graph:
         self._in.pop(node_id, None)
         self._out.pop(node_id, None)
         del self.nodes[node_id]
+        del self._states[node_id]
         for sub_id, sub in list(self.subgraphs.items()):
             if node_id in sub.members:
                 sub.members = tuple(m for m in sub.members if m != node_id)

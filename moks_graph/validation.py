@@ -370,9 +370,8 @@ def validate(graph: Graph, report: WiringReport | None = None) -> list[Problem]:
     default the graph's current :func:`wiring_report`), then the work budget of its settings."""
     report = wiring_report(graph) if report is None else report
     problems: list[Problem] = []
-    for record in graph.nodes.values():
-        if record.problems:
-            problems += record.problems
+    for node_id in graph.nodes:
+        problems += graph.problems(node_id)
     return problems + report.problems + budget_problems(graph, report)
 
 

@@ -72,7 +72,7 @@ def test_rewire_replaces_the_connected_input_in_one_step(doc):
 def test_set_param_validated_undoable_and_merged(doc):
     build_chain(doc)
     assert doc.set_param("gain", "gain", 3.5)
-    assert doc.graph.nodes["gain"].validated.gain == 3.5
+    assert doc.graph.validated("gain").gain == 3.5
     codes = []
     doc.refused.connect(lambda _t, problems: codes.append(problems[0].code))
     assert not doc.set_param("gain", "gain", 1e9)  # le=1e6
@@ -86,7 +86,7 @@ def test_set_param_validated_undoable_and_merged(doc):
     assert doc.graph.nodes["gain"].params["gain"] == 3.5
     doc.undo_stack.undo()
     assert "gain" not in doc.graph.nodes["gain"].params  # back to the default (not written)
-    assert doc.graph.nodes["gain"].validated.gain == 1.0
+    assert doc.graph.validated("gain").gain == 1.0
 
 
 def test_remove_node_undo_restores_edges_in_order(doc):
