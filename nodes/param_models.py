@@ -1,10 +1,10 @@
-"""Parameter-model helpers for node wrappers: an ``object_name`` field, strict copies."""
+"""Parameter-model helpers for node wrappers: an ``object_name`` field."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -19,10 +19,3 @@ def named_params(model: type[BaseModel], default_name: str, doc: str | None = No
                                 description="name of the animated object in the scene")),
     )
 
-
-def strict_params(model: type[BaseModel]) -> type[Any]:
-    """A copy of ``model`` that refuses unknown fields and NaN (node parameter models must)."""
-    return create_model(  # type: ignore[call-overload]
-        model.__name__, __base__=model, __doc__=model.__doc__,
-        __config__=None if "extra" in model.model_config else ConfigDict(extra="forbid"),
-    )
