@@ -18,7 +18,7 @@ import numpy as np
 
 from moks_graph.evaluate import Evaluator
 from moks_graph.hosts.bake import bake_graph
-from moks_graph.nodes.camera.rigs import RIGS, rig_one_frame
+from moks_graph.nodes.camera.rigs import RIGS
 from moks_graph.nodes.scenescript.scenarios import STARTERS, starter_graph
 from moks_graph.rng import stream_key
 from moks_graph.timebase import time_array
@@ -51,19 +51,19 @@ def main() -> None:
         graph.settings.subframes = args.subframes
         rec = graph.nodes["camera_rig"]
         rig = rec.type.rsplit(".", 1)[-1]
-        params = RIGS[rig][0].model_validate(
+        params = RIGS[rig].Params.model_validate(
             {k: v for k, v in rec.params.items() if k != "object_name"})
         key = stream_key(graph.settings.seed, "camera_rig", "rig")
         t = time_array(start, end, graph.settings.fps, args.subframes)
 
         t0 = time.perf_counter()
-        RIGS[rig][1](t, params, key)
+        RIGS[rig].channels(t, params, key)
         fast = time.perf_counter() - t0
 
         n_slow = min(args.slow_frames * args.subframes, len(t))
         t0 = time.perf_counter()
         for frame in t.frames[:n_slow]:
-            rig_one_frame(rig, float(frame), graph.settings.fps, params, key)
+            RIGS[rig].one_frame(float(frame), graph.settings.fps, params, key)
         slow = (time.perf_counter() - t0) * len(t) / n_slow
 
         t0 = time.perf_counter()

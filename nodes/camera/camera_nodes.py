@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict
 
 from moks_graph.channels import Channels
 from moks_graph.node import Input, Node, NodeContext, Output, Param
-from moks_graph.nodes.camera.rigs import RIGS, RigFunction
+from moks_graph.nodes.camera.rig_parts import Rig
+from moks_graph.nodes.camera.rigs import RIGS
 from moks_graph.nodes.camera.weather import weathered_camera
 from moks_graph.nodes.channel_access import (
     camera_object,
@@ -36,17 +37,18 @@ SUBJECT_DOC = ("a moving subject to frame (a track, e.g. moks.subject.path); "
                "unconnected: the fixed target")
 
 
-def rig_node(name: str, params: type[BaseModel], rig: RigFunction) -> type[Node]:
+def rig_node(rig: Rig[Any]) -> type[Node]:
     """The node class of one rig."""
 
     def compute(self: Node, ctx: NodeContext, p: Any,
                 subject: Channels | None = None) -> dict[str, Any]:
         moving = None if subject is None else track_positions(ctx.time, subject)
-        attrs = rig(ctx.time, p, ctx.key("rig"), moving)
+        attrs = rig.channels(ctx.time, p, ctx.key("rig"), moving)
         return {"channels": object_channels(ctx.time, p.object_name, "camera", attrs),
                 "target": np.asarray(p.target, dtype=np.float64)}
 
-    doc = (rig.__doc__ or params.__doc__ or name).strip()
+    name, params = rig.name, rig.Params
+    doc = (rig.channels.__doc__ or params.__doc__ or name).strip()
     return type(
         "".join(part.title() for part in name.split("_")) + "Rig",
         (Node,),
@@ -65,8 +67,7 @@ def rig_node(name: str, params: type[BaseModel], rig: RigFunction) -> type[Node]
     )
 
 
-RIG_NODES: dict[str, type[Node]] = {name: rig_node(name, model, fn)
-                                    for name, (model, fn) in RIGS.items()}
+RIG_NODES: dict[str, type[Node]] = {name: rig_node(rig) for name, rig in RIGS.items()}
 
 
 class WeatherParams(BaseModel):

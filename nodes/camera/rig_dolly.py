@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.lookat import matmul3
@@ -30,11 +29,11 @@ from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     channel_key,
-    check_clears_target,
     framed_channels,
-    plan_rig_move,
     sample_move,
 )
 from moks_graph.rng import counter_uniform
@@ -88,15 +87,17 @@ class DollyParams(LimitedMoveParams):
         h = math.radians(self.track_heading)
         return np.array([math.cos(h), math.sin(h), 0.0])
 
-    def lens_path(self) -> LinePath:
+    target_check = TargetCheck("target")
+
+    def move_path(self) -> LinePath:
+        """The lens over the push, ``lens_height`` above the track."""
         base = np.asarray(self.track_start) + np.array([0.0, 0.0, self.lens_height])
         d = self.direction()
         start = base + self.move_start * d
         end = base + self.move_end * d
         return LinePath(tuple(start.tolist()), tuple(end.tolist()))
 
-    @model_validator(mode="after")
-    def _check(self) -> DollyParams:
+    def check_rig(self) -> None:
         for name in ("move_start", "move_end"):
             where = getattr(self, name)
             if where > self.track_length:
@@ -104,10 +105,6 @@ class DollyParams(LimitedMoveParams):
                     f"{name}: {where:g} m is beyond the end of the track "
                     f"(track_length = {self.track_length:g} m); lay more track or move less"
                 )
-        path = self.lens_path()
-        check_clears_target(path, self.target, "target")
-        plan_rig_move(path, self)
-        return self
 
 
 def rail_height(s: np.ndarray, params: DollyParams, key: int, rail: str) -> np.ndarray:
@@ -137,29 +134,36 @@ def _axis_rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return c * np.eye(3) + s * cross + (1.0 - c) * np.outer(k, k)
 
 
-def dolly(
-    time: TimeArray | ArrayLike, params: DollyParams, key: int, target: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Channels of a dolly move over the whole time array (see module docstring).
+class Dolly(Rig[DollyParams]):
+    """``dolly``: a push along straight track; rail bumps and joints of the track."""
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_parts.aim_points`).
-    """
-    move = sample_move(time, params.lens_path(), params)
-    s = params.move_start + move.u * (params.move_end - params.move_start)
-    d = params.direction()
-    half = params.wheelbase / 2.0
-    front_l = rail_height(s + half, params, key, "left")
-    front_r = rail_height(s + half, params, key, "right")
-    rear_l = rail_height(s - half, params, key, "left")
-    rear_r = rail_height(s - half, params, key, "right")
-    rise = 0.25 * (front_l + front_r + rear_l + rear_r)
-    pitch = np.arctan2(0.5 * ((front_l + front_r) - (rear_l + rear_r)), params.wheelbase)
-    roll = np.arctan2(0.5 * ((front_l + rear_l) - (front_r + rear_r)), params.track_gauge)
-    right = np.array([d[1], -d[0], 0.0])
-    tilt = matmul3(_axis_rotation(d, roll), _axis_rotation(right, pitch))
-    column = tilt[:, :, 2] * params.lens_height  # chassis-up axis times lens height
-    chassis = np.asarray(params.track_start) + s[:, None] * d
-    positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
-    positions = positions + column
-    return framed_channels(params, move, positions, target, world_rotation=tilt)
+    name = "dolly"
+    Params = DollyParams
+
+    def channels(
+        self, time: TimeArray | ArrayLike, params: DollyParams, key: int,
+        target: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Channels of a dolly move over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+        (:func:`.rig_parts.aim_points`).
+        """
+        move = sample_move(time, params)
+        s = params.move_start + move.u * (params.move_end - params.move_start)
+        d = params.direction()
+        half = params.wheelbase / 2.0
+        front_l = rail_height(s + half, params, key, "left")
+        front_r = rail_height(s + half, params, key, "right")
+        rear_l = rail_height(s - half, params, key, "left")
+        rear_r = rail_height(s - half, params, key, "right")
+        rise = 0.25 * (front_l + front_r + rear_l + rear_r)
+        pitch = np.arctan2(0.5 * ((front_l + front_r) - (rear_l + rear_r)), params.wheelbase)
+        roll = np.arctan2(0.5 * ((front_l + rear_l) - (front_r + rear_r)), params.track_gauge)
+        right = np.array([d[1], -d[0], 0.0])
+        tilt = matmul3(_axis_rotation(d, roll), _axis_rotation(right, pitch))
+        column = tilt[:, :, 2] * params.lens_height  # chassis-up axis times lens height
+        chassis = np.asarray(params.track_start) + s[:, None] * d
+        positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
+        positions = positions + column
+        return framed_channels(params, move, positions, target, world_rotation=tilt)

@@ -20,18 +20,18 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     channel_key,
-    check_clears_target,
     framed_channels,
-    plan_rig_move,
     sample_move,
 )
 from moks_graph.timebase import TimeArray
@@ -81,7 +81,10 @@ class DroneParams(LimitedMoveParams):
     )
     buffet: float = Param(0.03, ge=0.0, le=5.0, description="Gimbal buffet, peak", unit="deg")
 
-    def flight_path(self) -> OrbitPath | LinePath:
+    target_check = TargetCheck("orbit_center", mover="the drone", verb="fly", samples=1025)
+
+    def move_path(self) -> OrbitPath | LinePath:
+        """The flight: the orbit or the reveal line."""
         if self.path == "reveal":
             return LinePath(self.reveal_start, self.reveal_end)
         center = self.target if self.orbit_center is None else self.orbit_center
@@ -91,40 +94,41 @@ class DroneParams(LimitedMoveParams):
             self.orbit_height_end,
         )
 
-    @model_validator(mode="after")
-    def _check(self) -> DroneParams:
-        flight = self.flight_path()
-        check_clears_target(flight, self.target,
-                            "reveal_end" if self.path == "reveal" else "orbit_center",
-                            "the drone", samples=1025, verb="fly")
-        plan_rig_move(flight, self)
-        return self
+    def target_field(self) -> str:
+        return "reveal_end" if self.path == "reveal" else self.target_check.field
 
 
-def drone(
-    time: TimeArray | ArrayLike, params: DroneParams, key: int, target: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Channels of a drone flight over the whole time array (see module docstring).
+class Drone(Rig[DroneParams]):
+    """``drone``: an orbit or reveal flight; wind gusts and gimbal buffet."""
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_parts.aim_points`).
-    """
-    move = sample_move(time, params.flight_path(), params)
-    t, positions = move.t, move.positions
-    scale = params.noise_scale
-    local = None
-    if params.gust_strength * scale > 0.0:
-        gust = params.gust_strength * scale
-        axes = [
-            share * gust * fbm(t, params.gust_frequency_hz, channel_key(key, "drone", name))
-            for name, share in (("gust.x", 1.0), ("gust.y", 1.0), ("gust.z", 0.4))
-        ]
-        positions = positions + np.stack(axes, axis=-1)
-    if params.buffet * scale > 0.0:
-        buffet = params.buffet * scale
-        f = 4.0 * params.gust_frequency_hz
-        local = np.stack(
-            [buffet * fbm(t, f, channel_key(key, "drone", f"buffet.{a}")) for a in "xyz"],
-            axis=-1,
-        )
-    return framed_channels(params, move, positions, target, local_rotation_deg=local)
+    name = "drone"
+    Params = DroneParams
+
+    def channels(
+        self, time: TimeArray | ArrayLike, params: DroneParams, key: int,
+        target: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Channels of a drone flight over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+        (:func:`.rig_parts.aim_points`).
+        """
+        move = sample_move(time, params)
+        t, positions = move.t, move.positions
+        scale = params.noise_scale
+        local = None
+        if params.gust_strength * scale > 0.0:
+            gust = params.gust_strength * scale
+            axes = [
+                share * gust * fbm(t, params.gust_frequency_hz, channel_key(key, self.name, name))
+                for name, share in (("gust.x", 1.0), ("gust.y", 1.0), ("gust.z", 0.4))
+            ]
+            positions = positions + np.stack(axes, axis=-1)
+        if params.buffet * scale > 0.0:
+            buffet = params.buffet * scale
+            f = 4.0 * params.gust_frequency_hz
+            local = np.stack(
+                [buffet * fbm(t, f, channel_key(key, self.name, f"buffet.{a}")) for a in "xyz"],
+                axis=-1,
+            )
+        return framed_channels(params, move, positions, target, local_rotation_deg=local)

@@ -23,7 +23,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
@@ -31,11 +30,11 @@ from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     channel_key,
-    check_clears_target,
     framed_channels,
-    plan_rig_move,
     sample_move,
 )
 from moks_graph.timebase import TimeArray
@@ -78,60 +77,64 @@ class HandheldParams(LimitedMoveParams):
         0.012, ge=0.0, le=0.1, description="Up-and-down bob of each step, peak to peak", unit="m"
     )
 
-    def walk(self) -> LinePath:
+    target_check = TargetCheck("walk_to", mover="the camera")
+
+    def move_path(self) -> LinePath:
+        """The operator's walk (standing: a line of length 0)."""
         return LinePath(self.position, self.position if self.walk_to is None else self.walk_to)
 
-    @model_validator(mode="after")
-    def _check(self) -> HandheldParams:
-        walk = self.walk()
-        check_clears_target(walk, self.target, "walk_to", "the camera")
-        plan_rig_move(walk, self)
-        return self
 
+class Handheld(Rig[HandheldParams]):
+    """``handheld``: an operator standing or walking; human shake."""
 
-def handheld(
-    time: TimeArray | ArrayLike, params: HandheldParams, key: int, target: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Channels of a handheld shot over the whole time array (see module docstring).
+    name = "handheld"
+    Params = HandheldParams
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_parts.aim_points`).
-    """
-    walk = params.walk()
-    move = sample_move(time, walk, params)
-    t, u, positions = move.t, move.u, move.positions
-    scale = params.noise_scale
-    local = None
-    if scale > 0.0:
-        energy = params.energy
-        step = np.subtract(walk.end, walk.start)
-        distance = float(np.linalg.norm(step))
-        s = u * distance
-        stride = math.pi * s / params.step_length
-        lift = scale * params.step_bob * 0.5 * (1.0 - np.cos(2.0 * stride))
-        side = scale * params.step_bob * np.sin(stride)
-        horizontal = math.hypot(step[0], step[1])
-        across = (
-            np.array([-step[1], step[0], 0.0]) / horizontal if horizontal > 0.0 else np.zeros(3)
-        )
-        breath = breathing(t, channel_key(key, "handheld", "breathing"), params.breathing_rate_hz)
-        sway = [
-            scale * energy * params.body_sway
-            * fbm(t, 0.3, channel_key(key, "handheld", f"sway.{a}"), octaves=3)
-            for a in ("x", "y", "z")
-        ]
-        positions = (
-            positions
-            + np.stack(sway, axis=-1)
-            + side[:, None] * across
-            + (lift + scale * params.breathing_height * breath)[:, None] * np.array([0, 0, 1.0])
-        )
-        local = scale * handheld_rotation(
-            t,
-            channel_key(key, "handheld", "shake"),
-            jitter_rms_deg=params.jitter * energy,
-            tremor_rms_deg=params.tremor * energy,
-            tremor_hz=params.tremor_frequency_hz,
-        )
-        local[:, 0] += scale * params.breathing_tilt * breath
-    return framed_channels(params, move, positions, target, local_rotation_deg=local)
+    def channels(
+        self, time: TimeArray | ArrayLike, params: HandheldParams, key: int,
+        target: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Channels of a handheld shot over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+        (:func:`.rig_parts.aim_points`).
+        """
+        walk = params.move_path()
+        move = sample_move(time, params)
+        t, u, positions = move.t, move.u, move.positions
+        scale = params.noise_scale
+        local = None
+        if scale > 0.0:
+            energy = params.energy
+            step = np.subtract(walk.end, walk.start)
+            distance = float(np.linalg.norm(step))
+            s = u * distance
+            stride = math.pi * s / params.step_length
+            lift = scale * params.step_bob * 0.5 * (1.0 - np.cos(2.0 * stride))
+            side = scale * params.step_bob * np.sin(stride)
+            horizontal = math.hypot(step[0], step[1])
+            across = (
+                np.array([-step[1], step[0], 0.0]) / horizontal if horizontal > 0.0 else np.zeros(3)
+            )
+            breath = breathing(t, channel_key(key, self.name, "breathing"),
+                               params.breathing_rate_hz)
+            sway = [
+                scale * energy * params.body_sway
+                * fbm(t, 0.3, channel_key(key, self.name, f"sway.{a}"), octaves=3)
+                for a in ("x", "y", "z")
+            ]
+            positions = (
+                positions
+                + np.stack(sway, axis=-1)
+                + side[:, None] * across
+                + (lift + scale * params.breathing_height * breath)[:, None] * np.array([0, 0, 1.0])
+            )
+            local = scale * handheld_rotation(
+                t,
+                channel_key(key, self.name, "shake"),
+                jitter_rms_deg=params.jitter * energy,
+                tremor_rms_deg=params.tremor * energy,
+                tremor_hz=params.tremor_frequency_hz,
+            )
+            local[:, 0] += scale * params.breathing_tilt * breath
+        return framed_channels(params, move, positions, target, local_rotation_deg=local)

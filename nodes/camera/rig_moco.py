@@ -16,20 +16,22 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from moks_graph.node import Param
-from moks_graph.nodes.camera._checks import seconds_of
+from moks_graph.nodes.camera.motion import Path
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     aim_points,
     camera_channels,
     channel_key,
     path_azimuth_reference,
-    plan_rig_move,
+    sample_move,
 )
 from moks_graph.timebase import TimeArray
 
@@ -69,10 +71,18 @@ class MocoParams(LimitedMoveParams):
         2.0, gt=0.0, le=50.0, description="Typical rate of the servo noise", unit="Hz"
     )
 
+    target_check = TargetCheck("end_position", what="its aim point")
+
     def aim_end(self) -> Vec3:
         return self.target if self.target_end is None else self.target_end
 
-    def lens_path(self) -> LinePath | OrbitPath:
+    def aim_path(self) -> FixedPoint | LinePath:
+        """The aim point over the move: the target (orbit), or gliding to ``target_end``."""
+        if self.path == "orbit":
+            return FixedPoint(self.target)
+        return LinePath(self.target, self.aim_end())
+
+    def move_path(self) -> LinePath | OrbitPath:
         """The lens's programmed path."""
         if self.path == "orbit":
             return OrbitPath(self.target, self.orbit_radius, self.orbit_radius,
@@ -81,43 +91,42 @@ class MocoParams(LimitedMoveParams):
                              self.orbit_height)
         return LinePath(self.start_position, self.end_position)
 
-    @model_validator(mode="after")
-    def _check(self) -> MocoParams:
+    def clearance(self) -> tuple[Path, Vec3]:
+        """The lens seen from its aim point, which must clear the origin: on a line the aim
+        glides with the lens on the same curve, so the lens moves on the straight line
+        ``start - target`` to ``end - target_end``; an orbit keeps one distance from its
+        centre, the target (a line of length 0 at that distance)."""
         if self.path == "orbit":
-            plan_rig_move(self.lens_path(), self)
-            return self
-        # closest approach of the lens to the (moving) aim point: |r0 + u (r1 - r0)|, u in [0, 1]
+            at = (self.orbit_radius, 0.0, self.orbit_height)
+            return LinePath(at, at), (0.0, 0.0, 0.0)
         r0 = np.subtract(self.start_position, self.target)
         r1 = np.subtract(self.end_position, self.aim_end())
-        dr = r1 - r0
-        u = 0.0 if float(dr @ dr) == 0.0 else float(np.clip(-(r0 @ dr) / (dr @ dr), 0.0, 1.0))
-        if float(np.linalg.norm(r0 + u * dr)) < 1e-3:
-            raise ValueError("end_position: the lens would pass through its aim point")
-        plan_rig_move(self.lens_path(), self)
-        return self
+        return LinePath(tuple(r0.tolist()), tuple(r1.tolist())), (0.0, 0.0, 0.0)
 
 
-def moco(time: TimeArray | ArrayLike, params: MocoParams, key: int,
-         target: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Channels of a motion-control move over the whole time array (see module docstring).
+class Moco(Rig[MocoParams]):
+    """``moco``: a programmed straight move or orbit, exactly repeatable."""
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of the programmed aim glide
-    (:func:`.rig_parts.aim_points`).
-    """
-    t = seconds_of(time)
-    path = params.lens_path()
-    aim = FixedPoint(params.target) if params.path == "orbit" else LinePath(
-        params.target, params.aim_end())
-    motion = plan_rig_move(path, params)
-    u = motion.u(t)
-    positions = path.points(u)
-    amplitude = params.noise_amplitude * params.noise_scale
-    if amplitude > 0.0:
-        noise = [
-            amplitude * fbm(t, params.noise_frequency_hz, channel_key(key, "moco", axis))
-            for axis in ("tx", "ty", "tz")
-        ]
-        positions = positions + np.stack(noise, axis=-1)
-    reference = path_azimuth_reference(path, aim, motion.u_range, u)
-    targets = aim.points(u) if target is None else aim_points(params, t.shape[0], target)
-    return camera_channels(params, positions, targets, reference)
+    name = "moco"
+    Params = MocoParams
+
+    def channels(self, time: TimeArray | ArrayLike, params: MocoParams, key: int,
+                 target: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Channels of a motion-control move over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of the programmed aim glide
+        (:func:`.rig_parts.aim_points`).
+        """
+        move = sample_move(time, params)
+        t, path, motion, u, positions = move.t, move.path, move.motion, move.u, move.positions
+        aim = params.aim_path()
+        amplitude = params.noise_amplitude * params.noise_scale
+        if amplitude > 0.0:
+            noise = [
+                amplitude * fbm(t, params.noise_frequency_hz, channel_key(key, self.name, axis))
+                for axis in ("tx", "ty", "tz")
+            ]
+            positions = positions + np.stack(noise, axis=-1)
+        reference = path_azimuth_reference(path, aim, motion.u_range, u)
+        targets = aim.points(u) if target is None else aim_points(params, t.shape[0], target)
+        return camera_channels(params, positions, targets, reference)

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import functools
 import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import key_of, seconds_of
@@ -50,14 +52,39 @@ CHANNELS: tuple[str, ...] = (
 _GRID_POINTS = 4097
 
 
+@dataclass(frozen=True)
+class TargetCheck:
+    """How a rig keeps its camera off its target, declared once per rig as
+    ``target_check`` of its parameter model and checked by the models' one validator.
+
+    ``field`` is named in the error. A camera that ``sits`` (a tripod) must not sit on the target
+    (:func:`check_not_target` at the point ``field``); any other camera must clear it along
+    its :meth:`LensAimParams.clearance` path (:func:`check_clears_target`, worded with
+    ``mover``, ``verb`` and ``what``, sampled at ``samples`` points off a straight line).
+    """
+
+    field: str
+    mover: str = "the lens"
+    verb: str = "pass"
+    what: str = "the target"
+    samples: int = 257
+    sits: bool = False
+
+
 class LensAimParams(BaseModel):
     """Lens, framing and noise strength shared by every rig.
 
     ``target`` is what the camera frames and focuses on. It always has a value (default: a
     standing subject's eye line at the origin), so a rig can never lack a target.
+
+    A rig's model declares its ``target_check`` and :meth:`lens_path`; :meth:`check_rig` (its
+    own checks) and :meth:`check_limits` are the hooks of the one validator, ``_check_rig``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    #: How this rig's camera is kept off its target.
+    target_check: ClassVar[TargetCheck]
 
     target: Vec3 = Param(
         (0.0, 0.0, 1.6), description="Point the camera frames and focuses on (x, y, z)", unit="m"
@@ -92,9 +119,52 @@ class LensAimParams(BaseModel):
         unit="x",
     )
 
+    def lens_path(self) -> Path:
+        """Where the lens goes over the move, ``u`` in [0, 1]."""
+        raise NotImplementedError(f"{type(self).__name__} declares no lens_path")
+
+    def clearance(self) -> tuple[Path, Vec3]:
+        """``(path, point)``: the lens path the target check keeps off ``point`` (default:
+        :meth:`lens_path` and ``target``)."""
+        return self.lens_path(), self.target
+
+    def target_field(self) -> str:
+        """The field a camera-on-target error names (default: ``target_check.field``)."""
+        return self.target_check.field
+
+    def check_rig(self) -> None:
+        """The rig's own checks, before the target check (``ValueError`` naming a field)."""
+
+    def check_target(self) -> None:
+        """The target check the rig declares (:class:`TargetCheck`)."""
+        check = self.target_check
+        field = self.target_field()
+        if check.sits:
+            check_not_target(field, getattr(self, field), self.target)
+            return
+        path, point = self.clearance()
+        check_clears_target(path, point, field, check.mover, check.samples, check.verb,
+                            check.what)
+
+    def check_limits(self) -> None:
+        """That the move fits its limits (none for a camera that does not move)."""
+
+    @model_validator(mode="after")
+    def _check_rig(self) -> Self:
+        """The one validator of every rig: its own checks, its target, its limits."""
+        self.check_rig()
+        self.check_target()
+        self.check_limits()
+        return self
+
 
 class LimitedMoveParams(LensAimParams):
-    """A programmed move with mechanical limits on the camera's own motion."""
+    """A programmed move with mechanical limits on the camera's own motion.
+
+    A rig's model declares :meth:`move_path` (the path its move is planned on) and, for a rig
+    that flexes or swings, :meth:`spring`; the lens rides the move path unless
+    :meth:`lens_path` says otherwise.
+    """
 
     start_time: float = Param(
         1.0, ge=-86400.0, le=86400.0, description="When the move starts", unit="s"
@@ -107,19 +177,28 @@ class LimitedMoveParams(LensAimParams):
     a_max: float = Param(1.0, gt=0.0, le=100.0, description="Top camera acceleration", unit="m/s^2")
     j_max: float = Param(3.0, gt=0.0, le=1000.0, description="Top camera jerk", unit="m/s^3")
 
+    def move_path(self) -> Path:
+        """The path the move is planned on, ``u`` in [0, 1]."""
+        raise NotImplementedError(f"{type(self).__name__} declares no move_path")
 
-def plan_rig_move(
-    path: Path, params: LimitedMoveParams, spring: tuple[float, float] | None = None
-) -> PathMotion:
-    """Plan ``u(t)`` for ``path`` under ``params``' limits (``spring`` = (omega_n, zeta)).
+    def spring(self) -> tuple[float, float] | None:
+        """``(omega_n, zeta)`` of the flex or sway the move is planned through (default none)."""
+        return None
 
-    See :func:`.motion.plan_path_motion`; raises ``ValueError`` naming ``move_duration`` when the
-    requested duration is shorter than the limits allow.
-    """
-    return plan_path_motion(
-        path, params.start_time, params.v_max, params.a_max, params.j_max,
-        params.move_duration, spring,
-    )
+    def lens_path(self) -> Path:
+        return self.move_path()
+
+    def motion(self) -> PathMotion:
+        """``u(t)`` on :meth:`move_path` within the limits, through :meth:`spring`
+        (:func:`.motion.plan_path_motion`, cached); ``ValueError`` naming ``move_duration``
+        when it is shorter than the limits allow."""
+        return plan_path_motion(
+            self.move_path(), self.start_time, self.v_max, self.a_max, self.j_max,
+            self.move_duration, self.spring(),
+        )
+
+    def check_limits(self) -> None:
+        self.motion()
 
 
 @dataclass(frozen=True)
@@ -135,15 +214,13 @@ class Move:
     positions: np.ndarray
 
 
-def sample_move(time: TimeArray | ArrayLike, path: Path, params: LimitedMoveParams,
-                spring: tuple[float, float] | None = None, lens: Path | None = None) -> Move:
-    """Plan ``path`` under ``params``' limits (:func:`plan_rig_move`) and sample it at ``time``;
-    ``lens``: where the lens rides when it is not on the planned path itself (a hanging
-    wirecam)."""
+def sample_move(time: TimeArray | ArrayLike, params: LimitedMoveParams) -> Move:
+    """The rig's move (:meth:`LimitedMoveParams.motion`) sampled at ``time``, the lens on its
+    :meth:`~LimitedMoveParams.lens_path`."""
     t = seconds_of(time)
-    motion = plan_rig_move(path, params, spring)
+    motion = params.motion()
     u = motion.u(t)
-    lens = path if lens is None else lens
+    lens = params.lens_path()
     return Move(t, lens, motion, u, lens.points(u))
 
 
@@ -280,14 +357,56 @@ def nearest_approach(path: Path, point: Vec3 | np.ndarray, samples: int = 257) -
 
 
 def check_clears_target(path: Path, target: Vec3, field: str, mover: str = "the lens",
-                        samples: int = 257, verb: str = "pass") -> None:
+                        samples: int = 257, verb: str = "pass", what: str = "the target") -> None:
     """``ValueError`` naming ``field`` when ``mover`` on ``path`` would pass through ``target``
     (within :data:`TARGET_CLEARANCE`): the one "passes through the target" check of the rigs."""
     if nearest_approach(path, target, samples) < TARGET_CLEARANCE:
-        raise ValueError(f"{field}: {mover} would {verb} through the target")
+        raise ValueError(f"{field}: {mover} would {verb} through {what}")
 
 
 def check_not_target(name: str, position: tuple[float, float, float], target: Vec3) -> None:
     """``ValueError`` naming ``name`` if the camera would sit on its target."""
     if math.dist(position, target) < 1e-6:
         raise ValueError(f"{name}: the camera cannot sit on its target {tuple(target)}")
+
+
+P = TypeVar("P", bound=LensAimParams)
+
+
+class Rig(ABC, Generic[P]):
+    """A camera rig: its ``name`` (node type ``moks.rig.<name>``), its ``Params`` model and its
+    :meth:`channels`. Subclasses declare the two and implement the one method."""
+
+    name: ClassVar[str]
+    Params: type[P]
+
+    @abstractmethod
+    def channels(self, time: TimeArray | ArrayLike, params: P, key: int,
+                 target: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The rig's :data:`CHANNELS` over the whole time array, framing ``target`` (an
+        ``(N, 3)`` moving subject, :func:`aim_points`) or else ``params.target``."""
+
+    def params(self, params: BaseModel | Mapping[str, Any] | None = None) -> P:
+        """The validated parameter model from a model, a mapping or ``None`` (the defaults)."""
+        if params is None:
+            return self.Params()
+        if isinstance(params, self.Params):
+            return params
+        if isinstance(params, BaseModel):
+            raise TypeError(f"params for rig {self.name!r} must be {self.Params.__name__}, "
+                            f"got {type(params).__name__}")
+        return self.Params.model_validate(dict(params))
+
+    def one_frame(self, frame: float, fps: float,
+                  params: BaseModel | Mapping[str, Any] | None, key: int) -> dict[str, float]:
+        """One frame per Python call: :meth:`channels` on a 1-sample time array (the slow
+        baseline of the vectorisation benchmark, bench/bake.py)."""
+        model = self.params(params)
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        time = TimeArray(frames=np.array([float(frame)]), fps=float(fps))
+        values = self.channels(time, model, key)
+        return {name: float(values[name][0]) for name in CHANNELS}
+
+    def __repr__(self) -> str:
+        return f"<rig {self.name}>"

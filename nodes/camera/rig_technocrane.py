@@ -20,18 +20,17 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import ArmPath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     channel_key,
-    check_clears_target,
     framed_channels,
-    plan_rig_move,
     sample_move,
 )
 from moks_graph.timebase import TimeArray
@@ -81,42 +80,48 @@ class TechnocraneParams(LimitedMoveParams):
         4.0, gt=0.0, le=50.0, description="Typical rate of the tip vibration", unit="Hz"
     )
 
-    def arm(self) -> ArmPath:
+    target_check = TargetCheck("target")
+
+    def move_path(self) -> ArmPath:
+        """The lens at the arm's tip."""
         return ArmPath(
             self.pivot, self.arm_length_start, self.arm_length_end, self.swing_start,
             self.swing_end, self.boom_start, self.boom_end,
         )
 
-    def flex(self) -> tuple[float, float]:
+    def spring(self) -> tuple[float, float]:
+        """The arm's flex."""
         return 2.0 * math.pi * self.flex_frequency_hz, self.flex_damping
 
-    @model_validator(mode="after")
-    def _check(self) -> TechnocraneParams:
-        motion = plan_rig_move(self.arm(), self, self.flex())
-        lo, hi = motion.u_range
+    def check_rig(self) -> None:
+        lo, hi = self.motion().u_range
         for u, name in ((lo, "arm_length_start"), (hi, "arm_length_end")):
-            if float(self.arm().lengths(u)) <= 0.1:
+            if float(self.move_path().lengths(u)) <= 0.1:
                 raise ValueError(f"{name}: the flexing arm would telescope to nothing")
-        check_clears_target(self.arm(), self.target, "target")
-        return self
 
 
-def technocrane(
-    time: TimeArray | ArrayLike, params: TechnocraneParams, key: int,
-    target: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Channels of a technocrane move over the whole time array (see module docstring).
+class Technocrane(Rig[TechnocraneParams]):
+    """``technocrane``: swing, boom and telescope on one S-curve; arm flex."""
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_parts.aim_points`).
-    """
-    move = sample_move(time, params.arm(), params, params.flex())
-    t, positions = move.t, move.positions
-    amplitude = params.vibration * params.noise_scale
-    if amplitude > 0.0:
-        shake = [
-            amplitude * fbm(t, params.vibration_frequency_hz, channel_key(key, "technocrane", a))
-            for a in ("tx", "ty", "tz")
-        ]
-        positions = positions + np.stack(shake, axis=-1)
-    return framed_channels(params, move, positions, target)
+    name = "technocrane"
+    Params = TechnocraneParams
+
+    def channels(
+        self, time: TimeArray | ArrayLike, params: TechnocraneParams, key: int,
+        target: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Channels of a technocrane move over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+        (:func:`.rig_parts.aim_points`).
+        """
+        move = sample_move(time, params)
+        t, positions = move.t, move.positions
+        amplitude = params.vibration * params.noise_scale
+        if amplitude > 0.0:
+            shake = [
+                amplitude * fbm(t, params.vibration_frequency_hz, channel_key(key, self.name, a))
+                for a in ("tx", "ty", "tz")
+            ]
+            positions = positions + np.stack(shake, axis=-1)
+        return framed_channels(params, move, positions, target)

@@ -21,18 +21,17 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import model_validator
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import EllipsePath, ShiftedPath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
+    Rig,
+    TargetCheck,
     Vec3,
     channel_key,
-    check_clears_target,
     framed_channels,
-    plan_rig_move,
     sample_move,
 )
 from moks_graph.timebase import TimeArray
@@ -78,17 +77,24 @@ class WirecamParams(LimitedMoveParams):
     a_max: float = Param(2.0, gt=0.0, le=50.0, description="Top camera acceleration", unit="m/s^2")
     j_max: float = Param(4.0, gt=0.0, le=500.0, description="Top camera jerk", unit="m/s^3")
 
-    def cable(self) -> EllipsePath:
+    target_check = TargetCheck("target", mover="the camera")
+
+    def move_path(self) -> EllipsePath:
+        """The carriage on the cable."""
         return EllipsePath(self.anchor_a, self.anchor_b, self.sag, self.move_start, self.move_end)
 
-    def pendulum(self) -> tuple[float, float]:
+    def spring(self) -> tuple[float, float]:
+        """The hanging camera's pendulum."""
         return math.sqrt(GRAVITY / self.hang_length), self.sway_damping
+
+    def lens_path(self) -> ShiftedPath:
+        """The camera hanging ``hang_length`` below the carriage."""
+        return ShiftedPath(self.move_path(), (0.0, 0.0, -self.hang_length))
 
     def chord_length(self) -> float:
         return math.dist(self.anchor_a, self.anchor_b)
 
-    @model_validator(mode="after")
-    def _check(self) -> WirecamParams:
+    def check_rig(self) -> None:
         span = self.chord_length()
         if span < 1e-3:
             raise ValueError("anchor_b: zero-length span, the anchors coincide")
@@ -101,32 +107,32 @@ class WirecamParams(LimitedMoveParams):
                 raise ValueError(
                     f"{name}: {where:g} m is beyond anchor B (the span is {span:g} m long)"
                 )
-        path = self.cable()
-        check_clears_target(ShiftedPath(path, (0.0, 0.0, -self.hang_length)), self.target,
-                            "target", "the camera")
-        plan_rig_move(path, self, self.pendulum())
-        return self
 
 
-def wirecam(
-    time: TimeArray | ArrayLike, params: WirecamParams, key: int, target: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Channels of a cable-cam move over the whole time array (see module docstring).
+class Wirecam(Rig[WirecamParams]):
+    """``wirecam``: a camera hung from a carriage on a sagging cable; sway and wind."""
 
-    ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-    (:func:`.rig_parts.aim_points`).
-    """
-    cable = params.cable()
-    move = sample_move(time, cable, params, params.pendulum(),
-                       lens=ShiftedPath(cable, (0.0, 0.0, -params.hang_length)))
-    t, positions = move.t, move.positions
-    amplitude = params.wind_sway * params.noise_scale
-    if amplitude > 0.0:
-        chord = np.subtract(params.anchor_b, params.anchor_a)
-        across = np.array([-chord[1], chord[0], 0.0]) / math.hypot(chord[0], chord[1])
-        gust = amplitude * fbm(t, params.wind_frequency_hz, channel_key(key, "wirecam", "sway"))
-        lift = 0.25 * amplitude * fbm(
-            t, params.wind_frequency_hz, channel_key(key, "wirecam", "lift")
-        )
-        positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
-    return framed_channels(params, move, positions, target)
+    name = "wirecam"
+    Params = WirecamParams
+
+    def channels(
+        self, time: TimeArray | ArrayLike, params: WirecamParams, key: int,
+        target: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Channels of a cable-cam move over the whole time array (see module docstring).
+
+        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
+        (:func:`.rig_parts.aim_points`).
+        """
+        move = sample_move(time, params)
+        t, positions = move.t, move.positions
+        amplitude = params.wind_sway * params.noise_scale
+        if amplitude > 0.0:
+            chord = np.subtract(params.anchor_b, params.anchor_a)
+            across = np.array([-chord[1], chord[0], 0.0]) / math.hypot(chord[0], chord[1])
+            gust = amplitude * fbm(t, params.wind_frequency_hz, channel_key(key, self.name, "sway"))
+            lift = 0.25 * amplitude * fbm(
+                t, params.wind_frequency_hz, channel_key(key, self.name, "lift")
+            )
+            positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
+        return framed_channels(params, move, positions, target)

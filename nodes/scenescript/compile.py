@@ -127,7 +127,7 @@ def _fit_limits(rig: str, params: dict[str, Any], stated: bool = False) -> dict[
     the last frame, with a :class:`ProseConflict` warning."""
     if not params.get("move_duration"):
         return params
-    model = RIGS[rig][0]
+    model = RIGS[rig].Params
     base = {name: model.model_fields[name].default for name in ("v_max", "a_max", "j_max")}
     first = ""
     for k in LIMIT_SCALES:

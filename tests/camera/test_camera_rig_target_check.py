@@ -35,17 +35,17 @@ def _on_path(points: object, **params: object) -> dict:
 
 def _cases() -> list[tuple[type[pydantic.BaseModel], dict, str]]:
     wire = WirecamParams()
-    lens = wire.cable().points(MID) - np.array([0.0, 0.0, wire.hang_length])
+    lens = wire.move_path().points(MID) - np.array([0.0, 0.0, wire.hang_length])
     return [
-        (DollyParams, _on_path(DollyParams().lens_path().points(MID)),
+        (DollyParams, _on_path(DollyParams().move_path().points(MID)),
          "target: the lens would pass through the target"),
         (HandheldParams, {"position": (0.0, -3.0, 1.55), "walk_to": (0.0, 3.0, 1.55),
                           "target": (0.0, 0.0, 1.55)},
          "walk_to: the camera would pass through the target"),
-        (DroneParams, _on_path(DroneParams(path="reveal").flight_path().points(MID),
+        (DroneParams, _on_path(DroneParams(path="reveal").move_path().points(MID),
                                path="reveal"),
          "reveal_end: the drone would fly through the target"),
-        (TechnocraneParams, _on_path(TechnocraneParams().arm().points(MID)),
+        (TechnocraneParams, _on_path(TechnocraneParams().move_path().points(MID)),
          "target: the lens would pass through the target"),
         (WirecamParams, _on_path(lens),
          "target: the camera would pass through the target"),
@@ -74,12 +74,19 @@ def test_nearest_approach_is_exact_on_a_line_and_sampled_elsewhere() -> None:
     check_clears_target(orbit, (2.0, 0.0, 2 * TARGET_CLEARANCE), "centre")
 
 
-def test_no_rig_writes_its_own_target_check() -> None:
-    """The message is written once, in rig_parts; rigs call the shared check."""
+def test_no_rig_writes_its_own_target_check_or_validator() -> None:
+    """The message, the checks' calls and the one model validator are written once, in
+    rig_parts; a rig only declares its TargetCheck."""
     folder = Path(camera.__file__).parent
-    writers = sorted({
-        file.name for file in folder.glob("rig_*.py")
-        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-        and "through the target" in node.value})
-    assert writers == ["rig_parts.py"]
+    found: dict[str, set[str]] = {}
+    for file in folder.glob("rig_*.py"):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and any(
+                    isinstance(c, ast.Constant) and "through" in str(c.value)
+                    for c in ast.walk(node)):
+                found.setdefault("message", set()).add(file.name)
+            if isinstance(node, ast.Name) and node.id in {
+                    "check_clears_target", "check_not_target", "model_validator"}:
+                found.setdefault(node.id, set()).add(file.name)
+    assert found == {key: {"rig_parts.py"} for key in
+                     ("message", "check_clears_target", "check_not_target", "model_validator")}

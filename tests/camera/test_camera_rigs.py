@@ -21,14 +21,6 @@ from moks_graph.nodes.camera.rigs import (
     TechnocraneParams,
     TripodLockedParams,
     WirecamParams,
-    dolly,
-    drone,
-    handheld,
-    moco,
-    rig_one_frame,
-    technocrane,
-    tripod_locked,
-    wirecam,
 )
 from moks_graph.timebase import TimeArray, time_array
 
@@ -37,7 +29,8 @@ NOISY = [n for n in NAMES if n != "moco"]  # moco has zero noise by default
 
 
 def _run(name: str, params=None, key: int = 7, fps: float = 24, sub: int = 1, seconds: float = 8):
-    model, fn = RIGS[name]
+    rig = RIGS[name]
+    model, fn = rig.Params, rig.channels
     return fn(time_array(0, round(seconds * fps), fps, sub), params or model(), key)
 
 
@@ -60,7 +53,7 @@ def test_channels_complete_and_finite(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_same_key_identical(name: str) -> None:
-    a, b = _run(name, key=123), _run(name, params=RIGS[name][0](), key=123)
+    a, b = _run(name, key=123), _run(name, params=RIGS[name].Params(), key=123)
     assert all(np.array_equal(a[k], b[k]) for k in CHANNELS)
 
 
@@ -74,7 +67,7 @@ def test_seed_changes_the_noise(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_seed_changes_nothing_else(name: str) -> None:
-    clean = RIGS[name][0](noise_scale=0.0)
+    clean = RIGS[name].Params(noise_scale=0.0)
     a, b = _run(name, clean, key=1), _run(name, clean, key=99)
     assert all(np.array_equal(a[k], b[k]) for k in CHANNELS)
 
@@ -91,7 +84,8 @@ def test_moco_exactly_repeatable_unless_noise_asked() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_frame_rate_and_subframe_independence(name: str) -> None:
     """24/25/30/60 fps with 1..16 sub-frames agree at shared times (multiples of 1/6 s)."""
-    model, fn = RIGS[name]
+    rig = RIGS[name]
+    model, fn = rig.Params, rig.channels
     params = model()
     shared = np.arange(0, 6 * 6 + 1) / 6.0
     ref = fn(shared, params, 5)
@@ -107,7 +101,8 @@ def test_frame_rate_and_subframe_independence(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_chunks_are_bit_identical(name: str) -> None:
-    model, fn = RIGS[name]
+    rig = RIGS[name]
+    model, fn = rig.Params, rig.channels
     params = model()
     whole = time_array(0, 8 * 24, 24, 4)
     full = fn(whole, params, 11)
@@ -116,7 +111,7 @@ def test_chunks_are_bit_identical(name: str) -> None:
         for k in CHANNELS:
             assert np.array_equal(part[k], full[k][lo:hi]), (lo, hi, k)
     for i in (0, 97, 500):
-        one = rig_one_frame(name, float(whole.frames[i]), 24, params, 11)
+        one = RIGS[name].one_frame(float(whole.frames[i]), 24, params, 11)
         assert all(one[k] == full[k][i] for k in CHANNELS)
 
 
@@ -155,7 +150,7 @@ LIMIT_CASES = [
 
 @pytest.mark.parametrize(("name", "extra"), LIMIT_CASES)
 def test_limits_respected_from_channels(name: str, extra: dict) -> None:
-    params = RIGS[name][0](noise_scale=0.0, **extra)
+    params = RIGS[name].Params(noise_scale=0.0, **extra)
     ch = _run(name, params, fps=60, sub=4, seconds=70)
     t = time_array(0, 70 * 60, 60, 4).seconds
     rep = limit_report(t, _positions(ch))
@@ -171,7 +166,7 @@ FRAMING = {"noise_scale": 0.0, "roll": 12.0, "screen_x": 0.2, "screen_y": -0.1,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_target_lands_on_requested_screen_position(name: str) -> None:
-    params = RIGS[name][0](**FRAMING)
+    params = RIGS[name].Params(**FRAMING)
     ch = _run(name, params, seconds=12)
     target = np.broadcast_to(params.target, (ch["tx"].size, 3))
     if name == "moco":
@@ -195,19 +190,20 @@ def test_moco_moving_aim_point_stays_framed() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_focus_follows_target_unless_fixed(name: str) -> None:
     ch = _run(name)
-    params = RIGS[name][0]()
+    params = RIGS[name].Params()
     if name != "moco":
         dist = np.linalg.norm(_positions(ch) - np.asarray(params.target), axis=1)
         assert np.allclose(ch["focus_distance"], dist, rtol=1e-12)
-    fixed = _run(name, RIGS[name][0](fixed_focus_distance=4.5))
+    fixed = _run(name, RIGS[name].Params(fixed_focus_distance=4.5))
     assert np.all(fixed["focus_distance"] == 4.5)
     assert np.all(ch["fstop"] == params.fstop) and np.all(ch["sensor_width"] == 36.0)
 
 
 def test_tripod_is_locked_with_tiny_drift() -> None:
     params = TripodLockedParams(head_drift=0.01)
-    ch = tripod_locked(time_array(0, 600, 24), params, 3)
-    clean = tripod_locked(time_array(0, 600, 24), TripodLockedParams(noise_scale=0), 3)
+    tripod = RIGS["tripod_locked"]
+    ch = tripod.channels(time_array(0, 600, 24), params, 3)
+    clean = tripod.channels(time_array(0, 600, 24), TripodLockedParams(noise_scale=0), 3)
     assert np.all(_positions(ch) == np.asarray(params.position))
     drift = np.abs(_euler(ch) - _euler(clean)).max()
     assert 1e-4 < drift <= 0.011
@@ -215,25 +211,26 @@ def test_tripod_is_locked_with_tiny_drift() -> None:
 
 def test_technocrane_arm_overshoots_at_the_swing_stop() -> None:
     params = TechnocraneParams(noise_scale=0.0, flex_damping=0.06, flex_frequency_hz=0.8)
-    ch = technocrane(time_array(0, 60 * 48, 48), params, 0)
+    ch = RIGS["technocrane"].channels(time_array(0, 60 * 48, 48), params, 0)
     pivot = np.asarray(params.pivot)
     swing = np.degrees(np.unwrap(np.arctan2(ch["ty"] - pivot[1], ch["tx"] - pivot[0])))
     assert swing.max() > params.swing_end + 0.05  # past the programmed stop ...
     assert swing[-1] == pytest.approx(params.swing_end, abs=1e-6)  # ... then settles there
     stiff = TechnocraneParams(noise_scale=0.0, flex_damping=1.0, flex_frequency_hz=10.0)
-    s = technocrane(time_array(0, 60 * 48, 48), stiff, 0)
+    s = RIGS["technocrane"].channels(time_array(0, 60 * 48, 48), stiff, 0)
     sw = np.degrees(np.arctan2(s["ty"] - pivot[1], s["tx"] - pivot[0]))
     assert sw.max() <= params.swing_end + 1e-3  # a stiff, damped arm barely overshoots
 
 
 def test_wirecam_carriage_rides_the_cable_ellipse_and_sways() -> None:
     params = WirecamParams(noise_scale=0.0, anchor_b=(30.0, 4.0, 10.0))
-    ch = wirecam(time_array(0, 60 * 24, 24, 2), params, 0)
+    ch = RIGS["wirecam"].channels(time_array(0, 60 * 24, 24, 2), params, 0)
     carriage = _positions(ch) + np.array([0.0, 0.0, params.hang_length])
     total = (np.linalg.norm(carriage - params.anchor_a, axis=1)
              + np.linalg.norm(carriage - params.anchor_b, axis=1))
-    assert np.allclose(total, params.cable().cable_length(), atol=1e-9, rtol=0)
-    windy = wirecam(time_array(0, 60 * 24, 24, 2), WirecamParams(anchor_b=(30.0, 4.0, 10.0)), 0)
+    assert np.allclose(total, params.move_path().cable_length(), atol=1e-9, rtol=0)
+    windy = RIGS["wirecam"].channels(time_array(0, 60 * 24, 24, 2),
+                                     WirecamParams(anchor_b=(30.0, 4.0, 10.0)), 0)
     lateral = np.abs(_positions(windy) - _positions(ch)).max()
     assert 1e-3 < lateral <= params.wind_sway * 1.26
 
@@ -241,14 +238,14 @@ def test_wirecam_carriage_rides_the_cable_ellipse_and_sways() -> None:
 def test_dolly_bumps_belong_to_the_track() -> None:
     params = DollyParams()
     ta = time_array(0, 20 * 60, 60, 4)
-    ch = dolly(ta, params, 9)
+    ch = RIGS["dolly"].channels(ta, params, 9)
     t = ta.seconds
     before = t < params.start_time
     assert np.all(ch["tz"][before] == ch["tz"][0])  # parked: no bump motion at all
     assert np.all(ch["rx"][before] == ch["rx"][0])
     assert np.ptp(ch["tz"]) > 1e-5  # but moving over the track does bump
     # same track position -> same bump, whatever the speed
-    slow = dolly(ta, params.model_copy(update={"v_max": 0.3}), 9)
+    slow = RIGS["dolly"].channels(ta, params.model_copy(update={"v_max": 0.3}), 9)
     s_fast = ch["tx"] - params.track_start[0]
     s_slow = slow["tx"] - params.track_start[0]
     moving = (s_slow > 0.6) & (s_slow < 5.4)
@@ -262,12 +259,12 @@ def test_dolly_bumps_belong_to_the_track() -> None:
 
 def test_drone_orbit_radius_and_wind() -> None:
     params = DroneParams(noise_scale=0.0, orbit_sweep=400.0)
-    ch = drone(time_array(0, 40 * 24, 24), params, 0)
+    ch = RIGS["drone"].channels(time_array(0, 40 * 24, 24), params, 0)
     r = np.hypot(ch["tx"] - params.target[0], ch["ty"] - params.target[1])
     assert np.allclose(r, params.orbit_radius_start, atol=1e-9)
     assert np.allclose(ch["tz"], params.target[2] + params.orbit_height_start, atol=1e-12)
     assert ch["rz"][-1] - ch["rz"][0] == pytest.approx(400.0, abs=1e-6)  # continuous yaw
-    gusty = drone(time_array(0, 40 * 24, 24), DroneParams(orbit_sweep=400.0), 0)
+    gusty = RIGS["drone"].channels(time_array(0, 40 * 24, 24), DroneParams(orbit_sweep=400.0), 0)
     off = np.abs(_positions(gusty) - _positions(ch))
     assert off[:, :2].max() <= 0.12 + 1e-12 and off[:, 2].max() <= 0.4 * 0.12 + 1e-12
     assert off.max() > 0.01
@@ -276,15 +273,15 @@ def test_drone_orbit_radius_and_wind() -> None:
 def test_handheld_standing_and_walking() -> None:
     params = HandheldParams()
     ta = time_array(0, 30 * 24, 24, 2)
-    ch = handheld(ta, params, 4)
+    ch = RIGS["handheld"].channels(ta, params, 4)
     assert np.abs(_positions(ch) - params.position).max() < 0.05
-    clean = handheld(ta, HandheldParams(noise_scale=0.0), 4)
+    clean = RIGS["handheld"].channels(ta, HandheldParams(noise_scale=0.0), 4)
     shake = _euler(ch) - _euler(clean)
     assert 0.05 < float(np.sqrt(np.mean(shake[:, 2] ** 2))) < 1.0  # a few tenths of a degree
-    calm = handheld(ta, HandheldParams(energy=0.2), 4)
+    calm = RIGS["handheld"].channels(ta, HandheldParams(energy=0.2), 4)
     assert np.std(_euler(calm) - _euler(clean)) < np.std(shake)
     walk = HandheldParams(walk_to=(3.0, -3.0, 1.55))
-    w = handheld(time_array(0, 30 * 24, 24), walk, 4)
+    w = RIGS["handheld"].channels(time_array(0, 30 * 24, 24), walk, 4)
     assert np.abs(_positions(w)[-1] - walk.walk_to).max() < 0.05
 
 
@@ -315,7 +312,7 @@ def test_cross_field_checks_name_the_field() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_parameter_models_are_frozen_documented_and_unit_tagged(name: str) -> None:
-    model = RIGS[name][0]
+    model = RIGS[name].Params
     assert model.model_config["extra"] == "forbid" and model.model_config["frozen"]
     params = model()
     with pytest.raises(pydantic.ValidationError):
@@ -327,23 +324,24 @@ def test_parameter_models_are_frozen_documented_and_unit_tagged(name: str) -> No
         assert extra.get("unit") or typing.get_origin(field.annotation) is typing.Literal, \
             field_name
     assert model.model_validate_json(params.model_dump_json()) == params
-    assert typing.get_type_hints(RIGS[name][1])["return"] == dict[str, np.ndarray]
+    assert typing.get_type_hints(RIGS[name].channels)["return"] == dict[str, np.ndarray]
 
 
-def test_rig_one_frame_accepts_mappings_and_rejects_unknown() -> None:
-    one = rig_one_frame("dolly", 48, 24, {"v_max": 0.4}, 3)
-    full = dolly(time_array(0, 96, 24), DollyParams(v_max=0.4), 3)
+def test_one_frame_accepts_mappings_and_rejects_another_rigs_params() -> None:
+    dolly = RIGS["dolly"]
+    one = dolly.one_frame(48, 24, {"v_max": 0.4}, 3)
+    full = dolly.channels(time_array(0, 96, 24), DollyParams(v_max=0.4), 3)
     assert one["tx"] == full["tx"][48] and set(one) == set(CHANNELS)
-    with pytest.raises(ValueError, match="rig_name"):
-        rig_one_frame("steadicam", 0, 24, None, 0)
     with pytest.raises(TypeError, match="DollyParams"):
-        rig_one_frame("dolly", 0, 24, DroneParams(), 0)
+        dolly.one_frame(0, 24, DroneParams(), 0)
+    with pytest.raises(ValueError, match="fps"):
+        dolly.one_frame(0, 0, None, 0)
 
 
 def test_seconds_arrays_are_accepted() -> None:
     t = np.array([0.0, 0.5, 1.0, 2.5])
-    a = moco(t, MocoParams(), 0)
-    b = moco(TimeArray(t * 24.0, 24.0), MocoParams(), 0)
+    a = RIGS["moco"].channels(t, MocoParams(), 0)
+    b = RIGS["moco"].channels(TimeArray(t * 24.0, 24.0), MocoParams(), 0)
     assert all(np.allclose(a[k], b[k], atol=1e-12) for k in CHANNELS)
     with pytest.raises(ValueError, match="time"):
-        moco(np.array([0.0, math.inf]), MocoParams(), 0)
+        RIGS["moco"].channels(np.array([0.0, math.inf]), MocoParams(), 0)

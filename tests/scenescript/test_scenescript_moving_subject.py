@@ -121,7 +121,7 @@ def test_every_rig_frames_and_focuses_on_the_moving_subject(name):
 def test_a_track_standing_on_the_target_changes_nothing(name):
     """Wiring a subject that stands still on the rig's target gives the unwired numbers bit
     for bit, seeded noise included (same node id, same seed): the same point from a track."""
-    target = list(RIGS[name][0]().target)
+    target = list(RIGS[name].Params().target)
     wired = _graph(name, walk={"start": target, "end": target})
     plain = mg.Graph(wired.settings)
     plain.add_node(f"moks.rig.{name}", "cam")
@@ -133,7 +133,8 @@ def test_a_track_standing_on_the_target_changes_nothing(name):
 
 
 def test_rig_function_takes_the_track_directly():
-    model, fn = RIGS["drone"]
+    rig = RIGS["drone"]
+    model, fn = rig.Params, rig.channels
     time = time_array(0, 96, 24.0)
     track = np.column_stack([np.linspace(0.0, 2.0, 97), np.zeros(97), np.full(97, 1.6)])
     with pytest.raises(ValueError, match="track"):
