@@ -1,20 +1,9 @@
 """The ``.mgraph`` file: canonical JSON that diffs cleanly, loaded without executing code.
 
-Layout (schema 2)::
+Entry points: :func:`load`, :func:`loads`, :func:`load_checked`, :func:`save`, :func:`dumps`,
+:func:`canonical_text`, :func:`json_schema`.
 
-    {
-      "edges": [{"from": ["osc", "channels"], "to": ["merge", "a"]}],
-      "meta": {},
-      "nodes": {"osc": {"params": {...}, "type": "moks.channels.oscillator",
-                        "type_version": 2, "ui": {"pos": [0, 0]}}},
-      "schema_version": 2,
-      "settings": {"fps": 24.0, "frame_end": 240, "frame_start": 1, "seed": 0, "subframes": 1}
-    }
-
-Canonical: sorted keys, 2-space indent, shortest round-trip floats, UTF-8, one
-trailing newline. Loading parses JSON only (no pickle, eval, exec, or import by
-name). Unknown node types load as placeholders that save back unchanged. Saves
-are atomic.
+Details (moved from this docstring, issue 15): docs/file-format.md#moks_graphmgraphpy
 """
 
 from __future__ import annotations

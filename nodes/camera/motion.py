@@ -1,20 +1,8 @@
 """Planning a rig's programmed move along a path, with or without a flexing spring.
 
-``u(t) = S(t - start_time) + d(t - start_time)``: ``S`` a jerk-limited S-curve from 0 to 1
-(:mod:`.limits`) and ``d`` the closed-form lag of an optional base-excited spring (arm flex,
-pendulum sway; :func:`.springs.base_excitation_lag`). The camera is at ``path.points(u)``.
+Entry points: :func:`plan_path_motion` (returns a :class:`PathMotion`).
 
-Limits. :func:`.paths.path_parameter_limits` turns the camera limits ``v_max, a_max, j_max`` into
-targets ``(V, A, J)`` for ``|u'|, |u''|, |u'''|`` using the path's derivative bounds over the
-range ``u`` visits. Without a spring the S-curve is planned with exactly those targets. A spring
-can amplify derivatives by up to its gain ``G = ||g||_1`` (:func:`.springs.base_excitation_gain`),
-so the S-curve is planned with the targets scaled by ``k`` in ``[1/G, 1]`` (``k = 1/G`` is always
-safe): the largest ``k`` (bisection) for which the closed-form ``u^(n)`` of the flexed motion,
-sampled on a fixed dense grid of the move (64 samples per spring period, independent of any time
-array), stays within the targets less a 1 % margin for the sampling. The range of ``u`` used for
-the path bounds is grown until it contains the flexed ``u`` (plus margin).
-
-Plans are pure functions of their arguments and are cached.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescameramotionpy
 """
 
 from __future__ import annotations

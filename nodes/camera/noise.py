@@ -1,28 +1,8 @@
 """1-D gradient (Perlin) noise and its fractal sum, pure functions of absolute time.
 
-Gradient noise (K. Perlin, "An image synthesizer", SIGGRAPH 1985; quintic fade from
-K. Perlin, "Improving noise", SIGGRAPH 2002) in one dimension::
+Entry points: :func:`gradient_noise`, :func:`fbm`, :func:`sub_key`.
 
-    x  = t * frequency_hz + x0(key)          # lattice coordinate, x0 in [0, 1)
-    i  = floor(x),  u = x - i                # lattice cell and position in it
-    g_i = 2 * counter_uniform(key, i) - 1    # gradient (slope) at lattice point i, in [-1, 1)
-    s(u) = 6u^5 - 15u^4 + 10u^3              # quintic fade: s', s'' vanish at u = 0, 1
-    n(x) = 2 * [(1 - s) * g_i * u + s * g_{i+1} * (u - 1)]
-
-The value is a pure function of absolute time and the key: the lattice gradients come from
-:func:`moks_graph.rng.counter_uniform` indexed by the absolute lattice index, so any chunk of a
-time array, any frame rate and any sub-frame count give the same value at the same time.
-Nothing is accumulated. ``n`` is C2-continuous (the fade has zero first and second derivative at
-the lattice points), so sampled velocity and acceleration are continuous too.
-
-Bound: with ``|g| <= 1`` the bracket is at most ``u(1 - s) + (1 - u)s``, whose maximum over
-``[0, 1]`` is ``1/2`` (at ``u = 1/2``); the factor 2 therefore makes ``|n| <= 1``. The key-derived
-offset ``x0`` keeps different keys from all passing through zero at the same times (gradient
-noise is zero at every lattice point).
-
-:func:`fbm` (fractional Brownian motion style octave sum) adds ``octaves`` copies with frequency
-``frequency_hz * lacunarity**k`` and weight ``gain**k`` (each octave on its own sub-key) and
-divides by ``sum(gain**k)``, so ``|fbm| <= 1`` as well.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescameranoisepy
 """
 
 from __future__ import annotations

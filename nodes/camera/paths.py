@@ -1,20 +1,9 @@
 """Rig paths ``p(u)`` with derivative bounds, and limits that hold along a curved path.
 
-A rig moves along a path ``p(u)`` (metres) driven by a scalar parameter ``u(t)``: 0 at the start,
-1 at the end of the programmed move (a spring may carry ``u`` slightly outside ``[0, 1]``). By the
-chain rule, with ``V, A, J`` bounding ``|u'|, |u''|, |u'''|`` and ``P1, P2, P3`` bounding
-``|p'|, |p''|, |p'''|`` (derivatives with respect to ``u``) over the range ``u`` visits::
+Entry points: :func:`path_parameter_limits`; the paths :class:`LinePath`, :class:`ArmPath`,
+:class:`OrbitPath`, :class:`EllipsePath`, :class:`FixedPoint`, :class:`ShiftedPath`.
 
-    |v| = |p' u'|                         <= P1 V
-    |a| = |p'' u'^2 + p' u''|             <= P2 V^2 + P1 A
-    |j| = |p''' u'^3 + 3 p'' u' u'' + p' u'''| <= P3 V^3 + 3 P2 V A + P1 J
-
-:func:`path_parameter_limits` picks ``V, A, J`` that make the right-hand sides at most
-``v_max, a_max, j_max``, so the 3-D speed, acceleration and jerk of the camera respect the limits
-on any path (centripetal acceleration of an orbit included). On a straight line (``P2 = P3 = 0``)
-it uses the limits in full.
-
-Each path class states its bounds in closed form in its docstring.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerapathspy
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Dolly on straight track: a jerk-limited push along the rails, head aimed at the target.
 
-The dolly's centre runs from ``move_start`` to ``move_end`` metres along a track laid from
-``track_start`` in the direction ``track_heading``; its speed, acceleration and jerk along the
-rails are limited by ``v_max`` (dolly speed), ``a_max``, ``j_max``.
+Entry points: :class:`Dolly`, :class:`DollyParams`, :func:`rail_height`.
 
-Imperfection signature: track bumps that belong to the *track*, not to time. Each rail's height
-is a function of the position along it: octave gradient noise (:func:`.noise.fbm`) with a typical
-bump length ``bump_wavelength`` and peak ``bump_height``, plus a smooth C2 bump
-``(1 - x^2)^3`` (4 cm half-width) at every section joint (``joint_spacing``; straight track comes
-in 8 ft = 2.44 m sections) with a seeded height up to ``joint_bump``. The four wheels (front/rear
-``wheelbase`` apart, left/right ``track_gauge`` apart; 24.5 in = 0.62 m is the common dolly track
-gauge) sit on those heights, so the chassis rises by their mean, pitches by
-``atan((front - rear) / wheelbase)`` and rolls by ``atan((left - right) / gauge)``; the camera at
-``lens_height`` above the chassis swings with it. A dolly at rest therefore shows no bump motion,
-and passing the same spot of track twice gives the same bump.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_dollypy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Drone: an orbit around the subject or a straight reveal, jerk-limited, buffeted by wind.
 
-``path = "orbit"``: the drone circles ``orbit_center`` (default: the target) from
-``orbit_azimuth_start`` through ``orbit_sweep`` degrees (counter-clockwise seen from above when
-positive; more than 360 circles again) while its radius and height above the centre change
-linearly from their start to end values (:class:`.paths.OrbitPath`). ``path = "reveal"``: a straight
-flight from ``reveal_start`` to ``reveal_end`` (rising up from behind a foreground, pulling back).
-Either way the flight follows a jerk-limited S-curve whose limits bound the drone's own 3-D speed,
-acceleration (centripetal included) and jerk; the gimbal keeps the target framed.
+Entry points: :class:`Drone`, :class:`DroneParams`.
 
-Imperfection signature: wind gusts. The flight controller holds position against gusts with a
-residual error modelled as octave gradient noise (:func:`.noise.fbm`, 4 octaves from
-``gust_frequency_hz``) of peak ``gust_strength`` horizontally and 40 % of that vertically, plus a
-small gimbal buffet (faster octave noise on tilt, pan and roll, peak ``buffet``).
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_dronepy
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
 """Handheld: an operator holding the camera, standing or walking, with human shake.
 
-The operator stands at ``position`` or, with ``walk_to`` set, walks there on a jerk-limited
-S-curve (``v_max`` is the walking speed). The camera is aimed at the target.
+Entry points: :class:`Handheld`, :class:`HandheldParams`.
 
-Imperfection signature (all seeded, all scaled by ``noise_scale``):
-
-* pink (1/f) angular-velocity jitter on tilt, pan and (half as much) roll, RMS ``jitter`` degrees,
-  plus physiological tremor around ``tremor_frequency_hz`` (RMS ``tremor``) -
-  :func:`.jitter.handheld_rotation`; both scale with the operator ``energy``;
-* breathing at ``breathing_rate_hz``: the camera rises ``breathing_height`` and tilts
-  ``breathing_tilt`` on each inhale (:func:`.jitter.breathing`);
-* body sway: slow octave gradient noise on the position, peak ``body_sway`` times ``energy``;
-* walking: the body's centre of mass rises and falls once per step and shifts sideways once per
-  stride, a function of the distance walked (so it stops when the operator stops):
-  bob ``step_bob (1 - cos(2 pi s / step_length)) / 2`` up and ``step_bob sin(pi s / step_length)``
-  sideways.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_handheldpy
 """
 
 from __future__ import annotations

@@ -1,19 +1,10 @@
 """The parts every camera rig is built from: lens/aim parameters, move planning, channel assembly
 and the target checks.
 
-Every rig returns the camera channels keyed by attribute (moks_graph.channels units):
-``tx, ty, tz`` (m), ``rx, ry, rz`` (deg, Euler XYZ of a camera looking down -Z, +Y up),
-``focal_length`` (mm), ``focus_distance`` (m: distance to the target unless a fixed focus is set),
-``fstop``, ``sensor_width``, ``sensor_height`` (mm).
+Entry points: :class:`Rig`, :class:`LensAimParams`, :class:`LimitedMoveParams`,
+:class:`TargetCheck`, :func:`sample_move`, :func:`framed_channels`, :func:`channel_key`.
 
-Programmed moves: a path ``p(u)`` (:mod:`.paths`) driven by ``u(t)``, a jerk-limited S-curve from
-0 to 1, optionally through a flexing spring, planned by :func:`.motion.plan_path_motion` so the
-camera's own 3-D speed, acceleration and jerk stay within ``v_max, a_max, j_max`` (flex
-included). The imperfection layers (noise) come on top and are scaled by each rig's
-``noise_scale``; with ``noise_scale = 0`` the limits hold.
-
-Noise keys: :func:`channel_key` derives one key per rig and channel with
-:func:`moks_graph.rng.stream_key`, so the seed changes the noise and nothing else.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_partspy
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Technocrane: a telescoping camera crane swinging, booming and telescoping on one S-curve.
 
-The lens sits at the tip of an arm of length ``L`` from the ``pivot`` (top of the column) at
-swing (azimuth) ``az`` and boom (elevation) ``el``; all three go linearly from their start to
-their end values along the path parameter, which follows a jerk-limited S-curve. ``v_max``,
-``a_max``, ``j_max`` bound the lens's own 3-D speed, acceleration and jerk (centripetal included,
-see :mod:`.paths`).
+Entry points: :class:`Technocrane`, :class:`TechnocraneParams`.
 
-Imperfection signature: arm flex. A long telescopic arm is a lightly damped cantilever; the tip
-lags while the arm accelerates and overshoots when the swing stops, then rings down. Modelled as a
-base-excited spring of natural frequency ``flex_frequency_hz`` and damping ratio ``flex_damping``
-on the path parameter, in closed form (:func:`.springs.base_excitation_lag`); the move is planned
-with the limits divided by the spring gain so the flexing tip still respects them. A little
-seeded high-frequency tip vibration (``vibration``) rides on top.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_technocranepy
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """Wirecam (cable cam): a carriage on a sagging cable between two towers, camera hung below.
 
-The carriage runs along one cable of fixed length between ``anchor_a`` and ``anchor_b``. An
-inextensible cable carrying a point load keeps ``|P - A| + |P - B|`` constant, so the carriage
-moves on the ellipse with the anchors as foci (:class:`.paths.EllipsePath`); ``sag`` is its drop
-below the chord at mid-span. ``move_start`` and ``move_end`` are stations in metres from anchor A
-along the chord; the move is a jerk-limited S-curve whose limits bound the camera's own 3-D
-motion.
+Entry points: :class:`Wirecam`, :class:`WirecamParams`.
 
-Imperfection signature: sag (the curved, dipping path) and pendulum sway. The gimbal hangs
-``hang_length`` below the carriage, a pendulum of natural frequency ``sqrt(g / hang_length)``;
-when the carriage accelerates or stops the camera lags and swings past along the cable, modelled
-in closed form as a base-excited spring with damping ``sway_damping``
-(:func:`.springs.base_excitation_lag`; the move is planned with the limits divided by the spring
-gain). Wind adds seeded lateral sway (octave gradient noise, peak ``wind_sway``) across the span.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescamerarig_wirecampy
 """
 
 from __future__ import annotations

@@ -1,27 +1,8 @@
 """Wind on the camera: the atmosphere's wind drift and buffet applied to a rig's clean move.
 
-The atmosphere (:mod:`moks_graph.nodes.atmosphere.phase`) gives the wind ``w = (wind_x,
-wind_y)`` [m/s] and the buffet amplitude ``B(t)`` [deg] at every sample. A rig that flies
-or hangs answers with its own susceptibility (:data:`WIND_RESPONSE`)::
+Entry points: :func:`weathered_camera`, :func:`wind_offsets`, :data:`WIND_RESPONSE`.
 
-    q(t)     = |w| w / W_REF**2                      dynamic-pressure vector, 1 at W_REF
-    drift(t) = D_rig (q_x + S |q| n_x, q_y + S |q| n_y, V S |q| n_z)      [m]
-    angles   = G_rig B(t) (n_tilt, n_pan, R n_roll)                       [deg]
-
-``n_*`` are keyed octave gradient noise (:func:`.noise.fbm`, the rigs' own helper) of
-absolute time in [-1, 1]: the position ones at the rig's sway rate ``f_rig``, the angular
-ones at ``4 f_rig``. ``S = 0.5`` (gust sway about the mean push), ``V = 0.4`` (vertical
-share), ``R = 0.5`` (roll share). The drift moves the camera; the angles turn it about its
-own axes (tilt about local X, pan about local Y, roll about the view axis:
-``R' = R E(tilt, pan, roll)``), Euler angles kept continuous with the clean ones. The
-camera is not re-aimed: a gimbal or head holds attitude, not the subject.
-
-Wind load grows with dynamic pressure (~ v^2), hence ``q``. ``W_REF`` = 15 m/s, the
-atmosphere's default ``wind_max_ms`` (φ = 1). Tripod, moco and dolly stand on the ground
-(legs, a track-mounted mass, rails): their response is zero and their channels pass
-through untouched. With no wind and no buffet (φ = 0) every rig passes through untouched,
-bit for bit. Everything is a pure function of absolute time and the key: chunked and
-whole bakes agree exactly.
+Details (moved from this docstring, issue 15): docs/classic-mode.md#nodescameraweatherpy
 """
 
 from __future__ import annotations
