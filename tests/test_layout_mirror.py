@@ -14,9 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TOP = {"engine": "moks_graph", "nodes": "nodes", "hosts": "hosts", "editor": "editor"}
 #: Folders of tests/ that mirror no code folder: shared data, the checks of docs/.
 NOT_CODE = {"fixtures", "docs"}
-#: Temporary: tests/camera/ moves to tests/nodes/camera/ in another change; delete this entry
-#: (and the dict, once empty) when it has moved.
-TEMPORARY_NOT_YET_MOVED = {"camera": "nodes/camera"}
 
 
 def folders_with_files(tests: Path) -> set[str]:
@@ -32,25 +29,21 @@ def folders_with_files(tests: Path) -> set[str]:
     return folders
 
 
-def mirrored_code_folder(folder: str,
-                         temporary: dict[str, str] = TEMPORARY_NOT_YET_MOVED) -> str | None:
+def mirrored_code_folder(folder: str) -> str | None:
     """The code folder that the test folder ``folder`` (relative to tests/) mirrors, or None."""
     top, *rest = folder.split("/")
     if top in NOT_CODE:
         return None
-    if folder in temporary:
-        return temporary[folder]
     if top not in TOP:
         return "?"  # no code folder: a stray test folder
     return "/".join([TOP[top], *rest])
 
 
-def stray_test_folders(tests: Path, code: Path,
-                       temporary: dict[str, str] = TEMPORARY_NOT_YET_MOVED) -> list[str]:
+def stray_test_folders(tests: Path, code: Path) -> list[str]:
     """Test folders whose code folder does not exist, each with what it would mirror."""
     stray = []
     for folder in sorted(folders_with_files(tests)):
-        mirrored = mirrored_code_folder(folder, temporary)
+        mirrored = mirrored_code_folder(folder)
         if mirrored is not None and (mirrored == "?" or not (code / mirrored).is_dir()):
             stray.append(f"tests/{folder} (mirrors {mirrored if mirrored != '?' else 'nothing'})")
     return stray
@@ -58,13 +51,6 @@ def stray_test_folders(tests: Path, code: Path,
 
 def test_every_test_folder_mirrors_a_code_folder():
     assert stray_test_folders(ROOT / "tests", ROOT) == []
-
-
-def test_the_temporary_exceptions_still_exist():
-    """An entry of TEMPORARY_NOT_YET_MOVED whose folder has moved is to be deleted."""
-    present = folders_with_files(ROOT / "tests")
-    gone = [f for f in TEMPORARY_NOT_YET_MOVED if f not in present]
-    assert gone == [], f"delete {gone} from TEMPORARY_NOT_YET_MOVED: they have moved"
 
 
 @pytest.mark.parametrize("folder, expected", [
@@ -83,4 +69,4 @@ def test_a_stray_folder_is_found(tmp_path, folder, expected):
         (tmp_path / "code" / code_folder).mkdir(parents=True)
     (tmp_path / "tests" / folder).mkdir(parents=True)
     (tmp_path / "tests" / folder / "test_x.py").write_text("", encoding="utf-8")
-    assert stray_test_folders(tmp_path / "tests", tmp_path / "code", temporary={}) == expected
+    assert stray_test_folders(tmp_path / "tests", tmp_path / "code") == expected
