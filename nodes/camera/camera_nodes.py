@@ -48,7 +48,9 @@ def rig_node(rig: Rig[Any]) -> type[Node]:
                 "target": np.asarray(p.target, dtype=np.float64)}
 
     name, params = rig.name, rig.Params
-    doc = (rig.channels.__doc__ or params.__doc__ or name).strip()
+    # the rig class's line, "``dolly``: a push along straight track; ..." -> "A push along ..."
+    summary = (type(rig).__doc__ or params.__doc__ or name).strip().split(": ", 1)[-1]
+    doc = summary[:1].upper() + summary[1:]
     return type(
         "".join(part.title() for part in name.split("_")) + "Rig",
         (Node,),

@@ -10,23 +10,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.lookat import matmul3
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
-    Rig,
+    Move,
+    MovingRig,
     TargetCheck,
     Vec3,
     channel_key,
-    framed_channels,
-    sample_move,
 )
 from moks_graph.rng import counter_uniform
-from moks_graph.timebase import TimeArray
 
 #: Half-width of the bump a wheel feels crossing a track joint [m].
 JOINT_HALF_WIDTH = 0.04
@@ -123,22 +121,14 @@ def _axis_rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return c * np.eye(3) + s * cross + (1.0 - c) * np.outer(k, k)
 
 
-class Dolly(Rig[DollyParams]):
+class Dolly(MovingRig[DollyParams]):
     """``dolly``: a push along straight track; rail bumps and joints of the track."""
 
     name = "dolly"
     Params = DollyParams
 
-    def channels(
-        self, time: TimeArray | ArrayLike, params: DollyParams, key: int,
-        target: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Channels of a dolly move over the whole time array (see module docstring).
-
-        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-        (:func:`.rig_parts.aim_points`).
-        """
-        move = sample_move(time, params)
+    def disturb(self, move: Move, params: DollyParams, key: int) -> Disturbed:
+        """The chassis riding the rails' bumps: rise, pitch and roll; the lens swings with it."""
         s = params.move_start + move.u * (params.move_end - params.move_start)
         d = params.direction()
         half = params.wheelbase / 2.0
@@ -155,4 +145,4 @@ class Dolly(Rig[DollyParams]):
         chassis = np.asarray(params.track_start) + s[:, None] * d
         positions = chassis + np.stack([np.zeros_like(rise), np.zeros_like(rise), rise], axis=-1)
         positions = positions + column
-        return framed_channels(params, move, positions, target, world_rotation=tilt)
+        return Disturbed(positions, world_rotation=tilt)

@@ -10,22 +10,20 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
 from pydantic import Field
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
-    Rig,
+    Move,
+    MovingRig,
     TargetCheck,
     Vec3,
     channel_key,
-    framed_channels,
-    sample_move,
 )
-from moks_graph.timebase import TimeArray
 
 
 class DroneParams(LimitedMoveParams):
@@ -89,22 +87,14 @@ class DroneParams(LimitedMoveParams):
         return "reveal_end" if self.path == "reveal" else self.target_check.field
 
 
-class Drone(Rig[DroneParams]):
+class Drone(MovingRig[DroneParams]):
     """``drone``: an orbit or reveal flight; wind gusts and gimbal buffet."""
 
     name = "drone"
     Params = DroneParams
 
-    def channels(
-        self, time: TimeArray | ArrayLike, params: DroneParams, key: int,
-        target: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Channels of a drone flight over the whole time array (see module docstring).
-
-        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-        (:func:`.rig_parts.aim_points`).
-        """
-        move = sample_move(time, params)
+    def disturb(self, move: Move, params: DroneParams, key: int) -> Disturbed:
+        """Wind gusts on the position, gimbal buffet on the rotation."""
         t, positions = move.t, move.positions
         scale = params.noise_scale
         local = None
@@ -122,4 +112,4 @@ class Drone(Rig[DroneParams]):
                 [buffet * fbm(t, f, channel_key(key, self.name, f"buffet.{a}")) for a in "xyz"],
                 axis=-1,
             )
-        return framed_channels(params, move, positions, target, local_rotation_deg=local)
+        return Disturbed(positions, local_rotation_deg=local)

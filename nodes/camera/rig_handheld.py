@@ -10,22 +10,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.jitter import breathing, handheld_rotation
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
-    Rig,
+    Move,
+    MovingRig,
     TargetCheck,
     Vec3,
     channel_key,
-    framed_channels,
-    sample_move,
 )
-from moks_graph.timebase import TimeArray
 
 
 class HandheldParams(LimitedMoveParams):
@@ -72,23 +70,15 @@ class HandheldParams(LimitedMoveParams):
         return LinePath(self.position, self.position if self.walk_to is None else self.walk_to)
 
 
-class Handheld(Rig[HandheldParams]):
+class Handheld(MovingRig[HandheldParams]):
     """``handheld``: an operator standing or walking; human shake."""
 
     name = "handheld"
     Params = HandheldParams
 
-    def channels(
-        self, time: TimeArray | ArrayLike, params: HandheldParams, key: int,
-        target: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Channels of a handheld shot over the whole time array (see module docstring).
-
-        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-        (:func:`.rig_parts.aim_points`).
-        """
+    def disturb(self, move: Move, params: HandheldParams, key: int) -> Disturbed:
+        """Step bob and sway, breathing, body sway, jitter and tremor (module docstring)."""
         walk = params.move_path()
-        move = sample_move(time, params)
         t, u, positions = move.t, move.u, move.positions
         scale = params.noise_scale
         local = None
@@ -125,4 +115,4 @@ class Handheld(Rig[HandheldParams]):
                 tremor_hz=params.tremor_frequency_hz,
             )
             local[:, 0] += scale * params.breathing_tilt * breath
-        return framed_channels(params, move, positions, target, local_rotation_deg=local)
+        return Disturbed(positions, local_rotation_deg=local)

@@ -20,7 +20,6 @@ from pydantic import Field
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.motion import Path
-from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import FixedPoint, LinePath, OrbitPath
 from moks_graph.nodes.camera.rig_parts import (
     LimitedMoveParams,
@@ -29,8 +28,8 @@ from moks_graph.nodes.camera.rig_parts import (
     Vec3,
     aim_points,
     camera_channels,
-    channel_key,
     path_azimuth_reference,
+    position_noise,
     sample_move,
 )
 from moks_graph.timebase import TimeArray
@@ -122,11 +121,8 @@ class Moco(Rig[MocoParams]):
         aim = params.aim_path()
         amplitude = params.noise_amplitude * params.noise_scale
         if amplitude > 0.0:
-            noise = [
-                amplitude * fbm(t, params.noise_frequency_hz, channel_key(key, self.name, axis))
-                for axis in ("tx", "ty", "tz")
-            ]
-            positions = positions + np.stack(noise, axis=-1)
+            positions = positions + position_noise(t, amplitude, params.noise_frequency_hz, key,
+                                                   self.name)
         reference = path_azimuth_reference(path, aim, motion.u_range, u)
         targets = aim.points(u) if target is None else aim_points(params, t.shape[0], target)
         return camera_channels(params, positions, targets, reference)

@@ -24,6 +24,7 @@ from moks_graph.node import Param
 from moks_graph.nodes.camera._checks import key_of, seconds_of
 from moks_graph.nodes.camera.lookat import column, look_at_euler
 from moks_graph.nodes.camera.motion import Path, PathMotion, plan_path_motion
+from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import FixedPoint, LinePath
 from moks_graph.rng import stream_key
 from moks_graph.timebase import TimeArray
@@ -238,6 +239,14 @@ def channel_key(key: int, rig: str, channel: str) -> int:
     return stream_key(key_of(key), f"camera.{rig}", channel)
 
 
+def position_noise(t: np.ndarray, amplitude: float, frequency_hz: float, key: int,
+                   rig: str) -> np.ndarray:
+    """``(N, 3)`` octave noise (:func:`.noise.fbm`) on x, y, z, ``amplitude`` metres at most,
+    one stream per axis (channels ``tx``, ``ty``, ``tz`` of ``rig``)."""
+    return np.stack([amplitude * fbm(t, frequency_hz, channel_key(key, rig, axis))
+                     for axis in ("tx", "ty", "tz")], axis=-1)
+
+
 @functools.lru_cache(maxsize=256)
 def _azimuth_grid(camera: Path, target: Path, u_range: tuple[float, float]) -> tuple[
     np.ndarray, np.ndarray
@@ -401,3 +410,33 @@ class Rig(ABC, Generic[P]):
 
     def __repr__(self) -> str:
         return f"<rig {self.name}>"
+
+
+M = TypeVar("M", bound=LimitedMoveParams)
+
+
+@dataclass(frozen=True)
+class Disturbed:
+    """A moving rig's lens positions after its imperfections, and the rotations they add
+    (:func:`framed_channels`)."""
+
+    positions: np.ndarray
+    world_rotation: np.ndarray | None = None
+    local_rotation_deg: np.ndarray | None = None
+
+
+class MovingRig(Rig[M]):
+    """A rig on a planned move (:func:`sample_move`), framed on the subject
+    (:func:`framed_channels`): a subclass writes only :meth:`disturb`, its imperfections."""
+
+    def channels(self, time: TimeArray | ArrayLike, params: M, key: int,
+                 target: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        move = sample_move(time, params)
+        out = self.disturb(move, params, key)
+        return framed_channels(params, move, out.positions, target,
+                               world_rotation=out.world_rotation,
+                               local_rotation_deg=out.local_rotation_deg)
+
+    @abstractmethod
+    def disturb(self, move: Move, params: M, key: int) -> Disturbed:
+        """The lens on ``move`` with this rig's imperfections (noise keyed by ``key``)."""

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from numpy.typing import ArrayLike
-
 from moks_graph.node import Param
-from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import ArmPath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
-    Rig,
+    Move,
+    MovingRig,
     TargetCheck,
     Vec3,
-    channel_key,
-    framed_channels,
-    sample_move,
+    position_noise,
 )
-from moks_graph.timebase import TimeArray
 
 
 class TechnocraneParams(LimitedMoveParams):
@@ -91,28 +86,16 @@ class TechnocraneParams(LimitedMoveParams):
                 raise ValueError(f"{name}: the flexing arm would telescope to nothing")
 
 
-class Technocrane(Rig[TechnocraneParams]):
+class Technocrane(MovingRig[TechnocraneParams]):
     """``technocrane``: swing, boom and telescope on one S-curve; arm flex."""
 
     name = "technocrane"
     Params = TechnocraneParams
 
-    def channels(
-        self, time: TimeArray | ArrayLike, params: TechnocraneParams, key: int,
-        target: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Channels of a technocrane move over the whole time array (see module docstring).
-
-        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-        (:func:`.rig_parts.aim_points`).
-        """
-        move = sample_move(time, params)
-        t, positions = move.t, move.positions
+    def disturb(self, move: Move, params: TechnocraneParams, key: int) -> Disturbed:
+        """Arm vibration: octave noise on the lens position."""
         amplitude = params.vibration * params.noise_scale
-        if amplitude > 0.0:
-            shake = [
-                amplitude * fbm(t, params.vibration_frequency_hz, channel_key(key, self.name, a))
-                for a in ("tx", "ty", "tz")
-            ]
-            positions = positions + np.stack(shake, axis=-1)
-        return framed_channels(params, move, positions, target)
+        if amplitude <= 0.0:
+            return Disturbed(move.positions)
+        return Disturbed(move.positions + position_noise(
+            move.t, amplitude, params.vibration_frequency_hz, key, self.name))

@@ -10,21 +10,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from moks_graph.node import Param
 from moks_graph.nodes.camera.noise import fbm
 from moks_graph.nodes.camera.paths import EllipsePath, ShiftedPath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
-    Rig,
+    Move,
+    MovingRig,
     TargetCheck,
     Vec3,
     channel_key,
-    framed_channels,
-    sample_move,
 )
-from moks_graph.timebase import TimeArray
 
 #: Standard gravity [m/s^2].
 GRAVITY = 9.80665
@@ -99,22 +97,14 @@ class WirecamParams(LimitedMoveParams):
                 )
 
 
-class Wirecam(Rig[WirecamParams]):
+class Wirecam(MovingRig[WirecamParams]):
     """``wirecam``: a camera hung from a carriage on a sagging cable; sway and wind."""
 
     name = "wirecam"
     Params = WirecamParams
 
-    def channels(
-        self, time: TimeArray | ArrayLike, params: WirecamParams, key: int,
-        target: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Channels of a cable-cam move over the whole time array (see module docstring).
-
-        ``target``: an ``(N, 3)`` moving subject to frame instead of ``params.target``
-        (:func:`.rig_parts.aim_points`).
-        """
-        move = sample_move(time, params)
+    def disturb(self, move: Move, params: WirecamParams, key: int) -> Disturbed:
+        """Wind sway across the cable and a quarter of it as lift."""
         t, positions = move.t, move.positions
         amplitude = params.wind_sway * params.noise_scale
         if amplitude > 0.0:
@@ -125,4 +115,4 @@ class Wirecam(Rig[WirecamParams]):
                 t, params.wind_frequency_hz, channel_key(key, self.name, "lift")
             )
             positions = positions + gust[:, None] * across + lift[:, None] * np.array([0, 0, 1.0])
-        return framed_channels(params, move, positions, target)
+        return Disturbed(positions)
