@@ -13,12 +13,13 @@ from moks_graph.node import Param
 from moks_graph.nodes.camera.camera_nodes import RIG_NODES
 from moks_graph.nodes.camera.paths import LinePath
 from moks_graph.nodes.camera.rig_parts import (
+    Disturbed,
     LimitedMoveParams,
+    MovingRig,
     Rig,
     TargetCheck,
     Vec3,
-    framed_channels,
-    sample_move,
+    position_noise,
 )
 from moks_graph.nodes.camera.rigs import RIGS
 from moks_graph.timebase import time_array
@@ -106,13 +107,13 @@ class SliderParams(LimitedMoveParams):
         return LinePath(self.start, self.end)
 
 
-class Slider(Rig[SliderParams]):
+class Slider(MovingRig[SliderParams]):
     name = "slider"
     Params = SliderParams
 
-    def channels(self, time, params, key, target=None):
-        move = sample_move(time, params)
-        return framed_channels(params, move, move.positions, target)
+    def disturb(self, move, params, key):
+        return Disturbed(move.positions + position_noise(move.t, 0.001 * params.noise_scale,
+                                                         2.0, key, self.name))
 
 
 def test_a_new_rig_gets_the_target_check_and_limits_by_declaring_them() -> None:
@@ -121,5 +122,7 @@ def test_a_new_rig_gets_the_target_check_and_limits_by_declaring_them() -> None:
         SliderParams(target=(0.0, -3.0, 1.2))
     with pytest.raises(pydantic.ValidationError, match="move_duration"):
         SliderParams(move_duration=0.01)
-    ch = Slider().channels(time_array(0, 96, 24), SliderParams(), 0)
+    ch = Slider().channels(time_array(0, 96, 24), SliderParams(noise_scale=0.0), 0)
     assert ch["tx"][0] == -0.5 and ch["tx"][-1] == pytest.approx(0.5)
+    shaken = Slider().channels(time_array(0, 96, 24), SliderParams(), 0)
+    assert 0.0 < np.max(np.abs(shaken["tx"] - ch["tx"])) <= 0.001
