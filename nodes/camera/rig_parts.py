@@ -356,11 +356,18 @@ def nearest_approach(path: Path, point: Vec3 | np.ndarray, samples: int = 257) -
     return float(np.min(np.linalg.norm(points - p, axis=1)))
 
 
+@functools.lru_cache(maxsize=256)
+def _nearest_cached(path: Path, point: tuple[float, ...], samples: int) -> float:
+    """:func:`nearest_approach` of a frozen path: the same parameters validated again (the
+    same file loaded again, a model re-validated on an edit) reuse it, like the move plans."""
+    return nearest_approach(path, point, samples)
+
+
 def check_clears_target(path: Path, target: Vec3, field: str, mover: str = "the lens",
                         samples: int = 257, verb: str = "pass", what: str = "the target") -> None:
     """``ValueError`` naming ``field`` when ``mover`` on ``path`` would pass through ``target``
     (within :data:`TARGET_CLEARANCE`): the one "passes through the target" check of the rigs."""
-    if nearest_approach(path, target, samples) < TARGET_CLEARANCE:
+    if _nearest_cached(path, tuple(map(float, target)), samples) < TARGET_CLEARANCE:
         raise ValueError(f"{field}: {mover} would {verb} through {what}")
 
 
