@@ -340,6 +340,7 @@ class Evaluator:
         values: dict[str, Mapping[str, Any]] = {}
         stale: set[str] = set()
         nodes, disk = graph.nodes, self.disk
+        limits: dict[bool, float | None] = {}  # MOKS_NODE_TIME_LIMIT read once an evaluation
         for i, node_id in enumerate(order):
             if progress is not None:
                 progress(i, len(order), node_id)
@@ -365,7 +366,7 @@ class Evaluator:
             if outs is not None:
                 result.reused.append(node_id)
             else:
-                outs = self._compute(graph, record, step, values, time, result)
+                outs = self._compute(graph, record, step, values, time, result, limits)
                 if outs is None:
                     stale.add(node_id)
                     continue
@@ -419,7 +420,9 @@ class Evaluator:
         values: dict[str, Mapping[str, Any]],
         time: TimeArray,
         result: EvalResult,
+        limits: dict[bool, float | None],
     ) -> Mapping[str, Any] | None:
+        """``limits``: this evaluation's time limits by "is a plugin", read when first needed."""
         node_id, cls = record.id, step.cls
         inputs = dict(step.defaults) if step.defaults else {}
         for w in step.wires:
@@ -432,8 +435,12 @@ class Evaluator:
             return _passed_through(record, cls, inputs, result)
         ctx = NodeContext(node_id, step.reads, time, graph.settings.seed)
         node = self._instances.get(cls) or self._instance(cls)
-        limit = (self.time_limit if self.time_limit is not None
-                 else node_time_limit(plugin=not is_builtin(cls)))
+        limit = self.time_limit
+        if limit is None:
+            plugin = not is_builtin(cls)
+            if plugin not in limits:
+                limits[plugin] = node_time_limit(plugin=plugin)
+            limit = limits[plugin]
         validated = graph.validated(node_id)
         params = (validated if not record.keys
                   else keyed_params(validated, record.keys, time.frames))
