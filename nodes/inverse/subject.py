@@ -31,6 +31,12 @@ SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
 SHADOW_FLAT: Final[float] = 0.3
 GRABCUT_ITERATIONS: Final[int] = 5
+HOLE_FRACTION: Final[float] = 0.02
+HOLE_MAX: Final[float] = 0.3
+HOLE_D2: Final[float] = 4.0
+HOLE_BAND: Final[float] = 4.0
+"""A hole through the subject: 2-30 % of its area, within this squared Mahalanobis
+distance of the colours around the silhouette, ringed by a band of subject this wide [px]."""
 GRABCUT_MARGIN: Final[float] = 0.6
 """Around the silhouette, this fraction of its larger side may still become subject."""
 """... and flat inside: its interquartile (25-75 %) luminance spread is under this [stops]
@@ -98,16 +104,19 @@ def background_distance(feat: np.ndarray, k: int = 4) -> np.ndarray:
     samples = feat[_border((h, w), width)]
     labels = _clusters(samples, k)
     best = np.full((h, w), np.inf)
-    floor = np.diag([0.12, 0.01, 0.01]) ** 2  # noise floor: stops, chromaticity
     for j in range(k):
         part = samples[labels == j]
-        if len(part) < 8:
-            continue
-        cov = np.cov(part, rowvar=False) + floor * 4.0
-        diff = feat - part.mean(axis=0)
-        d2 = np.einsum("hwi,ij,hwj->hw", diff, np.linalg.inv(cov), diff)
-        best = np.minimum(best, d2)
+        if len(part) >= 8:
+            best = np.minimum(best, colour_distance(feat, part))
     return best
+
+
+def colour_distance(feat: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distance of every pixel's features to those of ``samples``
+    (their covariance widened by a noise floor of 0.24 stop and 0.02 in chromaticity)."""
+    cov = np.cov(samples, rowvar=False) + np.diag([0.24, 0.02, 0.02]) ** 2
+    diff = feat - samples.mean(axis=0)
+    return np.einsum("hwi,ij,hwj->hw", diff, np.linalg.inv(cov), diff)
 
 
 def _edges(rgb: np.ndarray) -> np.ndarray:
@@ -379,7 +388,8 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    return _checked(grow_by_colour(rgb, drop_thin_shadows(mask, log_y)))
+    grown = grow_by_colour(rgb, drop_thin_shadows(mask, log_y))
+    return _checked(open_holes(grown, feat, edges))
 
 
 def _display_bgr(rgb: np.ndarray) -> np.ndarray:
@@ -437,6 +447,32 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     body = _body(grown)
     grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
     return _largest(grown)
+
+
+def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``mask`` less the holes through the subject (a torus's): regions inside it, away
+    from its outline, closer to the colours around the silhouette than to the subject's,
+    outlined at least as sharply as the silhouette (a top face the backdrop's colour ends
+    in a crease, softer than a silhouette)."""
+    ring = ndimage.binary_dilation(mask, iterations=3) & ~mask
+    filled = ndimage.binary_fill_holes(mask)
+    inner = mask & (ndimage.distance_transform_edt(filled) > HOLE_BAND)
+    if ring.sum() < 8 or not inner.any():
+        return mask
+    to_ring = colour_distance(feat, feat[ring])
+    like = inner & (to_ring < HOLE_D2)
+    if like.sum() > 0.5 * mask.sum():
+        return mask  # a subject in the tones around it: no hole to tell
+    like &= to_ring < colour_distance(feat, feat[mask & ~like])
+    comps, n = ndimage.label(ndimage.binary_opening(like, _disk(1)))
+    outer = outline_sharpness(filled, edges)
+    out = mask.copy()
+    for k in range(1, n + 1):
+        hole = ndimage.binary_dilation(comps == k, iterations=1) & mask
+        if (HOLE_FRACTION * mask.sum() <= hole.sum() <= HOLE_MAX * mask.sum()
+                and outline_sharpness(hole, edges) >= outer):
+            out &= ~hole
+    return out
 
 
 def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:

@@ -1,0 +1,53 @@
+"""A hole through the subject (a torus's) stays out of its silhouette (issue 13)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from moks_graph.nodes.inverse.subject import find_silhouette
+
+BACKDROP = (0.30, 0.24, 0.18)
+
+
+def _ring(hole_edge_sigma: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A teal ring, lit softly from the right, on a warm grey backdrop; the hole shows the backdrop.
+    With ``hole_edge_sigma`` the hole's edge is a soft ramp (a patch of the backdrop's
+    colour on the subject, not a hole). Returns the image and the ring's own pixels."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    rr = np.hypot(xx - 110.0, (yy - 60.0) * 1.2)
+    body = rr <= 40.0
+    hole = rr <= 16.0
+    shade = np.clip(0.7 + 0.3 * (xx - 70.0) / 80.0, 0.0, 1.0)
+    img = np.empty((h, w, 3))
+    img[...] = BACKDROP
+    img[body] = shade[body, None] * np.array([0.10, 0.45, 0.50])
+    weight = hole.astype(float)
+    if hole_edge_sigma:
+        weight = ndimage.gaussian_filter(weight, hole_edge_sigma) * body
+    img = img * (1.0 - weight[..., None]) + weight[..., None] * np.array(BACKDROP)
+    return img, body & ~hole
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def test_the_hole_through_a_ring_is_not_subject():
+    img, ring = _ring()
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    hole = ndimage.binary_fill_holes(ring) & ~ring
+    assert (mask & hole).sum() < 0.1 * hole.sum()
+    assert _iou(mask, ring) > 0.85
+
+
+def test_a_soft_patch_of_the_backdrops_colour_stays_subject():
+    img, ring = _ring(hole_edge_sigma=2.0)
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    body = ndimage.binary_fill_holes(ring)
+    patch = body & ~ring
+    assert (mask & patch).sum() > 0.9 * patch.sum()
+    assert _iou(mask, body) > 0.85
