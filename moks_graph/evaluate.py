@@ -33,7 +33,9 @@ from moks_graph.timebase import TimeArray, time_array
 from moks_graph.timelimit import (  # re-exported: the engine's one deadline
     TIME_LIMIT_ENV,
     ComputeTimeout,
+    arm,
     deadline,
+    disarm,
     node_time_limit,
 )
 from moks_graph.types import PortType
@@ -447,9 +449,12 @@ class Evaluator:
         try:
             if limit is None:
                 outs = node.compute(ctx, params, **inputs)
-            else:
-                with deadline(limit):
+            else:  # = with deadline(limit), less the generator
+                armed = arm(limit)
+                try:
                     outs = node.compute(ctx, params, **inputs)
+                finally:
+                    disarm(armed)
             checked = {port: outs[port] for port, _ in step.outputs if port in outs}
         except ComputeTimeout:
             result.problems.append(Problem("MG120", f"node {node_id!r} ({cls.type_id}) ran past "

@@ -55,23 +55,23 @@ def _expire(signum: int, frame: Any) -> None:
     raise ComputeTimeout
 
 
-@contextlib.contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`ComputeTimeout` in the running code after ``seconds`` (None: no limit)."""
-    if seconds is None:
-        yield
-        return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+#: POSIX: a deadline on the main thread is a ``SIGALRM`` interval timer
+_ITIMER = hasattr(signal, "setitimer")
+
+#: What :func:`disarm` needs to undo one :func:`arm`: on the main thread the previous
+#: ``SIGALRM`` handler and the outer timer's delay and interval; on another thread the timer
+#: thread and its "done" flag.
+Armed = tuple[Any, float, float] | tuple[threading.Timer, threading.Event]
+
+
+def arm(seconds: float) -> Armed:
+    """Start a deadline of ``seconds`` in the running thread; end it with :func:`disarm` (in a
+    ``finally``). :func:`deadline` is the two as a context manager; the evaluator calls them
+    directly around each node's compute (no generator: a few microseconds less a node)."""
+    if _ITIMER and threading.current_thread() is threading.main_thread():
         previous = _set_handler(signal.SIGALRM, _expire)
         old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            _set_handler(signal.SIGALRM, previous)
-            if old_delay:  # an outer timer (e.g. a test timeout) keeps running
-                signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
-        return
+        return previous, old_delay, old_interval
     ident = threading.get_ident()
     done = threading.Event()
 
@@ -83,8 +83,31 @@ def deadline(seconds: float | None) -> Iterator[None]:
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
     timer.start()
+    return timer, done
+
+
+def disarm(armed: Armed) -> None:
+    """End the deadline :func:`arm` started: the timer stopped, what was there before back."""
+    if len(armed) == 3:
+        previous, old_delay, old_interval = armed
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _set_handler(signal.SIGALRM, previous)
+        if old_delay:  # an outer timer (e.g. a test timeout) keeps running
+            signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+        return
+    timer, done = armed
+    done.set()
+    timer.cancel()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ComputeTimeout` in the running code after ``seconds`` (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+    armed = arm(seconds)
     try:
         yield
     finally:
-        done.set()
-        timer.cancel()
+        disarm(armed)
