@@ -134,11 +134,15 @@ def _static_key(record: NodeRecord, model: BaseModel) -> bytes:
     if record.keys:  # likewise for keyed params
         h.update(b"keys\0" + json.dumps(record.keys, sort_keys=True).encode())
     started = time.monotonic()
+    cls = type(model)
     try:  # = model_dump_json(); a plugin's serializer may raise or loop
-        with validation.plugin_guard(type(model)):
-            h.update(type(model).__pydantic_serializer__.to_json(model))
+        if validation.plain_serializer(cls):  # runs none of the plugin's code: no guard
+            h.update(cls.__pydantic_serializer__.to_json(model))
+        else:
+            with validation.plugin_guard(cls):
+                h.update(cls.__pydantic_serializer__.to_json(model))
     except BaseException as exc:  # contained and reported
-        limit = validation.plugin_check_limit(type(model))
+        limit = validation.plugin_check_limit(cls)
         late = limit is not None and time.monotonic() - started >= limit
         why = (f"did not finish in {limit:g} s (MOKS_PLUGIN_IMPORT_LIMIT)"
                if isinstance(exc, ComputeTimeout) or late  # pydantic wraps it

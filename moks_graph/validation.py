@@ -87,6 +87,62 @@ def plugin_guard(cls: type) -> Iterator[None]:
         yield
 
 
+#: Core-schema types whose JSON serialization runs only pydantic-core's own code (no
+#: function, enum, model subclass or ``Any`` inference that could reach a plugin's code).
+_PLAIN_SCHEMA_TYPES = frozenset({
+    "model-fields", "model-field", "default", "nullable", "none", "bool", "int", "float",
+    "str", "literal", "list", "tuple", "set", "frozenset", "dict", "union"})
+_PLAIN_LITERALS = (str, int, float, bool, type(None))
+_PLAIN_SERIALIZERS: weakref.WeakKeyDictionary[type[BaseModel], bool] = (
+    weakref.WeakKeyDictionary())
+
+
+def _plain_schema(schema: dict[str, Any], top: bool = False) -> bool:
+    """Whether a core schema (``top``: the model's own) serializes with no callable in it."""
+    kind = schema.get("type")
+    if kind == "model":
+        if not top or schema.get("root_model"):  # a nested model may be a subclass's
+            return False
+    elif kind not in _PLAIN_SCHEMA_TYPES:
+        return False
+    if "serialization" in schema or schema.get("computed_fields"):
+        return False
+    if kind == "literal" and any(type(v) not in _PLAIN_LITERALS
+                                 for v in schema.get("expected", ())):
+        return False
+    return all(key in ("metadata", "cls") or _plain_value(value)
+               for key, value in schema.items())
+
+
+def _plain_value(value: Any) -> bool:
+    if isinstance(value, dict):
+        return _plain_schema(value) if isinstance(value.get("type"), str) else all(
+            _plain_value(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_plain_value(v) for v in value)
+    return not callable(value)
+
+
+def _is_core_serializer(serializer: Any) -> bool:
+    """pydantic-core's ``SchemaSerializer`` (not imported: the engine imports pydantic only)."""
+    kind = type(serializer)
+    return kind.__name__ == "SchemaSerializer" and kind.__module__.startswith("pydantic_core")
+
+
+def plain_serializer(model: type[BaseModel]) -> bool:
+    """Whether pydantic serializes ``model`` to JSON without running any code of its author:
+    plain fields (numbers, text, literals, containers of them), no serializer functions,
+    computed fields, ``exclude_if`` or nested models. Kept per class."""
+    plain = _PLAIN_SERIALIZERS.get(model)
+    if plain is None:
+        schema = model.__dict__.get("__pydantic_core_schema__")
+        serializer = model.__dict__.get("__pydantic_serializer__")
+        plain = _PLAIN_SERIALIZERS[model] = (
+            _is_core_serializer(serializer) and isinstance(schema, dict)
+            and schema.get("cls") is model and _plain_schema(schema, top=True))
+    return plain
+
+
 def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Checked:
     """Validate raw params against the node's model: the model, or the problems.
 
