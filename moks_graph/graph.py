@@ -15,7 +15,7 @@ import heapq
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -227,6 +227,10 @@ class Graph:
     def state(self, node_id: str) -> NodeState:
         """What the graph derives from the node's record (kept current by every edit)."""
         return self._states[node_id]
+
+    def states(self) -> Iterator[NodeState]:
+        """Every node's :class:`NodeState`, in node order."""
+        return map(self._states.__getitem__, self.nodes)
 
     def validated(self, node_id: str) -> BaseModel | None:
         """The node's validated params model; None when its params (or type) are invalid."""

@@ -19,7 +19,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from moks_graph.errors import Problem, problem_path
 from moks_graph.frames import work_problem
+from moks_graph.registry import plugin_import_limit
 from moks_graph.streams import stdout_to_stderr
+from moks_graph.timelimit import ComputeTimeout, arm, disarm
 from moks_graph.types import CHANNELS
 
 if TYPE_CHECKING:
@@ -68,8 +70,6 @@ def plugin_check_limit(cls: type) -> float | None:
     (``MOKS_PLUGIN_IMPORT_LIMIT``, default 20 s); built-in nodes have none."""
     if is_builtin(cls):
         return None
-    from moks_graph.registry import plugin_import_limit
-
     return plugin_import_limit()[0]
 
 
@@ -81,10 +81,14 @@ def plugin_guard(cls: type) -> Iterator[None]:
     if is_builtin(cls):
         yield
         return
-    from moks_graph.timelimit import deadline
-
-    with stdout_to_stderr(), deadline(plugin_check_limit(cls)):
-        yield
+    limit = plugin_check_limit(cls)
+    with stdout_to_stderr():  # = with deadline(limit), less its generator
+        armed = arm(limit) if limit is not None else None
+        try:
+            yield
+        finally:
+            if armed is not None:
+                disarm(armed)
 
 
 #: Core-schema types whose JSON serialization runs only pydantic-core's own code (no
@@ -148,8 +152,6 @@ def check_params(node_id: str, cls: type[Node], params: dict[str, Any]) -> Check
 
     A plugin's validator runs under :func:`plugin_check_limit` (a validator that loops is
     MG116, not a hung command)."""
-    from moks_graph.timelimit import ComputeTimeout
-
     try:
         with plugin_guard(cls):
             return cls.Params.model_validate(params), []
@@ -333,21 +335,6 @@ class WiringReport:
                                                        repr=False)
 
 
-def _channel_outputs(live: Live) -> dict[str, int]:
-    """Each runnable node's number of Channels outputs (nodes with none left out)."""
-    per_class: dict[type[Node], int] = {}
-    out = {}
-    for node_id, cls in live.items():
-        if cls is None:
-            continue
-        count = per_class.get(cls)
-        if count is None:
-            count = per_class[cls] = sum(1 for s in cls.outputs.values() if s.type is CHANNELS)
-        if count:
-            out[node_id] = count
-    return out
-
-
 def check_wiring(graph: Graph) -> WiringReport:
     """Edges, inputs and cycles (independent of param values), as a :class:`WiringReport`."""
     problems: list[Problem] = []
@@ -363,21 +350,27 @@ def check_wiring(graph: Graph) -> WiringReport:
             problems += found
         elif ends[0] is not None and ends[2] is not None:
             sound.add(ends)
-    required: dict[type[Node], frozenset[str]] = {}
+    # per class: its required inputs and its number of Channels outputs (the work budget's)
+    per_class: dict[type[Node], tuple[frozenset[str], int]] = {}
+    counts: dict[str, int] = {}  # each runnable node's Channels outputs (none: left out)
     for node_id, cls in live.items():
         if cls is None:
             continue
-        need = required.get(cls)
-        if need is None:
-            need = required[cls] = frozenset(p for p, s in cls.inputs.items() if s.required)
+        known = per_class.get(cls)
+        if known is None:
+            known = per_class[cls] = (
+                frozenset(p for p, s in cls.inputs.items() if s.required),
+                sum(1 for s in cls.outputs.values() if s.type is CHANNELS))
+        need, count = known
+        if count:
+            counts[node_id] = count
         ports = [port for _, _, _, port in graph.edges_into(node_id)]
         if len(ports) == len(set(ports)) and need.issubset(ports):
             continue  # every required input connected, none twice
         problems += check_inputs(graph, graph.nodes[node_id], live)
     if len(graph.topological_order()) < len(graph.nodes):
         problems += find_cycles(graph)
-    return WiringReport(problems, frozenset(sound), _channel_outputs(live),
-                        graph.structure_revision)
+    return WiringReport(problems, frozenset(sound), counts, graph.structure_revision)
 
 
 #: The latest wiring report of each graph (replaced when its structure changes).
@@ -426,8 +419,9 @@ def validate(graph: Graph, report: WiringReport | None = None) -> list[Problem]:
     default the graph's current :func:`wiring_report`), then the work budget of its settings."""
     report = wiring_report(graph) if report is None else report
     problems: list[Problem] = []
-    for node_id in graph.nodes:
-        problems += graph.problems(node_id)
+    for state in graph.states():
+        if state.problems:
+            problems += state.problems
     return problems + report.problems + budget_problems(graph, report)
 
 
