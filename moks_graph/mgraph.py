@@ -33,7 +33,7 @@ from moks_graph.migrations import (
     schema_version_of,
 )
 from moks_graph.registry import Registry
-from moks_graph.subgraphs import expand_document, nest_document
+from moks_graph.subgraphs import SUBGRAPH_TYPE, Subgraph, expand_document, nest_document
 from moks_graph.validation import pydantic_problems
 
 try:  # an accelerator: the standard library parses whatever jiter refuses or when it is absent
@@ -81,12 +81,14 @@ class GraphFileModel(BaseModel):
 _TOP_KEYS = frozenset(GraphFileModel.model_fields)
 _NODE_KEYS = frozenset(NodeModel.__annotations__)
 _NODE_REQUIRED = frozenset({"type", "type_version"})
+_SAVED_NODE_KEYS = frozenset({"type", "type_version", "params", "ui"})
 _TYPE_ID = re.compile(TYPE_ID_PATTERN)
 _EMPTY: dict[str, Any] = {}
 
 
-def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
-    """The model of a document that already has exactly the schema's shape, or None.
+def _plain_model(doc: dict[str, Any], types: set[str] | None = None) -> GraphFileModel | None:
+    """The model of a document that already has exactly the schema's shape, or None;
+    ``types``, when given, gets the node types the document names (filled as it goes).
 
     The fast path of loading: plain JSON types only, nothing to coerce, so
     :class:`GraphFileModel` would accept the document unchanged and the model
@@ -102,31 +104,35 @@ def _plain_model(doc: dict[str, Any]) -> GraphFileModel | None:
             and type(settings) is dict and type(nodes) is dict and type(edges) is list
             and type(meta) is dict):
         return None
-    types: set[str] = set()
+    types = set() if types is None else types
     for node in nodes.values():
-        if type(node) is not dict or not _NODE_REQUIRED <= node.keys() <= _NODE_KEYS:
+        if type(node) is not dict:
+            return None
+        keys = node.keys()
+        if keys == _SAVED_NODE_KEYS:  # what save writes for a node without bypass or keys
+            if type(node["params"]) is not dict or type(node["ui"]) is not dict:
+                return None
+        elif not _NODE_REQUIRED <= keys <= _NODE_KEYS or (
+                type(node.get("params", _EMPTY)) is not dict
+                or type(node.get("ui", _EMPTY)) is not dict
+                or type(node.get("bypass", False)) is not bool
+                or type(node.get("keys", _EMPTY)) is not dict):
             return None
         type_id, type_version = node["type"], node["type_version"]
-        if type(type_id) is not str:
+        if type(type_id) is not str or type(type_version) is not int or type_version < 1:
             return None
         if type_id not in types:
             if not _TYPE_ID.fullmatch(type_id):
                 return None
             types.add(type_id)
-        if (type(type_version) is not int or type_version < 1
-                or type(node.get("params", _EMPTY)) is not dict
-                or type(node.get("ui", _EMPTY)) is not dict
-                or type(node.get("bypass", False)) is not bool
-                or type(node.get("keys", _EMPTY)) is not dict):
-            return None
-    for edge in edges:
+    for edge in edges:  # {"from": [node, port], "to": [node, port]}, all text
         if type(edge) is not dict or len(edge) != 2:
             return None
-        ends = edge.get("from"), edge.get("to")
-        for end in ends:
-            if type(end) is not list or len(end) != 2 or type(end[0]) is not str or (
-                    type(end[1]) is not str):
-                return None
+        src, dst = edge.get("from"), edge.get("to")
+        if (type(src) is not list or type(dst) is not list or len(src) != 2 or len(dst) != 2
+                or type(src[0]) is not str or type(src[1]) is not str
+                or type(dst[0]) is not str or type(dst[1]) is not str):
+            return None
     try:
         checked_settings = Settings.model_validate(settings)
     except PydanticValidationError:
@@ -403,8 +409,12 @@ def _loads(text: str | bytes, source: str, registry: Registry | None) -> Graph:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GraphFileError(Problem("MG110", f"cannot migrate schema {version}: malformed "
                                      f"document ({type(exc).__name__}: {exc})"), source) from None
-    doc, subgraphs = expand_document(doc, source)
-    model = _plain_model(doc)
+    types: set[str] = set()
+    model = _plain_model(doc, types)  # the document as it is: nothing to expand?
+    subgraphs: dict[str, Subgraph] = {}
+    if model is None or SUBGRAPH_TYPE in types:  # = expand_document's own test, for free
+        doc, subgraphs = expand_document(doc, source)
+        model = _plain_model(doc)
     if model is None:
         try:
             model = GraphFileModel.model_validate(doc)
