@@ -8,6 +8,7 @@ can never disagree.
 from __future__ import annotations
 
 import contextlib
+import operator
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -335,14 +336,23 @@ class WiringReport:
                                                        repr=False)
 
 
+_DST, _DST_PORT = operator.itemgetter(2), operator.itemgetter(3)  # Edge.dst, Edge.dst_port
+_COUNTED = operator.itemgetter(1)
+
+
 def check_wiring(graph: Graph) -> WiringReport:
-    """Edges, inputs and cycles (independent of param values), as a :class:`WiringReport`."""
+    """Edges, inputs and cycles (independent of param values), as a :class:`WiringReport`.
+
+    The inputs are checked node by node only when a count over all edges finds an input
+    connected twice or a required one unconnected: the problems are those (and in the order)
+    of checking every edge, then every node, in turn."""
     problems: list[Problem] = []
     live = live_classes(graph)
+    edges, ends_of = graph.edges, live.get
     sound: set[tuple[Any, ...]] = set()  # (classes, ports) of edges already found sound
-    for index, edge in enumerate(graph.edges):
+    for index, edge in enumerate(edges):
         src, src_port, dst, dst_port = edge
-        ends = (live.get(src), src_port, live.get(dst), dst_port)
+        ends = (ends_of(src), src_port, ends_of(dst), dst_port)
         if ends in sound:
             continue
         found = check_edge(graph, index, edge, live)
@@ -351,23 +361,27 @@ def check_wiring(graph: Graph) -> WiringReport:
         elif ends[0] is not None and ends[2] is not None:
             sound.add(ends)
     # per class: its required inputs and its number of Channels outputs (the work budget's)
-    per_class: dict[type[Node], tuple[frozenset[str], int]] = {}
-    counts: dict[str, int] = {}  # each runnable node's Channels outputs (none: left out)
-    for node_id, cls in live.items():
-        if cls is None:
-            continue
-        known = per_class.get(cls)
-        if known is None:
-            known = per_class[cls] = (
-                frozenset(p for p, s in cls.inputs.items() if s.required),
-                sum(1 for s in cls.outputs.values() if s.type is CHANNELS))
-        need, count = known
-        if count:
-            counts[node_id] = count
-        ports = [port for _, _, _, port in graph.edges_into(node_id)]
-        if len(ports) == len(set(ports)) and need.issubset(ports):
-            continue  # every required input connected, none twice
-        problems += check_inputs(graph, graph.nodes[node_id], live)
+    need: dict[type[Node] | None, frozenset[str]] = {None: frozenset()}
+    count: dict[type[Node] | None, int] = {None: 0}
+    for cls in set(live.values()) - {None}:
+        need[cls] = frozenset(p for p, s in cls.inputs.items() if s.required)
+        count[cls] = sum(1 for s in cls.outputs.values() if s.type is CHANNELS)
+    # each runnable node's Channels outputs (none: left out), in node order
+    counts = dict(filter(_COUNTED, zip(live, map(count.__getitem__, live.values()),
+                                       strict=True)))
+    # no (node, input) connected twice, and as many edges into a required input of their node
+    # as there are required inputs: then each is connected once (C loops over the edges)
+    twice = len(set(zip(map(_DST, edges), map(_DST_PORT, edges), strict=True))) < len(edges)
+    required = sum(map(len, map(need.__getitem__, live.values())))
+    if twice or required != sum(map(operator.contains, map(need.__getitem__, map(
+            ends_of, map(_DST, edges))), map(_DST_PORT, edges))):
+        for node_id, cls in live.items():
+            if cls is None:
+                continue
+            ports = [port for _, _, _, port in graph.edges_into(node_id)]
+            if len(ports) == len(set(ports)) and need[cls].issubset(ports):
+                continue  # every required input connected, none twice
+            problems += check_inputs(graph, graph.nodes[node_id], live)
     if len(graph.topological_order()) < len(graph.nodes):
         problems += find_cycles(graph)
     return WiringReport(problems, frozenset(sound), counts, graph.structure_revision)
