@@ -375,6 +375,8 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         background = _border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob
         background |= ndimage.binary_erosion(shadows, iterations=1) & ~blob
         masks.append(_snap(blob, background, edges, side))
+    # a highlight streak snapped alone is no subject, however sharp its outline
+    masks = [m for m in masks if m.sum() >= MIN_FRACTION * h * w]
     mask = masks[0] if masks else None
     for other in masks[1:]:
         # a larger region with a sharper outline: the subject has a silhouette, a pool

@@ -51,3 +51,19 @@ def test_a_soft_patch_of_the_backdrops_colour_stays_subject():
     patch = body & ~ring
     assert (mask & patch).sum() > 0.9 * patch.sum()
     assert _iou(mask, body) > 0.85
+
+
+def test_a_highlight_streak_alone_is_not_the_subject():
+    """A streak too small to be a subject (a specular line), outlined more sharply than
+    the subject's soft, low-contrast silhouette, is not taken for it."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xx - 110.0, yy - 60.0) <= 30.0
+    grey = 0.30 + 0.06 * ndimage.gaussian_filter(disc.astype(float), 1.5)
+    img = np.repeat(grey[..., None], 3, axis=2)
+    streak = (np.abs(xx - 40) <= 1) & (np.abs(yy - 30) <= 15)
+    img[streak] = (4.0, 4.0, 4.0)
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert not (mask & streak).any()
+    assert _iou(mask, disc) > 0.85
