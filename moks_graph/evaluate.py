@@ -342,7 +342,8 @@ class Evaluator:
         values: dict[str, Mapping[str, Any]] = {}
         stale: set[str] = set()
         nodes, disk = graph.nodes, self.disk
-        limits: dict[bool, float | None] = {}  # MOKS_NODE_TIME_LIMIT read once an evaluation
+        # MOKS_NODE_TIME_LIMIT read once an evaluation; the limit by "is a plugin" and by class
+        limits: dict[bool | type[Node], float | None] = {}
         for i, node_id in enumerate(order):
             if progress is not None:
                 progress(i, len(order), node_id)
@@ -422,9 +423,10 @@ class Evaluator:
         values: dict[str, Mapping[str, Any]],
         time: TimeArray,
         result: EvalResult,
-        limits: dict[bool, float | None],
+        limits: dict[bool | type[Node], float | None],
     ) -> Mapping[str, Any] | None:
-        """``limits``: this evaluation's time limits by "is a plugin", read when first needed."""
+        """``limits``: this evaluation's time limits by "is a plugin" (read when first needed)
+        and by node class."""
         node_id, cls = record.id, step.cls
         inputs = dict(step.defaults) if step.defaults else {}
         for w in step.wires:
@@ -439,10 +441,12 @@ class Evaluator:
         node = self._instances.get(cls) or self._instance(cls)
         limit = self.time_limit
         if limit is None:
-            plugin = not is_builtin(cls)
-            if plugin not in limits:
-                limits[plugin] = node_time_limit(plugin=plugin)
-            limit = limits[plugin]
+            limit = limits.get(cls, _MISSING)
+            if limit is _MISSING:  # the first node of its class this evaluation
+                plugin = not is_builtin(cls)
+                if plugin not in limits:
+                    limits[plugin] = node_time_limit(plugin=plugin)
+                limit = limits[cls] = limits[plugin]
         validated = graph.validated(node_id)
         params = (validated if not record.keys
                   else keyed_params(validated, record.keys, time.frames))

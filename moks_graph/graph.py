@@ -136,7 +136,7 @@ def _static_key(record: NodeRecord, model: BaseModel) -> bytes:
     started = time.monotonic()
     cls = type(model)
     try:  # = model_dump_json(); a plugin's serializer may raise or loop
-        if validation.plain_serializer(cls):  # runs none of the plugin's code: no guard
+        if validation.plain_serializer(cls) or validation.is_builtin(cls):  # no plugin code
             h.update(cls.__pydantic_serializer__.to_json(model))
         else:
             with validation.plugin_guard(cls):
