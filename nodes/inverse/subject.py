@@ -31,6 +31,10 @@ SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
 SHADOW_FLAT: Final[float] = 0.3
 GRABCUT_ITERATIONS: Final[int] = 5
+COMPLETE_HOLDS: Final[float] = 0.9
+COMPLETE_SHARPNESS: Final[float] = 0.9
+"""A larger region holding this much of the silhouette, outlined at least this sharply
+relative to it, completes it (a terminator split the subject)."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -350,6 +354,23 @@ def closed_outline(rgb: np.ndarray, log_y: np.ndarray, edges: np.ndarray
     return _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
 
 
+def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarray,
+              log_y: np.ndarray) -> bool:
+    """``whole`` is ``part`` completed: larger, holding nearly all of it, outlined nearly as
+    sharply (a lit side ends in a terminator or highlight sharper than the shadow side's
+    silhouette against a dark backdrop)."""
+    if whole is None or part is None or whole.sum() <= part.sum():
+        return False
+    if any(w and not p for w, p in zip(frame_sides(whole), frame_sides(part), strict=True)):
+        return False  # reaching a frame edge the part does not: a floor line, a wall
+    added = whole & ~part
+    if shadow_like(added, log_y, part):
+        return False
+    return bool((whole & part).sum() >= COMPLETE_HOLDS * part.sum()
+                and outline_sharpness(whole, edges)
+                >= COMPLETE_SHARPNESS * outline_sharpness(part, edges))
+
+
 def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     """The subject's silhouette on ``rgb`` (linear, working grid), or ``None`` and why."""
     feat = features(rgb)
@@ -382,11 +403,13 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         # a larger region with a sharper outline: the subject has a silhouette, a pool
         # of light or a soft shadow beside it only ramps
         if other.sum() > mask.sum() and (outline_sharpness(other, edges)
-                                         > outline_sharpness(mask, edges)):
+                                         > outline_sharpness(mask, edges)
+                                         or completes(other, mask, edges, log_y)):
             mask = other
     # a closed outline wins where it follows sharper edges than the contrast region does
     outlined = closed_outline(rgb, log_y, edges)
-    if outline_sharpness(outlined, edges) > outline_sharpness(mask, edges):
+    if (outline_sharpness(outlined, edges) > outline_sharpness(mask, edges)
+            or completes(outlined, mask, edges, log_y)):
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from moks_graph.nodes.inverse.subject import find_silhouette
+from moks_graph.nodes.inverse.subject import _edges, completes, find_silhouette
 
 BACKDROP = (0.30, 0.24, 0.18)
 
@@ -67,3 +67,45 @@ def test_a_highlight_streak_alone_is_not_the_subject():
     assert mask is not None, reason
     assert not (mask & streak).any()
     assert _iou(mask, disc) > 0.85
+
+
+def _split_disc() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A disc lit from the right, its left side dark, on a mid-grey backdrop:
+    the image, its edges, log2 luminance, the disc and its lit half."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xx - 110.0, yy - 60.0) <= 30.0
+    shade = 0.05 + 0.75 * np.clip((xx - 95.0) / 45.0, 0.0, 1.0)  # a soft terminator
+    lit = disc & (shade > 0.45)  # where contrast alone finds the subject
+    img = np.full((h, w, 3), 0.30)
+    img[disc] = shade[disc, None]
+    log_y = np.log2(img[..., 0])
+    return img, _edges(img), log_y, disc, lit
+
+
+def test_the_whole_silhouette_completes_the_part_a_terminator_split_off():
+    _, edges, log_y, disc, lit = _split_disc()
+    assert completes(disc, lit, edges, log_y)
+    assert not completes(lit, disc, edges, log_y)  # smaller: not a completion
+
+
+def test_a_region_reaching_the_frame_edge_does_not_complete_the_subject():
+    img, _, _, disc, lit = _split_disc()
+    strip = np.zeros_like(disc)
+    strip[86:90, 110:] = True  # a dark floor line from the subject to the frame's edge
+    img = img.copy()
+    img[strip & ~disc] = 0.05
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    assert completes(disc, lit, edges, log_y)
+    assert not completes(disc | strip, lit, edges, log_y)
+
+
+def test_a_cast_shadow_does_not_complete_the_subject():
+    img, _, _, _, lit = _split_disc()
+    h, w = lit.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    shadow = (np.abs(xx - 160) <= 12) & (np.abs(yy - 80) <= 8)
+    img = img.copy()
+    img[shadow & ~lit] = 0.12  # flat and darker than the ground around it
+    log_y = np.log2(img[..., 0])
+    assert not completes(lit | shadow, lit, _edges(img), log_y)
