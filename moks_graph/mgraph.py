@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, NotRequired
+from typing import TYPE_CHECKING, Annotated, Any, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
@@ -35,6 +35,9 @@ from moks_graph.migrations import (
 from moks_graph.registry import Registry
 from moks_graph.subgraphs import SUBGRAPH_TYPE, Subgraph, expand_document, nest_document
 from moks_graph.validation import pydantic_problems
+
+if TYPE_CHECKING:
+    from moks_graph.node import Node
 
 try:  # an accelerator: the standard library parses whatever jiter refuses or when it is absent
     import jiter as _jiter
@@ -443,10 +446,15 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
     graph.source = source
     raw_nodes = doc.get("nodes", {})
     records = []
+    classes: dict[str, type[Node] | None] = {}  # one registry lookup a type
     for node_id, node in model.nodes.items():
         type_id, type_version = node["type"], node["type_version"]
-        cls = graph.registry.get(type_id)
-        params = node.get("params", {})
+        if type_id not in classes:
+            classes[type_id] = graph.registry.get(type_id)
+        cls = classes[type_id]
+        params = node.get("params")  # a dict when present (the model's shape); {} when not
+        if params is None:
+            params = {}
         raw: dict[str, Any] | None = None
         if cls is None or type_version > cls.type_version:
             raw = raw_nodes[node_id]  # placeholder: keep exactly what was written
@@ -460,11 +468,13 @@ def _build(model: GraphFileModel, doc: dict[str, Any], source: str,
                                              f"v{cls.type_version}: {exc}", path, node_id),
                                      source) from None
         version = type_version if raw is not None or cls is None else cls.type_version
-        ui = node.get("ui", {})
+        ui, keys = node.get("ui"), node.get("keys")
+        if ui is None:
+            ui = {}
         if raw is not None:  # the record's params/ui must not alias what saves back verbatim
             params, ui = dict(params), dict(ui)
         records.append(NodeRecord(node_id, type_id, version, params, ui, raw,
-                                  node.get("bypass", False), node.get("keys", {})))
+                                  node.get("bypass", False), {} if keys is None else keys))
     graph.insert_nodes(records)
     # each end is a validated [node, port] pair: tuple.__new__ skips the NamedTuple arity check
     graph.insert_edges([tuple.__new__(Edge, e["from"] + e["to"]) for e in model.edges])

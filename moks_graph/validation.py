@@ -246,9 +246,11 @@ Live = dict[str, "type[Node] | None"]
 
 def live_classes(graph: Graph, only: tuple[str, ...] | None = None) -> Live:
     """Each node's class if it can run; None for placeholders (unknown or newer types)."""
-    reg, nodes = graph.registry, graph.nodes
-    ids = nodes if only is None else [n for n in only if n in nodes]
-    return {n: None if nodes[n].raw is not None else reg.get(nodes[n].type) for n in ids}
+    get, nodes = graph.registry.get, graph.nodes
+    if only is None:
+        return {n: None if r.raw is not None else get(r.type) for n, r in nodes.items()}
+    ids = [n for n in only if n in nodes]
+    return {n: None if nodes[n].raw is not None else get(nodes[n].type) for n in ids}
 
 
 def check_edge(graph: Graph, index: int, edge: Edge, live: Live | None = None) -> list[Problem]:
