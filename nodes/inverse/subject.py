@@ -30,7 +30,12 @@ SHARP_OUTLINE: Final[float] = 0.15
 SHADOW_DARKER: Final[float] = 0.3
 """A cast shadow is at least this much darker than the ground around it [stops] ..."""
 SHADOW_FLAT: Final[float] = 0.3
+"""... and flat inside: its interquartile (25-75 %) luminance spread is under this [stops]
+(a lit object spans its terminator, a stop or more; a soft penumbra stays outside the
+quartiles)."""
 GRABCUT_ITERATIONS: Final[int] = 5
+GRABCUT_MARGIN: Final[float] = 0.6
+"""Around the silhouette, this fraction of its larger side may still become subject."""
 COMPLETE_HOLDS: Final[float] = 0.9
 COMPLETE_SHARPNESS: Final[float] = 0.9
 """A larger region holding this much of the silhouette, outlined at least this sharply
@@ -41,11 +46,6 @@ HOLE_D2: Final[float] = 4.0
 HOLE_BAND: Final[float] = 4.0
 """A hole through the subject: 2-30 % of its area, within this squared Mahalanobis
 distance of the colours around the silhouette, ringed by a band of subject this wide [px]."""
-GRABCUT_MARGIN: Final[float] = 0.6
-"""Around the silhouette, this fraction of its larger side may still become subject."""
-"""... and flat inside: its interquartile (25-75 %) luminance spread is under this [stops]
-(a lit object spans its terminator, a stop or more; a soft penumbra stays outside the
-quartiles)."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
