@@ -40,6 +40,10 @@ COMPLETE_HOLDS: Final[float] = 0.9
 COMPLETE_SHARPNESS: Final[float] = 0.9
 """A larger region holding this much of the silhouette, outlined at least this sharply
 relative to it, completes it (a terminator split the subject)."""
+STRAIGHT_SPAN: Final[float] = 0.7
+STRAIGHT_TOLERANCE: Final[float] = 0.025
+"""Straight sides: width and centre line linear over the middle 70 % of the principal axis,
+within 2.5 % of the largest width (RMS)."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -633,8 +637,50 @@ def matte_subject(matte: np.ndarray, shape: tuple[int, int], source: str = "matt
     return _from_mask(matte_mask(matte, shape), True, f"the subject from the {source}")
 
 
+def straight_sided(mask: np.ndarray) -> bool:
+    """A silhouette with straight sides (a cylinder, a cone, a box on end): along its
+    principal axis, over the middle ``STRAIGHT_SPAN``, its width and its centre line are
+    linear within ``STRAIGHT_TOLERANCE`` of its largest width."""
+    rows, cols = np.nonzero(mask)
+    if len(rows) < 30:
+        return False
+    pts = np.stack([cols - cols.mean(), rows.mean() - rows], axis=1).astype(np.float64)
+    axis = np.linalg.eigh(np.cov(pts, rowvar=False))[1][:, 1]
+    along = pts @ axis
+    across = pts @ np.array([-axis[1], axis[0]])
+    bins = np.floor(along - along.min()).astype(int)
+    lo = np.full(bins.max() + 1, np.inf)
+    hi = np.full(bins.max() + 1, -np.inf)
+    np.minimum.at(lo, bins, across)
+    np.maximum.at(hi, bins, across)
+    start, stop = (np.array([-1.0, 1.0]) * STRAIGHT_SPAN / 2 + 0.5) * len(lo)
+    keep = np.arange(int(start), int(stop))
+    keep = keep[np.isfinite(lo[keep])]  # a tilted axis may leave a bin empty
+    if len(keep) < 6:
+        return False
+    largest = float(np.max((hi - lo)[np.isfinite(lo)]))
+    for profile in (hi - lo, (hi + lo) / 2):
+        fit = np.polyval(np.polyfit(keep, profile[keep], 1), keep)
+        if np.sqrt(np.mean((profile[keep] - fit) ** 2)) > STRAIGHT_TOLERANCE * largest:
+            return False
+    return True
+
+
+def level_base(normals: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``normals`` turned no further down than the horizontal: a straight-sided subject
+    stands on its base, which meets the floor and is no occluding contour, yet inflation
+    turns its normals down (cones and cylinders read 15-25 deg low)."""
+    out = normals.copy()
+    low = mask & (out[..., 1] < 0.0)
+    out[low, 1] = 0.0
+    out[low] /= np.maximum(np.linalg.norm(out[low], axis=-1, keepdims=True), 1e-12)
+    return out
+
+
 def _from_mask(mask: np.ndarray, found: bool, reason: str) -> SubjectEstimate:
     normals, contour = inflate_normals(mask)
+    if straight_sided(mask):
+        normals = level_base(normals, mask)
     h, w = mask.shape
     rows, cols = np.nonzero(mask)
     centre = (float((cols.mean() + 0.5) / w - 0.5), float(0.5 - (rows.mean() + 0.5) / h))
