@@ -48,8 +48,10 @@ HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
 HOLE_BAND: Final[float] = 4.0
+HOLE_SHARPNESS: Final[float] = 0.95
 """A hole through the subject: 2-30 % of its area, within this squared Mahalanobis
-distance of the colours around the silhouette, ringed by a band of subject this wide [px]."""
+distance of the colours around the silhouette, ringed by a band of subject this wide [px],
+outlined about as sharply as the silhouette (a top face's crease: 0.93 or less)."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
@@ -481,7 +483,7 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """``mask`` less the holes through the subject (a torus's): regions inside it, away
     from its outline, closer to the colours around the silhouette than to the subject's,
-    outlined at least as sharply as the silhouette (a top face the backdrop's colour ends
+    outlined about as sharply as the silhouette (a top face the backdrop's colour ends
     in a crease, softer than a silhouette)."""
     ring = ndimage.binary_dilation(mask, iterations=3) & ~mask
     filled = ndimage.binary_fill_holes(mask)
@@ -499,7 +501,7 @@ def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndar
     for k in range(1, n + 1):
         hole = ndimage.binary_dilation(comps == k, iterations=1) & mask
         if (HOLE_FRACTION * mask.sum() <= hole.sum() <= HOLE_MAX * mask.sum()
-                and outline_sharpness(hole, edges) >= outer):
+                and outline_sharpness(hole, edges) >= HOLE_SHARPNESS * outer):
             out &= ~hole
     return out
 

@@ -43,6 +43,19 @@ def test_the_hole_through_a_ring_is_not_subject():
     assert _iou(mask, ring) > 0.85
 
 
+def test_a_hole_outlined_exactly_as_sharply_as_the_silhouette_is_opened():
+    """A flat grey ring: hole and silhouette edges equal up to rounding."""
+    h, w = 90, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.hypot(xx - 80.0, yy - 45.0)
+    img = np.full((h, w, 3), 0.2)
+    img[r < 30] = 0.7
+    img[r < 12] = 0.2
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert (mask & (r < 10)).sum() == 0
+
+
 def test_a_soft_patch_of_the_backdrops_colour_stays_subject():
     img, ring = _ring(hole_edge_sigma=2.0)
     mask, reason = find_silhouette(img)
