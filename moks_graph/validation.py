@@ -339,7 +339,6 @@ class WiringReport:
 
 
 _DST, _DST_PORT = operator.itemgetter(2), operator.itemgetter(3)  # Edge.dst, Edge.dst_port
-_COUNTED = operator.itemgetter(1)
 
 
 def check_wiring(graph: Graph) -> WiringReport:
@@ -369,14 +368,15 @@ def check_wiring(graph: Graph) -> WiringReport:
         need[cls] = frozenset(p for p, s in cls.inputs.items() if s.required)
         count[cls] = sum(1 for s in cls.outputs.values() if s.type is CHANNELS)
     # each runnable node's Channels outputs (none: left out), in node order
-    counts = dict(filter(_COUNTED, zip(live, map(count.__getitem__, live.values()),
-                                       strict=True)))
-    # no (node, input) connected twice, and as many edges into a required input of their node
-    # as there are required inputs: then each is connected once (C loops over the edges)
-    twice = len(set(zip(map(_DST, edges), map(_DST_PORT, edges), strict=True))) < len(edges)
-    required = sum(map(len, map(need.__getitem__, live.values())))
-    if twice or required != sum(map(operator.contains, map(need.__getitem__, map(
-            ends_of, map(_DST, edges))), map(_DST_PORT, edges))):
+    counts = {node_id: n for node_id, cls in live.items() if (n := count[cls])}
+    # no (node, input) connected twice, and as many edges into a required input of their
+    # node as there are required inputs: then each is connected once
+    dsts, dst_ports = list(map(_DST, edges)), list(map(_DST_PORT, edges))
+    twice = len(set(zip(dsts, dst_ports, strict=True))) < len(edges)
+    required = sum(len(need[cls]) for cls in live.values())
+    into_required = sum(map(operator.contains, map(need.__getitem__, map(ends_of, dsts)),
+                            dst_ports))
+    if twice or into_required != required:
         for node_id, cls in live.items():
             if cls is None:
                 continue
