@@ -40,6 +40,12 @@ COMPLETE_HOLDS: Final[float] = 0.9
 COMPLETE_SHARPNESS: Final[float] = 0.9
 """A larger region holding this much of the silhouette, outlined at least this sharply
 relative to it, completes it (a terminator split the subject)."""
+SPLIT_SHARPNESS: Final[float] = 0.7
+SPLIT_SHARED: Final[float] = 0.35
+"""... or at least this sharply where what it adds is as large as the silhouette and
+borders this fraction of its outline or more: the other side of a terminator, whose
+outline against a backdrop of its own tone is weak (a halo or a pool of light beside the
+subject adds less and borders less)."""
 STRAIGHT_SPAN: Final[float] = 0.7
 STRAIGHT_TOLERANCE: Final[float] = 0.025
 """Straight sides: width and centre line linear over the middle 70 % of the principal axis,
@@ -364,7 +370,9 @@ def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarr
               log_y: np.ndarray) -> bool:
     """``whole`` is ``part`` completed: larger, holding nearly all of it, outlined nearly as
     sharply (a lit side ends in a terminator or highlight sharper than the shadow side's
-    silhouette against a dark backdrop)."""
+    silhouette against a dark backdrop); outlined less sharply (``SPLIT_SHARPNESS``) where
+    what it adds is the other side of a terminator: as large as ``part``, bordering a
+    good part of its outline."""
     if whole is None or part is None or whole.sum() <= part.sum():
         return False
     if any(w and not p for w, p in zip(frame_sides(whole), frame_sides(part), strict=True)):
@@ -372,9 +380,24 @@ def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarr
     added = whole & ~part
     if shadow_like(added, log_y, part):
         return False
+    outline = part & ~ndimage.binary_erosion(part)
+    shared = np.count_nonzero(outline & ndimage.binary_dilation(added, iterations=2))
+    split = (added.sum() >= part.sum()
+             and shared >= SPLIT_SHARED * np.count_nonzero(outline))
     return bool((whole & part).sum() >= COMPLETE_HOLDS * part.sum()
                 and outline_sharpness(whole, edges)
-                >= COMPLETE_SHARPNESS * outline_sharpness(part, edges))
+                >= (SPLIT_SHARPNESS if split else COMPLETE_SHARPNESS)
+                * outline_sharpness(part, edges))
+
+
+def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np.ndarray,
+                 log_y: np.ndarray) -> bool:
+    """A closed outline replaces the contrast region ``mask`` where it follows sharper
+    edges, unless ``mask`` completes it (the outline ringed one side of a terminator), or
+    where it completes ``mask``."""
+    sharper = outline_sharpness(outlined, edges) > outline_sharpness(mask, edges)
+    return ((sharper and not completes(mask, outlined, edges, log_y))
+            or completes(outlined, mask, edges, log_y))
 
 
 def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -412,10 +435,8 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
                                          > outline_sharpness(mask, edges)
                                          or completes(other, mask, edges, log_y)):
             mask = other
-    # a closed outline wins where it follows sharper edges than the contrast region does
     outlined = closed_outline(rgb, log_y, edges)
-    if (outline_sharpness(outlined, edges) > outline_sharpness(mask, edges)
-            or completes(outlined, mask, edges, log_y)):
+    if outline_wins(outlined, mask, edges, log_y):
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"

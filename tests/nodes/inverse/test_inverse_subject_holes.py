@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from moks_graph.nodes.inverse.subject import _edges, completes, find_silhouette
+from moks_graph.nodes.inverse.subject import (
+    COMPLETE_SHARPNESS,
+    SPLIT_SHARPNESS,
+    _edges,
+    completes,
+    find_silhouette,
+    outline_sharpness,
+    outline_wins,
+)
 
 BACKDROP = (0.30, 0.24, 0.18)
 
@@ -122,3 +130,41 @@ def test_a_cast_shadow_does_not_complete_the_subject():
     img[shadow & ~lit] = 0.12  # flat and darker than the ground around it
     log_y = np.log2(img[..., 0])
     assert not completes(lit | shadow, lit, _edges(img), log_y)
+
+
+def _hard_split_disc() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A disc lit hard from the right, its dark side near the backdrop's tone: the image,
+    the disc and its lit half (the dark half is the larger by the centre column)."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xx - 110.0, yy - 60.0) <= 30.0
+    lit = disc & (xx > 110)
+    shade = 0.06 + 0.14 * np.clip((xx - 80.0) / 30.0, 0.0, 1.0)
+    img = np.full((h, w, 3), 0.30)
+    img[disc] = shade[disc, None]
+    img[lit] = 0.8
+    return img, disc, lit
+
+
+def test_the_dark_side_completes_a_hard_split_though_its_outline_is_weak():
+    img, disc, lit = _hard_split_disc()
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    ratio = outline_sharpness(disc, edges) / outline_sharpness(lit, edges)
+    assert SPLIT_SHARPNESS <= ratio < COMPLETE_SHARPNESS  # the plain rule would refuse it
+    assert completes(disc, lit, edges, log_y)
+    # the lit half as a closed outline does not replace the whole that completes it
+    assert not outline_wins(lit, disc, edges, log_y)
+    assert outline_wins(disc, lit, edges, log_y)
+
+
+def test_a_pool_of_light_beside_the_subject_does_not_complete_it():
+    img, disc, _ = _hard_split_disc()
+    h, w = disc.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    pool = (((xx - 150) / 40.0) ** 2 + ((yy - 95) / 16.0) ** 2 <= 1) & ~disc
+    img = img.copy()
+    img[pool] = 0.6 * (1 + 0.1 * np.sin(xx[pool] / 5.0))[:, None]
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    ratio = outline_sharpness(disc | pool, edges) / outline_sharpness(disc, edges)
+    assert SPLIT_SHARPNESS <= ratio < COMPLETE_SHARPNESS
+    assert not completes(disc | pool, disc, edges, log_y)  # adds less, borders little
