@@ -44,6 +44,11 @@ CORRELATION_RADII: Final[float] = 1.6
 normals err over the whole subject, so it is about one independent sample. Set on the
 tuning seed so that the 1-sigma key-direction figure covers the measured error at the
 Gaussian rate (it was 5x overconfident at a third of a radius)."""
+RIM_EDGE_PX: Final[int] = 2
+RIM_INNER_PX: Final[tuple[int, int]] = (3, 7)
+"""A rim shows in the outermost ``RIM_EDGE_PX`` of the silhouette more than 3-7 px inside."""
+RIM_SIDE_COS: Final[float] = 0.7
+RIM_BAND_PIXELS: Final[int] = 4
 GRID_DIRECTIONS: Final[int] = 1500
 KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
 KEY_MIN_ELEVATION_DEG: Final[float] = -30.0
@@ -415,6 +420,40 @@ def rim_cue(n: np.ndarray, relative: np.ndarray, band: np.ndarray) -> str:
     return max(lit, key=lambda m: excess[m])
 
 
+RIM_SIDES: Final[dict[str, tuple[str, ...]]] = {
+    "camera_left": ("camera_left",), "camera_right": ("camera_right",),
+    "both": ("camera_left", "camera_right"), "top": ("top",)}
+
+
+def edge_sides(normals: np.ndarray) -> dict[str, np.ndarray]:
+    """Pixels whose normal faces image left, right or up (its in-plane part within 45 deg)."""
+    flat = normals[..., :2] / np.maximum(np.linalg.norm(normals[..., :2], axis=-1,
+                                                        keepdims=True), 1e-12)
+    return {"camera_left": flat[..., 0] < -RIM_SIDE_COS, "camera_right": flat[..., 0]
+            > RIM_SIDE_COS, "top": flat[..., 1] > RIM_SIDE_COS}
+
+
+def rim_on_edge(mode: str, sides: dict[str, np.ndarray], relative: np.ndarray,
+                thin: np.ndarray, inner: np.ndarray) -> str:
+    """``mode`` less the sides whose edge does not outshine the subject just inside it.
+
+    A rim light lights a thin band along the silhouette; a flat face lit by the key (a
+    cylinder's top, a cube's) or inflated normals gone wrong outshine the fit over a broad
+    band. Per side of ``mode``: the 75th percentile of ``relative`` (the no-rim fit's
+    residual over the subject's mean level) on the ``thin`` edge band must exceed its 75th
+    percentile on the ``inner`` band; too few pixels to tell keeps the side.
+    """
+    kept = []
+    for side in RIM_SIDES.get(mode, ()):
+        edge, below = thin & sides[side], inner & sides[side]
+        if (np.count_nonzero(edge) < RIM_BAND_PIXELS or np.count_nonzero(below) < RIM_BAND_PIXELS
+                or np.percentile(relative[edge], 75) > np.percentile(relative[below], 75)):
+            kept.append(side)
+    if len(kept) == 2:
+        return "both"
+    return kept[0] if kept else "none"
+
+
 def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
                      rim: str, coef: np.ndarray, correlation_px: float) -> dict[str, float]:
     """1-sigma uncertainties: key direction [deg], azimuth/elevation [deg], ratio [stops]."""
@@ -460,6 +499,22 @@ def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarra
     return colour, key_rgb, source
 
 
+def _rim_seen(subject: SubjectEstimate, usable: np.ndarray, n: np.ndarray, y: np.ndarray,
+              key: np.ndarray, s: float, w: np.ndarray, mode: str) -> str:
+    """The rim mode the edge shows: ``mode``, or what the edge outshines the fit by
+    (:func:`rim_cue`) when the fit chose none, checked on the edge (:func:`rim_on_edge`)."""
+    eroded = [ndimage.binary_erosion(subject.mask, iterations=k)
+              for k in (RIM_EDGE_PX, *RIM_INNER_PX)]
+    coef, _ = nnls_one(basis(n, key, s, "none"), y, w)
+    relative = (y - basis(n, key, s, "none") @ coef) / max(float(y.mean()), 1e-12)
+    if mode == "none":
+        band = (subject.contour | (subject.mask & ~eroded[0]))[usable]
+        mode = rim_cue(n, relative, band)
+    thin = (subject.mask & ~eroded[0])[usable]
+    inner = (eroded[1] & ~eroded[2])[usable]
+    return rim_on_edge(mode, edge_sides(n), relative, thin, inner)
+
+
 def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray | None = None,
                rim: str | None = None) -> LightFit:
     """Fit the lights to ``rgb`` (linear, working grid) on ``subject`` (module docstring).
@@ -477,20 +532,19 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     n = subject.normals[usable]
     px = rgb[usable].astype(np.float64)
     y = px @ LUMA
+    fitted = "none"
     if start is None and rim is None:
         mode, start = grid_rim(n, y)
         key, s, coef, w = fit_key(n, y, start=start, rim=mode)
+        fitted = mode
         if mode == "none":
             mode = choose_rim(n, y, key, s, w)[0]
     else:
         key, s, coef, w = fit_key(n, y, start=start)
         mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
-    if rim is None and mode == "none":
-        band = (subject.contour | (subject.mask & ~ndimage.binary_erosion(
-            subject.mask, iterations=2)))[usable]
-        r = (y - basis(n, key, s, "none") @ coef) / max(float(y.mean()), 1e-12)
-        mode = rim_cue(n, r, band)
-    if mode != "none":
+    if rim is None:
+        mode = _rim_seen(subject, usable, n, y, key, s, w, mode)
+    if mode != "none" or fitted != "none":
         key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2)
     b = basis(n, key, s, mode)
     r = y - b @ coef

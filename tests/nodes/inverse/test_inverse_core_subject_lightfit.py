@@ -15,15 +15,18 @@ import pytest
 from scipy.optimize import nnls
 
 from moks_graph.nodes.inverse.lightfit import (
+    LUMA,
     _grid_fits,
     angles,
     basis,
     direction,
+    edge_sides,
     fit_lights,
     grid_rim,
     jacobian,
     nnls_batch,
     nnls_one,
+    rim_on_edge,
     shadow_term,
 )
 from moks_graph.nodes.inverse.subject import estimate_subject, inflate_normals
@@ -235,3 +238,34 @@ def test_the_shadow_term_is_the_fill_then_the_ambient_then_none():
     assert shadow_term(np.array([1.0, 0.0, 0.1])) == 2
     assert shadow_term(np.array([1.0, 0.01, 0.1])) == 2  # past the 64:1 bound: no fill
     assert shadow_term(np.array([1.0, 0.0, 0.0])) is None
+
+
+def test_a_broad_bright_top_is_no_top_rim_a_thin_one_is():
+    """A flat top face lit by the key outshines the dome's fit over a broad band, which a
+    top rim explains best; the edge check keeps only a rim whose excess is in the edge."""
+    mask, normals = _disc()
+    n = normals[mask]
+    key = direction(-40.0, 35.0)
+    y = basis(n, key, 0.1, "none") @ np.array([0.6, 0.15, 0.02]) + 0.18 * (n[:, 1] > 0.35)
+    img = np.full((*mask.shape, 3), 0.04)
+    img[mask] = y[:, None]
+    subject = estimate_subject(img)
+    assert grid_rim(subject.normals[subject.mask], img[subject.mask] @ LUMA)[0] == "top"
+    assert fit_lights(img, subject).rim == "none"
+    y = basis(n, key, 0.1, "top") @ np.array([0.6, 0.15, 0.02, 0.9])
+    img[mask] = y[:, None]
+    assert fit_lights(img, estimate_subject(img)).rim == "top"
+
+
+def test_a_rim_side_is_kept_where_its_edge_outshines_the_band_inside():
+    normals = np.array([[-1.0, 0.0, 0.1]] * 8 + [[1.0, 0.0, 0.1]] * 8)
+    sides = edge_sides(normals)
+    thin = np.array([True, False] * 8)
+    inner = ~thin
+    relative = np.where(thin, 0.5, 0.1)  # both edges outshine the band inside
+    assert rim_on_edge("both", sides, relative, thin, inner) == "both"
+    relative[8:] = np.where(thin[8:], 0.1, 0.5)  # the right side is bright inside
+    assert rim_on_edge("both", sides, relative, thin, inner) == "camera_left"
+    assert rim_on_edge("camera_right", sides, relative, thin, inner) == "none"
+    few = thin & (np.arange(16) >= 12)  # two edge pixels: too few to tell, kept
+    assert rim_on_edge("camera_right", sides, relative, few, inner) == "camera_right"
