@@ -47,8 +47,13 @@ Gaussian rate (it was 5x overconfident at a third of a radius)."""
 RIM_EDGE_PX: Final[int] = 2
 RIM_INNER_PX: Final[tuple[int, int]] = (3, 7)
 """A rim shows in the outermost ``RIM_EDGE_PX`` of the silhouette more than 3-7 px inside."""
+RIM_SIDES: Final[dict[str, tuple[str, ...]]] = {
+    "camera_left": ("camera_left",), "camera_right": ("camera_right",),
+    "both": ("camera_left", "camera_right"), "top": ("top",)}
+"""The silhouette's sides a rim mode lights."""
 RIM_SIDE_COS: Final[float] = 0.7
 RIM_BAND_PIXELS: Final[int] = 4
+"""A side is the edge whose normal faces it within 45 deg; under 4 pixels it goes unchecked."""
 GRID_DIRECTIONS: Final[int] = 1500
 KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
 KEY_MIN_ELEVATION_DEG: Final[float] = -30.0
@@ -418,11 +423,6 @@ def rim_cue(n: np.ndarray, relative: np.ndarray, band: np.ndarray) -> str:
     if "camera_left" in lit and "camera_right" in lit:
         return "both"
     return max(lit, key=lambda m: excess[m])
-
-
-RIM_SIDES: Final[dict[str, tuple[str, ...]]] = {
-    "camera_left": ("camera_left",), "camera_right": ("camera_right",),
-    "both": ("camera_left", "camera_right"), "top": ("top",)}
 
 
 def edge_sides(normals: np.ndarray) -> dict[str, np.ndarray]:
