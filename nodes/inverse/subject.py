@@ -329,11 +329,16 @@ def _snap(blob: np.ndarray, background: np.ndarray, edges: np.ndarray,
     return mask
 
 
+def outline_of(mask: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` that touch what is not ``mask`` (4-connected)."""
+    return mask & ~ndimage.binary_erosion(mask)
+
+
 def outline_sharpness(mask: np.ndarray | None, edges: np.ndarray) -> float:
     """Median edge strength along ``mask``'s outline, of the frame's strongest (-1: none)."""
     if mask is None or not mask.any():
         return -1.0
-    ring = mask & ~ndimage.binary_erosion(mask)
+    ring = outline_of(mask)
     return float(np.median(edges[ring])) / max(float(np.percentile(edges, 99.5)), 1e-9)
 
 
@@ -380,7 +385,7 @@ def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarr
     added = whole & ~part
     if shadow_like(added, log_y, part):
         return False
-    outline = part & ~ndimage.binary_erosion(part)
+    outline = outline_of(part)
     shared = np.count_nonzero(outline & ndimage.binary_dilation(added, iterations=2))
     split = (added.sum() >= part.sum()
              and shared >= SPLIT_SHARED * np.count_nonzero(outline))
