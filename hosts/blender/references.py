@@ -785,6 +785,71 @@ def render_still(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
     return truth
 
 
+def _normal_material(bpy: Any) -> Any:
+    """Emission of the camera-space geometric normal, mapped from [-1, 1] to [0, 1]."""
+    mat = _with_nodes(bpy.data.materials.new("normals"))
+    tree = mat.node_tree
+    for node in list(tree.nodes):
+        tree.nodes.remove(node)
+    geometry = tree.nodes.new("ShaderNodeNewGeometry")
+    to_camera = tree.nodes.new("ShaderNodeVectorTransform")
+    to_camera.vector_type, to_camera.convert_from, to_camera.convert_to = \
+        "NORMAL", "WORLD", "CAMERA"
+    half = tree.nodes.new("ShaderNodeVectorMath")
+    half.operation = "MULTIPLY_ADD"
+    half.inputs[1].default_value = half.inputs[2].default_value = (0.5, 0.5, 0.5)
+    emission = tree.nodes.new("ShaderNodeEmission")
+    output = tree.nodes.new("ShaderNodeOutputMaterial")
+    tree.links.new(geometry.outputs["Normal"], to_camera.inputs["Vector"])
+    tree.links.new(to_camera.outputs["Vector"], half.inputs[0])
+    tree.links.new(half.outputs["Vector"], emission.inputs["Color"])
+    tree.links.new(emission.outputs["Emission"], output.inputs["Surface"])
+    return mat
+
+
+def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
+                   size: tuple[int, int] = (480, 270), samples: int = 8,
+                   overrides: dict[str, Any] | None = None) -> np.ndarray:
+    """The subject's own surface normals in still ``i``, written as ``<id>.normals.npy``.
+
+    ``H x W x 3`` float32, rows top to bottom, in the camera frame of the truth's
+    ``dir_camera`` (x right, y up, z toward the camera); zero where the subject is not.
+    Cycles renders the subject alone with an emission of its geometric normal (only the
+    subject renderable, a transparent film; ``samples`` anti-alias the edge, whose pixels
+    are averaged then renormalised). For evaluating estimated normals and how far the light
+    fit gets with exact ones (``bench/inverse_oracle.py``).
+    """
+    import bpy
+
+    p = _merge(draw_params(seed, i), overrides or {})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    scene, subject, _, _, _ = _build(bpy, p, (int(size[0]), int(size[1])), samples)
+    for obj in scene.objects:
+        if obj.type == "MESH" and obj.name != subject.name:
+            obj.hide_render = True
+    subject.data.materials.clear()
+    subject.data.materials.append(_normal_material(bpy))
+    cy = scene.cycles
+    cy.samples, cy.use_denoising, cy.use_adaptive_sampling = int(samples), False, False
+    scene.render.film_transparent = True
+    scene.view_settings.view_transform = "Standard"
+    fmt = scene.render.image_settings
+    fmt.file_format, fmt.color_mode, fmt.color_depth = "OPEN_EXR", "RGBA", "32"
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "normals.exr"
+        _render(bpy, scene, raw)
+        px = _read_pixels(bpy, raw).astype(np.float64)
+    alpha = px[..., 3:]
+    normals = 2.0 * px[..., :3] - alpha  # premultiplied: alpha (2 c - 1)
+    normals[..., 2] *= -1.0  # Cycles' camera space looks down +z; the truth's z faces the camera
+    length = np.linalg.norm(normals, axis=-1, keepdims=True)
+    normals = np.where((alpha >= 0.5) & (length > 1e-6), normals / np.maximum(length, 1e-12), 0.0)
+    normals = normals.astype(np.float32)
+    np.save(out / f"{i:03d}.normals.npy", normals)
+    return normals
+
+
 def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
              size: tuple[int, int] = (480, 270), samples: int = 32, start: int = 0,
              log: Any = None) -> list[dict[str, Any]]:

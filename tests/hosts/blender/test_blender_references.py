@@ -150,6 +150,28 @@ def test_side_key_lights_its_own_image_side(tmp_path: Path, azimuth: float) -> N
     assert abs(truth["key"]["dir_camera"][0]) > 0.95
 
 
+def test_normals_of_a_centred_sphere_face_out_of_its_silhouette(tmp_path: Path) -> None:
+    """Top, left and right edge pixels face up, left and right; the middle faces the camera;
+    the normals cover the subject's mask and nothing else."""
+    refs.render_still(tmp_path, 0, seed=SEED, size=SIZE, samples=SAMPLES, overrides=SIDE_KEY)
+    mask = _pixels(tmp_path / "000.mask.png")[..., 0] > 0.5
+    normals = refs.render_normals(tmp_path, 0, seed=SEED, size=SIZE, samples=4,
+                                  overrides=SIDE_KEY)
+    assert normals.shape == (SIZE[1], SIZE[0], 3)
+    assert np.array_equal(np.load(tmp_path / "000.normals.npy"), normals)
+    on = np.linalg.norm(normals, axis=-1) > 0.5
+    assert (on & mask).sum() / (on | mask).sum() > 0.9
+    assert np.allclose(np.linalg.norm(normals[on], axis=-1), 1.0, atol=1e-5)
+    rows, cols = np.nonzero(on)
+    mid_row = int(np.median(rows))
+    top = normals[rows.min(), int(np.median(cols[rows == rows.min()]))]
+    left = normals[mid_row, cols[rows == mid_row].min()]
+    right = normals[mid_row, cols[rows == mid_row].max()]
+    middle = normals[mid_row, int(np.median(cols[rows == mid_row]))]
+    assert top[1] > 0.7 and left[0] < -0.7 and right[0] > 0.7, (top, left, right)
+    assert middle[2] > 0.95, middle
+
+
 @pytest.mark.parametrize("kind,size_m", [("area_square", 0.6), ("area_disk", 1.5),
                                          ("point", 0.1), ("spot", 0.1)])
 def test_light_meter_matches_the_illuminance_formula(kind: str, size_m: float) -> None:
