@@ -107,8 +107,19 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int) -> Path:
+    """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet."""
     from moks_graph.hosts.blender.references import generate
+
+    folder = cache / f"seed{seed}_{size[0]}x{size[1]}_s{samples}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        if not (folder / f"{i:03d}.json").exists():
+            generate(folder, 1, seed=seed, size=size, samples=samples, start=i)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
     from moks_graph.hosts.inverse.match import match
     from moks_graph.nodes.inverse.subject import working_size
 
@@ -126,11 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
-    folder = args.cache / f"seed{args.seed}_{w}x{h}_s{args.samples}"
-    folder.mkdir(parents=True, exist_ok=True)
-    missing = [i for i in range(args.n) if not (folder / f"{i:03d}.json").exists()]
-    for i in missing:
-        generate(folder, 1, seed=args.seed, size=(w, h), samples=args.samples, start=i)
+    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples)
     import imageio.v3 as iio
 
     rgba = folder / "rgba"
