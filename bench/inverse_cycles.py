@@ -107,6 +107,16 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options that pick the stills: ``--n --seed --size --samples --cache``."""
+    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--size", default="320x180")
+    ap.add_argument("--samples", type=int, default=24)
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    return ap
+
+
 def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int) -> Path:
     """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet."""
     from moks_graph.hosts.blender.references import generate
@@ -123,12 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     from moks_graph.hosts.inverse.match import match
     from moks_graph.nodes.inverse.subject import working_size
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--size", default="320x180")
-    ap.add_argument("--samples", type=int, default=24)
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap = still_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     ap.add_argument("--rounds", type=int, default=None,
                     help="critique rounds (default: match's own default)")
     ap.add_argument("--cutout", choices=("none", "matte", "alpha"), default="none",

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inverse_cycles import DEFAULT_CACHE, ensure_stills, f1, rim_present, true_key, view_frame
+from inverse_cycles import ensure_stills, f1, rim_present, still_arguments, true_key, view_frame
 
 ROWS = ("found", "silhouette", "normals")
 
@@ -94,12 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     from moks_graph.nodes.inverse.estimate import to_working
     from moks_graph.nodes.inverse.lightfit import fit_lights
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--size", default="320x180")
-    ap.add_argument("--samples", type=int, default=24)
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap = still_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
