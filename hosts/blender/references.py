@@ -852,14 +852,19 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
 
 def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
              size: tuple[int, int] = (480, 270), samples: int = 32, start: int = 0,
-             log: Any = None) -> list[dict[str, Any]]:
-    """Render stills ``start .. start + n - 1`` into ``out_dir``; returns their truth dicts."""
+             log: Any = None, normals: bool = False) -> list[dict[str, Any]]:
+    """Render stills ``start .. start + n - 1`` into ``out_dir``; returns their truth dicts.
+
+    ``normals``: also write each still's ``<id>.normals.npy`` (:func:`render_normals`).
+    """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     truths = []
     for i in range(start, start + n):
         t0 = time.perf_counter()
         truths.append(render_still(out_dir, i, seed, size, samples))
+        if normals:
+            render_normals(out_dir, i, seed, size)
         if log is not None:
             log(i, truths[-1], time.perf_counter() - t0)
     return truths
@@ -918,6 +923,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--start", type=int, default=0, help="index of the first still")
     ap.add_argument("--size", type=_parse_size, default=(480, 270), help="WxH, e.g. 480x270")
     ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--normals", action="store_true",
+                    help="also write each subject's own normals (<id>.normals.npy)")
     args = ap.parse_args(argv)
 
     def log(i: int, truth: dict[str, Any], took: float) -> None:
@@ -928,7 +935,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"haze {truth['haze']['density_per_m']:.3f}", flush=True)
 
     t0 = time.perf_counter()
-    truths = generate(args.out, args.n, args.seed, args.size, args.samples, args.start, log)
+    truths = generate(args.out, args.n, args.seed, args.size, args.samples, args.start, log,
+                      args.normals)
     took = time.perf_counter() - t0
     print(f"{len(truths)} stills in {took:.1f} s ({took / max(1, len(truths)):.2f} s each) "
           f"-> {args.out}")

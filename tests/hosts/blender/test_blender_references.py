@@ -172,6 +172,14 @@ def test_normals_of_a_centred_sphere_face_out_of_its_silhouette(tmp_path: Path) 
     assert middle[2] > 0.95, middle
 
 
+def test_the_generator_command_writes_normals_on_request(tmp_path: Path) -> None:
+    assert refs.main(["--out", str(tmp_path), "--n", "1", "--seed", str(SEED), "--size",
+                      "64x36", "--samples", "4", "--normals"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["000.json", "000.mask.png", "000.normals.npy", "000.png"]
+    assert np.load(tmp_path / "000.normals.npy").shape == (36, 64, 3)
+
+
 @pytest.mark.parametrize("kind,size_m", [("area_square", 0.6), ("area_disk", 1.5),
                                          ("point", 0.1), ("spot", 0.1)])
 def test_light_meter_matches_the_illuminance_formula(kind: str, size_m: float) -> None:
