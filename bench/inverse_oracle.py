@@ -20,12 +20,16 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inverse_cycles import ensure_stills, f1, rim_present, still_arguments, true_key, view_frame
+
+if TYPE_CHECKING:
+    from moks_graph.nodes.inverse.lightfit import LightFit
 
 ROWS = ("found", "silhouette", "normals")
 
@@ -68,7 +72,8 @@ def subjects(work: np.ndarray, mask_png: np.ndarray, normals: np.ndarray) -> dic
             "normals": replace(matte, normals=exact, reason="the renderer's normals")}
 
 
-def score(fit, truth: dict) -> dict[str, float]:
+def score(fit: LightFit, truth: dict) -> dict[str, float]:
+    """The fit's errors against the truth (as ``inverse_cycles.score``, without a result)."""
     k = true_key(truth)
     return {"direction_deg": math.degrees(math.acos(float(np.clip(k @ fit.key, -1.0, 1.0)))),
             "ratio_stops": abs(math.log2(min(max(fit.ratio, 1.0), 64.0)

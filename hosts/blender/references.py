@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from moks_graph.atomic import atomic_output
 from moks_graph.hosts.blender.writer import quiet_blender
 
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
@@ -833,7 +834,6 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
     cy = scene.cycles
     cy.samples, cy.use_denoising, cy.use_adaptive_sampling = int(samples), False, False
     scene.render.film_transparent = True
-    scene.view_settings.view_transform = "Standard"
     fmt = scene.render.image_settings
     fmt.file_format, fmt.color_mode, fmt.color_depth = "OPEN_EXR", "RGBA", "32"
     with tempfile.TemporaryDirectory() as tmp:
@@ -846,7 +846,8 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
     length = np.linalg.norm(normals, axis=-1, keepdims=True)
     normals = np.where((alpha >= 0.5) & (length > 1e-6), normals / np.maximum(length, 1e-12), 0.0)
     normals = normals.astype(np.float32)
-    np.save(out / f"{i:03d}.normals.npy", normals)
+    with atomic_output(out / f"{i:03d}.normals.npy") as tmp_path:
+        np.save(tmp_path, normals)
     return normals
 
 
