@@ -50,6 +50,14 @@ STRAIGHT_SPAN: Final[float] = 0.7
 STRAIGHT_TOLERANCE: Final[float] = 0.025
 """Straight sides: width and centre line linear over the middle 70 % of the principal axis,
 within 2.5 % of the largest width (RMS)."""
+OUTLINE_LARGER: Final[float] = 4.0
+OUTLINE_LARGER_SHARPNESS: Final[float] = 0.5
+"""A closed outline this many times the contrast region's area, outlined at least this
+sharply relative to it, is the subject: a region that small is a patch of light on it or
+beside it (a highlight, a rim, a pool on the floor)."""
+BAND_ASPECT: Final[float] = 6.0
+"""A closed outline this many times wider than tall (or taller than wide) is a band along
+a floor's or wall's seam, not a subject."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -395,13 +403,28 @@ def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarr
                 * outline_sharpness(part, edges))
 
 
+def aspect(region: np.ndarray) -> float:
+    """The larger over the smaller side of ``region``'s bounding box (1 for a square)."""
+    rows, cols = np.nonzero(region)
+    height, width = float(np.ptp(rows)) + 1.0, float(np.ptp(cols)) + 1.0
+    return max(height, width) / min(height, width)
+
+
 def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np.ndarray,
                  log_y: np.ndarray) -> bool:
     """A closed outline replaces the contrast region ``mask`` where it follows sharper
-    edges, unless ``mask`` completes it (the outline ringed one side of a terminator), or
-    where it completes ``mask``."""
-    sharper = outline_sharpness(outlined, edges) > outline_sharpness(mask, edges)
-    return ((sharper and not completes(mask, outlined, edges, log_y))
+    edges, unless ``mask`` completes it (the outline ringed one side of a terminator); where
+    it completes ``mask``; or where it is much larger and about as sharp
+    (``OUTLINE_LARGER``). A band along a seam never does (``BAND_ASPECT``)."""
+    if outlined is None or not outlined.any() or aspect(outlined) > BAND_ASPECT:
+        return False
+    if mask is None or not mask.any():
+        return True
+    sharp_out, sharp_mask = outline_sharpness(outlined, edges), outline_sharpness(mask, edges)
+    if (outlined.sum() >= OUTLINE_LARGER * mask.sum()
+            and sharp_out >= OUTLINE_LARGER_SHARPNESS * sharp_mask):
+        return True
+    return ((sharp_out > sharp_mask and not completes(mask, outlined, edges, log_y))
             or completes(outlined, mask, edges, log_y))
 
 

@@ -6,9 +6,12 @@ import numpy as np
 from scipy import ndimage
 
 from moks_graph.nodes.inverse.subject import (
+    BAND_ASPECT,
     COMPLETE_SHARPNESS,
+    OUTLINE_LARGER_SHARPNESS,
     SPLIT_SHARPNESS,
     _edges,
+    aspect,
     completes,
     find_silhouette,
     outline_sharpness,
@@ -168,3 +171,45 @@ def test_a_pool_of_light_beside_the_subject_does_not_complete_it():
     ratio = outline_sharpness(disc | pool, edges) / outline_sharpness(disc, edges)
     assert SPLIT_SHARPNESS <= ratio < COMPLETE_SHARPNESS
     assert not completes(disc | pool, disc, edges, log_y)  # adds less, borders little
+
+
+def _disc_and_patch(edge_sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grey disc on a grey backdrop, its edge blurred by ``edge_sigma`` px, and a small
+    crisp bright patch beside it (a highlight or a pool of light): image, disc, patch."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xx - 70.0, yy - 60.0) <= 30.0
+    patch = (np.abs(xx - 160) <= 5) & (np.abs(yy - 95) <= 4)
+    weight = ndimage.gaussian_filter(disc.astype(float), edge_sigma)[..., None]
+    img = np.full((h, w, 3), 0.30) * (1.0 - weight) + 0.5 * weight
+    img[patch] = 0.95
+    return img, disc, patch
+
+
+def test_a_large_closed_outline_wins_over_a_small_sharper_patch():
+    img, disc, patch = _disc_and_patch(1.5)
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    sharp_disc, sharp_patch = outline_sharpness(disc, edges), outline_sharpness(patch, edges)
+    assert OUTLINE_LARGER_SHARPNESS * sharp_patch <= sharp_disc < sharp_patch
+    assert outline_wins(disc, patch, edges, log_y)
+
+
+def test_a_soft_blob_does_not_replace_a_crisp_region_however_large():
+    img, disc, patch = _disc_and_patch(3.0)
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    assert outline_sharpness(disc, edges) < OUTLINE_LARGER_SHARPNESS * outline_sharpness(
+        patch, edges)
+    assert not outline_wins(disc, patch, edges, log_y)
+
+
+def test_a_band_along_a_seam_never_wins():
+    img, disc, _ = _disc_and_patch(3.0)
+    h, w = disc.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    band = (np.abs(yy - 105) <= 3) & (xx > 10) & (xx < 190)
+    img = img.copy()
+    img[band] = 0.9
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    assert aspect(band) > BAND_ASPECT and aspect(disc) == 1.0
+    assert outline_sharpness(band, edges) > outline_sharpness(disc, edges)
+    assert not outline_wins(band, disc, edges, log_y)
