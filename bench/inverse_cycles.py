@@ -51,13 +51,20 @@ def rim_present(mode: str) -> bool:
     return mode != "none"
 
 
+def direction_error_deg(key: np.ndarray, truth: dict) -> float:
+    """Angle between a fitted key direction (view frame) and the true one."""
+    return math.degrees(math.acos(float(np.clip(true_key(truth) @ key, -1.0, 1.0))))
+
+
+def ratio_error_stops(ratio: float, truth: dict) -> float:
+    """|log2(fitted / true)| of the key/fill ratio, the fit clipped to its 1..64 range."""
+    return abs(math.log2(float(np.clip(ratio, 1.0, 64.0)) / truth["key_fill_ratio"]))
+
+
 def score(result: dict, truth: dict, mask: np.ndarray | None) -> dict[str, float]:
     """Per-still errors (module docstring)."""
-    k_true = true_key(truth)
-    k_fit = fitted_key(result)
-    out = {"direction_deg": math.degrees(math.acos(float(np.clip(k_true @ k_fit, -1, 1)))),
-           "ratio_stops": abs(math.log2(np.clip(result["key_fill_ratio"], 1.0, 64.0)
-                                        / truth["key_fill_ratio"])),
+    out = {"direction_deg": direction_error_deg(fitted_key(result), truth),
+           "ratio_stops": ratio_error_stops(result["key_fill_ratio"], truth),
            "cct_K": abs(result["key_cct_K"] - truth["key"]["cct_K"]),
            "rim_true": float(rim_present(truth["rim"]["mode"])),
            "rim_fit": float(rim_present(result["rim_mode"])),

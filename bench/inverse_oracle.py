@@ -26,7 +26,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inverse_cycles import ensure_stills, f1, rim_present, still_arguments, true_key, view_frame
+from inverse_cycles import (
+    direction_error_deg,
+    ensure_stills,
+    f1,
+    ratio_error_stops,
+    rim_present,
+    still_arguments,
+    view_frame,
+)
 
 if TYPE_CHECKING:
     from moks_graph.nodes.inverse.lightfit import LightFit
@@ -74,10 +82,8 @@ def subjects(work: np.ndarray, mask_png: np.ndarray, normals: np.ndarray) -> dic
 
 def score(fit: LightFit, truth: dict) -> dict[str, float]:
     """The fit's errors against the truth (as ``inverse_cycles.score``, without a result)."""
-    k = true_key(truth)
-    return {"direction_deg": math.degrees(math.acos(float(np.clip(k @ fit.key, -1.0, 1.0)))),
-            "ratio_stops": abs(math.log2(min(max(fit.ratio, 1.0), 64.0)
-                                         / truth["key_fill_ratio"])),
+    return {"direction_deg": direction_error_deg(fit.key, truth),
+            "ratio_stops": ratio_error_stops(fit.ratio, truth),
             "rim_true": float(rim_present(truth["rim"]["mode"])),
             "rim_fit": float(rim_present(fit.rim))}
 
