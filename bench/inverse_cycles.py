@@ -8,6 +8,7 @@ Usage::
     python bench/inverse_cycles.py                       # 40 stills, seed 1, 320 x 180
     python bench/inverse_cycles.py --n 80 --seed 2 --json out.json
     python bench/inverse_cycles.py --cutout alpha          # each still with its own alpha
+    python bench/inverse_cycles.py --cutout box            # a box dragged around each subject
 
 Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinverse_cyclespy
 """
@@ -90,6 +91,20 @@ def with_alpha(image: Path, mask: Path, out: Path) -> Path:
     return out
 
 
+def drawn_box(mask: Path, pad: float) -> tuple[float, float, float, float]:
+    """A box around the rendered silhouette as a user would drag it: its bounding box
+    grown by ``pad`` of its size on each side, clipped to the image (pixels, x, y, w, h)."""
+    import imageio.v3 as iio
+
+    cover = iio.imread(mask)
+    rows, cols = np.nonzero((cover if cover.ndim == 2 else cover[..., 0]) > 127)
+    h, w = cover.shape[:2]
+    dy, dx = pad * (np.ptp(rows) + 1), pad * (np.ptp(cols) + 1)
+    x0, y0 = max(cols.min() - dx, 0.0), max(rows.min() - dy, 0.0)
+    x1, y1 = min(cols.max() + 1 + dx, float(w)), min(rows.max() + 1 + dy, float(h))
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
 def f1(rows: list[dict[str, float]]) -> float:
     tp = sum(r["rim_true"] and r["rim_fit"] for r in rows)
     fp = sum((not r["rim_true"]) and r["rim_fit"] for r in rows)
@@ -143,9 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = still_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     ap.add_argument("--rounds", type=int, default=None,
                     help="critique rounds (default: match's own default)")
-    ap.add_argument("--cutout", choices=("none", "matte", "alpha"), default="none",
+    ap.add_argument("--cutout", choices=("none", "matte", "alpha", "box"), default="none",
                     help="give the matcher the rendered silhouette: as --matte (the mask "
-                         "file) or as the reference's own alpha (an RGBA copy)")
+                         "file), as the reference's own alpha (an RGBA copy), or only a "
+                         "box around it (--subject-box, as a user would drag it)")
+    ap.add_argument("--box-pad", type=float, default=0.1,
+                    help="with --cutout box: the box's margin around the silhouette, a "
+                         "fraction of its size on each side")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
@@ -168,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                 options["matte"] = folder / f"{i:03d}.mask.png"
             elif args.cutout == "alpha":
                 source = with_alpha(source, folder / f"{i:03d}.mask.png", rgba / source.name)
+            elif args.cutout == "box":
+                options["subject_box"] = drawn_box(folder / f"{i:03d}.mask.png", args.box_pad)
             outcome = match(source, name=f"{i:03d}.png", **options)
         except Exception as exc:  # a crash is a result of the benchmark
             failures += 1

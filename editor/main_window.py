@@ -324,21 +324,24 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog.open()
 
     def match_dialog(self) -> QtWidgets.QDialog:
-        """The Match still dialog (reference, optional matte, alpha switch); ``Match``
+        """The Match still dialog (reference, optional matte or box, alpha switch); ``Match``
         runs :meth:`run_match` with its choices."""
         folder = str(Path(self.editor.doc.path).parent) if self.editor.doc.path else ""
         dialog = MatchDialog(self, folder)
         dialog.accepted.connect(lambda: self.run_match(dialog.image(), **dialog.options()))
         return dialog
 
-    def run_match(self, image: str, matte: str | None = None, use_alpha: bool = True) -> None:
-        """Match ``image`` (the subject from ``matte`` or its alpha) and insert the result."""
+    def run_match(self, image: str, matte: str | None = None, use_alpha: bool = True,
+                  subject_box: list[float] | None = None) -> None:
+        """Match ``image`` (the subject from ``matte``, inside ``subject_box``, or from its
+        alpha) and insert the result."""
         module = importlib.import_module(MATCH_MODULE)
         match_still = module.match_still
         outcomes: list[Any] = []
         try:
             fitted = match_still(image, self.editor.doc.graph, on_outcome=outcomes.append,
-                                 matte=matte or None, use_alpha=use_alpha)
+                                 matte=matte or None, use_alpha=use_alpha,
+                                 subject_box=subject_box)
         except Exception as exc:
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
             return

@@ -1,9 +1,11 @@
-"""The Match still dialog: the reference, an optional matte, and whether to use its alpha.
+"""The Match still dialog: the reference, an optional matte or box, and whether to use its alpha.
 
 ``Graph › Match still…`` runs the same loop as ``moks match`` (issue 13): the reference
 still, and the subject from a roto matte (``--matte``: white or alpha = subject, the
-reference's aspect) or from the reference's own alpha (``--alpha``, on by default: a
-render on a transparent film cuts its subject out), else found in the image.
+reference's aspect), from a box dragged around it on the reference's thumbnail
+(``--subject-box``: the subject is found inside it), or from the reference's own alpha
+(``--alpha``, on by default: a render on a transparent film cuts its subject out), else
+found in the image.
 :meth:`MatchDialog.options` gives the keyword arguments of
 ``moks_graph.hosts.inverse.match_still`` / ``match``; :func:`subject_text` says where
 the subject came from (``match.json`` ``subject.from``) for the result view and status bar.
@@ -14,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moks_graph.editor.qtcompat import QtCore, QtWidgets
+from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.exr *.hdr *.tif *.tiff *.npy)"
 MATTE_FILTER = "Mattes (*.png *.exr *.tif *.tiff *.jpg *.jpeg *.npy)"
 
 SUBJECT_FROM = {
     "matte": "from the matte",
+    "box": "inside the drawn box",
     "alpha": "from the image's alpha",
     "face": "from a detected face",
     "image": "found in the image",
@@ -37,6 +40,83 @@ def subject_text(subject: Mapping[str, Any] | None) -> str:
     text = f"subject {SUBJECT_FROM.get(str(where), str(where))}"
     note = subject.get("note")
     return f"{text} ({note})" if note else text
+
+
+THUMB_SIDE = 360
+"""The reference's thumbnail, its longer side [px], on which a box is dragged."""
+
+
+def parse_box(text: str) -> list[float] | None:
+    """``x, y, w, h`` (pixels) as four numbers, ``None`` when the text is not that."""
+    try:
+        box = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        return None
+    return box if len(box) == 4 and box[2] > 0 and box[3] > 0 else None
+
+
+class BoxPicker(QtWidgets.QLabel):
+    """The reference's thumbnail: drag a box around the subject; :attr:`picked` sends it
+    in the image's pixels (``x, y, w, h`` from its top-left)."""
+
+    picked = QtCore.Signal(list)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("match_box_picker")
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.setCursor(QtCore.Qt.CursorShape.CrossCursor)
+        self.scale = 0.0  # thumbnail pixels per image pixel; 0: no thumbnail
+        self.image_size = (0, 0)
+        self.band = QtWidgets.QRubberBand(QtWidgets.QRubberBand.Shape.Rectangle, self)
+        self.origin = QtCore.QPoint()
+
+    def load(self, path: str) -> bool:
+        """Show ``path``'s thumbnail (formats Qt reads); ``False`` where it cannot."""
+        image = QtGui.QImage(path) if path else QtGui.QImage()
+        self.band.hide()
+        if image.isNull():
+            self.scale, self.image_size = 0.0, (0, 0)
+            self.clear()
+            self.setText("(no thumbnail: type the box)" if path else "")
+            return False
+        self.image_size = (image.width(), image.height())
+        self.scale = min(1.0, THUMB_SIDE / max(image.width(), image.height()))
+        self.setPixmap(QtGui.QPixmap.fromImage(image).scaled(
+            round(image.width() * self.scale), round(image.height() * self.scale),
+            QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+            QtCore.Qt.TransformationMode.SmoothTransformation))
+        return True
+
+    def show_box(self, box: list[float] | None) -> None:
+        """Outline ``box`` (image pixels) on the thumbnail, or nothing."""
+        if box is None or not self.scale:
+            self.band.hide()
+            return
+        self.band.setGeometry(QtCore.QRect(*(round(v * self.scale) for v in box)))
+        self.band.show()
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        if self.scale:
+            self.origin = event.position().toPoint()
+            self.band.setGeometry(QtCore.QRect(self.origin, QtCore.QSize()))
+            self.band.show()
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        if self.scale:
+            self.band.setGeometry(QtCore.QRect(self.origin, event.position().toPoint())
+                                  .normalized())
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        if not self.scale:
+            return
+        rect = QtCore.QRect(self.origin, event.position().toPoint()).normalized()
+        w, h = self.image_size
+        x0, y0 = max(rect.left() / self.scale, 0.0), max(rect.top() / self.scale, 0.0)
+        x1 = min((rect.right() + 1) / self.scale, float(w))
+        y1 = min((rect.bottom() + 1) / self.scale, float(h))
+        if x1 - x0 >= 2 and y1 - y0 >= 2:  # a click is no box
+            self.picked.emit([round(x0), round(y0), round(x1 - x0), round(y1 - y0)])
 
 
 class MatchDialog(QtWidgets.QDialog):
@@ -62,6 +142,18 @@ class MatchDialog(QtWidgets.QDialog):
         self.matte_button.setToolTip("a roto matte of the subject (moks match --matte)")
         self.matte_button.clicked.connect(self._browse_matte)
         form.addRow("Matte", self._row(self.matte_edit, self.matte_button))
+        self.box_edit = QtWidgets.QLineEdit()
+        self.box_edit.setObjectName("match_box")
+        self.box_edit.setPlaceholderText("optional: x, y, width, height in the image's "
+                                         "pixels, or drag on the thumbnail")
+        self.box_edit.setClearButtonEnabled(True)
+        self.box_edit.setToolTip("a box around the subject: it is found inside it "
+                                 "(moks match --subject-box)")
+        form.addRow("Subject box", self.box_edit)
+        self.picker = BoxPicker()
+        self.picker.picked.connect(
+            lambda box: self.box_edit.setText(", ".join(str(int(v)) for v in box)))
+        form.addRow("", self.picker)
         self.alpha_check = QtWidgets.QCheckBox("Use the image's alpha")
         self.alpha_check.setObjectName("match_alpha")
         self.alpha_check.setChecked(True)
@@ -80,6 +172,8 @@ class MatchDialog(QtWidgets.QDialog):
         layout.addWidget(buttons)
         self.image_edit.textChanged.connect(self._update)
         self.matte_edit.textChanged.connect(self._update)
+        self.box_edit.textChanged.connect(self._update)
+        self.image_edit.textChanged.connect(lambda text: self.picker.load(text.strip()))
         self._update()
 
     @staticmethod
@@ -92,9 +186,14 @@ class MatchDialog(QtWidgets.QDialog):
         return row
 
     def _update(self) -> None:
-        self.match_button.setEnabled(bool(self.image().strip()))
-        # a matte given replaces the alpha: the switch applies only without one
-        self.alpha_check.setEnabled(not self.matte())
+        # a matte sets the box aside; a matte or a box replaces the alpha
+        box_text = "" if self.matte() else self.box_edit.text().strip()
+        box = parse_box(box_text)
+        self.match_button.setEnabled(bool(self.image().strip())
+                                     and (not box_text or box is not None))
+        self.alpha_check.setEnabled(not self.matte() and not box_text)
+        self.box_edit.setEnabled(not self.matte())
+        self.picker.show_box(box)
 
     def _browse_image(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
@@ -121,9 +220,15 @@ class MatchDialog(QtWidgets.QDialog):
     def set_matte(self, path: str) -> None:
         self.matte_edit.setText(path)
 
+    def subject_box(self) -> list[float] | None:
+        """The box around the subject (image pixels), ``None`` when none is given."""
+        return None if self.matte() else parse_box(self.box_edit.text().strip())
+
     def options(self) -> dict[str, Any]:
-        """Keyword arguments of ``match_still``/``match``: ``matte`` and ``use_alpha``."""
-        return {"matte": self.matte() or None, "use_alpha": self.alpha_check.isChecked()}
+        """Keyword arguments of ``match_still``/``match``: ``matte``, ``use_alpha`` and
+        ``subject_box``."""
+        return {"matte": self.matte() or None, "use_alpha": self.alpha_check.isChecked(),
+                "subject_box": self.subject_box()}
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(560, super().sizeHint().height())

@@ -154,6 +154,9 @@ def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function:
     if opts.get("matte") is not None and len(images) != 1:
         raise click.UsageError(f"--option matte= is the matte of one image; got {len(images)} "
                                "images (give each image its own alpha: --alpha)")
+    if opts.get("subject_box") is not None and len(images) != 1:
+        raise click.UsageError(f"--option subject_box= is a box on one image; got "
+                               f"{len(images)} images (give each image its own alpha: --alpha)")
     with stdout_to_stderr(as_json):
         report = farm_match(list(images), out, match_fn=fn, options=opts,
                             scheduler=scheduler, workers=workers, progress=progress,

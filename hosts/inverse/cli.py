@@ -37,12 +37,16 @@ from moks_graph.hosts.inverse.match import FORWARD_MODELS, INSPECTORS
 @click.option("--matte", type=click.Path(dir_okay=False, exists=True), default=None,
               help="The subject's matte (white or alpha = subject, the image's aspect) "
                    "instead of finding it; one image only.")
+@click.option("--subject-box", "subject_box", default=None, metavar="X,Y,W,H",
+              help="A box around the subject in the image's pixels (from its top-left): "
+                   "the subject is found inside it; one image only.")
 @click.option("--alpha/--no-alpha", "use_alpha", default=True, show_default=True,
               help="Use an image's own alpha as its matte when it cuts a subject out.")
 @click.option("--progress/--no-progress", default=True, help="Live progress bar.")
 def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
           scheduler: str | None, iterations: int, rounds: int, library: str | None,
-          matte: str | None, use_alpha: bool, progress: bool) -> None:
+          matte: str | None, subject_box: str | None, use_alpha: bool,
+          progress: bool) -> None:
     """Match reference IMAGES: find the subject, fit its lights, critique, iterate, write."""
     from moks_graph.cli import console
     from moks_graph.hosts.farm.match import match_batch
@@ -50,9 +54,16 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
     if matte is not None and len(images) != 1:
         raise click.UsageError(f"--matte is the matte of one image; got {len(images)} "
                                "images (give each its own alpha, or match them one by one)")
-    extra = {"matte": str(Path(matte).resolve())} if matte else {}
+    if subject_box is not None and len(images) != 1:
+        raise click.UsageError(f"--subject-box is a box on one image; got {len(images)} "
+                               "images (match them one by one)")
+    if matte is not None and subject_box is not None:
+        raise click.UsageError("give --matte or --subject-box, not both")
+    extra: dict[str, object] = {"matte": str(Path(matte).resolve())} if matte else {}
     if matte is not None:
         _check_matte(images[0], matte)
+    if subject_box is not None:
+        extra["subject_box"] = _check_box(images[0], subject_box)
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
                          max_iterations=iterations, rounds=rounds, use_alpha=use_alpha,
@@ -77,3 +88,27 @@ def _check_matte(image: str, matte: str) -> None:
         check_matte(matte, shape)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--matte") from None
+
+
+def _check_box(image: str, text: str) -> list[float]:
+    """``X,Y,W,H`` as four numbers, checked against the image when it can be read (one
+    message naming the option otherwise, before anything is written)."""
+    from moks_graph.hosts.inverse.match import frame_box
+    from moks_graph.nodes.imaging.io import read_array
+
+    try:
+        box = [float(v) for v in text.split(",")]
+    except ValueError:
+        box = []
+    if len(box) != 4:
+        raise click.BadParameter(f"expected X,Y,W,H (four numbers, pixels), got {text!r}",
+                                 param_hint="--subject-box")
+    try:
+        shape = read_array(image).shape
+    except (ValueError, OSError):
+        return box
+    try:
+        frame_box(box, shape)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--subject-box") from None
+    return box

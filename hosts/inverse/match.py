@@ -53,7 +53,7 @@ from moks_graph.nodes.inverse.interfaces import (
 )
 from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
 from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
-from moks_graph.nodes.inverse.subject import matte_mask, working_size
+from moks_graph.nodes.inverse.subject import BOX_SLACK, check_box, matte_mask, working_size
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 
@@ -229,6 +229,29 @@ def check_matte(matte: str | os.PathLike[str] | np.ndarray, shape: tuple[int, ..
     return cover
 
 
+def frame_box(box: Any, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """A subject box in the reference's pixels (``x, y, width, height`` from its top-left,
+    as an image viewer reads them) in frame units, checked; ``ValueError`` naming the
+    ``subject box`` otherwise."""
+    try:
+        x, y, bw, bh = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise ValueError(f"subject box: expected 4 numbers x, y, width, height (pixels), "
+                         f"got {box!r}") from None
+    h, w = int(shape[0]), int(shape[1])
+    text = f"subject box {x:g},{y:g},{bw:g},{bh:g}"
+    if not all(math.isfinite(v) for v in (x, y, bw, bh)) or bw <= 0 or bh <= 0:
+        raise ValueError(f"{text}: expected finite numbers and a positive width and height")
+    if (x < -BOX_SLACK * w or y < -BOX_SLACK * h or x + bw > (1 + BOX_SLACK) * w
+            or y + bh > (1 + BOX_SLACK) * h):
+        raise ValueError(f"{text}: reaches outside the {w} x {h} image (pixels from its "
+                         "top-left corner)")
+    try:
+        return check_box((x / w, y / h, bw / w, bh / h))
+    except ValueError as exc:
+        raise ValueError(f"{text}: {str(exc).removeprefix('subject box: ')}") from None
+
+
 def reference_alpha(source: str | os.PathLike[str] | np.ndarray) -> np.ndarray | None:
     """The reference's own alpha (RGBA or grey+alpha) as a matte, when it has one that cuts
     the subject out (some pixels under half coverage, some over); ``None`` otherwise."""
@@ -316,7 +339,8 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
           name: str | None = None,
           library: str | os.PathLike[str] | None = None,
           matte: str | os.PathLike[str] | np.ndarray | None = None,
-          use_alpha: bool = True) -> MatchOutcome:
+          use_alpha: bool = True,
+          subject_box: tuple[float, float, float, float] | None = None) -> MatchOutcome:
     """Match one reference (module docstring); the full :class:`MatchOutcome`.
 
     ``max_iterations``: LM steps of the proxy-scene calibration (default 2).
@@ -331,8 +355,12 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     stored back under those tags. ``matte``: the subject's coverage (a file or an array,
     white or alpha = subject, the reference's aspect), used instead of finding the subject;
     ``use_alpha``: a reference with an alpha channel that cuts a subject out (a render on
-    a transparent film) is its own matte.
+    a transparent film) is its own matte. ``subject_box``: a box drawn around the subject
+    in the reference's pixels (``x, y, width, height`` from its top-left): the subject is
+    found inside it (:func:`frame_box`; instead of the alpha, not with a matte).
     """
+    if matte is not None and subject_box is not None:
+        raise ValueError("subject box: give a matte or a subject box, not both")
     for label, value, low in (("max_iterations", max_iterations, 0),
                               ("alternatives", alternatives, 0), ("rounds", rounds, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -340,7 +368,8 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     with single_threaded_blas():
         return _match(source, forward, inspector, max_iterations=max_iterations,
                       alternatives=alternatives, rounds=rounds, base=base, name=name,
-                      library=library, matte=matte, use_alpha=use_alpha)
+                      library=library, matte=matte, use_alpha=use_alpha,
+                      subject_box=subject_box)
 
 
 @dataclass
@@ -450,12 +479,14 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
            rounds: int, base: SceneScript | None, name: str | None,
            library: str | os.PathLike[str] | None = None,
            matte: str | os.PathLike[str] | np.ndarray | None = None,
-           use_alpha: bool = True) -> MatchOutcome:
+           use_alpha: bool = True,
+           subject_box: tuple[float, float, float, float] | None = None) -> MatchOutcome:
     t0 = time.perf_counter()
     model = forward_model(forward)
     critic = make_inspector(inspector)
     label = _image_name(source, name)
     full = load_reference(source)
+    box = frame_box(subject_box, full.shape) if subject_box is not None else None
     size = preview_size(full.shape)
     reference = resample(full, size)
     problem = exposure_problem(reference)
@@ -469,7 +500,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     cut, note = None, ""
     if matte is not None:
         cut, cut_from, subject_from = check_matte(matte, full.shape), "matte", "matte"
-    elif use_alpha and (alpha := reference_alpha(source)) is not None:
+    elif box is None and use_alpha and (alpha := reference_alpha(source)) is not None:
         try:  # an alpha that does not cut out a subject: find it instead, and say so
             cut = check_matte(alpha, full.shape, "the image's alpha")
         except ValueError as exc:
@@ -477,6 +508,9 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         cut_from, subject_from = "image's alpha", "alpha"
     if cut is not None:
         est = estimate_still(full, matte=cut, matte_source=cut_from)
+    elif box is not None:
+        est = estimate_still(full, box=box)
+        subject_from = "box" if est.subject.found else "none"
     else:
         faces = [box for box in detect_faces(full) if face_plausible(full, box)]
         est = estimate_still(full, face=faces[0] if faces else None)
@@ -555,6 +589,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                "centre_y": est.subject.centre[1],
                "height_fraction": est.subject.height_fraction,
                "key_colour": est.fit.key_colour_source}
+    if box is not None:
+        subject["box"] = [float(v) for v in subject_box]
     if note:
         subject["note"] = note
     message = "; ".join(reasons) if reasons else "the residual supports the match"

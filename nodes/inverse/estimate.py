@@ -30,6 +30,7 @@ from moks_graph.nodes.inverse.lightfit import (
 )
 from moks_graph.nodes.inverse.subject import (
     SubjectEstimate,
+    boxed_subject,
     estimate_subject,
     head_subject,
     matte_subject,
@@ -120,21 +121,25 @@ def face_plausible(linear: np.ndarray, box: tuple[float, float, float, float]) -
 def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
                    rim: str | None = None, subject: SubjectEstimate | None = None,
                    face: tuple[float, float, float, float] | None = None,
-                   matte: np.ndarray | None = None, matte_source: str = "matte"
-                   ) -> StillEstimate:
+                   matte: np.ndarray | None = None, matte_source: str = "matte",
+                   box: tuple[float, float, float, float] | None = None) -> StillEstimate:
     """Subject and lights of a linear RGB reference (module docstring).
 
     ``start``/``rim`` steer the light fit (a critique's proposal); ``subject`` reuses an
     earlier subject estimate of the same image; ``matte``: the subject's coverage (0..1,
-    white = subject; e.g. the render's alpha), used instead of finding it; ``face``: a
-    detected face box (frame units, ``x, y, width, height``): the person's lights are read
-    from a head proxy on it.
+    white = subject; e.g. the render's alpha), used instead of finding it; ``box``: a box
+    drawn around the subject (frame units ``x, y, width, height`` from the top-left), the
+    subject found inside it (``subject.boxed_subject``); ``face``: a detected face box
+    (frame units, ``x, y, width, height``): the person's lights are read from a head proxy
+    on it.
     """
     work = to_working(linear)
     if subject is not None:
         subj = subject
     elif matte is not None:
         subj = matte_subject(matte, work.shape[:2], matte_source)
+    elif box is not None:
+        subj = boxed_subject(work, box)
     elif face is not None:
         subj = head_subject(work.shape[:2], face)
     else:

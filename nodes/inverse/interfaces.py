@@ -111,6 +111,6 @@ class MatchResult(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     uncertainty: dict[str, float] = Field(default_factory=dict)
     history: list[Iteration] = Field(default_factory=list)
-    subject: dict[str, float | bool | str] = Field(default_factory=dict)
+    subject: dict[str, float | bool | str | list[float]] = Field(default_factory=dict)
     method: str = ""
     script: dict[str, object] = Field(default_factory=dict)

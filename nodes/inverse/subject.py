@@ -7,6 +7,7 @@ Details (moved from this docstring, issue 15): docs/inverse.md#nodesinversesubje
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -55,6 +56,14 @@ OUTLINE_LARGER_SHARPNESS: Final[float] = 0.5
 """A closed outline this many times the contrast region's area, outlined at least this
 sharply relative to it, is the subject: a region that small is a patch of light on it or
 beside it (a highlight, a rim, a pool on the floor)."""
+BOX_SLACK: Final[float] = 0.01
+"""A subject box may reach this far (frame units) past the frame's edge (a drag that
+overshoots it); it is clipped to the frame."""
+BOX_INSIDE: Final[float] = 0.9
+BOX_FILLS: Final[float] = 0.4
+"""The finder's own silhouette is kept when this much of it lies in the subject box and its
+bounding box overlaps the box by this IoU (a box dragged 10 % wider than the subject on
+each side: 0.69; 20 %: 0.51); else the subject is cut out inside the box."""
 BAND_ASPECT: Final[float] = 6.0
 """A closed outline this many times wider than tall (or taller than wide) is a band along
 a floor's or wall's seam, not a subject."""
@@ -518,15 +527,92 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     core = ndimage.binary_erosion(mask, iterations=2)
     if core.sum() > 20:
         labels[core] = cv2.GC_FGD
+    grown = ndimage.binary_fill_holes(_largest(graph_cut(rgb, labels),
+                                               core if core.any() else mask))
+    body = _body(grown)
+    grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
+    return _largest(grown)
+
+
+def graph_cut(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The subject GrabCut finds from OpenCV ``GC_*`` ``labels`` (seeded: deterministic)."""
+    import cv2
+
     cv2.setRNGSeed(0)
     models = (np.zeros((1, 65)), np.zeros((1, 65)))
     cv2.grabCut(_display_bgr(rgb), labels, None, *models, GRABCUT_ITERATIONS,
                 cv2.GC_INIT_WITH_MASK)
-    grown = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
-    grown = ndimage.binary_fill_holes(_largest(grown, core if core.any() else mask))
-    body = _body(grown)
-    grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
-    return _largest(grown)
+    return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+
+
+def check_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A subject box (frame units ``x, y, width, height`` from the top-left), checked:
+    finite, inside the frame, and covering ``MIN_FRACTION``-``MAX_FRACTION`` of it;
+    ``ValueError`` naming the ``subject box`` otherwise."""
+    values = tuple(float(v) for v in box)
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"subject box: expected 4 finite numbers x, y, width, height, got {box!r}")
+    x, y, bw, bh = values
+    if bw <= 0 or bh <= 0:
+        raise ValueError(f"subject box: width and height must be positive, got {bw:g} x {bh:g}")
+    if x < -BOX_SLACK or y < -BOX_SLACK or x + bw > 1 + BOX_SLACK or y + bh > 1 + BOX_SLACK:
+        raise ValueError("subject box: it reaches outside the frame "
+                         f"(x {x:g}..{x + bw:g}, y {y:g}..{y + bh:g} of 0..1)")
+    if not MIN_FRACTION <= bw * bh <= MAX_FRACTION:
+        raise ValueError(f"subject box: covers {100 * bw * bh:.1f} % of the frame; a subject "
+                         f"covers {100 * MIN_FRACTION:.1f}-{100 * MAX_FRACTION:.0f} %")
+    return x, y, bw, bh
+
+
+def box_slices(box: tuple[float, float, float, float], shape: tuple[int, int]
+               ) -> tuple[slice, slice]:
+    """Rows and columns of a grid of ``shape`` inside a (checked) subject box, at least
+    one pixel each way."""
+    h, w = shape
+    x, y, bw, bh = box
+    r0 = min(max(math.floor(y * h), 0), h - 1)
+    c0 = min(max(math.floor(x * w), 0), w - 1)
+    return (slice(r0, max(min(math.ceil((y + bh) * h), h), r0 + 1)),
+            slice(c0, max(min(math.ceil((x + bw) * w), w), c0 + 1)))
+
+
+def box_silhouette(rgb: np.ndarray, box: tuple[float, float, float, float]
+                   ) -> tuple[np.ndarray | None, str]:
+    """The subject inside a box drawn around it (:func:`check_box`) and where it came from,
+    or ``None`` and why.
+
+    The silhouette the finder gives (:func:`find_silhouette`) where the box confirms it
+    (:func:`fills_box`); else GrabCut from the rectangle: beyond it backdrop, inside it
+    probably subject, the largest part kept and the cast shadows hanging on it as thin
+    parts dropped. Where the finder takes a patch of light, a floor band or another object
+    for the subject, or splits it at its terminator, the box settles which object is meant.
+    """
+    import cv2
+
+    rows, cols = box_slices(check_box(box), rgb.shape[:2])
+    labels = np.full(rgb.shape[:2], cv2.GC_BGD, np.uint8)
+    labels[rows, cols] = cv2.GC_PR_FGD
+    if (labels == cv2.GC_BGD).sum() < 30:
+        return None, "no subject found (the subject box leaves no backdrop around it)"
+    found, _ = find_silhouette(rgb)
+    if found is not None and fills_box(found, labels == cv2.GC_PR_FGD):
+        return found, "the subject found in the image, inside the subject box"
+    cut = graph_cut(rgb, labels)
+    if not cut.any():
+        return None, "no subject found inside the subject box"
+    mask, reason = _checked(drop_thin_shadows(_largest(cut), features(rgb)[..., 0]))
+    return mask, reason or "the subject cut out inside the subject box"
+
+
+def fills_box(mask: np.ndarray, box: np.ndarray) -> bool:
+    """Whether a silhouette is what a box drawn around it says: ``BOX_INSIDE`` of it in the
+    box, and its bounding box overlapping the box by ``BOX_FILLS`` (IoU) or more."""
+    if (mask & box).sum() < BOX_INSIDE * mask.sum():
+        return False
+    rows, cols = np.nonzero(mask)
+    bounds = np.zeros_like(box)
+    bounds[rows.min():rows.max() + 1, cols.min():cols.max() + 1] = True
+    return bool((bounds & box).sum() >= BOX_FILLS * (bounds | box).sum())
 
 
 def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -656,6 +742,23 @@ def estimate_subject(rgb: np.ndarray) -> SubjectEstimate:
     if mask is None:
         return _from_mask(fallback_mask(rgb.shape[:2]), False, reason)
     return _from_mask(mask, True, reason)
+
+
+def boxed_subject(rgb: np.ndarray, box: tuple[float, float, float, float]
+                  ) -> SubjectEstimate:
+    """The subject inside a box the user drew (:func:`box_silhouette`); an ellipse filling
+    the box stands in where nothing is found there (``found`` false, ``reason`` why)."""
+    mask, reason = box_silhouette(rgb, box)
+    if mask is not None:
+        return _from_mask(mask, True, reason)
+    h, w = rgb.shape[:2]
+    x, y, bw, bh = check_box(box)
+    yy, xx = (np.mgrid[0:h, 0:w] + 0.5) / np.array([h, w])[:, None, None]
+    inside = ((xx - x - bw / 2) / (bw / 2)) ** 2 + ((yy - y - bh / 2) / (bh / 2)) ** 2 <= 1.0
+    rows, cols = box_slices((x, y, bw, bh), (h, w))
+    if not inside.any():  # a box thinner than a pixel: the box's own pixels
+        inside[rows, cols] = True
+    return _from_mask(inside, False, reason)
 
 
 def matte_mask(matte: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -74,10 +74,11 @@ def test_the_dialog_has_a_matte_chooser_and_an_alpha_switch(window, tmp_path, mo
     assert dialog.image() == str(files["plate"]) and dialog.matte() == str(files["roto"])
     assert dialog.match_button.isEnabled()
     assert not dialog.alpha_check.isEnabled()  # a matte given replaces the alpha
-    assert dialog.options() == {"matte": str(files["roto"]), "use_alpha": True}
+    assert dialog.options() == {"matte": str(files["roto"]), "use_alpha": True,
+                                "subject_box": None}
     dialog.matte_edit.clear()
     dialog.alpha_check.setChecked(False)
-    assert dialog.options() == {"matte": None, "use_alpha": False}
+    assert dialog.options() == {"matte": None, "use_alpha": False, "subject_box": None}
     dialog.reject()
 
 
@@ -122,3 +123,41 @@ def test_a_bad_matte_is_one_status_message_naming_it(window, tmp_path):
     assert message.startswith("match failed") and "square_roto.png" in message
     assert "aspect" in message
     assert not window.editor.doc.graph.nodes
+
+
+def test_a_box_dragged_on_the_thumbnail_gives_the_subject(window, tmp_path, qtbot):
+    """The sphere's box dragged on the reference's thumbnail, in the image's pixels."""
+    files = _files(tmp_path)
+    dialog = window.match_dialog()
+    dialog.show()
+    dialog.set_image(str(files["plate"]))
+    picker = dialog.picker
+    assert picker.pixmap() is not None and picker.scale == 1.0  # 256 px: shown as it is
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mousePress(picker, left, pos=QtCore.QPoint(115, 40))
+    qtbot.mouseMove(picker, QtCore.QPoint(200, 120))
+    qtbot.mouseRelease(picker, left, pos=QtCore.QPoint(200, 120))
+    assert dialog.box_edit.text() == "115, 40, 86, 81"
+    assert dialog.options()["subject_box"] == [115.0, 40.0, 86.0, 81.0]
+    assert not dialog.alpha_check.isEnabled()  # the box replaces the alpha
+    assert picker.band.isVisible()
+    dialog.box_edit.setText("115, 40")
+    assert not dialog.match_button.isEnabled()  # not a box: nothing to run
+    dialog.box_edit.setText("115, 40, 86, 81")
+    dialog.match_button.click()
+    assert "Subject inside the drawn box." in _caption(window)
+    assert "subject inside the drawn box" in window.statusBar().currentMessage()
+
+
+def test_a_matte_given_sets_the_box_aside(window, tmp_path):
+    files = _files(tmp_path)
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["plate"]))
+    dialog.box_edit.setText("115, 40, 86, 81")
+    dialog.set_matte(str(files["roto"]))
+    assert not dialog.box_edit.isEnabled()
+    assert dialog.options()["subject_box"] is None
+    assert dialog.match_button.isEnabled()
+    dialog.set_image(str(tmp_path / "missing.exr"))
+    assert dialog.picker.scale == 0.0 and "type the box" in dialog.picker.text()
+    dialog.reject()

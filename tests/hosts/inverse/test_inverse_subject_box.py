@@ -1,0 +1,100 @@
+"""``moks match --subject-box``: the subject found inside a box drawn around it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from moks_graph.hosts.farm.cli import farm
+from moks_graph.hosts.inverse.cli import match as match_cli
+from moks_graph.hosts.inverse.match import frame_box, match
+from moks_graph.nodes.imaging.colorimetry import srgb_encode
+
+FAST = {"max_iterations": 0, "rounds": 0}
+
+
+def _plate(path: Path, h: int = 270, w: int = 480) -> tuple[Path, tuple[int, int, int, int]]:
+    """Two spheres, the larger and brighter on the left; the box (pixels) around the small
+    one on the right."""
+    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+    img = np.full((h, w, 3), 0.12)
+    key = np.array([-0.5, 0.5, 0.7071])
+    for cx, cy, r, albedo in ((0.3 * w, 0.5 * h, 0.32 * h, 0.8),
+                              (0.81 * w, 0.52 * h, 0.18 * h, 0.45)):
+        nx, ny = (xx - cx) / r, -(yy - cy) / r
+        inside = nx**2 + ny**2 < 1.0
+        nz = np.sqrt(np.clip(1.0 - nx**2 - ny**2, 0.0, 1.0))
+        shade = np.clip(np.stack([nx, ny, nz], -1) @ key, 0.0, None) + 0.08
+        img[inside] = (albedo * shade[inside])[:, None] * np.array([1.0, 0.9, 0.75])
+    iio.imwrite(path, (srgb_encode(np.clip(img, 0, 1)) * 255 + 0.5).astype(np.uint8))
+    return path, (330, 80, 120, 120)
+
+
+def test_the_box_gives_the_subject_and_is_recorded(tmp_path: Path):
+    plate, box = _plate(tmp_path / "plate.png")
+    found = match(plate, **FAST).result
+    assert found.subject["centre_x"] < 0  # left alone, the larger sphere is taken
+    boxed = match(plate, subject_box=box, **FAST).result
+    assert boxed.subject["from"] == "box"
+    assert boxed.subject["box"] == [330.0, 80.0, 120.0, 120.0]
+    assert boxed.subject["centre_x"] == pytest.approx(0.31, abs=0.02)
+    assert boxed.key_azimuth_deg < 0 and boxed.key_elevation_deg > 0
+    with pytest.raises(ValueError, match="not both"):
+        match(plate, subject_box=box, matte=np.ones((270, 480)), **FAST)
+
+
+def test_frame_box_reads_pixels_and_names_the_box():
+    assert frame_box((48, 27, 96, 54), (270, 480, 3)) == (0.1, 0.1, 0.2, 0.2)
+    with pytest.raises(ValueError, match=r"subject box 400,10,100,50: reaches outside the "
+                                         r"480 x 270 image"):
+        frame_box((400, 10, 100, 50), (270, 480, 3))
+    with pytest.raises(ValueError, match=r"subject box 1,1,2,2: covers 0.0 %"):
+        frame_box((1, 1, 2, 2), (270, 480))
+    with pytest.raises(ValueError, match="4 numbers"):
+        frame_box("a box", (270, 480))
+    with pytest.raises(ValueError, match="positive width"):
+        frame_box((10, 10, -5, 20), (270, 480))
+
+
+def test_cli_subject_box(tmp_path: Path):
+    plate, box = _plate(tmp_path / "plate.png")
+    out = tmp_path / "out"
+    args = ["--out", str(out), "--no-progress", "--iterations", "0", "--rounds", "0"]
+    ok = CliRunner().invoke(match_cli, [str(plate), *args, "--subject-box",
+                                        ",".join(str(v) for v in box)])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads((out / "plate" / "match.json").read_text())
+    assert data["subject"]["from"] == "box"
+    assert data["subject"]["box"] == [330.0, 80.0, 120.0, 120.0]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--subject-box", "330,80,120"], "X,Y,W,H"),
+    (["--subject-box", "400,80,120,120"], "reaches outside the 480 x 270 image"),
+    (["--subject-box", "330,80,120,120", "--matte", "{plate}"], "not both"),
+])
+def test_cli_bad_box_is_one_message_and_writes_nothing(tmp_path: Path, extra, message):
+    plate, _ = _plate(tmp_path / "plate.png")
+    out = tmp_path / "out"
+    extra = [e.format(plate=plate) for e in extra]
+    bad = CliRunner().invoke(match_cli, [str(plate), "--out", str(out), "--no-progress",
+                                         *extra])
+    assert bad.exit_code == 2
+    assert message in bad.output
+    assert not out.exists()
+
+
+def test_a_box_is_for_one_image(tmp_path: Path):
+    plate, _ = _plate(tmp_path / "plate.png")
+    two = CliRunner().invoke(match_cli, [str(plate), str(plate), "--out", str(tmp_path / "o"),
+                                         "--subject-box", "330,80,120,120"])
+    assert two.exit_code == 2 and "one image" in two.output
+    farm_two = CliRunner().invoke(farm, ["match", str(plate), str(plate), "--out",
+                                         str(tmp_path / "f"), "--option",
+                                         "subject_box=[330,80,120,120]"])
+    assert farm_two.exit_code == 2 and "one image" in farm_two.output
