@@ -27,7 +27,8 @@ MATCH_MISSING = "needs inverse cinematography (issue 6)"
 
 def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any) -> QtWidgets.QDialog:
     """A window with reference | fitted preview | residual heat map and the match's status."""
-    compare = module.compare_image(outcome.reference, outcome.preview, outcome.heatmap)
+    compare = module.compare_image(outcome.reference, outcome.preview, outcome.heatmap,
+                                   module.subject_outline(outcome))
     h, w, _ = compare.shape
     data = np.ascontiguousarray(compare)
     qimage = QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["compare_image", "match_image", "match_still"]
+__all__ = ["compare_image", "match_image", "match_still", "subject_outline"]
 
 
 def __getattr__(name: str) -> Any:

@@ -648,11 +648,20 @@ def stem_of(image: str) -> str:
     return _SAFE.sub("_", Path(image).stem).strip(".") or "image"
 
 
+OUTLINE_RGB: Final[tuple[int, int, int]] = (255, 214, 0)
+"""The silhouette the lights were read from, outlined on the reference in ``compare.png``."""
+
+
 def compare_image(reference: np.ndarray, preview: np.ndarray,
-                  heatmap: np.ndarray | None = None) -> np.ndarray:
-    """Reference | preview | residual heat map, side by side at the preview's size (sRGB 8-bit)."""
+                  heatmap: np.ndarray | None = None,
+                  outline: np.ndarray | None = None) -> np.ndarray:
+    """Reference | preview | residual heat map, side by side at the preview's size (sRGB
+    8-bit); ``outline``: the subject's silhouette (any grid), its edge drawn on the
+    reference so that a wrong subject shows at a glance."""
     size = (preview.shape[1], preview.shape[0])
     panels = [to_srgb8(resample(as_linear_rgb(reference, "reference"), size)), to_srgb8(preview)]
+    if outline is not None and np.any(outline):
+        panels[0][silhouette_edge(outline, preview.shape[:2])] = OUTLINE_RGB
     if heatmap is not None:
         panels.append(to_srgb8(resample(as_linear_rgb(heatmap, "heatmap"), size)))
     gap = np.full((preview.shape[0], 4, 3), 32, dtype=np.uint8)
@@ -662,10 +671,22 @@ def compare_image(reference: np.ndarray, preview: np.ndarray,
     return np.concatenate(out, axis=1)
 
 
+def silhouette_edge(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The outermost pixels of ``mask`` on a grid of ``shape`` (nearest-neighbour)."""
+    from scipy import ndimage
+
+    rows = (np.arange(shape[0]) + 0.5) * mask.shape[0] / shape[0]
+    cols = (np.arange(shape[1]) + 0.5) * mask.shape[1] / shape[1]
+    grid = np.asarray(mask, dtype=bool)[rows.astype(int)[:, None], cols.astype(int)[None, :]]
+    return grid & ~ndimage.binary_erosion(grid, border_value=0)
+
+
 def write_match(result: MatchResult, script: SceneScript | None, reference: np.ndarray,
                 preview: np.ndarray | None, out_dir: str | os.PathLike[str], *,
-                stem: str | None = None, heatmap: np.ndarray | None = None) -> Path:
+                stem: str | None = None, heatmap: np.ndarray | None = None,
+                outline: np.ndarray | None = None) -> Path:
     """Write ``out_dir/<stem>/`` (module docstring) as a set; returns that folder.
+    ``outline``: the subject's silhouette, outlined on the reference in ``compare.png``.
 
     The files are written into a temporary sibling folder which then replaces the target,
     so a reader sees the old set or the new one, never a mix; a failed result writes
@@ -687,7 +708,7 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
             save(compile_scene(script), staging / "scene.mgraph")
             (staging / "preview.png").write_bytes(_png_bytes(to_srgb8(preview)))
             (staging / "compare.png").write_bytes(
-                _png_bytes(compare_image(reference, preview, heatmap)))
+                _png_bytes(compare_image(reference, preview, heatmap, outline)))
         text = json.dumps(result.model_dump(mode="json"), indent=2, sort_keys=True,
                           allow_nan=False) + "\n"
         (staging / "match.json").write_text(text)
@@ -698,7 +719,13 @@ def write_outcome(outcome: MatchOutcome, out_dir: str | os.PathLike[str], *,
                   stem: str | None = None) -> Path:
     """:func:`write_match` of everything a :func:`match` produced (heat map included)."""
     return write_match(outcome.result, outcome.script, outcome.reference, outcome.preview,
-                       out_dir, stem=stem, heatmap=outcome.heatmap)
+                       out_dir, stem=stem, heatmap=outcome.heatmap,
+                       outline=subject_outline(outcome))
+
+
+def subject_outline(outcome: MatchOutcome) -> np.ndarray | None:
+    """The silhouette the lights were read from, where a subject estimate was made."""
+    return None if outcome.estimate is None else outcome.estimate.subject.mask
 
 
 def read_match(folder: str | os.PathLike[str]) -> Mapping[str, Any]:

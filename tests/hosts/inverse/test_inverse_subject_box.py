@@ -12,7 +12,14 @@ from click.testing import CliRunner
 
 from moks_graph.hosts.farm.cli import farm
 from moks_graph.hosts.inverse.cli import match as match_cli
-from moks_graph.hosts.inverse.match import frame_box, match
+from moks_graph.hosts.inverse.match import (
+    OUTLINE_RGB,
+    compare_image,
+    frame_box,
+    match,
+    silhouette_edge,
+    write_outcome,
+)
 from moks_graph.nodes.imaging.colorimetry import srgb_encode
 
 FAST = {"max_iterations": 0, "rounds": 0}
@@ -98,3 +105,27 @@ def test_a_box_is_for_one_image(tmp_path: Path):
                                          str(tmp_path / "f"), "--option",
                                          "subject_box=[330,80,120,120]"])
     assert farm_two.exit_code == 2 and "one image" in farm_two.output
+
+
+def test_compare_png_outlines_the_subject_the_lights_were_read_from(tmp_path: Path):
+    plate, box = _plate(tmp_path / "plate.png")
+    outcome = match(plate, subject_box=box, **FAST)
+    folder = write_outcome(outcome, tmp_path / "out")
+    compare = iio.imread(folder / "compare.png")
+    h, w = outcome.preview.shape[:2]
+    drawn = np.all(compare[:, :w] == OUTLINE_RGB, axis=-1)
+    edge = silhouette_edge(outcome.estimate.subject.mask, (h, w))
+    assert drawn.sum() > 40 and np.array_equal(drawn, edge)
+    cols = np.nonzero(drawn)[1]
+    assert cols.min() >= 330 / 480 * w - 2 and cols.max() <= 450 / 480 * w + 2  # in the box
+    assert not np.all(compare[:, w:] == OUTLINE_RGB, axis=-1).any()  # the reference only
+    plain = compare_image(outcome.reference, outcome.preview, outcome.heatmap)
+    assert not np.all(plain[:, :w] == OUTLINE_RGB, axis=-1).any()
+
+
+def test_silhouette_edge_resamples_to_the_panel():
+    mask = np.zeros((10, 20), bool)
+    mask[2:8, 5:15] = True
+    edge = silhouette_edge(mask, (20, 40))
+    assert edge.shape == (20, 40)
+    assert edge[4, 10:30].all() and not edge[8, 12:28].any()  # top row drawn, inside not
