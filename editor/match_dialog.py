@@ -44,6 +44,8 @@ def subject_text(subject: Mapping[str, Any] | None) -> str:
 
 THUMB_SIDE = 360
 """The reference's thumbnail, its longer side [px], on which a box is dragged."""
+MIN_DRAG_PX = 3
+"""A drag narrower or shorter than this on the thumbnail [px] is a click, not a box."""
 
 
 def parse_box(text: str) -> list[float] | None:
@@ -102,20 +104,26 @@ class BoxPicker(QtWidgets.QLabel):
             self.band.setGeometry(QtCore.QRect(self.origin, QtCore.QSize()))
             self.band.show()
 
+    def _dragged(self, event: QtGui.QMouseEvent) -> QtCore.QRect:
+        """The pixels between the press and ``event``, both corners included, whichever
+        way the drag went."""
+        a, b = self.origin, event.position().toPoint()
+        return QtCore.QRect(QtCore.QPoint(min(a.x(), b.x()), min(a.y(), b.y())),
+                            QtCore.QPoint(max(a.x(), b.x()), max(a.y(), b.y())))
+
     def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
         if self.scale:
-            self.band.setGeometry(QtCore.QRect(self.origin, event.position().toPoint())
-                                  .normalized())
+            self.band.setGeometry(self._dragged(event))
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         if not self.scale:
             return
-        rect = QtCore.QRect(self.origin, event.position().toPoint()).normalized()
+        rect = self._dragged(event)
         w, h = self.image_size
         x0, y0 = max(rect.left() / self.scale, 0.0), max(rect.top() / self.scale, 0.0)
         x1 = min((rect.right() + 1) / self.scale, float(w))
         y1 = min((rect.bottom() + 1) / self.scale, float(h))
-        if x1 - x0 >= 2 and y1 - y0 >= 2:  # a click is no box
+        if rect.width() >= MIN_DRAG_PX and rect.height() >= MIN_DRAG_PX:  # a click is no box
             self.picked.emit([round(x0), round(y0), round(x1 - x0), round(y1 - y0)])
 
 

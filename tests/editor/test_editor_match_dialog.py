@@ -161,3 +161,23 @@ def test_a_matte_given_sets_the_box_aside(window, tmp_path):
     dialog.set_image(str(tmp_path / "missing.exr"))
     assert dialog.picker.scale == 0.0 and "type the box" in dialog.picker.text()
     dialog.reject()
+
+
+def test_a_box_on_a_scaled_thumbnail_is_in_the_images_pixels(qtbot, tmp_path):
+    from moks_graph.editor.match_dialog import THUMB_SIDE, MatchDialog
+
+    big = tmp_path / "big.png"
+    iio.imwrite(big, np.full((405, 2 * THUMB_SIDE, 3), 90, np.uint8))
+    dialog = MatchDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_image(str(big))
+    assert dialog.picker.scale == 0.5
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mousePress(dialog.picker, left, pos=QtCore.QPoint(300, 150))
+    qtbot.mouseMove(dialog.picker, QtCore.QPoint(50, 40))
+    qtbot.mouseRelease(dialog.picker, left, pos=QtCore.QPoint(50, 40))  # dragged up-left
+    assert dialog.subject_box() == [100.0, 80.0, 502.0, 222.0]
+    dialog.box_edit.clear()
+    qtbot.mouseClick(dialog.picker, left, pos=QtCore.QPoint(60, 60))  # a click is no box
+    assert dialog.subject_box() is None
