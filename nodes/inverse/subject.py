@@ -37,6 +37,9 @@ quartiles)."""
 GRABCUT_ITERATIONS: Final[int] = 5
 GRABCUT_MARGIN: Final[float] = 0.6
 """Around the silhouette, this fraction of its larger side may still become subject."""
+GROW_KEEPS: Final[float] = 0.5
+"""A colour completion that keeps less than this fraction of the silhouette it started
+from failed (the subject's colour model took the backdrop's), and is not used."""
 COMPLETE_HOLDS: Final[float] = 0.9
 COMPLETE_SHARPNESS: Final[float] = 0.9
 """A larger region holding this much of the silhouette, outlined at least this sharply
@@ -529,6 +532,8 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         labels[core] = cv2.GC_FGD
     grown = ndimage.binary_fill_holes(_largest(graph_cut(rgb, labels),
                                                core if core.any() else mask))
+    if (grown & mask).sum() < GROW_KEEPS * mask.sum():
+        return mask  # the cut lost the silhouette it was to complete: a failed cut
     body = _body(grown)
     grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
     return _largest(grown)

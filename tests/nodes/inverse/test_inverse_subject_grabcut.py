@@ -54,3 +54,19 @@ def test_a_tiny_mask_is_returned_as_it_is():
     tiny = np.zeros(img.shape[:2], dtype=bool)
     tiny[60:63, 110:113] = True
     assert np.array_equal(grow_by_colour(img, tiny), tiny)
+
+
+def test_a_cut_that_loses_the_silhouette_leaves_it_as_it_was(monkeypatch):
+    """Seen on a Cycles still: a dark cube against a bright wall, whose colour model took
+    the backdrop's; the cut kept one pixel of a 2,351-pixel silhouette."""
+    import moks_graph.nodes.inverse.subject as subject
+
+    img, disc = _scene()
+    lost = np.zeros_like(disc)
+    lost[60, 110] = True
+    monkeypatch.setattr(subject, "graph_cut", lambda rgb, labels: lost)
+    assert np.array_equal(grow_by_colour(img, disc), disc)
+    most = disc & (np.mgrid[0:disc.shape[0], 0:disc.shape[1]][1] > 100)
+    monkeypatch.setattr(subject, "graph_cut", lambda rgb, labels: most)
+    assert _iou(grow_by_colour(img, disc), most) > 0.9  # most kept: a cut, not a loss
+    assert subject.GROW_KEEPS == 0.5
