@@ -129,3 +129,15 @@ def test_silhouette_edge_resamples_to_the_panel():
     edge = silhouette_edge(mask, (20, 40))
     assert edge.shape == (20, 40)
     assert edge[4, 10:30].all() and not edge[8, 12:28].any()  # top row drawn, inside not
+
+
+def test_farm_match_passes_the_box_on(tmp_path: Path):
+    plate, _ = _plate(tmp_path / "plate.png")
+    out = tmp_path / "f"
+    ok = CliRunner().invoke(farm, ["match", str(plate), "--out", str(out), "--option",
+                                   "subject_box=[330,80,120,120]", "--option", "rounds=0",
+                                   "--option", "max_iterations=0", "--no-progress"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(next(out.rglob("match.json")).read_text())
+    assert data["subject"]["from"] == "box"
+    assert data["subject"]["box"] == [330.0, 80.0, 120.0, 120.0]
