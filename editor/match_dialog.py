@@ -178,10 +178,11 @@ class MatchDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        # the thumbnail first, so that a box already typed is drawn on the new one
+        self.image_edit.textChanged.connect(lambda text: self.picker.load(text.strip()))
         self.image_edit.textChanged.connect(self._update)
         self.matte_edit.textChanged.connect(self._update)
         self.box_edit.textChanged.connect(self._update)
-        self.image_edit.textChanged.connect(lambda text: self.picker.load(text.strip()))
         self._update()
 
     @staticmethod

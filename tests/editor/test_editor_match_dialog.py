@@ -160,6 +160,9 @@ def test_a_matte_given_sets_the_box_aside(window, tmp_path):
     assert dialog.match_button.isEnabled()
     dialog.set_image(str(tmp_path / "missing.exr"))
     assert dialog.picker.scale == 0.0 and "type the box" in dialog.picker.text()
+    dialog.matte_edit.clear()
+    dialog.set_image(str(files["plate"]))  # the box typed earlier, drawn on the new thumbnail
+    assert dialog.picker.band.geometry() == QtCore.QRect(115, 40, 86, 81)
     dialog.reject()
 
 
