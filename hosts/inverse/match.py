@@ -229,6 +229,10 @@ def check_matte(matte: str | os.PathLike[str] | np.ndarray, shape: tuple[int, ..
     return cover
 
 
+NO_SUBJECT_HINT: Final[str] = "give a subject box or a matte to say where it is"
+"""``subject.note`` of a match that found no subject: how the user can give it."""
+
+
 def frame_box(box: Any, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
     """A subject box in the reference's pixels (``x, y, width, height`` from its top-left,
     as an image viewer reads them) in frame units, checked; ``ValueError`` naming the
@@ -591,6 +595,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                "key_colour": est.fit.key_colour_source}
     if box is not None:
         subject["box"] = [float(v) for v in subject_box]
+    if not est.subject.found:
+        note = f"{note}; {NO_SUBJECT_HINT}" if note else NO_SUBJECT_HINT
     if note:
         subject["note"] = note
     message = "; ".join(reasons) if reasons else "the residual supports the match"

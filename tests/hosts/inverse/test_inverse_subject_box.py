@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from moks_graph.hosts.farm.cli import farm
 from moks_graph.hosts.inverse.cli import match as match_cli
 from moks_graph.hosts.inverse.match import (
+    NO_SUBJECT_HINT,
     OUTLINE_RGB,
     compare_image,
     frame_box,
@@ -141,3 +142,15 @@ def test_farm_match_passes_the_box_on(tmp_path: Path):
     data = json.loads(next(out.rglob("match.json")).read_text())
     assert data["subject"]["from"] == "box"
     assert data["subject"]["box"] == [330.0, 80.0, 120.0, 120.0]
+
+
+def test_no_subject_found_says_how_to_give_it():
+    xx = np.mgrid[0:90, 0:160][1]
+    flat = np.dstack([0.2 + 0.001 * xx] * 3).astype(np.float32)  # a backdrop, nothing on it
+    result = match(flat, **FAST).result
+    assert result.subject["from"] == "none" and not result.subject["found"]
+    assert result.subject["note"] == NO_SUBJECT_HINT
+    assert "no subject found" in result.message
+    boxed = match(flat, subject_box=(40, 20, 60, 50), **FAST).result  # nothing in it either
+    assert boxed.subject["from"] == "none"
+    assert boxed.subject["note"] == NO_SUBJECT_HINT
