@@ -516,7 +516,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         est = estimate_still(full, box=box)
         subject_from = "box" if est.subject.found else "none"
     else:
-        faces = [box for box in detect_faces(full) if face_plausible(full, box)]
+        faces = [face for face in detect_faces(full) if face_plausible(full, face)]
         est = estimate_still(full, face=faces[0] if faces else None)
         subject_from = "face" if faces else "image" if est.subject.found else "none"
     state = _subject_state(est, start, "subject fit")

@@ -734,11 +734,22 @@ def inflate_normals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return normals, contour
 
 
+def ellipse_mask(shape: tuple[int, int], centre: tuple[float, float],
+                 semi_axes: tuple[float, float]) -> np.ndarray:
+    """Pixels of a grid of ``shape`` inside an axis-aligned ellipse (frame units ``x, y``
+    from the top-left), at least the pixel under its centre."""
+    h, w = shape
+    (cx, cy), (ax, ay) = centre, semi_axes
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = ((xx + 0.5 - cx * w) / (ax * w)) ** 2 + ((yy + 0.5 - cy * h) / (ay * h)) ** 2 <= 1.0
+    if not inside.any():  # an ellipse thinner than a pixel
+        inside[min(int(cy * h), h - 1), min(int(cx * w), w - 1)] = True
+    return inside
+
+
 def fallback_mask(shape: tuple[int, int]) -> np.ndarray:
     """A centred ellipse over the middle of the frame, standing in for a missing subject."""
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w]
-    return ((xx + 0.5 - w / 2) / (0.3 * w)) ** 2 + ((yy + 0.5 - h / 2) / (0.4 * h)) ** 2 <= 1.0
+    return ellipse_mask(shape, (0.5, 0.5), (0.3, 0.4))
 
 
 def estimate_subject(rgb: np.ndarray) -> SubjectEstimate:
@@ -756,13 +767,8 @@ def boxed_subject(rgb: np.ndarray, box: tuple[float, float, float, float]
     mask, reason = box_silhouette(rgb, box)
     if mask is not None:
         return _from_mask(mask, True, reason)
-    h, w = rgb.shape[:2]
     x, y, bw, bh = check_box(box)
-    yy, xx = (np.mgrid[0:h, 0:w] + 0.5) / np.array([h, w])[:, None, None]
-    inside = ((xx - x - bw / 2) / (bw / 2)) ** 2 + ((yy - y - bh / 2) / (bh / 2)) ** 2 <= 1.0
-    rows, cols = box_slices((x, y, bw, bh), (h, w))
-    if not inside.any():  # a box thinner than a pixel: the box's own pixels
-        inside[rows, cols] = True
+    inside = ellipse_mask(rgb.shape[:2], (x + bw / 2, y + bh / 2), (bw / 2, bh / 2))
     return _from_mask(inside, False, reason)
 
 
