@@ -6,6 +6,11 @@ The Python API a TD uses: :func:`load`, :meth:`Graph.evaluate`, :func:`save`, :f
 Details (moved from this docstring, issue 15): docs/quickstart.md#moks_graph__init__py
 """
 
+# ruff: noqa: E402  (numpy's kernels are chosen when it is first imported: pin them first)
+from moks_graph.numerics import pin as _pin_numerics
+
+_pin_numerics()
+
 from moks_graph.cache import DiskCache, MemoryCache
 from moks_graph.channels import Channels
 from moks_graph.errors import GraphEditError, GraphFileError, MoksError, Problem

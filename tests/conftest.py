@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
+
+NUMPY_FIRST = "numpy" in sys.modules  # imported by a plugin before this file: too late to pin
+
+from moks_graph import numerics  # noqa: E402  (pins numpy's kernels: the canonical bits)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -32,3 +37,8 @@ def chain_graph(registry):
     g.connect("osc_b.channels", "merge.b")
     g.connect("merge.channels", "gain.channels")
     return g
+
+
+def pytest_report_header(config):
+    return (f"numpy kernels: {'canonical' if numerics.canonical() else 'AVX-512'}"
+            f"{' (numpy imported before the conftest)' if NUMPY_FIRST else ''}")

@@ -1,0 +1,58 @@
+"""One floating-point result on every x86 machine: numpy's AVX-512 kernels kept off.
+
+numpy dispatches float64 ``sin``, ``cos``, ``exp``, ``log``, ``arctan2``, ``power`` and
+their kin to Intel SVML on CPUs with AVX-512 (Skylake-SP and later Xeons, AMD Zen 4),
+and to the C library elsewhere. Both are accurate to about an ulp, but not to the same
+bits, so a bake on a mixed farm would differ in the last bits from node to node. numpy
+reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported: :func:`pin` sets it
+before that (``import moks_graph`` does, so the ``moks`` commands and every process they
+start, farm workers included, compute the canonical bits). A process that imported numpy
+first (a DCC's Python, a notebook) keeps the kernels it got; :func:`canonical` says
+whether they are the canonical ones. docs/determinism.md has the details.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Final
+
+ENV: Final[str] = "NPY_DISABLE_CPU_FEATURES"
+AVX512: Final[tuple[str, ...]] = (
+    "AVX512F", "AVX512CD", "AVX512_KNL", "AVX512_KNM", "AVX512_SKX", "AVX512_CLX",
+    "AVX512_CNL", "AVX512_ICL", "AVX512_SPR")
+"""numpy's AVX-512 dispatch targets (names a build or CPU lacks are ignored)."""
+
+
+def pin() -> bool:
+    """Keep numpy's AVX-512 kernels off in this process and the ones it starts; ``False``
+    when numpy is already imported (too late to change: a warning says so where its
+    kernels are not the canonical ones) or the variable is set already."""
+    if ENV in os.environ:
+        return False
+    if "numpy" in sys.modules:
+        if not canonical():
+            warnings.warn(
+                "numpy was imported before moks_graph and uses its AVX-512 kernels: bakes in "
+                "this process may differ in the last bits from other machines (set "
+                f"{ENV}=\"{' '.join(AVX512)}\" before starting it; docs/determinism.md)",
+                RuntimeWarning, stacklevel=3)
+        return False
+    os.environ[ENV] = " ".join(AVX512)
+    return True
+
+
+def avx512_kernels() -> list[str]:
+    """The AVX-512 targets numpy dispatches to in this process (empty: canonical)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+
+    return [name for name in AVX512 if features.get(name, False)]
+
+
+def canonical() -> bool:
+    """Whether this process computes the canonical bits (no AVX-512 kernel in use)."""
+    return not avx512_kernels()

@@ -1,0 +1,57 @@
+"""The same bits on every x86 machine: ``import moks_graph`` keeps numpy's AVX-512 kernels
+off (``moks_graph.numerics``; docs/determinism.md). The rigs' stored fingerprints
+(``tests/nodes/camera/test_camera_rig_classes.py``, taken on an AVX2 machine) are the
+cross-machine check; these tests check the pin itself, in fresh processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from moks_graph import numerics
+
+
+def _fresh(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k != numerics.ENV}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**clean, **env}, timeout=120, check=False)
+
+
+def _machine_has_avx512() -> bool:
+    out = _fresh("import numpy, json; from moks_graph.numerics import avx512_kernels; "
+                 "print(json.dumps(avx512_kernels()))")
+    return bool(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_moks_graph_first_pins_the_canonical_kernels():
+    out = _fresh("import os, json, moks_graph, numpy\n"
+                 "from moks_graph.numerics import ENV, canonical\n"
+                 "print(json.dumps([canonical(), os.environ.get(ENV)]))")
+    assert out.returncode == 0, out.stderr
+    is_canonical, value = json.loads(out.stdout.strip().splitlines()[-1])
+    assert is_canonical and value.split() == list(numerics.AVX512)
+    assert "RuntimeWarning" not in out.stderr
+
+
+def test_numpy_first_on_an_avx512_machine_warns_and_names_the_fix():
+    if not _machine_has_avx512():
+        pytest.skip("this CPU has no AVX-512: numpy's kernels are the canonical ones anyway")
+    out = _fresh("import numpy, moks_graph\n"
+                 "from moks_graph.numerics import canonical\nprint(canonical())")
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert "AVX-512" in out.stderr and numerics.ENV in out.stderr
+
+
+def test_a_users_own_setting_is_left_alone():
+    out = _fresh("import os, moks_graph\nprint(os.environ['NPY_DISABLE_CPU_FEATURES'])",
+                 NPY_DISABLE_CPU_FEATURES="AVX512F")
+    assert out.stdout.strip().splitlines()[-1] == "AVX512F"
+
+
+def test_this_test_process_is_canonical():
+    assert numerics.canonical(), numerics.avx512_kernels()
+    assert numerics.pin() is False  # numpy is imported: too late, and already pinned
