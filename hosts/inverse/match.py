@@ -52,7 +52,12 @@ from moks_graph.nodes.inverse.interfaces import (
     MatchResult,
 )
 from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
-from moks_graph.nodes.inverse.render import BuiltinRenderer, preview_size, resample
+from moks_graph.nodes.inverse.render import (
+    BuiltinRenderer,
+    area_reduce,
+    preview_size,
+    resample,
+)
 from moks_graph.nodes.inverse.subject import BOX_SLACK, check_box, matte_mask, working_size
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -491,6 +496,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     label = _image_name(source, name)
     full = load_reference(source)
     box = frame_box(subject_box, full.shape) if subject_box is not None else None
+    full = area_reduce(full)
     size = preview_size(full.shape)
     reference = resample(full, size)
     problem = exposure_problem(reference)

@@ -7,6 +7,7 @@ Details (moved from this docstring, issue 15): docs/install.md#nodesimagingimage
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 import numpy as np
@@ -20,6 +21,14 @@ _UINT_MAX: Final[dict[np.dtype, float]] = {
     np.dtype(np.uint8): 255.0,
     np.dtype(np.uint16): 65535.0,
 }
+
+
+@cache
+def _decode_table(dtype: np.dtype) -> np.ndarray:
+    """``srgb_decode(code / max_code)`` for every code of an unsigned ``dtype`` (a lookup
+    gives the same values as decoding each pixel, in a fraction of the time)."""
+    codes = np.arange(int(_UINT_MAX[dtype]) + 1, dtype=np.float64)
+    return srgb_decode(codes / _UINT_MAX[dtype])
 
 
 def as_linear_rgb(array: object, name: str = "image") -> np.ndarray:
@@ -61,7 +70,7 @@ def as_linear_rgb(array: object, name: str = "image") -> np.ndarray:
         )
 
     if dtype in _UINT_MAX:
-        values = srgb_decode(arr.astype(np.float64) / _UINT_MAX[dtype])
+        values = _decode_table(dtype)[arr]
     else:
         finite = np.isfinite(arr)
         if not finite.all():

@@ -69,8 +69,11 @@ def _read_oiio(p: Path, oiio: Any) -> np.ndarray:
     config.attribute("oiio:UnassociatedAlpha", 1)  # colour as stored, never premultiplied
     inp = oiio.ImageInput.open(str(p), config)
     if inp is None:
+        error = oiio.geterror()
+        if "could not find a format reader" in error:  # a format it lacks (GIF): Pillow's
+            return _read_imageio(p)
         raise ValueError(f"image: cannot read {p}: not a readable image "
-                         f"({_first_line(oiio.geterror())})")
+                         f"({_first_line(error)})")
     try:
         spec = inp.spec()
         check_dimensions(spec.width, spec.height, p, spec.nchannels)
@@ -85,7 +88,7 @@ def _read_oiio(p: Path, oiio: Any) -> np.ndarray:
         else:  # 16-bit and other integer encodings keep 16 bits of precision
             wanted = oiio.UINT16
         data = inp.read_image(0, 0, 0, channels, wanted)
-        if data is None:
+        if data is None or inp.has_error:  # a truncated file decodes in part, with an error
             raise ValueError(f"image: cannot read {p}: {_first_line(inp.geterror())}")
     finally:
         inp.close()

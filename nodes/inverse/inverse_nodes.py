@@ -131,8 +131,9 @@ class FitLights(Node):
             subject_residual,
             to_script,
         )
+        from moks_graph.nodes.inverse.render import area_reduce
 
-        est = estimate_still(as_linear_rgb(image, "image"))
+        est = estimate_still(area_reduce(as_linear_rgb(image, "image")))
         shown = preview(est)
         residual = subject_residual(est, shown)
         status, _ = judge(est, residual)

@@ -454,6 +454,15 @@ def rim_on_edge(mode: str, sides: dict[str, np.ndarray], relative: np.ndarray,
     return kept[0] if kept else "none"
 
 
+SIGMA_MAX_DEG: Final[float] = 180.0
+"""An angle's 1 sigma is reported up to 180 deg: past it the direction is simply unknown."""
+
+
+def _angle_sigma(variance: float) -> float:
+    """The 1 sigma [deg] of an angle of ``variance`` [rad^2], at most ``SIGMA_MAX_DEG``."""
+    return min(math.degrees(math.sqrt(max(float(variance), 0.0))), SIGMA_MAX_DEG)
+
+
 def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
                      rim: str, coef: np.ndarray, correlation_px: float) -> dict[str, float]:
     """1-sigma uncertainties: key direction [deg], azimuth/elevation [deg], ratio [stops]."""
@@ -478,9 +487,9 @@ def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarra
         gk, gf = 1.0 / coef[0], -1.0 / coef[term]
         ck, cf, ckf = cov[3, 3], cov[3 + term, 3 + term], cov[3, 3 + term]
         ratio_var = (gk * gk * ck + gf * gf * cf + 2 * gk * gf * ckf) / math.log(2.0) ** 2
-    return {"key_direction_deg": math.degrees(math.sqrt(max(cov[0, 0] + cov[1, 1], 0.0))),
-            "key_azimuth_deg": math.degrees(math.sqrt(max(cang[0, 0], 0.0))),
-            "key_elevation_deg": math.degrees(math.sqrt(max(cang[1, 1], 0.0))),
+    return {"key_direction_deg": _angle_sigma(cov[0, 0] + cov[1, 1]),
+            "key_azimuth_deg": _angle_sigma(cang[0, 0]),
+            "key_elevation_deg": _angle_sigma(cang[1, 1]),
             "key_fill_ratio_stops": math.sqrt(max(ratio_var, 0.0))}
 
 

@@ -197,6 +197,24 @@ def resample(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.maximum(out, 0.0).astype(np.float32)
 
 
+ANALYSIS_SIDE: Final[int] = 2048
+"""Longest side a reference is analysed at; larger stills are area-averaged down first."""
+
+
+def area_reduce(image: np.ndarray, side: int = ANALYSIS_SIDE) -> np.ndarray:
+    """``image`` averaged over ``k x k`` blocks, ``k`` the least integer bringing its longest
+    side to ``side`` or under (the last ``< k`` rows and columns dropped); unchanged when it
+    already fits. Area averaging in linear light is the physical reduction, and it keeps a
+    24-megapixel photograph's match within seconds (the analysis grids are 240-512 px)."""
+    h, w = image.shape[:2]
+    k = -(-max(h, w) // side)
+    if k <= 1:
+        return image
+    blocks = image[:h - h % k, :w - w % k].reshape(h // k, k, w // k, k, -1)
+    return blocks.mean(axis=(1, 3), dtype=np.float64).astype(image.dtype).reshape(
+        h // k, w // k, *image.shape[2:])
+
+
 def scene_geometry(script: SceneScript, size: tuple[int, int] = PREVIEW_SIZE) -> Geometry:
     """The cached :class:`Geometry` of the subject and shot slots of ``script``."""
     key = (script.subject.model_dump_json(), script.shot.model_dump_json(), *_check_size(size))

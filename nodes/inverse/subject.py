@@ -173,6 +173,17 @@ def _disk(radius: int) -> np.ndarray:
     return np.hypot(*np.mgrid[-r:r + 1, -r:r + 1]) <= r
 
 
+def open_by_disk(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``ndimage.binary_opening(mask, _disk(radius))``, bit for bit, in time independent of
+    the radius: erosion and dilation by a disk are thresholds of Euclidean distance
+    transforms (the frame's outside counts as background, as the opening's border does)."""
+    r = max(1, int(radius))
+    eroded = ndimage.distance_transform_edt(np.pad(mask, r + 1)) > r
+    if not eroded.any():
+        return np.zeros(mask.shape, dtype=bool)
+    return (ndimage.distance_transform_edt(~eroded) <= r)[r + 1:-(r + 1), r + 1:-(r + 1)]
+
+
 def frame_sides(region: np.ndarray) -> tuple[bool, bool, bool, bool]:
     """Whether ``region`` touches the frame's top, bottom, left and right edges."""
     return (bool(region[0].any()), bool(region[-1].any()), bool(region[:, 0].any()),
@@ -341,7 +352,7 @@ def _snap(blob: np.ndarray, background: np.ndarray, edges: np.ndarray,
     core = ndimage.binary_erosion(blob, _disk(round(0.01 * side)))
     markers[core if core.any() else blob] = 2
     mask = watershed(edges, markers) == 2
-    mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, _disk(1)))
+    mask = ndimage.binary_fill_holes(open_by_disk(mask, 1))
     comps, n = ndimage.label(mask)
     if n > 1:
         sizes = ndimage.sum(mask, comps, np.arange(1, n + 1))
@@ -446,13 +457,13 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
     d2 = background_distance(feat)
     h, w = d2.shape
     side = max(h, w)
-    candidate = ndimage.binary_opening(d2 > FOREGROUND_D2, _disk(round(0.008 * side)))
+    candidate = open_by_disk(d2 > FOREGROUND_D2, round(0.008 * side))
     candidate = ndimage.binary_closing(candidate, _disk(round(0.015 * side)), border_value=0)
     edges = _edges(rgb)
     enclosed = enclosed_regions(rgb)
     log_y = feat[..., 0]
     # contrast regions first; then what an edge encloses (grey on grey stands out there)
-    outlined_regions = ndimage.binary_opening(enclosed, _disk(round(0.008 * side)))
+    outlined_regions = open_by_disk(enclosed, round(0.008 * side))
     pools = [(blob, candidate) for blob in _pick_component(candidate, d2, edges, log_y)]
     pools += [(blob, outlined_regions)
               for blob in _pick_component(outlined_regions, d2, edges, log_y)]
@@ -504,7 +515,7 @@ def _largest(mask: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
 def _body(mask: np.ndarray) -> np.ndarray:
     """``mask`` opened by a third of its largest inscribed radius (its thin parts gone)."""
     radius = float(ndimage.distance_transform_edt(mask).max())
-    return ndimage.binary_opening(mask, _disk(max(2, round(radius / 3.0))))
+    return open_by_disk(mask, max(2, round(radius / 3.0)))
 
 
 def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -635,7 +646,7 @@ def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndar
     if like.sum() > 0.5 * mask.sum():
         return mask  # a subject in the tones around it: no hole to tell
     like &= to_ring < colour_distance(feat, feat[mask & ~like])
-    comps, n = ndimage.label(ndimage.binary_opening(like, _disk(1)))
+    comps, n = ndimage.label(open_by_disk(like, 1))
     outer = outline_sharpness(filled, edges)
     out = mask.copy()
     for k in range(1, n + 1):

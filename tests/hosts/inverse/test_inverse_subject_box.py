@@ -154,3 +154,22 @@ def test_no_subject_found_says_how_to_give_it():
     boxed = match(flat, subject_box=(40, 20, 60, 50), **FAST).result  # nothing in it either
     assert boxed.subject["from"] == "none"
     assert boxed.subject["note"] == NO_SUBJECT_HINT
+
+
+def test_a_large_still_is_matched_on_its_area_average(tmp_path: Path):
+    """A still over ``ANALYSIS_SIDE`` is averaged down before the analysis: the same lights
+    as matching the averaged still, and a box still read in the large still's pixels."""
+    from moks_graph.nodes.imaging.image_input import as_linear_rgb
+    from moks_graph.nodes.inverse.render import ANALYSIS_SIDE, area_reduce
+
+    plate, _ = _plate(tmp_path / "small.png", 270, 480)
+    small = iio.imread(plate)
+    large = np.repeat(np.repeat(small, 9, axis=0), 9, axis=1)  # 2430 x 4320
+    assert max(large.shape) > ANALYSIS_SIDE
+    averaged = area_reduce(as_linear_rgb(large))
+    assert max(averaged.shape) <= ANALYSIS_SIDE
+    big, ref = match(large, **FAST).result, match(averaged, **FAST).result
+    assert (big.key_azimuth_deg, big.key_elevation_deg) == (ref.key_azimuth_deg,
+                                                            ref.key_elevation_deg)
+    boxed = match(large, subject_box=(330 * 9, 80 * 9, 120 * 9, 120 * 9), **FAST).result
+    assert boxed.subject["centre_x"] == pytest.approx(0.31, abs=0.02)

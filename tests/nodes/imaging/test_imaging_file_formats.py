@@ -149,3 +149,26 @@ def test_unreadable_exr_is_a_clear_error(tmp_path):
     r = CliRunner().invoke(main, ["sh", str(bad)])
     assert r.exit_code == 1 and "broken.exr" in r.output
     assert not isinstance(r.exception, ValueError)  # reported, not raised
+
+
+def test_truncated_jpeg_is_a_clear_error_not_a_partial_image(tmp_path):
+    whole = tmp_path / "whole.jpg"
+    rng = np.random.default_rng(3)
+    write(whole, rng.integers(0, 256, (96, 128, 3)).astype(np.uint8), "uint8")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert read_array(whole).shape == (96, 128, 3)
+    with pytest.raises(ValueError, match=r"cannot read .*cut\.jpg.*(Premature|JPEG)"):
+        read_array(cut)
+
+
+def test_a_format_openimageio_lacks_is_read_by_pillow(tmp_path):
+    from PIL import Image
+
+    frames = [np.full((12, 16, 3), v, np.uint8) for v in (40, 200)]
+    path = tmp_path / "clip.gif"
+    Image.fromarray(frames[0]).save(path, save_all=True,
+                                    append_images=[Image.fromarray(frames[1])])
+    assert oiio.ImageInput.open(str(path)) is None  # no GIF reader in this OpenImageIO
+    data = read_array(path)
+    assert data.shape[:2] == (12, 16) and int(np.median(data)) == 40  # the first frame

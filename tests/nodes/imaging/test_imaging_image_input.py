@@ -88,3 +88,14 @@ def test_rejections_name_the_problem(img: object, error: type[Exception], match:
 def test_error_messages_use_the_argument_name() -> None:
     with pytest.raises(ValueError, match="reference:"):
         as_linear_rgb(np.zeros((4, 4, 3)), name="reference")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_decode_table_gives_each_codes_own_decoding(dtype: type) -> None:
+    from moks_graph.nodes.imaging.colorimetry import srgb_decode
+
+    top = np.iinfo(dtype).max
+    codes = np.arange(0, top + 1, 1 if top == 255 else 7, dtype=dtype)
+    img = np.resize(codes, (8, len(codes) // 8))
+    expected = srgb_decode(img.astype(np.float64) / float(top)).astype(np.float32)
+    np.testing.assert_array_equal(as_linear_rgb(img)[..., 0], expected)  # bit for bit
