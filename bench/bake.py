@@ -14,6 +14,9 @@ import argparse
 import itertools
 import time
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 from moks_graph.evaluate import Evaluator

@@ -18,6 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 import moks_graph as mg

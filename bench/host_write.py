@@ -18,6 +18,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 import moks_graph as mg

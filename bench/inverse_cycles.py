@@ -9,6 +9,7 @@ Usage::
     python bench/inverse_cycles.py --n 80 --seed 2 --json out.json
     python bench/inverse_cycles.py --cutout alpha          # each still with its own alpha
     python bench/inverse_cycles.py --cutout box            # a box dragged around each subject
+    python bench/inverse_cycles.py --pool a.json b.json    # the stills of earlier runs pooled
 
 Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinverse_cyclespy
 """
@@ -22,6 +23,9 @@ import sys
 import time
 from pathlib import Path
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 DEFAULT_CACHE = Path("/tmp/moks_cycles_references")
@@ -129,6 +133,61 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def interval(values: list[float], q: float, draws: int = 2000) -> tuple[float, float]:
+    """A 95 % bootstrap interval of the ``q``-th percentile of ``values`` (seeded): how far
+    a figure over this many stills can move by the luck of the draw."""
+    vals = np.asarray(values, dtype=np.float64)
+    picks = np.random.default_rng(0).integers(0, len(vals), (draws, len(vals)))
+    stat = np.percentile(vals[picks], q, axis=1)
+    return float(np.percentile(stat, 2.5)), float(np.percentile(stat, 97.5))
+
+
+def report(rows: list[dict], failures: int) -> dict[str, float]:
+    """Print the summary table of ``rows`` and return its figures."""
+    stats = summary(rows)
+    stats["crashes"] = float(failures)
+    matched = [r for r in rows if r["matched"]]
+    approx = [r for r in rows if not r["matched"]]
+    print("\nparameter            median      p90    target")
+    for name, unit, target in (("direction_deg", "deg", "<= 10 / p90 <= 25"),
+                               ("ratio_stops", "stops", "median <= 0.5"),
+                               ("cct_K", "K", "median <= 400"), ("iou", "", ""),
+                               ("seconds", "s", "<= 5")):
+        if f"{name}_median" in stats:
+            print(f"{name:<18} {stats[name + '_median']:8.2f} {stats[name + '_p90']:8.2f}"
+                  f"    {target} {unit}")
+    if len(rows) >= 5:
+        directions = [r["direction_deg"] for r in rows]
+        (m0, m1), (p0, p1) = interval(directions, 50), interval(directions, 90)
+        print(f"key direction, 95 % bootstrap interval over {len(rows)} stills: median "
+              f"{m0:.1f}-{m1:.1f}, p90 {p0:.1f}-{p1:.1f} deg")
+    print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes {failures}; "
+          f"approximate {len(approx)} of {len(rows)}")
+    print(f"key direction within its 1-sigma: {100 * stats['within_1_sigma']:.0f} % "
+          f"(calibrated: 39 %), within 2-sigma: {100 * stats['within_2_sigma']:.0f} % (86 %)")
+    for label, part in (("matched", matched), ("approximate", approx)):
+        if part:
+            direction = np.median([r["direction_deg"] for r in part])
+            ratio = np.median([r["ratio_stops"] for r in part])
+            print(f"  {label:<11}: direction median {direction:.1f}°, ratio median "
+                  f"{ratio:.2f} stops ({len(part)} stills)")
+    return stats
+
+
+def pooled(files: list[Path]) -> int:
+    """The summary over the stills of several ``--json`` files (seeds pooled)."""
+    runs = [json.loads(f.read_text()) for f in files]
+    for f, run in zip(files, runs, strict=True):
+        if "rows" not in run:
+            print(f"{f}: no per-still rows (written before they were kept): run it again")
+            return 2
+    print("pooled: " + ", ".join(f"{f.name} (seed {run.get('seed')}, {run.get('cutout')})"
+                                 for f, run in zip(files, runs, strict=True)))
+    failures = sum(int(run.get("crashes", 0)) for run in runs)
+    report([row for run in runs for row in run["rows"]], failures)
+    return 1 if failures else 0
+
+
 def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options that pick the stills: ``--n --seed --size --samples --cache``."""
     ap.add_argument("--n", type=int, default=40)
@@ -165,8 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--box-pad", type=float, default=0.1,
                     help="with --cutout box: the box's margin around the silhouette, a "
                          "fraction of its size on each side")
-    ap.add_argument("--json", type=Path)
+    ap.add_argument("--json", type=Path,
+                    help="write the figures and every still's errors to this file")
+    ap.add_argument("--pool", type=Path, nargs="+", metavar="JSON",
+                    help="print the summary over the stills of earlier --json files "
+                         "(several seeds at once) instead of running")
     args = ap.parse_args(argv)
+    if args.pool:
+        return pooled(args.pool)
     w, h = (int(v) for v in args.size.split("x"))
     folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples)
     import imageio.v3 as iio
@@ -207,36 +272,17 @@ def main(argv: list[str] | None = None) -> int:
             mask = resize(mask_img > 127, (hh, ww), order=0).astype(bool)
             result["subject_mask"] = est.subject.mask
         row = score(result, truth, mask)
-        row["seconds"] = seconds
+        row.update(seconds=seconds, seed=args.seed, still=i, shape=truth["shape"],
+                   status=result["status"])
         rows.append(row)
         print(f"{i:5d} {truth['shape']:<12} {row['direction_deg']:6.1f} "
               f"{row['ratio_stops']:8.2f} {row['cct_K']:7.0f} "
               f"{truth['rim']['mode'][:6]:>4}/{result['rim_mode'][:6]:<4} "
               f"{row.get('iou', float('nan')):5.2f} {result['status']:<11} {seconds:5.2f}")
-    stats = summary(rows)
-    stats["crashes"] = float(failures)
-    matched = [r for r in rows if r["matched"]]
-    approx = [r for r in rows if not r["matched"]]
-    print("\nparameter            median      p90    target")
-    for name, unit, target in (("direction_deg", "deg", "<= 10 / p90 <= 25"),
-                               ("ratio_stops", "stops", "median <= 0.5"),
-                               ("cct_K", "K", "median <= 400"), ("iou", "", ""),
-                               ("seconds", "s", "<= 5")):
-        if f"{name}_median" in stats:
-            print(f"{name:<18} {stats[name + '_median']:8.2f} {stats[name + '_p90']:8.2f}"
-                  f"    {target} {unit}")
-    print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes {failures}; "
-          f"approximate {len(approx)} of {len(rows)}")
-    print(f"key direction within its 1-sigma: {100 * stats['within_1_sigma']:.0f} % "
-          f"(calibrated: 39 %), within 2-sigma: {100 * stats['within_2_sigma']:.0f} % (86 %)")
-    for label, part in (("matched", matched), ("approximate", approx)):
-        if part:
-            direction = np.median([r["direction_deg"] for r in part])
-            ratio = np.median([r["ratio_stops"] for r in part])
-            print(f"  {label:<11}: direction median {direction:.1f}°, ratio median "
-                  f"{ratio:.2f} stops ({len(part)} stills)")
+    stats = report(rows, failures)
     if args.json:
-        args.json.write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+        args.json.write_text(json.dumps(dict(stats, seed=args.seed, cutout=args.cutout,
+                                             rows=rows), indent=2, sort_keys=True) + "\n")
     return 1 if failures else 0
 
 

@@ -22,6 +22,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

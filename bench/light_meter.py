@@ -17,6 +17,9 @@ import statistics
 import time
 from pathlib import Path
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 from moks_graph import mgraph

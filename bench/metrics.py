@@ -16,6 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 from scipy import ndimage
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+# isort: off
+import moks_graph  # noqa: F401  (first: it pins numpy's kernels, moks_graph/numerics.py)
+# isort: on
 import numpy as np
 
 from moks_graph.nodes.environment.sh import project_hdri
