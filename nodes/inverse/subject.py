@@ -524,8 +524,10 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     A silhouette found by contrast can stop at the terminator (the lit half of a cone) or a
     neck; the subject's own colour carries it on. The body is likely subject, the rest of
     ``mask`` and a margin around it may be either, the frame beyond is backdrop. Thin parts
-    the cut adds (a floor streak, a shadow) are dropped unless ``mask`` had them. Seeded,
-    so the same image gives the same silhouette.
+    the cut adds (a floor streak, a shadow) are dropped unless ``mask`` had them. A cut
+    that keeps under ``GROW_KEEPS`` of ``mask``, or carries it to a side of the frame it
+    did not reach, has followed the backdrop or the floor: ``mask`` is kept. Seeded, so
+    the same image gives the same silhouette.
     """
     import cv2
 
@@ -546,8 +548,11 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if (grown & mask).sum() < GROW_KEEPS * mask.sum():
         return mask  # the cut lost the silhouette it was to complete: a failed cut
     body = _body(grown)
-    grown = (ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask)
-    return _largest(grown)
+    grown = _largest((ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask))
+    if any(after and not before for before, after in zip(frame_sides(mask),
+                                                          frame_sides(grown), strict=True)):
+        return mask  # carried off the frame: the backdrop's or floor's colour, not the subject's
+    return grown
 
 
 def graph_cut(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -70,3 +70,18 @@ def test_a_cut_that_loses_the_silhouette_leaves_it_as_it_was(monkeypatch):
     monkeypatch.setattr(subject, "graph_cut", lambda rgb, labels: most)
     assert _iou(grow_by_colour(img, disc), most) > 0.9  # most kept: a cut, not a loss
     assert subject.GROW_KEEPS == 0.5
+
+
+def test_a_cut_carried_to_a_new_side_of_the_frame_is_not_used():
+    """Seen on Cycles stills: a floor lit in the subject's colour carried the silhouette to
+    the frame's edge; over 80 stills each such completion lowered the IoU (0.61 -> 0.42)."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = (xx - 150.0) ** 2 + (yy - 50.0) ** 2 <= 30.0 ** 2
+    floor = (yy >= 70) & (xx >= 120)  # a lit floor the subject's colour, off the right edge
+    img = np.empty((h, w, 3))
+    img[...] = (0.30, 0.24, 0.18)
+    img[disc | floor] = (0.10, 0.45, 0.50)
+    grown = grow_by_colour(img, disc)
+    assert not grown[:, -1].any() and not grown[-1].any()
+    assert _iou(grown, disc) > 0.9
