@@ -451,8 +451,13 @@ def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np
             or completes(outlined, mask, edges, log_y))
 
 
-def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """The subject's silhouette on ``rgb`` (linear, working grid), or ``None`` and why."""
+def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
+                    ) -> tuple[np.ndarray | None, str]:
+    """The subject's silhouette on ``rgb`` (linear, working grid), or ``None`` and why.
+
+    ``frame_bound``: the colour completion stays off the frame's sides it did not reach
+    (:func:`grow_by_colour`); a subject box bounds it instead (:func:`box_silhouette`).
+    """
     feat = features(rgb)
     d2 = background_distance(feat)
     h, w = d2.shape
@@ -491,7 +496,7 @@ def find_silhouette(rgb: np.ndarray) -> tuple[np.ndarray | None, str]:
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    grown = grow_by_colour(rgb, drop_thin_shadows(mask, log_y))
+    grown = grow_by_colour(rgb, drop_thin_shadows(mask, log_y), frame_bound=frame_bound)
     return _checked(open_holes(grown, feat, edges))
 
 
@@ -518,16 +523,17 @@ def _body(mask: np.ndarray) -> np.ndarray:
     return open_by_disk(mask, max(2, round(radius / 3.0)))
 
 
-def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def grow_by_colour(rgb: np.ndarray, mask: np.ndarray, *, frame_bound: bool = True
+                   ) -> np.ndarray:
     """``mask`` completed by GrabCut (colour models of subject and surroundings, graph cut).
 
     A silhouette found by contrast can stop at the terminator (the lit half of a cone) or a
     neck; the subject's own colour carries it on. The body is likely subject, the rest of
     ``mask`` and a margin around it may be either, the frame beyond is backdrop. Thin parts
     the cut adds (a floor streak, a shadow) are dropped unless ``mask`` had them. A cut
-    that keeps under ``GROW_KEEPS`` of ``mask``, or carries it to a side of the frame it
-    did not reach, has followed the backdrop or the floor: ``mask`` is kept. Seeded, so
-    the same image gives the same silhouette.
+    that keeps under ``GROW_KEEPS`` of ``mask``, or (``frame_bound``) carries it to a side
+    of the frame it did not reach, has followed the backdrop or the floor: ``mask`` is
+    kept. Seeded, so the same image gives the same silhouette.
     """
     import cv2
 
@@ -549,8 +555,8 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return mask  # the cut lost the silhouette it was to complete: a failed cut
     body = _body(grown)
     grown = _largest((ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask))
-    if any(after and not before for before, after in zip(frame_sides(mask),
-                                                          frame_sides(grown), strict=True)):
+    if frame_bound and any(after and not before for before, after in zip(
+            frame_sides(mask), frame_sides(grown), strict=True)):
         return mask  # carried off the frame: the backdrop's or floor's colour, not the subject's
     return grown
 
@@ -615,7 +621,9 @@ def box_silhouette(rgb: np.ndarray, box: tuple[float, float, float, float]
     labels[rows, cols] = cv2.GC_PR_FGD
     if (labels == cv2.GC_BGD).sum() < 30:
         return None, "no subject found (the subject box leaves no backdrop around it)"
-    found, _ = find_silhouette(rgb)
+    # a completion that runs off the box fails the box's check, and the rectangle's cut
+    # is used: the box bounds it, not the frame's sides
+    found, _ = find_silhouette(rgb, frame_bound=False)
     if found is not None and fills_box(found, labels == cv2.GC_PR_FGD):
         return found, "the subject found in the image, inside the subject box"
     cut = graph_cut(rgb, labels)

@@ -121,3 +121,24 @@ def test_a_box_that_overshoots_the_frame_a_little_is_clipped():
     rows, cols = box_slices((0.5, 0.5, 1e-4, 1e-4), (H, W))
     assert rows.stop - rows.start == 1 and cols.stop - cols.start == 1
     assert MAX_FRACTION < 1.0
+
+
+def test_with_a_box_the_box_bounds_the_colour_completion_not_the_frame(monkeypatch):
+    """Automatic, a completion that reaches a new side of the frame is refused; with a box, a
+    completion that leaves the box fails the box's check and the rectangle's cut is used
+    (the frame rule would keep a partial silhouette that still fills the box)."""
+    import moks_graph.nodes.inverse.subject as subject
+
+    seen: list[bool] = []
+    grow = subject.grow_by_colour
+
+    def spy(rgb, mask, *, frame_bound=True):
+        seen.append(frame_bound)
+        return grow(rgb, mask, frame_bound=frame_bound)
+
+    monkeypatch.setattr(subject, "grow_by_colour", spy)
+    img, _, small = _two_subjects()
+    find_silhouette(img)
+    mask, _ = box_silhouette(img, SMALL)
+    assert seen == [True, False]
+    assert _iou(mask, small) > 0.85
