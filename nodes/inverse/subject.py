@@ -496,7 +496,7 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
         mask = outlined
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
-    grown = grow_by_colour(rgb, drop_thin_shadows(mask, log_y), frame_bound=frame_bound)
+    grown = grow_by_colour(rgb, drop_thin_parts(mask, log_y), frame_bound=frame_bound)
     return _checked(open_holes(grown, feat, edges))
 
 
@@ -629,7 +629,7 @@ def box_silhouette(rgb: np.ndarray, box: tuple[float, float, float, float]
     cut = graph_cut(rgb, labels)
     if not cut.any():
         return None, "no subject found inside the subject box"
-    mask, reason = _checked(drop_thin_shadows(_largest(cut), features(rgb)[..., 0]))
+    mask, reason = _checked(drop_thin_parts(_largest(cut), features(rgb)[..., 0]))
     return mask, reason or "the subject cut out inside the subject box"
 
 
@@ -670,14 +670,15 @@ def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndar
     return out
 
 
-def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
-    """``mask`` less the cast shadows that hang on it as thin parts.
+def drop_thin_parts(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """``mask`` less the cast shadows and seams that hang on it as thin parts.
 
     A shadow on the floor joins the silhouette where the subject stands on it, as a strip
-    thinner than the subject's body: the parts an opening by a third of the largest
-    inscribed radius removes are dropped when they are shadows (:func:`shadow_like`
-    against the ground around them); thin parts of the subject itself (a neck, a handle)
-    are lit and stay.
+    thinner than the subject's body; so does the seam where a floor meets a wall, as a
+    long band. The parts an opening by a third of the largest inscribed radius removes are
+    dropped when they are shadows (:func:`shadow_like` against the ground around them) or
+    bands (:func:`aspect` over ``BAND_ASPECT``); thin parts of the subject itself (a neck,
+    a handle) are lit and short, and stay.
     """
     body = _body(mask)
     if not body.any():
@@ -687,7 +688,7 @@ def drop_thin_shadows(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:
     out = mask.copy()
     for k in range(1, n + 1):
         part = parts == k
-        if shadow_like(part, log_y, mask):
+        if shadow_like(part, log_y, mask) or aspect(part) > BAND_ASPECT:
             out &= ~part
     return _largest(out)
 

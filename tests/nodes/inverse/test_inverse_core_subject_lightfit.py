@@ -195,7 +195,7 @@ def test_a_rim_is_chosen_with_the_key_not_mistaken_for_it():
 
 
 def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept():
-    from moks_graph.nodes.inverse.subject import drop_thin_shadows, shadow_like
+    from moks_graph.nodes.inverse.subject import drop_thin_parts, shadow_like
 
     mask, normals = _disc()
     shade = np.clip(normals @ direction(40.0, 30.0), 0.0, None) + 0.1
@@ -210,7 +210,7 @@ def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept()
     log_y[handle & ~mask] = np.log2(0.45)
     joined = mask | strip | handle
     assert shadow_like(strip & ~mask, log_y, joined)  # the penumbra does not hide it
-    kept = drop_thin_shadows(joined, log_y)
+    kept = drop_thin_parts(joined, log_y)
     # all but the junction with the body's foot, which the opening keeps
     far = strip & (xx > 150)
     assert (kept & far).sum() <= 0.01 * far.sum()
@@ -269,3 +269,23 @@ def test_a_rim_side_is_kept_where_its_edge_outshines_the_band_inside():
     assert rim_on_edge("camera_right", sides, relative, thin, inner) == "none"
     few = thin & (np.arange(16) >= 12)  # two edge pixels: too few to tell, kept
     assert rim_on_edge("camera_right", sides, relative, few, inner) == "camera_right"
+
+
+def test_a_lit_seam_band_joined_to_the_subject_is_dropped_a_short_handle_kept():
+    """Where a floor meets a wall, a lit band can join the silhouette: thin and long
+    (``BAND_ASPECT``), not a shadow; a handle is as thin but short."""
+    from moks_graph.nodes.inverse.subject import BAND_ASPECT, aspect, drop_thin_parts
+
+    mask, normals = _disc()
+    log_y = np.full(mask.shape, np.log2(0.3))
+    log_y[mask] = np.log2(0.5 * (np.clip(normals @ direction(40.0, 30.0), 0.0, None)[mask]
+                                 + 0.1) + 0.02)
+    yy, xx = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    seam = (yy >= 70) & (yy < 75) & (xx >= 100) & (xx < 195) & ~mask
+    handle = (yy >= 50) & (yy < 58) & (xx >= 60) & (xx < 90) & ~mask
+    log_y[seam | handle] = np.log2(0.45)  # both lit like the body
+    assert aspect(seam) > BAND_ASPECT > aspect(handle)
+    kept = drop_thin_parts(mask | seam | handle, log_y)
+    far = seam & (xx > 160)  # beyond the junction, which the opening keeps
+    assert not (kept & far).any()
+    assert kept[handle].all() and kept[mask].all()
