@@ -30,6 +30,7 @@ from moks_graph.nodes.imaging.metrics import extract_metrics
 from moks_graph.nodes.inverse.calibrate import analyse, calibrate
 from moks_graph.nodes.inverse.critique import OfflineInspector
 from moks_graph.nodes.inverse.estimate import (
+    OFF_FRAME,
     StillEstimate,
     estimate_still,
     face_plausible,
@@ -589,8 +590,9 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         if not changed:
             break
     status, reasons = judge(state.estimate, state.residual)
-    if state.method == "proxy scene":
-        reasons = [r for r in reasons if not r.startswith(("key direction", "ratio at"))]
+    if state.method == "proxy scene":  # its own geometry: the found subject's does not apply
+        reasons = [r for r in reasons if not r.startswith(("key direction", "ratio at"))
+                   and r != OFF_FRAME]
         status = "approximate" if reasons else "matched"
     steps = max(h.step for h in history)
     est = state.estimate

@@ -32,6 +32,7 @@ from moks_graph.nodes.inverse.subject import (
     SubjectEstimate,
     boxed_subject,
     estimate_subject,
+    frame_sides,
     head_subject,
     matte_subject,
     working_size,
@@ -46,6 +47,10 @@ MATCHED_INLIERS: Final[float] = 0.7
 """Smallest fraction of subject pixels the lights explain for ``matched``."""
 MATCHED_DIRECTION_DEG: Final[float] = 15.0
 """Largest 1-sigma key-direction uncertainty for ``matched``."""
+OFF_FRAME: Final[str] = "the subject runs off the frame (its shape there is guessed)"
+"""The reason a silhouette that reaches the frame's edge is never ``matched``: its outline
+there is the frame's, not the subject's, so its normals and the lights read from them are
+a guess (and a floor or backdrop taken for the subject fits smoothly, reaching the edge)."""
 MONO_SATURATION: Final[float] = 0.04
 HAZE_FREE_VEIL: Final[float] = 0.3
 """Dark-channel veil a clear studio frame shows (grey walls); haze is what lies above it."""
@@ -211,6 +216,8 @@ def judge(est: StillEstimate, residual: float) -> tuple[str, list[str]]:
     reasons: list[str] = []
     if not est.subject.found:
         reasons.append(est.subject.reason or "no subject found")
+    elif any(frame_sides(est.subject.mask)):
+        reasons.append(OFF_FRAME)
     if residual > MATCHED_RESIDUAL:
         reasons.append(f"residual {residual:.3f} above {MATCHED_RESIDUAL}")
     if fit.inlier_fraction < MATCHED_INLIERS:
