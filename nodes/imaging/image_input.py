@@ -25,10 +25,11 @@ _UINT_MAX: Final[dict[np.dtype, float]] = {
 
 @cache
 def _decode_table(dtype: np.dtype) -> np.ndarray:
-    """``srgb_decode(code / max_code)`` for every code of an unsigned ``dtype`` (a lookup
-    gives the same values as decoding each pixel, in a fraction of the time)."""
+    """``srgb_decode(code / max_code)`` for every code of an unsigned ``dtype``, rounded to
+    the float32 the result is stored in (a lookup gives the same values as decoding each
+    pixel, in a fraction of the time and memory)."""
     codes = np.arange(int(_UINT_MAX[dtype]) + 1, dtype=np.float64)
-    return srgb_decode(codes / _UINT_MAX[dtype])
+    return srgb_decode(codes / _UINT_MAX[dtype]).astype(np.float32)
 
 
 def as_linear_rgb(array: object, name: str = "image") -> np.ndarray:
