@@ -142,6 +142,23 @@ def interval(values: list[float], q: float, draws: int = 2000) -> tuple[float, f
     return float(np.percentile(stat, 2.5)), float(np.percentile(stat, 97.5))
 
 
+def by_shape(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per subject shape: stills, key direction median and p90, ratio median, rim F1 and
+    silhouette IoU mean (which shapes the figures above come from)."""
+    out: dict[str, dict[str, float]] = {}
+    for shape in sorted({r["shape"] for r in rows if "shape" in r}):
+        part = [r for r in rows if r.get("shape") == shape]
+        directions = [r["direction_deg"] for r in part]
+        out[shape] = {"stills": float(len(part)),
+                      "direction_deg_median": float(np.median(directions)),
+                      "direction_deg_p90": float(np.percentile(directions, 90)),
+                      "ratio_stops_median": float(np.median([r["ratio_stops"] for r in part])),
+                      "rim_f1": f1(part),
+                      "iou_mean": float(np.mean([r["iou"] for r in part if "iou" in r] or
+                                                [math.nan]))}
+    return out
+
+
 def report(rows: list[dict], failures: int) -> dict[str, float]:
     """Print the summary table of ``rows`` and return its figures."""
     stats = summary(rows)
@@ -165,6 +182,13 @@ def report(rows: list[dict], failures: int) -> dict[str, float]:
           f"approximate {len(approx)} of {len(rows)}")
     print(f"key direction within its 1-sigma: {100 * stats['within_1_sigma']:.0f} % "
           f"(calibrated: 39 %), within 2-sigma: {100 * stats['within_2_sigma']:.0f} % (86 %)")
+    shapes = by_shape(rows)
+    if shapes:
+        print("\nshape            stills  direction median    p90  ratio  rim F1  IoU mean")
+        for shape, row in shapes.items():
+            print(f"{shape:<16} {row['stills']:6.0f} {row['direction_deg_median']:17.1f} "
+                  f"{row['direction_deg_p90']:6.1f} {row['ratio_stops_median']:6.2f} "
+                  f"{row['rim_f1']:7.2f} {row['iou_mean']:9.2f}")
     for label, part in (("matched", matched), ("approximate", approx)):
         if part:
             direction = np.median([r["direction_deg"] for r in part])

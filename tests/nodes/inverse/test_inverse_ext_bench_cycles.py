@@ -1,0 +1,54 @@
+"""The summaries of bench/inverse_cycles.py: the per-shape rows and ``--pool``."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "inverse_cycles.py"
+sys.path.insert(0, str(BENCH.parent))
+_spec = importlib.util.spec_from_file_location("bench_inverse_cycles", BENCH)
+assert _spec is not None and _spec.loader is not None
+ic = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ic)
+
+
+def _row(shape: str, direction: float, *, rim_true: bool = False, rim_fit: bool = False,
+         matched: bool = False) -> dict:
+    return {"shape": shape, "direction_deg": direction, "ratio_stops": direction / 10.0,
+            "cct_K": 100.0, "iou": 0.9, "seconds": 1.0, "sigma_deg": 20.0,
+            "rim_true": float(rim_true), "rim_fit": float(rim_fit), "matched": float(matched)}
+
+
+def test_by_shape_splits_the_rows_and_scores_each_shape() -> None:
+    rows = ([_row("cone", d) for d in (10.0, 30.0, 50.0)]
+            + [_row("uv_sphere", 4.0, rim_true=True, rim_fit=True),
+               _row("uv_sphere", 6.0, rim_true=True)])
+    shapes = ic.by_shape(rows)
+    assert list(shapes) == ["cone", "uv_sphere"]
+    assert shapes["cone"]["stills"] == 3
+    assert shapes["cone"]["direction_deg_median"] == pytest.approx(30.0)
+    assert shapes["cone"]["direction_deg_p90"] == pytest.approx(46.0)
+    assert shapes["uv_sphere"]["direction_deg_median"] == pytest.approx(5.0)
+    assert shapes["uv_sphere"]["rim_f1"] == pytest.approx(2 / 3)
+    assert shapes["uv_sphere"]["iou_mean"] == pytest.approx(0.9)
+
+
+def test_pool_reports_every_seed_and_shape(tmp_path: Path, capsys) -> None:
+    files = []
+    for seed, shape in ((1, "torus"), (2, "capsule")):
+        f = tmp_path / f"s{seed}.json"
+        f.write_text(json.dumps({"seed": seed, "cutout": "none", "crashes": 0,
+                                 "rows": [_row(shape, 10.0 * k) for k in range(1, 6)]}))
+        files.append(f)
+    assert ic.pooled(files) == 0
+    out = capsys.readouterr().out
+    assert "over 10 stills" in out
+    assert "torus" in out and "capsule" in out
+    stale = tmp_path / "old.json"
+    stale.write_text(json.dumps({"seed": 3, "direction_deg_median": 1.0}))
+    assert ic.pooled([files[0], stale]) == 2
