@@ -21,12 +21,14 @@ from typing import Any, Final
 import numpy as np
 
 from moks_graph.graph import Graph
+from moks_graph.hosts.ambient import ambient_refs
 from moks_graph.hosts.inverse.faces import detect_faces
 from moks_graph.hosts.inverse.library import WARM_START_SIMILARITY, still_tags, warm_seed
 from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS, srgb_encode
 from moks_graph.nodes.imaging.image_input import as_linear_rgb
 from moks_graph.nodes.imaging.io import load_image, read_array
 from moks_graph.nodes.imaging.metrics import extract_metrics
+from moks_graph.nodes.inverse.ambient_fit import ambient_sides
 from moks_graph.nodes.inverse.calibrate import analyse, calibrate
 from moks_graph.nodes.inverse.critique import OfflineInspector
 from moks_graph.nodes.inverse.estimate import (
@@ -69,6 +71,8 @@ INSPECTORS: Final[tuple[str, ...]] = ("offline", "anthropic", "openai", "gemini"
 MAX_ROUNDS: Final[int] = 4
 """Critique rounds at most (the loop stops earlier when a round changes nothing)."""
 MIN_GAIN: Final[float] = 0.01
+AMBIENT_KEPT: Final[str] = ("the graph has an SH ambient already: it is kept and the "
+                            "match's is left out (match.json has it)")
 """A proposal that refits the lights is kept when it lowers the residual by 1 % or more."""
 LOOK_FIELDS: Final[frozenset[tuple[str, str]]] = frozenset({
     ("look", "stock"), ("look", "exposure_ev"), ("atmosphere", "phi"), ("key", "cct_K")})
@@ -608,12 +612,14 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
     if note:
         subject["note"] = note
     message = "; ".join(reasons) if reasons else "the residual supports the match"
+    ambient = ambient_of(est, state.script)
     result = _result(label, state.script, iterations=steps, residual=float(state.residual),
                      seconds=time.perf_counter() - t0, forward=model.name,
                      inspector=critic.name, status=status, message=message, reasons=reasons,
                      uncertainty={k: round(v, 3) for k, v in est.fit.sigma.items()
                                   if math.isfinite(v)},
-                     history=history, subject=subject, method=state.method)
+                     history=history, subject=subject, method=state.method,
+                     ambient=ambient)
     if store is not None and status == "matched":
         with store:
             store.add_match(state.script, result, tags=still_tags(sig, state.script))
@@ -623,6 +629,25 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         shown, heat = preview(est, background=0.35), residual_heatmap(est)
     return MatchOutcome(result, state.script, reference, shown, sig, crit, candidates, est,
                         heat)
+
+
+def ambient_of(est: StillEstimate, script: SceneScript) -> dict[str, Any]:
+    """``match.json``'s ``ambient`` (:class:`MatchResult`): the subject fit's SH ambient at
+    the script's key illuminance; empty without a found subject."""
+    sh = est.fit.ambient_sh
+    if not est.subject.found or sh is None:
+        return {}
+    coeffs = sh * script.key.illuminance_lux
+    return {"coefficients": [float(f"{v:.7g}") for v in coeffs.ravel()],
+            "frame": "world of scene.mgraph: Z up, the camera on -Y", "units": "nits",
+            "relative_to_key": {side: round(v, 4) for side, v in ambient_sides(sh).items()}}
+
+
+def ambient_coefficients(result: MatchResult) -> list[float] | None:
+    """The 27 coefficients of ``result``'s ambient, ``None`` when it has none."""
+    coeffs = result.ambient.get("coefficients")
+    return [float(v) for v in coeffs] if isinstance(coeffs, list) and len(coeffs) == 27 \
+        else None
 
 
 def _open_library(path: str | os.PathLike[str] | None) -> Any:
@@ -719,7 +744,8 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
         if result.status != "failed":
             if script is None or preview is None:
                 raise ValueError("script, preview: a match needs its script and preview")
-            save(compile_scene(script), staging / "scene.mgraph")
+            save(compile_scene(script, ambient=ambient_coefficients(result)),
+                 staging / "scene.mgraph")
             (staging / "preview.png").write_bytes(_png_bytes(to_srgb8(preview)))
             (staging / "compare.png").write_bytes(
                 _png_bytes(compare_image(reference, preview, heatmap, outline)))
@@ -765,12 +791,17 @@ def match_still(image: str | os.PathLike[str], graph: Graph | None = None, *,
     if outcome.script is None or outcome.result.status == "failed":
         raise ValueError(outcome.result.message or f"cannot match {image}")
     settings = graph.settings if graph is not None else None
+    ambient = ambient_coefficients(outcome.result)
+    kept = graph is not None and ambient is not None and bool(ambient_refs(graph))
     fitted = compile_scene(outcome.script,
                            fps=settings.fps if settings else 24.0,
                            frames=(settings.frame_start, settings.frame_end) if settings
                            else (1, 120),
-                           seed=settings.seed if settings else 0)
+                           seed=settings.seed if settings else 0,
+                           ambient=None if kept else ambient)
     fitted.meta["match"] = outcome.result.model_dump(mode="json", exclude={"script"})
+    if kept:  # one ambient per bake: the graph's own stays
+        fitted.meta["match"]["ambient_note"] = AMBIENT_KEPT
     if graph is None or not set(fitted.nodes) & set(graph.nodes):
         return fitted
     renamed = Graph(fitted.settings, fitted.registry, fitted.meta)

@@ -88,6 +88,10 @@ class MatchResult(BaseModel):
     ``approximate`` with the reasons otherwise, ``failed`` when nothing could be measured.
     ``uncertainty``: 1-sigma per parameter (degrees, stops, kelvin). ``history``: every
     iteration of the loop. ``subject``: where the subject was found (frame units).
+    ``ambient``: the L=2 SH ambient read from the subject's shading (``coefficients``: 27
+    radiance values, nits, in the world of ``scene.mgraph``; ``relative_to_key``: its
+    irradiance over the key's on surfaces facing above, below, the camera and away), empty
+    when no subject was found.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -114,3 +118,4 @@ class MatchResult(BaseModel):
     subject: dict[str, float | bool | str | list[float]] = Field(default_factory=dict)
     method: str = ""
     script: dict[str, object] = Field(default_factory=dict)
+    ambient: dict[str, object] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from moks_graph.nodes.imaging.subject import direction_to_angles as angles
+from moks_graph.nodes.inverse.ambient_fit import ambient_sh
 from moks_graph.nodes.inverse.render import fill_azimuth, smooth_cosine
 from moks_graph.nodes.inverse.subject import SubjectEstimate
 
@@ -235,6 +236,7 @@ class LightFit:
     sigma: dict[str, float] = field(default_factory=dict)
     weights: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    ambient_sh: np.ndarray | None = None  # (9, 3) world SH radiance per unit key illuminance
 
     @property
     def azimuth_deg(self) -> float:
@@ -566,6 +568,9 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     sig = betti_signature(grid_h, min_area=2) if highlight.any() else None
     clean = sig is not None and 1 <= sig.b0 <= 3 and sig.b1 == 0
     colour, key_rgb, source = key_colour(px, b, w, r, scale, highlight if clean else None)
+    direct = b.copy()
+    direct[:, 2] = 0.0  # the ambient column: what the SH ambient is read from
+    ambient = ambient_sh(n, px - direct @ colour, w, float(colour[0] @ LUMA))
     area = float(np.count_nonzero(subject.mask))
     radius = math.sqrt(area / math.pi)
     sigma = covariance_sigma(n, y, w, key, s, mode, coef, CORRELATION_RADII * radius)
@@ -576,7 +581,7 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     return LightFit(key=key, softness_s=s, rim=mode, coef=coef, colour=colour,
                     key_rgb=key_rgb, key_colour_source=source, residual=residual,
                     inlier_fraction=float(np.mean(w > 0.5)), sigma=sigma, weights=weights,
-                    notes=notes)
+                    notes=notes, ambient_sh=ambient)
 
 
 def predict(subject: SubjectEstimate, fit: LightFit) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -339,8 +340,14 @@ WIND_RIGS: frozenset[str] = frozenset({"drone", "wirecam", "technocrane", "handh
 
 
 def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, int] = (1, 120),
-                  seed: int = 0, graph: Graph | None = None) -> Graph:
-    """Build the bake graph of a SceneScript (validated through the normal graph edits)."""
+                  seed: int = 0, graph: Graph | None = None,
+                  ambient: Sequence[float] | None = None) -> Graph:
+    """Build the bake graph of a SceneScript (validated through the normal graph edits).
+
+    ``ambient``: 27 SH radiance coefficients (world Z-up, nits, L00 first), added as the
+    bake's ambient (a ``moks.lighting.sh_preset`` node ``ambient``), e.g. what ``moks
+    match`` read from a reference.
+    """
     g = graph or Graph(Settings(fps=fps, frame_start=frames[0], frame_end=frames[1], seed=seed))
     script = playable(script)
     frame = framing(script)
@@ -423,4 +430,9 @@ def compile_scene(script: SceneScript, *, fps: float = 24.0, frames: tuple[int, 
         if meta["camera"][name] is None:
             meta["camera"].pop(name)
     g.meta["scene_script"] = meta
+    if ambient is not None:
+        if len(ambient) != 27:
+            raise ValueError(f"ambient: needs 27 SH coefficients (9 RGB), got {len(ambient)}")
+        g.add_node("moks.lighting.sh_preset", "ambient",
+                   {"coefficients": [float(v) for v in ambient]}, ui={"pos": [900, 450]})
     return g

@@ -72,6 +72,15 @@ def test_promote_from_script_and_result(tmp_path: Path) -> None:
     assert check_file(path) == [] and "reference" not in mg.load(path).meta["match"]
 
 
+def test_the_matched_ambient_comes_with_the_preset(tmp_path: Path) -> None:
+    coeffs = [120.0, 118.0, 110.0] + [0.0] * 24
+    result = _result(_script(), ambient={"coefficients": coeffs, "units": "nits"})
+    graph = mg.load(promote((_script(), result), "with_ambient", tmp_path))
+    assert graph.nodes["ambient"].type == "moks.lighting.sh_preset"
+    assert graph.nodes["ambient"].params["coefficients"] == coeffs
+    assert check_file(tmp_path / "with_ambient.mgraph") == []
+
+
 @pytest.mark.parametrize("name", ["", "1st", "has space", "a-b", "../evil", "class", "naïve",
                                   "x.mgraph", None])
 def test_refuses_names_that_are_not_identifiers(match_dir: Path, tmp_path: Path,

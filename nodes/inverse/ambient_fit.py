@@ -1,0 +1,71 @@
+"""The ambient light a subject's shading shows, as L=2 spherical harmonics.
+
+Details: docs/inverse.md, "Module notes", `nodes/inverse/ambient_fit.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from moks_graph.nodes.environment.sh import BAND_OF_COEFF, COSINE_LOBE, irradiance, sh_basis
+from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS
+
+CAMERA_TO_WORLD: Final[np.ndarray] = np.array([[1.0, 0.0, 0.0],
+                                               [0.0, 0.0, -1.0],
+                                               [0.0, 1.0, 0.0]])
+"""The matcher's camera frame (x right, y up, z toward the camera) in the world of the scene
+it compiles (Z up, the camera on -Y looking along +Y): ``world = CAMERA_TO_WORLD @ camera``."""
+RIDGE: Final[float] = 0.05
+"""Bands 1 and 2 are pulled toward zero by this fraction of the mean diagonal of the normal
+equations: the side of the environment the subject turns away from the camera is not seen."""
+MIN_PIXELS: Final[int] = 30
+SIDES: Final[dict[str, tuple[float, float, float]]] = {
+    "above": (0.0, 0.0, 1.0), "below": (0.0, 0.0, -1.0),
+    "front": (0.0, -1.0, 0.0), "back": (0.0, 1.0, 0.0)}
+"""World normals the summary reads the ambient's irradiance on (front faces the camera)."""
+
+
+def irradiance_columns(normals_world: np.ndarray) -> np.ndarray:
+    """``(N, 9)``: the irradiance at each normal of each unit SH radiance coefficient
+    (Ramamoorthi and Hanrahan 2001: ``E(n) = sum_k A_l(k) c_k Y_k(n)``)."""
+    lobe = np.array([COSINE_LOBE[band] for band in BAND_OF_COEFF])
+    return sh_basis(normals_world) * lobe
+
+
+def fit_sh_irradiance(normals_world: np.ndarray, values: np.ndarray, weights: np.ndarray,
+                      ridge: float = RIDGE) -> np.ndarray:
+    """SH radiance coefficients ``(9, 3)`` whose irradiance fits ``values`` ``(N, 3)`` at
+    ``normals_world`` ``(N, 3)``: weighted least squares, bands 1-2 ridge-regularised."""
+    cols = irradiance_columns(normals_world)
+    gram = cols.T @ (cols * weights[:, None])
+    penalty = ridge * float(np.trace(gram)) / 9.0 * (np.array(BAND_OF_COEFF) > 0)
+    rhs = cols.T @ (values * weights[:, None])
+    return np.linalg.solve(gram + np.diag(penalty), rhs)
+
+
+def ambient_sh(normals_cam: np.ndarray, ambient_rgb: np.ndarray, weights: np.ndarray,
+               key_level: float) -> np.ndarray | None:
+    """The ambient's SH radiance ``(9, 3)`` in the compiled scene's world, per unit of the
+    key's illuminance.
+
+    ``ambient_rgb``: what is left of each subject pixel when the fitted key, fill and rims
+    are taken away (albedo times irradiance over pi, as the fit's terms); ``key_level``:
+    the key term's coefficient (albedo times the key's illuminance over pi), so their ratio
+    is the ambient's irradiance over the key's whatever the albedo. ``None`` where too few
+    pixels are usable or the key lights nothing.
+    """
+    usable = weights > 0.0
+    if np.count_nonzero(usable) < MIN_PIXELS or not key_level > 0.0:
+        return None
+    world = normals_cam[usable] @ CAMERA_TO_WORLD.T
+    return fit_sh_irradiance(world, ambient_rgb[usable] / key_level, weights[usable])
+
+
+def ambient_sides(coeffs: np.ndarray) -> dict[str, float]:
+    """The ambient's irradiance (luminance, per unit of the key's) on a surface facing
+    each of :data:`SIDES`, clamped at zero as the truncated series can dip below it."""
+    normals = np.array(list(SIDES.values()))
+    lum = irradiance(coeffs, normals) @ np.asarray(LUMINANCE_WEIGHTS)
+    return {side: float(v) for side, v in zip(SIDES, lum, strict=True)}
