@@ -458,6 +458,9 @@ def rim_on_edge(mode: str, sides: dict[str, np.ndarray], relative: np.ndarray,
 
 SIGMA_MAX_DEG: Final[float] = 180.0
 """An angle's 1 sigma is reported up to 180 deg: past it the direction is simply unknown."""
+SIGMA_MAX_STOPS: Final[float] = math.log2(FILL_SEEN_RATIO)
+"""The ratio's 1 sigma is reported up to its whole range, 1:1 to 64:1 (6 stops): past it
+the ratio is simply unknown (a still had reported +-164 stops)."""
 
 
 def _angle_sigma(variance: float) -> float:
@@ -492,7 +495,7 @@ def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarra
     return {"key_direction_deg": _angle_sigma(cov[0, 0] + cov[1, 1]),
             "key_azimuth_deg": _angle_sigma(cang[0, 0]),
             "key_elevation_deg": _angle_sigma(cang[1, 1]),
-            "key_fill_ratio_stops": math.sqrt(max(ratio_var, 0.0))}
+            "key_fill_ratio_stops": min(math.sqrt(max(ratio_var, 0.0)), SIGMA_MAX_STOPS)}
 
 
 def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarray,

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from moks_graph.nodes.inverse.lightfit import SIGMA_MAX_DEG, _angle_sigma
+from moks_graph.nodes.inverse.lightfit import (
+    SIGMA_MAX_DEG,
+    SIGMA_MAX_STOPS,
+    _angle_sigma,
+    covariance_sigma,
+    direction,
+)
 from moks_graph.nodes.inverse.render import ANALYSIS_SIDE, area_reduce
 from moks_graph.nodes.inverse.subject import _disk, open_by_disk
 
@@ -55,3 +61,17 @@ def test_angle_sigma_stops_at_half_a_turn():
     assert _angle_sigma(math.radians(10.0) ** 2) == pytest.approx(10.0)
     assert _angle_sigma(1e6) == SIGMA_MAX_DEG
     assert _angle_sigma(-1.0) == 0.0
+
+
+def test_the_ratios_sigma_stops_at_its_whole_range():
+    """A fill the pixels barely see has a ratio known to no better than its range."""
+    rng = np.random.default_rng(2)
+    n = rng.normal(size=(400, 3))
+    n[:, 2] = np.abs(n[:, 2])
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    key = direction(40.0, 30.0)
+    y = np.clip(n @ key, 0.0, None) + 0.3 * rng.random(400)  # noise, no fill to speak of
+    coef = np.array([1.0, 0.02, 0.0])
+    sigma = covariance_sigma(n, y, np.ones(400), key, 0.1, "none", coef, 40.0)
+    assert pytest.approx(6.0) == SIGMA_MAX_STOPS
+    assert sigma["key_fill_ratio_stops"] == SIGMA_MAX_STOPS
