@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from moks_graph.editor.match_dialog import MatchDialog, subject_text
+from moks_graph.editor.match_dialog import MatchDialog, ambient_text, subject_text
 from moks_graph.editor.model import AddNodeOp, ConnectOp, Op
 from moks_graph.editor.qtcompat import QtCore, QtGui, QtWidgets
 from moks_graph.editor.widget import EditorWidget
@@ -25,7 +25,8 @@ MATCH_MODULE = "moks_graph.hosts.inverse"
 MATCH_MISSING = "needs inverse cinematography (issue 6)"
 
 
-def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any) -> QtWidgets.QDialog:
+def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any,
+               kept: bool = False) -> QtWidgets.QDialog:
     """A window with reference | fitted preview | residual heat map and the match's status."""
     compare = module.compare_image(outcome.reference, outcome.preview, outcome.heatmap,
                                    module.subject_outline(outcome))
@@ -48,6 +49,9 @@ def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any) -> QtWidget
     where = subject_text(getattr(result, "subject", None))
     if where:
         text += f"\n{where[0].upper()}{where[1:]}."
+    light = ambient_text(getattr(result, "ambient", None), kept)
+    if light:
+        text += f"\n{light[0].upper()}{light[1:]}."
     caption = QtWidgets.QLabel(text)
     caption.setObjectName("match_caption")
     caption.setWordWrap(True)
@@ -347,7 +351,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
             return
         if outcomes:
-            self.match_view = match_view(self, module, outcomes[0])
+            kept = "ambient_note" in fitted.meta.get("match", {})
+            self.match_view = match_view(self, module, outcomes[0], kept)
             self.match_view.show()
         doc = self.editor.doc
         new = [n for n in fitted.nodes if n not in doc.graph.nodes]

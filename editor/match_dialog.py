@@ -42,6 +42,17 @@ def subject_text(subject: Mapping[str, Any] | None) -> str:
     return f"{text} ({note})" if note else text
 
 
+def ambient_text(ambient: Mapping[str, Any] | None, kept: bool = False) -> str:
+    """``ambient 0.22 of the key above, 0.18 below, 0.20 in front`` (the SH ambient the
+    match read, as the inserted graph's ``ambient`` node), or ``""`` when it read none."""
+    sides = (ambient or {}).get("relative_to_key")
+    if not isinstance(sides, Mapping) or not sides:
+        return ""
+    text = (f"ambient {sides.get('above', 0.0):.2f} of the key above, "
+            f"{sides.get('below', 0.0):.2f} below, {sides.get('front', 0.0):.2f} in front")
+    return text + (" (the graph's own ambient is kept)" if kept else " (node ambient)")
+
+
 THUMB_SIDE = 360
 """The reference's thumbnail, its longer side [px], on which a box is dragged."""
 MIN_DRAG_PX = 3

@@ -93,6 +93,11 @@ def test_match_with_a_matte_says_the_subject_came_from_it(window, tmp_path):
     assert "Subject from the matte." in _caption(window)
     assert "subject from the matte" in window.statusBar().currentMessage()
     assert window.editor.doc.graph.validate() == []
+    # the SH ambient the match read is inserted with it, and the caption says how bright
+    ambient = [n for n, rec in doc.graph.nodes.items() if rec.type == "moks.lighting.sh_preset"]
+    assert ambient, sorted(doc.graph.nodes)
+    line = next(t for t in _caption(window).splitlines() if t.startswith("Ambient "))
+    assert "of the key above" in line and line.endswith("(node ambient).")
 
 
 def test_match_uses_the_images_alpha_unless_switched_off(window, tmp_path):
@@ -107,7 +112,8 @@ def test_match_uses_the_images_alpha_unless_switched_off(window, tmp_path):
     dialog.set_image(str(files["render"]))
     dialog.alpha_check.setChecked(False)
     dialog.match_button.click()
-    assert "alpha" not in _caption(window).splitlines()[-1]
+    subject = next(t for t in _caption(window).splitlines() if t.startswith("Subject "))
+    assert "alpha" not in subject
     assert "subject " in window.statusBar().currentMessage()
 
 
@@ -184,3 +190,13 @@ def test_a_box_on_a_scaled_thumbnail_is_in_the_images_pixels(qtbot, tmp_path):
     dialog.box_edit.clear()
     qtbot.mouseClick(dialog.picker, left, pos=QtCore.QPoint(60, 60))  # a click is no box
     assert dialog.subject_box() is None
+
+
+def test_the_ambient_caption_says_when_the_graphs_own_is_kept():
+    from moks_graph.editor.match_dialog import ambient_text
+
+    sides = {"relative_to_key": {"above": 0.25, "below": 0.125, "front": 0.2, "back": 0.2}}
+    assert ambient_text(sides) == ("ambient 0.25 of the key above, 0.12 below, 0.20 in front"
+                                   " (node ambient)")
+    assert ambient_text(sides, kept=True).endswith("(the graph's own ambient is kept)")
+    assert ambient_text({}) == "" and ambient_text(None) == ""
