@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
+from scipy.optimize import nnls
 
 from moks_graph.nodes.environment.sh import BAND_OF_COEFF, COSINE_LOBE, irradiance, sh_basis
 from moks_graph.nodes.imaging.colorimetry import LUMINANCE_WEIGHTS
@@ -17,9 +18,6 @@ CAMERA_TO_WORLD: Final[np.ndarray] = np.array([[1.0, 0.0, 0.0],
                                                [0.0, 1.0, 0.0]])
 """The matcher's camera frame (x right, y up, z toward the camera) in the world of the scene
 it compiles (Z up, the camera on -Y looking along +Y): ``world = CAMERA_TO_WORLD @ camera``."""
-RIDGE: Final[float] = 0.05
-"""Bands 1 and 2 are pulled toward zero by this fraction of the mean diagonal of the normal
-equations: the side of the environment the subject turns away from the camera is not seen."""
 MIN_PIXELS: Final[int] = 30
 SIDES: Final[dict[str, tuple[float, float, float]]] = {
     "above": (0.0, 0.0, 1.0), "below": (0.0, 0.0, -1.0),
@@ -34,15 +32,36 @@ def irradiance_columns(normals_world: np.ndarray) -> np.ndarray:
     return sh_basis(normals_world) * lobe
 
 
-def fit_sh_irradiance(normals_world: np.ndarray, values: np.ndarray, weights: np.ndarray,
-                      ridge: float = RIDGE) -> np.ndarray:
-    """SH radiance coefficients ``(9, 3)`` whose irradiance fits ``values`` ``(N, 3)`` at
-    ``normals_world`` ``(N, 3)``: weighted least squares, bands 1-2 ridge-regularised."""
-    cols = irradiance_columns(normals_world)
-    gram = cols.T @ (cols * weights[:, None])
-    penalty = ridge * float(np.trace(gram)) / 9.0 * (np.array(BAND_OF_COEFF) > 0)
-    rhs = cols.T @ (values * weights[:, None])
-    return np.linalg.solve(gram + np.diag(penalty), rhs)
+def lobe_directions() -> np.ndarray:
+    """The 26 unit directions of a cube's faces, edges and corners seen from its centre."""
+    grid = np.stack(np.meshgrid(*[np.array([-1.0, 0.0, 1.0])] * 3, indexing="ij"), -1)
+    d = grid.reshape(-1, 3)
+    d = d[np.any(d != 0.0, axis=1)]
+    return d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
+def sky_atoms() -> np.ndarray:
+    """``(27, 9)``: SH radiance coefficients of the skies an ambient is built from: a uniform
+    one, and a clamped-cosine lobe ``max(0, w.d)`` toward each :func:`lobe_directions`
+    (its coefficients ``A_l Y_lm(d)``). Every non-negative mixture of them is a sky with
+    no negative radiance anywhere, which a host's dome can show."""
+    lobe = np.array([COSINE_LOBE[band] for band in BAND_OF_COEFF])
+    uniform = np.zeros(9)
+    uniform[0] = 1.0 / sh_basis(np.array([0.0, 0.0, 1.0]))[0]
+    return np.vstack([uniform, sh_basis(lobe_directions()) * lobe])
+
+
+def fit_sh_irradiance(normals_world: np.ndarray, values: np.ndarray,
+                      weights: np.ndarray) -> np.ndarray:
+    """SH radiance coefficients ``(9, 3)`` of the non-negative mixture of
+    :func:`sky_atoms` whose irradiance fits ``values`` ``(N, 3)`` at ``normals_world``
+    ``(N, 3)`` best (weighted non-negative least squares, per channel): a sky that exists.
+    What the normals do not see gets no light."""
+    atoms = sky_atoms()
+    cols = irradiance_columns(normals_world) @ atoms.T * np.sqrt(weights)[:, None]
+    mix = np.stack([nnls(cols, values[:, ch] * np.sqrt(weights), maxiter=50 * cols.shape[1])[0]
+                    for ch in range(values.shape[1])], axis=1)
+    return atoms.T @ mix
 
 
 def ambient_sh(normals_cam: np.ndarray, ambient_rgb: np.ndarray, weights: np.ndarray,
@@ -54,13 +73,14 @@ def ambient_sh(normals_cam: np.ndarray, ambient_rgb: np.ndarray, weights: np.nda
     are taken away (albedo times irradiance over pi, as the fit's terms); ``key_level``:
     the key term's coefficient (albedo times the key's illuminance over pi), so their ratio
     is the ambient's irradiance over the key's whatever the albedo. ``None`` where too few
-    pixels are usable or the key lights nothing.
+    pixels are usable, the key lights nothing or nothing is left for an ambient.
     """
     usable = weights > 0.0
     if np.count_nonzero(usable) < MIN_PIXELS or not key_level > 0.0:
         return None
     world = normals_cam[usable] @ CAMERA_TO_WORLD.T
-    return fit_sh_irradiance(world, ambient_rgb[usable] / key_level, weights[usable])
+    coeffs = fit_sh_irradiance(world, ambient_rgb[usable] / key_level, weights[usable])
+    return coeffs if float(coeffs[0] @ LUMINANCE_WEIGHTS) > 0.0 else None
 
 
 def ambient_sides(coeffs: np.ndarray) -> dict[str, float]:

@@ -7,17 +7,24 @@ import numpy as np
 import pytest
 import skimage.data
 
-from moks_graph.hosts.inverse.match import match
+from moks_graph.hosts.bake import bake
+from moks_graph.hosts.inverse.match import match, write_outcome
+from moks_graph.mgraph import load
 from moks_graph.nodes.imaging.colorimetry import srgb_decode
 
 
 @pytest.mark.parametrize("name", ["astronaut", "camera", "chelsea"])
-def test_a_photo_gives_a_result_with_reasons_never_a_false_match(name):
+def test_a_photo_gives_a_result_with_reasons_never_a_false_match(name, tmp_path):
     image = getattr(skimage.data, name)()
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
-    result = match(srgb_decode(image[..., :3] / 255.0).astype(np.float32), name=name,
-                   rounds=1).result
+    outcome = match(srgb_decode(image[..., :3] / 255.0).astype(np.float32), name=name,
+                    rounds=1)
+    result = outcome.result
+    # whatever ambient the shading implies, the scene bakes: its sky is one a dome can show
+    baked = bake(load(write_outcome(outcome, tmp_path) / "scene.mgraph"), "usd",
+                 tmp_path / f"{name}.usda", frames=(1, 2))
+    assert baked.path.is_file()
     assert result.status == "approximate" and result.reasons
     assert result.residual > 0.12  # the uniform-albedo subject model does not hold here
     assert 1000.0 <= result.key_cct_K <= 20000.0

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from moks_graph.nodes.environment.ambient import sh_environment
 from moks_graph.nodes.environment.sh import irradiance
 from moks_graph.nodes.inverse.ambient_fit import (
     CAMERA_TO_WORLD,
     ambient_sh,
     ambient_sides,
     fit_sh_irradiance,
+    sky_atoms,
 )
 from moks_graph.nodes.inverse.lightfit import direction, fit_lights
 from moks_graph.nodes.inverse.subject import SubjectEstimate
@@ -47,14 +49,29 @@ def test_the_camera_frame_maps_to_the_compiled_scenes_world():
     assert np.linalg.det(CAMERA_TO_WORLD) == pytest.approx(1.0)
 
 
-def test_sh_irradiance_is_recovered_from_every_direction():
-    rng = np.random.default_rng(3)
-    normals = rng.normal(size=(500, 3))
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
-    truth = rng.normal(size=(9, 3))
-    got = fit_sh_irradiance(normals, irradiance(truth, normals, clamp=False), np.ones(500),
-                            ridge=0.0)
-    assert got == pytest.approx(truth, abs=1e-9)
+def _all_round(count: int = 500, seed: int = 3) -> np.ndarray:
+    normals = np.random.default_rng(seed).normal(size=(count, 3))
+    return normals / np.linalg.norm(normals, axis=1, keepdims=True)
+
+
+def test_a_sky_of_the_atoms_is_recovered_from_every_direction():
+    normals = _all_round()
+    mix = np.random.default_rng(4).random((27, 3)) * (np.random.default_rng(5).random((27, 1))
+                                                      < 0.3)
+    truth = sky_atoms().T @ mix
+    got = fit_sh_irradiance(normals, irradiance(truth, normals, clamp=False), np.ones(500))
+    assert got == pytest.approx(truth, abs=1e-6)
+
+
+def test_whatever_the_shading_the_ambient_is_a_sky_a_dome_can_show():
+    """Fitted to noise (light no sky gives), the ambient still has a non-negative radiance
+    map: the hosts' environment image (``sh_environment``) refuses any other."""
+    rng = np.random.default_rng(6)
+    for trial in range(5):
+        normals = _all_round(300, trial)[:, :]
+        values = rng.normal(0.2, 0.3, size=(300, 3))
+        coeffs = fit_sh_irradiance(normals, values, rng.random(300))
+        assert sh_environment(coeffs, 16).min() >= 0.0
 
 
 def test_a_sky_seen_on_the_camera_side_reads_brighter_above():
