@@ -71,9 +71,9 @@ INSPECTORS: Final[tuple[str, ...]] = ("offline", "anthropic", "openai", "gemini"
 MAX_ROUNDS: Final[int] = 4
 """Critique rounds at most (the loop stops earlier when a round changes nothing)."""
 MIN_GAIN: Final[float] = 0.01
+"""A proposal that refits the lights is kept when it lowers the residual by 1 % or more."""
 AMBIENT_KEPT: Final[str] = ("the graph has an SH ambient already: it is kept and the "
                             "match's is left out (match.json has it)")
-"""A proposal that refits the lights is kept when it lowers the residual by 1 % or more."""
 LOOK_FIELDS: Final[frozenset[tuple[str, str]]] = frozenset({
     ("look", "stock"), ("look", "exposure_ev"), ("atmosphere", "phi"), ("key", "cct_K")})
 """Fields the subject's shading does not measure (``cct_K`` only on a monochrome still)."""

@@ -25,11 +25,15 @@ SIDES: Final[dict[str, tuple[float, float, float]]] = {
 """World normals the summary reads the ambient's irradiance on (front faces the camera)."""
 
 
+def _cosine_lobe() -> np.ndarray:
+    """``A_l`` of each of the nine coefficients (the clamped cosine's SH factors)."""
+    return np.array([COSINE_LOBE[band] for band in BAND_OF_COEFF])
+
+
 def irradiance_columns(normals_world: np.ndarray) -> np.ndarray:
     """``(N, 9)``: the irradiance at each normal of each unit SH radiance coefficient
     (Ramamoorthi and Hanrahan 2001: ``E(n) = sum_k A_l(k) c_k Y_k(n)``)."""
-    lobe = np.array([COSINE_LOBE[band] for band in BAND_OF_COEFF])
-    return sh_basis(normals_world) * lobe
+    return sh_basis(normals_world) * _cosine_lobe()
 
 
 def lobe_directions() -> np.ndarray:
@@ -45,10 +49,9 @@ def sky_atoms() -> np.ndarray:
     one, and a clamped-cosine lobe ``max(0, w.d)`` toward each :func:`lobe_directions`
     (its coefficients ``A_l Y_lm(d)``). Every non-negative mixture of them is a sky with
     no negative radiance anywhere, which a host's dome can show."""
-    lobe = np.array([COSINE_LOBE[band] for band in BAND_OF_COEFF])
     uniform = np.zeros(9)
-    uniform[0] = 1.0 / sh_basis(np.array([0.0, 0.0, 1.0]))[0]
-    return np.vstack([uniform, sh_basis(lobe_directions()) * lobe])
+    uniform[0] = 1.0 / sh_basis(np.array([0.0, 0.0, 1.0]))[0]  # radiance 1: 4 pi Y00 = 1/Y00
+    return np.vstack([uniform, sh_basis(lobe_directions()) * _cosine_lobe()])
 
 
 def fit_sh_irradiance(normals_world: np.ndarray, values: np.ndarray,
