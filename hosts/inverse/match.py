@@ -643,13 +643,6 @@ def ambient_of(est: StillEstimate, script: SceneScript) -> dict[str, Any]:
             "relative_to_key": {side: round(v, 4) for side, v in ambient_sides(sh).items()}}
 
 
-def ambient_coefficients(result: MatchResult) -> list[float] | None:
-    """The 27 coefficients of ``result``'s ambient, ``None`` when it has none."""
-    coeffs = result.ambient.get("coefficients")
-    return [float(v) for v in coeffs] if isinstance(coeffs, list) and len(coeffs) == 27 \
-        else None
-
-
 def _open_library(path: str | os.PathLike[str] | None) -> Any:
     if path is None:
         return None
@@ -744,7 +737,7 @@ def write_match(result: MatchResult, script: SceneScript | None, reference: np.n
         if result.status != "failed":
             if script is None or preview is None:
                 raise ValueError("script, preview: a match needs its script and preview")
-            save(compile_scene(script, ambient=ambient_coefficients(result)),
+            save(compile_scene(script, ambient=result.ambient_coefficients()),
                  staging / "scene.mgraph")
             (staging / "preview.png").write_bytes(_png_bytes(to_srgb8(preview)))
             (staging / "compare.png").write_bytes(
@@ -791,7 +784,7 @@ def match_still(image: str | os.PathLike[str], graph: Graph | None = None, *,
     if outcome.script is None or outcome.result.status == "failed":
         raise ValueError(outcome.result.message or f"cannot match {image}")
     settings = graph.settings if graph is not None else None
-    ambient = ambient_coefficients(outcome.result)
+    ambient = outcome.result.ambient_coefficients()
     kept = graph is not None and ambient is not None and bool(ambient_refs(graph))
     fitted = compile_scene(outcome.script,
                            fps=settings.fps if settings else 24.0,

@@ -94,8 +94,7 @@ def preset_graph(script: SceneScript, result: MatchResult, name: str,
     if result.status != "matched":
         raise PromoteError(f"result: only a matched result can be promoted "
                            f"(status {result.status!r}: {result.message})")
-    coeffs = result.ambient.get("coefficients")
-    graph = compile_scene(script, ambient=coeffs if isinstance(coeffs, list) else None)
+    graph = compile_scene(script, ambient=result.ambient_coefficients())
     graph.meta["preset"] = name
     graph.meta["description"] = description or (
         f"matched lighting: key {result.key_azimuth_deg:.0f} deg azimuth, "

@@ -119,3 +119,11 @@ class MatchResult(BaseModel):
     method: str = ""
     script: dict[str, object] = Field(default_factory=dict)
     ambient: dict[str, object] = Field(default_factory=dict)
+
+    def ambient_coefficients(self) -> list[float] | None:
+        """The 27 SH coefficients of :attr:`ambient` (what ``scene.mgraph`` bakes), ``None``
+        when the match read none."""
+        coeffs = self.ambient.get("coefficients")
+        if not isinstance(coeffs, list) or len(coeffs) != 27:
+            return None
+        return [float(v) for v in coeffs]
