@@ -20,6 +20,7 @@ import numpy as np
 
 from moks_graph.nodes.imaging.colorimetry import CCT_RANGE_K, cct_duv_from_rgb, cct_to_rgb
 from moks_graph.nodes.imaging.metrics import haze
+from moks_graph.nodes.inverse.key_hint import KeyHint
 from moks_graph.nodes.inverse.lightfit import (
     FILL_SEEN_RATIO,
     LUMA,
@@ -69,6 +70,7 @@ class StillEstimate:
     monochrome: bool
     notes: list[str] = field(default_factory=list)
     face: tuple[float, float, float, float] | None = None
+    hint: KeyHint | None = None
 
     @property
     def key_cct(self) -> tuple[float, float]:
@@ -127,7 +129,8 @@ def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
                    rim: str | None = None, subject: SubjectEstimate | None = None,
                    face: tuple[float, float, float, float] | None = None,
                    matte: np.ndarray | None = None, matte_source: str = "matte",
-                   box: tuple[float, float, float, float] | None = None) -> StillEstimate:
+                   box: tuple[float, float, float, float] | None = None,
+                   hint: KeyHint | None = None) -> StillEstimate:
     """Subject and lights of a linear RGB reference (module docstring).
 
     ``start``/``rim`` steer the light fit (a critique's proposal); ``subject`` reuses an
@@ -136,7 +139,8 @@ def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
     drawn around the subject (frame units ``x, y, width, height`` from the top-left), the
     subject found inside it (``subject.boxed_subject``); ``face``: a detected face box
     (frame units, ``x, y, width, height``): the person's lights are read from a head proxy
-    on it.
+    on it. ``hint``: where a user says the key is (:class:`KeyHint`); the key is fitted
+    inside it and the estimate keeps it, for refits from it.
     """
     work = to_working(linear)
     if subject is not None:
@@ -149,10 +153,11 @@ def estimate_still(linear: np.ndarray, *, start: np.ndarray | None = None,
         subj = head_subject(work.shape[:2], face)
     else:
         subj = estimate_subject(work)
-    fit = fit_lights(work, subj, start=start, rim=rim)
+    fit = fit_lights(work, subj, start=start, rim=rim, hint=hint)
     mono = saturation(work) < MONO_SATURATION
     notes = list(fit.notes)
-    est = StillEstimate(work, subj, fit, haze(work.astype(np.float32)), mono, notes, face)
+    est = StillEstimate(work, subj, fit, haze(work.astype(np.float32)), mono, notes, face,
+                        hint)
     if not mono:
         rgb = np.maximum(fit.key_rgb, 1e-9)
         raw, _ = cct_duv_from_rgb(rgb / float(rgb @ LUMA))

@@ -16,6 +16,7 @@ from scipy import ndimage
 
 from moks_graph.nodes.imaging.subject import direction_to_angles as angles
 from moks_graph.nodes.inverse.ambient_fit import ambient_sh
+from moks_graph.nodes.inverse.key_hint import KeyHint
 from moks_graph.nodes.inverse.render import fill_azimuth, smooth_cosine
 from moks_graph.nodes.inverse.subject import SubjectEstimate
 
@@ -76,8 +77,9 @@ def fibonacci_sphere(n: int) -> np.ndarray:
     return np.stack([r * np.sin(phi), y, r * np.cos(phi)], axis=-1)
 
 
-def key_grid() -> np.ndarray:
-    """Key directions searched: the sphere less the back, where rims and backlights sit.
+def key_grid(hint: KeyHint | None = None) -> np.ndarray:
+    """Key directions searched: the sphere less the back, where rims and backlights sit
+    (and, with a user's ``hint``, less the halves it rules out).
 
     A light from behind lights only the silhouette's edge, which a rim mode models; a key
     searched there would take the rim for the key (``|azimuth| <= KEY_MAX_AZIMUTH_DEG``).
@@ -87,7 +89,10 @@ def key_grid() -> np.ndarray:
     dirs = fibonacci_sphere(GRID_DIRECTIONS)
     az = np.degrees(np.arctan2(dirs[:, 0], dirs[:, 2]))
     el = np.degrees(np.arcsin(np.clip(dirs[:, 1], -1.0, 1.0)))
-    return dirs[(np.abs(az) <= KEY_MAX_AZIMUTH_DEG) & (el >= KEY_MIN_ELEVATION_DEG)]
+    keep = (np.abs(az) <= KEY_MAX_AZIMUTH_DEG) & (el >= KEY_MIN_ELEVATION_DEG)
+    if hint is not None:
+        keep &= hint.allows(az, el)
+    return dirs[keep]
 
 
 def fill_direction(key: np.ndarray) -> np.ndarray:
@@ -307,8 +312,14 @@ def _grid_fits(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray, s:
     return out
 
 
-def _above(key: np.ndarray) -> np.ndarray:
-    """``key`` with its elevation raised to ``KEY_MIN_ELEVATION_DEG`` where below it."""
+def _bounded(key: np.ndarray, hint: KeyHint | None = None) -> np.ndarray:
+    """``key`` with its elevation raised to ``KEY_MIN_ELEVATION_DEG`` where below it, and
+    brought into a user's ``hint`` (:meth:`KeyHint.clamp`) where outside it."""
+    if hint is not None:
+        az, el = angles(key)
+        inside = hint.clamp(az, el)
+        if inside != (az, el):
+            key = direction(*inside)
     low = math.sin(math.radians(KEY_MIN_ELEVATION_DEG))
     if key[1] >= low:
         return key
@@ -319,7 +330,8 @@ def _above(key: np.ndarray) -> np.ndarray:
 
 
 def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
-            rim: str, steps: int = 12) -> tuple[np.ndarray, float, np.ndarray, float]:
+            rim: str, steps: int = 12, hint: KeyHint | None = None
+            ) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Levenberg-Marquardt on (key direction, s), coefficients re-solved each step."""
     coef, cost = nnls_one(basis(n, key, s, rim), y, w)
     lam = 1e-3
@@ -339,7 +351,7 @@ def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: flo
             move = delta[0] * t[0] + delta[1] * t[1]
             ang = float(np.linalg.norm(move))
             new_key = key if ang < 1e-12 else (math.cos(ang) * key + math.sin(ang) * move / ang)
-            new_key = _above(new_key / np.linalg.norm(new_key))
+            new_key = _bounded(new_key / np.linalg.norm(new_key), hint)
             new_s = float(np.clip(s + delta[2], *S_BOUNDS))
             new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim), y, w)
             if new_cost < cost and new_coef[0] > 0:
@@ -358,34 +370,39 @@ def _subsample(count: int, limit: int) -> np.ndarray:
 
 
 def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
-            rim: str = "none", rounds: int = 3) -> tuple[np.ndarray, float, np.ndarray,
-                                                        np.ndarray]:
-    """Robust key fit: ``(key, s, coef, weights)``; from ``start`` or a sphere grid."""
+            rim: str = "none", rounds: int = 3, hint: KeyHint | None = None
+            ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Robust key fit: ``(key, s, coef, weights)``; from ``start`` or a sphere grid, within
+    a user's ``hint``."""
     w = np.ones_like(y)
     s = 0.1
     if start is None:
         sub = _subsample(len(y), GRID_PIXELS)
-        dirs = key_grid()
+        dirs = key_grid(hint)
         start = dirs[_grid_fits(n[sub], y[sub], w[sub], dirs, s, (rim,))[rim][0]]
     key = np.asarray(start, dtype=np.float64) / np.linalg.norm(start)
+    if hint is not None:  # a start outside the hint (a critique's) begins on its edge
+        key = _bounded(key, hint)
     for _ in range(rounds):
-        key, s, coef, _ = _refine(n, y, w, key, s, rim)
+        key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint)
         r = y - basis(n, key, s, rim) @ coef
         w = tukey(r, robust_scale(r, w))
     coef, _ = nnls_one(basis(n, key, s, rim), y, w)
     return key, s, coef, w
 
 
-def grid_rim(n: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray]:
+def grid_rim(n: np.ndarray, y: np.ndarray, hint: KeyHint | None = None
+             ) -> tuple[str, np.ndarray]:
     """The rim mode and key direction of least grid cost, rim and key chosen together.
 
     A rim left out of the grid search pulls the key toward itself (or a key behind the
     subject explains the rim and its fill the key); each mode's grid is the same batched
-    NNLS with the rim columns added, kept when it lowers the cost by ``RIM_GAIN``.
+    NNLS with the rim columns added, kept when it lowers the cost by ``RIM_GAIN``. The
+    keys searched are those a user's ``hint`` allows.
     """
     sub = _subsample(len(y), GRID_PIXELS)
     w = np.ones(len(sub))
-    dirs = key_grid()
+    dirs = key_grid(hint)
     fits = _grid_fits(n[sub], y[sub], w, dirs, 0.1, ("none", *RIM_DIRECTIONS))
     best = "none"
     for mode, (i, coef, cost) in fits.items():
@@ -530,11 +547,13 @@ def _rim_seen(subject: SubjectEstimate, usable: np.ndarray, n: np.ndarray, y: np
 
 
 def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray | None = None,
-               rim: str | None = None) -> LightFit:
+               rim: str | None = None, hint: KeyHint | None = None) -> LightFit:
     """Fit the lights to ``rgb`` (linear, working grid) on ``subject`` (module docstring).
 
     ``start``: a camera-frame key direction to refine from instead of the grid; ``rim``:
-    a rim mode to use instead of choosing one.
+    a rim mode to use instead of choosing one; ``hint``: the halves of the sphere a user
+    says the key is in (:class:`~moks_graph.nodes.inverse.key_hint.KeyHint`): the key is
+    searched and refined there only.
     """
     from moks_graph.nodes.topology.betti import betti_signature
 
@@ -548,18 +567,18 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     y = px @ LUMA
     fitted = "none"
     if start is None and rim is None:
-        mode, start = grid_rim(n, y)
-        key, s, coef, w = fit_key(n, y, start=start, rim=mode)
+        mode, start = grid_rim(n, y, hint)
+        key, s, coef, w = fit_key(n, y, start=start, rim=mode, hint=hint)
         fitted = mode
         if mode == "none":
             mode = choose_rim(n, y, key, s, w)[0]
     else:
-        key, s, coef, w = fit_key(n, y, start=start)
+        key, s, coef, w = fit_key(n, y, start=start, hint=hint)
         mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
     if rim is None:
         mode = _rim_seen(subject, usable, n, y, key, s, w, mode)
     if mode != "none" or fitted != "none":
-        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2)
+        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2, hint=hint)
     b = basis(n, key, s, mode)
     r = y - b @ coef
     scale = robust_scale(r, w)
