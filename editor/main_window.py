@@ -337,16 +337,17 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def run_match(self, image: str, matte: str | None = None, use_alpha: bool = True,
-                  subject_box: list[float] | None = None) -> None:
+                  subject_box: list[float] | None = None, key_hint: str | None = None
+                  ) -> None:
         """Match ``image`` (the subject from ``matte``, inside ``subject_box``, or from its
-        alpha) and insert the result."""
+        alpha; the key inside ``key_hint`` when given) and insert the result."""
         module = importlib.import_module(MATCH_MODULE)
         match_still = module.match_still
         outcomes: list[Any] = []
         try:
             fitted = match_still(image, self.editor.doc.graph, on_outcome=outcomes.append,
                                  matte=matte or None, use_alpha=use_alpha,
-                                 subject_box=subject_box)
+                                 subject_box=subject_box, key_hint=key_hint)
         except Exception as exc:
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
             return

@@ -5,7 +5,8 @@ still, and the subject from a roto matte (``--matte``: white or alpha = subject,
 reference's aspect), from a box dragged around it on the reference's thumbnail
 (``--subject-box``: the subject is found inside it), or from the reference's own alpha
 (``--alpha``, on by default: a render on a transparent film cuts its subject out), else
-found in the image.
+found in the image; and optionally where the key is, as the TD sees it (``--key-hint``:
+its side and height, the key fitted there only).
 :meth:`MatchDialog.options` gives the keyword arguments of
 ``moks_graph.hosts.inverse.match_still`` / ``match``; :func:`subject_text` says where
 the subject came from (``match.json`` ``subject.from``) for the result view and status bar.
@@ -180,6 +181,9 @@ class MatchDialog(QtWidgets.QDialog):
                                     "on a transparent film) is its own matte "
                                     "(moks match --alpha/--no-alpha)")
         form.addRow("", self.alpha_check)
+        self.side_combo = self._hint_combo("match_key_side", ("left", "right"))
+        self.height_combo = self._hint_combo("match_key_height", ("above", "below"))
+        form.addRow("Key hint", self._pair(self.side_combo, self.height_combo))
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.match_button = buttons.addButton(
             "Match", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
@@ -203,6 +207,27 @@ class MatchDialog(QtWidgets.QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(edit, 1)
         box.addWidget(button)
+        return row
+
+    @staticmethod
+    def _hint_combo(name: str, choices: tuple[str, str]) -> QtWidgets.QComboBox:
+        combo = QtWidgets.QComboBox()
+        combo.setObjectName(name)
+        combo.addItem("from the still", "")
+        for choice in choices:
+            combo.addItem(f"key {choice}", choice)
+        combo.setToolTip("where the key is, as you see it: the key is fitted there only, and "
+                         "match.json says where the shading alone puts it "
+                         "(moks match --key-hint)")
+        return combo
+
+    @staticmethod
+    def _pair(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+        row = QtWidgets.QWidget()
+        box = QtWidgets.QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            box.addWidget(widget, 1)
         return row
 
     def _update(self) -> None:
@@ -244,11 +269,16 @@ class MatchDialog(QtWidgets.QDialog):
         """The box around the subject (image pixels), ``None`` when none is given."""
         return None if self.matte() else parse_box(self.box_edit.text().strip())
 
+    def key_hint(self) -> str | None:
+        """``"left,above"``, ``"right"``… from the two hint boxes; ``None`` for neither."""
+        words = [c.currentData() for c in (self.side_combo, self.height_combo)]
+        return ",".join(w for w in words if w) or None
+
     def options(self) -> dict[str, Any]:
-        """Keyword arguments of ``match_still``/``match``: ``matte``, ``use_alpha`` and
-        ``subject_box``."""
+        """Keyword arguments of ``match_still``/``match``: ``matte``, ``use_alpha``,
+        ``subject_box`` and ``key_hint``."""
         return {"matte": self.matte() or None, "use_alpha": self.alpha_check.isChecked(),
-                "subject_box": self.subject_box()}
+                "subject_box": self.subject_box(), "key_hint": self.key_hint()}
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(560, super().sizeHint().height())

@@ -157,6 +157,10 @@ def match(images: tuple[str, ...], out: str, options: tuple[str, ...], function:
     if opts.get("subject_box") is not None and len(images) != 1:
         raise click.UsageError(f"--option subject_box= is a box on one image; got "
                                f"{len(images)} images (give each image its own alpha: --alpha)")
+    if opts.get("key_hint") is not None:
+        from moks_graph.hosts.inverse.cli import check_hint
+
+        opts["key_hint"] = check_hint(str(opts["key_hint"]), "--option key_hint=")
     with stdout_to_stderr(as_json):
         report = farm_match(list(images), out, match_fn=fn, options=opts,
                             scheduler=scheduler, workers=workers, progress=progress,

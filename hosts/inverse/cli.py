@@ -40,13 +40,16 @@ from moks_graph.hosts.inverse.match import FORWARD_MODELS, INSPECTORS
 @click.option("--subject-box", "subject_box", default=None, metavar="X,Y,W,H",
               help="A box around the subject in the image's pixels (from its top-left): "
                    "the subject is found inside it; one image only.")
+@click.option("--key-hint", "key_hint", default=None, metavar="SIDE,HEIGHT",
+              help="Where the key is, as you see it: left or right, above or below, or "
+                   "both (e.g. left,above); the key is fitted there only.")
 @click.option("--alpha/--no-alpha", "use_alpha", default=True, show_default=True,
               help="Use an image's own alpha as its matte when it cuts a subject out.")
 @click.option("--progress/--no-progress", default=True, help="Live progress bar.")
 def match(images: tuple[str, ...], out: str, forward: str, inspector: str, workers: int,
           scheduler: str | None, iterations: int, rounds: int, library: str | None,
-          matte: str | None, subject_box: str | None, use_alpha: bool,
-          progress: bool) -> None:
+          matte: str | None, subject_box: str | None, key_hint: str | None,
+          use_alpha: bool, progress: bool) -> None:
     """Match reference IMAGES: find the subject, fit its lights, critique, iterate, write."""
     from moks_graph.cli import console
     from moks_graph.hosts.farm.match import match_batch
@@ -64,6 +67,8 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
         _check_matte(images[0], matte)
     if subject_box is not None:
         extra["subject_box"] = _check_box(images[0], subject_box)
+    if key_hint is not None:
+        extra["key_hint"] = check_hint(key_hint, "--key-hint")
     report = match_batch(list(images), out, forward=forward, inspector=inspector,
                          workers=workers, scheduler=scheduler, progress=progress,
                          max_iterations=iterations, rounds=rounds, use_alpha=use_alpha,
@@ -72,6 +77,16 @@ def match(images: tuple[str, ...], out: str, forward: str, inspector: str, worke
     console.print(report.table())
     if not report.ok:
         sys.exit(1)
+
+
+def check_hint(text: str, option: str) -> str:
+    """A key hint as the matcher reads it (one message naming ``option`` otherwise)."""
+    from moks_graph.nodes.inverse.key_hint import KeyHint
+
+    try:
+        return str(KeyHint.parse(text) or "")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def _check_matte(image: str, matte: str) -> None:

@@ -54,6 +54,7 @@ from moks_graph.nodes.inverse.interfaces import (
     Iteration,
     MatchResult,
 )
+from moks_graph.nodes.inverse.key_hint import KeyHint, angle_in_hint
 from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
 from moks_graph.nodes.inverse.render import (
     BuiltinRenderer,
@@ -354,7 +355,8 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
           library: str | os.PathLike[str] | None = None,
           matte: str | os.PathLike[str] | np.ndarray | None = None,
           use_alpha: bool = True,
-          subject_box: tuple[float, float, float, float] | None = None) -> MatchOutcome:
+          subject_box: tuple[float, float, float, float] | None = None,
+          key_hint: KeyHint | str | None = None) -> MatchOutcome:
     """Match one reference (module docstring); the full :class:`MatchOutcome`.
 
     ``max_iterations``: LM steps of the proxy-scene calibration (default 2).
@@ -372,7 +374,11 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
     a transparent film) is its own matte. ``subject_box``: a box drawn around the subject
     in the reference's pixels (``x, y, width, height`` from its top-left): the subject is
     found inside it (:func:`frame_box`; instead of the alpha, not with a matte).
+    ``key_hint``: where the key is, as a TD sees it (``"left"``, ``"right,above"``…,
+    :class:`~moks_graph.nodes.inverse.key_hint.KeyHint`): every hypothesis's key is fitted
+    inside it, and ``match.json``'s ``key_hint`` says where the shading alone puts it.
     """
+    hint = KeyHint.parse(key_hint)
     if matte is not None and subject_box is not None:
         raise ValueError("subject box: give a matte or a subject box, not both")
     for label, value, low in (("max_iterations", max_iterations, 0),
@@ -383,7 +389,7 @@ def match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMod
         return _match(source, forward, inspector, max_iterations=max_iterations,
                       alternatives=alternatives, rounds=rounds, base=base, name=name,
                       library=library, matte=matte, use_alpha=use_alpha,
-                      subject_box=subject_box)
+                      subject_box=subject_box, hint=hint)
 
 
 @dataclass
@@ -451,15 +457,17 @@ def _steer(full: np.ndarray, state: _State, item: Critique, base: SceneScript
             if item.value not in RIM_MODES:
                 return None, f"unknown rim mode {item.value!r}"
             cand = estimate_still(full, start=est.fit.key, rim=str(item.value),
-                                  subject=est.subject)
+                                  subject=est.subject, hint=est.hint)
         elif where in (("key", "azimuth_deg"), ("key", "elevation_deg")):
             az, el = est.fit.azimuth_deg, est.fit.elevation_deg
             if where[1] == "azimuth_deg":
                 az = float(item.value)
             else:
                 el = float(np.clip(float(item.value), -89.0, 89.0))
+            if not angle_in_hint(est.hint, az, el):
+                return None, f"outside the key hint ({est.hint})"
             cand = estimate_still(full, start=direction(az, el), rim=est.fit.rim,
-                                  subject=est.subject)
+                                  subject=est.subject, hint=est.hint)
         elif where == ("fill_rim", "key_fill_ratio"):
             cand = with_ratio(est, float(np.clip(float(item.value), 1.0, 64.0)))
         elif where == ("key", "cct_K") and not est.monochrome:
@@ -494,7 +502,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
            library: str | os.PathLike[str] | None = None,
            matte: str | os.PathLike[str] | np.ndarray | None = None,
            use_alpha: bool = True,
-           subject_box: tuple[float, float, float, float] | None = None) -> MatchOutcome:
+           subject_box: tuple[float, float, float, float] | None = None,
+           hint: KeyHint | None = None) -> MatchOutcome:
     t0 = time.perf_counter()
     model = forward_model(forward)
     critic = make_inspector(inspector)
@@ -522,13 +531,13 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
             note = f"{exc}; the subject was found in the image instead"
         cut_from, subject_from = "image's alpha", "alpha"
     if cut is not None:
-        est = estimate_still(full, matte=cut, matte_source=cut_from)
+        est = estimate_still(full, matte=cut, matte_source=cut_from, hint=hint)
     elif box is not None:
-        est = estimate_still(full, box=box)
+        est = estimate_still(full, box=box, hint=hint)
         subject_from = "box" if est.subject.found else "none"
     else:
         faces = [face for face in detect_faces(full) if face_plausible(full, face)]
-        est = estimate_still(full, face=faces[0] if faces else None)
+        est = estimate_still(full, face=faces[0] if faces else None, hint=hint)
         subject_from = "face" if faces else "image" if est.subject.found else "none"
     state = _subject_state(est, start, "subject fit")
     history = [Iteration(step=0, proposal="lights fitted to the subject's shading",
@@ -548,10 +557,13 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                                         f"calibration failed: {type(exc).__name__}: "
                                         f"{str(exc)[:200]}"))
     else:
-        better = proxy.residual < state.residual * (1.0 - MIN_GAIN)
+        inside = angle_in_hint(hint, proxy.script.key.azimuth_deg,
+                               proxy.script.key.elevation_deg)
+        better = inside and proxy.residual < state.residual * (1.0 - MIN_GAIN)
         history.append(Iteration(step=0, proposal="the proxy scene calibrated on the "
                                  "reference", proposed_by="calibrator", accepted=better,
-                                 residual=proxy.residual))
+                                 residual=proxy.residual,
+                                 reason="" if inside else f"outside the key hint ({hint})"))
         candidates.append(("proxy scene", proxy.residual))
         if better:
             state = proxy
@@ -562,7 +574,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
             seed = warm_seed(state.script, entry.script)
             cand = estimate_still(full, start=direction(seed.key.azimuth_deg,
                                                         seed.key.elevation_deg),
-                                  rim=seed.fill_rim.rim, subject=est.subject)
+                                  rim=seed.fill_rim.rim, subject=est.subject, hint=hint)
             warm = _subject_state(cand, start, f"library:{entry.id}")
             warm.script = warm.script.with_slot("look", **state.script.look.model_dump())
             ok = warm.residual < state.residual * (1.0 - MIN_GAIN)
@@ -611,6 +623,12 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         note = f"{note}; {NO_SUBJECT_HINT}" if note else NO_SUBJECT_HINT
     if note:
         subject["note"] = note
+    hinted = hint_record(full, est, hint) if hint is not None else {}
+    if hinted and not hinted["unhinted_in_hint"]:
+        reasons.append(f"the shading alone puts the key outside the hint ({hint}): "
+                       f"{hinted['unhinted_azimuth_deg']:.0f} / "
+                       f"{hinted['unhinted_elevation_deg']:.0f} deg")
+        status = "approximate"
     message = "; ".join(reasons) if reasons else "the residual supports the match"
     ambient = ambient_of(est, state.script)
     result = _result(label, state.script, iterations=steps, residual=float(state.residual),
@@ -619,7 +637,7 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                      uncertainty={k: round(v, 3) for k, v in est.fit.sigma.items()
                                   if math.isfinite(v)},
                      history=history, subject=subject, method=state.method,
-                     ambient=ambient)
+                     ambient=ambient, key_hint=hinted)
     if store is not None and status == "matched":
         with store:
             store.add_match(state.script, result, tags=still_tags(sig, state.script))
@@ -629,6 +647,18 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         shown, heat = preview(est, background=0.35), residual_heatmap(est)
     return MatchOutcome(result, state.script, reference, shown, sig, crit, candidates, est,
                         heat)
+
+
+def hint_record(full: np.ndarray, est: StillEstimate, hint: KeyHint) -> dict[str, Any]:
+    """``match.json``'s ``key_hint``: the hint, and the key the subject's shading alone
+    reads (the same subject, no hint) with its residual, so a TD sees whether the pixels
+    agree with the hint."""
+    free = estimate_still(full, subject=est.subject)
+    return {"hint": str(hint), "unhinted_azimuth_deg": round(free.fit.azimuth_deg, 2),
+            "unhinted_elevation_deg": round(free.fit.elevation_deg, 2),
+            "unhinted_residual": round(subject_residual(free, preview(free)), 4),
+            "unhinted_in_hint": angle_in_hint(hint, free.fit.azimuth_deg,
+                                              free.fit.elevation_deg)}
 
 
 def ambient_of(est: StillEstimate, script: SceneScript) -> dict[str, Any]:

@@ -75,10 +75,11 @@ def test_the_dialog_has_a_matte_chooser_and_an_alpha_switch(window, tmp_path, mo
     assert dialog.match_button.isEnabled()
     assert not dialog.alpha_check.isEnabled()  # a matte given replaces the alpha
     assert dialog.options() == {"matte": str(files["roto"]), "use_alpha": True,
-                                "subject_box": None}
+                                "subject_box": None, "key_hint": None}
     dialog.matte_edit.clear()
     dialog.alpha_check.setChecked(False)
-    assert dialog.options() == {"matte": None, "use_alpha": False, "subject_box": None}
+    assert dialog.options() == {"matte": None, "use_alpha": False, "subject_box": None,
+                                "key_hint": None}
     dialog.reject()
 
 
@@ -98,6 +99,30 @@ def test_match_with_a_matte_says_the_subject_came_from_it(window, tmp_path):
     assert ambient, sorted(doc.graph.nodes)
     line = next(t for t in _caption(window).splitlines() if t.startswith("Ambient "))
     assert "of the key above" in line and line.endswith("(node ambient).")
+
+
+def test_the_key_hint_boxes_reach_the_match(window, tmp_path):
+    """Key side and height as the TD sees them: the key is fitted there, and a hint the
+    shading disagrees with says so in the status bar."""
+    files = _files(tmp_path)
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["plate"]))
+    assert [dialog.side_combo.itemData(i) for i in range(3)] == ["", "left", "right"]
+    dialog.height_combo.setCurrentIndex(dialog.height_combo.findData("above"))
+    assert dialog.options()["key_hint"] == "above"
+    dialog.side_combo.setCurrentIndex(dialog.side_combo.findData("right"))
+    assert dialog.options()["key_hint"] == "right,above"
+    dialog.match_button.click()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("match inserted"), message
+    assert "outside the hint" not in message
+    window.editor.doc.undo_stack.undo()
+    dialog = window.match_dialog()
+    dialog.set_image(str(files["plate"]))
+    dialog.side_combo.setCurrentIndex(dialog.side_combo.findData("left"))
+    dialog.match_button.click()
+    message = window.statusBar().currentMessage()
+    assert "the shading alone puts the key outside the hint (left)" in message
 
 
 def test_match_uses_the_images_alpha_unless_switched_off(window, tmp_path):

@@ -77,3 +77,21 @@ def test_the_key_comes_from_the_right_side_and_height(stills, name, tmp_path):
     folder = write_outcome(outcome, tmp_path)
     data = json.loads((folder / "match.json").read_text())
     assert data["status"] == result.status and (folder / "compare.png").is_file()
+
+
+def test_a_key_hint_on_a_cycles_still(stills):
+    """The TD's hint (side and height, as `truth_hint` derives them) keeps the key where it
+    is; the opposite side holds the key there and the pixels' disagreement is a reason."""
+    from moks_graph.nodes.inverse.key_hint import truth_hint
+
+    path, truth = stills["sphere_left_key"]
+    hint = truth_hint(truth["key"]["azimuth_deg"], truth["key"]["elevation_deg"])
+    assert str(hint) == "left,above"
+    agreed = match(path, key_hint=hint, rounds=0).result
+    assert agreed.key_azimuth_deg < 0 < agreed.key_elevation_deg
+    assert agreed.key_hint["unhinted_in_hint"]
+    assert not any("hint" in r for r in agreed.reasons)
+    wrong = match(path, key_hint="right", rounds=0).result
+    assert wrong.key_azimuth_deg >= 0 and wrong.status == "approximate"
+    assert any("outside the hint (right)" in r for r in wrong.reasons)
+    assert wrong.residual > agreed.residual
