@@ -236,6 +236,7 @@ def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples
 
 def main(argv: list[str] | None = None) -> int:
     from moks_graph.hosts.inverse.match import match
+    from moks_graph.nodes.inverse.key_hint import truth_hint
     from moks_graph.nodes.inverse.subject import working_size
 
     ap = still_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
@@ -248,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--box-pad", type=float, default=0.1,
                     help="with --cutout box: the box's margin around the silhouette, a "
                          "fraction of its size on each side")
+    ap.add_argument("--hint", action="store_true",
+                    help="give the matcher the key's side and height as a TD glancing at "
+                         "the still would (--key-hint, from the truth: the side when the "
+                         "key is 20 deg or more off the camera axis, the height when 10 "
+                         "deg or more off the horizon)")
     ap.add_argument("--json", type=Path,
                     help="write the figures and every still's errors to this file")
     ap.add_argument("--pool", type=Path, nargs="+", metavar="JSON",
@@ -278,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
                 source = with_alpha(source, folder / f"{i:03d}.mask.png", rgba / source.name)
             elif args.cutout == "box":
                 options["subject_box"] = drawn_box(folder / f"{i:03d}.mask.png", args.box_pad)
+            if args.hint:
+                options["key_hint"] = truth_hint(truth["key"]["azimuth_deg"],
+                                                 truth["key"]["elevation_deg"])
             outcome = match(source, name=f"{i:03d}.png", **options)
         except Exception as exc:  # a crash is a result of the benchmark
             failures += 1
@@ -305,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{row.get('iou', float('nan')):5.2f} {result['status']:<11} {seconds:5.2f}")
     stats = report(rows, failures)
     if args.json:
-        args.json.write_text(json.dumps(dict(stats, seed=args.seed, cutout=args.cutout,
-                                             rows=rows), indent=2, sort_keys=True) + "\n")
+        record = dict(stats, seed=args.seed, cutout=args.cutout, hint=args.hint, rows=rows)
+        args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return 1 if failures else 0
 
 
