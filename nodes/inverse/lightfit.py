@@ -60,6 +60,13 @@ GRID_DIRECTIONS: Final[int] = 1500
 KEY_MAX_AZIMUTH_DEG: Final[float] = 135.0
 KEY_MIN_ELEVATION_DEG: Final[float] = -30.0
 GRID_PIXELS: Final[int] = 4000
+CONVENTION_FILL: Final[tuple[float, float]] = (0.0, FILL_ELEVATION_DEG)
+"""The fill where ``compile_scene`` puts it: ``(azimuth offset from fill_azimuth(key),
+elevation)`` [deg]."""
+FILL_AZIMUTH_OFFSETS_DEG: Final[tuple[float, ...]] = (-30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0)
+FILL_ELEVATIONS_DEG: Final[tuple[float, ...]] = (0.0, 10.0, 20.0, 30.0)
+"""Where the fill is looked for once the key is fitted (:func:`fit_fill`): within 30 deg of
+the convention's azimuth, 0-30 deg high."""
 
 
 def direction(az_deg: float, el_deg: float) -> np.ndarray:
@@ -95,9 +102,11 @@ def key_grid(hint: KeyHint | None = None) -> np.ndarray:
     return dirs[keep]
 
 
-def fill_direction(key: np.ndarray) -> np.ndarray:
+def fill_direction(key: np.ndarray, fill: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
+    """The fill of a key at ``key``: ``fill`` = (azimuth offset from the convention's
+    ``fill_azimuth``, elevation) [deg]."""
     az, _ = angles(key)
-    return direction(fill_azimuth(az), FILL_ELEVATION_DEG)
+    return direction(fill_azimuth(az) + fill[0], fill[1])
 
 
 def smooth_cosine_ds(c: np.ndarray, s: float) -> np.ndarray:
@@ -184,10 +193,12 @@ def nnls_one(basis: np.ndarray, y: np.ndarray, w: np.ndarray,
 # --------------------------------------------------------------------------- model
 
 
-def basis(normals: np.ndarray, key: np.ndarray, s: float, rim: str) -> np.ndarray:
-    """Columns ``[key, fill, ambient, rim...]`` at ``normals`` ``(N, 3)``."""
+def basis(normals: np.ndarray, key: np.ndarray, s: float, rim: str,
+          fill: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
+    """Columns ``[key, fill, ambient, rim...]`` at ``normals`` ``(N, 3)`` (``fill``: see
+    :func:`fill_direction`)."""
     cols = [smooth_cosine(normals @ key, s)[0],
-            smooth_cosine(normals @ fill_direction(key), S_FILL)[0],
+            smooth_cosine(normals @ fill_direction(key, fill), S_FILL)[0],
             np.ones(len(normals))]
     for az, el in RIM_DIRECTIONS.get(rim, ()):
         cols.append(smooth_cosine(normals @ direction(az, el), S_RIM)[0])
@@ -201,18 +212,19 @@ def _tangent_basis(d: np.ndarray) -> np.ndarray:
     return np.stack([t1, np.cross(d, t1)])
 
 
-def jacobian(normals: np.ndarray, key: np.ndarray, s: float, coef: np.ndarray) -> np.ndarray:
+def jacobian(normals: np.ndarray, key: np.ndarray, s: float, coef: np.ndarray,
+             fill_at: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
     """``d Y / d (t1, t2, s)`` of the model at fixed coefficients (analytic)."""
     tangents = _tangent_basis(key)
     c = normals @ key
     _, dk = smooth_cosine(c, s)
-    fill = fill_direction(key)
+    fill = fill_direction(key, fill_at)
     _, df = smooth_cosine(normals @ fill, S_FILL)
     az = math.atan2(key[0], key[2])
     daz_dl = np.array([key[2], 0.0, -key[0]]) / max(key[0] ** 2 + key[2] ** 2, 1e-9)
-    azf = math.radians(fill_azimuth(math.degrees(az)))
+    azf = math.radians(fill_azimuth(math.degrees(az)) + fill_at[0])
     slope = -0.6 if abs(math.degrees(az)) > 1.0 else 0.0
-    ce = math.cos(math.radians(FILL_ELEVATION_DEG))
+    ce = math.cos(math.radians(fill_at[1]))
     dfill_daz = slope * np.array([math.cos(azf) * ce, 0.0, -math.sin(azf) * ce])
     cols = []
     for t in tangents:
@@ -242,6 +254,12 @@ class LightFit:
     weights: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
     ambient_sh: np.ndarray | None = None  # (9, 3) world SH radiance per unit key illuminance
+    fill_at: tuple[float, float] = CONVENTION_FILL  # :func:`fill_direction`'s ``fill``
+
+    @property
+    def fill(self) -> np.ndarray:
+        """The fill's camera-frame direction as fitted."""
+        return fill_direction(self.key, self.fill_at)
 
     @property
     def azimuth_deg(self) -> float:
@@ -330,14 +348,15 @@ def _bounded(key: np.ndarray, hint: KeyHint | None = None) -> np.ndarray:
 
 
 def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
-            rim: str, steps: int = 12, hint: KeyHint | None = None
+            rim: str, steps: int = 12, hint: KeyHint | None = None,
+            fill_at: tuple[float, float] = CONVENTION_FILL
             ) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Levenberg-Marquardt on (key direction, s), coefficients re-solved each step."""
-    coef, cost = nnls_one(basis(n, key, s, rim), y, w)
+    coef, cost = nnls_one(basis(n, key, s, rim, fill_at), y, w)
     lam = 1e-3
     for _ in range(steps):
-        jac = jacobian(n, key, s, coef)
-        r = y - basis(n, key, s, rim) @ coef
+        jac = jacobian(n, key, s, coef, fill_at)
+        r = y - basis(n, key, s, rim, fill_at) @ coef
         jw = jac * w[:, None]
         a = jac.T @ jw
         g = jw.T @ r
@@ -353,7 +372,7 @@ def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: flo
             new_key = key if ang < 1e-12 else (math.cos(ang) * key + math.sin(ang) * move / ang)
             new_key = _bounded(new_key / np.linalg.norm(new_key), hint)
             new_s = float(np.clip(s + delta[2], *S_BOUNDS))
-            new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim), y, w)
+            new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim, fill_at), y, w)
             if new_cost < cost and new_coef[0] > 0:
                 key, s, coef, cost = new_key, new_s, new_coef, new_cost
                 lam = max(lam / 3.0, 1e-7)
@@ -370,10 +389,12 @@ def _subsample(count: int, limit: int) -> np.ndarray:
 
 
 def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
-            rim: str = "none", rounds: int = 3, hint: KeyHint | None = None
+            rim: str = "none", rounds: int = 3, hint: KeyHint | None = None,
+            fill_at: tuple[float, float] = CONVENTION_FILL
             ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Robust key fit: ``(key, s, coef, weights)``; from ``start`` or a sphere grid, within
-    a user's ``hint``."""
+    a user's ``hint``, the fill at ``fill_at`` (:func:`fill_direction`; the grid keeps the
+    convention)."""
     w = np.ones_like(y)
     s = 0.1
     if start is None:
@@ -384,10 +405,10 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
     if hint is not None:  # a start outside the hint (a critique's) begins on its edge
         key = _bounded(key, hint)
     for _ in range(rounds):
-        key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint)
-        r = y - basis(n, key, s, rim) @ coef
+        key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint, fill_at=fill_at)
+        r = y - basis(n, key, s, rim, fill_at) @ coef
         w = tukey(r, robust_scale(r, w))
-    coef, _ = nnls_one(basis(n, key, s, rim), y, w)
+    coef, _ = nnls_one(basis(n, key, s, rim, fill_at), y, w)
     return key, s, coef, w
 
 
@@ -413,12 +434,13 @@ def grid_rim(n: np.ndarray, y: np.ndarray, hint: KeyHint | None = None
 
 
 def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
-               w: np.ndarray) -> tuple[str, float]:
+               w: np.ndarray, fill_at: tuple[float, float] = CONVENTION_FILL
+               ) -> tuple[str, float]:
     """The rim mode that lowers the robust cost most (``none`` unless by ``RIM_GAIN``)."""
-    _, base = nnls_one(basis(n, key, s, "none"), y, w)
+    _, base = nnls_one(basis(n, key, s, "none", fill_at), y, w)
     best, best_cost = "none", base
     for mode in RIM_DIRECTIONS:
-        coef, cost = nnls_one(basis(n, key, s, mode), y, w)
+        coef, cost = nnls_one(basis(n, key, s, mode, fill_at), y, w)
         if np.all(coef[3:] > RIM_MIN_COEF * coef[0]) and cost < best_cost * (1.0 - RIM_GAIN):
             best, best_cost = mode, cost
     return best, best_cost
@@ -486,10 +508,11 @@ def _angle_sigma(variance: float) -> float:
 
 
 def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
-                     rim: str, coef: np.ndarray, correlation_px: float) -> dict[str, float]:
+                     rim: str, coef: np.ndarray, correlation_px: float,
+                     fill_at: tuple[float, float] = CONVENTION_FILL) -> dict[str, float]:
     """1-sigma uncertainties: key direction [deg], azimuth/elevation [deg], ratio [stops]."""
-    b = basis(n, key, s, rim)
-    jac = np.concatenate([jacobian(n, key, s, coef), b], axis=1)
+    b = basis(n, key, s, rim, fill_at)
+    jac = np.concatenate([jacobian(n, key, s, coef, fill_at), b], axis=1)
     r = y - b @ coef
     dof = max(float(w.sum()) - jac.shape[1], 1.0)
     var = float(r @ (w * r)) / dof * max(1.0, correlation_px ** 2)
@@ -515,6 +538,26 @@ def covariance_sigma(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarra
             "key_fill_ratio_stops": min(math.sqrt(max(ratio_var, 0.0)), SIGMA_MAX_STOPS)}
 
 
+def fit_fill(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
+             rim: str) -> tuple[tuple[float, float], np.ndarray]:
+    """The fill's place and the coefficients with it, the key and the robust weights held:
+    the least weighted cost over :data:`FILL_AZIMUTH_OFFSETS_DEG` x
+    :data:`FILL_ELEVATIONS_DEG` (the convention on a tie).
+
+    ``compile_scene`` ties the fill to the key by a convention that a reference's fill
+    need not follow, and read against a fill in the wrong place the ratio takes up the
+    difference. The weights are those of the fit with the convention's fill (letting each
+    place set its own lets it explain some pixels by rejecting others: measured worse).
+    """
+    best_at, (best, cost) = CONVENTION_FILL, nnls_one(basis(n, key, s, rim), y, w)
+    for daz in FILL_AZIMUTH_OFFSETS_DEG:
+        for el in FILL_ELEVATIONS_DEG:
+            coef, c = nnls_one(basis(n, key, s, rim, (daz, el)), y, w)
+            if c < cost and coef[0] > 0:
+                best_at, best, cost = (daz, el), coef, c
+    return best_at, best
+
+
 def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarray,
                scale: float, highlight_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray,
                                                                           str]:
@@ -531,13 +574,15 @@ def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarra
 
 
 def _rim_seen(subject: SubjectEstimate, usable: np.ndarray, n: np.ndarray, y: np.ndarray,
-              key: np.ndarray, s: float, w: np.ndarray, mode: str) -> str:
+              key: np.ndarray, s: float, w: np.ndarray, mode: str,
+              fill_at: tuple[float, float] = CONVENTION_FILL) -> str:
     """The rim mode the edge shows: ``mode``, or what the edge outshines the fit by
     (:func:`rim_cue`) when the fit chose none, checked on the edge (:func:`rim_on_edge`)."""
     eroded = [ndimage.binary_erosion(subject.mask, iterations=k)
               for k in (RIM_EDGE_PX, *RIM_INNER_PX)]
-    coef, _ = nnls_one(basis(n, key, s, "none"), y, w)
-    relative = (y - basis(n, key, s, "none") @ coef) / max(float(y.mean()), 1e-12)
+    b = basis(n, key, s, "none", fill_at)
+    coef, _ = nnls_one(b, y, w)
+    relative = (y - b @ coef) / max(float(y.mean()), 1e-12)
     if mode == "none":
         band = (subject.contour | (subject.mask & ~eroded[0]))[usable]
         mode = rim_cue(n, relative, band)
@@ -570,16 +615,20 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
         mode, start = grid_rim(n, y, hint)
         key, s, coef, w = fit_key(n, y, start=start, rim=mode, hint=hint)
         fitted = mode
+        fill_at, coef = fit_fill(n, y, w, key, s, mode)
         if mode == "none":
-            mode = choose_rim(n, y, key, s, w)[0]
+            mode = choose_rim(n, y, key, s, w, fill_at)[0]
     else:
         key, s, coef, w = fit_key(n, y, start=start, hint=hint)
-        mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
+        fill_at, coef = fit_fill(n, y, w, key, s, "none")
+        mode = rim if rim is not None else choose_rim(n, y, key, s, w, fill_at)[0]
     if rim is None:
-        mode = _rim_seen(subject, usable, n, y, key, s, w, mode)
+        mode = _rim_seen(subject, usable, n, y, key, s, w, mode, fill_at)
     if mode != "none" or fitted != "none":
-        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2, hint=hint)
-    b = basis(n, key, s, mode)
+        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2, hint=hint,
+                                  fill_at=fill_at)
+        fill_at, coef = fit_fill(n, y, w, key, s, mode)
+    b = basis(n, key, s, mode, fill_at)
     r = y - b @ coef
     scale = robust_scale(r, w)
     mean_y = float(np.sum(w * y) / max(w.sum(), 1e-12))
@@ -595,7 +644,7 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     ambient = ambient_sh(n, px - direct @ colour, w, float(colour[0] @ LUMA))
     area = float(np.count_nonzero(subject.mask))
     radius = math.sqrt(area / math.pi)
-    sigma = covariance_sigma(n, y, w, key, s, mode, coef, CORRELATION_RADII * radius)
+    sigma = covariance_sigma(n, y, w, key, s, mode, coef, CORRELATION_RADII * radius, fill_at)
     if shadow_term(coef) == 2:
         notes.append("no fill seen: the key/fill ratio is read against the ambient")
     weights = np.zeros(usable.shape)
@@ -603,12 +652,12 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
     return LightFit(key=key, softness_s=s, rim=mode, coef=coef, colour=colour,
                     key_rgb=key_rgb, key_colour_source=source, residual=residual,
                     inlier_fraction=float(np.mean(w > 0.5)), sigma=sigma, weights=weights,
-                    notes=notes, ambient_sh=ambient)
+                    notes=notes, ambient_sh=ambient, fill_at=fill_at)
 
 
 def predict(subject: SubjectEstimate, fit: LightFit) -> np.ndarray:
     """The fitted lights on the estimated subject: linear RGB ``H x W x 3`` (0 outside)."""
     out = np.zeros((*subject.mask.shape, 3))
     n = subject.normals[subject.mask]
-    out[subject.mask] = basis(n, fit.key, fit.softness_s, fit.rim) @ fit.colour
+    out[subject.mask] = basis(n, fit.key, fit.softness_s, fit.rim, fit.fill_at) @ fit.colour
     return np.maximum(out, 0.0)

@@ -289,3 +289,45 @@ def test_a_lit_seam_band_joined_to_the_subject_is_dropped_a_short_handle_kept():
     far = seam & (xx > 160)  # beyond the junction, which the opening keeps
     assert not (kept & far).any()
     assert kept[handle].all() and kept[mask].all()
+
+
+def test_the_fill_is_found_off_the_convention_and_the_ratio_read_against_it():
+    """A fill 20 deg round and 30 deg up from where compile_scene puts it: read against
+    the convention's fill the ratio takes up the difference; with the fill found, it is
+    the truth (the key held)."""
+    from moks_graph.nodes.inverse.lightfit import (
+        CONVENTION_FILL,
+        fill_direction,
+        fit_fill,
+        predict,
+        shading_pixels,
+    )
+
+    mask, normals = _disc()
+    n = normals[mask]
+    key = direction(50.0, 30.0)
+    fill = fill_direction(key, (20.0, 30.0))
+    clean = 0.8 * np.clip(n @ key, 0.0, None) + 0.2 * np.clip(n @ fill, 0.0, None) + 0.01
+    w = np.ones(len(clean))
+    convention, _ = nnls_one(basis(n, key, 0.02, "none", CONVENTION_FILL), clean, w)
+    at, coef = fit_fill(n, clean, w, key, 0.02, "none")
+    assert at == (20.0, 30.0)
+    assert coef[0] / coef[1] == pytest.approx(4.0, rel=0.03)
+    assert abs(math.log2(convention[0] / convention[1] / 4.0)) > 0.2  # what it mends
+    # the whole fit, with a render's noise: the key is fitted first (with the convention's
+    # fill, which it partly makes up for), then the fill is placed and the ratio re-read
+    img = np.full((*mask.shape, 3), 0.04)
+    img[mask] = (clean + 0.02 * np.random.default_rng(1).normal(size=len(clean)))[:, None]
+    subject = estimate_subject(img)
+    fit = fit_lights(img, subject)
+    assert fit.fill_at != CONVENTION_FILL
+    usable = shading_pixels(img, subject)
+    y = img[usable] @ LUMA
+    held, _ = nnls_one(basis(subject.normals[usable], fit.key, fit.softness_s, fit.rim), y,
+                       fit.weights[usable])
+    assert abs(math.log2(fit.ratio / 4.0)) < abs(math.log2(held[0] / held[1] / 4.0)) - 0.1
+    assert np.allclose(fit.fill, fill_direction(fit.key, fit.fill_at))
+    shown = predict(subject, fit)[subject.mask]
+    expected = basis(subject.normals[subject.mask], fit.key, fit.softness_s, fit.rim,
+                     fit.fill_at) @ fit.colour
+    assert np.allclose(shown, np.maximum(expected, 0.0))
