@@ -55,7 +55,7 @@ from moks_graph.nodes.inverse.interfaces import (
     MatchResult,
 )
 from moks_graph.nodes.inverse.key_hint import KeyHint, angle_in_hint
-from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, direction
+from moks_graph.nodes.inverse.lightfit import RIM_DIRECTIONS, angles, direction
 from moks_graph.nodes.inverse.render import (
     BuiltinRenderer,
     area_reduce,
@@ -637,7 +637,8 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
                      uncertainty={k: round(v, 3) for k, v in est.fit.sigma.items()
                                   if math.isfinite(v)},
                      history=history, subject=subject, method=state.method,
-                     ambient=ambient, key_hint=hinted)
+                     ambient=ambient, key_hint=hinted,
+                     fill=fill_of(est) if state.method != "proxy scene" else {})
     if store is not None and status == "matched":
         with store:
             store.add_match(state.script, result, tags=still_tags(sig, state.script))
@@ -647,6 +648,15 @@ def _match(source: str | os.PathLike[str] | np.ndarray, forward: str | ForwardMo
         shown, heat = preview(est, background=0.35), residual_heatmap(est)
     return MatchOutcome(result, state.script, reference, shown, sig, crit, candidates, est,
                         heat)
+
+
+def fill_of(est: StillEstimate) -> dict[str, float]:
+    """``match.json``'s ``fill``: where the subject fit reads the fill (SceneScript angles);
+    empty without a found subject."""
+    if not est.subject.found:
+        return {}
+    az, el = angles(est.fit.fill)
+    return {"azimuth_deg": round(az, 2), "elevation_deg": round(el, 2)}
 
 
 def hint_record(full: np.ndarray, est: StillEstimate, hint: KeyHint) -> dict[str, Any]:

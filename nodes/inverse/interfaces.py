@@ -91,7 +91,10 @@ class MatchResult(BaseModel):
     ``ambient``: the L=2 SH ambient read from the subject's shading (``coefficients``: 27
     radiance values, nits, in the world of ``scene.mgraph``; ``relative_to_key``: its
     irradiance over the key's on surfaces facing above, below, the camera and away), empty
-    when no subject was found. ``key_hint``: a user's hint of the key's side and height
+    when no subject was found. ``fill``: the fill's direction as the subject's shading
+    reads it (``azimuth_deg``, ``elevation_deg``; ``scene.mgraph`` places the fill by
+    ``compile_scene``'s convention, at that ratio), empty when the proxy scene won or no
+    subject was found. ``key_hint``: a user's hint of the key's side and height
     (``hint``) and where the shading alone puts the key (``unhinted_*``), empty without one.
     """
 
@@ -121,6 +124,7 @@ class MatchResult(BaseModel):
     script: dict[str, object] = Field(default_factory=dict)
     ambient: dict[str, object] = Field(default_factory=dict)
     key_hint: dict[str, object] = Field(default_factory=dict)
+    fill: dict[str, float] = Field(default_factory=dict)
 
     def ambient_coefficients(self) -> list[float] | None:
         """The 27 SH coefficients of :attr:`ambient` (what ``scene.mgraph`` bakes), ``None``

@@ -1,4 +1,5 @@
-"""``moks match --key-hint``: the key fitted inside a TD's hint, and the pixels' own say."""
+"""``moks match --key-hint``: the key fitted inside a TD's hint, and the pixels' own say;
+and ``match.json``'s ``fill``, where the shading puts the fill."""
 
 from __future__ import annotations
 
@@ -104,3 +105,17 @@ def test_a_bad_hint_is_one_message_and_writes_nothing(tmp_path: Path):
         assert bad.exit_code == 2, bad.output
         assert "key hint" in bad.output
         assert not out.exists()
+
+
+def test_match_json_says_where_the_fill_was_read(tmp_path: Path):
+    """The still's fill (54 deg round, 10 deg up) is 31 deg further round than where the
+    convention puts it for this key (24 deg): it is read there and recorded; the scene
+    places it by the convention, at the ratio read."""
+    still = _still(tmp_path / "s.png")
+    result = match(still, **FAST).result
+    assert result.method == "subject fit"
+    assert set(result.fill) == {"azimuth_deg", "elevation_deg"}
+    assert result.fill["azimuth_deg"] > 20.0  # camera right, opposite the key
+    assert 0.0 <= result.fill["elevation_deg"] <= 30.0
+    flat = np.full((90, 160, 3), 0.2, np.float32)  # nothing to read it from
+    assert match(flat, **FAST).result.fill == {}
