@@ -114,6 +114,8 @@ class FitLights(Node):
     The subject-fit hypothesis of ``moks match`` (``docs/inverse.md``) without the file
     output, the proxy scene or the critique rounds: silhouette, inflated normals, robust
     light fit. ``fit`` carries the residual, the status and the 1-sigma uncertainties.
+    ``key_side`` / ``key_height``: a TD's hint of where the key is (``moks match
+    --key-hint``); ``auto`` leaves it to the still.
     """
 
     type_id = "moks.inverse.fit_lights"
@@ -121,6 +123,12 @@ class FitLights(Node):
     inputs = {"image": Input(IMAGE, doc="reference still, linear RGB")}
     outputs = {"script": Output(SCENE_SCRIPT), "fit": Output(METRICS),
                "preview": Output(IMAGE)}
+
+    class Params(NodeParams):
+        key_side: Literal["auto", "left", "right"] = Param(
+            "auto", description="the key's side of the camera, as you see it")
+        key_height: Literal["auto", "above", "below"] = Param(
+            "auto", description="the key above or below the horizon, as you see it")
 
     def compute(self, ctx: NodeContext, params: Any, image: np.ndarray) -> dict[str, Any]:
         from moks_graph.nodes.imaging.image_input import as_linear_rgb
@@ -131,9 +139,12 @@ class FitLights(Node):
             subject_residual,
             to_script,
         )
+        from moks_graph.nodes.inverse.key_hint import KeyHint
         from moks_graph.nodes.inverse.render import area_reduce
 
-        est = estimate_still(area_reduce(as_linear_rgb(image, "image")))
+        side, height = (None if v == "auto" else v for v in (params.key_side, params.key_height))
+        hint = KeyHint(side, height) if side or height else None
+        est = estimate_still(area_reduce(as_linear_rgb(image, "image")), hint=hint)
         shown = preview(est)
         residual = subject_residual(est, shown)
         status, _ = judge(est, residual)

@@ -84,6 +84,7 @@ def test_the_fit_lights_node_in_a_graph(tmp_path, still):
     import imageio.v3 as iio
 
     import moks_graph as mg
+    from moks_graph.errors import GraphEditError
     from moks_graph.evaluate import Evaluator
     from moks_graph.nodes.imaging.colorimetry import srgb_encode
 
@@ -99,6 +100,13 @@ def test_the_fit_lights_node_in_a_graph(tmp_path, still):
     assert script.key.azimuth_deg > 0  # "key from camera right"
     assert 0.0 <= fit["residual"] < 0.5 and fit["subject_found"] == 1.0
     assert r["fit.preview"].shape[1] == 240
+    # a TD's hint on the node holds the key there
+    g.set_param("fit", "key_side", "left")
+    held = Evaluator().evaluate(g)
+    assert held.problems == [] and held["fit.script"].key.azimuth_deg <= 0.0
+    assert held["fit.fit"]["residual"] > fit["residual"]
+    with pytest.raises(GraphEditError, match="key_side"):
+        g.set_param("fit", "key_side", "sideways")
 
 
 @pytest.mark.parametrize("kind", ["flat", "ramp", "checker", "bright_dot", "noise"])
