@@ -102,11 +102,12 @@ def key_grid(hint: KeyHint | None = None) -> np.ndarray:
     return dirs[keep]
 
 
-def fill_direction(key: np.ndarray, fill: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
-    """The fill of a key at ``key``: ``fill`` = (azimuth offset from the convention's
+def fill_direction(key: np.ndarray, fill_at: tuple[float, float] = CONVENTION_FILL
+                   ) -> np.ndarray:
+    """The fill of a key at ``key``: ``fill_at`` = (azimuth offset from the convention's
     ``fill_azimuth``, elevation) [deg]."""
     az, _ = angles(key)
-    return direction(fill_azimuth(az) + fill[0], fill[1])
+    return direction(fill_azimuth(az) + fill_at[0], fill_at[1])
 
 
 def smooth_cosine_ds(c: np.ndarray, s: float) -> np.ndarray:
@@ -194,11 +195,11 @@ def nnls_one(basis: np.ndarray, y: np.ndarray, w: np.ndarray,
 
 
 def basis(normals: np.ndarray, key: np.ndarray, s: float, rim: str,
-          fill: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
-    """Columns ``[key, fill, ambient, rim...]`` at ``normals`` ``(N, 3)`` (``fill``: see
+          fill_at: tuple[float, float] = CONVENTION_FILL) -> np.ndarray:
+    """Columns ``[key, fill, ambient, rim...]`` at ``normals`` ``(N, 3)`` (``fill_at``: see
     :func:`fill_direction`)."""
     cols = [smooth_cosine(normals @ key, s)[0],
-            smooth_cosine(normals @ fill_direction(key, fill), S_FILL)[0],
+            smooth_cosine(normals @ fill_direction(key, fill_at), S_FILL)[0],
             np.ones(len(normals))]
     for az, el in RIM_DIRECTIONS.get(rim, ()):
         cols.append(smooth_cosine(normals @ direction(az, el), S_RIM)[0])
@@ -254,7 +255,7 @@ class LightFit:
     weights: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
     ambient_sh: np.ndarray | None = None  # (9, 3) world SH radiance per unit key illuminance
-    fill_at: tuple[float, float] = CONVENTION_FILL  # :func:`fill_direction`'s ``fill``
+    fill_at: tuple[float, float] = CONVENTION_FILL  # see :func:`fill_direction`
 
     @property
     def fill(self) -> np.ndarray:
