@@ -349,15 +349,14 @@ def _bounded(key: np.ndarray, hint: KeyHint | None = None) -> np.ndarray:
 
 
 def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,
-            rim: str, steps: int = 12, hint: KeyHint | None = None,
-            fill_at: tuple[float, float] = CONVENTION_FILL
+            rim: str, steps: int = 12, hint: KeyHint | None = None
             ) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Levenberg-Marquardt on (key direction, s), coefficients re-solved each step."""
-    coef, cost = nnls_one(basis(n, key, s, rim, fill_at), y, w)
+    coef, cost = nnls_one(basis(n, key, s, rim), y, w)
     lam = 1e-3
     for _ in range(steps):
-        jac = jacobian(n, key, s, coef, fill_at)
-        r = y - basis(n, key, s, rim, fill_at) @ coef
+        jac = jacobian(n, key, s, coef)
+        r = y - basis(n, key, s, rim) @ coef
         jw = jac * w[:, None]
         a = jac.T @ jw
         g = jw.T @ r
@@ -373,7 +372,7 @@ def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: flo
             new_key = key if ang < 1e-12 else (math.cos(ang) * key + math.sin(ang) * move / ang)
             new_key = _bounded(new_key / np.linalg.norm(new_key), hint)
             new_s = float(np.clip(s + delta[2], *S_BOUNDS))
-            new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim, fill_at), y, w)
+            new_coef, new_cost = nnls_one(basis(n, new_key, new_s, rim), y, w)
             if new_cost < cost and new_coef[0] > 0:
                 key, s, coef, cost = new_key, new_s, new_coef, new_cost
                 lam = max(lam / 3.0, 1e-7)
@@ -390,12 +389,10 @@ def _subsample(count: int, limit: int) -> np.ndarray:
 
 
 def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
-            rim: str = "none", rounds: int = 3, hint: KeyHint | None = None,
-            fill_at: tuple[float, float] = CONVENTION_FILL
+            rim: str = "none", rounds: int = 3, hint: KeyHint | None = None
             ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Robust key fit: ``(key, s, coef, weights)``; from ``start`` or a sphere grid, within
-    a user's ``hint``, the fill at ``fill_at`` (:func:`fill_direction`; the grid keeps the
-    convention)."""
+    a user's ``hint``."""
     w = np.ones_like(y)
     s = 0.1
     if start is None:
@@ -406,10 +403,10 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
     if hint is not None:  # a start outside the hint (a critique's) begins on its edge
         key = _bounded(key, hint)
     for _ in range(rounds):
-        key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint, fill_at=fill_at)
-        r = y - basis(n, key, s, rim, fill_at) @ coef
+        key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint)
+        r = y - basis(n, key, s, rim) @ coef
         w = tukey(r, robust_scale(r, w))
-    coef, _ = nnls_one(basis(n, key, s, rim, fill_at), y, w)
+    coef, _ = nnls_one(basis(n, key, s, rim), y, w)
     return key, s, coef, w
 
 
@@ -435,13 +432,12 @@ def grid_rim(n: np.ndarray, y: np.ndarray, hint: KeyHint | None = None
 
 
 def choose_rim(n: np.ndarray, y: np.ndarray, key: np.ndarray, s: float,
-               w: np.ndarray, fill_at: tuple[float, float] = CONVENTION_FILL
-               ) -> tuple[str, float]:
+               w: np.ndarray) -> tuple[str, float]:
     """The rim mode that lowers the robust cost most (``none`` unless by ``RIM_GAIN``)."""
-    _, base = nnls_one(basis(n, key, s, "none", fill_at), y, w)
+    _, base = nnls_one(basis(n, key, s, "none"), y, w)
     best, best_cost = "none", base
     for mode in RIM_DIRECTIONS:
-        coef, cost = nnls_one(basis(n, key, s, mode, fill_at), y, w)
+        coef, cost = nnls_one(basis(n, key, s, mode), y, w)
         if np.all(coef[3:] > RIM_MIN_COEF * coef[0]) and cost < best_cost * (1.0 - RIM_GAIN):
             best, best_cost = mode, cost
     return best, best_cost
@@ -548,7 +544,10 @@ def fit_fill(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: fl
     ``compile_scene`` ties the fill to the key by a convention that a reference's fill
     need not follow, and read against a fill in the wrong place the ratio takes up the
     difference. The weights are those of the fit with the convention's fill (letting each
-    place set its own lets it explain some pixels by rejecting others: measured worse).
+    place set its own lets it explain some pixels by rejecting others: measured worse),
+    and the key, its size and the rim mode are kept (read with the fill found, the rim
+    mode and the key's last refinement changed the key on stills it was not chosen on,
+    more often for the worse).
     """
     best_at, (best, cost) = CONVENTION_FILL, nnls_one(basis(n, key, s, rim), y, w)
     for daz in FILL_AZIMUTH_OFFSETS_DEG:
@@ -575,15 +574,13 @@ def key_colour(rgb: np.ndarray, b: np.ndarray, w: np.ndarray, y_resid: np.ndarra
 
 
 def _rim_seen(subject: SubjectEstimate, usable: np.ndarray, n: np.ndarray, y: np.ndarray,
-              key: np.ndarray, s: float, w: np.ndarray, mode: str,
-              fill_at: tuple[float, float] = CONVENTION_FILL) -> str:
+              key: np.ndarray, s: float, w: np.ndarray, mode: str) -> str:
     """The rim mode the edge shows: ``mode``, or what the edge outshines the fit by
     (:func:`rim_cue`) when the fit chose none, checked on the edge (:func:`rim_on_edge`)."""
     eroded = [ndimage.binary_erosion(subject.mask, iterations=k)
               for k in (RIM_EDGE_PX, *RIM_INNER_PX)]
-    b = basis(n, key, s, "none", fill_at)
-    coef, _ = nnls_one(b, y, w)
-    relative = (y - b @ coef) / max(float(y.mean()), 1e-12)
+    coef, _ = nnls_one(basis(n, key, s, "none"), y, w)
+    relative = (y - basis(n, key, s, "none") @ coef) / max(float(y.mean()), 1e-12)
     if mode == "none":
         band = (subject.contour | (subject.mask & ~eroded[0]))[usable]
         mode = rim_cue(n, relative, band)
@@ -616,19 +613,16 @@ def fit_lights(rgb: np.ndarray, subject: SubjectEstimate, *, start: np.ndarray |
         mode, start = grid_rim(n, y, hint)
         key, s, coef, w = fit_key(n, y, start=start, rim=mode, hint=hint)
         fitted = mode
-        fill_at, coef = fit_fill(n, y, w, key, s, mode)
         if mode == "none":
-            mode = choose_rim(n, y, key, s, w, fill_at)[0]
+            mode = choose_rim(n, y, key, s, w)[0]
     else:
         key, s, coef, w = fit_key(n, y, start=start, hint=hint)
-        fill_at, coef = fit_fill(n, y, w, key, s, "none")
-        mode = rim if rim is not None else choose_rim(n, y, key, s, w, fill_at)[0]
+        mode = rim if rim is not None else choose_rim(n, y, key, s, w)[0]
     if rim is None:
-        mode = _rim_seen(subject, usable, n, y, key, s, w, mode, fill_at)
+        mode = _rim_seen(subject, usable, n, y, key, s, w, mode)
     if mode != "none" or fitted != "none":
-        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2, hint=hint,
-                                  fill_at=fill_at)
-        fill_at, coef = fit_fill(n, y, w, key, s, mode)
+        key, s, coef, w = fit_key(n, y, start=key, rim=mode, rounds=2, hint=hint)
+    fill_at, coef = fit_fill(n, y, w, key, s, mode)
     b = basis(n, key, s, mode, fill_at)
     r = y - b @ coef
     scale = robust_scale(r, w)
