@@ -44,3 +44,17 @@ def test_a_face_makes_the_subject_a_person_read_from_a_head_proxy():
     assert out.script is not None and out.script.subject.kind == "person"
     assert out.estimate is not None and out.estimate.face == faces[0]
     assert detect_faces(np.full((90, 160, 3), 0.2, dtype=np.float32)) == []
+
+
+def test_a_portraits_hint_holds_the_key_above_and_says_the_shading_disagrees():
+    """The astronaut's key reads from below (hair over the brow); the label's hint holds it
+    above, on the hint's edge, and the result says where the shading alone put it."""
+    pytest.importorskip("cv2")
+    image = srgb_decode(skimage.data.astronaut() / 255.0).astype(np.float32)
+    result = match(image, rounds=0, key_hint="left,above").result
+    assert result.key_azimuth_deg < 0.0 and result.key_elevation_deg >= 0.0
+    assert result.key_hint["unhinted_elevation_deg"] < 0.0
+    assert not result.key_hint["unhinted_in_hint"]
+    assert any(r.startswith("the shading alone puts the key outside the hint (left,above)")
+               for r in result.reasons)
+    assert result.subject["from"] == "face"
