@@ -142,8 +142,8 @@ class FitLights(Node):
         from moks_graph.nodes.inverse.key_hint import KeyHint
         from moks_graph.nodes.inverse.render import area_reduce
 
-        side, height = (None if v == "auto" else v for v in (params.key_side, params.key_height))
-        hint = KeyHint(side, height) if side or height else None
+        hint = KeyHint.parse(",".join(v for v in (params.key_side, params.key_height)
+                                      if v != "auto"))
         est = estimate_still(area_reduce(as_linear_rgb(image, "image")), hint=hint)
         shown = preview(est)
         residual = subject_residual(est, shown)
