@@ -59,6 +59,10 @@ OUTLINE_LARGER_SHARPNESS: Final[float] = 0.5
 """A closed outline this many times the contrast region's area, outlined at least this
 sharply relative to it, is the subject: a region that small is a patch of light on it or
 beside it (a highlight, a rim, a pool on the floor)."""
+PART_AREA: Final[float] = 0.5
+"""A closed outline at most this fraction of a contrast region that holds it, where the
+region's own outline elsewhere is a silhouette, is a part of the subject (a torus's inner
+face, a sphere's highlight), not the subject."""
 BOX_SLACK: Final[float] = 0.01
 """A subject box may reach this far (frame units) past the frame's edge (a drag that
 overshoots it); it is clipped to the frame."""
@@ -433,16 +437,34 @@ def aspect(region: np.ndarray) -> float:
     return max(height, width) / min(height, width)
 
 
+def part_of(outlined: np.ndarray, mask: np.ndarray, edges: np.ndarray) -> bool:
+    """``outlined`` is a part of the subject ``mask`` outlines: ``mask`` holds it
+    (``COMPLETE_HOLDS``), is at least twice its size (``PART_AREA``), reaches no frame side
+    it does not, and is outlined as a silhouette (``SHARP_OUTLINE``) away from it. A pool
+    of light around the subject fades out; a floor's or wall's seam reaches the frame."""
+    if ((outlined & mask).sum() < COMPLETE_HOLDS * outlined.sum()
+            or outlined.sum() > PART_AREA * mask.sum()
+            or any(m and not o for m, o in zip(frame_sides(mask), frame_sides(outlined),
+                                               strict=True))):
+        return False
+    away = outline_of(mask) & ~ndimage.binary_dilation(outlined, iterations=3)
+    strongest = max(float(np.percentile(edges, 99.5)), 1e-9)
+    return bool(away.any() and float(np.median(edges[away])) / strongest >= SHARP_OUTLINE)
+
+
 def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np.ndarray,
                  log_y: np.ndarray) -> bool:
     """A closed outline replaces the contrast region ``mask`` where it follows sharper
-    edges, unless ``mask`` completes it (the outline ringed one side of a terminator); where
-    it completes ``mask``; or where it is much larger and about as sharp
-    (``OUTLINE_LARGER``). A band along a seam never does (``BAND_ASPECT``)."""
+    edges, unless ``mask`` completes it (the outline ringed one side of a terminator) or it
+    is a part of ``mask`` (:func:`part_of`); where it completes ``mask``; or where it is
+    much larger and about as sharp (``OUTLINE_LARGER``). A band along a seam never does
+    (``BAND_ASPECT``)."""
     if outlined is None or not outlined.any() or aspect(outlined) > BAND_ASPECT:
         return False
     if mask is None or not mask.any():
         return True
+    if part_of(outlined, mask, edges):
+        return False
     sharp_out, sharp_mask = outline_sharpness(outlined, edges), outline_sharpness(mask, edges)
     if (outlined.sum() >= OUTLINE_LARGER * mask.sum()
             and sharp_out >= OUTLINE_LARGER_SHARPNESS * sharp_mask):

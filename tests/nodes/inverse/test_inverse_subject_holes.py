@@ -9,13 +9,16 @@ from moks_graph.nodes.inverse.subject import (
     BAND_ASPECT,
     COMPLETE_SHARPNESS,
     OUTLINE_LARGER_SHARPNESS,
+    SHARP_OUTLINE,
     SPLIT_SHARPNESS,
     _edges,
     aspect,
     completes,
     find_silhouette,
+    outline_of,
     outline_sharpness,
     outline_wins,
+    part_of,
 )
 
 BACKDROP = (0.30, 0.24, 0.18)
@@ -213,3 +216,59 @@ def test_a_band_along_a_seam_never_wins():
     assert aspect(band) > BAND_ASPECT and aspect(disc) == 1.0
     assert outline_sharpness(band, edges) > outline_sharpness(disc, edges)
     assert not outline_wins(band, disc, edges, log_y)
+
+
+def _disc_with_highlight(pool_sigma: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A mid-grey disc, its silhouette sharp against a darker backdrop, with a small crisp
+    white highlight inside it (a sphere's); with ``pool_sigma`` a soft pool of light around
+    the disc, as a spot throws on the wall. Image, disc, highlight."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xx - 100.0, yy - 60.0) <= 32.0
+    highlight = np.hypot(xx - 112.0, yy - 48.0) <= 7.0
+    img = np.full((h, w, 3), 0.12)
+    if pool_sigma:
+        pool = ndimage.gaussian_filter((np.hypot(xx - 100.0, yy - 60.0) <= 48.0).astype(float),
+                                       pool_sigma)
+        img += 0.25 * pool[..., None]
+    weight = ndimage.gaussian_filter(disc.astype(float), 1.5)[..., None]
+    img = img * (1.0 - weight) + 0.45 * weight  # a rounded silhouette, softer than the highlight
+    img[highlight] = 1.0
+    return img, disc, highlight
+
+
+def test_a_highlight_inside_the_subject_is_a_part_not_the_subject():
+    img, disc, highlight = _disc_with_highlight()
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    assert outline_sharpness(highlight, edges) > outline_sharpness(disc, edges) >= SHARP_OUTLINE
+    assert part_of(highlight, disc, edges)
+    assert not outline_wins(highlight, disc, edges, log_y)
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert _iou(mask, disc) > 0.9
+
+
+def test_the_subject_inside_a_soft_pool_of_light_is_not_a_part_of_the_pool():
+    img, disc, _ = _disc_with_highlight(pool_sigma=8.0)
+    h, w = disc.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    lit = disc | (np.hypot(xx - 100.0, yy - 60.0) <= 60.0)  # the pool as contrast found it
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    away = outline_of(lit) & ~ndimage.binary_dilation(disc, iterations=3)
+    assert np.median(edges[away]) / np.percentile(edges, 99.5) < SHARP_OUTLINE
+    assert not part_of(disc, lit, edges)
+    assert outline_wins(disc, lit, edges, log_y)
+
+
+def test_a_region_reaching_the_frame_is_no_whole_the_outline_is_part_of():
+    """A lit wall beside the disc, its edge crisp: reaching the frame's side it is the
+    backdrop the contrast took with the subject; stopping short of it, it could be the
+    subject's own larger body."""
+    for right, whole in ((200, False), (190, True)):
+        img, disc, _ = _disc_with_highlight()
+        wall = np.zeros_like(disc)
+        wall[10:110, 100:right] = True
+        img = img.copy()
+        img[wall & ~disc] = 0.9
+        assert disc.sum() <= 0.5 * (disc | wall).sum()
+        assert part_of(disc, disc | wall, _edges(img)) is whole
