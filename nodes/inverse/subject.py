@@ -72,8 +72,8 @@ BOX_FILLS: Final[float] = 0.4
 bounding box overlaps the box by this IoU (a box dragged 10 % wider than the subject on
 each side: 0.69; 20 %: 0.51); else the subject is cut out inside the box."""
 BAND_ASPECT: Final[float] = 6.0
-"""A closed outline this many times wider than tall (or taller than wide) is a band along
-a floor's or wall's seam, not a subject."""
+"""A closed outline or a contrast region this many times wider than tall (or taller than
+wide) is a band along a floor's or wall's seam, not a subject."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -223,7 +223,8 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
     Each region scores its distance from the border clusters (capped per pixel), less when
     it runs along the frame border (a floor, a wall seam, a sky band), and times how sharp
     its outline is: an object has a silhouette, a pool of light on a wall only soft edges.
-    Cast shadows and regions spanning the frame (floors, walls) are not the subject.
+    Cast shadows, regions spanning the frame (floors, walls) and bands along a seam
+    (``BAND_ASPECT``) are not the subject.
     """
     comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
     if n == 0:
@@ -241,7 +242,8 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
         if mass[k] <= 0.0:
             break
         region = comps == ids[k]
-        if spans_frame(region) or shadow_like(region, log_y, candidate):
+        if (spans_frame(region) or aspect(region) > BAND_ASPECT
+                or shadow_like(region, log_y, candidate)):
             mass[k] = 0.0
             continue
         ring = ndimage.binary_dilation(region, iterations=2) & ~ndimage.binary_erosion(

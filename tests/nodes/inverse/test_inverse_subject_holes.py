@@ -272,3 +272,21 @@ def test_a_region_reaching_the_frame_is_no_whole_the_outline_is_part_of():
         img[wall & ~disc] = 0.9
         assert disc.sum() <= 0.5 * (disc | wall).sum()
         assert part_of(disc, disc | wall, _edges(img)) is whole
+
+
+def test_a_bright_band_along_a_seam_is_not_the_subject():
+    """A lit strip where the floor meets the wall outshines the subject above it; as a
+    contrast region it is a band (``BAND_ASPECT``) and never the subject."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.where((yy < 70)[..., None], 0.30, 0.22) * np.ones((h, w, 3))
+    band = (yy >= 70) & (yy < 78) & (xx >= 12) & (xx < 188)
+    img[band] = 0.95
+    disc = np.hypot(xx - 60.0, yy - 28.0) <= 16.0
+    shade = np.clip(0.4 + 0.2 * (xx - 44.0) / 32.0, 0.05, 0.9)
+    img[disc] = shade[disc, None] * np.array([1.0, 0.95, 0.9])
+    assert aspect(band) > BAND_ASPECT
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert not (mask & band).any()
+    assert _iou(mask, disc) > 0.95
