@@ -371,12 +371,18 @@ def outline_of(mask: np.ndarray) -> np.ndarray:
     return mask & ~ndimage.binary_erosion(mask)
 
 
+def ring_sharpness(ring: np.ndarray, edges: np.ndarray) -> float:
+    """Median edge strength on ``ring``, of the frame's strongest (-1: an empty ring)."""
+    if not ring.any():
+        return -1.0
+    return float(np.median(edges[ring])) / max(float(np.percentile(edges, 99.5)), 1e-9)
+
+
 def outline_sharpness(mask: np.ndarray | None, edges: np.ndarray) -> float:
     """Median edge strength along ``mask``'s outline, of the frame's strongest (-1: none)."""
     if mask is None or not mask.any():
         return -1.0
-    ring = outline_of(mask)
-    return float(np.median(edges[ring])) / max(float(np.percentile(edges, 99.5)), 1e-9)
+    return ring_sharpness(outline_of(mask), edges)
 
 
 def closed_outline(rgb: np.ndarray, log_y: np.ndarray, edges: np.ndarray
@@ -450,8 +456,7 @@ def part_of(outlined: np.ndarray, mask: np.ndarray, edges: np.ndarray) -> bool:
                                                strict=True))):
         return False
     away = outline_of(mask) & ~ndimage.binary_dilation(outlined, iterations=3)
-    strongest = max(float(np.percentile(edges, 99.5)), 1e-9)
-    return bool(away.any() and float(np.median(edges[away])) / strongest >= SHARP_OUTLINE)
+    return ring_sharpness(away, edges) >= SHARP_OUTLINE
 
 
 def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np.ndarray,
