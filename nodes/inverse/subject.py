@@ -63,6 +63,11 @@ PART_AREA: Final[float] = 0.5
 """A closed outline at most this fraction of a contrast region that holds it, where the
 region's own outline elsewhere is a silhouette, is a part of the subject (a torus's inner
 face, a sphere's highlight), not the subject."""
+WHOLE_SOLIDITY: Final[float] = 0.8
+"""A closed outline that holds the contrast region as a part of it (:func:`part_of`) is
+the subject when it is at least this solid (its area over its convex hull's): a box or a
+cylinder whose lit top face the contrast found; a subject with a strip of the floor's seam
+is less solid."""
 BOX_SLACK: Final[float] = 0.01
 """A subject box may reach this far (frame units) past the frame's edge (a drag that
 overshoots it); it is clipped to the frame."""
@@ -445,17 +450,24 @@ def aspect(region: np.ndarray) -> float:
     return max(height, width) / min(height, width)
 
 
-def part_of(outlined: np.ndarray, mask: np.ndarray, edges: np.ndarray) -> bool:
-    """``outlined`` is a part of the subject ``mask`` outlines: ``mask`` holds it
+def solidity(region: np.ndarray) -> float:
+    """``region``'s area over its convex hull's (1 for a convex region)."""
+    from skimage.morphology import convex_hull_image
+
+    return float(region.sum()) / max(float(convex_hull_image(region).sum()), 1.0)
+
+
+def part_of(part: np.ndarray, whole: np.ndarray, edges: np.ndarray) -> bool:
+    """``part`` is a part of the subject ``whole`` outlines: ``whole`` holds it
     (``COMPLETE_HOLDS``), is at least twice its size (``PART_AREA``), reaches no frame side
     it does not, and is outlined as a silhouette (``SHARP_OUTLINE``) away from it. A pool
     of light around the subject fades out; a floor's or wall's seam reaches the frame."""
-    if ((outlined & mask).sum() < COMPLETE_HOLDS * outlined.sum()
-            or outlined.sum() > PART_AREA * mask.sum()
-            or any(m and not o for m, o in zip(frame_sides(mask), frame_sides(outlined),
+    if ((part & whole).sum() < COMPLETE_HOLDS * part.sum()
+            or part.sum() > PART_AREA * whole.sum()
+            or any(w and not p for w, p in zip(frame_sides(whole), frame_sides(part),
                                                strict=True))):
         return False
-    away = outline_of(mask) & ~ndimage.binary_dilation(outlined, iterations=3)
+    away = outline_of(whole) & ~ndimage.binary_dilation(part, iterations=3)
     return ring_sharpness(away, edges) >= SHARP_OUTLINE
 
 
@@ -463,15 +475,17 @@ def outline_wins(outlined: np.ndarray | None, mask: np.ndarray | None, edges: np
                  log_y: np.ndarray) -> bool:
     """A closed outline replaces the contrast region ``mask`` where it follows sharper
     edges, unless ``mask`` completes it (the outline ringed one side of a terminator) or it
-    is a part of ``mask`` (:func:`part_of`); where it completes ``mask``; or where it is
-    much larger and about as sharp (``OUTLINE_LARGER``). A band along a seam never does
-    (``BAND_ASPECT``)."""
+    is a part of ``mask`` (:func:`part_of`); where it completes ``mask``; where ``mask`` is
+    a part of it and it is solid (``WHOLE_SOLIDITY``); or where it is much larger and about
+    as sharp (``OUTLINE_LARGER``). A band along a seam never does (``BAND_ASPECT``)."""
     if outlined is None or not outlined.any() or aspect(outlined) > BAND_ASPECT:
         return False
     if mask is None or not mask.any():
         return True
     if part_of(outlined, mask, edges):
         return False
+    if part_of(mask, outlined, edges) and solidity(outlined) >= WHOLE_SOLIDITY:
+        return True
     sharp_out, sharp_mask = outline_sharpness(outlined, edges), outline_sharpness(mask, edges)
     if (outlined.sum() >= OUTLINE_LARGER * mask.sum()
             and sharp_out >= OUTLINE_LARGER_SHARPNESS * sharp_mask):

@@ -11,6 +11,7 @@ from moks_graph.nodes.inverse.subject import (
     OUTLINE_LARGER_SHARPNESS,
     SHARP_OUTLINE,
     SPLIT_SHARPNESS,
+    WHOLE_SOLIDITY,
     _edges,
     aspect,
     completes,
@@ -19,6 +20,7 @@ from moks_graph.nodes.inverse.subject import (
     outline_sharpness,
     outline_wins,
     part_of,
+    solidity,
 )
 
 BACKDROP = (0.30, 0.24, 0.18)
@@ -290,3 +292,23 @@ def test_a_bright_band_along_a_seam_is_not_the_subject():
     assert mask is not None, reason
     assert not (mask & band).any()
     assert _iou(mask, disc) > 0.95
+
+
+def test_a_box_whose_lit_top_the_contrast_found_is_outlined_whole():
+    """A box under a top light: its top face is crisp and bright, its front face about the
+    backdrop's tone. The contrast finds the top; the closed outline holding it as a part,
+    solid, is the subject."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.full((h, w, 3), 0.12)
+    img[yy >= 90] = 0.096
+    body = (xx >= 70) & (xx < 130) & (yy >= 30) & (yy < 95)
+    top = body & (yy < 42)
+    img[body] = 0.2
+    img[top] = 0.9
+    edges, log_y = _edges(img), np.log2(img[..., 0])
+    assert part_of(top, body, edges) and solidity(body) >= WHOLE_SOLIDITY
+    assert outline_wins(body, top, edges, log_y)
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert _iou(mask, body) > 0.95
