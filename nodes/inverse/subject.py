@@ -199,6 +199,12 @@ def frame_sides(region: np.ndarray) -> tuple[bool, bool, bool, bool]:
             bool(region[:, -1].any()))
 
 
+def reaches_new_side(larger: np.ndarray, smaller: np.ndarray) -> bool:
+    """Whether ``larger`` touches a side of the frame that ``smaller`` does not."""
+    return any(big and not small for big, small in zip(frame_sides(larger),
+                                                        frame_sides(smaller), strict=True))
+
+
 def spans_frame(region: np.ndarray) -> bool:
     """A region running from one side of the frame to the opposite one (a floor, a wall)."""
     top, bottom, left, right = frame_sides(region)
@@ -428,7 +434,7 @@ def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarr
     good part of its outline."""
     if whole is None or part is None or whole.sum() <= part.sum():
         return False
-    if any(w and not p for w, p in zip(frame_sides(whole), frame_sides(part), strict=True)):
+    if reaches_new_side(whole, part):
         return False  # reaching a frame edge the part does not: a floor line, a wall
     added = whole & ~part
     if shadow_like(added, log_y, part):
@@ -464,8 +470,7 @@ def part_of(part: np.ndarray, whole: np.ndarray, edges: np.ndarray) -> bool:
     of light around the subject fades out; a floor's or wall's seam reaches the frame."""
     if ((part & whole).sum() < COMPLETE_HOLDS * part.sum()
             or part.sum() > PART_AREA * whole.sum()
-            or any(w and not p for w, p in zip(frame_sides(whole), frame_sides(part),
-                                               strict=True))):
+            or reaches_new_side(whole, part)):
         return False
     away = outline_of(whole) & ~ndimage.binary_dilation(part, iterations=3)
     return ring_sharpness(away, edges) >= SHARP_OUTLINE
@@ -598,8 +603,7 @@ def grow_by_colour(rgb: np.ndarray, mask: np.ndarray, *, frame_bound: bool = Tru
         return mask  # the cut lost the silhouette it was to complete: a failed cut
     body = _body(grown)
     grown = _largest((ndimage.binary_dilation(body, iterations=1) & grown) | (grown & mask))
-    if frame_bound and any(after and not before for before, after in zip(
-            frame_sides(mask), frame_sides(grown), strict=True)):
+    if frame_bound and reaches_new_side(grown, mask):
         return mask  # carried off the frame: the backdrop's or floor's colour, not the subject's
     return grown
 
