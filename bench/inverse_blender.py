@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for i, (script, (image, _)) in enumerate(zip(scripts, rendered, strict=True)):
         result = match_one(image, f"truth_{i:02d}")
+        if result.status == "failed":
+            print(f"  {i:2d} FAILED {result.message}", file=sys.stderr)
+            return 1
         row = score(script, result)
         rows.append(row)
         k = script.key

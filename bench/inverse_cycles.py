@@ -178,7 +178,7 @@ def report(rows: list[dict], failures: int) -> dict[str, float]:
         (m0, m1), (p0, p1) = interval(directions, 50), interval(directions, 90)
         print(f"key direction, 95 % bootstrap interval over {len(rows)} stills: median "
               f"{m0:.1f}-{m1:.1f}, p90 {p0:.1f}-{p1:.1f} deg")
-    print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes {failures}; "
+    print(f"rim F1 {stats['rim_f1']:.2f} (target >= 0.8); crashes or failed {failures}; "
           f"approximate {len(approx)} of {len(rows)}")
     print(f"key direction within its 1-sigma: {100 * stats['within_1_sigma']:.0f} % "
           f"(calibrated: 39 %), within 2-sigma: {100 * stats['within_2_sigma']:.0f} % (86 %)")
@@ -293,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{i:5d} CRASH {type(exc).__name__}: {exc}")
             continue
         seconds = time.perf_counter() - t0
+        if outcome.result.status == "failed":  # no lights to score: counted as a crash
+            failures += 1
+            print(f"{i:5d} FAILED {outcome.result.message}")
+            continue
         result = outcome.result.model_dump(mode="json")
         mask_img = iio.imread(folder / f"{i:03d}.mask.png")
         mask_img = mask_img if mask_img.ndim == 2 else mask_img[..., 0]

@@ -321,11 +321,14 @@ def _result(name: str, script: SceneScript, *, iterations: int, residual: float,
             seconds: float, forward: str, inspector: str, status: str = "matched",
             message: str = "", **extra: Any) -> MatchResult:
     fr = script.fill_rim
+    lights: dict[str, Any] = dict(
+        key_azimuth_deg=script.key.azimuth_deg, key_elevation_deg=script.key.elevation_deg,
+        key_fill_ratio=fr.key_fill_ratio, key_cct_K=script.key.cct_K, rim=fr.rim != "none",
+        rim_mode=fr.rim, haze=script.atmosphere.phi, film_stock=script.look.stock)
+    if status == "failed":  # nothing was measured: no default may read as a measurement
+        lights = dict.fromkeys(lights)
     return MatchResult(
-        image=name, key_azimuth_deg=script.key.azimuth_deg,
-        key_elevation_deg=script.key.elevation_deg, key_fill_ratio=fr.key_fill_ratio,
-        key_cct_K=script.key.cct_K, rim=fr.rim != "none", rim_mode=fr.rim,
-        haze=script.atmosphere.phi, film_stock=script.look.stock, iterations=iterations,
+        image=name, **lights, iterations=iterations,
         residual=residual, seconds=seconds, forward=forward, inspector=inspector,
         status=status, message=message[:2000],
         script=script.model_dump(mode="json") if status != "failed" else {}, **extra)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moks_graph.nodes.scenescript.schema import RimMode, SceneScript
 
@@ -81,11 +81,18 @@ class Iteration(BaseModel):
     reason: str = Field("", max_length=500)
 
 
+LIGHT_FIELDS: tuple[str, ...] = ("key_azimuth_deg", "key_elevation_deg", "key_fill_ratio",
+                                  "key_cct_K", "rim", "rim_mode", "haze", "film_stock")
+"""What a match measures: all set, or all ``null`` on a failed one."""
+
+
 class MatchResult(BaseModel):
     """``match.json``: the matched lighting in SceneScript conventions, plus how it went.
 
     ``status``: ``matched`` only when the residual supports it (``reasons`` is then empty),
-    ``approximate`` with the reasons otherwise, ``failed`` when nothing could be measured.
+    ``approximate`` with the reasons otherwise, ``failed`` when nothing could be measured:
+    a failed result's lights (:data:`LIGHT_FIELDS`) are ``null``, never a default that reads
+    as a measurement.
     ``uncertainty``: 1-sigma per parameter (degrees, stops, kelvin). ``history``: every
     iteration of the loop. ``subject``: where the subject was found (frame units).
     ``ambient``: the L=2 SH ambient read from the subject's shading (``coefficients``: 27
@@ -101,14 +108,14 @@ class MatchResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     image: str
-    key_azimuth_deg: float
-    key_elevation_deg: float
-    key_fill_ratio: float
-    key_cct_K: float
-    rim: bool
-    rim_mode: RimMode
-    haze: float
-    film_stock: str
+    key_azimuth_deg: float | None
+    key_elevation_deg: float | None
+    key_fill_ratio: float | None
+    key_cct_K: float | None
+    rim: bool | None
+    rim_mode: RimMode | None
+    haze: float | None
+    film_stock: str | None
     iterations: int
     residual: float
     seconds: float
@@ -125,6 +132,17 @@ class MatchResult(BaseModel):
     ambient: dict[str, object] = Field(default_factory=dict)
     key_hint: dict[str, object] = Field(default_factory=dict)
     fill: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _lights_match_status(self) -> MatchResult:
+        missing = [f for f in LIGHT_FIELDS if getattr(self, f) is None]
+        if self.status == "failed" and len(missing) != len(LIGHT_FIELDS):
+            raise ValueError("a failed match measures no lights: "
+                             f"{', '.join(sorted(set(LIGHT_FIELDS) - set(missing)))} must be null")
+        if self.status != "failed" and missing:
+            raise ValueError(f"a {self.status} match needs its lights: "
+                             f"{', '.join(missing)} missing")
+        return self
 
     def ambient_coefficients(self) -> list[float] | None:
         """The 27 SH coefficients of :attr:`ambient` (what ``scene.mgraph`` bakes), ``None``

@@ -12,6 +12,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 import moks_graph as mg
 from moks_graph.hosts.inverse.match import (
@@ -27,7 +28,7 @@ from moks_graph.hosts.inverse.match import (
 from moks_graph.nodes.imaging.colorimetry import srgb_encode
 from moks_graph.nodes.inverse.critique import OfflineInspector
 from moks_graph.nodes.inverse.fuse import fuse, signature, unfilm
-from moks_graph.nodes.inverse.interfaces import Critique, Critiques, MatchResult
+from moks_graph.nodes.inverse.interfaces import LIGHT_FIELDS, Critique, Critiques, MatchResult
 from moks_graph.nodes.inverse.render import BuiltinRenderer
 from moks_graph.nodes.looks.stocks import transfer
 from moks_graph.nodes.scenescript.schema import SceneScript
@@ -198,8 +199,25 @@ def test_no_exposure_frames_fail_cleanly(tmp_path: Path) -> None:
         assert out.result.status == "failed" and out.result.message == NO_EXPOSURE
         assert out.script is None
         folder = write_match(out.result, out.script, out.reference, out.preview, tmp_path / "o")
-        assert json.loads((folder / "match.json").read_text())["status"] == "failed"
+        written = json.loads((folder / "match.json").read_text())
+        assert written["status"] == "failed"
+        # nothing was measured: no default light may read as a measurement
+        assert all(written[f] is None for f in LIGHT_FIELDS), written
+        assert MatchResult.model_validate(written) == out.result
         assert not (folder / "scene.mgraph").exists()
+
+
+def test_match_result_lights_follow_its_status() -> None:
+    lights = dict(key_azimuth_deg=30.0, key_elevation_deg=20.0, key_fill_ratio=4.0,
+                  key_cct_K=5600.0, rim=False, rim_mode="none", haze=0.0,
+                  film_stock="vision3_250d")
+    rest = dict(image="x.png", iterations=1, residual=0.1, seconds=0.1)
+    MatchResult(**lights, **rest, status="approximate")
+    MatchResult(**dict.fromkeys(lights), **rest, status="failed")
+    with pytest.raises(ValidationError, match="must be null"):
+        MatchResult(**lights, **rest, status="failed")
+    with pytest.raises(ValidationError, match="key_cct_K missing"):
+        MatchResult(**{**lights, "key_cct_K": None}, **rest, status="matched")
 
 
 def test_unreadable_input_is_a_clear_error(tmp_path: Path) -> None:
