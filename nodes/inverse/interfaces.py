@@ -12,7 +12,7 @@ degrees around the subject, key/fill ratios, rim modes, kelvin, φ), never raw X
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -133,12 +133,17 @@ class MatchResult(BaseModel):
     key_hint: dict[str, object] = Field(default_factory=dict)
     fill: dict[str, float] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _failed_measures_nothing(cls, data: Any) -> Any:
+        """A failed match's lights read as null (older files held defaults there)."""
+        if isinstance(data, dict) and data.get("status") == "failed":
+            return {**data, **dict.fromkeys(LIGHT_FIELDS)}
+        return data
+
     @model_validator(mode="after")
     def _lights_match_status(self) -> MatchResult:
         missing = [f for f in LIGHT_FIELDS if getattr(self, f) is None]
-        if self.status == "failed" and len(missing) != len(LIGHT_FIELDS):
-            raise ValueError("a failed match measures no lights: "
-                             f"{', '.join(sorted(set(LIGHT_FIELDS) - set(missing)))} must be null")
         if self.status != "failed" and missing:
             raise ValueError(f"a {self.status} match needs its lights: "
                              f"{', '.join(missing)} missing")
