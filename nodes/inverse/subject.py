@@ -79,6 +79,12 @@ each side: 0.69; 20 %: 0.51); else the subject is cut out inside the box."""
 BAND_ASPECT: Final[float] = 6.0
 """A closed outline or a contrast region this many times wider than tall (or taller than
 wide) is a band along a floor's or wall's seam, not a subject."""
+JOINED_BAND_DEPTH: Final[float] = 0.35
+JOINED_BAND_ASPECT: Final[float] = 4.0
+JOINED_BAND_AREA: Final[float] = 0.15
+"""A part of the silhouette thinner from top to bottom than ``JOINED_BAND_DEPTH`` of its
+height, ``JOINED_BAND_ASPECT`` times wider than tall and at least ``JOINED_BAND_AREA`` of
+it, is a lit strip of floor or wall joined to the subject (:func:`drop_joined_band`)."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -545,7 +551,7 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
     if mask is None:
         return None, "no subject found (nothing in the frame stands out from its border)"
     grown = grow_by_colour(rgb, drop_thin_parts(mask, log_y), frame_bound=frame_bound)
-    return _checked(open_holes(grown, feat, edges))
+    return _checked(drop_joined_band(open_holes(grown, feat, edges)))
 
 
 def _display_bgr(rgb: np.ndarray) -> np.ndarray:
@@ -715,6 +721,37 @@ def open_holes(mask: np.ndarray, feat: np.ndarray, edges: np.ndarray) -> np.ndar
                 and outline_sharpness(hole, edges) >= HOLE_SHARPNESS * outer):
             out &= ~hole
     return out
+
+
+def drop_joined_band(mask: np.ndarray) -> np.ndarray:
+    """``mask`` less a lit strip of floor or wall that joins the subject side on.
+
+    A pool of light on the floor, or a strip along its seam, lit like the subject, joins
+    the silhouette beside it as a part as thick as the subject's body and so survives
+    :func:`drop_thin_parts`; but it is shallow: an opening by a vertical line of
+    ``JOINED_BAND_DEPTH`` of the silhouette's height (its holes filled, a torus's ring
+    stays whole) keeps the subject's columns and removes its columns. A removed part wider
+    than tall by ``JOINED_BAND_ASPECT`` and of ``JOINED_BAND_AREA`` of the silhouette or
+    more is dropped; the crescents such an opening takes off a round subject's sides are
+    taller than wide, and stay.
+    """
+    if mask.sum() < 30:
+        return mask
+    solid = ndimage.binary_fill_holes(mask)
+    rows = np.nonzero(solid)[0]
+    depth = max(3, round(JOINED_BAND_DEPTH * (np.ptp(rows) + 1)))
+    columns = ndimage.binary_opening(solid, structure=np.ones((depth, 1), dtype=bool))
+    parts, n = ndimage.label(mask & ~columns)
+    band = np.zeros_like(mask)
+    for k in range(1, n + 1):
+        part = parts == k
+        r, c = np.nonzero(part)
+        if (part.sum() >= JOINED_BAND_AREA * mask.sum()
+                and np.ptp(c) + 1 > JOINED_BAND_ASPECT * (np.ptp(r) + 1)):
+            band |= part
+    if not band.any() or not (mask & ~band).any():
+        return mask
+    return _largest(mask & ~band)
 
 
 def drop_thin_parts(mask: np.ndarray, log_y: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from moks_graph.nodes.inverse.subject import (
     _edges,
     aspect,
     completes,
+    drop_joined_band,
     find_silhouette,
     outline_of,
     outline_sharpness,
@@ -312,3 +313,45 @@ def test_a_box_whose_lit_top_the_contrast_found_is_outlined_whole():
     mask, reason = find_silhouette(img)
     assert mask is not None, reason
     assert _iou(mask, body) > 0.95
+
+
+def _disc_and_pool(pool_rows: tuple[int, int] = (72, 84)) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """A lit disc on a dark stage and a pool of light on the floor, lit alike, running from
+    its foot to the right. Returns the image, the disc and the pool."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.full((h, w, 3), 0.08)
+    disc = np.hypot(xx - 70.0, yy - 60.0) <= 25.0
+    pool = (yy >= pool_rows[0]) & (yy < pool_rows[1]) & (xx >= 70) & (xx < 175) & ~disc
+    img[pool] = 0.7
+    shade = np.clip(0.55 + 0.4 * (xx - 45.0) / 50.0, 0.3, 0.95)
+    img[disc] = shade[disc, None]
+    return img, disc, pool
+
+
+def test_a_pool_of_light_joined_to_the_subject_is_cut_off():
+    """The contrast region is the disc and the pool as one; the pool is shallower than
+    ``JOINED_BAND_DEPTH`` of the silhouette's height and much wider than tall: dropped."""
+    img, disc, pool = _disc_and_pool()
+    cut = drop_joined_band(disc | pool)
+    assert (cut & disc).sum() == disc.sum() and (cut & pool).sum() < 0.1 * pool.sum()
+    mask, reason = find_silhouette(img)
+    assert mask is not None, reason
+    assert (mask & pool).sum() < 0.1 * pool.sum()
+    assert _iou(mask, disc) > 0.9
+
+
+def test_round_wide_and_ringed_subjects_keep_their_sides():
+    """What a vertical opening takes off a disc, a lying capsule or a ring seen from above
+    is not a joined band: nothing is dropped."""
+    yy, xx = np.mgrid[0:120, 0:200]
+    disc = np.hypot(xx - 100.0, yy - 60.0) <= 30.0
+    capsule = (np.hypot(np.clip(xx, 60, 140) - xx, yy - 60.0) <= 15.0)
+    ring = (np.hypot(xx - 100.0, (yy - 60.0) * 2.0) <= 60.0) & (
+        np.hypot(xx - 100.0, (yy - 60.0) * 2.0) > 30.0)
+    for mask in (disc, capsule, ring):
+        assert np.array_equal(drop_joined_band(mask), mask)
+    # a deep pool (as deep as half the subject) is no band: kept
+    _, disc, pool = _disc_and_pool((60, 86))
+    assert np.array_equal(drop_joined_band(disc | pool), disc | pool)
