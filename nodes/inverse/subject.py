@@ -82,9 +82,10 @@ wide) is a band along a floor's or wall's seam, not a subject."""
 JOINED_BAND_DEPTH: Final[float] = 0.35
 JOINED_BAND_ASPECT: Final[float] = 4.0
 JOINED_BAND_AREA: Final[float] = 0.15
-"""A part of the silhouette thinner from top to bottom than ``JOINED_BAND_DEPTH`` of its
-height, ``JOINED_BAND_ASPECT`` times wider than tall and at least ``JOINED_BAND_AREA`` of
-it, is a lit strip of floor or wall joined to the subject (:func:`drop_joined_band`)."""
+"""Parts of the silhouette thinner from top to bottom than ``JOINED_BAND_DEPTH`` of its
+height and ``JOINED_BAND_ASPECT`` times wider than tall, together at least
+``JOINED_BAND_AREA`` of it, are a lit strip of floor or wall joined to the subject
+(:func:`drop_joined_band`)."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -730,10 +731,11 @@ def drop_joined_band(mask: np.ndarray) -> np.ndarray:
     the silhouette beside it as a part as thick as the subject's body and so survives
     :func:`drop_thin_parts`; but it is shallow: an opening by a vertical line of
     ``JOINED_BAND_DEPTH`` of the silhouette's height (its holes filled, a torus's ring
-    stays whole) keeps the subject's columns and removes its columns. A removed part wider
-    than tall by ``JOINED_BAND_ASPECT`` and of ``JOINED_BAND_AREA`` of the silhouette or
-    more is dropped; the crescents such an opening takes off a round subject's sides are
-    taller than wide, and stay.
+    stays whole) keeps the subject's columns and removes the pool's. The removed parts
+    wider than tall by ``JOINED_BAND_ASPECT`` (a pool on both sides of the subject is two)
+    are dropped when together they are ``JOINED_BAND_AREA`` of the silhouette or more; the
+    crescents such an opening takes off a round subject's sides are taller than wide, and
+    stay.
     """
     if mask.sum() < 30:
         return mask
@@ -746,10 +748,9 @@ def drop_joined_band(mask: np.ndarray) -> np.ndarray:
     for k in range(1, n + 1):
         part = parts == k
         r, c = np.nonzero(part)
-        if (part.sum() >= JOINED_BAND_AREA * mask.sum()
-                and np.ptp(c) + 1 > JOINED_BAND_ASPECT * (np.ptp(r) + 1)):
+        if np.ptp(c) + 1 > JOINED_BAND_ASPECT * (np.ptp(r) + 1):
             band |= part
-    if not band.any() or not (mask & ~band).any():
+    if band.sum() < JOINED_BAND_AREA * mask.sum() or not (mask & ~band).any():
         return mask
     return _largest(mask & ~band)
 
