@@ -215,12 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"match step pending: {exc}", file=sys.stderr)
         return 2
-    rows = []
+    rows, failed = [], 0
     for i, (script, (image, _)) in enumerate(zip(scripts, rendered, strict=True)):
         result = match_one(image, f"truth_{i:02d}")
         if result.status == "failed":
+            failed += 1
             print(f"  {i:2d} FAILED {result.message}", file=sys.stderr)
-            return 1
+            continue
         row = score(script, result)
         rows.append(row)
         k = script.key
@@ -230,11 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"ratio {result.key_fill_ratio:5.2f} rim {result.rim_mode:12s} | "
               f"err {row['key_deg']:5.1f} deg, {row['seconds']:.2f} s")
     summary = summarise(rows)
+    summary["failed"], summary["n"] = float(failed), float(len(scripts))
     print()
     print(table(summary))
+    if failed:
+        print(f"{failed} of {len(scripts)} images failed to match", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -55,3 +55,25 @@ def test_truth_set_is_deterministic_and_in_range() -> None:
     assert {s.fill_rim.rim for s in a} == set(ib.RIM_MODES)
     with pytest.raises(ValueError, match="n must"):
         ib.truth_scripts(0, 7)
+
+
+def test_a_failed_match_is_counted_and_the_run_goes_on(monkeypatch, tmp_path, capsys) -> None:
+    """A failed result (null lights) is counted, the other images are still scored, and
+    the run exits 1."""
+    import numpy as np
+
+    monkeypatch.setattr(ib, "render_truth", lambda scripts, out, samples: [
+        (np.full((8, 8, 3), 0.5), 1.0) for _ in scripts])
+    good = MatchResult(image="x", key_azimuth_deg=30.0, key_elevation_deg=20.0,
+                       key_fill_ratio=4.0, key_cct_K=5600.0, rim=False, rim_mode="none",
+                       haze=0.0, film_stock="vision3_250d", iterations=1, residual=0.1,
+                       seconds=1.0)
+    failed = MatchResult(image="x", status="failed", message="no exposure information",
+                         iterations=0, residual=0.0, seconds=0.1)
+    results = iter([failed, good, good])
+    monkeypatch.setattr(ib, "match_one", lambda image, name: next(results))
+    out = tmp_path / "rows.json"
+    assert ib.main(["--n", "3", "--out", str(tmp_path), "--json", str(out)]) == 1
+    summary = __import__("json").loads(out.read_text())["summary"]
+    assert summary["failed"] == 1 and summary["n"] == 3 and summary["matched"] == 2
+    assert "1 of 3 images failed" in capsys.readouterr().err
