@@ -41,11 +41,14 @@ def match_view(parent: QtWidgets.QWidget, module: Any, outcome: Any,
     picture.setObjectName("match_compare")
     picture.setPixmap(QtGui.QPixmap.fromImage(qimage))
     layout.addWidget(picture)
-    doubt = result.uncertainty.get("key_direction_deg", float("nan"))
-    text = (f"{result.status}: key {result.key_azimuth_deg:.0f}° / "
-            f"{result.key_elevation_deg:.0f}° (±{doubt:.0f}°), "
-            f"key/fill {result.key_fill_ratio:.1f}, {result.key_cct_K:.0f} K, rim "
-            f"{result.rim_mode}; residual {result.residual:.3f}. {result.message}")
+    if result.status == "failed":  # no lights were measured: say why, report none
+        text = f"failed: {result.message}"
+    else:
+        doubt = result.uncertainty.get("key_direction_deg", float("nan"))
+        text = (f"{result.status}: key {result.key_azimuth_deg:.0f}° / "
+                f"{result.key_elevation_deg:.0f}° (±{doubt:.0f}°), "
+                f"key/fill {result.key_fill_ratio:.1f}, {result.key_cct_K:.0f} K, rim "
+                f"{result.rim_mode}; residual {result.residual:.3f}. {result.message}")
     where = subject_text(getattr(result, "subject", None))
     if where:
         text += f"\n{where[0].upper()}{where[1:]}."

@@ -174,3 +174,23 @@ def test_featured_node_and_size_parser(demo_path):
         with pytest.raises(Exception, match="size"):
             editor_app.parse_size(bad)
     assert Path(editor_app.__file__).name == "app.py"
+
+
+def test_match_view_of_a_failed_match_reports_no_lights(qtbot):
+    """A failed result carries no lights (null fields): the view says why, nothing else."""
+    import types
+
+    import numpy as np
+
+    from moks_graph.editor.main_window import match_view
+    from moks_graph.nodes.inverse.interfaces import MatchResult
+
+    failed = MatchResult(image="x", status="failed", message="no exposure information",
+                         iterations=0, residual=0.0, seconds=0.1)
+    module = types.SimpleNamespace(compare_image=lambda *a: np.zeros((10, 30, 3), np.uint8),
+                                   subject_outline=lambda outcome: None)
+    outcome = types.SimpleNamespace(result=failed, reference=None, preview=None, heatmap=None)
+    view = match_view(None, module, outcome)
+    qtbot.addWidget(view)
+    caption = view.findChild(QtWidgets.QLabel, "match_caption").text()
+    assert caption.startswith("failed: no exposure information") and "key" not in caption
