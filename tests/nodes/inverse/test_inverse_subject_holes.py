@@ -396,3 +396,21 @@ def test_a_flat_base_or_shoulders_outlined_like_the_subject_stay():
     # softness of a pool's edge that tells it from the subject
     img, disc, pool = _disc_and_pool(pool_edge_sigma=0.0)
     assert np.array_equal(drop_joined_band(disc | pool, _edges(img)), disc | pool)
+
+
+def test_a_subject_cut_by_the_frame_needs_a_box():
+    """A bust whose shoulders fill the bottom edge: the finder samples the backdrop on the
+    frame's border and finds no subject (a documented limit, docs/inverse.md); a box
+    around it cuts it out whole."""
+    from moks_graph.nodes.inverse.subject import box_silhouette
+
+    yy, xx = np.mgrid[0:120, 0:200]
+    bust = ((np.hypot(xx - 100.0, (yy - 45.0) / 1.2) <= 22)
+            | ((abs(xx - 100) <= 9) & (yy >= 60) & (yy < 104))
+            | ((abs(xx - 100) <= 70) & (yy >= 100)))
+    img = _lit(bust)
+    mask, reason = find_silhouette(img)
+    assert mask is None and reason.startswith("no subject found")
+    mask, reason = box_silhouette(img, (0.1, 0.12, 0.8, 0.88))
+    assert mask is not None, reason
+    assert _iou(mask, bust) > 0.95
