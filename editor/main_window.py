@@ -353,6 +353,9 @@ class MainWindow(QtWidgets.QMainWindow):
                                  subject_box=subject_box, key_hint=key_hint)
         except Exception as exc:
             self.statusBar().showMessage(f"match failed: {type(exc).__name__}: {exc}")
+            if outcomes:  # a failed match: the reference and why, no lights
+                self.match_view = match_view(self, module, outcomes[0])
+                self.match_view.show()
             return
         if outcomes:
             kept = "ambient_note" in fitted.meta.get("match", {})

@@ -67,6 +67,8 @@ from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 
 NO_EXPOSURE: Final[str] = "cannot match: no exposure information"
+ALONE_WIDTH: Final[int] = 640
+"""The widest a reference is shown alone (a failed match has no preview) [px]."""
 FORWARD_MODELS: Final[tuple[str, ...]] = ("builtin", "blender")
 INSPECTORS: Final[tuple[str, ...]] = ("offline", "anthropic", "openai", "gemini")
 MAX_ROUNDS: Final[int] = 4
@@ -727,12 +729,18 @@ OUTLINE_RGB: Final[tuple[int, int, int]] = (255, 214, 0)
 """The silhouette the lights were read from, outlined on the reference in ``compare.png``."""
 
 
-def compare_image(reference: np.ndarray, preview: np.ndarray,
+def compare_image(reference: np.ndarray, preview: np.ndarray | None,
                   heatmap: np.ndarray | None = None,
                   outline: np.ndarray | None = None) -> np.ndarray:
     """Reference | preview | residual heat map, side by side at the preview's size (sRGB
     8-bit); ``outline``: the subject's silhouette (any grid), its edge drawn on the
-    reference so that a wrong subject shows at a glance."""
+    reference so that a wrong subject shows at a glance. Without a preview (a failed
+    match) the reference alone, at most ``ALONE_WIDTH`` wide."""
+    if preview is None:
+        h, w = np.shape(reference)[:2]
+        scale = min(1.0, ALONE_WIDTH / max(w, 1))
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        return to_srgb8(resample(as_linear_rgb(reference, "reference"), size))
     size = (preview.shape[1], preview.shape[0])
     panels = [to_srgb8(resample(as_linear_rgb(reference, "reference"), size)), to_srgb8(preview)]
     if outline is not None and np.any(outline):

@@ -176,21 +176,22 @@ def test_featured_node_and_size_parser(demo_path):
     assert Path(editor_app.__file__).name == "app.py"
 
 
-def test_match_view_of_a_failed_match_reports_no_lights(qtbot):
-    """A failed result carries no lights (null fields): the view says why, nothing else."""
-    import types
-
+def test_a_failed_match_shows_the_reference_and_why(window, demo_path, tmp_path):
+    """A still with no exposure information fails: the graph is untouched, the status bar
+    says so, and the match view shows the reference alone with the reason, no lights."""
     import numpy as np
 
-    from moks_graph.editor.main_window import match_view
-    from moks_graph.nodes.inverse.interfaces import MatchResult
-
-    failed = MatchResult(image="x", status="failed", message="no exposure information",
-                         iterations=0, residual=0.0, seconds=0.1)
-    module = types.SimpleNamespace(compare_image=lambda *a: np.zeros((10, 30, 3), np.uint8),
-                                   subject_outline=lambda outcome: None)
-    outcome = types.SimpleNamespace(result=failed, reference=None, preview=None, heatmap=None)
-    view = match_view(None, module, outcome)
-    qtbot.addWidget(view)
+    still = tmp_path / "black.npy"
+    np.save(still, np.zeros((90, 160, 3), np.float32))
+    window.open_path(str(demo_path))
+    before = set(window.editor.doc.graph.nodes)
+    window.run_match(str(still))
+    assert set(window.editor.doc.graph.nodes) == before
+    assert window.statusBar().currentMessage().startswith("match failed")
+    view = window.match_view
+    picture = view.findChild(QtWidgets.QLabel, "match_compare").pixmap()
     caption = view.findChild(QtWidgets.QLabel, "match_caption").text()
-    assert caption.startswith("failed: no exposure information") and "key" not in caption
+    # the reference alone (no preview, no heat map beside it)
+    assert picture.width() * 9 == picture.height() * 16 and picture.width() <= 640
+    assert caption.startswith("failed: ") and "no exposure" in caption
+    assert "key" not in caption and "K," not in caption
