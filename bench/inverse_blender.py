@@ -167,6 +167,7 @@ def table(summary: dict[str, float]) -> str:
         return "no image was matched"
     lines = ["| metric | Blender-rendered set |", "| --- | --- |",
              f"| images (matched / total) | {summary['matched']:.0f} / {summary['n']:.0f} |",
+             f"| failed matches | {summary.get('failed', 0.0):.0f} |",
              f"| key direction, median (target <= 10 deg) | {summary['key_deg_median']:.1f} deg |",
              f"| key direction, 90th percentile | {summary['key_deg_p90']:.1f} deg |",
              f"| azimuth error, median | {summary['azimuth_deg_median']:.1f} deg |",

@@ -87,8 +87,9 @@ JOINED_BAND_SOFTER: Final[float] = 0.95
 height and ``JOINED_BAND_ASPECT`` times wider than tall, together at least
 ``JOINED_BAND_AREA`` of it and outlined less than ``JOINED_BAND_SOFTER`` as sharply as
 the rest, are a lit strip of floor or wall joined to the subject
-(:func:`drop_joined_band`). Measured: pools and seam strips 0.18-0.91 of the subject's
-outline strength (seeds 53-113), a flat base or shoulders 0.99-1.00."""
+(:func:`drop_joined_band`). Measured before it was set: pools and seam strips 0.18-0.91
+of the subject's outline strength (seeds 53-113), a flat base or shoulders 0.99-1.00;
+held-out pools at 0.95 or more exist (docs/inverse-evaluation.md)."""
 HOLE_FRACTION: Final[float] = 0.02
 HOLE_MAX: Final[float] = 0.3
 HOLE_D2: Final[float] = 4.0
@@ -741,8 +742,11 @@ def drop_joined_band(mask: np.ndarray, edges: np.ndarray) -> np.ndarray:
     (``JOINED_BAND_SOFTER``): light fades out at a pool's edge, while a flat base, a
     saucer or a bust's shoulders end in the same silhouette as the subject, and stay. The
     crescents such an opening takes off a round subject's sides are taller than wide, and
-    stay too. When a band is dropped, only the largest piece of what is left is kept.
-    Silhouettes under 30 px are returned as they are; the line is at least 3 px.
+    stay too. The parts are judged together, on one median (a hard base on one side and
+    a soft pool on the other are kept or dropped together); outlines are read off the
+    frame's edge, and where either side has none left the mask is kept. When a band is
+    dropped, only the largest piece of what is left is kept. Silhouettes under 30 px are
+    returned as they are; the line is at least 3 px.
     """
     mask = np.asarray(mask, dtype=bool)
     if mask.sum() < 30:
@@ -761,12 +765,13 @@ def drop_joined_band(mask: np.ndarray, edges: np.ndarray) -> np.ndarray:
     rest = mask & ~band
     if band.sum() < JOINED_BAND_AREA * mask.sum() or not rest.any():
         return mask
-    band_edge = ring_sharpness(outline_of(band) & ~ndimage.binary_dilation(rest, iterations=3),
-                               edges)
-    rest_edge = ring_sharpness(outline_of(rest) & ~ndimage.binary_dilation(band, iterations=3),
-                               edges)
-    if band_edge >= JOINED_BAND_SOFTER * rest_edge:
-        return mask
+    inside = ~_border(mask.shape, 1)  # the frame's edge is no outline: it has no edge
+    band_edge = ring_sharpness(
+        outline_of(band) & inside & ~ndimage.binary_dilation(rest, iterations=3), edges)
+    rest_edge = ring_sharpness(
+        outline_of(rest) & inside & ~ndimage.binary_dilation(band, iterations=3), edges)
+    if min(band_edge, rest_edge) < 0 or band_edge >= JOINED_BAND_SOFTER * rest_edge:
+        return mask  # no outline to compare, or the band is as sharp as the subject
     return _largest(rest)
 
 

@@ -340,6 +340,10 @@ def test_a_pool_of_light_joined_to_the_subject_is_cut_off():
     img, disc, pool = _disc_and_pool()
     cut = drop_joined_band(disc | pool, _edges(img))
     assert (cut & disc).sum() == disc.sum() and (cut & pool).sum() < 0.1 * pool.sum()
+    # a pool whose edge fades over under a pixel is soft enough too
+    img_soft, _, _ = _disc_and_pool(pool_edge_sigma=0.7)
+    cut_soft = drop_joined_band(disc | pool, _edges(img_soft))
+    assert (cut_soft & disc).sum() == disc.sum() and (cut_soft & pool).sum() < 0.1 * pool.sum()
     # a mask of 0/255 bytes is cut the same
     as_bytes = np.where(disc | pool, 255, 0).astype(np.uint8)
     assert np.array_equal(drop_joined_band(as_bytes, _edges(img)), cut)
@@ -392,6 +396,12 @@ def test_a_flat_base_or_shoulders_outlined_like_the_subject_stay():
         mask, reason = find_silhouette(img)
         assert mask is not None, reason
         assert (mask & base).sum() > 0.9 * base.sum() and _iou(mask, subject) > 0.95
+    # a plinth standing on the frame's bottom edge: the frame's edge is no soft outline
+    plinth_low = (abs(xx - 100) <= 55) & (yy >= 108)
+    vase_low = np.hypot(xx - 100.0, (yy - 75.0) / 1.4) <= 22
+    img = _lit(vase_low | plinth_low)
+    assert np.array_equal(drop_joined_band(vase_low | plinth_low, _edges(img)),
+                          vase_low | plinth_low)
     # the same shoulders as a hard-edged band of light would be kept too: it is the
     # softness of a pool's edge that tells it from the subject
     img, disc, pool = _disc_and_pool(pool_edge_sigma=0.0)
