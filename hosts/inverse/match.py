@@ -740,9 +740,12 @@ def compare_image(reference: np.ndarray, preview: np.ndarray | None,
         h, w = np.shape(reference)[:2]
         scale = min(1.0, ALONE_WIDTH / max(w, 1))
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        return to_srgb8(resample(as_linear_rgb(reference, "reference"), size))
-    size = (preview.shape[1], preview.shape[0])
-    panels = [to_srgb8(resample(as_linear_rgb(reference, "reference"), size)), to_srgb8(preview)]
+    else:
+        size = (preview.shape[1], preview.shape[0])
+    shown = to_srgb8(resample(as_linear_rgb(reference, "reference"), size))
+    if preview is None:
+        return shown
+    panels = [shown, to_srgb8(preview)]
     if outline is not None and np.any(outline):
         panels[0][silhouette_edge(outline, preview.shape[:2])] = OUTLINE_RGB
     if heatmap is not None:
