@@ -237,7 +237,7 @@ def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples
 def main(argv: list[str] | None = None) -> int:
     from moks_graph.hosts.inverse.match import match
     from moks_graph.nodes.inverse.key_hint import truth_hint
-    from moks_graph.nodes.inverse.subject import working_size
+    from moks_graph.nodes.inverse.silhouette import working_size
 
     ap = still_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     ap.add_argument("--rounds", type=int, default=None,

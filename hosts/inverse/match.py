@@ -62,7 +62,8 @@ from moks_graph.nodes.inverse.render import (
     preview_size,
     resample,
 )
-from moks_graph.nodes.inverse.subject import BOX_SLACK, check_box, matte_mask, working_size
+from moks_graph.nodes.inverse.silhouette import BOX_SLACK, check_box, working_size
+from moks_graph.nodes.inverse.subject import matte_mask
 from moks_graph.nodes.scenescript.compile import compile_scene
 from moks_graph.nodes.scenescript.schema import SceneScript
 

@@ -29,14 +29,13 @@ from moks_graph.nodes.inverse.lightfit import (
     predict,
     shading_pixels,
 )
+from moks_graph.nodes.inverse.silhouette import frame_sides, working_size
 from moks_graph.nodes.inverse.subject import (
     SubjectEstimate,
     boxed_subject,
     estimate_subject,
-    frame_sides,
     head_subject,
     matte_subject,
-    working_size,
 )
 from moks_graph.nodes.scenescript.compile import FRAME_HEIGHT
 from moks_graph.nodes.scenescript.schema import SceneScript

@@ -16,7 +16,8 @@ from moks_graph.hosts.inverse.cli import match as match_cli
 from moks_graph.hosts.inverse.match import coverage, load_matte, match, reference_alpha
 from moks_graph.nodes.imaging.colorimetry import srgb_encode
 from moks_graph.nodes.inverse.lightfit import direction
-from moks_graph.nodes.inverse.subject import matte_mask, working_size
+from moks_graph.nodes.inverse.silhouette import working_size
+from moks_graph.nodes.inverse.subject import matte_mask
 
 FAST = {"max_iterations": 0, "rounds": 0}
 KEY = direction(55.0, 30.0)

@@ -195,7 +195,7 @@ def test_a_rim_is_chosen_with_the_key_not_mistaken_for_it():
 
 
 def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept():
-    from moks_graph.nodes.inverse.subject import drop_thin_parts, shadow_like
+    from moks_graph.nodes.inverse.silhouette import drop_thin_parts, shadow_like
 
     mask, normals = _disc()
     shade = np.clip(normals @ direction(40.0, 30.0), 0.0, None) + 0.1
@@ -274,7 +274,7 @@ def test_a_rim_side_is_kept_where_its_edge_outshines_the_band_inside():
 def test_a_lit_seam_band_joined_to_the_subject_is_dropped_a_short_handle_kept():
     """Where a floor meets a wall, a lit band can join the silhouette: thin and long
     (``BAND_ASPECT``), not a shadow; a handle is as thin but short."""
-    from moks_graph.nodes.inverse.subject import BAND_ASPECT, aspect, drop_thin_parts
+    from moks_graph.nodes.inverse.silhouette import BAND_ASPECT, aspect, drop_thin_parts
 
     mask, normals = _disc()
     log_y = np.full(mask.shape, np.log2(0.3))

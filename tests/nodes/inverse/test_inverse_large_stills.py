@@ -17,7 +17,7 @@ from moks_graph.nodes.inverse.lightfit import (
     direction,
 )
 from moks_graph.nodes.inverse.render import ANALYSIS_SIDE, area_reduce
-from moks_graph.nodes.inverse.subject import _disk, open_by_disk
+from moks_graph.nodes.inverse.silhouette import _disk, open_by_disk
 
 
 def test_disk_opening_by_distance_transform_is_the_structured_opening_bit_for_bit():

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from moks_graph.nodes.inverse.estimate import estimate_still
-from moks_graph.nodes.inverse.subject import (
+from moks_graph.nodes.inverse.silhouette import (
     MAX_FRACTION,
     box_silhouette,
     box_slices,
-    boxed_subject,
     check_box,
     fills_box,
     find_silhouette,
 )
+from moks_graph.nodes.inverse.subject import boxed_subject
 
 H, W = 135, 240
 SMALL = (0.70, 0.30, 0.22, 0.45)  # frame units: x, y, width, height from the top-left
@@ -127,16 +127,16 @@ def test_with_a_box_the_box_bounds_the_colour_completion_not_the_frame(monkeypat
     """Automatic, a completion that reaches a new side of the frame is refused; with a box, a
     completion that leaves the box fails the box's check and the rectangle's cut is used
     (the frame rule would keep a partial silhouette that still fills the box)."""
-    import moks_graph.nodes.inverse.subject as subject
+    import moks_graph.nodes.inverse.silhouette as silhouette
 
     seen: list[bool] = []
-    grow = subject.grow_by_colour
+    grow = silhouette.grow_by_colour
 
     def spy(rgb, mask, *, frame_bound=True):
         seen.append(frame_bound)
         return grow(rgb, mask, frame_bound=frame_bound)
 
-    monkeypatch.setattr(subject, "grow_by_colour", spy)
+    monkeypatch.setattr(silhouette, "grow_by_colour", spy)
     img, _, small = _two_subjects()
     find_silhouette(img)
     mask, _ = box_silhouette(img, SMALL)

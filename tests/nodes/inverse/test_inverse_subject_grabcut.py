@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from moks_graph.nodes.inverse.subject import find_silhouette, grow_by_colour
+from moks_graph.nodes.inverse.silhouette import find_silhouette, grow_by_colour
 
 
 def _scene(h: int = 120, w: int = 200) -> tuple[np.ndarray, np.ndarray]:
@@ -59,17 +59,17 @@ def test_a_tiny_mask_is_returned_as_it_is():
 def test_a_cut_that_loses_the_silhouette_leaves_it_as_it_was(monkeypatch):
     """Seen on a Cycles still: a dark cube against a bright wall, whose colour model took
     the backdrop's; the cut kept one pixel of a 2,351-pixel silhouette."""
-    import moks_graph.nodes.inverse.subject as subject
+    import moks_graph.nodes.inverse.silhouette as silhouette
 
     img, disc = _scene()
     lost = np.zeros_like(disc)
     lost[60, 110] = True
-    monkeypatch.setattr(subject, "graph_cut", lambda rgb, labels: lost)
+    monkeypatch.setattr(silhouette, "graph_cut", lambda rgb, labels: lost)
     assert np.array_equal(grow_by_colour(img, disc), disc)
     most = disc & (np.mgrid[0:disc.shape[0], 0:disc.shape[1]][1] > 100)
-    monkeypatch.setattr(subject, "graph_cut", lambda rgb, labels: most)
+    monkeypatch.setattr(silhouette, "graph_cut", lambda rgb, labels: most)
     assert _iou(grow_by_colour(img, disc), most) > 0.9  # most kept: a cut, not a loss
-    assert subject.GROW_KEEPS == 0.5
+    assert silhouette.GROW_KEEPS == 0.5
 
 
 def test_a_cut_carried_to_a_new_side_of_the_frame_is_not_used():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from moks_graph.nodes.inverse.subject import (
+from moks_graph.nodes.inverse.silhouette import (
     BAND_ASPECT,
     COMPLETE_SHARPNESS,
     OUTLINE_LARGER_SHARPNESS,
@@ -412,7 +412,7 @@ def test_a_subject_cut_by_the_frame_needs_a_box():
     """A bust whose shoulders fill the bottom edge: the finder samples the backdrop on the
     frame's border and finds no subject (a documented limit, docs/inverse.md); a box
     around it cuts it out whole."""
-    from moks_graph.nodes.inverse.subject import box_silhouette
+    from moks_graph.nodes.inverse.silhouette import box_silhouette
 
     yy, xx = np.mgrid[0:120, 0:200]
     bust = ((np.hypot(xx - 100.0, (yy - 45.0) / 1.2) <= 22)
