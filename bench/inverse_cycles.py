@@ -10,6 +10,7 @@ Usage::
     python bench/inverse_cycles.py --cutout alpha          # each still with its own alpha
     python bench/inverse_cycles.py --cutout box            # a box dragged around each subject
     python bench/inverse_cycles.py --pool a.json b.json    # the stills of earlier runs pooled
+    python bench/inverse_cycles.py --seed 37 --fill free   # the fill off the lighting convention
 
 Details (moved from this docstring, issue 15): docs/benchmarks.md#benchinverse_cyclespy
 """
@@ -205,7 +206,8 @@ def pooled(files: list[Path]) -> int:
         if "rows" not in run:
             print(f"{f}: no per-still rows (written before they were kept): run it again")
             return 2
-    print("pooled: " + ", ".join(f"{f.name} (seed {run.get('seed')}, {run.get('cutout')})"
+    print("pooled: " + ", ".join(f"{f.name} (seed {run.get('seed')}, {run.get('cutout')}, "
+                                 f"fill {run.get('fill', 'convention')})"
                                  for f, run in zip(files, runs, strict=True)))
     failures = sum(int(run.get("crashes", 0)) for run in runs)
     report([row for run in runs for row in run["rows"]], failures)
@@ -219,18 +221,23 @@ def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--samples", type=int, default=24)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--fill", choices=("convention", "free"), default="convention",
+                    help="each still's fill near the lighting convention the matcher's "
+                         "scene uses, or anywhere in front (the same stills otherwise)")
     return ap
 
 
-def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int) -> Path:
+def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int,
+                  fill: str = "convention") -> Path:
     """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet."""
     from moks_graph.hosts.blender.references import generate
 
-    folder = cache / f"seed{seed}_{size[0]}x{size[1]}_s{samples}"
+    tail = "" if fill == "convention" else f"_{fill}-fill"
+    folder = cache / f"seed{seed}_{size[0]}x{size[1]}_s{samples}{tail}"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         if not (folder / f"{i:03d}.json").exists():
-            generate(folder, 1, seed=seed, size=size, samples=samples, start=i)
+            generate(folder, 1, seed=seed, size=size, samples=samples, start=i, fill=fill)
     return folder
 
 
@@ -263,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pool:
         return pooled(args.pool)
     w, h = (int(v) for v in args.size.split("x"))
-    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples)
+    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill)
     import imageio.v3 as iio
 
     rgba = folder / "rgba"
@@ -318,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{row.get('iou', float('nan')):5.2f} {result['status']:<11} {seconds:5.2f}")
     stats = report(rows, failures)
     if args.json:
-        record = dict(stats, seed=args.seed, cutout=args.cutout, hint=args.hint, rows=rows)
+        record = dict(stats, seed=args.seed, cutout=args.cutout, hint=args.hint, fill=args.fill,
+                      rows=rows)
         args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return 1 if failures else 0
 

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
-    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples)
+    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill)
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in ROWS}
     print(f"{'still':>5} {'shape':<13} " + " ".join(f"{name:>16}" for name in ROWS)
           + "   (key direction error deg / normals' error deg)")

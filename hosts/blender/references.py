@@ -25,6 +25,9 @@ import numpy as np
 from moks_graph.atomic import atomic_output
 from moks_graph.hosts.blender.writer import quiet_blender
 
+FILL_PLACEMENTS = ("convention", "free")
+"""Where a still's fill is: near the convention ``compile_scene`` uses (``-0.6`` of the
+key's azimuth, +-25 deg) or anywhere in front (:func:`free_fill`)."""
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
           "bust", "cone", "capsule")
 KEY_TYPES = ("area_square", "area_disk", "spot", "point")
@@ -137,6 +140,16 @@ def draw_params(seed: int, i: int) -> dict[str, Any]:
     p["rim"] = _rim_draws(rng, p["key"])
     p["haze_density_per_m"] = float(rng.uniform(0.02, 0.15)) if rng.random() < 0.2 else 0.0
     return p
+
+
+def free_fill(seed: int, i: int) -> dict[str, Any]:
+    """Overrides that place still ``i``'s fill without the lighting convention: its azimuth
+    anywhere within 135 deg of the camera's side, its elevation -10..45 deg, independent of
+    the key (``default_rng([seed, i, 1])``, a stream of its own, so the rest of the still is
+    the convention's still: the two sets pair up)."""
+    rng = np.random.default_rng([int(seed), int(i), 1])
+    return {"fill": {"azimuth_deg": float(rng.uniform(-135.0, 135.0)),
+                     "elevation_deg": float(rng.uniform(-10.0, 45.0))}}
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any], path: str = "") -> dict[str, Any]:
@@ -853,17 +866,22 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
 
 def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
              size: tuple[int, int] = (480, 270), samples: int = 32, start: int = 0,
-             log: Any = None, normals: bool = False) -> list[dict[str, Any]]:
+             log: Any = None, normals: bool = False, fill: str = "convention"
+             ) -> list[dict[str, Any]]:
     """Render stills ``start .. start + n - 1`` into ``out_dir``; returns their truth dicts.
 
     ``normals``: also write each still's ``<id>.normals.npy`` (:func:`render_normals`).
+    ``fill``: one of :data:`FILL_PLACEMENTS`.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+    if fill not in FILL_PLACEMENTS:
+        raise ValueError(f"fill must be one of {', '.join(FILL_PLACEMENTS)}, got {fill!r}")
     truths = []
     for i in range(start, start + n):
         t0 = time.perf_counter()
-        truths.append(render_still(out_dir, i, seed, size, samples))
+        overrides = free_fill(seed, i) if fill == "free" else None
+        truths.append(render_still(out_dir, i, seed, size, samples, overrides))
         if normals:
             render_normals(out_dir, i, seed, size)
         if log is not None:
@@ -926,6 +944,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--normals", action="store_true",
                     help="also write each subject's own normals (<id>.normals.npy)")
+    ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
+                    help="the fill near the lighting convention, or anywhere in front")
     args = ap.parse_args(argv)
 
     def log(i: int, truth: dict[str, Any], took: float) -> None:
@@ -937,7 +957,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     truths = generate(args.out, args.n, args.seed, args.size, args.samples, args.start, log,
-                      args.normals)
+                      args.normals, args.fill)
     took = time.perf_counter() - t0
     print(f"{len(truths)} stills in {took:.1f} s ({took / max(1, len(truths)):.2f} s each) "
           f"-> {args.out}")

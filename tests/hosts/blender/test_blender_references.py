@@ -204,3 +204,41 @@ def test_draw_frequencies() -> None:
     assert min(ratios) >= 1.5 and max(ratios) <= 16.0
     with pytest.raises(KeyError):
         refs.render_still("/nonexistent", 0, overrides={"no_such_parameter": 1})
+
+
+def test_a_free_fill_is_drawn_apart_from_the_key_and_the_convention() -> None:
+    """``fill="free"`` moves only the fill: the same still otherwise (the two sets pair up),
+    its place independent of the key and spread over the front, not near ``-0.6 x key``."""
+    from moks_graph.nodes.inverse.render import fill_azimuth
+
+    offsets, azimuths = [], []
+    for i in range(300):
+        base, moved = refs.draw_params(5, i), refs._merge(refs.draw_params(5, i),
+                                                          refs.free_fill(5, i))
+        assert {k: v for k, v in moved.items() if k != "fill"} == \
+            {k: v for k, v in base.items() if k != "fill"}
+        assert {k: v for k, v in moved["fill"].items()
+                if k not in ("azimuth_deg", "elevation_deg")} == \
+            {k: v for k, v in base["fill"].items() if k not in ("azimuth_deg", "elevation_deg")}
+        assert -135.0 <= moved["fill"]["azimuth_deg"] <= 135.0
+        assert -10.0 <= moved["fill"]["elevation_deg"] <= 45.0
+        azimuths.append(moved["fill"]["azimuth_deg"])
+        offsets.append(abs(moved["fill"]["azimuth_deg"]
+                           - fill_azimuth(base["key"]["azimuth_deg"])))
+    assert refs.free_fill(5, 7) == refs.free_fill(5, 7) != refs.free_fill(6, 7)
+    assert np.mean(np.array(offsets) > 30.0) > 0.6  # the convention's stills: none
+    assert abs(np.corrcoef(azimuths, [refs.draw_params(5, i)["key"]["azimuth_deg"]
+                                      for i in range(300)])[0, 1]) < 0.15
+
+
+def test_the_generator_renders_a_free_fill_where_it_was_drawn(tmp_path: Path) -> None:
+    assert refs.main(["--out", str(tmp_path), "--n", "1", "--seed", str(SEED), "--size",
+                      "64x36", "--samples", "4", "--fill", "free"]) == 0
+    truth = json.loads((tmp_path / "000.json").read_text())
+    drawn = refs.free_fill(SEED, 0)["fill"]
+    assert truth["fill"]["azimuth_deg"] == pytest.approx(drawn["azimuth_deg"])
+    assert truth["fill"]["elevation_deg"] == pytest.approx(drawn["elevation_deg"])
+    assert truth["key"] == refs.generate(tmp_path / "c", 1, seed=SEED, size=(64, 36),
+                                         samples=4)[0]["key"]
+    with pytest.raises(ValueError, match="fill must be one of"):
+        refs.generate(tmp_path, 1, seed=SEED, fill="anywhere")

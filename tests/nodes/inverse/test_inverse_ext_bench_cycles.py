@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import sys
@@ -52,3 +53,27 @@ def test_pool_reports_every_seed_and_shape(tmp_path: Path, capsys) -> None:
     stale = tmp_path / "old.json"
     stale.write_text(json.dumps({"seed": 3, "direction_deg_median": 1.0}))
     assert ic.pooled([files[0], stale]) == 2
+
+
+def test_free_fill_stills_are_cached_apart_and_rendered_with_the_fill_moved(
+        tmp_path: Path, monkeypatch) -> None:
+    """``--fill free`` renders into a folder of its own (the convention's renders of the
+    same seed are not reused) and asks the generator for the moved fill."""
+    from moks_graph.hosts.blender import references
+
+    calls = []
+
+    def fake_generate(folder, n, *, seed, size, samples, start, fill):
+        calls.append((Path(folder).name, start, fill))
+        (Path(folder) / f"{start:03d}.json").write_text("{}")
+
+    monkeypatch.setattr(references, "generate", fake_generate)
+    (tmp_path / "seed7_32x18_s4").mkdir()
+    (tmp_path / "seed7_32x18_s4" / "000.json").write_text("{}")
+    folder = ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4, "free")
+    assert folder.name == "seed7_32x18_s4_free-fill"
+    assert calls == [("seed7_32x18_s4_free-fill", 0, "free")]
+    assert ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4).name == "seed7_32x18_s4"
+    assert len(calls) == 1  # the convention's still was cached
+    args = ic.still_arguments(argparse.ArgumentParser()).parse_args(["--fill", "free"])
+    assert args.fill == "free"
