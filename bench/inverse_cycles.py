@@ -215,13 +215,15 @@ def pooled(files: list[Path]) -> int:
 
 
 def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options that pick the stills: ``--n --seed --size --samples --cache``."""
+    """The options that pick the stills: ``--n --seed --size --samples --cache --fill``."""
+    from moks_graph.hosts.blender.references import FILL_PLACEMENTS
+
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--samples", type=int, default=24)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    ap.add_argument("--fill", choices=("convention", "free"), default="convention",
+    ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
                     help="each still's fill near the lighting convention the matcher's "
                          "scene uses, or anywhere in front (the same stills otherwise)")
     return ap

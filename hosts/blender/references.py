@@ -883,7 +883,7 @@ def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
         overrides = free_fill(seed, i) if fill == "free" else None
         truths.append(render_still(out_dir, i, seed, size, samples, overrides))
         if normals:
-            render_normals(out_dir, i, seed, size)
+            render_normals(out_dir, i, seed, size, overrides=overrides)
         if log is not None:
             log(i, truths[-1], time.perf_counter() - t0)
     return truths
