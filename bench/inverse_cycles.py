@@ -225,7 +225,8 @@ def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
                     help="each still's fill near the lighting convention the matcher's "
-                         "scene uses, or anywhere in front (the same stills otherwise)")
+                         "scene uses, or at any azimuth within +-135 deg (the same scenes "
+                         "otherwise; the floor and wall follow the lights)")
     return ap
 
 

@@ -27,7 +27,7 @@ from moks_graph.hosts.blender.writer import quiet_blender
 
 FILL_PLACEMENTS = ("convention", "free")
 """Where a still's fill is: near the convention ``compile_scene`` uses (``-0.6`` of the
-key's azimuth, +-25 deg) or anywhere in front (:func:`free_fill`)."""
+key's azimuth, +-25 deg) or at any azimuth within +-135 deg (:func:`free_fill`)."""
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
           "bust", "cone", "capsule")
 KEY_TYPES = ("area_square", "area_disk", "spot", "point")
@@ -143,10 +143,12 @@ def draw_params(seed: int, i: int) -> dict[str, Any]:
 
 
 def free_fill(seed: int, i: int) -> dict[str, Any]:
-    """Overrides that place still ``i``'s fill without the lighting convention: its azimuth
-    anywhere within 135 deg of the camera's side, its elevation -10..45 deg, independent of
-    the key (``default_rng([seed, i, 1])``, a stream of its own, so the rest of the still is
-    the convention's still: the two sets pair up)."""
+    """Overrides that place still ``i``'s fill without the lighting convention: azimuth
+    -135..135 deg (0 toward the camera), elevation -10..45 deg, independent of the key
+    (``default_rng([seed, i, 1])``, a stream of its own). Every other drawn parameter is the
+    convention's still's; the room follows the lights, so where the moved fill sits lower
+    or further back the floor is lowered or the wall pushed back (:func:`_floor_level`,
+    :func:`_wall_gap`)."""
     rng = np.random.default_rng([int(seed), int(i), 1])
     return {"fill": {"azimuth_deg": float(rng.uniform(-135.0, 135.0)),
                      "elevation_deg": float(rng.uniform(-10.0, 45.0))}}
@@ -945,7 +947,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--normals", action="store_true",
                     help="also write each subject's own normals (<id>.normals.npy)")
     ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
-                    help="the fill near the lighting convention, or anywhere in front")
+                    help="the fill near the lighting convention, or at any azimuth within "
+                         "+-135 deg (free_fill)")
     args = ap.parse_args(argv)
 
     def log(i: int, truth: dict[str, Any], took: float) -> None:
