@@ -103,7 +103,7 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     import imageio.v3 as iio
 
-    from moks_graph.hosts.blender.references import free_fill, render_normals
+    from moks_graph.hosts.blender.references import fill_overrides, render_normals
     from moks_graph.hosts.inverse.match import load_reference
     from moks_graph.nodes.inverse.estimate import to_working
     from moks_graph.nodes.inverse.lightfit import fit_lights
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         cached = folder / f"{i:03d}.normals.npy"
         normals = np.load(cached) if cached.exists() else render_normals(
             folder, i, seed=args.seed, size=(w, h),
-            overrides=free_fill(args.seed, i) if args.fill == "free" else None)
+            overrides=fill_overrides(args.fill, args.seed, i))
         work = to_working(load_reference(folder / f"{i:03d}.png"))
         exact = on_grid(view_normals(normals.astype(np.float64), truth), work.shape[:2])
         mask_png = iio.imread(folder / f"{i:03d}.mask.png")

@@ -154,6 +154,14 @@ def free_fill(seed: int, i: int) -> dict[str, Any]:
                      "elevation_deg": float(rng.uniform(-10.0, 45.0))}}
 
 
+def fill_overrides(fill: str, seed: int, i: int) -> dict[str, Any] | None:
+    """The overrides still ``i`` is rendered with for a fill placement (one of
+    :data:`FILL_PLACEMENTS`): none for the convention, :func:`free_fill` for ``free``."""
+    if fill not in FILL_PLACEMENTS:
+        raise ValueError(f"fill must be one of {', '.join(FILL_PLACEMENTS)}, got {fill!r}")
+    return free_fill(seed, i) if fill == "free" else None
+
+
 def _merge(base: dict[str, Any], overrides: dict[str, Any], path: str = "") -> dict[str, Any]:
     """``base`` updated recursively by ``overrides``; unknown keys raise ``KeyError``."""
     out = dict(base)
@@ -877,12 +885,11 @@ def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    if fill not in FILL_PLACEMENTS:
-        raise ValueError(f"fill must be one of {', '.join(FILL_PLACEMENTS)}, got {fill!r}")
+    fill_overrides(fill, seed, start)  # an unknown placement fails before any render
     truths = []
     for i in range(start, start + n):
         t0 = time.perf_counter()
-        overrides = free_fill(seed, i) if fill == "free" else None
+        overrides = fill_overrides(fill, seed, i)
         truths.append(render_still(out_dir, i, seed, size, samples, overrides))
         if normals:
             render_normals(out_dir, i, seed, size, overrides=overrides)
