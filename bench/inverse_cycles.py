@@ -207,7 +207,8 @@ def pooled(files: list[Path]) -> int:
             print(f"{f}: no per-still rows (written before they were kept): run it again")
             return 2
     print("pooled: " + ", ".join(f"{f.name} (seed {run.get('seed')}, {run.get('cutout')}, "
-                                 f"fill {run.get('fill', 'convention')})"
+                                 f"fill {run.get('fill', 'convention')}, "
+                                 f"rim {run.get('rim', 'convention')})"
                                  for f, run in zip(files, runs, strict=True)))
     failures = sum(int(run.get("crashes", 0)) for run in runs)
     report([row for run in runs for row in run["rows"]], failures)
@@ -215,32 +216,40 @@ def pooled(files: list[Path]) -> int:
 
 
 def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options that pick the stills: ``--n --seed --size --samples --cache --fill``."""
-    from moks_graph.hosts.blender.references import FILL_PLACEMENTS
+    """The options that pick the stills: ``--n --seed --size --samples --cache --fill
+    --rim``."""
+    from moks_graph.hosts.blender.references import PLACEMENTS
 
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--samples", type=int, default=24)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
+    ap.add_argument("--fill", choices=PLACEMENTS, default="convention",
                     help="each still's fill near the lighting convention the matcher's "
                          "scene uses, or at any azimuth within +-135 deg (the same scenes "
                          "otherwise; the floor and wall follow the lights)")
+    ap.add_argument("--rim", choices=PLACEMENTS, default="convention",
+                    help="each still's rims near the matcher's rim lobes, or spread wider "
+                         "(side azimuth 100-178 deg, elevation 0-60 deg; top 30-85 deg up; "
+                         "the same scenes otherwise)")
     return ap
 
 
 def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int,
-                  fill: str = "convention") -> Path:
-    """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet."""
+                  fill: str = "convention", rim: str = "convention") -> Path:
+    """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet
+    (``seed<N>_<W>x<H>_s<S>``, then ``_free-fill`` and ``_free-rim`` where they move)."""
     from moks_graph.hosts.blender.references import generate
 
-    tail = "" if fill == "convention" else f"_{fill}-fill"
+    tail = "".join(f"_{place}-{light}" for light, place in (("fill", fill), ("rim", rim))
+                   if place != "convention")
     folder = cache / f"seed{seed}_{size[0]}x{size[1]}_s{samples}{tail}"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         if not (folder / f"{i:03d}.json").exists():
-            generate(folder, 1, seed=seed, size=size, samples=samples, start=i, fill=fill)
+            generate(folder, 1, seed=seed, size=size, samples=samples, start=i, fill=fill,
+                     rim=rim)
     return folder
 
 
@@ -273,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.pool:
         return pooled(args.pool)
     w, h = (int(v) for v in args.size.split("x"))
-    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill)
+    folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill,
+                           args.rim)
     import imageio.v3 as iio
 
     rgba = folder / "rgba"
@@ -329,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     stats = report(rows, failures)
     if args.json:
         record = dict(stats, seed=args.seed, cutout=args.cutout, hint=args.hint, fill=args.fill,
-                      rows=rows)
+                      rim=args.rim, rows=rows)
         args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return 1 if failures else 0
 

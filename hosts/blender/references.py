@@ -25,9 +25,11 @@ import numpy as np
 from moks_graph.atomic import atomic_output
 from moks_graph.hosts.blender.writer import quiet_blender
 
-FILL_PLACEMENTS = ("convention", "free")
-"""Where a still's fill is: near the convention ``compile_scene`` uses (``-0.6`` of the
-key's azimuth, +-25 deg) or at any azimuth within +-135 deg (:func:`free_fill`)."""
+PLACEMENTS = ("convention", "free")
+"""Where a still's fill and rims are: the fill near the convention ``compile_scene`` uses
+(``-0.6`` of the key's azimuth, +-25 deg) or at any azimuth within +-135 deg
+(:func:`free_fill`); the rims near the matcher's rim lobes (side 135-170 deg azimuth,
+15-45 deg up; top straight behind, 50-70 deg up) or spread wider (:func:`free_rim`)."""
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
           "bust", "cone", "capsule")
 KEY_TYPES = ("area_square", "area_disk", "spot", "point")
@@ -112,7 +114,8 @@ def _rim_draws(rng: np.random.Generator, key: dict[str, Any]) -> dict[str, Any]:
               "gain": float(rng.uniform(1.0, 3.0))} for _ in range(2)]
     top_elevation, same_cct, cct = rng.uniform(50.0, 70.0), rng.random() < 0.5, \
         rng.uniform(4000.0, 7500.0)
-    return {"mode": mode, "sides": sides, "top_elevation_deg": float(top_elevation),
+    return {"mode": mode, "sides": sides, "top_azimuth_deg": 180.0,
+            "top_elevation_deg": float(top_elevation),
             "cct_K": float(key["cct_K"] if same_cct else cct)}
 
 
@@ -154,12 +157,31 @@ def free_fill(seed: int, i: int) -> dict[str, Any]:
                      "elevation_deg": float(rng.uniform(-10.0, 45.0))}}
 
 
-def fill_overrides(fill: str, seed: int, i: int) -> dict[str, Any] | None:
-    """The overrides still ``i`` is rendered with for a fill placement (one of
-    :data:`FILL_PLACEMENTS`): none for the convention, :func:`free_fill` for ``free``."""
-    if fill not in FILL_PLACEMENTS:
-        raise ValueError(f"fill must be one of {', '.join(FILL_PLACEMENTS)}, got {fill!r}")
-    return free_fill(seed, i) if fill == "free" else None
+def free_rim(seed: int, i: int) -> dict[str, Any]:
+    """Overrides that spread still ``i``'s rims beyond the matcher's rim lobes: side rims
+    at azimuth 100..178 deg (mirrored for camera left), elevation 0..60 deg; the top rim
+    at azimuth 135..225 deg, elevation 30..85 deg (``default_rng([seed, i, 2])``). The rims'
+    sizes, distances, gains, mode and colour are the convention's still's; the room follows
+    the lights as with :func:`free_fill`."""
+    rng = np.random.default_rng([int(seed), int(i), 2])
+    sides = [dict(s, azimuth_deg=float(rng.uniform(100.0, 178.0)),
+                  elevation_deg=float(rng.uniform(0.0, 60.0)))
+             for s in draw_params(seed, i)["rim"]["sides"]]
+    return {"rim": {"sides": sides, "top_azimuth_deg": float(rng.uniform(135.0, 225.0)),
+                    "top_elevation_deg": float(rng.uniform(30.0, 85.0))}}
+
+
+def placement_overrides(seed: int, i: int, fill: str = "convention",
+                        rim: str = "convention") -> dict[str, Any] | None:
+    """The overrides still ``i`` is rendered with for a fill and a rim placement (each one
+    of :data:`PLACEMENTS`): :func:`free_fill` and :func:`free_rim` for ``free``, none for
+    the convention."""
+    for name, value in (("fill", fill), ("rim", rim)):
+        if value not in PLACEMENTS:
+            raise ValueError(f"{name} must be one of {', '.join(PLACEMENTS)}, got {value!r}")
+    out = dict(free_fill(seed, i) if fill == "free" else {},
+               **(free_rim(seed, i) if rim == "free" else {}))
+    return out or None
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any], path: str = "") -> dict[str, Any]:
@@ -476,7 +498,7 @@ def _light_specs(p: dict[str, Any], layout: dict[str, Any]) -> list[dict[str, An
         top = sign == 0
         lights.append({"role": "rim", "type": "area_square", "size_m": s["size_m"],
                        "distance_m": s["distance_m"], "cct_K": rim["cct_K"],
-                       "azimuth_deg": 180.0 if top else sign * s["azimuth_deg"],
+                       "azimuth_deg": rim["top_azimuth_deg"] if top else sign * s["azimuth_deg"],
                        "elevation_deg": rim["top_elevation_deg"] if top else s["elevation_deg"],
                        "illuminance": s["gain"] * e_key})
     for light in lights:
@@ -876,20 +898,20 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
 
 def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
              size: tuple[int, int] = (480, 270), samples: int = 32, start: int = 0,
-             log: Any = None, normals: bool = False, fill: str = "convention"
-             ) -> list[dict[str, Any]]:
+             log: Any = None, normals: bool = False, fill: str = "convention",
+             rim: str = "convention") -> list[dict[str, Any]]:
     """Render stills ``start .. start + n - 1`` into ``out_dir``; returns their truth dicts.
 
     ``normals``: also write each still's ``<id>.normals.npy`` (:func:`render_normals`).
-    ``fill``: one of :data:`FILL_PLACEMENTS`.
+    ``fill``, ``rim``: each one of :data:`PLACEMENTS` (:func:`placement_overrides`).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    fill_overrides(fill, seed, start)  # an unknown placement fails before any render
+    placement_overrides(seed, start, fill, rim)  # an unknown placement fails before a render
     truths = []
     for i in range(start, start + n):
         t0 = time.perf_counter()
-        overrides = fill_overrides(fill, seed, i)
+        overrides = placement_overrides(seed, i, fill, rim)
         truths.append(render_still(out_dir, i, seed, size, samples, overrides))
         if normals:
             render_normals(out_dir, i, seed, size, overrides=overrides)
@@ -953,9 +975,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--normals", action="store_true",
                     help="also write each subject's own normals (<id>.normals.npy)")
-    ap.add_argument("--fill", choices=FILL_PLACEMENTS, default="convention",
+    ap.add_argument("--fill", choices=PLACEMENTS, default="convention",
                     help="the fill near the lighting convention, or at any azimuth within "
                          "+-135 deg (free_fill)")
+    ap.add_argument("--rim", choices=PLACEMENTS, default="convention",
+                    help="the rims near the matcher's rim lobes, or spread wider: side "
+                         "azimuth 100-178 deg, elevation 0-60 deg (free_rim)")
     args = ap.parse_args(argv)
 
     def log(i: int, truth: dict[str, Any], took: float) -> None:
@@ -967,7 +992,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     truths = generate(args.out, args.n, args.seed, args.size, args.samples, args.start, log,
-                      args.normals, args.fill)
+                      args.normals, args.fill, args.rim)
     took = time.perf_counter() - t0
     print(f"{len(truths)} stills in {took:.1f} s ({took / max(1, len(truths)):.2f} s each) "
           f"-> {args.out}")

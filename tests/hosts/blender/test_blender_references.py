@@ -246,3 +246,70 @@ def test_the_generator_renders_a_free_fill_where_it_was_drawn(tmp_path: Path) ->
     assert truth["fill"] != twin["fill"]
     with pytest.raises(ValueError, match="fill must be one of"):
         refs.generate(tmp_path, 1, seed=SEED, fill="anywhere")
+
+
+def test_a_free_rim_moves_only_the_rims_directions_and_spreads_them_wider() -> None:
+    """``rim="free"`` moves the rims' azimuths and elevations (past the matcher's lobes at
+    +-150/25 and 180/60 deg); their sizes, gains, mode and colour and every other draw stay
+    the convention still's, and a still without a rim is the same scene."""
+    side_az, side_el, top_el = [], [], []
+    for i in range(300):
+        base = refs.draw_params(5, i)
+        moved = refs._merge(base, refs.placement_overrides(5, i, rim="free") or {})
+        assert {k: v for k, v in moved.items() if k != "rim"} == \
+            {k: v for k, v in base.items() if k != "rim"}
+        for a, b in zip(moved["rim"]["sides"], base["rim"]["sides"], strict=True):
+            angles = ("azimuth_deg", "elevation_deg")
+            assert {k: v for k, v in a.items() if k not in angles} == \
+                {k: v for k, v in b.items() if k not in angles}
+            assert 100.0 <= a["azimuth_deg"] <= 178.0 and 0.0 <= a["elevation_deg"] <= 60.0
+            side_az.append(a["azimuth_deg"])
+            side_el.append(a["elevation_deg"])
+        assert moved["rim"]["mode"] == base["rim"]["mode"]
+        assert moved["rim"]["cct_K"] == base["rim"]["cct_K"]
+        assert 135.0 <= moved["rim"]["top_azimuth_deg"] <= 225.0
+        top_el.append(moved["rim"]["top_elevation_deg"])
+        lights = [refs._light_specs(p, _LAYOUT) for p in (base, moved)]
+        if base["rim"]["mode"] == "none":
+            assert _same_lights(*lights)
+        else:
+            assert not _same_lights(*lights)
+    outside = (np.abs(np.array(side_az) - 152.5) > 17.5) | (np.abs(np.array(side_el) - 30) > 15)
+    assert np.mean(outside) > 0.5  # the convention's rims: none
+    assert min(top_el) < 45.0 and max(top_el) > 75.0
+    assert refs.free_rim(5, 7) == refs.free_rim(5, 7) != refs.free_rim(6, 7)
+    both = refs.placement_overrides(5, 7, fill="free", rim="free")
+    assert both == dict(refs.free_fill(5, 7), **refs.free_rim(5, 7))
+    assert refs.placement_overrides(5, 7) is None
+    with pytest.raises(ValueError, match="rim must be one of"):
+        refs.placement_overrides(5, 7, rim="behind")
+
+
+_CAMERA = np.eye(4)
+_CAMERA[:3, 3] = (0.0, -4.0, 1.0)
+_LAYOUT = {"camera": _CAMERA, "centre": np.zeros(3)}  # what _light_specs reads
+
+
+def _same_lights(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    return len(a) == len(b) and all(
+        np.allclose(x["position"], y["position"]) and x["illuminance"] == y["illuminance"]
+        for x, y in zip(a, b, strict=True))
+
+
+def test_the_generator_renders_a_free_rim_where_it_was_drawn(tmp_path: Path) -> None:
+    """Still 1 of seed 3 has a top rim: rendered with ``--rim free`` it comes from the drawn
+    direction, and the scene is the convention's but for the rim and the room."""
+    assert refs.draw_params(SEED, 1)["rim"]["mode"] == "top"
+    assert refs.main(["--out", str(tmp_path), "--n", "1", "--start", "1", "--seed", str(SEED),
+                      "--size", "64x36", "--samples", "4", "--rim", "free"]) == 0
+    truth = json.loads((tmp_path / "001.json").read_text())
+    drawn = refs.free_rim(SEED, 1)["rim"]
+    (rim,) = truth["rim"]["lights"]
+    assert rim["azimuth_deg"] == pytest.approx(drawn["top_azimuth_deg"])
+    assert rim["elevation_deg"] == pytest.approx(drawn["top_elevation_deg"])
+    twin = refs.generate(tmp_path / "c", 1, seed=SEED, size=(64, 36), samples=4, start=1)[0]
+    room = ("rim", "floor_z", "wall_distance_m")
+    assert {k: v for k, v in truth.items() if k not in room} == \
+        {k: v for k, v in twin.items() if k not in room}
+    assert truth["rim"]["mode"] == twin["rim"]["mode"] == "top"
+    assert truth["rim"]["lights"] != twin["rim"]["lights"]
