@@ -208,7 +208,8 @@ def pooled(files: list[Path]) -> int:
             return 2
     print("pooled: " + ", ".join(f"{f.name} (seed {run.get('seed')}, {run.get('cutout')}, "
                                  f"fill {run.get('fill', 'convention')}, "
-                                 f"rim {run.get('rim', 'convention')})"
+                                 f"rim {run.get('rim', 'convention')}, "
+                                 f"room {run.get('room', 'plain')})"
                                  for f, run in zip(files, runs, strict=True)))
     failures = sum(int(run.get("crashes", 0)) for run in runs)
     report([row for run in runs for row in run["rows"]], failures)
@@ -217,8 +218,8 @@ def pooled(files: list[Path]) -> int:
 
 def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options that pick the stills: ``--n --seed --size --samples --cache --fill
-    --rim``."""
-    from moks_graph.hosts.blender.references import PLACEMENTS
+    --rim --room``."""
+    from moks_graph.hosts.blender.references import PLACEMENTS, ROOMS
 
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
@@ -233,23 +234,29 @@ def still_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
                     help="each still's rims near the matcher's rim lobes, or spread wider "
                          "(side azimuth 100-178 deg, elevation 0-60 deg; top 30-85 deg up; "
                          "the same scenes otherwise)")
+    ap.add_argument("--room", choices=ROOMS, default="plain",
+                    help="each still's floor and wall one grey, or procedurally textured "
+                         "around it (the same scenes otherwise)")
     return ap
 
 
 def ensure_stills(cache: Path, n: int, seed: int, size: tuple[int, int], samples: int,
-                  fill: str = "convention", rim: str = "convention") -> Path:
+                  fill: str = "convention", rim: str = "convention", room: str = "plain"
+                  ) -> Path:
     """The folder of stills ``0 .. n - 1`` of ``seed``, rendering those not cached yet
-    (``seed<N>_<W>x<H>_s<S>``, then ``_free-fill`` and ``_free-rim`` where they move)."""
+    (``seed<N>_<W>x<H>_s<S>``, then ``_free-fill``, ``_free-rim`` and ``_textured-room``
+    where they differ from the defaults)."""
     from moks_graph.hosts.blender.references import generate
 
-    tail = "".join(f"_{place}-{light}" for light, place in (("fill", fill), ("rim", rim))
-                   if place != "convention")
+    tail = "".join(f"_{value}-{part}" for part, value, default in (
+        ("fill", fill, "convention"), ("rim", rim, "convention"), ("room", room, "plain"))
+        if value != default)
     folder = cache / f"seed{seed}_{size[0]}x{size[1]}_s{samples}{tail}"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         if not (folder / f"{i:03d}.json").exists():
             generate(folder, 1, seed=seed, size=size, samples=samples, start=i, fill=fill,
-                     rim=rim)
+                     rim=rim, room=room)
     return folder
 
 
@@ -283,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         return pooled(args.pool)
     w, h = (int(v) for v in args.size.split("x"))
     folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill,
-                           args.rim)
+                           args.rim, args.room)
     import imageio.v3 as iio
 
     rgba = folder / "rgba"
@@ -339,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     stats = report(rows, failures)
     if args.json:
         record = dict(stats, seed=args.seed, cutout=args.cutout, hint=args.hint, fill=args.fill,
-                      rim=args.rim, rows=rows)
+                      rim=args.rim, room=args.room, rows=rows)
         args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return 1 if failures else 0
 

@@ -103,7 +103,7 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     import imageio.v3 as iio
 
-    from moks_graph.hosts.blender.references import placement_overrides, render_normals
+    from moks_graph.hosts.blender.references import render_normals, variant_overrides
     from moks_graph.hosts.inverse.match import load_reference
     from moks_graph.nodes.inverse.estimate import to_working
     from moks_graph.nodes.inverse.lightfit import fit_lights
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     folder = ensure_stills(args.cache, args.n, args.seed, (w, h), args.samples, args.fill,
-                           args.rim)
+                           args.rim, args.room)
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in ROWS}
     print(f"{'still':>5} {'shape':<13} " + " ".join(f"{name:>16}" for name in ROWS)
           + "   (key direction error deg / normals' error deg)")
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         cached = folder / f"{i:03d}.normals.npy"
         normals = np.load(cached) if cached.exists() else render_normals(
             folder, i, seed=args.seed, size=(w, h),
-            overrides=placement_overrides(args.seed, i, args.fill, args.rim))
+            overrides=variant_overrides(args.seed, i, args.fill, args.rim, args.room))
         work = to_working(load_reference(folder / f"{i:03d}.png"))
         exact = on_grid(view_normals(normals.astype(np.float64), truth), work.shape[:2])
         mask_png = iio.imread(folder / f"{i:03d}.mask.png")

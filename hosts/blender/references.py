@@ -30,6 +30,10 @@ PLACEMENTS = ("convention", "free")
 (``-0.6`` of the key's azimuth, +-25 deg) or at any azimuth within +-135 deg
 (:func:`free_fill`); the rims near the matcher's rim lobes (side 135-170 deg azimuth,
 15-45 deg up; top straight behind, 50-70 deg up) or spread wider (:func:`free_rim`)."""
+ROOMS = ("plain", "textured")
+"""The floor and wall: one drawn grey each, or a procedural texture around it
+(:func:`textured_room`)."""
+TEXTURES = ("noise", "checker", "brick", "voronoi")
 SHAPES = ("uv_sphere", "ico_sphere", "torus", "cylinder", "bevelled_cube", "suzanne",
           "bust", "cone", "capsule")
 KEY_TYPES = ("area_square", "area_disk", "spot", "point")
@@ -137,7 +141,8 @@ def draw_params(seed: int, i: int) -> dict[str, Any]:
              wall=bool(rng.random() < 0.6), wall_albedo=float(rng.uniform(0.05, 0.6)),
              wall_gap_m=float(rng.uniform(0.8, 3.0)), wall_yaw_deg=float(rng.uniform(-20, 20)),
              world_grey=float(rng.uniform(0.01, 0.22)),
-             ambient_frac=float(rng.uniform(0.0, 0.05)))
+             ambient_frac=float(rng.uniform(0.0, 0.05)),
+             floor_texture=None, wall_texture=None)
     p["key"] = _key_draws(rng)
     p["fill"] = _fill_draws(rng, p["key"])
     p["rim"] = _rim_draws(rng, p["key"])
@@ -171,16 +176,38 @@ def free_rim(seed: int, i: int) -> dict[str, Any]:
                     "top_elevation_deg": float(rng.uniform(30.0, 85.0))}}
 
 
-def placement_overrides(seed: int, i: int, fill: str = "convention",
-                        rim: str = "convention") -> dict[str, Any] | None:
+def _texture_draws(rng: np.random.Generator, albedo: float) -> dict[str, Any]:
+    kind = TEXTURES[int(rng.integers(len(TEXTURES)))]
+    contrast, tint = rng.uniform(0.3, 1.0), rng.uniform(-0.15, 0.15, 3)
+    low = [float(np.clip(albedo * (1.0 - 0.5 * contrast) * (1.0 + t), 0.01, 0.9)) for t in tint]
+    high = [float(np.clip(albedo * (1.0 + 0.5 * contrast) * (1.0 + t), 0.01, 0.9)) for t in tint]
+    return {"kind": kind, "scale_per_m": float(_log_uniform(rng, 1.5, 25.0)),
+            "colours": [low, high]}
+
+
+def textured_room(seed: int, i: int) -> dict[str, Any]:
+    """Overrides that texture still ``i``'s floor and wall: a procedural Blender texture
+    (one of :data:`TEXTURES`, features about 4-70 cm across) between two colours around the
+    plane's drawn grey, contrast 0.3-1, tinted up to 15 % per channel
+    (``default_rng([seed, i, 3])``). Every other draw is the plain still's."""
+    rng = np.random.default_rng([int(seed), int(i), 3])
+    base = draw_params(seed, i)
+    return {"floor_texture": _texture_draws(rng, base["floor_albedo"]),
+            "wall_texture": _texture_draws(rng, base["wall_albedo"])}
+
+
+def variant_overrides(seed: int, i: int, fill: str = "convention", rim: str = "convention",
+                      room: str = "plain") -> dict[str, Any] | None:
     """The overrides still ``i`` is rendered with for a fill and a rim placement (each one
-    of :data:`PLACEMENTS`): :func:`free_fill` and :func:`free_rim` for ``free``, none for
-    the convention."""
-    for name, value in (("fill", fill), ("rim", rim)):
-        if value not in PLACEMENTS:
-            raise ValueError(f"{name} must be one of {', '.join(PLACEMENTS)}, got {value!r}")
+    of :data:`PLACEMENTS`: :func:`free_fill` and :func:`free_rim` for ``free``) and a room
+    (one of :data:`ROOMS`: :func:`textured_room` for ``textured``); none for the defaults."""
+    for name, value, allowed in (("fill", fill, PLACEMENTS), ("rim", rim, PLACEMENTS),
+                                 ("room", room, ROOMS)):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     out = dict(free_fill(seed, i) if fill == "free" else {},
-               **(free_rim(seed, i) if rim == "free" else {}))
+               **(free_rim(seed, i) if rim == "free" else {}),
+               **(textured_room(seed, i) if room == "textured" else {}))
     return out or None
 
 
@@ -312,14 +339,29 @@ def _principled(bpy: Any, name: str, rgb: Sequence[float], roughness: float) -> 
     return mat
 
 
-def _diffuse(bpy: Any, name: str, albedo: float) -> Any:
-    """A Lambertian (Diffuse BSDF) grey: the floor, the wall and the light meter's card."""
+def _diffuse(bpy: Any, name: str, albedo: float, texture: dict[str, Any] | None = None) -> Any:
+    """A Lambertian (Diffuse BSDF) grey: the floor, the wall and the light meter's card;
+    with ``texture`` (:func:`textured_room`) a procedural texture in object space between
+    its two colours."""
     mat = _with_nodes(bpy.data.materials.new(name))
-    nodes = mat.node_tree.nodes
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
     out = next(n for n in nodes if n.bl_idname == "ShaderNodeOutputMaterial")
     diffuse = nodes.new("ShaderNodeBsdfDiffuse")
     diffuse.inputs["Color"].default_value = (albedo, albedo, albedo, 1.0)
-    mat.node_tree.links.new(diffuse.outputs[0], out.inputs["Surface"])
+    links.new(diffuse.outputs[0], out.inputs["Surface"])
+    if texture is not None:
+        coord = nodes.new("ShaderNodeTexCoord")
+        tex = nodes.new({"noise": "ShaderNodeTexNoise", "checker": "ShaderNodeTexChecker",
+                         "brick": "ShaderNodeTexBrick",
+                         "voronoi": "ShaderNodeTexVoronoi"}[texture["kind"]])
+        tex.inputs["Scale"].default_value = texture["scale_per_m"]
+        ramp = nodes.new("ShaderNodeValToRGB")
+        for element, rgb in zip(ramp.color_ramp.elements, texture["colours"], strict=True):
+            element.color = (*rgb, 1.0)
+        links.new(coord.outputs["Object"], tex.inputs["Vector"])
+        links.new(tex.outputs["Distance" if texture["kind"] == "voronoi" else "Fac"],
+                  ramp.inputs["Fac"])
+        links.new(ramp.outputs["Color"], diffuse.inputs["Color"])
     return mat
 
 
@@ -538,7 +580,7 @@ def _add_light(bpy: Any, scene: Any, name: str, light: dict[str, Any], target: n
 
 
 def _add_plane(bpy: Any, scene: Any, name: str, albedo: float, matrix: Any,
-               half_size: float = 30.0) -> Any:
+               half_size: float = 30.0, texture: dict[str, Any] | None = None) -> Any:
     """A Lambertian square (local XY, normal +Z) of side ``2 * half_size``."""
     import bmesh  # only importable once bpy is
 
@@ -547,7 +589,7 @@ def _add_plane(bpy: Any, scene: Any, name: str, albedo: float, matrix: Any,
     bmesh.ops.create_grid(bm, x_segments=1, y_segments=1, size=half_size)
     bm.to_mesh(mesh)
     bm.free()
-    mesh.materials.append(_diffuse(bpy, name, albedo))
+    mesh.materials.append(_diffuse(bpy, name, albedo, texture))
     obj = _link(bpy, scene, name, mesh)
     obj.matrix_world = matrix
     return obj
@@ -744,6 +786,8 @@ def _truth(i: int, seed: int, size: tuple[int, int], p: dict[str, Any],
         "floor_z": float(env["floor_z"]) if p["floor"] else None,
         "wall": bool(p["wall"]), "wall_albedo": float(p["wall_albedo"]),
         "wall_distance_m": float(env["wall_gap"]) if p["wall"] else None,
+        "floor_texture": p["floor_texture"] if p["floor"] else None,
+        "wall_texture": p["wall_texture"] if p["wall"] else None,
         "world_rgb": [float(env["backdrop"])] * 3,
         "ambient_radiance": float(env["ambient"]),
         "key": by_role["key"][0], "fill": by_role["fill"][0],
@@ -786,7 +830,7 @@ def _build(bpy: Any, p: dict[str, Any], size: tuple[int, int], samples: int
            "samples": samples, "denoiser": "OPENIMAGEDENOISE" if _has_oidn() else "none"}
     if p["floor"]:
         _add_plane(bpy, scene, "floor", p["floor_albedo"],
-                   Matrix.Translation((0.0, 0.0, env["floor_z"])))
+                   Matrix.Translation((0.0, 0.0, env["floor_z"])), texture=p["floor_texture"])
     if p["wall"]:
         yaw = math.radians(p["wall_yaw_deg"])
         normal = np.array([-math.sin(yaw), -math.cos(yaw), 0.0])  # faces the camera (-Y)
@@ -795,7 +839,8 @@ def _build(bpy: Any, p: dict[str, Any], size: tuple[int, int], samples: int
         origin[2] = env["floor_z"] + 30.0
         upright = Matrix.Rotation(math.radians(90.0), 4, "X")
         _add_plane(bpy, scene, "wall", p["wall_albedo"],
-                   Matrix.Translation(origin.tolist()) @ Matrix.Rotation(-yaw, 4, "Z") @ upright)
+                   Matrix.Translation(origin.tolist()) @ Matrix.Rotation(-yaw, 4, "Z") @ upright,
+                   texture=p["wall_texture"])
     _world(bpy, scene, env["backdrop"], env["ambient"])
     if p["haze_density_per_m"] > 0:
         reach = max(np.linalg.norm(layout["camera"][:3, 3] - layout["centre"]),
@@ -899,19 +944,20 @@ def render_normals(out_dir: str | os.PathLike[str], i: int, seed: int = 0,
 def generate(out_dir: str | os.PathLike[str], n: int, seed: int = 0,
              size: tuple[int, int] = (480, 270), samples: int = 32, start: int = 0,
              log: Any = None, normals: bool = False, fill: str = "convention",
-             rim: str = "convention") -> list[dict[str, Any]]:
+             rim: str = "convention", room: str = "plain") -> list[dict[str, Any]]:
     """Render stills ``start .. start + n - 1`` into ``out_dir``; returns their truth dicts.
 
     ``normals``: also write each still's ``<id>.normals.npy`` (:func:`render_normals`).
-    ``fill``, ``rim``: each one of :data:`PLACEMENTS` (:func:`placement_overrides`).
+    ``fill``, ``rim``: each one of :data:`PLACEMENTS`; ``room`` one of :data:`ROOMS`
+    (:func:`variant_overrides`).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    placement_overrides(seed, start, fill, rim)  # an unknown placement fails before a render
+    variant_overrides(seed, start, fill, rim, room)  # an unknown one fails before a render
     truths = []
     for i in range(start, start + n):
         t0 = time.perf_counter()
-        overrides = placement_overrides(seed, i, fill, rim)
+        overrides = variant_overrides(seed, i, fill, rim, room)
         truths.append(render_still(out_dir, i, seed, size, samples, overrides))
         if normals:
             render_normals(out_dir, i, seed, size, overrides=overrides)
@@ -981,6 +1027,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rim", choices=PLACEMENTS, default="convention",
                     help="the rims near the matcher's rim lobes, or spread wider: side "
                          "azimuth 100-178 deg, elevation 0-60 deg (free_rim)")
+    ap.add_argument("--room", choices=ROOMS, default="plain",
+                    help="a plain grey floor and wall, or procedurally textured ones "
+                         "(textured_room)")
     args = ap.parse_args(argv)
 
     def log(i: int, truth: dict[str, Any], took: float) -> None:
@@ -992,7 +1041,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     truths = generate(args.out, args.n, args.seed, args.size, args.samples, args.start, log,
-                      args.normals, args.fill, args.rim)
+                      args.normals, args.fill, args.rim, args.room)
     took = time.perf_counter() - t0
     print(f"{len(truths)} stills in {took:.1f} s ({took / max(1, len(truths)):.2f} s each) "
           f"-> {args.out}")

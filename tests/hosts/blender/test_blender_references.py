@@ -255,7 +255,7 @@ def test_a_free_rim_moves_only_the_rims_directions_and_spreads_them_wider() -> N
     side_az, side_el, top_el = [], [], []
     for i in range(300):
         base = refs.draw_params(5, i)
-        moved = refs._merge(base, refs.placement_overrides(5, i, rim="free") or {})
+        moved = refs._merge(base, refs.variant_overrides(5, i, rim="free") or {})
         assert {k: v for k, v in moved.items() if k != "rim"} == \
             {k: v for k, v in base.items() if k != "rim"}
         for a, b in zip(moved["rim"]["sides"], base["rim"]["sides"], strict=True):
@@ -278,11 +278,11 @@ def test_a_free_rim_moves_only_the_rims_directions_and_spreads_them_wider() -> N
     assert np.mean(outside) > 0.5  # the convention's rims: none
     assert min(top_el) < 45.0 and max(top_el) > 75.0
     assert refs.free_rim(5, 7) == refs.free_rim(5, 7) != refs.free_rim(6, 7)
-    both = refs.placement_overrides(5, 7, fill="free", rim="free")
+    both = refs.variant_overrides(5, 7, fill="free", rim="free")
     assert both == dict(refs.free_fill(5, 7), **refs.free_rim(5, 7))
-    assert refs.placement_overrides(5, 7) is None
+    assert refs.variant_overrides(5, 7) is None
     with pytest.raises(ValueError, match="rim must be one of"):
-        refs.placement_overrides(5, 7, rim="behind")
+        refs.variant_overrides(5, 7, rim="behind")
 
 
 _CAMERA = np.eye(4)
@@ -313,3 +313,57 @@ def test_the_generator_renders_a_free_rim_where_it_was_drawn(tmp_path: Path) -> 
         {k: v for k, v in twin.items() if k not in room}
     assert truth["rim"]["mode"] == twin["rim"]["mode"] == "top"
     assert truth["rim"]["lights"] != twin["rim"]["lights"]
+
+
+def test_a_textured_room_only_textures_the_floor_and_wall() -> None:
+    """``room="textured"`` adds a texture to each plane, two colours around its drawn grey;
+    every other draw is the plain still's, and the kinds and scales spread."""
+    kinds, scales = set(), []
+    for i in range(200):
+        base = refs.draw_params(5, i)
+        moved = refs._merge(base, refs.variant_overrides(5, i, room="textured") or {})
+        assert base["floor_texture"] is None and base["wall_texture"] is None
+        assert {k: v for k, v in moved.items() if not k.endswith("_texture")} == \
+            {k: v for k, v in base.items() if not k.endswith("_texture")}
+        for plane in ("floor", "wall"):
+            tex = moved[f"{plane}_texture"]
+            low, high = (np.array(c) for c in tex["colours"])
+            assert np.all(low >= 0.01) and np.all(high <= 0.9)
+            assert np.all(low <= high) and low.mean() < base[f"{plane}_albedo"]
+            kinds.add(tex["kind"])
+            scales.append(tex["scale_per_m"])
+    assert kinds == set(refs.TEXTURES)
+    assert min(scales) < 3.0 and max(scales) > 15.0
+    assert refs.textured_room(5, 7) == refs.textured_room(5, 7) != refs.textured_room(6, 7)
+    with pytest.raises(ValueError, match="room must be one of"):
+        refs.variant_overrides(5, 7, room="marble")
+
+
+def test_the_generator_renders_a_textured_room_around_the_same_subject(tmp_path: Path) -> None:
+    """Still 1 of seed 3 (a floor and a wall) with ``--room textured``: the same subject,
+    matte and truth but for the textures, and a background that varies where the plain
+    one is smooth."""
+    import imageio.v3 as iio
+
+    p = refs.draw_params(SEED, 1)
+    assert p["floor"] and p["wall"]
+    assert refs.main(["--out", str(tmp_path), "--n", "1", "--start", "1", "--seed", str(SEED),
+                      "--size", "96x54", "--samples", "8", "--room", "textured"]) == 0
+    truth = json.loads((tmp_path / "001.json").read_text())
+    twin = refs.generate(tmp_path / "c", 1, seed=SEED, size=(96, 54), samples=8, start=1)[0]
+    drawn = refs.textured_room(SEED, 1)
+    assert truth["floor_texture"] == drawn["floor_texture"]
+    assert truth["wall_texture"] == drawn["wall_texture"]
+    assert twin["floor_texture"] is None and twin["wall_texture"] is None
+    assert {k: v for k, v in truth.items() if not k.endswith("_texture")} == \
+        {k: v for k, v in twin.items() if not k.endswith("_texture")}
+    mask = iio.imread(tmp_path / "001.mask.png")
+    assert np.array_equal(mask, iio.imread(tmp_path / "c" / "001.mask.png"))
+    background = (mask if mask.ndim == 2 else mask[..., 0]) < 128
+
+    def roughness(path: Path) -> float:
+        grey = iio.imread(path)[..., :3].astype(float).mean(axis=-1)
+        step = np.abs(np.diff(grey, axis=1))[background[:, 1:] & background[:, :-1]]
+        return float(np.mean(step))
+
+    assert roughness(tmp_path / "001.png") > 1.5 * roughness(tmp_path / "c" / "001.png")

@@ -63,8 +63,8 @@ def test_free_fill_stills_are_cached_apart_and_rendered_with_the_fill_moved(
 
     calls = []
 
-    def fake_generate(folder, n, *, seed, size, samples, start, fill, rim):
-        calls.append((Path(folder).name, start, fill, rim))
+    def fake_generate(folder, n, *, seed, size, samples, start, fill, rim, room):
+        calls.append((Path(folder).name, start, fill, rim, room))
         (Path(folder) / f"{start:03d}.json").write_text("{}")
 
     monkeypatch.setattr(references, "generate", fake_generate)
@@ -72,37 +72,43 @@ def test_free_fill_stills_are_cached_apart_and_rendered_with_the_fill_moved(
     (tmp_path / "seed7_32x18_s4" / "000.json").write_text("{}")
     folder = ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4, "free")
     assert folder.name == "seed7_32x18_s4_free-fill"
-    assert calls == [("seed7_32x18_s4_free-fill", 0, "free", "convention")]
+    assert calls == [("seed7_32x18_s4_free-fill", 0, "free", "convention", "plain")]
     assert ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4).name == "seed7_32x18_s4"
     assert len(calls) == 1  # the convention's still was cached
     assert ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4, rim="free").name == \
         "seed7_32x18_s4_free-rim"
     assert ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4, "free", "free").name == \
         "seed7_32x18_s4_free-fill_free-rim"
-    assert calls[1:] == [("seed7_32x18_s4_free-rim", 0, "convention", "free"),
-                         ("seed7_32x18_s4_free-fill_free-rim", 0, "free", "free")]
-    args = ic.still_arguments(argparse.ArgumentParser()).parse_args(["--fill", "free",
-                                                                     "--rim", "free"])
-    assert (args.fill, args.rim) == ("free", "free")
+    assert ic.ensure_stills(tmp_path, 1, 7, (32, 18), 4, room="textured").name == \
+        "seed7_32x18_s4_textured-room"
+    assert calls[1:] == [("seed7_32x18_s4_free-rim", 0, "convention", "free", "plain"),
+                         ("seed7_32x18_s4_free-fill_free-rim", 0, "free", "free", "plain"),
+                         ("seed7_32x18_s4_textured-room", 0, "convention", "convention",
+                          "textured")]
+    args = ic.still_arguments(argparse.ArgumentParser()).parse_args(
+        ["--fill", "free", "--rim", "free", "--room", "textured"])
+    assert (args.fill, args.rim, args.room) == ("free", "free", "textured")
 
 
 def test_the_bench_renders_matches_and_records_the_placements_end_to_end(
         tmp_path: Path, capsys) -> None:
-    """``main`` with ``--fill free --rim free`` renders a real still with bpy, matches it,
-    scores it against the truth and records the placements; ``--pool`` reads them back."""
+    """``main`` with ``--fill free --rim free --room textured`` renders a real still with
+    bpy, matches it, scores it against the truth and records the variants; ``--pool`` reads
+    them back."""
     out = tmp_path / "one.json"
     rc = ic.main(["--n", "1", "--seed", "3", "--size", "96x54", "--samples", "4",
                   "--cache", str(tmp_path), "--fill", "free", "--rim", "free",
-                  "--json", str(out)])
+                  "--room", "textured", "--json", str(out)])
     record = json.loads(out.read_text())
-    assert (record["fill"], record["rim"], record["seed"]) == ("free", "free", 3)
+    assert (record["fill"], record["rim"], record["room"], record["seed"]) == \
+        ("free", "free", "textured", 3)
     assert rc == (1 if record["crashes"] else 0)
     assert len(record["rows"]) + record["crashes"] == 1
-    truth = json.loads((tmp_path / "seed3_96x54_s4_free-fill_free-rim" / "000.json")
-                       .read_text())
+    folder = tmp_path / "seed3_96x54_s4_free-fill_free-rim_textured-room"
+    truth = json.loads((folder / "000.json").read_text())
     for row in record["rows"]:
         assert row["shape"] == truth["shape"]
         assert 0.0 <= row["direction_deg"] <= 180.0
     capsys.readouterr()
     assert ic.pooled([out]) == rc
-    assert "fill free, rim free" in capsys.readouterr().out
+    assert "fill free, rim free, room textured" in capsys.readouterr().out
