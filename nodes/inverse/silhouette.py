@@ -48,6 +48,11 @@ SPLIT_SHARED: Final[float] = 0.35
 borders this fraction of its outline or more: the other side of a terminator, whose
 outline against a backdrop of its own tone is weak (a halo or a pool of light beside the
 subject adds less and borders less)."""
+SOFT_OUTLINE: Final[float] = 0.2
+INSIDE_SHARPER: Final[float] = 2.0
+"""A region outlined less sharply than this (of the frame's strongest edge) that holds a
+candidate outlined this many times as sharply is the subject with a pool of light or a
+patch of texture round it, and the candidate is the subject (:func:`sharp_inside`)."""
 OUTLINE_LARGER: Final[float] = 4.0
 OUTLINE_LARGER_SHARPNESS: Final[float] = 0.5
 """A closed outline this many times the contrast region's area, outlined at least this
@@ -92,6 +97,11 @@ HOLE_SHARPNESS: Final[float] = 0.95
 """A hole through the subject: 2-30 % of its area, within this squared Mahalanobis
 distance of the colours around the silhouette, ringed by a band of subject this wide [px],
 outlined about as sharply as the silhouette (a top face's crease: 0.93 or less)."""
+TEXTURE_CELLS: Final[int] = 24
+"""A closed outline holding this many cells of its own edges or more (each 4 px or more)
+is a patch of textured floor or wall, not a subject: a subject's own terminator, creases
+and features make at most 19 (design seeds 53 and 59, plain and textured rooms), a
+checker or a noise texture 21-318."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
@@ -211,16 +221,17 @@ def shadow_like(region: np.ndarray, log_y: np.ndarray, others: np.ndarray) -> bo
     return darker > SHADOW_DARKER and spread < SHADOW_FLAT
 
 
-def _pick_component(candidate: np.ndarray, score: np.ndarray,
-                    edges: np.ndarray, log_y: np.ndarray) -> list[np.ndarray]:
+def _pick_component(candidate: np.ndarray, score: np.ndarray, edges: np.ndarray,
+                    log_y: np.ndarray, lines: np.ndarray | None = None) -> list[np.ndarray]:
     """The candidate regions most likely to be the subject, best first (at most
     ``CANDIDATES``).
 
     Each region scores its distance from the border clusters (capped per pixel), less when
     it runs along the frame border (a floor, a wall seam, a sky band), and times how sharp
     its outline is: an object has a silhouette, a pool of light on a wall only soft edges.
-    Cast shadows, regions spanning the frame (floors, walls) and bands along a seam
-    (``BAND_ASPECT``) are not the subject.
+    Cast shadows, regions spanning the frame (floors, walls), bands along a seam
+    (``BAND_ASPECT``) and, given the edge ``lines``, textured patches (:func:`textured`)
+    are not the subject.
     """
     comps, n = ndimage.label(candidate, structure=np.ones((3, 3)))
     if n == 0:
@@ -239,7 +250,8 @@ def _pick_component(candidate: np.ndarray, score: np.ndarray,
             break
         region = comps == ids[k]
         if (spans_frame(region) or aspect(region) > BAND_ASPECT
-                or shadow_like(region, log_y, candidate)):
+                or shadow_like(region, log_y, candidate)
+                or (lines is not None and textured(region, lines))):
             mass[k] = 0.0
             continue
         ring = ndimage.binary_dilation(region, iterations=2) & ~ndimage.binary_erosion(
@@ -381,33 +393,62 @@ def outline_sharpness(mask: np.ndarray | None, edges: np.ndarray) -> float:
     return ring_sharpness(outline_of(mask), edges)
 
 
-def closed_outline(rgb: np.ndarray, log_y: np.ndarray, edges: np.ndarray
-                   ) -> np.ndarray | None:
-    """The largest region a closed edge outlines (Canny on display-encoded colour, small
-    gaps closed), inside the frame, not a cast shadow; snapped to the strongest edges."""
+def edge_lines(rgb: np.ndarray) -> np.ndarray:
+    """Canny edges of the display-encoded colour, small gaps closed."""
     from skimage.feature import canny
 
     from moks_graph.nodes.imaging.colorimetry import srgb_encode
 
-    h, w = log_y.shape
-    side = max(h, w)
     enc = srgb_encode(np.clip(rgb / max(float(np.percentile(rgb, 99.5)), 1e-9), 0.0, 1.0))
-    lines = np.zeros((h, w), dtype=bool)
+    lines = np.zeros(rgb.shape[:2], dtype=bool)
     for c in range(3):
         lines |= canny(enc[..., c], sigma=1.0, low_threshold=CANNY_LOW,
                        high_threshold=CANNY_HIGH)
-    filled = ndimage.binary_fill_holes(ndimage.binary_closing(lines, _disk(2)))
+    return ndimage.binary_closing(lines, _disk(2))
+
+
+def textured(region: np.ndarray, lines: np.ndarray) -> bool:
+    """A patch of textured floor or wall: ``region`` holds ``TEXTURE_CELLS`` or more cells
+    of the edge ``lines`` (:func:`edge_lines`)."""
+    return edge_cells(region & ~lines) >= TEXTURE_CELLS
+
+
+def closed_outline(lines: np.ndarray, log_y: np.ndarray, edges: np.ndarray
+                   ) -> np.ndarray | None:
+    """The largest region the edge ``lines`` (:func:`edge_lines`) close, inside the frame,
+    not a cast shadow nor a textured patch (:func:`textured`); snapped to the strongest
+    edges."""
+    h, w = log_y.shape
+    side = max(h, w)
+    filled = ndimage.binary_fill_holes(lines)
     comps, n = ndimage.label(filled)
     best, best_area = None, MIN_FRACTION * h * w
     for k in range(1, n + 1):
         region = comps == k
         area = float(np.count_nonzero(region))
-        if area < best_area or any(frame_sides(region)) or shadow_like(region, log_y, filled):
+        if (area < best_area or any(frame_sides(region)) or shadow_like(region, log_y, filled)
+                or textured(region, lines)):
             continue
         best, best_area = region, area
     if best is None:
         return None
     return _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
+
+
+def sharp_inside(inner: np.ndarray, outer: np.ndarray, edges: np.ndarray) -> bool:
+    """``inner`` is the subject that the soft region ``outer`` holds with a pool of light
+    or a patch of texture round it: ``outer`` holds ``COMPLETE_HOLDS`` of it, is outlined
+    less sharply than ``SOFT_OUTLINE``, and ``inner`` at least ``INSIDE_SHARPER`` times as
+    sharply."""
+    soft = outline_sharpness(outer, edges)
+    return bool(0.0 <= soft < SOFT_OUTLINE and (inner & outer).sum() >= COMPLETE_HOLDS
+                * inner.sum() and outline_sharpness(inner, edges) >= INSIDE_SHARPER * soft)
+
+
+def edge_cells(open_area: np.ndarray) -> int:
+    """How many cells (4-connected, 4 px or more) the lines around ``open_area`` leave."""
+    cells, n = ndimage.label(open_area)
+    return int(np.count_nonzero(np.bincount(cells.ravel(), minlength=n + 1)[1:] >= 4))
 
 
 def completes(whole: np.ndarray | None, part: np.ndarray | None, edges: np.ndarray,
@@ -502,9 +543,10 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
     log_y = feat[..., 0]
     # contrast regions first; then what an edge encloses (grey on grey stands out there)
     outlined_regions = open_by_disk(enclosed, round(0.008 * side))
+    lines = edge_lines(rgb)
     pools = [(blob, candidate) for blob in _pick_component(candidate, d2, edges, log_y)]
     pools += [(blob, outlined_regions)
-              for blob in _pick_component(outlined_regions, d2, edges, log_y)]
+              for blob in _pick_component(outlined_regions, d2, edges, log_y, lines)]
     masks = []
     for blob, pool in pools:
         shadows = _shadows(pool & ~blob, log_y, pool)
@@ -518,13 +560,16 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
     masks = [m for m in masks if m.sum() >= MIN_FRACTION * h * w]
     mask = masks[0] if masks else None
     for other in masks[1:]:
+        if textured(other, lines):
+            continue  # snapped out over a textured floor or wall
         # a larger region with a sharper outline: the subject has a silhouette, a pool
-        # of light or a soft shadow beside it only ramps
-        if other.sum() > mask.sum() and (outline_sharpness(other, edges)
-                                         > outline_sharpness(mask, edges)
-                                         or completes(other, mask, edges, log_y)):
+        # of light or a soft shadow beside it only ramps; or a sharp one inside a soft one
+        larger = other.sum() > mask.sum() and (
+            outline_sharpness(other, edges) > outline_sharpness(mask, edges)
+            or completes(other, mask, edges, log_y))
+        if larger or sharp_inside(other, mask, edges):
             mask = other
-    outlined = closed_outline(rgb, log_y, edges)
+    outlined = closed_outline(lines, log_y, edges)
     if outline_wins(outlined, mask, edges, log_y):
         mask = outlined
     if mask is None:
