@@ -102,6 +102,12 @@ TEXTURE_CELLS: Final[int] = 24
 is a patch of textured floor or wall, not a subject: a subject's own terminator, creases
 and features make at most 19 (design seeds 53 and 59, plain and textured rooms), a
 checker or a noise texture 21-318."""
+TEXTURE_CELL_AREA: Final[float] = 0.01
+TEXTURE_DENSITY: Final[int] = 8
+TEXTURE_REACH: Final[float] = 3.0
+"""A texture's pixels (:func:`texture_cells`): cells of the edge lines at most this
+fraction of the frame, with this many others of them within this many times their own
+side (a checker's cell has 28 within three cells)."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
@@ -445,6 +451,37 @@ def sharp_inside(inner: np.ndarray, outer: np.ndarray, edges: np.ndarray) -> boo
                 * inner.sum() and outline_sharpness(inner, edges) >= INSIDE_SHARPER * soft)
 
 
+def texture_cells(lines: np.ndarray) -> np.ndarray:
+    """Pixels of a texture: the small cells the edge ``lines`` leave (``TEXTURE_CELL_AREA``
+    of the frame or less) with ``TEXTURE_DENSITY`` or more such cells within
+    ``TEXTURE_REACH`` times their own side, and the lines between them, in patches of
+    ``TEXTURE_CELLS`` or more."""
+    from scipy.spatial import cKDTree
+
+    h, w = lines.shape
+    cells, n = ndimage.label(~lines)
+    area = np.bincount(cells.ravel(), minlength=n + 1)
+    small = (area >= 4) & (area <= TEXTURE_CELL_AREA * h * w)
+    small[0] = False
+    ids = np.nonzero(small)[0]
+    if ids.size < TEXTURE_DENSITY:
+        return np.zeros((h, w), dtype=bool)
+    centres = np.asarray(ndimage.center_of_mass(np.ones((h, w)), cells, ids))
+    reach = TEXTURE_REACH * np.sqrt(area[ids])
+    near = cKDTree(centres).query_ball_point(centres, reach, return_length=True)
+    dense = np.zeros(n + 1, dtype=bool)
+    dense[ids] = np.asarray(near) - 1 >= TEXTURE_DENSITY
+    patches, m = ndimage.label(ndimage.binary_dilation(dense[cells], iterations=2))
+    if m == 0:
+        return patches > 0
+    # a patch holds TEXTURE_CELLS or more: a few small cells are a subject's own detail
+    owner = patches[tuple(np.round(centres[dense[ids]]).astype(int).T)]
+    held = np.bincount(owner, minlength=m + 1)
+    keep = held >= TEXTURE_CELLS
+    keep[0] = False
+    return keep[patches]
+
+
 def edge_cells(open_area: np.ndarray) -> int:
     """How many cells (4-connected, 4 px or more) the lines around ``open_area`` leave."""
     cells, n = ndimage.label(open_area)
@@ -536,14 +573,15 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
     d2 = background_distance(feat)
     h, w = d2.shape
     side = max(h, w)
-    candidate = open_by_disk(d2 > FOREGROUND_D2, round(0.008 * side))
+    lines = edge_lines(rgb)
+    texture = texture_cells(lines)
+    candidate = open_by_disk((d2 > FOREGROUND_D2) & ~texture, round(0.008 * side))
     candidate = ndimage.binary_closing(candidate, _disk(round(0.015 * side)), border_value=0)
     edges = _edges(rgb)
     enclosed = enclosed_regions(rgb)
     log_y = feat[..., 0]
     # contrast regions first; then what an edge encloses (grey on grey stands out there)
     outlined_regions = open_by_disk(enclosed, round(0.008 * side))
-    lines = edge_lines(rgb)
     pools = [(blob, candidate) for blob in _pick_component(candidate, d2, edges, log_y)]
     pools += [(blob, outlined_regions)
               for blob in _pick_component(outlined_regions, d2, edges, log_y, lines)]
@@ -555,6 +593,7 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
         # silhouette) stop it, also where the subject's tone matches the backdrop's
         background = _border((h, w), 2) & (d2 < FOREGROUND_D2) & ~blob
         background |= ndimage.binary_erosion(shadows, iterations=1) & ~blob
+        background |= texture & ~blob
         masks.append(_snap(blob, background, edges, side))
     # a highlight streak snapped alone is no subject, however sharp its outline
     masks = [m for m in masks if m.sum() >= MIN_FRACTION * h * w]
