@@ -48,11 +48,6 @@ SPLIT_SHARED: Final[float] = 0.35
 borders this fraction of its outline or more: the other side of a terminator, whose
 outline against a backdrop of its own tone is weak (a halo or a pool of light beside the
 subject adds less and borders less)."""
-SOFT_OUTLINE: Final[float] = 0.2
-INSIDE_SHARPER: Final[float] = 2.0
-"""A region outlined less sharply than this (of the frame's strongest edge) that holds a
-candidate outlined this many times as sharply is the subject with a pool of light or a
-patch of texture round it, and the candidate is the subject (:func:`sharp_inside`)."""
 OUTLINE_LARGER: Final[float] = 4.0
 OUTLINE_LARGER_SHARPNESS: Final[float] = 0.5
 """A closed outline this many times the contrast region's area, outlined at least this
@@ -441,16 +436,6 @@ def closed_outline(lines: np.ndarray, log_y: np.ndarray, edges: np.ndarray
     return _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
 
 
-def sharp_inside(inner: np.ndarray, outer: np.ndarray, edges: np.ndarray) -> bool:
-    """``inner`` is the subject that the soft region ``outer`` holds with a pool of light
-    or a patch of texture round it: ``outer`` holds ``COMPLETE_HOLDS`` of it, is outlined
-    less sharply than ``SOFT_OUTLINE``, and ``inner`` at least ``INSIDE_SHARPER`` times as
-    sharply."""
-    soft = outline_sharpness(outer, edges)
-    return bool(0.0 <= soft < SOFT_OUTLINE and (inner & outer).sum() >= COMPLETE_HOLDS
-                * inner.sum() and outline_sharpness(inner, edges) >= INSIDE_SHARPER * soft)
-
-
 def texture_cells(lines: np.ndarray) -> np.ndarray:
     """Pixels of a texture: the small cells the edge ``lines`` leave (``TEXTURE_CELL_AREA``
     of the frame or less) with ``TEXTURE_DENSITY`` or more such cells within
@@ -602,11 +587,10 @@ def find_silhouette(rgb: np.ndarray, *, frame_bound: bool = True
         if textured(other, lines):
             continue  # snapped out over a textured floor or wall
         # a larger region with a sharper outline: the subject has a silhouette, a pool
-        # of light or a soft shadow beside it only ramps; or a sharp one inside a soft one
-        larger = other.sum() > mask.sum() and (
-            outline_sharpness(other, edges) > outline_sharpness(mask, edges)
-            or completes(other, mask, edges, log_y))
-        if larger or sharp_inside(other, mask, edges):
+        # of light or a soft shadow beside it only ramps
+        if other.sum() > mask.sum() and (outline_sharpness(other, edges)
+                                         > outline_sharpness(mask, edges)
+                                         or completes(other, mask, edges, log_y)):
             mask = other
     outlined = closed_outline(lines, log_y, edges)
     if outline_wins(outlined, mask, edges, log_y):

@@ -1,5 +1,5 @@
 """The subject in front of a textured floor or wall (silhouette.py: ``TEXTURE_CELLS``,
-``sharp_inside``), on drawn frames. The Cycles figures are in docs/inverse-evaluation.md
+``texture_cells``), on drawn frames. The Cycles figures are in docs/inverse-evaluation.md
 ("A textured floor and wall")."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from moks_graph.nodes.inverse.silhouette import (
     closed_outline,
     edge_lines,
     features,
-    outline_sharpness,
-    sharp_inside,
     texture_cells,
     textured,
 )
@@ -76,16 +74,3 @@ def test_a_closed_outline_is_the_subject_not_a_larger_textured_panel() -> None:
     found = closed_outline(lines, features(img)[..., 0], _edges(img))
     assert found is not None
     assert (found & ball).sum() / (found | ball).sum() > 0.85
-
-
-def test_a_sharp_subject_inside_a_soft_pool_is_the_subject() -> None:
-    """A ball inside a pool of light (a soft glow on the wall): the pool holds the ball and
-    fades out; the ball's outline is a step. The ball replaces the pool, not the reverse."""
-    yy, xx = np.mgrid[0:H, 0:W] + 0.5
-    glow = 0.05 + 0.4 * np.exp(-((xx - 120.0) ** 2 + (yy - 65.0) ** 2) / (2 * 30.0**2))
-    img, ball = _ball(np.repeat(glow[..., None], 3, axis=-1), 120.0, 65.0, 22.0)
-    edges = _edges(img)
-    pool = glow > 0.05 + 0.4 * np.exp(-2.0)  # out to two standard deviations
-    assert outline_sharpness(pool, edges) < outline_sharpness(ball, edges)
-    assert sharp_inside(ball, pool, edges)
-    assert not sharp_inside(pool, ball, edges)
