@@ -93,10 +93,12 @@ HOLE_SHARPNESS: Final[float] = 0.95
 distance of the colours around the silhouette, ringed by a band of subject this wide [px],
 outlined about as sharply as the silhouette (a top face's crease: 0.93 or less)."""
 TEXTURE_CELLS: Final[int] = 24
-"""A closed outline holding this many cells of its own edges or more (each 4 px or more)
-is a patch of textured floor or wall, not a subject: a subject's own terminator, creases
-and features make at most 19 (design seeds 53 and 59, plain and textured rooms), a
-checker or a noise texture 21-318."""
+"""A region holding this many cells of the edge lines or more (each 4 px or more) is a
+patch of textured floor or wall, not a subject (:func:`textured`; and a patch of texture
+pixels holds this many, :func:`texture_cells`): in the largest closed outline of each
+still of design seeds 53 and 59, plain and textured rooms, a subject's own terminator,
+creases and features made at most 19 cells, a checker or a noise texture 16-318, and
+every one with 20 or more was wrong."""
 TEXTURE_CELL_AREA: Final[float] = 0.01
 TEXTURE_DENSITY: Final[int] = 8
 TEXTURE_REACH: Final[float] = 3.0
