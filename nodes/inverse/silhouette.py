@@ -97,8 +97,8 @@ TEXTURE_CELLS: Final[int] = 24
 patch of textured floor or wall, not a subject (:func:`textured`; and a patch of texture
 pixels holds this many, :func:`texture_cells`): in the largest closed outline of each
 still of design seeds 53 and 59, plain and textured rooms, a subject's own terminator,
-creases and features made at most 19 cells, a checker or a noise texture 16-318, and
-every one with 20 or more was wrong."""
+creases and features made at most 19 cells where it was the subject, and it held 16-318
+(a checker's, a noise texture's) where it was not; every one with 20 or more was wrong."""
 TEXTURE_CELL_AREA: Final[float] = 0.01
 TEXTURE_DENSITY: Final[int] = 8
 TEXTURE_REACH: Final[float] = 3.0
