@@ -462,7 +462,7 @@ def texture_cells(lines: np.ndarray) -> np.ndarray:
     if m == 0:
         return patches > 0
     # a patch holds TEXTURE_CELLS or more: a few small cells are a subject's own detail
-    owner = patches[tuple(np.round(centres[dense[ids]]).astype(int).T)]
+    owner = np.asarray(ndimage.maximum(patches, cells, ids[dense[ids]]), dtype=int)
     held = np.bincount(owner, minlength=m + 1)
     keep = held >= TEXTURE_CELLS
     keep[0] = False
