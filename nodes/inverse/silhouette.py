@@ -105,10 +105,6 @@ TEXTURE_REACH: Final[float] = 3.0
 """A texture's pixels (:func:`texture_cells`): cells of the edge lines at most this
 fraction of the frame, with this many others of them within this many times their own
 side (a checker's cell has 28 within three cells)."""
-RAMP_OFFSET: Final[int] = 3
-RAMP_OUTSIDE: Final[float] = 0.6
-"""A closed outline whose edges this many pixels outside it are at least this fraction as
-strong as on it ends in a ramp (:func:`ramps`)."""
 CANNY_LOW: Final[float] = 0.04
 CANNY_HIGH: Final[float] = 0.1
 """Canny hysteresis thresholds on display-encoded colour (0..1) for closed outlines."""
@@ -439,20 +435,7 @@ def closed_outline(lines: np.ndarray, log_y: np.ndarray, edges: np.ndarray
         best, best_area = region, area
     if best is None:
         return None
-    outline = _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
-    return None if ramps(outline, edges) else outline
-
-
-def ramps(region: np.ndarray, edges: np.ndarray) -> bool:
-    """``region`` ends in a ramp, not a step: the edges a few pixels outside its outline
-    (``RAMP_OFFSET``) are at least ``RAMP_OUTSIDE`` as strong as on it (a pool of light, a
-    glow, a patch of texture; a silhouette's edge falls off beside it)."""
-    on = outline_of(region)
-    beside = (ndimage.binary_dilation(region, iterations=RAMP_OFFSET)
-              & ~ndimage.binary_dilation(region, iterations=RAMP_OFFSET - 1))
-    strength = ring_sharpness(on, edges)
-    return bool(strength > 0 and beside.any()
-                and ring_sharpness(beside, edges) >= RAMP_OUTSIDE * strength)
+    return _snap(best, ~ndimage.binary_dilation(best, iterations=3), edges, side)
 
 
 def texture_cells(lines: np.ndarray) -> np.ndarray:

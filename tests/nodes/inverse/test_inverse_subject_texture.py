@@ -12,7 +12,6 @@ from moks_graph.nodes.inverse.silhouette import (
     closed_outline,
     edge_lines,
     features,
-    ramps,
     texture_cells,
     textured,
 )
@@ -75,15 +74,3 @@ def test_a_closed_outline_is_the_subject_not_a_larger_textured_panel() -> None:
     found = closed_outline(lines, features(img)[..., 0], _edges(img))
     assert found is not None
     assert (found & ball).sum() / (found | ball).sum() > 0.85
-
-
-def test_a_glow_ends_in_a_ramp_and_a_ball_in_a_step() -> None:
-    """A pool of light on a wall fades out: the edges beside its outline are as strong as
-    on it. A ball's silhouette is a step: beside it the edges fall off."""
-    yy, xx = np.mgrid[0:H, 0:W] + 0.5
-    glow = 0.05 + 0.5 * np.exp(-((xx - 60.0) ** 2 + (yy - 60.0) ** 2) / (2 * 18.0**2))
-    img, ball = _ball(np.repeat(glow[..., None], 3, axis=-1), 175.0, 70.0, 25.0)
-    edges = _edges(img)
-    pool = np.hypot(xx - 60.0, yy - 60.0) < 18.0  # where its slope is steepest
-    assert ramps(pool, edges)
-    assert not ramps(ball, edges)
