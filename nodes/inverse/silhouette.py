@@ -451,7 +451,7 @@ def texture_cells(lines: np.ndarray) -> np.ndarray:
     small = (area >= 4) & (area <= TEXTURE_CELL_AREA * h * w)
     small[0] = False
     ids = np.nonzero(small)[0]
-    if ids.size < TEXTURE_DENSITY:
+    if ids.size < TEXTURE_CELLS:  # too few small cells for any patch
         return np.zeros((h, w), dtype=bool)
     centres = np.asarray(ndimage.center_of_mass(np.ones((h, w)), cells, ids))
     reach = TEXTURE_REACH * np.sqrt(area[ids])
