@@ -337,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
             result["subject_mask"] = est.subject.mask
         row = score(result, truth, mask)
         row.update(seconds=seconds, seed=args.seed, still=i, shape=truth["shape"],
-                   status=result["status"])
+                   status=result["status"], rim_mode_true=truth["rim"]["mode"],
+                   rim_mode_fit=result["rim_mode"],
+                   key_fit_deg=[result["key_azimuth_deg"], result["key_elevation_deg"]],
+                   key_true_deg=[truth["key"]["azimuth_deg"], truth["key"]["elevation_deg"]],
+                   ratio_fit=result["key_fill_ratio"], ratio_true=truth["key_fill_ratio"])
         rows.append(row)
         print(f"{i:5d} {truth['shape']:<12} {row['direction_deg']:6.1f} "
               f"{row['ratio_stops']:8.2f} {row['cct_K']:7.0f} "

@@ -332,13 +332,15 @@ def _grid_fits(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray, s:
 
 
 def _bounded(key: np.ndarray, hint: KeyHint | None = None) -> np.ndarray:
-    """``key`` with its elevation raised to ``KEY_MIN_ELEVATION_DEG`` where below it, and
-    brought into a user's ``hint`` (:meth:`KeyHint.clamp`) where outside it."""
+    """``key`` with its azimuth brought within ``KEY_MAX_AZIMUTH_DEG`` and its elevation
+    raised to ``KEY_MIN_ELEVATION_DEG`` where outside them (the searched sphere,
+    :func:`key_grid`), and brought into a user's ``hint`` (:meth:`KeyHint.clamp`)."""
+    az, el = angles(key)
+    inside = (float(np.clip(az, -KEY_MAX_AZIMUTH_DEG, KEY_MAX_AZIMUTH_DEG)), el)
     if hint is not None:
-        az, el = angles(key)
-        inside = hint.clamp(az, el)
-        if inside != (az, el):
-            key = direction(*inside)
+        inside = hint.clamp(*inside)
+    if inside != (az, el):
+        key = direction(*inside)
     low = math.sin(math.radians(KEY_MIN_ELEVATION_DEG))
     if key[1] >= low:
         return key
@@ -400,8 +402,7 @@ def fit_key(n: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
         dirs = key_grid(hint)
         start = dirs[_grid_fits(n[sub], y[sub], w[sub], dirs, s, (rim,))[rim][0]]
     key = np.asarray(start, dtype=np.float64) / np.linalg.norm(start)
-    if hint is not None:  # a start outside the hint (a critique's) begins on its edge
-        key = _bounded(key, hint)
+    key = _bounded(key, hint)  # a start outside (a critique's) begins on the edge
     for _ in range(rounds):
         key, s, coef, _ = _refine(n, y, w, key, s, rim, hint=hint)
         r = y - basis(n, key, s, rim) @ coef

@@ -15,12 +15,14 @@ import pytest
 from scipy.optimize import nnls
 
 from moks_graph.nodes.inverse.lightfit import (
+    KEY_MAX_AZIMUTH_DEG,
     LUMA,
     _grid_fits,
     angles,
     basis,
     direction,
     edge_sides,
+    fit_key,
     fit_lights,
     grid_rim,
     jacobian,
@@ -192,6 +194,21 @@ def test_a_rim_is_chosen_with_the_key_not_mistaken_for_it():
     fit = fit_lights(img, estimate_subject(img))
     assert fit.rim == "camera_left"
     assert math.degrees(math.acos(float(np.clip(fit.key @ key, -1.0, 1.0)))) < 4.0
+
+
+def test_the_key_is_refined_on_the_sphere_it_was_searched_on():
+    """A light from behind-left lights a crescent a key refined past the grid's azimuth
+    bound would take; the refinement, and a start from behind, stay within the bound."""
+    mask, normals = _disc()
+    n = normals[mask]
+    y = basis(n, direction(-165.0, 15.0), 0.1, "none") @ np.array([1.0, 0.05, 0.02])
+    for start in (None, direction(170.0, 10.0), direction(-150.0, 40.0)):
+        key, *_ = fit_key(n, y, start=start)
+        az, el = angles(key)
+        assert abs(az) <= KEY_MAX_AZIMUTH_DEG + 1e-6
+        assert el >= -30.0 - 1e-6
+    key, *_ = fit_key(n, y)
+    assert angles(key)[0] < -100.0  # held on the bound's side of the light, not mirrored
 
 
 def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept():
