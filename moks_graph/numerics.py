@@ -43,14 +43,26 @@ def pin() -> bool:
     return True
 
 
+def in_use(features: dict[str, bool], dispatch: list[str]) -> list[str]:
+    """The AVX-512 targets that are both built into numpy's dispatch and left on.
+
+    A CPU feature numpy was not built to dispatch to (numpy 1.26 on a Sapphire Rapids
+    CPU reports ``AVX512_SPR``) selects no kernel, and ``NPY_DISABLE_CPU_FEATURES`` does
+    not turn its flag off: it is not in use.
+    """
+    return [name for name in AVX512 if name in dispatch and features.get(name, False)]
+
+
 def avx512_kernels() -> list[str]:
     """The AVX-512 targets numpy dispatches to in this process (empty: canonical)."""
     try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__ as dispatch
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__ as dispatch
         from numpy.core._multiarray_umath import __cpu_features__ as features
 
-    return [name for name in AVX512 if features.get(name, False)]
+    return in_use(features, list(dispatch))
 
 
 def canonical() -> bool:

@@ -55,3 +55,11 @@ def test_a_users_own_setting_is_left_alone():
 def test_this_test_process_is_canonical():
     assert numerics.canonical(), numerics.avx512_kernels()
     assert numerics.pin() is False  # numpy is imported: too late, and already pinned
+
+
+def test_a_feature_numpy_cannot_dispatch_to_is_no_kernel_in_use():
+    """numpy 1.26 on a Sapphire Rapids CPU: ``AVX512_SPR`` is on, but not a dispatch target
+    of that build, so no kernel uses it; a dispatched target left on is one."""
+    dispatch = ["AVX2", "AVX512F", "AVX512_SKX", "AVX512_ICL"]
+    assert numerics.in_use({"AVX512F": False, "AVX512_SPR": True}, dispatch) == []
+    assert numerics.in_use({"AVX512_SKX": True, "AVX512_SPR": True}, dispatch) == ["AVX512_SKX"]
