@@ -8,7 +8,9 @@ reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported: :func:`pin` 
 before that (``import moks_graph`` does, so the ``moks`` commands and every process they
 start, farm workers included, compute the canonical bits). A process that imported numpy
 first (a DCC's Python, a notebook) keeps the kernels it got; :func:`canonical` says
-whether they are the canonical ones. docs/determinism.md has the details.
+whether they are the canonical ones. numpy's and scipy's OpenBLAS pick their kernels by
+CPU as well: :func:`pin` sets ``OPENBLAS_CORETYPE`` to Haswell's on a machine with AVX2
+(:data:`BLAS_CORE`). docs/determinism.md has the details.
 """
 
 from __future__ import annotations
@@ -25,10 +27,34 @@ AVX512: Final[tuple[str, ...]] = (
 """numpy's AVX-512 dispatch targets (names a build or CPU lacks are ignored)."""
 
 
+BLAS_ENV: Final[str] = "OPENBLAS_CORETYPE"
+BLAS_CORE: Final[str] = "Haswell"
+"""The OpenBLAS kernels every AVX2 machine runs (numpy's and scipy's OpenBLAS pick theirs
+by CPU at load: SkylakeX on AVX-512 Xeons, whose results moved in the last bits from one
+process to the next)."""
+
+
+def avx2_fma(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU has AVX2 and FMA (``/proc/cpuinfo``'s flags; ``False`` where that
+    cannot be read), so that OpenBLAS's Haswell kernels run on it."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return False
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines()
+                  if line.startswith("flags")), [])
+    return "avx2" in flags and "fma" in flags
+
+
 def pin() -> bool:
-    """Keep numpy's AVX-512 kernels off in this process and the ones it starts; ``False``
-    when numpy is already imported (too late to change: a warning says so where its
-    kernels are not the canonical ones) or the variable is set already."""
+    """Keep numpy's AVX-512 kernels off in this process and the ones it starts, and run
+    OpenBLAS's Haswell kernels on an AVX2 machine (``BLAS_CORE``); ``False`` when numpy
+    is already imported (too late to change: a warning says so where its kernels are not
+    the canonical ones) or the variable is set already. A user's own settings stay."""
+    if "numpy" not in sys.modules and BLAS_ENV not in os.environ and avx2_fma():
+        os.environ[BLAS_ENV] = BLAS_CORE
     if ENV in os.environ:
         return False
     if "numpy" in sys.modules:

@@ -16,7 +16,7 @@ from moks_graph import numerics
 
 
 def _fresh(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k != numerics.ENV}
+    clean = {k: v for k, v in os.environ.items() if k not in (numerics.ENV, numerics.BLAS_ENV)}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**clean, **env}, timeout=120, check=False)
 
@@ -63,3 +63,21 @@ def test_a_feature_numpy_cannot_dispatch_to_is_no_kernel_in_use():
     dispatch = ["AVX2", "AVX512F", "AVX512_SKX", "AVX512_ICL"]
     assert numerics.in_use({"AVX512F": False, "AVX512_SPR": True}, dispatch) == []
     assert numerics.in_use({"AVX512_SKX": True, "AVX512_SPR": True}, dispatch) == ["AVX512_SKX"]
+
+
+def test_avx2_and_fma_are_read_from_the_cpu_flags():
+    flags = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma bmi2\n"
+    assert numerics.avx2_fma(flags)
+    assert not numerics.avx2_fma("flags\t\t: fpu sse2 avx\n")
+    assert not numerics.avx2_fma("")
+
+
+def test_import_moks_graph_first_pins_openblas_to_one_kernel_set():
+    """OpenBLAS picks its kernels by CPU; on every AVX2 machine they are Haswell's, so a
+    farm of mixed Xeons computes one set of bits, and a user's own choice stays."""
+    out = _fresh("import os, moks_graph\nprint(os.environ.get('OPENBLAS_CORETYPE'))")
+    expected = numerics.BLAS_CORE if numerics.avx2_fma() else "None"
+    assert out.stdout.strip().splitlines()[-1] == expected
+    out = _fresh("import os, moks_graph\nprint(os.environ.get('OPENBLAS_CORETYPE'))",
+                 OPENBLAS_CORETYPE="Zen")
+    assert out.stdout.strip().splitlines()[-1] == "Zen"
