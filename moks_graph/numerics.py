@@ -1,16 +1,14 @@
-"""One floating-point result on every x86 machine: numpy's AVX-512 kernels kept off.
+"""One floating-point result on every x86 machine: numpy's AVX-512 kernels kept off, and
+OpenBLAS on one kernel set.
 
-numpy dispatches float64 ``sin``, ``cos``, ``exp``, ``log``, ``arctan2``, ``power`` and
-their kin to Intel SVML on CPUs with AVX-512 (Skylake-SP and later Xeons, AMD Zen 4),
-and to the C library elsewhere. Both are accurate to about an ulp, but not to the same
-bits, so a bake on a mixed farm would differ in the last bits from node to node. numpy
-reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported: :func:`pin` sets it
-before that (``import moks_graph`` does, so the ``moks`` commands and every process they
-start, farm workers included, compute the canonical bits). A process that imported numpy
-first (a DCC's Python, a notebook) keeps the kernels it got; :func:`canonical` says
-whether they are the canonical ones. numpy's and scipy's OpenBLAS pick their kernels by
-CPU as well: :func:`pin` sets ``OPENBLAS_CORETYPE`` to Haswell's on a machine with AVX2
-(:data:`BLAS_CORE`). docs/determinism.md has the details.
+numpy dispatches float64 ``sin``, ``exp``, ``arctan2`` and their kin to Intel SVML on
+CPUs with AVX-512 and to the C library elsewhere: both within about an ulp, not the same
+bits. numpy reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported, and
+numpy's and scipy's OpenBLAS read ``OPENBLAS_CORETYPE`` when they load: :func:`pin` sets
+both before that (``import moks_graph`` does, so the ``moks`` commands and every process
+they start compute the canonical bits). A process that imported numpy first (a DCC's
+Python) keeps what it got; :func:`canonical` says whether numpy's kernels are the
+canonical ones. docs/determinism.md has the details.
 """
 
 from __future__ import annotations
