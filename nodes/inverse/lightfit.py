@@ -332,22 +332,14 @@ def _grid_fits(n: np.ndarray, y: np.ndarray, w: np.ndarray, dirs: np.ndarray, s:
 
 
 def _bounded(key: np.ndarray, hint: KeyHint | None = None) -> np.ndarray:
-    """``key`` with its azimuth brought within ``KEY_MAX_AZIMUTH_DEG`` and its elevation
-    raised to ``KEY_MIN_ELEVATION_DEG`` where outside them (the searched sphere,
-    :func:`key_grid`), and brought into a user's ``hint`` (:meth:`KeyHint.clamp`)."""
+    """``key`` on the searched sphere (:func:`key_grid`): brought into a user's ``hint``
+    (:meth:`KeyHint.clamp`), then its azimuth within ``KEY_MAX_AZIMUTH_DEG`` and its
+    elevation raised to ``KEY_MIN_ELEVATION_DEG`` where outside them."""
     az, el = angles(key)
-    inside = (float(np.clip(az, -KEY_MAX_AZIMUTH_DEG, KEY_MAX_AZIMUTH_DEG)), el)
-    if hint is not None:
-        inside = hint.clamp(*inside)
-    if inside != (az, el):
-        key = direction(*inside)
-    low = math.sin(math.radians(KEY_MIN_ELEVATION_DEG))
-    if key[1] >= low:
-        return key
-    horizontal = np.array([key[0], 0.0, key[2]])
-    norm = float(np.linalg.norm(horizontal))
-    horizontal = horizontal / norm if norm > 1e-9 else np.array([0.0, 0.0, 1.0])
-    return horizontal * math.sqrt(1.0 - low * low) + np.array([0.0, low, 0.0])
+    a, e = hint.clamp(az, el) if hint is not None else (az, el)
+    inside = (float(np.clip(a, -KEY_MAX_AZIMUTH_DEG, KEY_MAX_AZIMUTH_DEG)),
+              max(e, KEY_MIN_ELEVATION_DEG))
+    return key if inside == (az, el) else direction(*inside)
 
 
 def _refine(n: np.ndarray, y: np.ndarray, w: np.ndarray, key: np.ndarray, s: float,

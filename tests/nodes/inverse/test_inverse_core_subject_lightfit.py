@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.optimize import nnls
 
+from moks_graph.nodes.inverse.key_hint import KeyHint
 from moks_graph.nodes.inverse.lightfit import (
     KEY_MAX_AZIMUTH_DEG,
     LUMA,
@@ -209,6 +210,10 @@ def test_the_key_is_refined_on_the_sphere_it_was_searched_on():
         assert el >= -30.0 - 1e-6
     key, *_ = fit_key(n, y)
     assert angles(key)[0] < -100.0  # held on the bound's side of the light, not mirrored
+    # a hint's nearest side can lie behind (left of a key at 120 deg: -180 deg): the
+    # bound applies after it
+    key, *_ = fit_key(n, y, start=direction(120.0, 10.0), hint=KeyHint.parse("left"))
+    assert -KEY_MAX_AZIMUTH_DEG - 1e-6 <= angles(key)[0] <= 0.0
 
 
 def test_a_thin_cast_shadow_joined_to_the_subject_is_dropped_a_lit_handle_kept():
