@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterable
 from typing import Final
 
 ENV: Final[str] = "NPY_DISABLE_CPU_FEATURES"
@@ -35,14 +36,18 @@ process to the next)."""
 def avx2_fma(cpuinfo: str | None = None) -> bool:
     """Whether this CPU has AVX2 and FMA (``/proc/cpuinfo``'s flags; ``False`` where that
     cannot be read), so that OpenBLAS's Haswell kernels run on it."""
-    if cpuinfo is None:
-        try:
+    def first_flags(lines: Iterable[str]) -> list[str]:
+        line = next((line for line in lines if line.startswith("flags")), "")
+        return line.partition(":")[2].split()
+
+    if cpuinfo is not None:
+        flags = first_flags(cpuinfo.splitlines())
+    else:
+        try:  # the first CPU's flags: read up to them, not every core's block
             with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-                cpuinfo = f.read()
+                flags = first_flags(f)
         except OSError:
             return False
-    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines()
-                  if line.startswith("flags")), [])
     return "avx2" in flags and "fma" in flags
 
 
